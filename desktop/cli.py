@@ -1,0 +1,88 @@
+"""Command line: ``credit-desk score ...`` (headless use of the same services as the window)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from desktop import __version__
+from desktop.errors import CreditDeskError, InputFileError, NothingToRateError, OutputFileError, PolicyError
+
+EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 0, 2, 3, 4
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="credit-desk", description="Customer credit rating, terms and approvals.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command")
+    s = sub.add_parser("score", help="rate customers and write the results workbook",
+                       description="Rate every customer of the customer sheet against the credit policy.")
+    s.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                   help="workbooks or CSV files; each sheet is classified by its headers")
+    s.add_argument("--customers", action="append", default=[], metavar="FILE[:SHEET]",
+                   help="read this file (or sheet) as the customer credit sheet")
+    s.add_argument("--sales", action="append", default=[], metavar="FILE[:SHEET]",
+                   help="read this file (or sheet) as the sales/receivables ledger")
+    s.add_argument("--receipts", action="append", default=[], metavar="FILE[:SHEET]",
+                   help="read this file (or sheet) as the receipts list")
+    s.add_argument("--policy", type=Path, help="policy file (default: the shipped default policy)")
+    s.add_argument("--as-of", type=_as_of, help="assessment date YYYY-MM-DD (default: today)")
+    s.add_argument("--lang", choices=("zh", "en"), default="zh", help="workbook language (default zh)")
+    s.add_argument("--out", type=Path, required=True, metavar="RESULTS.xlsx", help="results workbook to write")
+    s.add_argument("--json", type=Path, metavar="SUMMARY.json", help="also write a JSON summary")
+    s.add_argument("--operator", help="name recorded as operator (default: the login name)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from desktop import services
+    from desktop.io.importer import parse_sheet_spec
+
+    if args.out.suffix.lower() != ".xlsx":
+        parser.error(f"--out must name an .xlsx file, got {args.out}")
+    choices = [parse_sheet_spec(v, k) for k, vals in (("customers", args.customers), ("ledger", args.sales),
+                                                      ("receipts", args.receipts)) for v in vals]
+    if not args.inputs and not choices:
+        parser.error("give at least one INPUT file or --customers")
+    req = services.ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
+                                as_of=args.as_of, lang=args.lang, out=args.out, json_out=args.json,
+                                operator=args.operator)
+    try:
+        result = services.score(req)
+    except (PolicyError, InputFileError, NothingToRateError) as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OutputFileError as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    except CreditDeskError as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    levels = {}
+    for d in result.rating.decisions:
+        levels[d.level] = levels.get(d.level, 0) + 1
+    counts = ", ".join(f"{lv.level} {levels.get(lv.level, 0)}" for lv in result.policy.levels)
+    errors = sum(1 for i in result.issues if i.severity == "error")
+    print(f"Rated {len(result.rating.decisions)} customers as of {result.rating.as_of} ({counts}); "
+          f"{len(result.issues)} row issues ({errors} rows not used).")
+    for path in result.written:
+        print(f"Wrote {path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Frozen records the rules run on, and the decisions they produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record came from: file name, sheet and Excel row number (1-based)."""
+
+    file: str
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A rejected or doubtful cell (or row), and what the program did about it."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    value: Any
+    problem: str
+    action: str
+    severity: str = "warning"  # "error": the row or customer was not used; "warning": used
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, (int, float, str, bool)):
+            value = str(value)
+        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column,
+                "value": value, "problem": self.problem, "action": self.action}
+
+
+@dataclass(frozen=True)
+class Customer:
+    """One row of the customer credit sheet, typed. Amounts in 万元 unless named otherwise."""
+
+    customer_id: str
+    name: str
+    source: SourceRef
+    credit_code: str | None = None
+    salesperson: str | None = None
+    group: str | None = None
+    first_trade_date: date | None = None
+    registered_capital: float | None = None
+    agreement: bool | None = None
+    license: bool | None = None
+    tax_registration: bool | None = None
+    org_code: bool | None = None
+    operating_status: str | None = None  # good | fair | poor
+    revenue_trend: str | None = None  # growth | stable | decline | sustained_decline
+    sued_by_suppliers: bool | None = None
+    total_assets: float | None = None
+    total_liabilities: float | None = None
+    current_assets: float | None = None
+    current_liabilities: float | None = None
+    current_term_days: int | None = None
+    requested_term_days: int | None = None
+    requested_limit: float | None = None  # 元
+    request_reason: str | None = None
+
+
+LEDGER_COLUMNS = {
+    # column: dtype of the typed ledger table
+    "customer_id": "object",
+    "invoice_no": "object",
+    "invoice_date": "datetime64[s]",
+    "amount": "float64",
+    "due_date": "datetime64[s]",
+    "term_days": "float64",
+    "paid_date": "datetime64[s]",
+    "paid_amount": "float64",
+    "row": "int64",  # Excel row number, for tracing
+}
+RECEIPT_COLUMNS = {"customer_id": "object", "date": "datetime64[s]", "amount": "float64", "row": "int64"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A typed, column-wise table read from one sheet (ledger or receipts)."""
+
+    frame: pd.DataFrame
+    file: str
+    sheet: str
+
+    @staticmethod
+    def empty(columns: dict[str, str]) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """Points of one scorecard item and the data behind them."""
+
+    key: str
+    value: Any  # the basis value (None when missing)
+    band: str  # the band or category that matched, or "missing"
+    points: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A rule that fired: its code and the data that triggered it."""
+
+    code: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Metrics:
+    orders: int
+    sales_12m: float
+    sales_prev_12m: float
+    sales_growth: float | None
+    avg_days_late: float | None
+    cooperation_years: float | None
+    first_trade_date: date | None
+    open_ar: float
+    overdue_balance: float
+    aging: dict[str, float]
+    dso: float | None
+    debt_ratio: float | None
+    current_ratio: float | None
+    invoices: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The full rating of one customer: items, level, rules, terms, limit and route."""
+
+    customer: Customer
+    metrics: Metrics
+    items: tuple[ItemScore, ...]
+    total: int
+    raw_level: str
+    level: str
+    overrides: tuple[RuleHit, ...]
+    caps: tuple[RuleHit, ...]
+    term_rules: tuple[RuleHit, ...]
+    base_term_days: int
+    recommended_term_days: int
+    eligible_limit: int
+    requested_term_days: int
+    requested_limit: float
+    request_given: bool
+    approval_route: str  # none | sales_manager | cfo_special
+    exceeds_policy: bool
+    exceeds: tuple[str, ...]  # "term", "limit"
+    next_review: date
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer.customer_id
+
+    def points(self, key: str) -> int:
+        return next(i.points for i in self.items if i.key == key)
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A rating run's decisions, in customer-sheet order."""
+
+    as_of: date
+    decisions: tuple[Decision, ...]

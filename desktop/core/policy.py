@@ -1,0 +1,469 @@
+"""The credit policy as a typed, validated, versioned document.
+
+``build_policy`` turns the plain mapping read from a policy file into a frozen
+``Policy``. It checks everything at once and reports every problem with its key path
+(``items.sales_12m.bands[2].range``), so a clerk editing the file sees all mistakes in
+one go. Where a problem is in a file, ``desktop.io.policy_file`` adds the line number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.errors import PolicyError
+
+SCHEMA_VERSION = 1
+
+# The data each scorecard item can be based on (what desktop.core.metrics computes).
+NUMERIC_BASES = (
+    "avg_days_late",
+    "cooperation_years",
+    "sales_12m",
+    "sales_growth",
+    "debt_ratio",
+    "current_ratio",
+    "registered_capital",
+    "documents_missing",
+)
+CATEGORY_BASES = {"operating_status": ("good", "fair", "poor")}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A half-open (or closed) interval written as ``"[a, b)"``; infinite ends allowed."""
+
+    lower: float
+    upper: float
+    lower_closed: bool
+    upper_closed: bool
+    text: str
+
+    def contains(self, x: float) -> bool:
+        """True when ``x`` lies in the interval (``inf`` only in a closed infinite end)."""
+        above = x >= self.lower if self.lower_closed else x > self.lower
+        below = x <= self.upper if self.upper_closed else x < self.upper
+        return above and below
+
+
+_INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^\])]+?)\s*([\])])\s*$")
+
+
+def parse_interval(text: str) -> Interval:
+    """Parse ``"(0, 7]"``; raise ValueError with a readable reason otherwise."""
+    m = _INTERVAL.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not an interval like \"[0, 7)\" or \"(-inf, 0]\"")
+    lo_s, hi_s = m.group(2), m.group(3)
+    try:
+        lo, hi = float(lo_s), float(hi_s)
+    except ValueError:
+        raise ValueError(f"{text!r}: bounds must be numbers, -inf or inf") from None
+    if math.isnan(lo) or math.isnan(hi) or lo > hi:
+        raise ValueError(f"{text!r}: the lower bound must not exceed the upper bound")
+    iv = Interval(lo, hi, m.group(1) == "[", m.group(4) == "]", text.strip())
+    if lo == hi and not (iv.lower_closed and iv.upper_closed):
+        raise ValueError(f"{text!r} is empty")
+    return iv
+
+
+@dataclass(frozen=True)
+class Band:
+    interval: Interval
+    points: int
+
+
+@dataclass(frozen=True)
+class Item:
+    """One scorecard item: where its data comes from and how that data earns points."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    basis: str
+    points: int
+    missing_points: int
+    bands: tuple[Band, ...] = ()
+    categories: tuple[tuple[str, int], ...] = ()
+
+    def score(self, value: Any) -> tuple[int, str]:
+        """Points for ``value`` and the band (or category) that gave them."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.missing_points, "missing"
+        if self.categories:
+            for name, pts in self.categories:
+                if name == value:
+                    return pts, name
+            return self.missing_points, "missing"
+        for band in self.bands:
+            if band.interval.contains(value):
+                return band.points, band.interval.text
+        # Validation guarantees cover of every finite value; +-inf outside closed ends.
+        return self.missing_points, "missing"
+
+
+@dataclass(frozen=True)
+class LevelDef:
+    level: str
+    label_zh: str
+    min_score: int
+
+
+@dataclass(frozen=True)
+class ForceCRules:
+    timeliness: bool
+    timeliness_max_points: int
+    operating_poor: bool
+    revenue_decline: bool
+    litigation: bool
+
+
+@dataclass(frozen=True)
+class CapRules:
+    level: str
+    new_customer: bool
+    new_customer_min_orders: int
+    new_customer_min_years: float
+    documents: bool
+
+
+@dataclass(frozen=True)
+class TermRules:
+    base_days: dict[str, int]
+    new_customer_cash_orders: int
+    require_agreement: bool
+    require_documents: bool
+
+
+@dataclass(frozen=True)
+class LimitRules:
+    factors: dict[str, float]
+    round_down_to: int
+    months_per_year: int
+    days_per_month: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The whole credit policy. Levels are ordered best first."""
+
+    schema_version: int
+    name: str
+    version: str
+    description: str
+    total_points: int
+    items: tuple[Item, ...]
+    levels: tuple[LevelDef, ...]
+    force_c: ForceCRules
+    cap: CapRules
+    terms: TermRules
+    limit: LimitRules
+    sales_manager_max_days: int
+    review_months: dict[str, int]
+    aging_bucket_upper_days: tuple[int, ...]
+    days_per_year: float
+    file_name: str = ""  # set by the file loader, shown in the audit sheet
+    sha256: str = ""
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def item(self, key: str) -> Item:
+        for it in self.items:
+            if it.key == key:
+                return it
+        raise KeyError(key)
+
+    def item_by_basis(self, basis: str) -> Item | None:
+        return next((it for it in self.items if it.basis == basis), None)
+
+    def level_for(self, total: float) -> str:
+        for lv in self.levels:
+            if total >= lv.min_score:
+                return lv.level
+        return self.levels[-1].level
+
+    def rank(self, level: str) -> int:
+        """0 for the best level; larger is worse."""
+        return [lv.level for lv in self.levels].index(level)
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        return tuple(lv.level for lv in self.levels)
+
+    def aging_buckets(self) -> tuple[str, ...]:
+        """Bucket labels: 'not_due', '1-30', ..., '>365'."""
+        labels = ["not_due"]
+        lo = 1
+        for hi in self.aging_bucket_upper_days:
+            labels.append(f"{lo}-{hi}")
+            lo = hi + 1
+        labels.append(f">{self.aging_bucket_upper_days[-1]}")
+        return tuple(labels)
+
+
+class _Check:
+    """Collects problems while walking the document; each problem has a key path."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append((path, message))
+
+    def table(self, value: Any, path: str, allowed: dict[str, tuple[type | tuple, bool]]) -> dict:
+        """Check a table's keys and value types; return it (or {} when not a table)."""
+        if not isinstance(value, dict):
+            self.add(path or "(top)", f"must be a table, got {type(value).__name__}")
+            return {}
+        for key in value:
+            if key not in allowed:
+                self.add(_join(path, key), f"unknown key (allowed: {', '.join(allowed)})")
+        out = {}
+        for key, (types, required) in allowed.items():
+            if key not in value:
+                if required:
+                    self.add(_join(path, key), "missing")
+                continue
+            v = value[key]
+            if not _is_type(v, types):
+                self.add(_join(path, key), f"must be {_type_name(types)}, got {v!r}")
+                continue
+            out[key] = v
+        return out
+
+    def per_level(self, value: Any, path: str, levels: list[str], types: type | tuple) -> dict:
+        if not isinstance(value, dict):
+            self.add(path, "must be a table with one value per level")
+            return {}
+        for key in value:
+            if key not in levels:
+                self.add(_join(path, key), f"unknown level (levels: {', '.join(levels)})")
+        out = {}
+        for lv in levels:
+            if lv not in value:
+                self.add(_join(path, lv), "missing")
+            elif not _is_type(value[lv], types) or value[lv] < 0:
+                self.add(_join(path, lv), f"must be a non-negative {_type_name(types)}")
+            else:
+                out[lv] = value[lv]
+        return out
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _is_type(v: Any, types: type | tuple) -> bool:
+    types = types if isinstance(types, tuple) else (types,)
+    if isinstance(v, bool) and bool not in types:
+        return False
+    if float in types and isinstance(v, int) and not isinstance(v, bool):
+        return True
+    return isinstance(v, types)
+
+
+def _type_name(types: type | tuple) -> str:
+    types = types if isinstance(types, tuple) else (types,)
+    names = {int: "a whole number", float: "a number", str: "text", bool: "true or false",
+             list: "a list", dict: "a table"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def check_bands_cover(bands: list[Interval]) -> str | None:
+    """None when the intervals cover the real line exactly once, else the first problem."""
+    if not bands:
+        return "no bands"
+    ordered = sorted(bands, key=lambda iv: (iv.lower, not iv.lower_closed))
+    if ordered[0].lower != -math.inf:
+        return f"nothing covers values below {ordered[0].text} (the first band must start at -inf)"
+    for prev, nxt in zip(ordered, ordered[1:]):
+        if nxt.lower < prev.upper or (nxt.lower == prev.upper and prev.upper_closed and nxt.lower_closed):
+            return f"bands {prev.text} and {nxt.text} overlap"
+        if nxt.lower > prev.upper or (not prev.upper_closed and not nxt.lower_closed):
+            return f"gap between bands {prev.text} and {nxt.text}"
+    if ordered[-1].upper != math.inf:
+        return f"nothing covers values above {ordered[-1].text} (the last band must end at inf)"
+    return None
+
+
+def build_policy(doc: dict[str, Any]) -> Policy:
+    """Validate ``doc`` (a parsed policy file) and return the Policy, or raise PolicyError.
+
+    The PolicyError's problems carry key paths; the line is filled in by the file loader.
+    """
+    c = _Check()
+    top = c.table(doc, "", {
+        "schema_version": (int, True), "name": (str, True), "version": (str, True),
+        "description": (str, False), "total_points": (int, True), "items": (dict, True),
+        "levels": (list, True), "rules": (dict, True), "terms": (dict, True),
+        "limit": (dict, True), "approval": (dict, True), "review": (dict, True),
+        "aging": (dict, True), "metrics": (dict, True),
+    })
+    if "schema_version" in top and top["schema_version"] != SCHEMA_VERSION:
+        c.add("schema_version", f"this program reads schema version {SCHEMA_VERSION}, "
+                                f"the file has {top['schema_version']}")
+
+    items = _build_items(c, top.get("items", {}), top.get("total_points"))
+    levels = _build_levels(c, top.get("levels", []))
+    names = [lv.level for lv in levels]
+
+    rules = c.table(top.get("rules", {}), "rules", {"force_c": (dict, True), "cap": (dict, True)})
+    fc = c.table(rules.get("force_c", {}), "rules.force_c", {
+        "timeliness": (bool, True), "timeliness_max_points": (int, True),
+        "operating_poor": (bool, True), "revenue_decline": (bool, True), "litigation": (bool, True)})
+    cap = c.table(rules.get("cap", {}), "rules.cap", {
+        "level": (str, True), "new_customer": (bool, True), "new_customer_min_orders": (int, True),
+        "new_customer_min_years": (float, True), "documents": (bool, True)})
+    if "level" in cap and names and cap["level"] not in names:
+        c.add("rules.cap.level", f"{cap['level']!r} is not a level ({', '.join(names)})")
+
+    terms = c.table(top.get("terms", {}), "terms", {
+        "base_days": (dict, True), "new_customer_cash_orders": (int, True),
+        "require_agreement": (bool, True), "require_documents": (bool, True)})
+    base_days = c.per_level(terms.get("base_days", {}), "terms.base_days", names, int)
+    limit = c.table(top.get("limit", {}), "limit", {
+        "factors": (dict, True), "round_down_to": (int, True), "months_per_year": (int, True),
+        "days_per_month": (int, True)})
+    factors = c.per_level(limit.get("factors", {}), "limit.factors", names, float)
+    for key in ("round_down_to", "months_per_year", "days_per_month"):
+        if key in limit and limit[key] <= 0:
+            c.add(f"limit.{key}", "must be greater than 0")
+    approval = c.table(top.get("approval", {}), "approval", {"sales_manager_max_days": (int, True)})
+    review = c.table(top.get("review", {}), "review", {"months": (dict, True)})
+    review_months = c.per_level(review.get("months", {}), "review.months", names, int)
+    aging = c.table(top.get("aging", {}), "aging", {"bucket_upper_days": (list, True)})
+    buckets = aging.get("bucket_upper_days", [])
+    if "bucket_upper_days" in aging:
+        if not buckets or not all(_is_type(b, int) and b > 0 for b in buckets):
+            c.add("aging.bucket_upper_days", "must be a non-empty list of whole numbers of days > 0")
+        elif any(b >= a for a, b in zip(buckets[1:], buckets)):
+            c.add("aging.bucket_upper_days", "must be strictly increasing")
+    metrics = c.table(top.get("metrics", {}), "metrics", {"days_per_year": (float, True)})
+    if "days_per_year" in metrics and metrics["days_per_year"] <= 0:
+        c.add("metrics.days_per_year", "must be greater than 0")
+
+    if c.problems:
+        raise PolicyError("policy", [(p, None, m) for p, m in c.problems])
+    return Policy(
+        schema_version=top["schema_version"], name=top["name"], version=top["version"],
+        description=top.get("description", ""), total_points=top["total_points"],
+        items=tuple(items), levels=tuple(levels),
+        force_c=ForceCRules(**fc), cap=CapRules(**cap),
+        terms=TermRules(base_days=base_days, new_customer_cash_orders=terms["new_customer_cash_orders"],
+                        require_agreement=terms["require_agreement"],
+                        require_documents=terms["require_documents"]),
+        limit=LimitRules(factors={k: float(v) for k, v in factors.items()},
+                         round_down_to=limit["round_down_to"],
+                         months_per_year=limit["months_per_year"],
+                         days_per_month=limit["days_per_month"]),
+        sales_manager_max_days=approval["sales_manager_max_days"],
+        review_months=review_months, aging_bucket_upper_days=tuple(buckets),
+        days_per_year=float(metrics["days_per_year"]), source=doc,
+    )
+
+
+def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
+    items: list[Item] = []
+    bases_seen: dict[str, str] = {}
+    for key, value in raw.items():
+        path = f"items.{key}"
+        t = c.table(value, path, {
+            "label_zh": (str, True), "label_en": (str, True), "basis": (str, True),
+            "points": (int, True), "missing_points": (int, True), "bands": (list, False),
+            "categories": (dict, False)})
+        basis = t.get("basis")
+        if basis is None:
+            continue
+        if basis in bases_seen:
+            c.add(f"{path}.basis", f"{basis!r} is already used by items.{bases_seen[basis]}")
+        bases_seen[basis] = key
+        max_pts = t.get("points", 0)
+        if "missing_points" in t and not 0 <= t["missing_points"] <= max_pts:
+            c.add(f"{path}.missing_points", f"must be between 0 and the item's {max_pts} points")
+        bands: list[Band] = []
+        cats: list[tuple[str, int]] = []
+        if basis in CATEGORY_BASES:
+            if "bands" in t:
+                c.add(f"{path}.bands", f"basis {basis!r} takes categories, not bands")
+            raw_cats = t.get("categories")
+            if raw_cats is None:
+                c.add(f"{path}.categories", "missing")
+            else:
+                for name, pts in raw_cats.items():
+                    if name not in CATEGORY_BASES[basis]:
+                        c.add(f"{path}.categories.{name}",
+                              f"unknown category (allowed: {', '.join(CATEGORY_BASES[basis])})")
+                    elif not _is_type(pts, int) or not 0 <= pts <= max_pts:
+                        c.add(f"{path}.categories.{name}", f"must be a whole number from 0 to {max_pts}")
+                    else:
+                        cats.append((name, pts))
+                for name in CATEGORY_BASES[basis]:
+                    if name not in raw_cats:
+                        c.add(f"{path}.categories.{name}", "missing")
+            top_pts = max([p for _, p in cats] + [t.get("missing_points", 0)], default=0)
+        elif basis in NUMERIC_BASES:
+            if "categories" in t:
+                c.add(f"{path}.categories", f"basis {basis!r} takes bands, not categories")
+            raw_bands = t.get("bands")
+            if raw_bands is None:
+                c.add(f"{path}.bands", "missing")
+                raw_bands = []
+            for i, b in enumerate(raw_bands):
+                bp = f"{path}.bands[{i}]"
+                bt = c.table(b, bp, {"range": (str, True), "points": (int, True)})
+                if "range" not in bt or "points" not in bt:
+                    continue
+                try:
+                    iv = parse_interval(bt["range"])
+                except ValueError as exc:
+                    c.add(f"{bp}.range", str(exc))
+                    continue
+                if not 0 <= bt["points"] <= max_pts:
+                    c.add(f"{bp}.points", f"must be between 0 and the item's {max_pts} points")
+                bands.append(Band(iv, bt["points"]))
+            if bands and len(bands) == len(raw_bands):
+                problem = check_bands_cover([b.interval for b in bands])
+                if problem:
+                    c.add(f"{path}.bands", problem)
+            top_pts = max([b.points for b in bands] + [t.get("missing_points", 0)], default=0)
+        else:
+            allowed = ", ".join(NUMERIC_BASES + tuple(CATEGORY_BASES))
+            c.add(f"{path}.basis", f"unknown basis {basis!r} (allowed: {allowed})")
+            continue
+        if "points" in t and top_pts != max_pts:
+            c.add(f"{path}.points", f"the item is worth {max_pts} points but its best band gives {top_pts}")
+        if {"label_zh", "label_en", "points", "missing_points"} <= t.keys():
+            items.append(Item(key, t["label_zh"], t["label_en"], basis, max_pts, t["missing_points"],
+                              tuple(bands), tuple(cats)))
+    if isinstance(total_points, int) and raw and len(items) == len(raw):
+        total = sum(it.points for it in items)
+        if total != total_points:
+            c.add("items", f"item points add up to {total}, but total_points is {total_points}")
+    return items
+
+
+def _build_levels(c: _Check, raw: list) -> list[LevelDef]:
+    levels: list[LevelDef] = []
+    if not isinstance(raw, list) or not raw:
+        c.add("levels", "must list at least one level")
+        return levels
+    for i, entry in enumerate(raw):
+        t = c.table(entry, f"levels[{i}]", {"level": (str, True), "label_zh": (str, True),
+                                            "min_score": (int, True)})
+        if len(t) == 3:
+            levels.append(LevelDef(t["level"], t["label_zh"], t["min_score"]))
+    if len(levels) != len(raw):
+        return levels
+    names = [lv.level for lv in levels]
+    if len(set(names)) != len(names):
+        c.add("levels", "level names must be unique")
+    for i, (a, b) in enumerate(zip(levels, levels[1:])):
+        if b.min_score >= a.min_score:
+            c.add(f"levels[{i + 1}].min_score",
+                  f"must be lower than {a.level}'s {a.min_score}: list the best level first")
+    if levels[-1].min_score != 0:
+        c.add(f"levels[{len(levels) - 1}].min_score", "the lowest level must start at 0 so every score has a level")
+    return levels

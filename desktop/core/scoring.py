@@ -1,0 +1,122 @@
+"""The nine scorecard items, the level, and the force-C and cap rules."""
+
+from __future__ import annotations
+
+import math
+
+from desktop.core.credit_code import is_valid_credit_code
+from desktop.core.models import Customer, ItemScore, Metrics, RuleHit
+from desktop.core.policy import Policy
+
+DOCUMENT_FIELDS = ("license", "tax_registration", "org_code", "agreement")
+KEY_DOCUMENT_FIELDS = ("license", "tax_registration", "org_code")
+
+
+def documents_on_file(customer: Customer) -> dict[str, bool]:
+    """Which documents count as on file, after the three-in-one licence rule.
+
+    A valid 18-character unified credit code plus a licence on file counts as tax
+    registration and organisation code on file too. Blank means not on file.
+    """
+    on_file = {f: getattr(customer, f) is True for f in DOCUMENT_FIELDS}
+    if on_file["license"] and is_valid_credit_code(customer.credit_code):
+        on_file["tax_registration"] = on_file["org_code"] = True
+    return on_file
+
+
+def three_in_one(customer: Customer) -> bool:
+    return customer.license is True and is_valid_credit_code(customer.credit_code)
+
+
+def basis_values(customer: Customer, m: Metrics) -> dict[str, object]:
+    """The value each item basis takes for this customer (None = missing)."""
+    docs = documents_on_file(customer)
+    return {
+        "avg_days_late": m.avg_days_late,
+        "cooperation_years": m.cooperation_years,
+        "sales_12m": m.sales_12m,
+        "sales_growth": m.sales_growth,
+        "operating_status": customer.operating_status,
+        "debt_ratio": m.debt_ratio,
+        "current_ratio": m.current_ratio,
+        "registered_capital": customer.registered_capital,
+        "documents_missing": sum(not v for v in docs.values()),
+    }
+
+
+def score_items(customer: Customer, m: Metrics, policy: Policy) -> tuple[ItemScore, ...]:
+    values = basis_values(customer, m)
+    docs = documents_on_file(customer)
+    scores = []
+    for item in policy.items:
+        value = values[item.basis]
+        points, band = item.score(value)
+        detail: dict[str, object] = {}
+        if item.basis == "documents_missing":
+            detail = {"missing": [k for k, v in docs.items() if not v], "three_in_one": three_in_one(customer)}
+        elif item.basis == "avg_days_late":
+            detail = {"history": value is not None}
+        elif item.basis == "sales_growth":
+            detail = {"sales_12m": m.sales_12m, "sales_prev_12m": m.sales_prev_12m}
+        elif item.basis == "cooperation_years":
+            detail = {"first_trade_date": m.first_trade_date}
+        scores.append(ItemScore(item.key, value, band, points, detail))
+    return tuple(scores)
+
+
+def force_c_rules(customer: Customer, items: tuple[ItemScore, ...], policy: Policy) -> tuple[RuleHit, ...]:
+    rules = policy.force_c
+    hits = []
+    timeliness = next((i for i in items if policy.item(i.key).basis == "avg_days_late"), None)
+    if (rules.timeliness and timeliness is not None and timeliness.value is not None
+            and timeliness.points <= rules.timeliness_max_points):
+        hits.append(RuleHit("FORCE_C_TIMELINESS", {"avg_days_late": round(timeliness.value, 2),
+                                                   "points": timeliness.points,
+                                                   "max_points": rules.timeliness_max_points}))
+    if rules.operating_poor and customer.operating_status == "poor":
+        hits.append(RuleHit("FORCE_C_OPERATING", {"operating_status": "poor"}))
+    if rules.revenue_decline and customer.revenue_trend == "sustained_decline":
+        hits.append(RuleHit("FORCE_C_REVENUE_DECLINE", {"revenue_trend": "sustained_decline"}))
+    if rules.litigation and customer.sued_by_suppliers is True:
+        hits.append(RuleHit("FORCE_C_LITIGATION", {"sued_by_suppliers": True}))
+    return tuple(hits)
+
+
+def key_documents_missing(customer: Customer) -> list[str]:
+    docs = documents_on_file(customer)
+    return [f for f in KEY_DOCUMENT_FIELDS if not docs[f]]
+
+
+def cap_rules(customer: Customer, m: Metrics, policy: Policy) -> tuple[RuleHit, ...]:
+    rules = policy.cap
+    hits = []
+    years = m.cooperation_years
+    if rules.new_customer and (m.orders < rules.new_customer_min_orders
+                               or years is None or years < rules.new_customer_min_years):
+        hits.append(RuleHit("CAP_A_NEW_CUSTOMER", {
+            "orders": m.orders, "min_orders": rules.new_customer_min_orders,
+            "cooperation_years": None if years is None else round(years, 2),
+            "min_years": rules.new_customer_min_years}))
+    missing = key_documents_missing(customer)
+    if rules.documents and missing:
+        hits.append(RuleHit("CAP_A_DOCUMENTS", {"missing": missing}))
+    return tuple(hits)
+
+
+def final_level(raw_level: str, overrides: tuple[RuleHit, ...], caps: tuple[RuleHit, ...],
+                policy: Policy) -> str:
+    """Force C wins over a cap; a cap lowers a better level to the cap level."""
+    if overrides:
+        return policy.levels[-1].level
+    if caps and policy.rank(raw_level) < policy.rank(policy.cap.level):
+        return policy.cap.level
+    return raw_level
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator; None when either is missing or both are 0; inf for x/0."""
+    if numerator is None or denominator is None:
+        return None
+    if denominator == 0:
+        return math.inf if numerator > 0 else None
+    return numerator / denominator

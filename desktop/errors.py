@@ -1,0 +1,36 @@
+"""The one exception tree of Credit Desk; every message is meant for a finance clerk."""
+
+from __future__ import annotations
+
+
+class CreditDeskError(Exception):
+    """Base class: a problem the user can act on, with a message that says what and where."""
+
+
+class PolicyError(CreditDeskError):
+    """The policy file is invalid; ``problems`` lists (key path, line or None, message)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, int | None, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [
+            f"{source}: {path}" + (f" (line {line})" if line else "") + f": {message}"
+            for path, line, message in problems
+        ]
+        super().__init__("Invalid policy file:\n" + "\n".join(lines))
+
+
+class InputFileError(CreditDeskError):
+    """An input file cannot be read at all (missing, locked, corrupt, unsupported)."""
+
+
+class NothingToRateError(CreditDeskError):
+    """No customer sheet was found, or no customer could be read from it."""
+
+
+class OutputFileError(CreditDeskError):
+    """An output file cannot be written (locked by Excel, no permission, is an input)."""
+
+
+class UsageError(CreditDeskError):
+    """The command was called with arguments that do not make sense together."""

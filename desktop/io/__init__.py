@@ -1,0 +1,1 @@
+"""Reading user files into typed tables, and writing workbooks; no Qt here."""

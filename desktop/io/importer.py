@@ -1,0 +1,412 @@
+"""From user files to typed records: classify sheets, map columns, parse values, link rows.
+
+Every rejected or doubtful cell becomes a ``RowIssue`` naming file, sheet, Excel row,
+column, value, problem and action. Nothing is dropped silently: each data row is either
+used or counted as rejected with an issue (blank rows hold nothing and are only counted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from desktop.core.credit_code import is_valid_credit_code
+from desktop.core.models import LEDGER_COLUMNS, RECEIPT_COLUMNS, Customer, RowIssue, SourceRef, Table
+from desktop.errors import InputFileError
+from desktop.io import values as V
+from desktop.io.headers import (CUSTOMERS, FIELD_UNITS, IGNORED, KINDS, LEDGER, RECEIPTS, UNIT_FACTORS,
+                                HeaderMatch, column_letter, detect_header)
+from desktop.io.workbook import RawFile, RawSheet, read_file
+
+CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
+    "customer_id": V.parse_text, "name": V.parse_text, "credit_code": V.parse_credit_code,
+    "salesperson": V.parse_text, "group": V.parse_text, "first_trade_date": V.parse_date,
+    "registered_capital": V.parse_amount, "agreement": V.parse_yes_no, "license": V.parse_yes_no,
+    "tax_registration": V.parse_yes_no, "org_code": V.parse_yes_no,
+    "operating_status": V.parse_operating_status, "revenue_trend": V.parse_revenue_trend,
+    "sued_by_suppliers": V.parse_yes_no, "total_assets": V.parse_amount,
+    "total_liabilities": V.parse_amount, "current_assets": V.parse_amount,
+    "current_liabilities": V.parse_amount, "current_term_days": V.parse_int_days,
+    "requested_term_days": V.parse_int_days, "requested_limit": V.parse_amount,
+    "request_reason": V.parse_text,
+}
+LEDGER_PARSERS = {
+    "customer_id": V.parse_text, "customer_name": V.parse_text, "invoice_no": V.parse_text,
+    "invoice_date": V.parse_date, "amount": V.parse_amount, "due_date": V.parse_date,
+    "term_days": V.parse_int_days, "paid_date": V.parse_date, "paid_amount": V.parse_amount,
+}
+RECEIPT_PARSERS = {"customer_id": V.parse_text, "customer_name": V.parse_text, "date": V.parse_date,
+                   "amount": V.parse_amount}
+PARSERS = {CUSTOMERS: CUSTOMER_PARSERS, LEDGER: LEDGER_PARSERS, RECEIPTS: RECEIPT_PARSERS}
+_TOTAL_ROW = re.compile(r"^(合\s*计|小\s*计|总\s*计|总\s*额|共\s*计|total|subtotal|grand total)\b", re.I)
+
+
+@dataclass
+class SheetSource:
+    """One sheet that was read, for the audit sheet: where, what kind, and how many rows."""
+
+    file: str
+    path: str
+    sha256: str
+    sheet: str
+    kind: str
+    chosen_by: str  # "auto" or "override"
+    header_row: int | None = None  # Excel row number
+    columns: dict[str, str] = field(default_factory=dict)  # field -> header as written
+    rows_read: int = 0
+    rows_used: int = 0
+    rows_rejected: int = 0
+    blank_rows: int = 0
+
+
+@dataclass
+class ImportResult:
+    customers: list[Customer]
+    ledger: pd.DataFrame
+    receipts: pd.DataFrame
+    issues: list[RowIssue]
+    sheets: list[SheetSource]
+
+
+@dataclass
+class SheetChoice:
+    """An explicit choice of kind for a file (all its sheets) or one of its sheets."""
+
+    path: Path
+    sheet: str | None
+    kind: str
+
+
+def parse_sheet_spec(spec: str, kind: str) -> SheetChoice:
+    """``FILE`` or ``FILE:SHEET`` (a Windows drive letter ``C:\\`` is not a sheet)."""
+    m = re.match(r"^(?P<file>.+?\.(?:xlsx|xlsm|xls|ods|xlsb|csv|txt)):(?P<sheet>.+)$", spec, re.I)
+    if m:
+        return SheetChoice(Path(m.group("file")), m.group("sheet"), kind)
+    return SheetChoice(Path(spec), None, kind)
+
+
+@dataclass
+class _SheetData:
+    """A sheet's data rows, column by column, ready to parse."""
+
+    raw: RawFile
+    sheet: RawSheet
+    match: HeaderMatch
+    source: SheetSource
+    frame: pd.DataFrame  # one column per mapped field, raw values; index = Excel row number
+
+
+def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
+                 as_of: date | None = None) -> ImportResult:
+    """Read ``inputs`` (classified sheet by sheet) and the explicitly chosen sheets."""
+    choices = choices or []
+    issues: list[RowIssue] = []
+    files: dict[Path, RawFile] = {}
+
+    def load(p: Path) -> RawFile:
+        key = p.resolve()
+        if key not in files:
+            files[key] = read_file(p)
+        return files[key]
+
+    for p in inputs:
+        load(p)
+    for ch in choices:
+        load(ch.path)
+
+    data: list[_SheetData] = []
+    sources: list[SheetSource] = []
+    chosen: dict[tuple[Path, str], str] = {}
+    whole_file_choice: dict[Path, str] = {}
+    for ch in choices:
+        raw = files[ch.path.resolve()]
+        if ch.sheet is not None:
+            if ch.sheet not in [s.name for s in raw.sheets]:
+                raise InputFileError(f"{raw.path}: no sheet named '{ch.sheet}' "
+                                     f"(sheets: {', '.join(s.name for s in raw.sheets)})")
+            chosen[(ch.path.resolve(), ch.sheet)] = ch.kind
+        else:
+            whole_file_choice[ch.path.resolve()] = ch.kind
+    input_keys = {p.resolve() for p in inputs}
+
+    for key, raw in files.items():
+        explicit_sheets = {s for (k, s) in chosen if k == key}
+        for sheet in raw.sheets:
+            src = SheetSource(raw.name, str(raw.path), raw.sha256, sheet.name, IGNORED, "auto")
+            kind = chosen.get((key, sheet.name))
+            if kind is not None:
+                match = detect_header(sheet.rows, kind)
+                if match is None:
+                    raise InputFileError(_no_header_message(raw, sheet, kind))
+                src.chosen_by = "override"
+            elif explicit_sheets and key not in input_keys:
+                sources.append(src)  # only the named sheet of this file was asked for
+                continue
+            else:
+                want = whole_file_choice.get(key)
+                match = detect_header(sheet.rows, want)
+                if want is not None:
+                    src.chosen_by = "override"
+                if match is None:
+                    if not _is_empty(sheet):
+                        src.kind = IGNORED
+                    sources.append(src)
+                    continue
+            src.kind = match.kind
+            src.header_row = match.header_row + 1
+            src.columns = {f: match.headers[c] for f, c in match.columns.items()}
+            for col, fld in match.duplicates:
+                issues.append(RowIssue(raw.name, sheet.name, match.header_row + 1,
+                                       _col_label(match, col), match.headers[col],
+                                       f"second column for '{fld}'", f"ignored; column "
+                                       f"{_col_label(match, match.columns[fld])} is used", "warning"))
+            frame, row_issues = _data_frame(raw, sheet, match, src)
+            issues.extend(row_issues)
+            data.append(_SheetData(raw, sheet, match, src, frame))
+            sources.append(src)
+        for ch_key, kind in whole_file_choice.items():
+            if ch_key == key and not any(d.raw is raw and d.match.kind == kind for d in data):
+                raise InputFileError(_no_header_message(raw, raw.sheets[0] if raw.sheets else None, kind))
+
+    customer_sheets = [d for d in data if d.match.kind == CUSTOMERS]
+    customers, cust_issues, dup_ids = _build_customers(customer_sheets, as_of)
+    issues.extend(cust_issues)
+    by_id = {c.customer_id: c for c in customers}
+    names: dict[str, str | None] = {}
+    for c in customers:
+        names[c.name] = None if c.name in names else c.customer_id  # None: ambiguous name
+
+    ledgers, receipts = [], []
+    for d in data:
+        if d.match.kind == LEDGER:
+            t, iss = _build_rows(d, LEDGER_PARSERS, LEDGER_COLUMNS, ("invoice_date", "amount"), by_id, names, dup_ids)
+            ledgers.append(t)
+            issues.extend(iss)
+        elif d.match.kind == RECEIPTS:
+            t, iss = _build_rows(d, RECEIPT_PARSERS, RECEIPT_COLUMNS, ("date", "amount"), by_id, names, dup_ids)
+            receipts.append(t)
+            issues.extend(iss)
+    ledger = pd.concat(ledgers, ignore_index=True) if ledgers else Table.empty(LEDGER_COLUMNS)
+    receipt_frame = pd.concat(receipts, ignore_index=True) if receipts else Table.empty(RECEIPT_COLUMNS)
+    return ImportResult(customers, ledger, receipt_frame, issues, sources)
+
+
+def _is_empty(sheet: RawSheet) -> bool:
+    return all(V.is_blank(v) for row in sheet.rows for v in row)
+
+
+def _no_header_message(raw: RawFile, sheet: RawSheet | None, kind: str) -> str:
+    from desktop.io.headers import ALIASES, REQUIRED
+    need = " and ".join("/".join(ALIASES[kind][f][0] for f in group) for group in REQUIRED[kind])
+    where = f"{raw.path}, sheet '{sheet.name}'" if sheet else str(raw.path)
+    return f"{where}: no header row of a {kind} sheet found in the first rows (it needs columns {need})"
+
+
+def _col_label(match: HeaderMatch, col: int) -> str:
+    header = match.headers[col] if col < len(match.headers) else ""
+    return f"{column_letter(col)} {header}".strip()
+
+
+def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
+                src: SheetSource) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Mapped columns of the data rows below the header; blank and total rows taken out."""
+    body = sheet.rows[match.header_row + 1:]
+    width = max((len(r) for r in body), default=0)
+    grid = np.full((len(body), max(width, 1)), None, dtype=object)
+    for i, r in enumerate(body):
+        grid[i, :len(r)] = r
+    excel_rows = np.arange(match.header_row + 2, match.header_row + 2 + len(body))
+    cols = list(match.columns.values())
+    mapped = grid[:, cols] if cols else grid[:, :0]
+    blank_all = np.array([all(V.is_blank(v) for v in row) for row in grid], dtype=bool) if len(grid) else \
+        np.zeros(0, dtype=bool)
+    issues = []
+    total = np.zeros(len(grid), dtype=bool)
+    for i in np.flatnonzero(~blank_all):
+        for v in grid[i, :8]:
+            if isinstance(v, str) and _TOTAL_ROW.match(V.normalize_text(v)):
+                total[i] = True
+                issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", v,
+                                       "total row", "skipped: totals are recomputed, not read", "warning"))
+                break
+    src.blank_rows = int(blank_all.sum())
+    src.rows_read = int((~blank_all).sum())
+    src.rows_rejected = int(total.sum())
+    keep = ~blank_all & ~total
+    frame = pd.DataFrame(mapped[keep], columns=list(match.columns.keys()), index=excel_rows[keep])
+    return frame, issues
+
+
+def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
+                  issues: list[RowIssue], failed: pd.Series, required: tuple[str, ...] = ()) -> dict[str, pd.Series]:
+    """Parse every mapped column; problems become issues; rows failing a required field are marked."""
+    out: dict[str, pd.Series] = {}
+    for fld, col in d.match.columns.items():
+        if fld not in parsers:
+            continue
+        raw_col = d.frame[fld]
+        parsed, problems = V.parse_column(raw_col, parsers[fld])
+        factor = _unit_factor(fld, d.match.units.get(fld))
+        if factor != 1.0:
+            parsed = parsed.map(lambda v, f=factor: None if v is None else v * f)
+        bad = problems.notna()
+        is_required = fld in required
+        for row in problems.index[bad]:
+            action = "row not used" if is_required else "treated as blank"
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
+                                   raw_col.at[row], problems.at[row], action,
+                                   "error" if is_required else "warning"))
+        if is_required:
+            missing = parsed.isna() & ~bad
+            for row in parsed.index[missing]:
+                issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
+                                       None, "required value is blank", "row not used", "error"))
+            failed |= parsed.isna()
+        out[fld] = parsed
+    return out
+
+
+def _unit_factor(fld: str, unit: str | None) -> float:
+    stored = FIELD_UNITS.get(fld)
+    if stored is None or unit is None:
+        return 1.0
+    u = unit.replace(" ", "")
+    if u not in UNIT_FACTORS:
+        return 1.0
+    return UNIT_FACTORS[u] / UNIT_FACTORS[stored]
+
+
+def _build_customers(sheets: list[_SheetData], as_of: date | None
+                     ) -> tuple[list[Customer], list[RowIssue], set[str]]:
+    issues: list[RowIssue] = []
+    staged: list[tuple[_SheetData, int, dict[str, Any]]] = []
+    for d in sheets:
+        failed = pd.Series(False, index=d.frame.index)
+        fields = _parse_fields(d, CUSTOMER_PARSERS, issues, failed, required=("customer_id", "name"))
+        records = pd.DataFrame(fields, index=d.frame.index).astype(object)
+        records = records.where(records.notna(), None)
+        for row, rec in zip(records.index, records.to_dict("records")):
+            if failed.at[row]:
+                d.source.rows_rejected += 1
+                continue
+            staged.append((d, int(row), rec))
+    # Duplicated IDs: an error on every duplicate, and none of them is scored.
+    seen: dict[str, list[tuple[_SheetData, int]]] = {}
+    for d, row, rec in staged:
+        seen.setdefault(rec["customer_id"], []).append((d, row))
+    dup_ids = {cid for cid, places in seen.items() if len(places) > 1}
+    customers = []
+    for d, row, rec in staged:
+        cid = rec["customer_id"]
+        col = _col_label(d.match, d.match.columns["customer_id"])
+        if cid in dup_ids:
+            others = ", ".join(f"{o.sheet.name}!{r}" for o, r in seen[cid] if (o, r) != (d, row))
+            issues.append(RowIssue(d.raw.name, d.sheet.name, row, col, cid,
+                                   f"duplicate customer ID (also on row {others})",
+                                   "customer not scored; its ledger rows not used", "error"))
+            d.source.rows_rejected += 1
+            continue
+        code = rec.get("credit_code")
+        if code is not None and not is_valid_credit_code(code):
+            issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns["credit_code"]),
+                                   code, "not a valid 18-character unified social credit code (check digit)",
+                                   "three-in-one licence rule not applied", "warning"))
+        first = rec.get("first_trade_date")
+        if first is not None and as_of is not None and first > as_of:
+            issues.append(RowIssue(d.raw.name, d.sheet.name, row,
+                                   _col_label(d.match, d.match.columns["first_trade_date"]), first,
+                                   "first trade date is after the assessment date",
+                                   "earliest invoice date used instead", "warning"))
+            rec["first_trade_date"] = None
+        for fld in ("registered_capital", "total_assets", "total_liabilities", "current_assets",
+                    "current_liabilities", "requested_limit"):
+            v = rec.get(fld)
+            if v is not None and v < 0:
+                issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns[fld]),
+                                       v, "negative amount", "treated as blank", "warning"))
+                rec[fld] = None
+        rec.pop("customer_id")
+        customers.append(Customer(customer_id=cid, source=SourceRef(d.raw.name, d.sheet.name, row),
+                                  **{k: v for k, v in rec.items()}))
+        d.source.rows_used += 1
+    return customers, issues, dup_ids
+
+
+def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required: tuple[str, ...],
+                by_id: dict[str, Customer], names: dict[str, str | None],
+                dup_ids: set[str]) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Typed ledger or receipts rows, each linked to a customer on the customer sheet."""
+    issues: list[RowIssue] = []
+    failed = pd.Series(False, index=d.frame.index)
+    fields = _parse_fields(d, parsers, issues, failed, required=required)
+    n = len(d.frame)
+    ids = fields.get("customer_id", pd.Series([None] * n, index=d.frame.index, dtype=object))
+    nm = fields.get("customer_name", pd.Series([None] * n, index=d.frame.index, dtype=object))
+    resolved = ids.where(ids.isin(list(by_id)), None)
+    by_name = nm.map(lambda v: names.get(v) if v is not None else None)
+    use_name = resolved.isna() & ids.isna()
+    resolved = resolved.where(~use_name, by_name)
+    unresolved = resolved.isna() & ~failed
+    ref_col = d.match.columns.get("customer_id", d.match.columns.get("customer_name"))
+    for row in resolved.index[unresolved]:
+        cid, name = ids.at[row], nm.at[row]
+        if cid in dup_ids:
+            problem = "customer ID is duplicated on the customer sheet"
+        elif cid is not None:
+            problem = "customer ID not on the customer sheet"
+        elif name is not None and name in names:
+            problem = "customer name matches more than one customer"
+        elif name is not None:
+            problem = "customer name not on the customer sheet"
+        else:
+            problem = "no customer ID or name"
+        issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, ref_col),
+                               cid if cid is not None else name, problem, "row not used", "error"))
+    failed |= resolved.isna()
+    if "paid_amount" in fields and "amount" in fields:
+        pa, am = fields["paid_amount"], fields["amount"]
+        over = pa.notna() & am.notna() & ~failed
+        over &= pd.Series([p is not None and a is not None and a > 0 and p > a + 0.005 for p, a in zip(pa, am)],
+                          index=pa.index)
+        for row in pa.index[over]:
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row),
+                                   _col_label(d.match, d.match.columns["paid_amount"]), pa.at[row],
+                                   f"paid amount exceeds the invoice amount {am.at[row]:,.2f}",
+                                   "counted up to the invoice amount", "warning"))
+    if "paid_date" in fields and "paid_amount" in fields:
+        no_date = fields["paid_amount"].notna() & fields["paid_date"].isna() & ~failed
+        for row in no_date.index[no_date]:
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row),
+                                   _col_label(d.match, d.match.columns["paid_amount"]),
+                                   fields["paid_amount"].at[row], "paid amount without a paid date",
+                                   "assumed paid on the due date", "warning"))
+    keep = ~failed
+    d.source.rows_used += int(keep.sum())
+    d.source.rows_rejected += int((~keep).sum())
+    out = {}
+    for col, dtype in columns.items():
+        if col == "row":
+            out[col] = d.frame.index.to_numpy()[keep.to_numpy()].astype("int64")
+        elif col == "customer_id":
+            out[col] = resolved[keep].to_numpy(dtype=object)
+        elif col in fields:
+            s = fields[col][keep]
+            out[col] = _typed(s, dtype)
+        else:
+            out[col] = _typed(pd.Series([None] * int(keep.sum()), dtype=object), dtype)
+    return pd.DataFrame(out).astype(columns), issues
+
+
+def _typed(s: pd.Series, dtype: str) -> np.ndarray:
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="datetime64[s]")
+    if dtype == "float64":
+        return pd.to_numeric(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="float64")
+    return s.to_numpy(dtype=object)

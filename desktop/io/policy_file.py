@@ -1,0 +1,92 @@
+"""Load a policy file (TOML): parse, validate, and point each problem at its line."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+
+from desktop.core.policy import Policy, build_policy
+from desktop.errors import PolicyError
+from desktop.paths import default_policy_path
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read and validate a policy file; the shipped default when ``path`` is None."""
+    path = Path(path) if path is not None else default_policy_path()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(str(path), [("(file)", None, f"cannot be read: {exc.strerror or exc}")]) from exc
+    return parse_policy(data, str(path))
+
+
+def parse_policy(data: bytes, source: str) -> Policy:
+    """Validate policy bytes; ``source`` names the file in messages."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PolicyError(source, [("(file)", None, "is not UTF-8 text")]) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise PolicyError(source, [("(syntax)", int(m.group(1)) if m else None, str(exc))]) from None
+    try:
+        policy = build_policy(doc)
+    except PolicyError as exc:
+        raise PolicyError(source, [(p, find_line(text, p), msg) for p, _, msg in exc.problems]) from None
+    return dataclasses.replace(policy, file_name=Path(source).name,
+                               sha256=hashlib.sha256(data).hexdigest())
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def find_line(text: str, key_path: str) -> int | None:
+    """Best-effort 1-based line of ``key_path`` (``items.x.bands[2].range``) in TOML text."""
+    parts: list[str | int] = [int(i) if i else k for k, i in _PART.findall(key_path)]
+    lines = text.splitlines()
+    headers = []  # (line index, dotted name, is array-of-tables)
+    for n, line in enumerate(lines):
+        m = re.match(r"\s*(\[\[?)\s*([^\]]+?)\s*\]\]?", line)
+        if m:
+            headers.append((n, m.group(2), m.group(1) == "[["))
+    # Longest prefix of the path that names a table header ([a.b] or the i-th [[a]]).
+    start, end, rest = 0, len(lines), parts
+    for cut in range(len(parts), 0, -1):
+        prefix = parts[:cut]
+        if isinstance(prefix[-1], int):
+            name = ".".join(str(p) for p in prefix[:-1])
+            arr = [h for h in headers if h[1] == name and h[2]]
+            if prefix[-1] < len(arr):
+                hit = arr[prefix[-1]]
+            else:
+                continue
+        else:
+            name = ".".join(str(p) for p in prefix)
+            hit = next((h for h in headers if h[1] == name and not h[2]), None)
+            if hit is None:
+                continue
+        start = hit[0]
+        end = next((h[0] for h in headers if h[0] > start), len(lines))
+        rest = parts[cut:]
+        if not rest:
+            return start + 1
+        break
+    # Inside the section: the first key, then the n-th inline table of an array.
+    key = rest[0]
+    if isinstance(key, int):
+        return start + 1
+    for n in range(start, end):
+        if re.match(rf"\s*{re.escape(str(key))}\s*=", lines[n]):
+            if len(rest) > 1 and isinstance(rest[1], int):
+                seen = -1
+                for k in range(n, end):
+                    seen += lines[k].count("{") if k > n or "[" in lines[n] else 0
+                    if seen >= rest[1]:
+                        return k + 1
+            return n + 1
+    return start + 1 if start else None

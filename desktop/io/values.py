@@ -1,0 +1,214 @@
+"""Parsers for the value forms real sheets contain.
+
+Each parser takes one raw cell value (as the reader gives it: str, int, float, bool,
+date or datetime) and returns ``(value, problem)``: the typed value or None, and a
+problem text when the cell was rejected or doubtful. Column-wise helpers apply a parser
+to the distinct values of a column only, so a million-row column costs one parse per
+distinct value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+Parsed = tuple[Any, str | None]
+
+
+def normalize_text(value: Any) -> str:
+    """Full-width to half-width (NFKC), trimmed, inner whitespace folded."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def excel_error(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return value.strip().upper()
+    return None
+
+
+def parse_text(value: Any) -> Parsed:
+    if is_blank(value):
+        return None, None
+    if (err := excel_error(value)) is not None:
+        return None, f"Excel error value {err}"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 1500.0 from a number cell is the code 1500
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%Y-%m-%d"), None
+    return normalize_text(value), None
+
+
+_AMOUNT = re.compile(r"^(?P<neg>-)?(?P<num>\d+(?:\.\d+)?)(?P<unit>万|亿|千|百万)?$")
+_UNITS = {None: 1, "千": 1_000, "万": 10_000, "百万": 1_000_000, "亿": 100_000_000}
+
+
+def parse_amount(value: Any) -> Parsed:
+    """``¥1,200.50``, ``1.2万``, ``(300)``, ``-300元``, full-width digits; numbers pass through."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, "not an amount (a yes/no value)"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, "not a finite amount"
+        return float(value), None
+    if isinstance(value, (date, datetime)):
+        return None, "a date where an amount was expected"
+    if (err := excel_error(value)) is not None:
+        return None, f"Excel error value {err}"
+    text = normalize_text(value).replace(" ", "")
+    neg = False
+    if text.startswith("(") and text.endswith(")"):
+        neg, text = True, text[1:-1]
+    text = re.sub(r"^(RMB|CNY|¥|￥)", "", text, flags=re.I)
+    text = re.sub(r"(元|RMB|CNY)$", "", text, flags=re.I)
+    text = text.replace(",", "")
+    if text.startswith("+"):
+        text = text[1:]
+    m = _AMOUNT.match(text)
+    if not m:
+        return None, "not an amount"
+    amount = float(m.group("num")) * _UNITS[m.group("unit")]
+    if m.group("neg"):
+        neg = not neg
+    return (-amount if neg else amount), None
+
+
+def parse_int_days(value: Any) -> Parsed:
+    """Whole days: ``60``, ``60天``, ``60.0``."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, str):
+        value = re.sub(r"\s*(天|日|days?)$", "", normalize_text(value), flags=re.I)
+    amount, problem = parse_amount(value)
+    if problem:
+        return None, "not a number of days"
+    if amount < 0:
+        return None, "negative number of days"
+    if not float(amount).is_integer():
+        return round(amount), f"not a whole number of days; rounded to {round(amount)}"
+    return int(amount), None
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value: Any) -> Parsed:
+    """Excel serials, date cells, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日``, ``20240305``."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, bool):
+        return None, "not a date"
+    if isinstance(value, (int, float)):
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
+            return parse_date(str(int(value)))
+        if 1 <= value < 2958466:  # Excel's serial range (1900 date system)
+            return _EXCEL_EPOCH + timedelta(days=int(value)), None
+        return None, "a number that is not a date"
+    if (err := excel_error(value)) is not None:
+        return None, f"Excel error value {err}"
+    text = normalize_text(value)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+            except ValueError:
+                return None, "not a valid calendar date"
+    return None, "not a date"
+
+
+_YES = {"是", "有", "y", "yes", "true", "√", "✓", "✔", "1", "已签", "已签订", "已提供", "在档", "齐全", "t", "对"}
+_NO = {"否", "无", "n", "no", "false", "×", "✗", "✘", "x", "0", "未签", "未签订", "未提供", "缺", "缺失", "f", "没有"}
+
+
+def parse_yes_no(value: Any) -> Parsed:
+    """是/否/有/无/Y/N/√/×/1/0 (and a few common variants)."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value), None
+    if (err := excel_error(value)) is not None:
+        return None, f"Excel error value {err}"
+    text = normalize_text(value).lower()
+    if text in _YES:
+        return True, None
+    if text in _NO:
+        return False, None
+    return None, "not a yes/no value"
+
+
+_OPERATING = {"良好": "good", "正常": "good", "好": "good", "good": "good", "一般": "fair",
+              "fair": "fair", "不良": "poor", "较差": "poor", "差": "poor", "亏损": "poor",
+              "严重亏损": "poor", "poor": "poor"}
+_TREND = {"增长": "growth", "上升": "growth", "growth": "growth", "平稳": "stable", "稳定": "stable",
+          "持平": "stable", "stable": "stable", "下滑": "decline", "下降": "decline", "decline": "decline",
+          "持续下滑": "sustained_decline", "持续下降": "sustained_decline",
+          "sustained decline": "sustained_decline"}
+
+
+def _category(mapping: dict[str, str], what: str) -> Callable[[Any], Parsed]:
+    def parse(value: Any) -> Parsed:
+        if is_blank(value):
+            return None, None
+        if (err := excel_error(value)) is not None:
+            return None, f"Excel error value {err}"
+        key = normalize_text(value).lower()
+        if key in mapping:
+            return mapping[key], None
+        return None, f"not a known {what} ({'/'.join(k for k in mapping if not k.isascii())})"
+    return parse
+
+
+parse_operating_status = _category(_OPERATING, "operating status")
+parse_revenue_trend = _category(_TREND, "revenue trend")
+
+
+def parse_credit_code(value: Any) -> Parsed:
+    text, problem = parse_text(value)
+    if text is None:
+        return None, problem
+    return text.replace(" ", "").upper(), None
+
+
+def parse_column(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd.Series, pd.Series]:
+    """Parse a column through its distinct values; returns (parsed values, problems or None)."""
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object),
+                                  use_na_sentinel=True)
+    parsed_u = np.empty(len(uniques) + 1, dtype=object)
+    problem_u = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        parsed_u[i], problem_u[i] = parser(u)
+    parsed_u[-1], problem_u[-1] = None, None  # the NA sentinel (-1) lands on the last slot
+    return (pd.Series(parsed_u[codes], index=values.index, dtype=object),
+            pd.Series(problem_u[codes], index=values.index, dtype=object))

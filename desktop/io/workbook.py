@@ -1,0 +1,164 @@
+"""Open a user file as raw sheets: grids of cell values exactly as stored.
+
+Spreadsheets (.xlsx, .xlsm, .xls, .ods, .xlsb) are read with calamine, without any type
+guessing: a text cell '001500' stays the text '001500'. CSV files are read as text,
+in UTF-8 (with or without BOM) or GBK/GB18030.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.errors import InputFileError
+from desktop.io.headers import column_letter
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+CSV_SUFFIXES = {".csv", ".txt"}
+SUPPORTED = ", ".join(sorted(SPREADSHEET_SUFFIXES | {".csv"}))
+
+
+@dataclass
+class RawSheet:
+    name: str
+    rows: list[list[object]]  # row 0 is Excel row 1
+    visible: bool = True
+
+
+@dataclass
+class RawFile:
+    path: Path
+    sha256: str
+    sheets: list[RawSheet]
+    encoding: str | None = None  # for CSV
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def read_file(path: str | Path) -> RawFile:
+    """Read every sheet of ``path``; raise InputFileError with a clerk-readable reason."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
+        raise InputFileError(f"{path}: unsupported file type '{suffix or '(none)'}' (supported: {SUPPORTED})")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: file not found") from None
+    except PermissionError:
+        raise InputFileError(f"{path}: cannot be opened: it is locked by another program "
+                             f"(is it open in Excel?) or you have no permission. Close it and try again.") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix in CSV_SUFFIXES:
+        rows, encoding = _read_csv(data, path)
+        return RawFile(path, digest, [RawSheet(path.stem, rows)], encoding)
+    return RawFile(path, digest, _read_spreadsheet(data, path, suffix))
+
+
+def _read_csv(data: bytes, path: Path) -> tuple[list[list[object]], str]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # gb18030 decodes almost anything; this is a safeguard
+        raise InputFileError(f"{path}: not a text file in UTF-8 or GBK encoding")
+    if "\x00" in text[:4096]:
+        raise InputFileError(f"{path}: not a text CSV file (binary content)")
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    return rows, "utf-8" if encoding == "utf-8-sig" else "gbk"
+
+
+def _read_spreadsheet(data: bytes, path: Path, suffix: str) -> list[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        raise InputFileError(f"{path}: not a readable {suffix} workbook ({_short(exc)})") from None
+    errors = _xlsx_error_cells(data) if suffix in {".xlsx", ".xlsm"} else {}
+    sheets = []
+    for meta in wb.sheets_metadata:
+        if str(meta.typ).endswith("ChartSheet"):
+            continue
+        try:
+            rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputFileError(f"{path}, sheet '{meta.name}': cannot be read ({_short(exc)})") from None
+        rows = [list(r) for r in rows]
+        for (r, c), value in errors.get(meta.name, {}).items():
+            if r < len(rows) and c < len(rows[r]):
+                rows[r][c] = value
+        sheets.append(RawSheet(meta.name, rows, str(meta.visible).endswith("Visible")))
+    return sheets
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+_CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
+
+
+def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Excel error values (#N/A, #DIV/0!, ...) by sheet name and (row, column).
+
+    calamine reads error cells as empty; an error where a value belongs must be reported,
+    not silently taken as blank, so the sheet XML is scanned for cells of type "e".
+    """
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = _xlsx_sheet_parts(z)
+            for sheet, part in names.items():
+                xml = z.read(part)
+                if b't="e"' not in xml:
+                    continue
+                cells = {}
+                for col, row, value in _CELL_ERR.findall(xml):
+                    c = 0
+                    for ch in col.decode():
+                        c = c * 26 + ord(ch) - 64
+                    cells[(int(row) - 1, c - 1)] = value.decode()
+                found[sheet] = cells
+    except (zipfile.BadZipFile, KeyError):
+        return {}
+    return found
+
+
+def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {m.group(1): m.group(2) for m in re.finditer(
+        r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+    targets.update({m.group(2): m.group(1) for m in re.finditer(
+        r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    parts = {}
+    for m in re.finditer(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb):
+        target = targets.get(m.group(2), "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        parts[_unescape(m.group(1))] = target
+    return parts
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def cell_name(row0: int, col0: int) -> str:
+    return f"{column_letter(col0)}{row0 + 1}"

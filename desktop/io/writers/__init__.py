@@ -1,0 +1,1 @@
+"""Writers for the workbooks and summaries Credit Desk produces."""

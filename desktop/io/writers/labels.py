@@ -1,0 +1,187 @@
+"""Words in the workbooks we write, in Chinese (default) and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_LABELS: dict[str, tuple[str, str]] = {
+    # sheets
+    "sheet.summary": ("汇总", "Summary"),
+    "sheet.results": ("评级结果", "Results"),
+    "sheet.aging": ("应收账龄", "AR aging"),
+    "sheet.exceptions": ("异常清单", "Exceptions"),
+    "sheet.audit": ("审计信息", "Audit"),
+    # summary
+    "title.summary": ("客户信用评级汇总", "Customer credit rating summary"),
+    "run_id": ("运行编号", "Run ID"),
+    "as_of": ("评估基准日", "Assessment date"),
+    "run_time": ("运行时间", "Run time"),
+    "operator": ("操作人", "Operator"),
+    "policy": ("信用政策", "Credit policy"),
+    "customers_rated": ("已评级客户数", "Customers rated"),
+    "customers_not_rated": ("未评级客户行(见异常清单)", "Customer rows not rated (see Exceptions)"),
+    "exceptions_count": ("异常条数", "Exceptions"),
+    "level_counts": ("各等级客户数", "Customers per level"),
+    "level": ("等级", "Level"),
+    "count": ("客户数", "Customers"),
+    "open_ar_total": ("应收账款余额合计(元)", "Open AR total (CNY)"),
+    "overdue_total": ("逾期余额合计(元)", "Overdue total (CNY)"),
+    "routes": ("审批路径", "Approval routes"),
+    "route.none": ("无需审批", "None"),
+    "route.sales_manager": ("销售部经理审批", "Sales manager"),
+    "route.cfo_special": ("特殊付款期限申请(财务总监)", "Special term application (CFO)"),
+    "exceeds_count": ("超出政策的申请", "Requests exceeding policy"),
+    "chart.title": ("客户信用等级分布", "Customers per credit level"),
+    # results columns
+    "customer_id": ("客户编号", "Customer ID"),
+    "name": ("客户名称", "Customer name"),
+    "salesperson": ("业务员", "Salesperson"),
+    "group": ("所属集团", "Group"),
+    "total": ("总分", "Total score"),
+    "raw_level": ("系统等级", "System level"),
+    "overrides": ("强制C规则", "Force-C rules"),
+    "caps": ("封顶规则", "Cap rules"),
+    "final_level": ("最终等级", "Final level"),
+    "base_term": ("等级基准账期(天)", "Level base term (days)"),
+    "term_rules": ("账期规则", "Term rules"),
+    "recommended_term": ("建议账期(天)", "Recommended term (days)"),
+    "eligible_limit": ("可授信额度(元)", "Eligible limit (CNY)"),
+    "requested_term": ("申请账期(天)", "Requested term (days)"),
+    "requested_limit": ("申请额度(元)", "Requested limit (CNY)"),
+    "request_given": ("申请来源", "Request source"),
+    "request.given": ("业务员申请", "Salesperson"),
+    "request.default": ("默认(按建议)", "Default (recommended)"),
+    "approval_route": ("审批路径", "Approval route"),
+    "exceeds_policy": ("超出政策", "Exceeds policy"),
+    "next_review": ("下次复评日", "Next review"),
+    "orders": ("订单数", "Orders"),
+    "sales_12m": ("近12个月销售额(元)", "Sales 12m (CNY)"),
+    "sales_prev_12m": ("前12个月销售额(元)", "Sales prior 12m (CNY)"),
+    "sales_growth": ("销售增长率", "Sales growth"),
+    "avg_days_late": ("加权平均逾期天数", "Avg days late (weighted)"),
+    "cooperation_years": ("合作年限(年)", "Cooperation years"),
+    "first_trade_date": ("首次合作日期", "First trade date"),
+    "debt_ratio": ("资产负债率", "Debt ratio"),
+    "current_ratio": ("流动比率", "Current ratio"),
+    "registered_capital": ("注册资本(万元)", "Registered capital (10k CNY)"),
+    "documents_missing": ("缺少资料", "Documents missing"),
+    "operating_status": ("经营状况", "Operating status"),
+    "open_ar": ("应收余额(元)", "Open AR (CNY)"),
+    "overdue_balance": ("逾期余额(元)", "Overdue (CNY)"),
+    "dso": ("应收周转天数DSO", "DSO (days)"),
+    "points_suffix": ("得分", "points"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    "none": ("无", "None"),
+    "missing": ("缺失", "missing"),
+    "total_row": ("合计", "Total"),
+    # aging
+    "aging.not_due": ("未到期", "Not due"),
+    "aging.days": ("逾期{}天", "{} days overdue"),
+    "aging.over": ("逾期{}天以上", "Over {} days overdue"),
+    # exceptions
+    "file": ("文件", "File"),
+    "sheet": ("工作表", "Sheet"),
+    "row": ("行号", "Row"),
+    "column": ("列", "Column"),
+    "value": ("值", "Value"),
+    "problem": ("问题", "Problem"),
+    "action": ("处理", "Action"),
+    "severity": ("级别", "Severity"),
+    "severity.error": ("错误(未使用)", "Error (not used)"),
+    "severity.warning": ("警告(已使用)", "Warning (used)"),
+    # audit
+    "title.audit": ("审计信息：本工作簿的每个结论均可据此追溯与复算", "Audit: everything needed to trace and recompute this workbook"),
+    "program_version": ("程序版本", "Program version"),
+    "policy_file": ("政策文件", "Policy file"),
+    "policy_name": ("政策名称", "Policy name"),
+    "policy_version": ("政策版本", "Policy version"),
+    "policy_sha256": ("政策文件SHA-256", "Policy file SHA-256"),
+    "inputs": ("输入文件", "Input files"),
+    "sha256": ("SHA-256", "SHA-256"),
+    "kind": ("识别为", "Read as"),
+    "kind.customers": ("客户信用资料", "Customers"),
+    "kind.ledger": ("销售/回款明细", "Sales ledger"),
+    "kind.receipts": ("回款明细", "Receipts"),
+    "kind.ignored": ("未使用", "Not used"),
+    "header_row": ("表头行", "Header row"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_used": ("使用行数", "Rows used"),
+    "rows_rejected": ("拒绝行数", "Rows rejected"),
+    "blank_rows": ("空行", "Blank rows"),
+    "reconciles": ("读取=使用+拒绝", "Read = used + rejected"),
+    "level_table": ("等级阈值(总分公式查表用)", "Level thresholds (used by the level formulas)"),
+    "min_score": ("最低总分", "Minimum score"),
+    "cap_level": ("封顶等级", "Cap level"),
+    "band_table": ("评分标准(各项分档)", "Scorecard bands"),
+    "item": ("评分项目", "Item"),
+    "basis": ("依据", "Basis"),
+    "max_points": ("满分", "Max points"),
+    "band": ("分档", "Band"),
+    "points": ("得分", "Points"),
+    "rules_table": ("规则与参数", "Rules and parameters"),
+    "parameter": ("参数", "Parameter"),
+    "setting": ("取值", "Value"),
+    "formula_note": ("总分=九项得分之和；系统等级=按等级阈值表查总分；最终等级=有强制C规则则为最低等级，"
+                     "否则有封顶规则且系统等级高于封顶等级时为封顶等级，否则为系统等级。",
+                     "Total = sum of the nine item points; system level = total looked up in the level "
+                     "table; final level = the lowest level if a force-C rule fired, else the cap level if "
+                     "a cap rule fired and the system level is above it, else the system level."),
+    "limit_note": ("可授信额度=近12个月销售额/12×(建议账期/30)×等级系数，向下取整到{}元。",
+                   "Eligible limit = sales 12m / 12 x (recommended term / 30) x level factor, rounded "
+                   "down to {} CNY."),
+}
+
+CODE_WORDS: dict[str, tuple[str, str]] = {
+    "FORCE_C_TIMELINESS": ("付款及时性得分过低", "payment timeliness points too low"),
+    "FORCE_C_OPERATING": ("经营状况不良", "poor operating status"),
+    "FORCE_C_REVENUE_DECLINE": ("营业额持续下滑", "sustained revenue decline"),
+    "FORCE_C_LITIGATION": ("被其他供应商起诉", "sued by other suppliers"),
+    "CAP_A_NEW_CUSTOMER": ("新客户(订单少于3笔或合作不满1年)", "new customer (few orders or < 1 year)"),
+    "CAP_A_DOCUMENTS": ("关键资料不全", "key documents incomplete"),
+    "TERM_NEW_CUSTOMER_CASH": ("新客户前3笔订单款到发货", "new customer: cash before delivery"),
+    "TERM_NO_AGREEMENT": ("未签年度合作协议", "no signed annual agreement"),
+    "TERM_DOCUMENTS_INCOMPLETE": ("关键资料不全", "key documents incomplete"),
+}
+
+FIELD_WORDS: dict[str, tuple[str, str]] = {
+    "license": ("营业执照", "licence"), "tax_registration": ("税务登记证", "tax registration"),
+    "org_code": ("组织机构代码证", "organisation code"), "agreement": ("年度合作协议", "annual agreement"),
+    "good": ("良好", "good"), "fair": ("一般", "fair"), "poor": ("不良", "poor"),
+}
+
+
+class Labels:
+    """Label lookup for one language."""
+
+    def __init__(self, lang: str = "zh"):
+        if lang not in ("zh", "en"):
+            raise ValueError(f"unknown language {lang!r} (zh or en)")
+        self.lang = lang
+        self._i = 0 if lang == "zh" else 1
+
+    def __call__(self, key: str, *args: Any) -> str:
+        text = _LABELS[key][self._i]
+        return text.format(*args) if args else text
+
+    def code(self, code: str) -> str:
+        return f"{code} {CODE_WORDS[code][self._i]}" if code in CODE_WORDS else code
+
+    def word(self, key: str) -> str:
+        return FIELD_WORDS[key][self._i] if key in FIELD_WORDS else key
+
+    def item(self, item) -> str:
+        return item.label_zh if self.lang == "zh" else item.label_en
+
+    def level_label(self, lv) -> str:
+        return f"{lv.level} {lv.label_zh}" if self.lang == "zh" else lv.level
+
+    def aging(self, bucket: str) -> str:
+        if bucket == "not_due":
+            return self("aging.not_due")
+        if bucket.startswith(">"):
+            return self("aging.over", bucket[1:])
+        return self("aging.days", bucket)
+
+    def yes_no(self, flag: bool) -> str:
+        return self("yes") if flag else self("no")

@@ -1,0 +1,366 @@
+"""The results workbook: summary, results, AR aging, exceptions and audit sheets.
+
+The total score and both levels are live formulas over the item cells and the level
+table on the audit sheet, written with their cached values, so a spreadsheet program
+that recalculates shows the same numbers as the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from desktop.core.models import Decision, Rating, RowIssue
+from desktop.core.policy import Policy
+from desktop.io.importer import SheetSource
+from desktop.io.writers.labels import Labels
+from desktop.io.writers.xlsx import Formats, fit_widths, new_workbook, put
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What identifies a run, for the summary and audit sheets."""
+
+    run_id: str
+    started: datetime
+    operator: str
+    program_version: str
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _rules_text(hits, lab: Labels) -> str:
+    return "; ".join(lab.code(h.code) for h in hits)
+
+
+def _num(v: Any) -> Any:
+    return None if v is None or (isinstance(v, float) and (math.isnan(v))) else v
+
+
+def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetSource],
+                  issues: list[RowIssue], run: RunFacts, lang: str = "zh") -> None:
+    """Write the whole results workbook to ``path`` (the caller makes it atomic)."""
+    lab = Labels(lang)
+    wb = new_workbook(path)
+    fm = Formats(wb)
+    wb.set_properties({"title": lab("title.summary"), "author": run.operator, "company": "",
+                       "comments": f"run {run.run_id}"})
+    names = {k: lab(f"sheet.{k}") for k in ("summary", "results", "aging", "exceptions", "audit")}
+    ws_sum = wb.add_worksheet(names["summary"])
+    ws_res = wb.add_worksheet(names["results"])
+    ws_age = wb.add_worksheet(names["aging"])
+    ws_exc = wb.add_worksheet(names["exceptions"])
+    ws_aud = wb.add_worksheet(names["audit"])
+
+    level_ref = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
+    n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref)
+    _write_aging(ws_age, fm, lab, rating, policy)
+    _write_exceptions(ws_exc, fm, lab, issues)
+    _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n)
+    ws_sum.activate()
+    wb.close()
+
+
+def results_columns(policy: Policy, lab: Labels) -> list[tuple[str, str]]:
+    """(key, header) of the results sheet, in order."""
+    cols = [("customer_id", lab("customer_id")), ("name", lab("name")), ("salesperson", lab("salesperson"))]
+    cols += [(f"item:{it.key}", f"{lab.item(it)}\n{lab('points_suffix')}({it.points})") for it in policy.items]
+    cols += [(k, lab(k)) for k in ("total", "raw_level", "overrides", "caps", "final_level", "base_term",
+                                   "term_rules", "recommended_term", "eligible_limit", "requested_term",
+                                   "requested_limit", "request_given", "approval_route", "exceeds_policy",
+                                   "next_review", "orders", "sales_12m", "sales_prev_12m", "sales_growth",
+                                   "avg_days_late", "cooperation_years", "first_trade_date", "operating_status",
+                                   "debt_ratio", "current_ratio", "registered_capital", "documents_missing",
+                                   "open_ar", "overdue_balance", "dso")]
+    return cols
+
+
+def _row_values(d: Decision, lab: Labels) -> dict[str, Any]:
+    m, c = d.metrics, d.customer
+    docs = next((i.detail.get("missing", []) for i in d.items if "missing" in i.detail), [])
+    values: dict[str, Any] = {
+        "customer_id": c.customer_id, "name": c.name, "salesperson": c.salesperson,
+        "total": d.total, "raw_level": d.raw_level, "overrides": _rules_text(d.overrides, lab),
+        "caps": _rules_text(d.caps, lab), "final_level": d.level, "base_term": d.base_term_days,
+        "term_rules": _rules_text(d.term_rules, lab), "recommended_term": d.recommended_term_days,
+        "eligible_limit": d.eligible_limit, "requested_term": d.requested_term_days,
+        "requested_limit": d.requested_limit,
+        "request_given": lab("request.given") if d.request_given else lab("request.default"),
+        "approval_route": lab(f"route.{d.approval_route}"),
+        "exceeds_policy": lab.yes_no(d.exceeds_policy), "next_review": d.next_review,
+        "orders": m.orders, "sales_12m": m.sales_12m, "sales_prev_12m": m.sales_prev_12m,
+        "sales_growth": m.sales_growth, "avg_days_late": m.avg_days_late,
+        "cooperation_years": m.cooperation_years, "first_trade_date": m.first_trade_date,
+        "operating_status": lab.word(c.operating_status) if c.operating_status else None,
+        "debt_ratio": m.debt_ratio, "current_ratio": m.current_ratio,
+        "registered_capital": c.registered_capital,
+        "documents_missing": "、".join(lab.word(x) for x in docs) if lab.lang == "zh" else ", ".join(
+            lab.word(x) for x in docs),
+        "open_ar": m.open_ar, "overdue_balance": m.overdue_balance, "dso": m.dso,
+    }
+    for it in d.items:
+        values[f"item:{it.key}"] = it.points
+    return values
+
+
+_MONEY = {"eligible_limit", "requested_limit", "sales_12m", "sales_prev_12m", "open_ar", "overdue_balance"}
+_INT = {"total", "base_term", "recommended_term", "requested_term", "orders"}
+
+
+def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
+                         level_ref: dict[str, str]) -> int:
+    cols = results_columns(policy, lab)
+    keys = [k for k, _ in cols]
+    idx = {k: i for i, k in enumerate(keys)}
+    formats = {k: fm.text for k in keys}
+    formats.update({k: fm.money for k in _MONEY})
+    formats.update({k: fm.int for k in _INT if k in idx})
+    formats.update({"sales_growth": fm.pct, "debt_ratio": fm.pct, "avg_days_late": fm.dec1,
+                    "cooperation_years": fm.dec2, "current_ratio": fm.dec2, "dso": fm.dec1,
+                    "registered_capital": fm.money, "next_review": fm.date, "first_trade_date": fm.date})
+    for k in keys:
+        if k.startswith("item:"):
+            formats[k] = fm.int
+    ws.write_row(0, 0, [h for _, h in cols], fm.header)
+    ws.set_row(0, 42)
+    first_item, last_item = idx[f"item:{policy.items[0].key}"], idx[f"item:{policy.items[-1].key}"]
+    rows = []
+    for r, d in enumerate(rating.decisions, start=1):
+        vals = _row_values(d, lab)
+        row = [vals[k] for k in keys]
+        rows.append(row)
+        for c, k in enumerate(keys):
+            v = vals[k]
+            if k == "total":
+                ws.write_formula(r, c, f"=SUM({xl_rowcol_to_cell(r, first_item)}:{xl_rowcol_to_cell(r, last_item)})",
+                                 fm.int, d.total)
+            elif k == "raw_level":
+                ws.write_formula(r, c, f"=INDEX(LevelNames,MATCH({xl_rowcol_to_cell(r, idx['total'])},LevelMins,1))",
+                                 fm.text, d.raw_level)
+            elif k == "final_level":
+                o, cp, rl = (xl_rowcol_to_cell(r, idx[x]) for x in ("overrides", "caps", "raw_level"))
+                ws.write_formula(r, c, f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
+                                       f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))', fm.text, d.level)
+            else:
+                put(ws, r, c, _num(v), formats[k])
+    n = len(rating.decisions)
+    fit_widths(ws, [h.split("\n")[0] for _, h in cols], rows)
+    for k in keys:
+        if k.startswith("item:"):
+            ws.set_column(idx[k], idx[k], 9, fm.int)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
+    for k in ("raw_level", "final_level"):
+        c = idx[k]
+        for lv, f in fm.level.items():
+            ws.conditional_format(1, c, max(n, 1), c, {"type": "cell", "criteria": "==", "value": f'"{lv}"',
+                                                       "format": f})
+    return n
+
+
+def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy) -> None:
+    buckets = policy.aging_buckets()
+    header = [lab("customer_id"), lab("name"), lab("salesperson"), lab("open_ar")] + \
+        [lab.aging(b) for b in buckets] + [lab("overdue_balance"), lab("dso")]
+    ws.write_row(0, 0, header, fm.header)
+    ws.set_row(0, 30)
+    rows = []
+    r = 0
+    for r, d in enumerate(rating.decisions, start=1):
+        m = d.metrics
+        row = [d.customer_id, d.customer.name, d.customer.salesperson, m.open_ar] + \
+            [m.aging[b] for b in buckets] + [m.overdue_balance, m.dso]
+        rows.append(row)
+        for c, v in enumerate(row):
+            put(ws, r, c, _num(v), fm.text if c < 3 else (fm.dec1 if c == len(row) - 1 else fm.money))
+    total_row = r + 1
+    put(ws, total_row, 0, lab("total_row"), fm.total_label)
+    for c in range(3, len(header) - 1):
+        col = xl_col_to_name(c)
+        cached = sum(_num(row[c]) or 0 for row in rows)
+        ws.write_formula(total_row, c, f"=SUM({col}2:{col}{max(total_row, 2)})", fm.total, cached)
+    fit_widths(ws, header, rows)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
+
+
+def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue]) -> None:
+    header = [lab(k) for k in ("severity", "file", "sheet", "row", "column", "value", "problem", "action")]
+    ws.write_row(0, 0, header, fm.header)
+    rows = []
+    for r, i in enumerate(issues, start=1):
+        row = [lab(f"severity.{i.severity}"), i.file, i.sheet, i.row, i.column, i.value, i.problem, i.action]
+        rows.append(row)
+        for c, v in enumerate(row):
+            put(ws, r, c, v, fm.date if hasattr(v, "isoformat") else fm.text)
+    fit_widths(ws, header, rows, max_w=60)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
+
+
+def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
+                   issues: list[RowIssue], run: RunFacts, results_sheet: str, n: int) -> None:
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 3, 14)
+    ws.write_string(0, 0, lab("title.summary"), fm.title)
+    facts = [("run_id", run.run_id, fm.text), ("as_of", rating.as_of, fm.date),
+             ("run_time", run.started, fm.datetime), ("operator", run.operator, fm.text),
+             ("policy", f"{policy.name} {policy.version} ({policy.file_name})", fm.text),
+             ("customers_rated", n, fm.int),
+             ("customers_not_rated", sum(1 for i in issues if "customer not scored" in i.action), fm.int),
+             ("exceptions_count", len(issues), fm.int)]
+    r = 2
+    for key, value, f in facts:
+        ws.write_string(r, 0, lab(key), fm.label)
+        put(ws, r, 1, value, f)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, lab("level_counts"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("level"), lab("count")], fm.header)
+    first = r + 1
+    final_col = xl_col_to_name(next(i for i, (k, _) in enumerate(results_columns(policy, lab)) if k == "final_level"))
+    rng = f"{_quote(results_sheet)}!${final_col}$2:${final_col}${max(n + 1, 2)}"
+    for lv in policy.levels:
+        r += 1
+        put(ws, r, 0, lab.level_label(lv), fm.level.get(lv.level, fm.text))
+        count = sum(1 for d in rating.decisions if d.level == lv.level)
+        ws.write_formula(r, 1, f'=COUNTIF({rng},"{lv.level}")', fm.int, count)
+    last = r
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"name": lab("count"), "categories": [ws.name, first, 0, last, 0],
+                      "values": [ws.name, first, 1, last, 1], "data_labels": {"value": True},
+                      "points": [{"fill": {"color": _colour(lv.level)}} for lv in policy.levels]})
+    chart.set_title({"name": lab("chart.title"), "name_font": {"name": "等线", "size": 12}})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_font": {"name": "等线"}})
+    chart.set_size({"width": 480, "height": 288})
+    ws.insert_chart(2, 3, chart)
+    r += 2
+    open_ar = sum(d.metrics.open_ar for d in rating.decisions)
+    overdue = sum(d.metrics.overdue_balance for d in rating.decisions)
+    for key, value in (("open_ar_total", open_ar), ("overdue_total", overdue)):
+        ws.write_string(r, 0, lab(key), fm.label)
+        put(ws, r, 1, round(value, 2), fm.money)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, lab("routes"), fm.section)
+    r += 1
+    for route in ("none", "sales_manager", "cfo_special"):
+        ws.write_string(r, 0, lab(f"route.{route}"), fm.text)
+        put(ws, r, 1, sum(1 for d in rating.decisions if d.approval_route == route), fm.int)
+        r += 1
+    ws.write_string(r, 0, lab("exceeds_count"), fm.text)
+    put(ws, r, 1, sum(1 for d in rating.decisions if d.exceeds_policy), fm.int)
+
+
+def _colour(level: str) -> str:
+    from desktop.io.writers.xlsx import LEVEL_COLOURS
+    return LEVEL_COLOURS.get(level, "#5B9BD5")
+
+
+def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
+                 sheets: list[SheetSource], run: RunFacts) -> dict[str, str]:
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 26)
+    ws.set_column(2, 9, 14)
+    ws.write_string(0, 0, lab("title.audit"), fm.title)
+    facts = [("program_version", run.program_version), ("run_id", run.run_id),
+             ("run_time", run.started), ("operator", run.operator), ("as_of", rating.as_of),
+             ("policy_file", policy.file_name), ("policy_name", policy.name),
+             ("policy_version", policy.version), ("policy_sha256", policy.sha256)]
+    r = 2
+    for key, value in facts:
+        ws.write_string(r, 0, lab(key), fm.label)
+        put(ws, r, 1, value, fm.datetime if isinstance(value, datetime) else
+            (fm.date if hasattr(value, "isoformat") else fm.text))
+        r += 1
+
+    # Level table, lowest level first, as the formulas on the results sheet look it up.
+    r += 1
+    ws.write_string(r, 0, lab("level_table"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("level"), lab("level"), lab("min_score")], fm.header)
+    top = r + 1
+    for lv in reversed(policy.levels):
+        r += 1
+        put(ws, r, 0, lab.level_label(lv), fm.text)
+        put(ws, r, 1, lv.level, fm.level.get(lv.level, fm.text))
+        put(ws, r, 2, lv.min_score, fm.int)
+    sheet = _quote(ws.name)
+    wb.define_name("LevelNames", f"={sheet}!$B${top + 1}:$B${r + 1}")
+    wb.define_name("LevelMins", f"={sheet}!$C${top + 1}:$C${r + 1}")
+    r += 1
+    ws.write_string(r, 0, lab("cap_level"), fm.label)
+    put(ws, r, 1, policy.cap.level, fm.text)
+    wb.define_name("CapLevel", f"={sheet}!$B${r + 1}")
+    r += 1
+    ws.merge_range(r, 0, r, 6, lab("formula_note"), fm.note)
+    ws.set_row(r, 45)
+
+    # Scorecard bands.
+    r += 2
+    ws.write_string(r, 0, lab("band_table"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("item"), lab("basis"), lab("max_points"), lab("band"), lab("points")], fm.header)
+    for it in policy.items:
+        entries = [(b.interval.text, b.points) for b in it.bands] + list(it.categories) + \
+            [(lab("missing"), it.missing_points)]
+        for band, pts in entries:
+            r += 1
+            put(ws, r, 0, f"{it.key} {lab.item(it)}", fm.text)
+            put(ws, r, 1, it.basis, fm.text)
+            put(ws, r, 2, it.points, fm.int)
+            put(ws, r, 3, lab.word(band), fm.text)
+            put(ws, r, 4, pts, fm.int)
+
+    # Rules and parameters.
+    r += 2
+    ws.write_string(r, 0, lab("rules_table"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("parameter"), lab("setting")], fm.header)
+    params: list[tuple[str, Any]] = [(f"rules.force_c.{k}", v) for k, v in vars(policy.force_c).items()]
+    params += [(f"rules.cap.{k}", v) for k, v in vars(policy.cap).items()]
+    params += [(f"terms.base_days.{k}", v) for k, v in policy.terms.base_days.items()]
+    params += [("terms.new_customer_cash_orders", policy.terms.new_customer_cash_orders),
+               ("terms.require_agreement", policy.terms.require_agreement),
+               ("terms.require_documents", policy.terms.require_documents)]
+    params += [(f"limit.factors.{k}", v) for k, v in policy.limit.factors.items()]
+    params += [("limit.round_down_to", policy.limit.round_down_to),
+               ("approval.sales_manager_max_days", policy.sales_manager_max_days)]
+    params += [(f"review.months.{k}", v) for k, v in policy.review_months.items()]
+    params += [("aging.bucket_upper_days", ", ".join(map(str, policy.aging_bucket_upper_days))),
+               ("metrics.days_per_year", policy.days_per_year)]
+    for key, value in params:
+        r += 1
+        put(ws, r, 0, key, fm.text)
+        put(ws, r, 1, str(value).lower() if isinstance(value, bool) else value, fm.text)
+    r += 1
+    ws.merge_range(r, 0, r, 6, lab("limit_note", f"{policy.limit.round_down_to:,}"), fm.note)
+    ws.set_row(r, 30)
+
+    # Inputs and row reconciliation.
+    r += 2
+    ws.write_string(r, 0, lab("inputs"), fm.section)
+    r += 1
+    header = [lab(k) for k in ("file", "sheet", "kind", "header_row", "rows_read", "rows_used",
+                               "rows_rejected", "blank_rows", "reconciles", "sha256")]
+    ws.write_row(r, 0, header, fm.header)
+    for s in sheets:
+        r += 1
+        row = [s.file, s.sheet, lab(f"kind.{s.kind}"), s.header_row, s.rows_read, s.rows_used,
+               s.rows_rejected, s.blank_rows]
+        for c, v in enumerate(row):
+            put(ws, r, c, v, fm.int if isinstance(v, int) else fm.text)
+        ok = s.rows_read == s.rows_used + s.rows_rejected
+        e, f, g = (xl_rowcol_to_cell(r, c) for c in (4, 5, 6))
+        ws.write_formula(r, 8, f'=IF({e}={f}+{g},"✓","✗")', fm.text, "✓" if ok else "✗")
+        put(ws, r, 9, s.sha256, fm.text)
+    return {"names": "LevelNames", "mins": "LevelMins"}

@@ -1,0 +1,59 @@
+"""The machine-readable summary of a rating run (JSON)."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from desktop.core.models import Rating, RowIssue
+from desktop.core.policy import Policy
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf"
+        return round(v, 6)
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return v
+
+
+def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict[str, Any]:
+    customers = []
+    for d in rating.decisions:
+        m = d.metrics
+        customers.append({
+            "customer_id": d.customer_id, "name": d.customer.name, "score": d.total,
+            "items": {i.key: i.points for i in d.items},
+            "raw_level": d.raw_level, "level": d.level,
+            "overrides": [h.code for h in d.overrides], "caps": [h.code for h in d.caps],
+            "term_rules": [h.code for h in d.term_rules],
+            "recommended_term_days": d.recommended_term_days, "eligible_limit": d.eligible_limit,
+            "requested_term_days": d.requested_term_days, "requested_limit": d.requested_limit,
+            "approval_route": d.approval_route, "exceeds_policy": d.exceeds_policy,
+            "next_review": d.next_review,
+            "metrics": {"orders": m.orders, "sales_12m": m.sales_12m, "sales_prev_12m": m.sales_prev_12m,
+                        "avg_days_late": m.avg_days_late, "open_ar": m.open_ar,
+                        "overdue_balance": m.overdue_balance, "aging": m.aging},
+        })
+    return _clean({
+        "as_of": rating.as_of,
+        "policy": {"name": policy.name, "version": policy.version, "sha256": policy.sha256},
+        "customers": customers,
+        "exceptions": [i.as_dict() for i in issues],
+    })
+
+
+def write_summary_json(path: Path, rating: Rating, policy: Policy, issues: list[RowIssue]) -> None:
+    text = json.dumps(summary_dict(rating, policy, issues), ensure_ascii=False, indent=1)
+    path.write_text(text, encoding="utf-8")

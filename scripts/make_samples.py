@@ -1,0 +1,218 @@
+"""Make the bundled sample workbooks (seeded, so the files are the same on every run).
+
+They look like what finance clerks really receive: a title row and merged cells above the
+header, units in headers, full-width characters, yes/no written six ways, amounts as text,
+dates in five forms, blank rows, a total row, an Excel error value, a duplicated customer
+ID, ledger rows for a customer who is not on the customer sheet, and receipts in a GBK CSV.
+
+    python scripts/make_samples.py [FOLDER]   (default: templates/samples)
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import xlsxwriter
+
+from desktop.core.credit_code import check_char
+
+AS_OF = date(2026, 6, 30)
+SURNAMES = "华东 华南 华北 西南 东方 远大 恒信 金桥 永盛 新欣 宏达 天成 瑞丰 鼎盛 博远 中联 安泰 嘉禾 万通 隆基".split()
+TRADES = "商贸 电子 建材 机械 食品 化工 物流 医药 纺织 五金".split()
+SALES = ["王磊", "李娜", "张伟", "刘洋", "陈静"]
+STATUS = ["良好", "正常", "一般", "良好", "良好", "一般", "不良"]
+TREND = ["增长", "平稳", "下滑", "增长", "平稳", "持续下滑"]
+YES = ["是", "有", "Y", "√", "1", "是"]
+NO = ["否", "无", "N", "×", "0", "否"]
+
+
+def credit_code(rng: random.Random, valid: bool = True) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(alphabet) for _ in range(9))
+    check = check_char(body)
+    if not valid:
+        check = alphabet[(alphabet.index(check) + 1) % len(alphabet)]
+    return body + check
+
+
+def fmt_date(rng: random.Random, d: date):
+    form = rng.randrange(6)
+    if form == 0:
+        return f"{d.year}/{d.month}/{d.day}"
+    if form == 1:
+        return f"{d.year}.{d.month}.{d.day}"
+    if form == 2:
+        return f"{d.year}年{d.month}月{d.day}日"
+    if form == 3:
+        return int(d.strftime("%Y%m%d"))
+    return d  # a real date cell
+
+
+def fmt_amount(rng: random.Random, x: float):
+    form = rng.randrange(10)
+    if form == 0:
+        return f"¥{x:,.2f}"
+    if form == 1 and x >= 10000 and round(x, -2) == x:
+        return f"{x / 10000:g}万"
+    if form == 2 and x < 0:
+        return f"({-x:,.2f})"
+    return x
+
+
+def make(folder: Path) -> None:
+    rng = random.Random(20260630)
+    folder.mkdir(parents=True, exist_ok=True)
+    customers = []
+    for n in range(1, 43):
+        cid = f"C{n:04d}"
+        name = f"{rng.choice(SURNAMES)}{rng.choice(TRADES)}有限公司"
+        profile = rng.random()
+        start = AS_OF - timedelta(days=rng.randrange(100, 4000))
+        size = rng.choice([80_000, 150_000, 300_000, 600_000, 1_200_000, 3_000_000, 7_000_000])
+        late = rng.choice([0, 0, 0, 3, 5, 10, 20, 45, 100]) if profile > 0.1 else 0
+        customers.append(dict(cid=cid, name=name, start=start, size=size, late=late, profile=profile))
+    # the worked example of the domain brief, as customer C0007
+    customers[6].update(name="远大机械有限公司", start=date(2019, 3, 1), size=2_400_000, late=4, profile=0.9)
+
+    # ---------- customer credit sheet ----------
+    wb = xlsxwriter.Workbook(folder / "客户信用资料 2026.xlsx")
+    ws = wb.add_worksheet("客户信用资料")
+    title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "font_name": "等线"})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": "等线"})
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    headers = ["客户编号", "客户名称", "统一社会信用代码", "业务员", "所属集团", "首次合作日期", "注册资本（万元）",
+               "年度合作协议", "营业执照", "税务登记证", "组织机构代码证", "经营状况", "营业额趋势", "被其他供应商起诉",
+               "资产总额(万元)", "负债总额(万元)", "流动资产(万元)", "流动负债(万元)", "现行账期(天)", "申请账期(天)",
+               "申请额度(元)", "申请理由"]
+    ws.merge_range(0, 0, 0, len(headers) - 1, "客户信用资料登记表（2026年6月）", title)
+    ws.write_row(1, 0, ["填表单位：财务部信用管理组", "", "", "", "", "单位：万元（注明者除外）"])
+    ws.write_row(2, 0, headers, head)
+    r = 3
+    for i, c in enumerate(customers):
+        if i in (12, 30):
+            r += 1  # blank rows people leave between blocks
+        three_in_one = rng.random() < 0.7
+        assets = rng.choice([800, 1500, 3000, 6000, 12000, None])
+        debt = rng.choice([0.3, 0.5, 0.55, 0.65, 0.8, 0.9])
+        cur_a = None if assets is None else round(assets * rng.uniform(0.3, 0.7))
+        row = [
+            c["cid"] if i != 3 else "Ｃ0004",  # full-width letter: read as C0004
+            c["name"],
+            credit_code(rng, valid=(i % 11 != 5)) if three_in_one else None,
+            rng.choice(SALES),
+            rng.choice(["", "", "远大集团", "恒信控股"]),
+            fmt_date(rng, c["start"]) if i % 9 else None,
+            rng.choice([50, 200, 800, 2000, 6000, "1,000", None]),
+            rng.choice(YES) if rng.random() < 0.8 else rng.choice(NO),
+            rng.choice(YES),
+            rng.choice(YES) if not three_in_one or rng.random() < 0.5 else None,
+            rng.choice(YES) if not three_in_one or rng.random() < 0.5 else rng.choice(["", "无"]),
+            rng.choice(STATUS) if i % 13 else None,
+            rng.choice(TREND),
+            rng.choice(NO + NO + ["是"]),
+            assets, None if assets is None else round(assets * debt),
+            cur_a, None if cur_a is None else round(cur_a / rng.choice([0.8, 1.2, 1.7, 2.5])),
+            rng.choice([30, 45, 60, "60天", None]),
+            rng.choice([None, None, None, 30, 60, 90, 120]),
+            rng.choice([None, None, 200000, "50万", 1_000_000]),
+            None,
+        ]
+        if c["cid"] == "C0007":  # the worked example: everything on file, good, a 120-day request
+            row[2:22] = [credit_code(rng), "王磊", "远大集团", date(2019, 3, 1), 2000, "是", "是", "是", "是",
+                         "良好", "增长", "否", 10000, 5500, 4000, 2500, 60, 120, 500000,
+                         "年度大单，需延长账期以配合工程结算"]
+        if row[19] and row[19] > 90 and not row[21]:
+            row[21] = "客户要求配合项目回款周期"
+        for col, v in enumerate(row):
+            if isinstance(v, date):
+                ws.write_datetime(r, col, v, datef)
+            elif v is None:
+                continue
+            elif isinstance(v, str):
+                ws.write_string(r, col, v)
+            else:
+                ws.write(r, col, v)
+        r += 1
+    # a duplicated customer ID, and a row with an Excel error value in a numeric column
+    ws.write_row(r, 0, ["C0015", "华南电子有限公司（重复录入）", None, "李娜"])
+    ws.write_row(r + 1, 0, ["C0043", "金桥物流有限公司", None, "张伟"])
+    ws.write_formula(r + 1, 14, "=1/0", None, "#DIV/0!")
+    ws.write_row(r + 2, 0, ["", "=HYPERLINK(\"http://example.invalid\",\"点击\")"])  # a name but no ID
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 22)
+    ws.set_column(3, len(headers) - 1, 12)
+    ws.freeze_panes(3, 2)
+    wb.close()
+
+    # ---------- sales ledger ----------
+    wb = xlsxwriter.Workbook(folder / "销售明细 2024-2026.xlsx")
+    ws = wb.add_worksheet("销售明细")
+    ws.merge_range(0, 0, 0, 6, "销售及应收明细账", title)
+    hdr = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期"]
+    ws.write_row(1, 0, hdr, head)
+    r = 2
+    inv = 1
+    receipts = []
+    for c in customers:
+        if c["profile"] < 0.08:
+            continue  # no trading yet
+        n_orders = rng.choice([1, 2, 4, 8, 15, 25, 40]) if c["cid"] != "C0007" else 14
+        first_inv = max(c["start"], AS_OF - timedelta(days=760))
+        span = (AS_OF - first_inv).days
+        per_order = c["size"] / max(1, min(n_orders, 12))
+        for k in range(n_orders):
+            d = first_inv + timedelta(days=int(span * (k + 0.5) / n_orders))
+            amount = round(per_order * rng.uniform(0.6, 1.4), -2)
+            term = rng.choice([30, 45, 60])
+            due = d + timedelta(days=term)
+            row = [c["cid"], c["name"], f"FP{inv:06d}", fmt_date(rng, d), fmt_amount(rng, amount),
+                   fmt_date(rng, due) if rng.random() < 0.7 else None, None if rng.random() < 0.7 else f"{term}天"]
+            if rng.random() < 0.05:
+                row[0] = None  # ID missing: matched by exact name
+            for col, v in enumerate(row):
+                if isinstance(v, date):
+                    ws.write_datetime(r, col, v, datef)
+                elif v is not None:
+                    ws.write_string(r, col, v) if isinstance(v, str) else ws.write(r, col, v)
+            r += 1
+            inv += 1
+            pay_day = due + timedelta(days=max(0, int(rng.gauss(c["late"], 3))))
+            if pay_day <= AS_OF + timedelta(days=20) and rng.random() < 0.93:
+                if rng.random() < 0.15:  # paid in two parts
+                    receipts.append((c["cid"], pay_day - timedelta(days=5), round(amount * 0.4, 2)))
+                    receipts.append((c["cid"], pay_day, round(amount * 0.6, 2)))
+                else:
+                    receipts.append((c["cid"], pay_day, amount))
+            if rng.random() < 0.03:  # a credit note
+                ws.write_row(r, 0, [c["cid"], c["name"], f"HZ{inv:06d}"])
+                ws.write_datetime(r, 3, d + timedelta(days=10), datef)
+                ws.write_number(r, 4, -round(amount * 0.1, -2))
+                r += 1
+        if c["cid"] == "C0020":
+            r += 1  # a blank row
+    # rows for a customer who is not on the customer sheet, a bad amount and a total row
+    ws.write_row(r, 0, ["C9999", "未登记客户有限公司", f"FP{inv:06d}", "2026/5/1", 12000])
+    ws.write_row(r + 1, 0, ["C0002", customers[1]["name"], f"FP{inv + 1:06d}", "2026/5/3", "约一万"])
+    ws.write_row(r + 2, 0, ["合计", "", "", "", ""])
+    ws.write_formula(r + 2, 4, f"=SUM(E3:E{r + 2})", None, 0)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 6, 13)
+    wb.close()
+
+    # ---------- receipts, as a GBK CSV exported from the bank system ----------
+    receipts.sort(key=lambda x: (x[1], x[0]))
+    with open(folder / "回款明细.csv", "w", encoding="gbk", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["客户编号", "回款日期", "回款金额"])
+        for cid, d, amount in receipts:
+            w.writerow([cid, d.strftime("%Y-%m-%d"), f"{amount:.2f}"])
+
+
+if __name__ == "__main__":
+    make(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "samples")
