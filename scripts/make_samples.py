@@ -24,8 +24,8 @@ AS_OF = date(2026, 6, 30)
 SURNAMES = "华东 华南 华北 西南 东方 远大 恒信 金桥 永盛 新欣 宏达 天成 瑞丰 鼎盛 博远 中联 安泰 嘉禾 万通 隆基".split()
 TRADES = "商贸 电子 建材 机械 食品 化工 物流 医药 纺织 五金".split()
 SALES = ["王磊", "李娜", "张伟", "刘洋", "陈静"]
-STATUS = ["良好", "正常", "一般", "良好", "良好", "一般", "不良"]
-TREND = ["增长", "平稳", "下滑", "增长", "平稳", "持续下滑"]
+STATUS = ["良好", "正常", "良好", "良好", "一般", "良好", "正常", "一般", "不良"]
+TREND = ["增长", "平稳", "下滑", "增长", "平稳", "增长", "平稳", "增长", "平稳", "持续下滑"]
 YES = ["是", "有", "Y", "√", "1", "是"]
 NO = ["否", "无", "N", "×", "0", "否"]
 
@@ -63,6 +63,27 @@ def fmt_amount(rng: random.Random, x: float):
     return x
 
 
+def worked_example(ws, r: int, c: dict, datef) -> int:
+    """The domain brief's worked example, exactly: 14 orders, 2,400,000 in the last 12 months,
+    2,100,000 in the 12 before, 4.2 days late on average. Paid in the ledger's paid columns."""
+    rows = []
+    for k in range(4):  # prior year: 4 x 525,000, paid on time
+        d = date(2024, 8, 15) + timedelta(days=80 * k)
+        rows.append((d, 525_000, d + timedelta(days=60), 0))
+    for k, late in enumerate([4, 4, 4, 4, 4, 4, 4, 4, 5, 5]):  # last 12 months: 10 x 240,000
+        d = date(2025, 7, 10) + timedelta(days=24 * k)
+        rows.append((d, 240_000, d + timedelta(days=60), late))
+    for k, (d, amount, due, late) in enumerate(rows):
+        ws.write_row(r, 0, [c["cid"], c["name"], f"YD{k + 1:04d}"])
+        ws.write_datetime(r, 3, d, datef)
+        ws.write_number(r, 4, amount)
+        ws.write_datetime(r, 5, due, datef)
+        ws.write_datetime(r, 7, due + timedelta(days=late), datef)
+        ws.write_number(r, 8, amount)
+        r += 1
+    return r
+
+
 def make(folder: Path) -> None:
     rng = random.Random(20260630)
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,7 +94,9 @@ def make(folder: Path) -> None:
         profile = rng.random()
         start = AS_OF - timedelta(days=rng.randrange(100, 4000))
         size = rng.choice([80_000, 150_000, 300_000, 600_000, 1_200_000, 3_000_000, 7_000_000])
-        late = rng.choice([0, 0, 0, 3, 5, 10, 20, 45, 100]) if profile > 0.1 else 0
+        late = rng.choice([0, 0, 0, 0, 1, 2, 3, 5, 10, 20, 45, 100]) if profile > 0.1 else 0
+        if n == 5:
+            profile = 0.05  # a new customer with no invoices yet
         customers.append(dict(cid=cid, name=name, start=start, size=size, late=late, profile=profile))
     # the worked example of the domain brief, as customer C0007
     customers[6].update(name="远大机械有限公司", start=date(2019, 3, 1), size=2_400_000, late=4, profile=0.9)
@@ -113,7 +136,7 @@ def make(folder: Path) -> None:
             rng.choice(YES) if not three_in_one or rng.random() < 0.5 else rng.choice(["", "无"]),
             rng.choice(STATUS) if i % 13 else None,
             rng.choice(TREND),
-            rng.choice(NO + NO + ["是"]),
+            rng.choice(NO * 4 + ["是"]),
             assets, None if assets is None else round(assets * debt),
             cur_a, None if cur_a is None else round(cur_a / rng.choice([0.8, 1.2, 1.7, 2.5])),
             rng.choice([30, 45, 60, "60天", None]),
@@ -152,16 +175,20 @@ def make(folder: Path) -> None:
     # ---------- sales ledger ----------
     wb = xlsxwriter.Workbook(folder / "销售明细 2024-2026.xlsx")
     ws = wb.add_worksheet("销售明细")
-    ws.merge_range(0, 0, 0, 6, "销售及应收明细账", title)
-    hdr = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期"]
+    hdr = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期", "回款日期", "回款金额"]
+    ws.merge_range(0, 0, 0, len(hdr) - 1, "销售及应收明细账", title)
     ws.write_row(1, 0, hdr, head)
     r = 2
     inv = 1
     receipts = []
     for c in customers:
-        if c["profile"] < 0.08:
+        if c["profile"] < 0.08 and c["cid"] != "C0007":
             continue  # no trading yet
-        n_orders = rng.choice([1, 2, 4, 8, 15, 25, 40]) if c["cid"] != "C0007" else 14
+        if c["cid"] == "C0007":
+            r = worked_example(ws, r, c, datef)
+            inv += 14
+            continue
+        n_orders = rng.choice([1, 2, 5, 8, 12, 15, 20, 25, 30, 40])
         first_inv = max(c["start"], AS_OF - timedelta(days=760))
         span = (AS_OF - first_inv).days
         per_order = c["size"] / max(1, min(n_orders, 12))
@@ -202,7 +229,7 @@ def make(folder: Path) -> None:
     ws.write_formula(r + 2, 4, f"=SUM(E3:E{r + 2})", None, 0)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 24)
-    ws.set_column(2, 6, 13)
+    ws.set_column(2, 8, 13)
     wb.close()
 
     # ---------- receipts, as a GBK CSV exported from the bank system ----------

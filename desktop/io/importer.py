@@ -354,9 +354,10 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
     use_name = resolved.isna() & ids.isna()
     resolved = resolved.where(~use_name, by_name)
     unresolved = resolved.isna() & ~failed
-    ref_col = d.match.columns.get("customer_id", d.match.columns.get("customer_name"))
     for row in resolved.index[unresolved]:
         cid, name = ids.at[row], nm.at[row]
+        ref_col = d.match.columns["customer_id"] if cid is not None else \
+            d.match.columns.get("customer_name", d.match.columns.get("customer_id"))
         if cid in dup_ids:
             problem = "customer ID is duplicated on the customer sheet"
         elif cid is not None:

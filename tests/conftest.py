@@ -1,0 +1,40 @@
+"""Shared fixtures: the default policy, sample files, and isolated settings."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.io.policy_file import load_policy  # noqa: E402
+from desktop.paths import samples_dir  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def policy():
+    return load_policy()
+
+
+@pytest.fixture(scope="session")
+def samples() -> list[Path]:
+    return sorted(samples_dir().iterdir())
+
+
+@pytest.fixture
+def as_of() -> date:
+    return date(2026, 6, 30)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Never touch a real user's settings: config and data folders point into tmp_path."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "appdata"))
