@@ -1,0 +1,61 @@
+"""The core stays pure: no Qt, no file I/O, no clock; and only ui/ may import PySide6."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent.parent / "desktop"
+FORBIDDEN_IN_CORE = {"PySide6", "desktop.io", "desktop.ui", "desktop.services", "os", "pathlib", "io", "shutil",
+                     "tempfile", "openpyxl", "xlsxwriter", "python_calamine", "sqlite3", "time", "getpass"}
+FORBIDDEN_CALLS = {"open", "today", "now", "utcnow", "read_csv", "read_excel", "to_excel", "to_csv",
+                   "read_bytes", "read_text", "write_text", "write_bytes"}
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_imports_no_qt_io_or_clock():
+    offenders = []
+    for path in (PKG / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name in _imports(tree):
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN_IN_CORE):
+                offenders.append(f"{path.name}: import {name}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                called = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", None)
+                if called in FORBIDDEN_CALLS:
+                    offenders.append(f"{path.name}:{node.lineno}: calls {called}()")
+    assert offenders == []
+
+
+def test_only_ui_imports_pyside():
+    offenders = [str(p.relative_to(PKG)) for p in PKG.rglob("*.py")
+                 if "ui" not in p.relative_to(PKG).parts
+                 and any(n.startswith("PySide6") for n in _imports(ast.parse(p.read_text(encoding="utf-8"))))]
+    assert offenders == []
+
+
+def test_importing_the_engine_loads_no_qt():
+    code = ("import sys, desktop.services, desktop.cli; "
+            "print([m for m in sys.modules if m.startswith('PySide6')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_check_can_fail(tmp_path):
+    """A core module that opens a file would be caught."""
+    tree = ast.parse("import os\nopen('x')\n")
+    assert "os" in _imports(tree)
+    assert any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "open" for n in ast.walk(tree))
