@@ -6,8 +6,8 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
-
 from builders import VALID_CODE, customer, ledger, no_receipts, receipts, worked_example_ledger
+
 from desktop.core.metrics import compute_metrics
 from desktop.core.rating import customer_metrics, decide, rate
 from desktop.core.terms import add_months

@@ -21,8 +21,17 @@ from desktop.core.credit_code import is_valid_credit_code
 from desktop.core.models import LEDGER_COLUMNS, RECEIPT_COLUMNS, Customer, RowIssue, SourceRef, Table
 from desktop.errors import InputFileError
 from desktop.io import values as V
-from desktop.io.headers import (CUSTOMERS, FIELD_UNITS, IGNORED, KINDS, LEDGER, RECEIPTS, UNIT_FACTORS,
-                                HeaderMatch, column_letter, detect_header)
+from desktop.io.headers import (
+    CUSTOMERS,
+    FIELD_UNITS,
+    IGNORED,
+    LEDGER,
+    RECEIPTS,
+    UNIT_FACTORS,
+    HeaderMatch,
+    column_letter,
+    detect_header,
+)
 from desktop.io.workbook import RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {

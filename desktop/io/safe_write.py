@@ -37,8 +37,10 @@ def atomic_path(target: str | Path, inputs: Iterable[Path] = ()) -> Iterator[Pat
     target = Path(target)
     check_target(target, inputs)
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputFileError(f"{target}: the folder {folder} does not exist")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFileError(f"{target}: cannot create the folder {folder}: {exc.strerror or exc}") from None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".~{target.stem}.", suffix=target.suffix + ".tmp", dir=folder)
     except PermissionError:

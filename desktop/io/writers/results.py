@@ -18,7 +18,7 @@ from desktop.core.models import Decision, Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.importer import SheetSource
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, fit_widths, new_workbook, put
+from desktop.io.writers.xlsx import Formats, fit_widths, new_workbook, print_setup, put
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,12 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     _write_aging(ws_age, fm, lab, rating, policy)
     _write_exceptions(ws_exc, fm, lab, issues)
     _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n)
+    note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
+    print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
+    print_setup(ws_res, names["results"], note, pages_wide=3, repeat_cols=2)
+    print_setup(ws_age, names["aging"], note)
+    print_setup(ws_exc, names["exceptions"], note)
+    print_setup(ws_aud, names["audit"], note, landscape=False, repeat_header=False)
     ws_sum.activate()
     wb.close()
 
@@ -142,11 +148,11 @@ def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: P
                                  fm.int, d.total)
             elif k == "raw_level":
                 ws.write_formula(r, c, f"=INDEX(LevelNames,MATCH({xl_rowcol_to_cell(r, idx['total'])},LevelMins,1))",
-                                 fm.text, d.raw_level)
+                                 fm.level_cell, d.raw_level)
             elif k == "final_level":
                 o, cp, rl = (xl_rowcol_to_cell(r, idx[x]) for x in ("overrides", "caps", "raw_level"))
                 ws.write_formula(r, c, f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
-                                       f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))', fm.text, d.level)
+                                       f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))', fm.level_cell, d.level)
             else:
                 put(ws, r, c, _num(v), formats[k])
     n = len(rating.decisions)

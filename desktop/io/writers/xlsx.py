@@ -47,6 +47,7 @@ class Formats:
         self.total_label = wb.add_format({**base, "bold": True, "top": 1})
         self.level = {lv: wb.add_format({"bg_color": c, "font_color": LEVEL_FONT[lv], "bold": True})
                       for lv, c in LEVEL_COLOURS.items()}
+        self.level_cell = wb.add_format({**base, "bold": True, "align": "center"})
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True})
 
 
@@ -88,3 +89,20 @@ def fit_widths(ws, header: list[str], rows: list[list[Any]], min_w: int = 6, max
     for c, h in enumerate(header):
         w = max([min(display_width(h), 24)] + [display_width(r[c]) for r in sample if c < len(r)])
         ws.set_column(c, c, max(min_w, min(max_w, w + 2)))
+
+
+def print_setup(ws, title: str, footer_note: str, pages_wide: int = 1, landscape: bool = True,
+                repeat_header: bool = True, repeat_cols: int = 0) -> None:
+    """A4, fitted to ``pages_wide`` pages across, titles repeated, page numbers in the footer."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(pages_wide, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if repeat_header:
+        ws.repeat_rows(0)
+    if repeat_cols:
+        ws.repeat_columns(0, repeat_cols - 1)
+    safe = lambda s: s.replace("&", "&&")  # noqa: E731  (& starts a header/footer code)
+    ws.set_header(f"&L&\"等线,Bold\"{safe(title)}&R&D")
+    ws.set_footer(f"&L{safe(footer_note)}&R&P / &N")

@@ -1,0 +1,92 @@
+"""The command line: exit codes, messages, and writes that never lose or corrupt a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_readers import xlsx
+
+from desktop.cli import main
+from desktop.paths import samples_dir
+
+SAMPLES = [str(p) for p in sorted(samples_dir().iterdir())]
+
+
+def test_score_on_samples_writes_both_outputs(tmp_path, capsys):
+    out, js = tmp_path / "结果 目录" / "结果.xlsx", tmp_path / "summary.json"
+    out.parent.mkdir()
+    code = main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--json", str(js)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "Rated 42 customers as of 2026-06-30" in text and str(out) in text
+    assert out.exists() and json.loads(js.read_text(encoding="utf-8"))["as_of"] == "2026-06-30"
+    assert [p.name for p in out.parent.iterdir()] == ["结果.xlsx"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("argv", [[], ["score", "--out", "x.xlsx"], ["score", "a.xlsx"],
+                                  ["score", "a.xlsx", "--out", "x.xlsx", "--as-of", "2026-13-01"],
+                                  ["score", "a.xlsx", "--out", "x.csv"], ["score", "a.xlsx", "--out", "x.xlsx",
+                                                                          "--lang", "fr"]])
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        code = main(argv)
+        raise SystemExit(code)
+    assert exc.value.code == 2
+
+
+def test_nothing_to_rate_exits_3_with_one_line(tmp_path, capsys):
+    ledger = xlsx(tmp_path / "ledger.xlsx", {"s": [["客户编号", "开票日期", "金额"], ["C1", "2026/1/1", 5]]})
+    assert main(["score", str(ledger), "--out", str(tmp_path / "o.xlsx")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("credit-desk: Nothing to rate: no customer sheet was found") and "\n" not in err
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_unreadable_input_and_bad_policy_exit_3(tmp_path, capsys):
+    assert main(["score", str(tmp_path / "none.xlsx"), "--out", str(tmp_path / "o.xlsx")]) == 3
+    assert "none.xlsx: file not found" in capsys.readouterr().err
+    bad = tmp_path / "p.toml"
+    bad.write_text("schema_version = 1\n", encoding="utf-8")
+    assert main(["score", *SAMPLES, "--policy", str(bad), "--out", str(tmp_path / "o.xlsx")]) == 3
+    assert "p.toml: name: missing" in capsys.readouterr().err
+
+
+def test_an_input_is_never_the_output(tmp_path, capsys):
+    src = tmp_path / "客户.xlsx"
+    src.write_bytes(next(Path(p) for p in SAMPLES if "客户" in p).read_bytes())
+    before = src.read_bytes()
+    rel = os.path.relpath(src)
+    assert main(["score", str(src), "--out", rel]) == 4
+    assert "is one of the input files" in capsys.readouterr().err
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(src)
+    assert main(["score", str(src), "--out", str(link)]) == 4
+    assert src.read_bytes() == before
+
+
+def test_locked_output_keeps_the_previous_file(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "结果.xlsx"
+    out.write_bytes(b"previous results")
+
+    def locked(src, dst):
+        raise PermissionError(13, "Permission denied")  # what Windows raises while Excel has it open
+
+    monkeypatch.setattr(os, "replace", locked)
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out)]) == 4
+    err = capsys.readouterr().err
+    assert "open in another program (close it in Excel)" in err and "previous file is unchanged" in err
+    assert out.read_bytes() == b"previous results"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["结果.xlsx"]
+
+
+def test_module_entry_point_runs(tmp_path):
+    out = tmp_path / "r.xlsx"
+    proc = subprocess.run([sys.executable, "-m", "desktop", "score", *SAMPLES, "--as-of", "2026-06-30",
+                           "--out", str(out)], capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
