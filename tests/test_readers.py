@@ -198,3 +198,21 @@ def test_unreadable_files_give_clear_messages(tmp_path):
     (tmp_path / "cut.xlsx").write_bytes(good.read_bytes()[:300])
     with pytest.raises(InputFileError, match="cut.xlsx: not a readable .xlsx workbook"):
         read_file(tmp_path / "cut.xlsx")
+
+
+def test_xlsm_reads_like_xlsx(tmp_path):
+    src = xlsx(tmp_path / "a.xlsx", {"s": [CUSTOMER_HEADER, ["C1", "甲"]]})
+    macro = tmp_path / "宏 工作簿.xlsm"
+    macro.write_bytes(src.read_bytes())
+    assert [c.customer_id for c in import_files([macro]).customers] == ["C1"]
+
+
+def test_input_locked_by_another_program(tmp_path, monkeypatch):
+    src = xlsx(tmp_path / "客户.xlsx", {"s": [CUSTOMER_HEADER, ["C1", "甲"]]})
+
+    def locked(self):
+        raise PermissionError(13, "Permission denied")  # Windows: open in Excel with a lock
+
+    monkeypatch.setattr(Path, "read_bytes", locked)
+    with pytest.raises(InputFileError, match=r"客户.xlsx: cannot be opened: it is locked by another program"):
+        read_file(src)

@@ -62,7 +62,8 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref)
     _write_aging(ws_age, fm, lab, rating, policy)
     _write_exceptions(ws_exc, fm, lab, issues)
-    _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n)
+    not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
+    _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated)
     note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
     print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
     print_setup(ws_res, names["results"], note, pages_wide=3, repeat_cols=2)
@@ -211,7 +212,7 @@ def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue]) -> N
 
 
 def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
-                   issues: list[RowIssue], run: RunFacts, results_sheet: str, n: int) -> None:
+                   issues: list[RowIssue], run: RunFacts, results_sheet: str, n: int, not_rated: int) -> None:
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 3, 14)
@@ -220,7 +221,7 @@ def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Pol
              ("run_time", run.started, fm.datetime), ("operator", run.operator, fm.text),
              ("policy", f"{policy.name} {policy.version} ({policy.file_name})", fm.text),
              ("customers_rated", n, fm.int),
-             ("customers_not_rated", sum(1 for i in issues if "customer not scored" in i.action), fm.int),
+             ("customers_not_rated", not_rated, fm.int),
              ("exceptions_count", len(issues), fm.int)]
     r = 2
     for key, value, f in facts:
