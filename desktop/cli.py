@@ -40,6 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, metavar="RESULTS.xlsx", help="results workbook to write")
     s.add_argument("--json", type=Path, metavar="SUMMARY.json", help="also write a JSON summary")
     s.add_argument("--operator", help="name recorded as operator (default: the login name)")
+    s.add_argument("--forms", type=Path, metavar="APPROVALS.xlsx",
+                   help="also write the approval workbook (application and special-term forms)")
+    s.add_argument("--forms-for", default="", metavar="ID,ID",
+                   help="customer IDs that get an application form even when no approval is needed")
+    s.add_argument("--forms-split", choices=("salesperson", "manager"),
+                   help="one approval workbook per salesperson or per sales manager")
+    s.add_argument("--forms-password", help="password for the form sheets' protection (default: none)")
+
+    a = sub.add_parser("approvals", help="read filled approval workbooks back and write the decisions",
+                       description="Check each decision in filled approval workbooks and list the final terms.")
+    a.add_argument("filled", nargs="+", type=Path, metavar="FILLED.xlsx", help="filled approval workbooks")
+    a.add_argument("--results", type=Path, required=True, metavar="RESULTS.xlsx",
+                   help="the results workbook of the run the forms came from")
+    a.add_argument("--out", type=Path, metavar="DECISIONS.xlsx", help="decisions workbook to write")
+    a.add_argument("--json", type=Path, metavar="DECISIONS.json", help="also write the decisions as JSON")
+    a.add_argument("--policy", type=Path, help="the policy file of that run (default: the shipped policy)")
     return p
 
 
@@ -52,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     from desktop import services
     from desktop.io.importer import parse_sheet_spec
 
+    if args.command == "approvals":
+        return _approvals(args, parser)
+    for opt, path in (("--out", args.out), ("--forms", args.forms)):
+        if path is not None and path.suffix.lower() != ".xlsx":
+            parser.error(f"{opt} must name an .xlsx file, got {path}")
     if args.out.suffix.lower() != ".xlsx":
         parser.error(f"--out must name an .xlsx file, got {args.out}")
     choices = [parse_sheet_spec(v, k) for k, vals in (("customers", args.customers), ("ledger", args.sales),
@@ -60,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give at least one INPUT file or --customers")
     req = services.ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
                                 as_of=args.as_of, lang=args.lang, out=args.out, json_out=args.json,
-                                operator=args.operator)
+                                operator=args.operator, forms_out=args.forms,
+                                forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
+                                forms_split=args.forms_split, forms_password=args.forms_password)
     try:
         result = services.score(req)
     except (PolicyError, InputFileError, NothingToRateError) as exc:
@@ -79,6 +102,33 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(1 for i in result.issues if i.severity == "error")
     print(f"Rated {len(result.rating.decisions)} customers as of {result.rating.as_of} ({counts}); "
           f"{len(result.issues)} row issues ({errors} rows not used).")
+    for path in result.written:
+        print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _approvals(args, parser) -> int:
+    from desktop import services
+
+    if args.out is None and args.json is None:
+        parser.error("approvals: give --out DECISIONS.xlsx and/or --json DECISIONS.json")
+    req = services.ApprovalsRequest(filled=args.filled, results=args.results, out=args.out, json_out=args.json,
+                                    policy_path=args.policy)
+    try:
+        result = services.read_approvals(req)
+    except OutputFileError as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    except CreditDeskError as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    finals = result.outcome.finals
+    counts = {}
+    for f in finals:
+        counts[f.status] = counts.get(f.status, 0) + 1
+    errors = sum(p.severity == "error" for p in result.outcome.problems) + len(result.unreadable)
+    print(f"Read {len(result.outcome.records)} forms of run {result.run_id}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {errors} problems.")
     for path in result.written:
         print(f"Wrote {path}")
     return EXIT_OK

@@ -33,6 +33,10 @@ class ScoreRequest:
     out: Path | None = None
     json_out: Path | None = None
     operator: str | None = None
+    forms_out: Path | None = None  # the approval workbook (or the folder/prefix when split)
+    forms_for: frozenset[str] = frozenset()  # customers that get an application form regardless of route
+    forms_split: str | None = None  # None | "salesperson" | "manager"
+    forms_password: str | None = None
 
 
 @dataclass
@@ -58,7 +62,7 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
     started = datetime.now().replace(microsecond=0)
     as_of = req.as_of or started.date()
     all_inputs = list(req.inputs) + [c.path for c in req.choices]
-    for target in (req.out, req.json_out):
+    for target in (req.out, req.json_out, req.forms_out):
         if target is not None:
             check_target(Path(target), all_inputs)  # fail before the work, not after
     progress("policy", 0.0)
@@ -85,6 +89,10 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
     if req.json_out is not None:
         written.append(write_atomic(req.json_out, lambda tmp: write_summary_json(tmp, rating, policy, issues),
                                     all_inputs))
+    if req.forms_out is not None:
+        progress("forms", 0.85)
+        written += write_forms(req.forms_out, rating, policy, run, req.lang, req.forms_for, req.forms_split,
+                               req.forms_password, all_inputs)
     progress("done", 1.0)
     return ScoreResult(run, policy, imported, rating, issues, written)
 
@@ -97,3 +105,100 @@ def _unapplied_issues(unapplied, imported: ImportResult) -> list[RowIssue]:
                      "receipt exceeds the customer's open invoices (FIFO)",
                      "unapplied part not counted as a payment", "warning")
             for r in unapplied.itertuples()] if len(unapplied) else []
+
+
+def write_forms(target: Path, rating: Rating, policy: Policy, run: RunFacts, lang: str = "zh",
+                also: frozenset[str] = frozenset(), split: str | None = None, password: str | None = None,
+                inputs: list[Path] | None = None) -> list[Path]:
+    """Write the approval workbook, or one per salesperson / sales manager beside ``target``."""
+    from desktop.core.forms import forms_needed
+    from desktop.io.forms_layout import load_layouts
+    from desktop.io.writers.forms import write_approval_workbook
+
+    layouts = load_layouts()
+    specs = forms_needed(rating, policy, run.run_id, also)
+    groups: dict[str, list] = {}
+    if split is None:
+        groups[""] = specs
+    else:
+        for spec in specs:
+            c = spec.decision.customer
+            who = (c.salesperson if split == "salesperson" else c.sales_manager) or "未指定"
+            groups.setdefault(who, []).append(spec)
+    written = []
+    for who, group in groups.items():
+        path = Path(target) if not who else Path(target).with_name(f"{Path(target).stem}-{_safe_name(who)}.xlsx")
+        written.append(write_atomic(path, lambda tmp, g=group: write_approval_workbook(
+            str(tmp), g, rating, policy, run, layouts, lang, password), inputs or []))
+    return written
+
+
+def _safe_name(text: str) -> str:
+    return "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in text).strip(" .") or "_"
+
+
+@dataclass
+class ApprovalsRequest:
+    filled: list[Path]
+    results: Path
+    out: Path | None = None
+    json_out: Path | None = None
+    policy_path: Path | None = None
+
+
+@dataclass
+class ApprovalsResult:
+    outcome: object
+    unreadable: list
+    run_id: str
+    written: list[Path]
+
+
+def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> ApprovalsResult:
+    """Read filled approval workbooks, check every decision, and write the decisions workbook."""
+    import json
+
+    from desktop.core.forms import evaluate
+    from desktop.errors import InputFileError
+    from desktop.io.approvals_reader import Unreadable, read_filled_workbook, read_results_snapshot
+    from desktop.io.writers.decisions import write_decisions
+
+    progress = progress or (lambda stage, frac: None)
+    inputs = [*req.filled, req.results]
+    for target in (req.out, req.json_out):
+        if target is not None:
+            check_target(Path(target), inputs)
+    policy = load_policy(req.policy_path)
+    snapshot = read_results_snapshot(req.results)
+    if snapshot.policy_sha256 != policy.sha256:
+        raise InputFileError(f"{req.results}: rated with another policy file (SHA-256 {snapshot.policy_sha256[:12]}…); "
+                             f"give that policy with --policy")
+    forms, unreadable = [], []
+    for n, path in enumerate(req.filled):
+        progress("read", n / max(len(req.filled), 1))
+        try:
+            f, u = read_filled_workbook(Path(path))
+        except InputFileError as exc:
+            f, u = [], [Unreadable(Path(path).name, "", str(exc))]
+        forms += f
+        unreadable += u
+    outcome = evaluate(forms, snapshot.run_id, snapshot.facts, policy)
+    written = []
+    if req.out is not None:
+        written.append(write_atomic(req.out, lambda tmp: write_decisions(
+            str(tmp), outcome, unreadable, snapshot.run_id, [Path(p).name for p in req.filled]), inputs))
+    if req.json_out is not None:
+        data = {"run_id": snapshot.run_id,
+                "decisions": [{"customer_id": f.customer_id, "status": f.status, "approved_term_days":
+                               f.approved_term_days, "approved_limit": f.approved_limit, "final_level": f.final_level,
+                               "forms": f.forms, "approvers": f.approvers,
+                               "decided_on": f.decided_on.isoformat() if f.decided_on else None}
+                              for f in outcome.finals],
+                "problems": [{"file": p.file, "sheet": p.sheet, "form_id": p.form_id, "cell": p.cell,
+                              "problem": p.problem, "severity": p.severity} for p in outcome.problems]
+                + [{"file": u.file, "sheet": u.sheet, "form_id": "", "cell": "", "problem": u.problem,
+                    "severity": "error"} for u in unreadable]}
+        written.append(write_atomic(req.json_out, lambda tmp: tmp.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"), inputs))
+    progress("done", 1.0)
+    return ApprovalsResult(outcome, unreadable, snapshot.run_id, written)

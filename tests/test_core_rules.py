@@ -169,7 +169,8 @@ def test_credit_notes_reduce_sales_but_not_orders_or_timeliness(policy):
     d = rate_one(customer(), rows, policy)
     assert d.metrics.sales_12m == 80_000 and d.metrics.orders == 1
     assert d.metrics.avg_days_late == 0
-    assert d.metrics.open_ar == -20_000  # an unapplied credit note is a credit balance
+    assert d.metrics.open_ar == -20_000  # an unapplied credit note is a credit balance ...
+    assert d.metrics.aging["not_due"] == -20_000 and d.metrics.overdue_balance == 0  # ... owed, not overdue
 
 
 def test_partial_payment_weights_days_by_amount(policy):

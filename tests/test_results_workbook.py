@@ -32,7 +32,9 @@ def samples():
 def test_sheets_and_results_columns(sample_run):
     result, out = sample_run
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["汇总", "评级结果", "应收账龄", "异常清单", "审计信息"]
+    visible = [w.title for w in wb.worksheets if w.sheet_state == "visible"]
+    assert visible == ["汇总", "评级结果", "应收账龄", "异常清单", "审计信息"]
+    assert wb["_facts"].sheet_state == "veryHidden"  # machine copy the approval forms are checked against
     ws = wb["评级结果"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["客户编号", "客户名称", "业务员"]
@@ -146,7 +148,7 @@ def test_english_labels(tmp_path, samples):
     out = tmp_path / "results-en.xlsx"
     services.score(services.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out, lang="en"))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Results", "AR aging", "Exceptions", "Audit"]
+    assert wb.sheetnames == ["Summary", "Results", "AR aging", "Exceptions", "Audit", "_facts"]
     assert [c.value for c in wb["Results"][1]][:2] == ["Customer ID", "Customer name"]
 
 

@@ -141,12 +141,15 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     first_invoice = led.groupby(cid)["invoice_date"].min()
 
     # Open AR and aging.
+    # A credit balance (credit note not yet used) is owed to the customer, not overdue by it:
+    # it reduces open AR in the "not due" bucket and never the overdue balance.
     edges = [-np.inf, 0, *policy.aging_bucket_upper_days, np.inf]
-    bucket = pd.cut(led["days_past_due"], bins=edges, labels=list(policy.aging_buckets()), right=True)
+    days_for_aging = led["days_past_due"].where(led["open_fen"] >= 0, 0)
+    bucket = pd.cut(days_for_aging, bins=edges, labels=list(policy.aging_buckets()), right=True)
     aging = led["open_fen"].groupby([cid, bucket], observed=False).sum().unstack(fill_value=0) / _FEN
     aging = aging.reindex(columns=list(policy.aging_buckets()), fill_value=0.0)
     open_ar = led["open_fen"].groupby(cid).sum() / _FEN
-    overdue = led["open_fen"].where(led["days_past_due"] >= 1, 0).groupby(cid).sum() / _FEN
+    overdue = led["open_fen"].where((led["days_past_due"] >= 1) & (led["open_fen"] > 0), 0).groupby(cid).sum() / _FEN
 
     out = pd.DataFrame({
         "orders": orders, "sales_12m": sales_12m, "sales_prev_12m": sales_prev,

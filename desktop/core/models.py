@@ -50,6 +50,7 @@ class Customer:
     source: SourceRef
     credit_code: str | None = None
     salesperson: str | None = None
+    sales_manager: str | None = None
     group: str | None = None
     first_trade_date: date | None = None
     registered_capital: float | None = None

@@ -26,6 +26,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "name": _CUSTOMER_REF["customer_name"] + ["name"],
         "credit_code": ["统一社会信用代码", "社会信用代码", "信用代码", "credit code", "unified social credit code", "uscc"],
         "salesperson": ["业务员", "销售人员", "销售员", "业务代表", "salesperson", "sales rep"],
+        "sales_manager": ["销售部经理", "销售经理", "所属经理", "sales manager"],
         "group": ["所属集团", "集团", "关联集团", "group"],
         "first_trade_date": ["首次合作日期", "首次交易日期", "合作开始日期", "首次合作时间", "first trade date"],
         "registered_capital": ["注册资本", "注册资金", "registered capital"],

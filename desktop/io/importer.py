@@ -36,7 +36,7 @@ from desktop.io.workbook import RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
     "customer_id": V.parse_text, "name": V.parse_text, "credit_code": V.parse_credit_code,
-    "salesperson": V.parse_text, "group": V.parse_text, "first_trade_date": V.parse_date,
+    "salesperson": V.parse_text, "sales_manager": V.parse_text, "group": V.parse_text, "first_trade_date": V.parse_date,
     "registered_capital": V.parse_amount, "agreement": V.parse_yes_no, "license": V.parse_yes_no,
     "tax_registration": V.parse_yes_no, "org_code": V.parse_yes_no,
     "operating_status": V.parse_operating_status, "revenue_trend": V.parse_revenue_trend,

@@ -70,8 +70,33 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     print_setup(ws_age, names["aging"], note)
     print_setup(ws_exc, names["exceptions"], note)
     print_setup(ws_aud, names["audit"], note, landscape=False, repeat_header=False)
+    _write_facts(wb, rating, policy, run)
     ws_sum.activate()
     wb.close()
+
+
+FACTS_SHEET = "_facts"
+FACT_COLUMNS = ("customer_id", "name", "total", "raw_level", "system_level", "recommended_term", "eligible_limit",
+                "requested_term", "requested_limit", "orders", "sales_12m", "open_ar", "overdue_balance")
+
+
+def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts) -> None:
+    """A very hidden, language-independent copy of the facts approval forms are checked against."""
+    ws = wb.add_worksheet(FACTS_SHEET)
+    ws.write_row(0, 0, ["run_id", run.run_id, "policy_sha256", policy.sha256, "as_of", rating.as_of.isoformat()])
+    keys = list(FACT_COLUMNS) + [f"item:{it.key}" for it in policy.items]
+    ws.write_row(1, 0, keys)
+    for r, d in enumerate(rating.decisions, start=2):
+        values = {"customer_id": d.customer_id, "name": d.customer.name, "total": d.total,
+                  "raw_level": d.raw_level, "system_level": d.level, "recommended_term": d.recommended_term_days,
+                  "eligible_limit": d.eligible_limit, "requested_term": d.requested_term_days,
+                  "requested_limit": d.requested_limit, "orders": d.metrics.orders,
+                  "sales_12m": d.metrics.sales_12m, "open_ar": d.metrics.open_ar,
+                  "overdue_balance": d.metrics.overdue_balance}
+        values.update({f"item:{i.key}": i.points for i in d.items})
+        for c, k in enumerate(keys):
+            put(ws, r, c, values[k])
+    ws.very_hidden()
 
 
 def results_columns(policy: Policy, lab: Labels) -> list[tuple[str, str]]:
