@@ -374,7 +374,7 @@ def evaluate(forms: list[FilledForm], run_id: str, reference: dict[str, dict[str
             continue
         valid.append(f)
 
-    found = {(f.form_type, f.customer_id) for f in forms}
+    found = {(f.form_type, f.customer_id) for f in forms if f.run_id == run_id}
     for cid, ref in reference.items():
         term = ref.get("requested_term") or 0
         if term > 0 and (CREDIT_APPLICATION, cid) not in found:

@@ -35,7 +35,7 @@ from desktop.io.headers import (
 from desktop.io.workbook import RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
-    "customer_id": V.parse_text, "name": V.parse_text, "credit_code": V.parse_credit_code,
+    "customer_id": V.parse_code, "name": V.parse_text, "credit_code": V.parse_credit_code,
     "salesperson": V.parse_text, "sales_manager": V.parse_text, "group": V.parse_text, "first_trade_date": V.parse_date,
     "registered_capital": V.parse_amount, "agreement": V.parse_yes_no, "license": V.parse_yes_no,
     "tax_registration": V.parse_yes_no, "org_code": V.parse_yes_no,
@@ -47,11 +47,11 @@ CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
     "request_reason": V.parse_text,
 }
 LEDGER_PARSERS = {
-    "customer_id": V.parse_text, "customer_name": V.parse_text, "invoice_no": V.parse_text,
+    "customer_id": V.parse_code, "customer_name": V.parse_text, "invoice_no": V.parse_code,
     "invoice_date": V.parse_date, "amount": V.parse_amount, "due_date": V.parse_date,
     "term_days": V.parse_int_days, "paid_date": V.parse_date, "paid_amount": V.parse_amount,
 }
-RECEIPT_PARSERS = {"customer_id": V.parse_text, "customer_name": V.parse_text, "date": V.parse_date,
+RECEIPT_PARSERS = {"customer_id": V.parse_code, "customer_name": V.parse_text, "date": V.parse_date,
                    "amount": V.parse_amount}
 PARSERS = {CUSTOMERS: CUSTOMER_PARSERS, LEDGER: LEDGER_PARSERS, RECEIPTS: RECEIPT_PARSERS}
 _TOTAL_ROW = re.compile(r"^(合\s*计|小\s*计|总\s*计|总\s*额|共\s*计|total|subtotal|grand total)\b", re.I)

@@ -47,6 +47,7 @@ def excel_error(value: Any) -> str | None:
 
 
 def parse_text(value: Any) -> Parsed:
+    """Free text (names, reasons) as the user wrote it, trimmed: full-width punctuation stays."""
     if is_blank(value):
         return None, None
     if (err := excel_error(value)) is not None:
@@ -55,7 +56,13 @@ def parse_text(value: Any) -> Parsed:
         value = int(value)  # 1500.0 from a number cell is the code 1500
     if isinstance(value, (datetime, date)):
         return value.strftime("%Y-%m-%d"), None
-    return normalize_text(value), None
+    return str(value).strip(), None
+
+
+def parse_code(value: Any) -> Parsed:
+    """Codes and IDs: full-width to half-width, so 'Ｃ００７' and 'C007' are one customer."""
+    text, problem = parse_text(value)
+    return (None if text is None else normalize_text(text)), problem
 
 
 _AMOUNT = re.compile(r"^(?P<neg>-)?(?P<num>\d+(?:\.\d+)?)(?P<unit>万|亿|千|百万)?$")
@@ -195,7 +202,7 @@ parse_revenue_trend = _category(_TREND, "revenue trend")
 
 
 def parse_credit_code(value: Any) -> Parsed:
-    text, problem = parse_text(value)
+    text, problem = parse_code(value)
     if text is None:
         return None, problem
     return text.replace(" ", "").upper(), None

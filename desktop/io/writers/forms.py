@@ -285,7 +285,8 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
     _write_index(index, fm, lab, rows, renderers, layouts, run)
     hidden = wb.add_worksheet(LAYOUT_SHEET)
     hidden.write_row(0, 0, ["form_type", "cells", "layout_sha256", "run_id", "policy_sha256", "program_version"])
-    for n, (t, rend) in enumerate(renderers.items(), start=1):
+    rendered = [(t, rend) for t, rend in renderers.items() if rend.cells]  # types with at least one form
+    for n, (t, rend) in enumerate(rendered, start=1):
         hidden.write_string(n, 0, t)
         hidden.write_string(n, 1, json.dumps(rend.cells, ensure_ascii=False))
         hidden.write_string(n, 2, layouts[t].sha256)
