@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--forms-split", choices=("salesperson", "manager"),
                    help="one approval workbook per salesperson or per sales manager")
     s.add_argument("--forms-password", help="password for the form sheets' protection (default: none)")
+    s.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
+                   help="also write customer notices (terms only) for customers that need no approval")
 
     a = sub.add_parser("approvals", help="read filled approval workbooks back and write the decisions",
                        description="Check each decision in filled approval workbooks and list the final terms.")
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, metavar="DECISIONS.xlsx", help="decisions workbook to write")
     a.add_argument("--json", type=Path, metavar="DECISIONS.json", help="also write the decisions as JSON")
     a.add_argument("--policy", type=Path, help="the policy file of that run (default: the shipped policy)")
+    a.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
+                   help="also write customer notices (terms only) for the approved customers")
     return p
 
 
@@ -83,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                                 as_of=args.as_of, lang=args.lang, out=args.out, json_out=args.json,
                                 operator=args.operator, forms_out=args.forms,
                                 forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
-                                forms_split=args.forms_split, forms_password=args.forms_password)
+                                forms_split=args.forms_split, forms_password=args.forms_password,
+                                notices_out=args.notices)
     try:
         result = services.score(req)
     except (PolicyError, InputFileError, NothingToRateError) as exc:
@@ -110,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
 def _approvals(args, parser) -> int:
     from desktop import services
 
-    if args.out is None and args.json is None:
-        parser.error("approvals: give --out DECISIONS.xlsx and/or --json DECISIONS.json")
+    if args.out is None and args.json is None and args.notices is None:
+        parser.error("approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx")
     req = services.ApprovalsRequest(filled=args.filled, results=args.results, out=args.out, json_out=args.json,
-                                    policy_path=args.policy)
+                                    policy_path=args.policy, notices_out=args.notices)
     try:
         result = services.read_approvals(req)
     except OutputFileError as exc:

@@ -37,6 +37,7 @@ class ScoreRequest:
     forms_for: frozenset[str] = frozenset()  # customers that get an application form regardless of route
     forms_split: str | None = None  # None | "salesperson" | "manager"
     forms_password: str | None = None
+    notices_out: Path | None = None  # cash-before-delivery notices for customers that need no approval
 
 
 @dataclass
@@ -62,7 +63,7 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
     started = datetime.now().replace(microsecond=0)
     as_of = req.as_of or started.date()
     all_inputs = list(req.inputs) + [c.path for c in req.choices]
-    for target in (req.out, req.json_out, req.forms_out):
+    for target in (req.out, req.json_out, req.forms_out, req.notices_out):
         if target is not None:
             check_target(Path(target), all_inputs)  # fail before the work, not after
     progress("policy", 0.0)
@@ -93,6 +94,12 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
         progress("forms", 0.85)
         written += write_forms(req.forms_out, rating, policy, run, req.lang, req.forms_for, req.forms_split,
                                req.forms_password, all_inputs)
+    if req.notices_out is not None:
+        from desktop.io.writers.notices import Notice, write_notices
+        notices = [Notice(d.customer_id, d.customer.name, d.recommended_term_days, as_of,
+                          any(h.code == "TERM_NEW_CUSTOMER_CASH" for h in d.term_rules))
+                   for d in rating.decisions if d.approval_route == "none"]
+        written.append(write_atomic(req.notices_out, lambda tmp: write_notices(str(tmp), notices), all_inputs))
     progress("done", 1.0)
     return ScoreResult(run, policy, imported, rating, issues, written)
 
@@ -144,6 +151,7 @@ class ApprovalsRequest:
     out: Path | None = None
     json_out: Path | None = None
     policy_path: Path | None = None
+    notices_out: Path | None = None  # payment-term notices for the approved customers
 
 
 @dataclass
@@ -165,7 +173,7 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
 
     progress = progress or (lambda stage, frac: None)
     inputs = [*req.filled, req.results]
-    for target in (req.out, req.json_out):
+    for target in (req.out, req.json_out, req.notices_out):
         if target is not None:
             check_target(Path(target), inputs)
     policy = load_policy(req.policy_path)
@@ -200,5 +208,10 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
                     "severity": "error"} for u in unreadable]}
         written.append(write_atomic(req.json_out, lambda tmp: tmp.write_text(
             json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"), inputs))
+    if req.notices_out is not None:
+        from desktop.io.writers.notices import Notice, write_notices
+        notices = [Notice(f.customer_id, f.name, f.approved_term_days or 0, f.decided_on or snapshot.as_of, False)
+                   for f in outcome.finals if f.status == "approved"]
+        written.append(write_atomic(req.notices_out, lambda tmp: write_notices(str(tmp), notices), inputs))
     progress("done", 1.0)
     return ApprovalsResult(outcome, unreadable, snapshot.run_id, written)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from libreoffice import convert, soffice
 
 from desktop import services
 from desktop.cli import main
 from desktop.paths import samples_dir
-from libreoffice import convert, soffice
 
 AS_OF = date(2026, 6, 30)
 
@@ -308,3 +308,36 @@ def test_split_per_salesperson_and_cli(tmp_path, capsys):
     data = json.loads((folder / "d.json").read_text(encoding="utf-8"))
     assert data["problems"] == [] and {d["status"] for d in data["decisions"]} == {"pending"}
     assert "Read " in capsys.readouterr().out
+
+
+LEVEL_WORDS = ("AAA", "AA", "等级", "评分", "总分", "信用额度", "超优级", "存在风险", "FORCE_C", "CAP_A")
+
+
+def _all_text(path: Path) -> str:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_customer_notices_show_terms_only(run, tmp_path):
+    result, folder = run
+    notices = tmp_path / "通知书.xlsx"
+    services.score(services.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, notices_out=notices))
+    wb = openpyxl.load_workbook(notices)
+    cash = [d for d in result.rating.decisions if d.approval_route == "none"]
+    assert len(wb.sheetnames) == len(cash) > 0
+    text = _all_text(notices)
+    assert "款到发货" in text and "新客户的前三笔订单实行款到发货" in text
+    for word in LEVEL_WORDS:
+        assert word not in text, word
+    import re
+    assert not re.search(r">(A|B|C)<", text)  # no bare level letter in any cell
+
+    filled = _fill_typical(folder / "approvals.xlsx")
+    after = tmp_path / "approved-notices.xlsx"
+    services.read_approvals(services.ApprovalsRequest(filled=[filled], results=folder / "results.xlsx",
+                                                      notices_out=after))
+    text = _all_text(after)
+    assert "开具发票后 120 天内付清货款" in text
+    for word in LEVEL_WORDS:
+        assert word not in text, word

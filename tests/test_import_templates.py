@@ -27,15 +27,15 @@ def test_templates_have_notes_and_validation():
     assert ws["A1"].comment is not None and "必填" in ws["A1"].comment.text
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation
              if dv.type == "list"}
-    assert lists["H2"] == '"是,否"'
-    assert "持续下滑" in lists["M2"]
+    assert lists["I2"] == '"是,否"'
+    assert "持续下滑" in lists["N2"]
 
 
 def test_filled_templates_import(tmp_path):
     folder = templates_dir() / "imports"
     wb = openpyxl.load_workbook(folder / TITLES[CUSTOMERS][1])
     ws = wb.active
-    ws.append(["C001", "甲公司", "91350100M000100Y43", "王磊", None, dt.date(2020, 1, 2), 1200, "是", "是", None, None,
+    ws.append(["C001", "甲公司", "91350100M000100Y43", "王磊", "赵经理", None, dt.date(2020, 1, 2), 1200, "是", "是", None, None,
                "良好", "增长", "否", 1000, 400, 500, 250, 45, 120, 300000, "工程回款周期长"])
     cust = tmp_path / "客户.xlsx"
     wb.save(cust)
@@ -46,7 +46,7 @@ def test_filled_templates_import(tmp_path):
     wb.save(led)
     r = import_files([cust, led])
     (c,) = r.customers
-    assert (c.customer_id, c.registered_capital, c.requested_term_days, c.request_reason) == \
-        ("C001", 1200, 120, "工程回款周期长")
+    assert (c.customer_id, c.registered_capital, c.requested_term_days, c.request_reason, c.sales_manager) == \
+        ("C001", 1200, 120, "工程回款周期长", "赵经理")
     assert r.issues == []
     assert list(r.ledger["amount"]) == [1000.0] and r.ledger["paid_date"].iloc[0] == dt.datetime(2026, 2, 6)

@@ -127,7 +127,7 @@ def read_filled_workbook(path: Path) -> tuple[list[FilledForm], list[Unreadable]
 
 def _basis_cell(ws, points_cell: str, offset: int) -> Any:
     """The item row's basis (3 columns left of the points) or band (1 column left)."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, get_column_letter
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
     col, row = coordinate_from_string(points_cell)
     return _value(ws[f"{get_column_letter(column_index_from_string(col) + offset)}{row}"].value)

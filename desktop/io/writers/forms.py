@@ -15,8 +15,16 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from desktop.core.forms import (CREDIT_APPLICATION, DECISIONS, FACTS, INPUTS, SPECIAL_TERM, FormSpec, fact_values,
-                                facts_digest)
+from desktop.core.forms import (
+    CREDIT_APPLICATION,
+    DECISIONS,
+    FACTS,
+    INPUTS,
+    SPECIAL_TERM,
+    FormSpec,
+    fact_values,
+    facts_digest,
+)
 from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
 from desktop.io.forms_layout import Layout

@@ -17,6 +17,7 @@ COLUMNS: dict[str, list[tuple[str, str, str, dict | None]]] = {
         ("credit_code", "统一社会信用代码", "18位，按 GB 32100-2015 校验。有效代码+营业执照视同税务登记证和组织机构代码证齐全（三证合一）。",
          {"validate": "length", "criteria": "==", "value": 18, "error_message": "统一社会信用代码应为18位"}),
         ("salesperson", "业务员", "负责该客户的业务员。", None),
+        ("sales_manager", "销售部经理", "审批该客户的销售部经理；审批表可按经理分册。", None),
         ("group", "所属集团", "关联方所属集团，可空。", None),
         ("first_trade_date", "首次合作日期", "日期。为空时取最早的开票日期。",
          {"validate": "date", "criteria": ">", "value": "1900-01-01", "error_message": "请输入日期"}),
