@@ -41,13 +41,20 @@ class ScoreRequest:
 
 
 @dataclass
-class ScoreResult:
+class Rated:
+    """A finished rating run: everything the exports and the window show."""
+
     run: RunFacts
     policy: Policy
     imported: ImportResult
     rating: Rating
     issues: list[RowIssue]
-    written: list[Path]
+    inputs: list[Path]
+
+
+@dataclass
+class ScoreResult(Rated):
+    written: list[Path] = field(default_factory=list)
 
 
 def current_user() -> str:
@@ -57,19 +64,25 @@ def current_user() -> str:
         return "unknown"
 
 
-def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
-    """Read the inputs, rate every customer, and write the requested outputs."""
-    progress = progress or (lambda stage, frac: None)
+def _no_progress(stage: str, frac: float) -> None:
+    return None
+
+
+def import_inputs(inputs: list[Path], choices: list[SheetChoice], as_of: date | None = None,
+                  progress: Progress | None = None, profiles_folder: Path | None = None) -> ImportResult:
+    """Read and classify the input files (the window shows this before rating)."""
+    from desktop.io.mapping_profiles import ProfileStore
+
+    (progress or _no_progress)("read", 0.05)
+    store = ProfileStore(profiles_folder) if profiles_folder is not None else None
+    return import_files(list(inputs), list(choices), as_of, store)
+
+
+def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: list[Path],
+                  operator: str | None = None, progress: Progress | None = None) -> Rated:
+    """Rate the imported customers; raise NothingToRateError when there is nobody to rate."""
+    progress = progress or _no_progress
     started = datetime.now().replace(microsecond=0)
-    as_of = req.as_of or started.date()
-    all_inputs = list(req.inputs) + [c.path for c in req.choices]
-    for target in (req.out, req.json_out, req.forms_out, req.notices_out):
-        if target is not None:
-            check_target(Path(target), all_inputs)  # fail before the work, not after
-    progress("policy", 0.0)
-    policy = load_policy(req.policy_path)
-    progress("read", 0.05)
-    imported = import_files(list(req.inputs), list(req.choices), as_of)
     if not imported.customers:
         if any(s.kind == "customers" for s in imported.sheets):
             details = "; ".join(f"{i.sheet}!{i.row} {i.column}: {i.problem}" for i in imported.issues[:5])
@@ -81,27 +94,55 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
                              lambda stage, f: progress(stage, 0.4 + 0.3 * f))
     issues = list(imported.issues) + _unapplied_issues(unapplied, imported)
     run = RunFacts(run_id=f"{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", started=started,
-                   operator=req.operator or current_user(), program_version=__version__)
+                   operator=operator or current_user(), program_version=__version__)
+    return Rated(run, policy, imported, rating, issues, list(inputs))
+
+
+def export_results(rated: Rated, path: Path, lang: str = "zh") -> Path:
+    return write_atomic(path, lambda tmp: write_results(str(tmp), rated.rating, rated.policy, rated.imported.sheets,
+                                                        rated.issues, rated.run, lang), rated.inputs)
+
+
+def export_json(rated: Rated, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: write_summary_json(tmp, rated.rating, rated.policy, rated.issues),
+                        rated.inputs)
+
+
+def export_notices(rated: Rated, path: Path) -> Path:
+    """Cash-before-delivery notices for the customers whose terms need no approval."""
+    from desktop.io.writers.notices import Notice, write_notices
+
+    notices = [Notice(d.customer_id, d.customer.name, d.recommended_term_days, rated.rating.as_of,
+                      any(h.code == "TERM_NEW_CUSTOMER_CASH" for h in d.term_rules))
+               for d in rated.rating.decisions if d.approval_route == "none"]
+    return write_atomic(path, lambda tmp: write_notices(str(tmp), notices), rated.inputs)
+
+
+def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
+    """Read the inputs, rate every customer, and write the requested outputs (the CLI's job)."""
+    progress = progress or _no_progress
+    as_of = req.as_of or date.today()
+    all_inputs = list(req.inputs) + [c.path for c in req.choices]
+    for target in (req.out, req.json_out, req.forms_out, req.notices_out):
+        if target is not None:
+            check_target(Path(target), all_inputs)  # fail before the work, not after
+    progress("policy", 0.0)
+    policy = load_policy(req.policy_path)
+    imported = import_inputs(req.inputs, req.choices, as_of, progress)
+    rated = rate_imported(imported, policy, as_of, all_inputs, req.operator, progress)
     written = []
     if req.out is not None:
         progress("write", 0.7)
-        written.append(write_atomic(req.out, lambda tmp: write_results(
-            str(tmp), rating, policy, imported.sheets, issues, run, req.lang), all_inputs))
+        written.append(export_results(rated, req.out, req.lang))
     if req.json_out is not None:
-        written.append(write_atomic(req.json_out, lambda tmp: write_summary_json(tmp, rating, policy, issues),
-                                    all_inputs))
+        written.append(export_json(rated, req.json_out))
     if req.forms_out is not None:
         progress("forms", 0.85)
-        written += write_forms(req.forms_out, rating, policy, run, req.lang, req.forms_for, req.forms_split,
-                               req.forms_password, all_inputs)
+        written += export_forms(rated, req.forms_out, req.lang, req.forms_for, req.forms_split, req.forms_password)
     if req.notices_out is not None:
-        from desktop.io.writers.notices import Notice, write_notices
-        notices = [Notice(d.customer_id, d.customer.name, d.recommended_term_days, as_of,
-                          any(h.code == "TERM_NEW_CUSTOMER_CASH" for h in d.term_rules))
-                   for d in rating.decisions if d.approval_route == "none"]
-        written.append(write_atomic(req.notices_out, lambda tmp: write_notices(str(tmp), notices), all_inputs))
+        written.append(export_notices(rated, req.notices_out))
     progress("done", 1.0)
-    return ScoreResult(run, policy, imported, rating, issues, written)
+    return ScoreResult(**vars(rated), written=written)
 
 
 def _unapplied_issues(unapplied, imported: ImportResult) -> list[RowIssue]:
@@ -114,10 +155,10 @@ def _unapplied_issues(unapplied, imported: ImportResult) -> list[RowIssue]:
             for r in unapplied.itertuples()] if len(unapplied) else []
 
 
-def write_forms(target: Path, rating: Rating, policy: Policy, run: RunFacts, lang: str = "zh",
-                also: frozenset[str] = frozenset(), split: str | None = None, password: str | None = None,
-                inputs: list[Path] | None = None) -> list[Path]:
+def export_forms(rated: Rated, target: Path, lang: str = "zh", also: frozenset[str] = frozenset(),
+                 split: str | None = None, password: str | None = None) -> list[Path]:
     """Write the approval workbook, or one per salesperson / sales manager beside ``target``."""
+    rating, policy, run = rated.rating, rated.policy, rated.run
     from desktop.core.forms import forms_needed
     from desktop.io.forms_layout import load_layouts
     from desktop.io.writers.forms import write_approval_workbook
@@ -136,7 +177,7 @@ def write_forms(target: Path, rating: Rating, policy: Policy, run: RunFacts, lan
     for who, group in groups.items():
         path = Path(target) if not who else Path(target).with_name(f"{Path(target).stem}-{_safe_name(who)}.xlsx")
         written.append(write_atomic(path, lambda tmp, g=group: write_approval_workbook(
-            str(tmp), g, rating, policy, run, layouts, lang, password), inputs or []))
+            str(tmp), g, rating, policy, run, layouts, lang, password), rated.inputs))
     return written
 
 

@@ -216,3 +216,37 @@ def test_input_locked_by_another_program(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", locked)
     with pytest.raises(InputFileError, match=r"客户.xlsx: cannot be opened: it is locked by another program"):
         read_file(src)
+
+
+def test_ignore_a_sheet_and_map_columns_by_hand(tmp_path):
+    p = xlsx(tmp_path / "odd.xlsx", {"客户": [CUSTOMER_HEADER, ["C1", "甲"]],
+                                     "往来": [["单位", "票号", "开具日", "含税价"], ["C1", "F1", "2026/1/5", "1,000"]],
+                                     "备份": [CUSTOMER_HEADER, ["C1", "甲"]]})
+    auto = import_files([p])
+    assert {s.sheet: s.kind for s in auto.sheets} == {"客户": "customers", "往来": "ignored", "备份": "customers"}
+    fixed = import_files([p], [SheetChoice(p, "备份", "ignored"),
+                               SheetChoice(p, "往来", "ledger", header_row=0,
+                                           columns={"customer_id": 0, "invoice_no": 1, "invoice_date": 2,
+                                                    "amount": 3})])
+    assert {s.sheet: s.kind for s in fixed.sheets} == {"客户": "customers", "往来": "ledger", "备份": "ignored"}
+    assert [c.customer_id for c in fixed.customers] == ["C1"] and fixed.issues == []
+    assert list(fixed.ledger["amount"]) == [1000.0] and list(fixed.ledger["invoice_no"]) == ["F1"]
+
+
+def test_mapping_profile_reads_files_of_the_same_shape(tmp_path):
+    from desktop.io.mapping_profiles import MappingProfile, ProfileStore, signature
+    rows = [["单位", "票号", "开具日", "含税价"], ["C1", "F1", "2026/1/5", "1,000"]]
+    first = xlsx(tmp_path / "一月.xlsx", {"客户": [CUSTOMER_HEADER, ["C1", "甲"]], "往来": rows})
+    store = ProfileStore(tmp_path / "profiles")
+    store.save(MappingProfile("往来账格式", "ledger", signature(rows[0]),
+                              {"customer_id": "单位", "invoice_no": "票号", "invoice_date": "开具日", "amount": "含税价"}))
+    # next month's file: a title row above the same header row
+    second = xlsx(tmp_path / "二月.xlsx", {"客户": [CUSTOMER_HEADER, ["C1", "甲"]],
+                                           "往来": [["二月往来"], ["单位", "票号", "开具日", "含税价"],
+                                                  ["C1", "F2", "2026/2/5", 2000]]})
+    for path, amount in ((first, 1000.0), (second, 2000.0)):
+        r = import_files([path], profiles=store)
+        src = next(s for s in r.sheets if s.sheet == "往来")
+        assert src.kind == "ledger" and src.chosen_by == "profile: 往来账格式"
+        assert list(r.ledger["amount"]) == [amount]
+    assert import_files([second]).sheets[1].kind == "ignored"  # without the profile

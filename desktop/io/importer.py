@@ -32,6 +32,7 @@ from desktop.io.headers import (
     column_letter,
     detect_header,
 )
+from desktop.io.mapping_profiles import ProfileStore
 from desktop.io.workbook import RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
@@ -90,7 +91,9 @@ class SheetChoice:
 
     path: Path
     sheet: str | None
-    kind: str
+    kind: str  # customers | ledger | receipts | ignored
+    header_row: int | None = None  # 0-based; with ``columns``, a manual column mapping
+    columns: dict[str, int] | None = None  # field -> 0-based column index
 
 
 def parse_sheet_spec(spec: str, kind: str) -> SheetChoice:
@@ -113,8 +116,12 @@ class _SheetData:
 
 
 def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
-                 as_of: date | None = None) -> ImportResult:
-    """Read ``inputs`` (classified sheet by sheet) and the explicitly chosen sheets."""
+                 as_of: date | None = None, profiles: ProfileStore | None = None) -> ImportResult:
+    """Read ``inputs`` (classified sheet by sheet) and the explicitly chosen sheets.
+
+    A sheet without an explicit choice is read with a saved mapping profile when its header
+    row matches one, else classified by its headers.
+    """
     choices = choices or []
     issues: list[RowIssue] = []
     files: dict[Path, RawFile] = {}
@@ -132,7 +139,7 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
 
     data: list[_SheetData] = []
     sources: list[SheetSource] = []
-    chosen: dict[tuple[Path, str], str] = {}
+    chosen: dict[tuple[Path, str], SheetChoice] = {}
     whole_file_choice: dict[Path, str] = {}
     for ch in choices:
         raw = files[ch.path.resolve()]
@@ -140,7 +147,7 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
             if ch.sheet not in [s.name for s in raw.sheets]:
                 raise InputFileError(f"{raw.path}: no sheet named '{ch.sheet}' "
                                      f"(sheets: {', '.join(s.name for s in raw.sheets)})")
-            chosen[(ch.path.resolve(), ch.sheet)] = ch.kind
+            chosen[(ch.path.resolve(), ch.sheet)] = ch
         else:
             whole_file_choice[ch.path.resolve()] = ch.kind
     input_keys = {p.resolve() for p in inputs}
@@ -149,18 +156,27 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
         explicit_sheets = {s for (k, s) in chosen if k == key}
         for sheet in raw.sheets:
             src = SheetSource(raw.name, str(raw.path), raw.sha256, sheet.name, IGNORED, "auto")
-            kind = chosen.get((key, sheet.name))
-            if kind is not None:
-                match = detect_header(sheet.rows, kind)
-                if match is None:
-                    raise InputFileError(_no_header_message(raw, sheet, kind))
+            choice = chosen.get((key, sheet.name))
+            if choice is not None:
                 src.chosen_by = "override"
+                if choice.kind == IGNORED:
+                    sources.append(src)
+                    continue
+                match = _manual_match(sheet, choice) if choice.columns else detect_header(sheet.rows, choice.kind)
+                if match is None:
+                    raise InputFileError(_no_header_message(raw, sheet, choice.kind))
             elif explicit_sheets and key not in input_keys:
                 sources.append(src)  # only the named sheet of this file was asked for
                 continue
             else:
                 want = whole_file_choice.get(key)
-                match = detect_header(sheet.rows, want)
+                hit = profiles.match(sheet.rows) if profiles is not None and want is None else None
+                if hit is not None:
+                    prof, row, cols = hit
+                    match = _manual_match(sheet, SheetChoice(raw.path, sheet.name, prof.kind, row, cols))
+                    src.chosen_by = f"profile: {prof.name}"
+                else:
+                    match = detect_header(sheet.rows, want)
                 if want is not None:
                     src.chosen_by = "override"
                 if match is None:
@@ -205,6 +221,15 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     ledger = pd.concat(ledgers, ignore_index=True) if ledgers else Table.empty(LEDGER_COLUMNS)
     receipt_frame = pd.concat(receipts, ignore_index=True) if receipts else Table.empty(RECEIPT_COLUMNS)
     return ImportResult(customers, ledger, receipt_frame, issues, sources)
+
+
+def _manual_match(sheet: RawSheet, choice: SheetChoice) -> HeaderMatch:
+    """A header match from a column mapping the clerk made (or a saved mapping profile)."""
+    row = choice.header_row or 0
+    headers = ["" if c is None else str(c).strip() for c in (sheet.rows[row] if row < len(sheet.rows) else [])]
+    from desktop.io.headers import split_header
+    units = {f: split_header(headers[c])[1] if c < len(headers) else None for f, c in choice.columns.items()}
+    return HeaderMatch(choice.kind, row, dict(choice.columns), units, headers)
 
 
 def _is_empty(sheet: RawSheet) -> bool:
