@@ -1,4 +1,4 @@
-"""``python -m desktop``: the command line (the window arrives with the desktop issue)."""
+"""``python -m desktop``: the window with no arguments, the command line with them."""
 
 import sys
 

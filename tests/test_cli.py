@@ -28,7 +28,7 @@ def test_score_on_samples_writes_both_outputs(tmp_path, capsys):
     assert [p.name for p in out.parent.iterdir()] == ["结果.xlsx"]  # no temporary file left behind
 
 
-@pytest.mark.parametrize("argv", [[], ["score", "--out", "x.xlsx"], ["score", "a.xlsx"],
+@pytest.mark.parametrize("argv", [["--lang", "zh"], ["score", "--out", "x.xlsx"], ["score", "a.xlsx"],
                                   ["score", "a.xlsx", "--out", "x.xlsx", "--as-of", "2026-13-01"],
                                   ["score", "a.xlsx", "--out", "x.csv"], ["score", "a.xlsx", "--out", "x.xlsx",
                                                                           "--lang", "fr"]])

@@ -1,0 +1,77 @@
+"""The detail pane's content for one customer: items with their data, rules, metrics, aging, terms."""
+
+from __future__ import annotations
+
+from html import escape
+
+from desktop.core.models import Decision
+from desktop.core.policy import Policy
+from desktop.io.writers.forms import basis_text
+from desktop.io.writers.labels import Labels
+from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
+
+
+def _level(level: str) -> str:
+    bg, fg = LEVEL_COLOURS.get(level, "#DDDDDD"), LEVEL_FONT.get(level, "#000000")
+    return f'<span style="background:{bg};color:{fg};font-weight:bold">&nbsp;{escape(level)}&nbsp;</span>'
+
+
+def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
+    lab = Labels(lang)
+    zh = lang == "zh"
+    c, m = d.customer, d.metrics
+
+    def t(chinese: str, english: str) -> str:
+        return chinese if zh else english
+
+    rows = "".join(
+        f"<tr><td>{escape(lab.item(policy.item(i.key)))}</td><td align=right>{i.points} / {policy.item(i.key).points}"
+        f"</td><td>{escape(basis_text(d, i.key, policy, lab))}</td>"
+        f"<td>{escape(lab('missing') if i.band == 'missing' else lab.word(i.band))}</td></tr>"
+        for i in d.items)
+    rules = [*d.overrides, *d.caps, *d.term_rules]
+    rules_html = "".join(f"<li><b>{escape(lab.code(h.code))}</b> "
+                         f"<span style='color:#595959'>{escape(_data(h.data))}</span></li>" for h in rules) \
+        or f"<li>{lab('none')}</li>"
+    aging = "".join(f"<tr><td>{escape(lab.aging(b))}</td><td align=right>{v:,.2f}</td></tr>"
+                    for b, v in m.aging.items())
+    exceeds = ", ".join({"term": t("账期", "term"), "limit": t("额度", "limit")}[x] for x in d.exceeds)
+
+    def kv(label: str, value: object) -> str:
+        return f"<tr><td style='color:#595959'>{escape(label)}</td><td><b>{escape(str(value))}</b></td></tr>"
+
+    def num(v: float | None, fmt: str = "{:,.2f}") -> str:
+        return "—" if v is None else fmt.format(v)
+
+    return f"""
+<h2 style="margin-bottom:2px">{escape(c.name)} <span style="color:#595959;font-size:small">{escape(c.customer_id)}</span></h2>
+<p>{t('等级', 'Level')} {_level(d.level)} &nbsp; {t('总分', 'Score')} <b>{d.total}</b>
+ &nbsp; {t('按总分', 'by score')} {_level(d.raw_level)}</p>
+<table cellspacing=0 cellpadding=2>
+{kv(lab('recommended_term'), d.recommended_term_days)}{kv(lab('eligible_limit'), f"{d.eligible_limit:,}")}
+{kv(lab('requested_term'), d.requested_term_days)}{kv(lab('requested_limit'), f"{d.requested_limit:,.2f}")}
+{kv(lab('approval_route'), lab('route.' + d.approval_route))}
+{kv(lab('exceeds_policy'), (lab('yes') + ' (' + exceeds + ')') if d.exceeds_policy else lab('no'))}
+{kv(lab('next_review'), d.next_review.isoformat())}{kv(lab('salesperson'), c.salesperson or '—')}
+</table>
+<h3>{t('评分项目', 'Scorecard items')}</h3>
+<table border=1 cellspacing=0 cellpadding=3 width="100%">
+<tr style="background:#DDEBF7"><th>{t('项目', 'Item')}</th><th>{t('得分', 'Points')}</th><th>{t('数据依据', 'Data basis')}</th>
+<th>{t('分档', 'Band')}</th></tr>{rows}</table>
+<h3>{t('触发规则', 'Rules fired')}</h3><ul>{rules_html}</ul>
+<h3>{t('指标', 'Metrics')}</h3>
+<table cellspacing=0 cellpadding=2>
+{kv(lab('orders'), m.orders)}{kv(lab('sales_12m'), num(m.sales_12m))}{kv(lab('sales_prev_12m'), num(m.sales_prev_12m))}
+{kv(lab('sales_growth'), num(m.sales_growth, '{:+.1%}'))}{kv(lab('avg_days_late'), num(m.avg_days_late, '{:.1f}'))}
+{kv(lab('cooperation_years'), num(m.cooperation_years))}{kv(lab('debt_ratio'), num(m.debt_ratio, '{:.1%}'))}
+{kv(lab('current_ratio'), num(m.current_ratio))}{kv(lab('dso'), num(m.dso, '{:.1f}'))}
+</table>
+<h3>{t('应收账龄', 'AR aging')}</h3>
+<table border=1 cellspacing=0 cellpadding=3>{aging}
+<tr><td><b>{lab('open_ar')}</b></td><td align=right><b>{m.open_ar:,.2f}</b></td></tr>
+<tr><td>{lab('overdue_balance')}</td><td align=right>{m.overdue_balance:,.2f}</td></tr></table>
+"""
+
+
+def _data(data: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in data.items())

@@ -1,0 +1,126 @@
+"""Chinese and English interface, switchable while running.
+
+The source strings are English; a QTranslator answers Qt's ``tr()`` from the Chinese table
+below (so dialogs using ``self.tr`` follow the language too), and Qt's own translations
+(standard buttons, file dialogs) are loaded from the Qt installation.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+ZH: dict[str, str] = {
+    "Credit Desk — customer credit rating": "信用管理台 — 客户信用评级",
+    "&Open workbooks…": "打开工作簿(&O)…", "&Rate": "评级(&R)", "Export &results…": "导出评级结果(&S)…",
+    "Export &approval forms…": "导出审批表(&E)…", "Read filled approvals…": "读取已填审批表…",
+    "&Policy editor…": "信用政策编辑(&P)…", "Choose policy file…": "选择政策文件…", "Clear files": "清空文件",
+    "&Quit": "退出(&Q)", "&About Credit Desk": "关于(&A)", "&File": "文件(&F)", "Recent files": "最近的文件",
+    "R&ating": "评级(&A)", "&View": "视图(&V)", "Language": "语言", "&Help": "帮助(&H)",
+    "Files and sheets": "文件与工作表", "Row issues": "数据问题", "As of": "评估基准日", "Cancel": "取消",
+    "Level": "等级", "Salesperson": "业务员", "Route": "审批路径", "Search": "搜索",
+    "Exceeds policy only": "仅超出政策", "customer ID, name, salesperson": "客户编号、名称、业务员",
+    "Customers": "客户信用资料", "Sales ledger": "销售/回款明细", "Receipts": "回款明细", "Not used": "不使用",
+    "File": "文件", "Sheet": "工作表", "Read as": "识别为", "Header row": "表头行", "Rows read": "读取行数",
+    "Used": "使用", "Rejected": "拒绝", "Severity": "级别", "Row": "行号", "Column": "列", "Value": "值",
+    "Problem": "问题", "Action": "处理", "None": "无需审批", "Sales manager": "销售部经理",
+    "CFO (special term)": "财务总监(特殊账期)", "Customer ID": "客户编号", "Name": "客户名称", "Score": "总分",
+    "By score": "按总分", "Rules": "触发规则", "Recommended term": "建议账期", "Eligible limit": "可授信额度",
+    "Requested term": "申请账期", "Requested limit": "申请额度", "Exceeds": "超出政策", "Next review": "下次复评",
+    "Yes": "是", "No": "否", "Open workbooks": "打开工作簿", "Loading policy": "读取政策",
+    "Reading workbooks": "读取工作簿", "Rating": "评级中", "Computing ledger metrics": "计算账款指标",
+    "Scoring customers": "评分", "Writing workbook": "写入工作簿", "Writing forms": "写入审批表", "Done": "完成",
+    "Cancelling…": "正在取消…", "Cancelled; nothing was changed.": "已取消，未做任何更改。",
+    "Cannot read the input": "无法读取输入文件", "Cannot write the file": "无法写入文件",
+    "Invalid policy": "信用政策文件有误", "Unexpected error": "意外错误",
+    "If the file is open in Excel, close it there and try again.": "如果该文件正在 Excel 中打开，请先关闭再重试。",
+    "Check the file, or choose how its sheets are read in Files and sheets.":
+        "请检查文件，或在“文件与工作表”中指定各工作表的用途。",
+    "Open the policy editor to see and fix each problem.": "请打开信用政策编辑器查看并修正每个问题。",
+    "Please send this message to your administrator.": "请将此信息发给系统管理员。",
+    "Nothing rated yet": "尚未评级", "Open the workbooks and rate first.": "请先打开工作簿并评级。",
+    "Save results workbook": "保存评级结果", "Save approval workbook": "保存审批表",
+    "Filled approval workbooks": "已填写的审批表", "Results workbook of that run": "对应的评级结果工作簿",
+    "Choose policy file": "选择政策文件", "Policy: ": "政策：", "shipped default": "默认政策", "All": "全部",
+    "Wrote ": "已写入 ",
+    "{0} files; open the workbooks and rate (F5).": "已选 {0} 个文件；请按 F5 评级。",
+    "Open or drop the customer sheet and the ledger.": "请打开或拖入客户信用资料和销售明细。",
+    "{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · {5} row issues ({6} rows not used)":
+        "显示 {0} / {1} 个客户 · {2} · {3} 个需销售部经理审批，{4} 个需财务总监审批 · {5} 条数据问题（{6} 行未使用）",
+    "Select a customer to see why.": "选择一个客户查看评级依据。", "About Credit Desk": "关于信用管理台",
+    "Customer credit rating, payment terms and approvals.": "客户信用评级、信用期限与审批。",
+    # mapping dialog
+    "Column mapping": "列映射", "Name to save this mapping as a profile (optional)": "保存为映射方案的名称（可选）",
+    "Field": "字段", "Sheet kind": "工作表类型", "Profile": "映射方案", "(not mapped)": "（不映射）",
+    "Required: ": "必须映射：", "One column is mapped to two fields": "同一列映射到了两个字段",
+    "Mapping complete": "映射完整",
+    # policy editor
+    "Credit policy editor": "信用政策编辑器", "Range": "区间", "Points": "得分", "Add band": "增加分档",
+    "Remove band": "删除分档", "Points (maximum)": "满分", "Points when data is missing": "缺少数据时得分",
+    "Minimum score": "最低总分", "Base term (days)": "基准账期(天)", "Limit factor": "额度系数",
+    "Review (months)": "复评周期(月)", "Force C on poor timeliness": "付款及时性差强制C级",
+    "… at or below this many points": "…及时性得分不高于", "Force C on poor operating status": "经营状况不良强制C级",
+    "Force C on sustained revenue decline": "营业额持续下滑强制C级", "Force C when sued by suppliers": "被供应商起诉强制C级",
+    "Cap new customers": "新客户封顶", "… fewer orders than": "…订单少于", "Cap when key documents are incomplete":
+        "关键资料不全封顶", "Cash before delivery for the first orders": "新客户前几笔款到发货",
+    "Terms need a signed annual agreement": "给予账期须签年度协议",
+    "Sales manager approves up to (days)": "销售部经理审批上限(天)", "Round limits down to (CNY)": "额度向下取整(元)",
+    "Scorecard items": "评分项目", "Levels, terms and factors": "等级、账期与系数", "Problems": "问题",
+    "Differences from the shipped default": "与默认政策的差异", "Save as…": "另存为…",
+    "What if? Re-rate with this policy": "模拟：用此政策重新评级", "Use for rating": "用于评级", "Close": "关闭",
+    "The policy is valid.": "政策有效。", "Fix the problems to save or use it.": "请先修正问题再保存或使用。",
+    "Save policy as": "政策另存为", "Policy files (*.toml)": "政策文件 (*.toml)", "Saved to ": "已保存到 ",
+    "What if: {0} of {1} customers would change level.": "模拟结果：{1} 个客户中有 {0} 个等级会变化。",
+    # approvals dialog
+    "Approvals read back": "审批结果", "Status": "状态", "Approved term": "核定账期", "Approved limit": "核定额度",
+    "Final level": "核定等级", "Approvers": "审批人", "Form": "表单", "Cell": "单元格", "Decisions": "审批结论",
+    "Run {0}: {1} forms read.": "运行 {0}：已读取 {1} 张表单。",
+}
+
+FIELD_WORDS_ZH = {
+    "customer_id": "客户编号", "name": "客户名称", "customer_name": "客户名称", "credit_code": "统一社会信用代码",
+    "salesperson": "业务员", "sales_manager": "销售部经理", "group": "所属集团", "first_trade_date": "首次合作日期",
+    "registered_capital": "注册资本", "agreement": "年度合作协议", "license": "营业执照",
+    "tax_registration": "税务登记证", "org_code": "组织机构代码证", "operating_status": "经营状况",
+    "revenue_trend": "营业额趋势", "sued_by_suppliers": "被其他供应商起诉", "total_assets": "资产总额",
+    "total_liabilities": "负债总额", "current_assets": "流动资产", "current_liabilities": "流动负债",
+    "current_term_days": "现行账期", "requested_term_days": "申请账期", "requested_limit": "申请额度",
+    "request_reason": "申请理由", "invoice_no": "发票号码", "invoice_date": "开票日期", "amount": "金额",
+    "due_date": "到期日", "term_days": "账期", "paid_date": "回款日期", "paid_amount": "回款金额",
+    "date": "回款日期",
+}
+
+
+class _TableTranslator(QTranslator):
+    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401
+        return ZH.get(source_text, "")
+
+    def isEmpty(self) -> bool:  # noqa: N802
+        return False
+
+
+class Language:
+    """The interface language; ``text()`` for our strings, Qt translators for ``tr()``."""
+
+    def __init__(self, app: QCoreApplication | None, code: str = "zh"):
+        self.app = app
+        self.code = "en"
+        self._ours = _TableTranslator()
+        self._qt = QTranslator()
+        self.switch(code if code in ("zh", "en") else "zh")
+
+    def switch(self, code: str) -> None:
+        if self.app is not None:
+            self.app.removeTranslator(self._ours)
+            self.app.removeTranslator(self._qt)
+            if code == "zh":
+                path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+                if self._qt.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", path):
+                    self.app.installTranslator(self._qt)
+                self.app.installTranslator(self._ours)
+        self.code = code
+
+    def text(self, source: str) -> str:
+        return ZH.get(source, source) if self.code == "zh" else source
+
+    def field_words(self) -> dict[str, str]:
+        return FIELD_WORDS_ZH if self.code == "zh" else {k: k.replace("_", " ") for k in FIELD_WORDS_ZH}

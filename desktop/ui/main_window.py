@@ -1,0 +1,659 @@
+"""The main window: import, rate, review, export, read approvals back.
+
+Every job runs the same service the command line runs, in a worker thread; the window only
+shows progress and results.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyledItemDelegate,
+    QTableView,
+    QTextBrowser,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__, services
+from desktop.core.policy import Policy
+from desktop.io.importer import ImportResult, SheetChoice
+from desktop.io.policy_file import load_policy
+from desktop.ui.detail import detail_html
+from desktop.ui.i18n import Language
+from desktop.ui.models import IssuesModel, ResultsFilter, ResultsModel, SheetsModel
+from desktop.ui.settings import Settings, user_data_dir
+from desktop.ui.worker import start_worker
+
+FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.xlsb *.csv)"
+
+
+class KindDelegate(QStyledItemDelegate):
+    """A drop-down for a sheet's kind."""
+
+    def __init__(self, words: dict[str, str], parent=None):
+        super().__init__(parent)
+        self.words = words
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        combo = QComboBox(parent)
+        combo.addItems(list(self.words.values()))
+        return combo
+
+    def setEditorData(self, editor, index):  # noqa: N802
+        editor.setCurrentText(index.data(Qt.ItemDataRole.EditRole) or "")
+
+    def setModelData(self, editor, model, index):  # noqa: N802
+        model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
+
+
+class MainWindow(QMainWindow):
+    imported = Signal(object)  # ImportResult
+    rated = Signal(object)  # services.Rated
+    exported = Signal(list)  # paths written
+    approvals_read = Signal(object)  # services.ApprovalsResult
+    what_if_done = Signal(int, int)
+    failed = Signal(str, str)  # message, kind
+    cancelled = Signal()
+    busy_changed = Signal(bool)
+
+    def __init__(self, language: Language, settings: Settings | None = None):
+        super().__init__()
+        self.language = language
+        self.settings = settings or Settings()
+        self.files: list[Path] = []
+        self.choices: dict[tuple[Path, str], SheetChoice] = {}
+        self.import_result: ImportResult | None = None
+        self.result: services.Rated | None = None
+        self.results_path: Path | None = None
+        self.policy_path: Path | None = Path(self.settings.policy_path()) if self.settings.policy_path() else None
+        self.policy_override: Policy | None = None
+        self.worker = None
+        self.thread = None
+        self.setAcceptDrops(True)
+        self._build()
+        self.retranslate()
+        geometry, state = self.settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # ---------------------------------------------------------------- construction
+    def _build(self) -> None:
+        self.sheets_model, self.results_model, self.issues_model = SheetsModel(self), ResultsModel(self), \
+            IssuesModel(self)
+        self.sheets_model.on_kind_changed = self._kind_changed
+        self.proxy = ResultsFilter(self)
+        self.proxy.setSourceModel(self.results_model)
+
+        self.sheets_view = QTableView()
+        self.sheets_view.setModel(self.sheets_model)
+        self.kind_delegate = KindDelegate({}, self)
+        self.sheets_view.setItemDelegateForColumn(SheetsModel.KIND_COLUMN, self.kind_delegate)
+        self.sheets_view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.sheets_view.doubleClicked.connect(self._sheet_double_clicked)
+        self.sheets_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.sheets_dock = QDockWidget(self)
+        self.sheets_dock.setObjectName("sheets")
+        self.sheets_dock.setWidget(self.sheets_view)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sheets_dock)
+
+        self.issues_view = QTableView()
+        self.issues_view.setModel(self.issues_model)
+        self.issues_view.setSortingEnabled(False)
+        self.issues_view.horizontalHeader().setStretchLastSection(True)
+        self.issues_dock = QDockWidget(self)
+        self.issues_dock.setObjectName("issues")
+        self.issues_dock.setWidget(self.issues_view)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.issues_dock)
+
+        self.level_filter, self.sales_filter, self.route_filter = QComboBox(), QComboBox(), QComboBox()
+        self.exceeds_filter = QCheckBox()
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        for combo in (self.level_filter, self.sales_filter, self.route_filter):
+            combo.currentIndexChanged.connect(self._apply_filter)
+        self.exceeds_filter.toggled.connect(self._apply_filter)
+        self.search.textChanged.connect(self._apply_filter)
+        self.filter_labels = [QLabel(), QLabel(), QLabel(), QLabel()]
+        bar = QHBoxLayout()
+        for label, w in zip(self.filter_labels, (self.level_filter, self.sales_filter, self.route_filter,
+                                                 self.search)):
+            bar.addWidget(label)
+            bar.addWidget(w)
+        bar.addWidget(self.exceeds_filter)
+        bar.addStretch(1)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([760, 420])
+        central = QWidget()
+        cv = QVBoxLayout(central)
+        cv.setContentsMargins(4, 4, 4, 4)
+        cv.addLayout(bar)
+        cv.addWidget(split)
+        self.setCentralWidget(central)
+
+        self.as_of = QDateEdit(QDate.currentDate())
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.policy_label = QLabel()
+        self.as_of_label = QLabel()
+
+        self.act_open = QAction(self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_files)
+        self.act_rate = QAction(self, shortcut=QKeySequence("F5"), triggered=self.rate)
+        self.act_export = QAction(self, shortcut=QKeySequence.StandardKey.Save, triggered=self.export_results)
+        self.act_forms = QAction(self, shortcut=QKeySequence("Ctrl+E"), triggered=self.export_forms)
+        self.act_approvals = QAction(self, shortcut=QKeySequence("Ctrl+R"), triggered=self.read_approvals)
+        self.act_policy = QAction(self, shortcut=QKeySequence("Ctrl+P"), triggered=self.edit_policy)
+        self.act_choose_policy = QAction(self, triggered=self.choose_policy)
+        self.act_clear = QAction(self, triggered=self.clear_files)
+        self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        self.act_about = QAction(self, triggered=self.about)
+        self.act_zh = QAction("中文", self, checkable=True, triggered=lambda: self.switch_language("zh"))
+        self.act_en = QAction("English", self, checkable=True, triggered=lambda: self.switch_language("en"))
+
+        self.menu_file = self.menuBar().addMenu("")
+        self.recent_menu = self.menu_file.addMenu("")
+        for a in (self.act_open, self.act_clear, None, self.act_export, self.act_forms, self.act_approvals, None,
+                  self.act_quit):
+            self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
+        self.menu_file.insertMenu(self.act_clear, self.recent_menu)
+        self.menu_rating = self.menuBar().addMenu("")
+        for a in (self.act_rate, self.act_policy, self.act_choose_policy):
+            self.menu_rating.addAction(a)
+        self.menu_view = self.menuBar().addMenu("")
+        self.menu_view.addAction(self.sheets_dock.toggleViewAction())
+        self.menu_view.addAction(self.issues_dock.toggleViewAction())
+        self.menu_lang = self.menu_view.addMenu("")
+        self.menu_lang.addAction(self.act_zh)
+        self.menu_lang.addAction(self.act_en)
+        self.menu_help = self.menuBar().addMenu("")
+        self.menu_help.addAction(self.act_about)
+
+        tb = QToolBar(self)
+        tb.setObjectName("main")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (self.act_open, self.act_rate, self.act_export, self.act_forms, self.act_approvals,
+                  self.act_policy):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addWidget(self.as_of_label)
+        tb.addWidget(self.as_of)
+        tb.addSeparator()
+        tb.addWidget(self.policy_label)
+        self.addToolBar(tb)
+
+        self.stage = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 100)
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self.cancel)
+        self.counts = QLabel()
+        sb = self.statusBar()
+        sb.addWidget(self.counts, 1)
+        sb.addPermanentWidget(self.stage)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.cancel_button)
+        self._set_busy(False)
+
+    # ---------------------------------------------------------------- language
+    def t(self, text: str) -> str:
+        return self.language.text(text)
+
+    def retranslate(self) -> None:
+        t, lang = self.t, self.language.code
+        self.setWindowTitle(t("Credit Desk — customer credit rating") + f"  {__version__}")
+        for action, text in ((self.act_open, "&Open workbooks…"), (self.act_rate, "&Rate"),
+                             (self.act_export, "Export &results…"), (self.act_forms, "Export &approval forms…"),
+                             (self.act_approvals, "Read filled approvals…"), (self.act_policy, "&Policy editor…"),
+                             (self.act_choose_policy, "Choose policy file…"), (self.act_clear, "Clear files"),
+                             (self.act_quit, "&Quit"), (self.act_about, "&About Credit Desk")):
+            action.setText(t(text))
+        self.menu_file.setTitle(t("&File"))
+        self.recent_menu.setTitle(t("Recent files"))
+        self.menu_rating.setTitle(t("R&ating"))
+        self.menu_view.setTitle(t("&View"))
+        self.menu_lang.setTitle(t("Language"))
+        self.menu_help.setTitle(t("&Help"))
+        self.act_zh.setChecked(lang == "zh")
+        self.act_en.setChecked(lang == "en")
+        self.sheets_dock.setWindowTitle(t("Files and sheets"))
+        self.issues_dock.setWindowTitle(t("Row issues"))
+        self.as_of_label.setText(t("As of") + " ")
+        self.cancel_button.setText(t("Cancel"))
+        for label, text in zip(self.filter_labels, ("Level", "Salesperson", "Route", "Search")):
+            label.setText(t(text))
+        self.exceeds_filter.setText(t("Exceeds policy only"))
+        self.search.setPlaceholderText(t("customer ID, name, salesperson"))
+        kinds = {"customers": t("Customers"), "ledger": t("Sales ledger"), "receipts": t("Receipts"),
+                 "ignored": t("Not used")}
+        self.sheets_model.kind_words = kinds
+        self.kind_delegate.words = kinds
+        self.sheets_model.headers = [t("File"), t("Sheet"), t("Read as"), t("Header row"), t("Rows read"),
+                                     t("Used"), t("Rejected")]
+        self.issues_model.headers = [t("Severity"), t("File"), t("Sheet"), t("Row"), t("Column"), t("Value"),
+                                     t("Problem"), t("Action")]
+        self.route_words = {"none": t("None"), "sales_manager": t("Sales manager"),
+                            "cfo_special": t("CFO (special term)")}
+        self.results_model.set_headers(
+            [t("Customer ID"), t("Name"), t("Salesperson"), t("Score"), t("By score"), t("Level"), t("Rules"),
+             t("Recommended term"), t("Eligible limit"), t("Requested term"), t("Requested limit"), t("Route"),
+             t("Exceeds"), t("Next review")], self.route_words, (t("Yes"), t("No")))
+        self.sheets_model.set_rows(self.sheets_model._rows)
+        self.issues_model.set_rows(self.issues_model._rows)
+        self._fill_filters()
+        self._update_policy_label()
+        self._update_counts()
+        self._fill_recent()
+        self._show_detail(self.table.currentIndex())
+
+    def switch_language(self, code: str) -> None:
+        self.language.switch(code)
+        self.settings.save_language(code)
+        self.retranslate()
+
+    # ---------------------------------------------------------------- files
+    def dragEnterEvent(self, event):  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.add_files(paths)
+
+    def open_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, self.t("Open workbooks"), self.settings.last_folder(),
+                                                FILE_FILTER)
+        if names:
+            self.add_files([Path(n) for n in names])
+
+    def add_files(self, paths: list[Path]) -> None:
+        for p in paths:
+            if p not in self.files:
+                self.files.append(p)
+        self.settings.add_recent(paths)
+        self.settings.save_last_folder(paths[0].parent)
+        self._fill_recent()
+        self.reimport()
+
+    def clear_files(self) -> None:
+        self.files, self.choices = [], {}
+        self.import_result = self.result = None
+        self.sheets_model.set_rows([])
+        self.issues_model.set_rows([])
+        self.results_model.set_rows([])
+        self.detail.clear()
+        self._update_counts()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.settings.recent_files():
+            self.recent_menu.addAction(p, lambda p=p: self.add_files([Path(p)]))
+
+    def _kind_changed(self, source, kind: str) -> None:
+        path = Path(source.path)
+        self.choices[(path, source.sheet)] = SheetChoice(path, source.sheet, kind)
+        self.reimport()
+
+    def _sheet_double_clicked(self, index: QModelIndex) -> None:
+        if index.column() != SheetsModel.KIND_COLUMN:
+            self.map_columns(self.sheets_model.row_object(index.row()))
+
+    def map_columns(self, source) -> QDialog | None:
+        from desktop.io.mapping_profiles import ProfileStore
+        from desktop.io.workbook import read_file
+        from desktop.ui.mapping_dialog import MappingDialog
+
+        raw = read_file(source.path)
+        sheet = next(s for s in raw.sheets if s.name == source.sheet)
+        words = {f"kind.{k}": v for k, v in self.sheets_model.kind_words.items()}
+        words.update(self.language.field_words())
+        dialog = MappingDialog(Path(source.path), sheet, source.kind, words, self)
+        self._mapping_dialog = dialog  # tests drive it
+
+        def accepted() -> None:
+            choice = dialog.choice()
+            self.choices[(choice.path, choice.sheet)] = choice
+            profile = dialog.profile()
+            if profile is not None:
+                ProfileStore(user_data_dir()).save(profile)
+            self.reimport()
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
+    # ---------------------------------------------------------------- jobs
+    def _run(self, job, on_result) -> None:
+        if self.worker is not None:
+            return
+        worker, thread = start_worker(self, job)
+        # Queued: every handler runs on the GUI thread, even plain functions and lambdas.
+        queued = Qt.ConnectionType.QueuedConnection
+        worker.progress.connect(self._progress, queued)
+        worker.result.connect(on_result, queued)
+        worker.error.connect(self._error, queued)
+        worker.cancelled.connect(self._cancelled, queued)
+        worker.finished.connect(self._finished, queued)
+        self.worker, self.thread = worker, thread
+        self._set_busy(True)
+        thread.start()
+
+    def _finished(self) -> None:
+        self._set_busy(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        if not busy:
+            self.worker = self.thread = None
+            self.stage.setText("")
+            self.progress.setValue(0)
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        for a in (self.act_open, self.act_rate, self.act_export, self.act_forms, self.act_approvals):
+            a.setEnabled(not busy)
+        self.busy_changed.emit(busy)
+
+    def _progress(self, stage: str, fraction: float) -> None:
+        names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "metrics":
+                 "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
+                 "forms": "Writing forms", "done": "Done"}
+        self.stage.setText(self.t(names.get(stage, stage)))
+        self.progress.setValue(int(fraction * 100))
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.stage.setText(self.t("Cancelling…"))
+
+    def _cancelled(self) -> None:
+        self.statusBar().showMessage(self.t("Cancelled; nothing was changed."), 8000)
+        self.cancelled.emit()
+
+    def _error(self, message: str, kind: str) -> None:
+        titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
+                  "bug": "Unexpected error"}
+        hints = {"output": "If the file is open in Excel, close it there and try again.",
+                 "input": "Check the file, or choose how its sheets are read in Files and sheets.",
+                 "policy": "Open the policy editor to see and fix each problem.",
+                 "bug": "Please send this message to your administrator."}
+        box = QMessageBox(QMessageBox.Icon.Warning, self.t(titles[kind]), message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setInformativeText(self.t(hints[kind]))
+        self._last_error_box = box
+        box.open()
+        self.failed.emit(message, kind)
+
+    def _policy(self) -> Policy:
+        return self.policy_override or load_policy(self.policy_path)
+
+    def reimport(self) -> None:
+        files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
+        folder = user_data_dir()
+        self._run(lambda progress: services.import_inputs(files, choices, as_of, progress, folder), self._imported)
+
+    def _imported(self, result: ImportResult) -> None:
+        self.import_result = result
+        self.sheets_model.set_rows(result.sheets)
+        self.issues_model.set_rows(result.issues)
+        self._update_counts()
+        self.imported.emit(result)
+
+    def _as_of(self) -> date:
+        return self.as_of.date().toPython()
+
+    def rate(self) -> None:
+        if not self.files:
+            self.open_files()
+            if not self.files:
+                return
+        files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
+        folder = user_data_dir()
+        policy_override, policy_path = self.policy_override, self.policy_path
+
+        def job(progress):
+            progress("policy", 0.0)
+            policy = policy_override or load_policy(policy_path)
+            imported = services.import_inputs(files, choices, as_of, progress, folder)
+            inputs = files + [c.path for c in choices]
+            return services.rate_imported(imported, policy, as_of, inputs, None, progress)
+        self._run(job, self._rated)
+
+    def _rated(self, rated: services.Rated) -> None:
+        self.result = rated
+        self.import_result = rated.imported
+        self.sheets_model.set_rows(rated.imported.sheets)
+        self.issues_model.set_rows(rated.issues)
+        self.results_model.set_rows(rated.rating.decisions)
+        self.table.resizeColumnsToContents()
+        self._fill_filters()
+        self._update_counts()
+        if self.proxy.rowCount():
+            self.table.selectRow(0)
+        self.rated.emit(rated)
+
+    def _save_name(self, title: str, default: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, title, str(Path(self.settings.last_folder()) / default),
+                                              "Excel (*.xlsx)")
+        return Path(name) if name else None
+
+    def _need_result(self) -> bool:
+        if self.result is None:
+            QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
+            return False
+        return True
+
+    def export_results(self) -> None:
+        if not self._need_result():
+            return
+        path = self._save_name(self.t("Save results workbook"), f"评级结果 {self.result.rating.as_of}.xlsx")
+        if path is None:
+            return
+        rated, lang = self.result, self.language.code
+
+        def job(progress):
+            progress("write", 0.2)
+            return [services.export_results(rated, path, lang)]
+        self.results_path = path
+        self._run(job, self._exported)
+
+    def export_forms(self) -> None:
+        if not self._need_result():
+            return
+        path = self._save_name(self.t("Save approval workbook"), f"审批表 {self.result.rating.as_of}.xlsx")
+        if path is None:
+            return
+        rated, lang = self.result, self.language.code
+        self._run(lambda progress: (progress("forms", 0.2), services.export_forms(rated, path, lang))[1],
+                  self._exported)
+
+    def _exported(self, paths: list[Path]) -> None:
+        self.statusBar().showMessage(self.t("Wrote ") + ", ".join(str(p) for p in paths), 10000)
+        if paths:
+            self.settings.save_last_folder(Path(paths[0]).parent)
+            if self.settings.open_folder_after_export():
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(paths[0]).parent)))
+        self.exported.emit(paths)
+
+    def read_approvals(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, self.t("Filled approval workbooks"),
+                                                self.settings.last_folder(), "Excel (*.xlsx)")
+        if not names:
+            return
+        results = self.results_path
+        if results is None or not results.exists():
+            name, _ = QFileDialog.getOpenFileName(self, self.t("Results workbook of that run"),
+                                                  self.settings.last_folder(), "Excel (*.xlsx)")
+            if not name:
+                return
+            results = Path(name)
+        out = Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")
+        req = services.ApprovalsRequest(filled=[Path(n) for n in names], results=results, out=out,
+                                        policy_path=self.policy_path)
+        self._run(lambda progress: services.read_approvals(req, progress), self._approvals_done)
+
+    def _approvals_done(self, result: services.ApprovalsResult) -> None:
+        from desktop.ui.approvals_dialog import ApprovalsDialog
+        dialog = ApprovalsDialog(result, self.language, self)
+        self._approvals_dialog = dialog
+        dialog.open()
+        self.approvals_read.emit(result)
+
+    # ---------------------------------------------------------------- policy
+    def choose_policy(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, self.t("Choose policy file"), self.settings.last_folder(),
+                                              "Policy (*.toml)")
+        if name:
+            try:
+                load_policy(Path(name))
+            except Exception as exc:  # PolicyError: show every problem
+                self._error(str(exc), "policy")
+                return
+            self.policy_path, self.policy_override = Path(name), None
+            self.settings.save_policy_path(name)
+            self._update_policy_label()
+
+    def edit_policy(self):
+        from desktop.ui.policy_editor import PolicyEditor
+        editor = PolicyEditor(self.policy_path, self)
+        editor.what_if_requested.connect(lambda p: self.what_if(p, editor))
+        editor.use_requested.connect(self._use_policy)
+        self._policy_editor = editor
+        editor.open()
+        return editor
+
+    def _use_policy(self, pair) -> None:
+        policy, path = pair
+        self.policy_override = policy
+        if path is not None:
+            self.policy_path = Path(path)
+            self.settings.save_policy_path(str(path))
+        self._update_policy_label()
+
+    def what_if(self, policy: Policy, editor=None) -> None:
+        if self.result is None:
+            QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
+            return
+        before = {d.customer_id: d.level for d in self.result.rating.decisions}
+        imported, as_of, inputs = self.result.imported, self.result.rating.as_of, self.result.inputs
+
+        def job(progress):
+            return services.rate_imported(imported, policy, as_of, inputs, None, progress)
+
+        def done(rated) -> None:
+            moves: dict[str, int] = {}
+            for d in rated.rating.decisions:
+                if before.get(d.customer_id) != d.level:
+                    key = f"{before.get(d.customer_id)}→{d.level}"
+                    moves[key] = moves.get(key, 0) + 1
+            changed = sum(moves.values())
+            if editor is not None:
+                editor.show_what_if(changed, len(before), moves)
+            self.what_if_done.emit(changed, len(before))
+        self._run(job, done)
+
+    def _update_policy_label(self) -> None:
+        if self.policy_override is not None:
+            name = f"{self.policy_override.name} {self.policy_override.version}*"
+        else:
+            name = self.policy_path.name if self.policy_path else self.t("shipped default")
+        self.policy_label.setText(self.t("Policy: ") + name)
+
+    # ---------------------------------------------------------------- review
+    def _fill_filters(self) -> None:
+        decisions = self.result.rating.decisions if self.result else []
+        for combo, items in ((self.level_filter, [(lv, lv) for lv in ("AAA", "AA", "A", "B", "C")]),
+                             (self.sales_filter, [(s, s) for s in sorted({d.customer.salesperson or "" for d in
+                                                                          decisions} - {""})]),
+                             (self.route_filter, list((w, k) for k, w in getattr(self, "route_words", {}).items()))):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(self.t("All"), None)
+            for text, data in items:
+                combo.addItem(text, data)
+            i = combo.findData(current)
+            combo.setCurrentIndex(max(i, 0))
+            combo.blockSignals(False)
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(level=self.level_filter.currentData(), salesperson=self.sales_filter.currentData(),
+                              route=self.route_filter.currentData(), exceeds_only=self.exceeds_filter.isChecked(),
+                              text=self.search.text().strip())
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        if self.result is None:
+            n_files = len(self.files)
+            self.counts.setText(self.t("{0} files; open the workbooks and rate (F5).").format(n_files)
+                                if n_files else self.t("Open or drop the customer sheet and the ledger."))
+            return
+        decisions = self.result.rating.decisions
+        levels = " ".join(f"{lv} {sum(d.level == lv for d in decisions)}" for lv in ("AAA", "AA", "A", "B", "C"))
+        errors = sum(i.severity == "error" for i in self.result.issues)
+        self.counts.setText(self.t("{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · "
+                                   "{5} row issues ({6} rows not used)").format(
+            self.proxy.rowCount(), len(decisions), levels,
+            sum(d.approval_route == "sales_manager" for d in decisions),
+            sum(d.approval_route == "cfo_special" for d in decisions), len(self.result.issues), errors))
+
+    def selected_decision(self):
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.results_model.row_object(self.proxy.mapToSource(index).row())
+
+    def _show_detail(self, current: QModelIndex, previous: QModelIndex | None = None) -> None:
+        if self.result is None or not current.isValid():
+            self.detail.setHtml(f"<p style='color:#808080'>{self.t('Select a customer to see why.')}</p>")
+            return
+        d = self.results_model.row_object(self.proxy.mapToSource(current).row())
+        self.detail.setHtml(detail_html(d, self.result.policy, self.language.code))
+
+    # ---------------------------------------------------------------- misc
+    def about(self) -> None:
+        QMessageBox.about(self, self.t("About Credit Desk"),
+                          f"<h3>Credit Desk {__version__}</h3><p>{self.t('Customer credit rating, payment terms and approvals.')}</p>")
+
+    def closeEvent(self, event):  # noqa: N802
+        if self.worker is not None:
+            self.worker.cancel()
+            if self.thread is not None:
+                self.thread.quit()
+                self.thread.wait(3000)
+        self.settings.save_geometry(self.saveGeometry(), self.saveState())
+        super().closeEvent(event)

@@ -1,0 +1,205 @@
+"""Table models: thin adapters over the core's records, colour by role, reset around reloads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+
+from desktop.core.models import Decision, RowIssue
+from desktop.io.importer import SheetSource
+from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
+
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _Table(QAbstractTableModel):
+    """Rows of records, a header, and a function giving a cell's display value."""
+
+    headers: list[str] = []
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_object(self, row: int) -> Any:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
+
+    def value(self, obj: Any, column: int) -> Any:
+        raise NotImplementedError
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or \
+                not (0 <= index.column() < len(self.headers)):
+            return None
+        obj = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            v = self.value(obj, index.column())
+            if isinstance(v, float):
+                return f"{v:,.2f}"
+            return None if v is None else str(v)
+        if role == SORT_ROLE:
+            v = self.value(obj, index.column())
+            return "" if v is None else v
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            v = self.value(obj, index.column())
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        return self.extra(obj, index.column(), role)
+
+    def extra(self, obj: Any, column: int, role: int) -> Any:
+        return None
+
+
+class ResultsModel(_Table):
+    """One row per rated customer."""
+
+    KEYS = ("customer_id", "name", "salesperson", "total", "raw_level", "level", "rules", "recommended_term",
+            "eligible_limit", "requested_term", "requested_limit", "route", "exceeds", "next_review")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.route_words: dict[str, str] = {}
+        self.yes_no = ("Yes", "No")
+
+    def set_headers(self, headers: list[str], route_words: dict[str, str], yes_no: tuple[str, str]) -> None:
+        self.beginResetModel()
+        self.headers = headers
+        self.route_words = route_words
+        self.yes_no = yes_no
+        self.endResetModel()
+
+    def value(self, d: Decision, column: int) -> Any:
+        key = self.KEYS[column]
+        return {
+            "customer_id": d.customer_id, "name": d.customer.name, "salesperson": d.customer.salesperson,
+            "total": d.total, "raw_level": d.raw_level, "level": d.level,
+            "rules": " ".join(h.code for h in (*d.overrides, *d.caps, *d.term_rules)),
+            "recommended_term": d.recommended_term_days, "eligible_limit": d.eligible_limit,
+            "requested_term": d.requested_term_days, "requested_limit": d.requested_limit,
+            "route": self.route_words.get(d.approval_route, d.approval_route),
+            "exceeds": self.yes_no[0] if d.exceeds_policy else self.yes_no[1],
+            "next_review": d.next_review.isoformat(),
+        }[key]
+
+    def extra(self, d: Decision, column: int, role: int) -> Any:
+        key = self.KEYS[column]
+        if key in ("level", "raw_level"):
+            level = d.level if key == "level" else d.raw_level
+            if role == Qt.ItemDataRole.BackgroundRole and level in LEVEL_COLOURS:
+                return QColor(LEVEL_COLOURS[level])
+            if role == Qt.ItemDataRole.ForegroundRole and level in LEVEL_FONT:
+                return QColor(LEVEL_FONT[level])
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignCenter)
+        if key == "exceeds" and role == Qt.ItemDataRole.ForegroundRole and d.exceeds_policy:
+            return QColor("#C00000")
+        return None
+
+
+class ResultsFilter(QSortFilterProxyModel):
+    """Filter by level, salesperson, route, exceeds policy and free text; sort by value."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.level: str | None = None
+        self.salesperson: str | None = None
+        self.route: str | None = None
+        self.exceeds_only = False
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_filter(self, **kw: Any) -> None:
+        self.beginFilterChange()
+        for k, v in kw.items():
+            setattr(self, k, v)
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        d: Decision = model.row_object(source_row)
+        if self.level and d.level != self.level:
+            return False
+        if self.salesperson and (d.customer.salesperson or "") != self.salesperson:
+            return False
+        if self.route and d.approval_route != self.route:
+            return False
+        if self.exceeds_only and not d.exceeds_policy:
+            return False
+        if self.text:
+            hay = " ".join(str(x) for x in (d.customer_id, d.customer.name, d.customer.salesperson or "",
+                                            d.customer.group or "")).lower()
+            if self.text.lower() not in hay:
+                return False
+        return True
+
+
+class IssuesModel(_Table):
+    def value(self, i: RowIssue, column: int) -> Any:
+        return (i.severity, i.file, i.sheet, i.row, i.column, i.value, i.problem, i.action)[column]
+
+    def extra(self, i: RowIssue, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and i.severity == "error":
+            return QColor("#C00000")
+        return None
+
+
+class SheetsModel(_Table):
+    """How each sheet was classified; the kind column is editable (customers, ledger, ...)."""
+
+    KIND_COLUMN = 2
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.kind_words: dict[str, str] = {}
+        self.on_kind_changed = None  # callable(SheetSource, kind)
+
+    def value(self, s: SheetSource, column: int) -> Any:
+        return (s.file, s.sheet, self.kind_words.get(s.kind, s.kind), s.header_row, s.rows_read, s.rows_used,
+                s.rows_rejected)[column]
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() == self.KIND_COLUMN:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or index.column() != self.KIND_COLUMN or role != Qt.ItemDataRole.EditRole:
+            return False
+        kind = next((k for k, w in self.kind_words.items() if w == value or k == value), None)
+        if kind is None:
+            return False
+        s: SheetSource = self._rows[index.row()]
+        if kind != s.kind and self.on_kind_changed is not None:
+            self.on_kind_changed(s, kind)
+        return True
+
+    def extra(self, s: SheetSource, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.EditRole and column == self.KIND_COLUMN:
+            return self.kind_words.get(s.kind, s.kind)
+        if role == Qt.ItemDataRole.ForegroundRole and s.kind == "ignored":
+            return QColor("#808080")
+        return None

@@ -1,0 +1,64 @@
+"""UI state only (window layout, recent files, last folder, language), in QSettings.
+The credit policy lives in its own file, never here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+
+ORG, APP = "CreditDesk", "Credit Desk"
+K_GEOMETRY, K_STATE, K_RECENT, K_LAST_FOLDER = "window/geometry", "window/state", "files/recent", "files/last_folder"
+K_LANGUAGE, K_POLICY, K_OPEN_FOLDER = "ui/language", "rating/policy", "export/open_folder"
+MAX_RECENT = 10
+
+
+def user_data_dir() -> Path:
+    """Mapping profiles and other user data: the user's application-data folder."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Settings:
+    def __init__(self) -> None:
+        self.q = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)
+
+    def recent_files(self) -> list[str]:
+        value = self.q.value(K_RECENT, [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def add_recent(self, paths: list[Path]) -> None:
+        recent = [str(p) for p in paths] + [p for p in self.recent_files() if p not in {str(x) for x in paths}]
+        self.q.setValue(K_RECENT, recent[:MAX_RECENT])
+
+    def last_folder(self) -> str:
+        return str(self.q.value(K_LAST_FOLDER, str(Path.home())))
+
+    def save_last_folder(self, folder: Path) -> None:
+        self.q.setValue(K_LAST_FOLDER, str(folder))
+
+    def language(self) -> str:
+        return str(self.q.value(K_LANGUAGE, "zh"))
+
+    def save_language(self, lang: str) -> None:
+        self.q.setValue(K_LANGUAGE, lang)
+
+    def policy_path(self) -> str:
+        return str(self.q.value(K_POLICY, ""))
+
+    def save_policy_path(self, path: str) -> None:
+        self.q.setValue(K_POLICY, path)
+
+    def open_folder_after_export(self) -> bool:
+        return str(self.q.value(K_OPEN_FOLDER, "true")).lower() == "true"
+
+    def save_open_folder_after_export(self, flag: bool) -> None:
+        self.q.setValue(K_OPEN_FOLDER, "true" if flag else "false")
+
+    def geometry(self) -> tuple[QByteArray | None, QByteArray | None]:
+        return self.q.value(K_GEOMETRY), self.q.value(K_STATE)
+
+    def save_geometry(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.q.setValue(K_GEOMETRY, geometry)
+        self.q.setValue(K_STATE, state)
