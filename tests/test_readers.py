@@ -250,3 +250,26 @@ def test_mapping_profile_reads_files_of_the_same_shape(tmp_path):
         assert src.kind == "ledger" and src.chosen_by == "profile: 往来账格式"
         assert list(r.ledger["amount"]) == [amount]
     assert import_files([second]).sheets[1].kind == "ignored"  # without the profile
+
+
+def test_every_issue_text_has_a_chinese_form():
+    """The reader's problem and action texts, as written in the code, all have a Chinese form."""
+    import ast
+    import re
+
+    from desktop.io.writers.labels import issue_text
+    texts = set()
+    for module in ("importer.py", "values.py"):
+        tree = ast.parse((Path(__file__).parent.parent / "desktop" / "io" / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "RowIssue":
+                for arg in node.args[5:7]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        texts.add(arg.value)
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2:
+                second = node.value.elts[1]
+                if isinstance(second, ast.Constant) and isinstance(second.value, str):
+                    texts.add(second.value)
+    assert len(texts) >= 20
+    untranslated = [t for t in texts if not re.search(r"[\u4e00-\u9fff]", issue_text(t, "zh"))]
+    assert untranslated == []

@@ -95,7 +95,10 @@ def test_exceptions_sheet_lists_every_issue(sample_run):
     ws = openpyxl.load_workbook(out)["异常清单"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(result.issues) > 5
-    assert any(r[6] == "customer ID not on the customer sheet" and r[5] == "C9999" for r in rows)
+    assert any(r[6] == "客户编号不在客户信用资料中" and r[5] == "C9999" for r in rows)
+    # every problem and action of the samples reads in Chinese on a Chinese workbook
+    import re
+    assert all(re.search(r"[\u4e00-\u9fff]", r[6]) and re.search(r"[\u4e00-\u9fff]", r[7]) for r in rows)
 
 
 def test_summary_counts_are_formulas_matching_the_rating(sample_run):

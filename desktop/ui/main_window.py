@@ -266,6 +266,11 @@ class MainWindow(QMainWindow):
         self.kind_delegate.words = kinds
         self.sheets_model.headers = [t("File"), t("Sheet"), t("Read as"), t("Header row"), t("Rows read"),
                                      t("Used"), t("Rejected")]
+        from desktop.io.writers.labels import CODE_WORDS, issue_text
+        self.issues_model.words = lambda text: issue_text(text, lang)
+        self.issues_model.severity_words = {"error": t("Error (not used)"), "warning": t("Warning (used)")}
+        self.results_model.code_words = (lambda code: CODE_WORDS[code][0] if code in CODE_WORDS else code) \
+            if lang == "zh" else (lambda code: code)
         self.issues_model.headers = [t("Severity"), t("File"), t("Sheet"), t("Row"), t("Column"), t("Value"),
                                      t("Problem"), t("Action")]
         self.route_words = {"none": t("None"), "sales_manager": t("Sales manager"),
@@ -459,11 +464,14 @@ class MainWindow(QMainWindow):
         self.sheets_model.set_rows(rated.imported.sheets)
         self.issues_model.set_rows(rated.issues)
         self.results_model.set_rows(rated.rating.decisions)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(ResultsModel.KEYS.index("rules"), 260)
         self._fill_filters()
         self._update_counts()
         if self.proxy.rowCount():
             self.table.selectRow(0)
+            self.table.scrollToTop()
         self.rated.emit(rated)
 
     def _save_name(self, title: str, default: str) -> Path | None:

@@ -82,6 +82,10 @@ class ResultsModel(_Table):
         super().__init__(parent)
         self.route_words: dict[str, str] = {}
         self.yes_no = ("Yes", "No")
+        self.code_words = lambda code: code
+
+    def rule_words(self, d: Decision) -> str:
+        return "；".join(self.code_words(h.code) for h in (*d.overrides, *d.caps, *d.term_rules))
 
     def set_headers(self, headers: list[str], route_words: dict[str, str], yes_no: tuple[str, str]) -> None:
         self.beginResetModel()
@@ -95,7 +99,7 @@ class ResultsModel(_Table):
         return {
             "customer_id": d.customer_id, "name": d.customer.name, "salesperson": d.customer.salesperson,
             "total": d.total, "raw_level": d.raw_level, "level": d.level,
-            "rules": " ".join(h.code for h in (*d.overrides, *d.caps, *d.term_rules)),
+            "rules": self.rule_words(d),
             "recommended_term": d.recommended_term_days, "eligible_limit": d.eligible_limit,
             "requested_term": d.requested_term_days, "requested_limit": d.requested_limit,
             "route": self.route_words.get(d.approval_route, d.approval_route),
@@ -157,8 +161,16 @@ class ResultsFilter(QSortFilterProxyModel):
 
 
 class IssuesModel(_Table):
+    """Row issues, in the interface language."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.words = lambda text: text
+        self.severity_words: dict[str, str] = {}
+
     def value(self, i: RowIssue, column: int) -> Any:
-        return (i.severity, i.file, i.sheet, i.row, i.column, i.value, i.problem, i.action)[column]
+        return (self.severity_words.get(i.severity, i.severity), i.file, i.sheet, i.row, i.column, i.value,
+                self.words(i.problem), self.words(i.action))[column]
 
     def extra(self, i: RowIssue, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and i.severity == "error":

@@ -133,15 +133,15 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 CODE_WORDS: dict[str, tuple[str, str]] = {
-    "FORCE_C_TIMELINESS": ("付款及时性得分过低", "payment timeliness points too low"),
-    "FORCE_C_OPERATING": ("经营状况不良", "poor operating status"),
-    "FORCE_C_REVENUE_DECLINE": ("营业额持续下滑", "sustained revenue decline"),
-    "FORCE_C_LITIGATION": ("被其他供应商起诉", "sued by other suppliers"),
-    "CAP_A_NEW_CUSTOMER": ("新客户(订单少于3笔或合作不满1年)", "new customer (few orders or < 1 year)"),
-    "CAP_A_DOCUMENTS": ("关键资料不全", "key documents incomplete"),
+    "FORCE_C_TIMELINESS": ("付款及时性得分过低，强制C级", "timeliness points too low: forced to C"),
+    "FORCE_C_OPERATING": ("经营状况不良，强制C级", "poor operating status: forced to C"),
+    "FORCE_C_REVENUE_DECLINE": ("营业额持续下滑，强制C级", "sustained revenue decline: forced to C"),
+    "FORCE_C_LITIGATION": ("被其他供应商起诉，强制C级", "sued by other suppliers: forced to C"),
+    "CAP_A_NEW_CUSTOMER": ("新客户(订单少于3笔或合作不满1年)，最高A级", "new customer (few orders or < 1 year): at most A"),
+    "CAP_A_DOCUMENTS": ("关键资料不全，最高A级", "key documents incomplete: at most A"),
     "TERM_NEW_CUSTOMER_CASH": ("新客户前3笔订单款到发货", "new customer: cash before delivery"),
-    "TERM_NO_AGREEMENT": ("未签年度合作协议", "no signed annual agreement"),
-    "TERM_DOCUMENTS_INCOMPLETE": ("关键资料不全", "key documents incomplete"),
+    "TERM_NO_AGREEMENT": ("未签年度合作协议，不给账期", "no signed annual agreement: no credit terms"),
+    "TERM_DOCUMENTS_INCOMPLETE": ("关键资料不全，不给账期", "key documents incomplete: no credit terms"),
 }
 
 FIELD_WORDS: dict[str, tuple[str, str]] = {
@@ -183,5 +183,64 @@ class Labels:
             return self("aging.over", bucket[1:])
         return self("aging.days", bucket)
 
+    def issue(self, text: str) -> str:
+        return issue_text(text, self.lang)
+
     def yes_no(self, flag: bool) -> str:
         return self("yes") if flag else self("no")
+
+
+# Row problems and actions are built in English where they are found; Chinese readers see
+# them through this table (a pattern and its Chinese form; groups carry the values).
+_ISSUE_ZH: list[tuple[str, str]] = [
+    (r"Excel error value (.+)", r"Excel 错误值 \1"),
+    (r"required value is blank", "必填值为空"),
+    (r"not an amount \(a yes/no value\)", "不是金额（是是/否值）"),
+    (r"not a finite amount", "不是有效金额"),
+    (r"a date where an amount was expected", "应为金额，却是日期"),
+    (r"not an amount", "不是金额"),
+    (r"negative number of days", "天数为负"),
+    (r"not a whole number of days; rounded to (\d+)", r"天数不是整数，已四舍五入为 \1"),
+    (r"not a number of days", "不是天数"),
+    (r"not a valid calendar date", "日期不存在"),
+    (r"a number that is not a date", "数字不是日期"),
+    (r"not a date", "不是日期"),
+    (r"not a yes/no value", "不是“是/否”值"),
+    (r"not a known operating status \((.*)\)", r"无法识别的经营状况（可用：\1）"),
+    (r"not a known revenue trend \((.*)\)", r"无法识别的营业额趋势（可用：\1）"),
+    (r"total row", "合计行"),
+    (r"second column for '(.+)'", r"字段“\1”的第二列"),
+    (r"duplicate customer ID \(also on row (.+)\)", r"客户编号重复（另见 \1 行）"),
+    (r"not a valid 18-character unified social credit code \(check digit\)", "统一社会信用代码无效（18位校验码不符）"),
+    (r"first trade date is after the assessment date", "首次合作日期晚于评估基准日"),
+    (r"negative amount", "金额为负"),
+    (r"customer ID is duplicated on the customer sheet", "该客户编号在客户信用资料中重复"),
+    (r"customer ID not on the customer sheet", "客户编号不在客户信用资料中"),
+    (r"customer name matches more than one customer", "客户名称对应多个客户"),
+    (r"customer name not on the customer sheet", "客户名称不在客户信用资料中"),
+    (r"no customer ID or name", "没有客户编号或名称"),
+    (r"paid amount exceeds the invoice amount (.+)", r"回款金额超过发票金额 \1"),
+    (r"paid amount without a paid date", "有回款金额但没有回款日期"),
+    (r"receipt exceeds the customer's open invoices \(FIFO\)", "回款超过该客户的未付发票（先进先出）"),
+    (r"row not used", "该行未使用"),
+    (r"treated as blank", "按空白处理"),
+    (r"skipped: totals are recomputed, not read", "已跳过：合计由程序重新计算"),
+    (r"ignored; column (.+) is used", r"已忽略；使用 \1 列"),
+    (r"customer not scored; its ledger rows not used", "该客户不评级，其明细行不使用"),
+    (r"three-in-one licence rule not applied", "不适用三证合一"),
+    (r"earliest invoice date used instead", "改用最早开票日期"),
+    (r"counted up to the invoice amount", "按发票金额计"),
+    (r"assumed paid on the due date", "视为在到期日回款"),
+    (r"unapplied part not counted as a payment", "多出部分不计为回款"),
+]
+_ISSUE_ZH_COMPILED = [(__import__("re").compile(f"^{p}$"), r) for p, r in _ISSUE_ZH]
+
+
+def issue_text(text: str, lang: str) -> str:
+    """A row problem or action in the reader's language (unknown texts stay as they are)."""
+    if lang != "zh" or not text:
+        return text
+    for pattern, repl in _ISSUE_ZH_COMPILED:
+        if pattern.match(text):
+            return pattern.sub(repl, text)
+    return text

@@ -227,7 +227,8 @@ def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue]) -> N
     ws.write_row(0, 0, header, fm.header)
     rows = []
     for r, i in enumerate(issues, start=1):
-        row = [lab(f"severity.{i.severity}"), i.file, i.sheet, i.row, i.column, i.value, i.problem, i.action]
+        row = [lab(f"severity.{i.severity}"), i.file, i.sheet, i.row, i.column, i.value, lab.issue(i.problem),
+               lab.issue(i.action)]
         rows.append(row)
         for c, v in enumerate(row):
             put(ws, r, c, v, fm.date if hasattr(v, "isoformat") else fm.text)
