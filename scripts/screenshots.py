@@ -68,7 +68,7 @@ def main(folder: Path) -> None:
 
     editor = w.edit_policy()
     editor.items_list.setCurrentRow(0)
-    editor.bands.item(1, 1).setText("26")  # an invalid edit: shows the problem list at work
+    editor.bands.item(1, 0).setText("(0, 8]")  # an invalid edit: shows the problem list at work
     settle(app)
     editor.grab().save(str(folder / "policy-editor.png"))
     editor.close()

@@ -93,7 +93,7 @@ FIELD_WORDS_ZH = {
 
 class _TableTranslator(QTranslator):
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401
-        return ZH.get(source_text, "")
+        return ZH.get(source_text)  # None (a null string): not ours, ask the next translator
 
     def isEmpty(self) -> bool:  # noqa: N802
         return False
