@@ -196,6 +196,14 @@ class FinalDecision:
     notes: list[str] = field(default_factory=list)
 
 
+def _text(v: Any) -> str | None:
+    """A cell as trimmed text; None when blank."""
+    if v is None:
+        return None
+    text = str(v).strip()
+    return text or None
+
+
 def _as_int(v: Any) -> int | None:
     if v is None or v == "":
         return None
@@ -242,12 +250,10 @@ def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...]) -> tuple[
 
     role = "manager" if f.form_type == CREDIT_APPLICATION else "cfo"
     raw = f.inputs
-    decision = (raw.get(f"{role}_decision") or "").strip() if isinstance(raw.get(f"{role}_decision"), str) else \
-        raw.get(f"{role}_decision")
-    out: dict[str, Any] = {"decision": decision or None, "role": role}
+    decision = _text(raw.get(f"{role}_decision"))
+    out: dict[str, Any] = {"decision": decision, "role": role}
     if f.form_type == SPECIAL_TERM:
-        mgr = raw.get("manager_decision")
-        out["manager_decision"] = mgr.strip() if isinstance(mgr, str) and mgr.strip() else None
+        out["manager_decision"] = _text(raw.get("manager_decision"))
         if out["manager_decision"] and out["manager_decision"] not in DECISIONS:
             report("manager_decision", f"decision must be one of {'/'.join(DECISIONS)}")
         if out["manager_decision"]:
@@ -265,13 +271,9 @@ def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...]) -> tuple[
         report(f"{role}_approved_term", "approved term must be a whole number of days")
     if limit is not None and limit < 0:
         report(f"{role}_approved_limit", "approved limit must be a non-negative amount")
-    level = raw.get(f"{role}_final_level")
-    if isinstance(level, str) and level.strip():
-        level = level.strip()
-        if level not in levels:
-            report(f"{role}_final_level", f"final level {level!r} is not one of {'/'.join(levels)}")
-            level = None
-    else:
+    level = _text(raw.get(f"{role}_final_level"))
+    if level is not None and level not in levels:
+        report(f"{role}_final_level", f"final level {level!r} is not one of {'/'.join(levels)}")
         level = None
     out.update(term=None if term == -1 else term, limit=None if limit is not None and limit < 0 else limit,
                level=level)
@@ -281,8 +283,7 @@ def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...]) -> tuple[
         term_v = out["term"] if out["term"] is not None else req_term
         limit_v = out["limit"] if out["limit"] is not None else req_limit
         out["term_final"], out["limit_final"] = term_v, limit_v
-        reason = raw.get(f"{role}_reason")
-        has_reason = isinstance(reason, str) and reason.strip() != ""
+        has_reason = _text(raw.get(f"{role}_reason")) is not None
         above = []
         if term_v is not None and req_term is not None and term_v > req_term:
             above.append("term above the request")
@@ -304,12 +305,12 @@ def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...]) -> tuple[
 
 
 def _signed(f: FilledForm, role: str, report, out: dict[str, Any]) -> None:
-    signer = f.inputs.get(f"{role}_signer")
+    signer = _text(f.inputs.get(f"{role}_signer"))
     when = f.inputs.get(f"{role}_date")
-    if not (isinstance(signer, str) and signer.strip()):
+    if signer is None:
         report(f"{role}_signer", "decision without a signer")
     else:
-        out.setdefault("signers", []).append(signer.strip())
+        out.setdefault("signers", []).append(signer)
     d = _as_date(when)
     if d is None:
         report(f"{role}_date", "decision without a date" if when in (None, "") else f"not a date: {when!r}")

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -242,8 +243,8 @@ class FormRenderer:
                      "input_message": "整数天数，0 表示款到发货" if zh else "Whole days; 0 = cash before delivery"},
             "limit": {"validate": "decimal", "criteria": ">=", "value": 0,
                       "input_message": "非负金额（元）" if zh else "A non-negative amount (CNY)"},
-            "date": {"validate": "date", "criteria": "between", "minimum": _date(2000, 1, 1),
-                     "maximum": _date(2100, 12, 31), "input_message": "日期，如 2026-07-15" if zh else "A date"},
+            "date": {"validate": "date", "criteria": "between", "minimum": date(2000, 1, 1),
+                     "maximum": date(2100, 12, 31), "input_message": "日期，如 2026-07-15" if zh else "A date"},
             "level": {"validate": "list", "source": levels,
                       "input_message": ("核定的信用等级：" if zh else "Final level: ") + "/".join(levels)},
             "signer": {"validate": "length", "criteria": "between", "minimum": 1, "maximum": 50,
@@ -266,11 +267,6 @@ class FormRenderer:
         ws.set_header(f"&L{spec.form_id}&R{self.layout.title if self.lab.lang == 'zh' else self.layout.title_en}")
         ws.set_footer(f"&L{spec.form_id}&C{page}")
         ws.hide_gridlines(2)
-
-
-def _date(y: int, m: int, d: int):
-    from datetime import date
-    return date(y, m, d)
 
 
 def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating, policy: Policy, run: RunFacts,
