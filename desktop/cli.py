@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from desktop import __version__
-from desktop.errors import CreditDeskError, InputFileError, NothingToRateError, OutputFileError, PolicyError
+from desktop.errors import CreditDeskError, OutputFileError
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 0, 2, 3, 4
 
@@ -94,17 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                                 forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
                                 forms_split=args.forms_split, forms_password=args.forms_password,
                                 notices_out=args.notices)
-    try:
-        result = services.score(req)
-    except (PolicyError, InputFileError, NothingToRateError) as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except OutputFileError as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return EXIT_OUTPUT
-    except CreditDeskError as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    result, code = _call(services.score, req)
+    if result is None:
+        return code
     levels = {}
     for d in result.rating.decisions:
         levels[d.level] = levels.get(d.level, 0) + 1
@@ -117,6 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _call(use_case, req):
+    """Run a use case; a problem the clerk can act on becomes one line on stderr and an exit code."""
+    try:
+        return use_case(req), EXIT_OK
+    except OutputFileError as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return None, EXIT_OUTPUT
+    except CreditDeskError as exc:  # input, policy, nothing to rate
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return None, EXIT_INPUT
+
+
 def _approvals(args, parser) -> int:
     from desktop import services
 
@@ -124,14 +128,9 @@ def _approvals(args, parser) -> int:
         parser.error("approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx")
     req = services.ApprovalsRequest(filled=args.filled, results=args.results, out=args.out, json_out=args.json,
                                     policy_path=args.policy, notices_out=args.notices)
-    try:
-        result = services.read_approvals(req)
-    except OutputFileError as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return EXIT_OUTPUT
-    except CreditDeskError as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    result, code = _call(services.read_approvals, req)
+    if result is None:
+        return code
     finals = result.outcome.finals
     counts = {}
     for f in finals:

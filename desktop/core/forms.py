@@ -451,8 +451,10 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], poli
             fd.status = "rejected" if sout["decision"] == REJECT else "returned"
             fd.notes.append("CFO: " + sout["decision"])
             return fd
-        term = sout.get("term_final", term) if sout.get("term") is not None else term
-        limit = sout.get("limit") if sout.get("limit") is not None else limit
+        if sout.get("term") is not None:  # the CFO's figures, where given, are the final ones
+            term = sout["term"]
+        if sout.get("limit") is not None:
+            limit = sout["limit"]
         if not sf.inputs.get("finance_filing_date"):
             problems.append(Problem(sf.file, sf.sheet, sf.form_id, sf.cells.get("finance_filing_date", ""),
                                     "approved by the CFO but not yet filed by finance (no filing date)", "warning"))
