@@ -26,12 +26,82 @@ def _application(argv: list[str]):
     return app
 
 
+def _log_to_user_folder() -> None:
+    """Logs go to the user's application-data folder, never next to the program."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    from desktop.ui.settings import user_data_dir
+
+    folder = user_data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(folder / "credit-desk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def smoke_test(out_dir: str) -> int:
+    """Start the window offscreen, load the bundled samples, rate them and write both workbooks.
+
+    Used on the frozen app so that a missing module, Qt plugin or data file fails the build.
+    """
+    import os
+    from datetime import date
+    from pathlib import Path
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QDate, QEventLoop, QTimer
+
+    from desktop.paths import samples_dir
+    from desktop.ui.i18n import Language
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings import Settings
+
+    app = _application([])
+    settings = Settings()
+    settings.save_open_folder_after_export(False)
+    window = MainWindow(Language(app, "zh"), settings)
+    window.show()
+    window.as_of.setDate(QDate(2026, 6, 30))
+    failures: list[str] = []
+    window.failed.connect(lambda message, kind: failures.append(message))
+
+    def step(signal, start) -> None:
+        """Start a job and wait for its signal (or a failure), then until the worker is gone."""
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        window.failed.connect(loop.quit)
+        QTimer.singleShot(120_000, loop.quit)
+        start()
+        loop.exec()
+        while window.worker is not None:
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 100)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    step(window.imported, lambda: window.add_files(sorted(samples_dir().iterdir())))
+    step(window.rated, window.rate)
+    step(window.exported, lambda: window.export_results(out / "评级结果.xlsx"))
+    step(window.exported, lambda: window.export_forms(out / "审批表.xlsx"))
+    written = [p for p in (out / "评级结果.xlsx", out / "审批表.xlsx") if p.exists()]
+    rated = len(window.result.rating.decisions) if window.result else 0
+    print(f"smoke test: {rated} customers rated as of {date(2026, 6, 30)}; wrote {[p.name for p in written]}")
+    for f in failures:
+        print("smoke test failure:", f)
+    window.close()  # waits for the last worker thread
+    return 0 if rated and len(written) == 2 and not failures else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     from desktop.ui.i18n import Language
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import Settings
 
-    app = _application(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--smoke-test"]:
+        return smoke_test(argv[1] if len(argv) > 1 else "smoke-output")
+    app = _application(argv)
+    _log_to_user_folder()
     settings = Settings()
     window = MainWindow(Language(app, settings.language()), settings)
     window.show()

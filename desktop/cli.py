@@ -66,9 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """``credit-desk`` with no arguments opens the window; subcommands run headless."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
+    if not argv or argv[0] == "--smoke-test":
         from desktop.app import main as gui_main
-        return gui_main([])
+        return gui_main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

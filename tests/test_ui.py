@@ -268,3 +268,18 @@ def test_language_switch_recent_files_and_layout_are_remembered(qtbot, window, q
     assert again.issues_dock.isHidden() and not again.sheets_dock.isHidden()
     assert again.act_rate.text() == "&Rate"
     again.switch_language("zh")
+
+
+def test_smoke_test_entry_point_is_stable(tmp_path):
+    """The packaged app's smoke test, from source, three times: a worker thread whose objects
+    were freed twice used to crash the process now and then at the end of a job."""
+    import subprocess
+    import sys
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for n in range(3):
+        out = tmp_path / f"run{n}"
+        proc = subprocess.run([sys.executable, "-m", "desktop", "--smoke-test", str(out)], env=env,
+                              capture_output=True, text=True, encoding="utf-8", timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "42 customers rated" in proc.stdout
+        assert sorted(p.name for p in out.iterdir()) == ["审批表.xlsx", "评级结果.xlsx"]

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.policy_override: Policy | None = None
         self.worker = None
         self.thread = None
+        self._last_job = None  # (worker, thread) kept alive until its thread has finished
         self.setAcceptDrops(True)
         self._build()
         self.retranslate()
@@ -175,8 +176,9 @@ class MainWindow(QMainWindow):
 
         self.act_open = QAction(self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_files)
         self.act_rate = QAction(self, shortcut=QKeySequence("F5"), triggered=self.rate)
-        self.act_export = QAction(self, shortcut=QKeySequence.StandardKey.Save, triggered=self.export_results)
-        self.act_forms = QAction(self, shortcut=QKeySequence("Ctrl+E"), triggered=self.export_forms)
+        self.act_export = QAction(self, shortcut=QKeySequence.StandardKey.Save,
+                                  triggered=lambda: self.export_results())
+        self.act_forms = QAction(self, shortcut=QKeySequence("Ctrl+E"), triggered=lambda: self.export_forms())
         self.act_approvals = QAction(self, shortcut=QKeySequence("Ctrl+R"), triggered=self.read_approvals)
         self.act_policy = QAction(self, shortcut=QKeySequence("Ctrl+P"), triggered=self.edit_policy)
         self.act_choose_policy = QAction(self, triggered=self.choose_policy)
@@ -367,7 +369,10 @@ class MainWindow(QMainWindow):
     def _run(self, job, on_result) -> None:
         if self.worker is not None:
             return
-        worker, thread = start_worker(self, job)
+        if self._last_job is not None:  # the previous job's thread has ended or is ending: let it
+            self._last_job[1].wait()
+        worker, thread = start_worker(job)
+        self._last_job = (worker, thread)
         # Queued: every handler runs on the GUI thread, even plain functions and lambdas.
         queued = Qt.ConnectionType.QueuedConnection
         worker.progress.connect(self._progress, queued)
@@ -485,10 +490,10 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def export_results(self) -> None:
+    def export_results(self, path: Path | None = None) -> None:
         if not self._need_result():
             return
-        path = self._save_name(self.t("Save results workbook"), f"评级结果 {self.result.rating.as_of}.xlsx")
+        path = path or self._save_name(self.t("Save results workbook"), f"评级结果 {self.result.rating.as_of}.xlsx")
         if path is None:
             return
         rated, lang = self.result, self.language.code
@@ -499,10 +504,10 @@ class MainWindow(QMainWindow):
         self.results_path = path
         self._run(job, self._exported)
 
-    def export_forms(self) -> None:
+    def export_forms(self, path: Path | None = None) -> None:
         if not self._need_result():
             return
-        path = self._save_name(self.t("Save approval workbook"), f"审批表 {self.result.rating.as_of}.xlsx")
+        path = path or self._save_name(self.t("Save approval workbook"), f"审批表 {self.result.rating.as_of}.xlsx")
         if path is None:
             return
         rated, lang = self.result, self.language.code
@@ -660,8 +665,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):  # noqa: N802
         if self.worker is not None:
             self.worker.cancel()
-            if self.thread is not None:
-                self.thread.quit()
-                self.thread.wait(3000)
+        if self._last_job is not None:
+            self._last_job[1].quit()
+            self._last_job[1].wait(10_000)
         self.settings.save_geometry(self.saveGeometry(), self.saveState())
         super().closeEvent(event)

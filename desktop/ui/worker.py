@@ -60,13 +60,15 @@ class Worker(QObject):
             self.finished.emit()
 
 
-def start_worker(parent: QObject, job: Callable[[Callable[[str, float], None]], Any]) -> tuple[Worker, QThread]:
-    """Run ``job(progress)`` in a new thread; the caller connects signals before it starts."""
-    thread = QThread(parent)
+def start_worker(job: Callable[[Callable[[str, float], None]], Any]) -> tuple[Worker, QThread]:
+    """A worker and its thread for ``job(progress)``; the caller connects signals, then starts the thread.
+
+    Both objects belong to Python (no Qt parent, no deleteLater): the caller keeps them until
+    the thread has finished (``thread.wait()``), so neither is deleted while the other still runs.
+    """
+    thread = QThread()
     worker = Worker(job)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit)
-    worker.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
     return worker, thread
