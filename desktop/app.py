@@ -85,9 +85,11 @@ def smoke_test(out_dir: str) -> int:
     step(window.exported, lambda: window.export_forms(out / "审批表.xlsx"))
     written = [p for p in (out / "评级结果.xlsx", out / "审批表.xlsx") if p.exists()]
     rated = len(window.result.rating.decisions) if window.result else 0
-    print(f"smoke test: {rated} customers rated as of {date(2026, 6, 30)}; wrote {[p.name for p in written]}")
-    for f in failures:
-        print("smoke test failure:", f)
+    report = [f"smoke test: {rated} customers rated as of {date(2026, 6, 30)}; wrote {[p.name for p in written]}"]
+    report += [f"smoke test failure: {f}" for f in failures]
+    print("\n".join(report))
+    # also as a file: a windowed build on Windows has no console to print to
+    (out / "smoke-test.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
     window.close()  # waits for the last worker thread
     return 0 if rated and len(written) == 2 and not failures else 1
 

@@ -53,7 +53,8 @@ def main() -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run([str(exe), "--smoke-test", str(out)], env=env, capture_output=True, text=True,
                           encoding="utf-8", errors="replace", timeout=600)
-    print(proc.stdout.strip())
+    report = out / "smoke-test.txt"
+    print(report.read_text(encoding="utf-8").strip() if report.exists() else proc.stdout.strip())
     if proc.returncode != 0:
         print(proc.stderr[-4000:], file=sys.stderr)
         print("smoke test FAILED", file=sys.stderr)

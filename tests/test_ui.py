@@ -282,4 +282,4 @@ def test_smoke_test_entry_point_is_stable(tmp_path):
                               capture_output=True, text=True, encoding="utf-8", timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "42 customers rated" in proc.stdout
-        assert sorted(p.name for p in out.iterdir()) == ["审批表.xlsx", "评级结果.xlsx"]
+        assert sorted(p.name for p in out.iterdir()) == ["smoke-test.txt", "审批表.xlsx", "评级结果.xlsx"]
