@@ -1,0 +1,37 @@
+"""Bundled files are found from the source tree, an installed wheel and a frozen app alike."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop import paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_source_tree():
+    assert paths.templates_dir() == ROOT / "templates"
+    assert paths.default_policy_path().is_file()
+
+
+def test_frozen_app(tmp_path, monkeypatch):
+    (tmp_path / "templates" / "policy").mkdir(parents=True)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert paths.templates_dir() == tmp_path / "templates"
+
+
+def test_installed_wheel_carries_the_templates(tmp_path):
+    wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
+                   check=True, capture_output=True)
+    wheel = next(wheel_dir.glob("*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    code = ("import desktop.paths as p, desktop.io.policy_file as f; "
+            "print(p.default_policy_path()); print(f.load_policy().name); print(len(list(p.samples_dir().iterdir())))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         env={"PYTHONPATH": str(target), "PATH": ""}, encoding="utf-8").stdout.split("\n")
+    assert Path(out[0]) == target / "desktop" / "templates" / "policy" / "default.toml"
+    assert out[1] == "默认信用政策" and out[2] == "3"
