@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, metavar="RESULTS.xlsx", help="results workbook to write")
     s.add_argument("--json", type=Path, metavar="SUMMARY.json", help="also write a JSON summary")
     s.add_argument("--operator", help="name recorded as operator (default: the login name)")
+    s.add_argument("--password", help="password of encrypted input workbooks (decrypted in memory only)")
     s.add_argument("--forms", type=Path, metavar="APPROVALS.xlsx",
                    help="also write the approval workbook (application and special-term forms)")
     s.add_argument("--forms-for", default="", metavar="ID,ID",
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                                 operator=args.operator, forms_out=args.forms,
                                 forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
                                 forms_split=args.forms_split, forms_password=args.forms_password,
-                                notices_out=args.notices)
+                                notices_out=args.notices, password=args.password)
     result, code = _call(services.score, req)
     if result is None:
         return code

@@ -38,6 +38,7 @@ class ScoreRequest:
     forms_split: str | None = None  # None | "salesperson" | "manager"
     forms_password: str | None = None
     notices_out: Path | None = None  # cash-before-delivery notices for customers that need no approval
+    password: str | None = None  # opens encrypted input workbooks
 
 
 @dataclass
@@ -69,13 +70,19 @@ def _no_progress(stage: str, frac: float) -> None:
 
 
 def import_inputs(inputs: list[Path], choices: list[SheetChoice], as_of: date | None = None,
-                  progress: Progress | None = None, profiles_folder: Path | None = None) -> ImportResult:
-    """Read and classify the input files (the window shows this before rating)."""
+                  progress: Progress | None = None, profiles_folder: Path | None = None,
+                  passwords: dict[str, str] | None = None) -> ImportResult:
+    """Read and classify the input files (the window shows this before rating).
+
+    ``passwords`` maps a file path (or "*" for any file) to the password of an encrypted workbook.
+    """
     from desktop.io.mapping_profiles import ProfileStore
 
     (progress or _no_progress)("read", 0.05)
     store = ProfileStore(profiles_folder) if profiles_folder is not None else None
-    return import_files(list(inputs), list(choices), as_of, store)
+    pw = passwords or {}
+    return import_files(list(inputs), list(choices), as_of, store,
+                        lambda p: pw.get(str(Path(p).resolve()), pw.get("*")))
 
 
 def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: list[Path],
@@ -84,7 +91,11 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
     progress = progress or _no_progress
     started = datetime.now().replace(microsecond=0)
     if not imported.customers:
-        if any(s.kind == "customers" for s in imported.sheets):
+        sheets = [s for s in imported.sheets if s.kind == "customers"]
+        if sheets and not any(s.rows_read for s in sheets):
+            raise NothingToRateError(f"Nothing to rate: the customer sheet {sheets[0].file} / {sheets[0].sheet} has a "
+                                     f"header row but no data rows")
+        if sheets:
             details = "; ".join(f"{i.sheet}!{i.row} {i.column}: {i.problem}" for i in imported.issues[:5])
             raise NothingToRateError(f"Nothing to rate: no customer could be read from the customer sheet ({details})")
         raise NothingToRateError("Nothing to rate: no customer sheet was found among the inputs "
@@ -128,7 +139,8 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
             check_target(Path(target), all_inputs)  # fail before the work, not after
     progress("policy", 0.0)
     policy = load_policy(req.policy_path)
-    imported = import_inputs(req.inputs, req.choices, as_of, progress)
+    imported = import_inputs(req.inputs, req.choices, as_of, progress,
+                             passwords={"*": req.password} if req.password else None)
     rated = rate_imported(imported, policy, as_of, all_inputs, req.operator, progress)
     written = []
     if req.out is not None:

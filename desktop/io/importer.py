@@ -116,11 +116,13 @@ class _SheetData:
 
 
 def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
-                 as_of: date | None = None, profiles: ProfileStore | None = None) -> ImportResult:
+                 as_of: date | None = None, profiles: ProfileStore | None = None,
+                 password_for=None) -> ImportResult:
     """Read ``inputs`` (classified sheet by sheet) and the explicitly chosen sheets.
 
     A sheet without an explicit choice is read with a saved mapping profile when its header
-    row matches one, else classified by its headers.
+    row matches one, else classified by its headers. ``password_for(path)`` gives the
+    password of an encrypted workbook (or None).
     """
     choices = choices or []
     issues: list[RowIssue] = []
@@ -129,7 +131,7 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     def load(p: Path) -> RawFile:
         key = p.resolve()
         if key not in files:
-            files[key] = read_file(p)
+            files[key] = read_file(p, password_for(p) if password_for else None)
         return files[key]
 
     for p in inputs:
@@ -192,6 +194,10 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                                        _col_label(match, col), match.headers[col],
                                        f"second column for '{fld}'", f"ignored; column "
                                        f"{_col_label(match, match.columns[fld])} is used", "warning"))
+            if not sheet.visible:
+                issues.append(RowIssue(raw.name, sheet.name, None, "", None, "hidden sheet",
+                                       f"read as {match.kind}; unhide it in Excel, or mark it not used, "
+                                       f"if it should not count", "warning"))
             frame, row_issues = _data_frame(raw, sheet, match, src)
             issues.extend(row_issues)
             data.append(_SheetData(raw, sheet, match, src, frame))
@@ -252,7 +258,7 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
                 src: SheetSource) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Mapped columns of the data rows below the header; blank and total rows taken out."""
     body = sheet.rows[match.header_row + 1:]
-    width = max((len(r) for r in body), default=0)
+    width = max([len(r) for r in body] + [c + 1 for c in match.columns.values()])
     grid = np.full((len(body), max(width, 1)), None, dtype=object)
     for i, r in enumerate(body):
         grid[i, :len(r)] = r
@@ -286,7 +292,10 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
         if fld not in parsers:
             continue
         raw_col = d.frame[fld]
-        parsed, problems = V.parse_column(raw_col, parsers[fld])
+        parser = parsers[fld]
+        if parser is V.parse_date and d.sheet.date1904:
+            parser = V.parse_date_1904
+        parsed, problems = V.parse_column(raw_col, parser)
         factor = _unit_factor(fld, d.match.units.get(fld))
         if factor != 1.0:
             parsed = parsed.map(lambda v, f=factor: None if v is None else v * f)

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+EXCEL_ERRORS = frozenset({"#NO_CACHED_VALUE", "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
 _EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_EPOCH_1904 = date(1904, 1, 1)
 
 Parsed = tuple[Any, str | None]
 
@@ -40,10 +41,19 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+FORMULA_WITHOUT_VALUE = "#NO_CACHED_VALUE"  # set by the xlsx reader
+
+
 def excel_error(value: Any) -> str | None:
     if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
         return value.strip().upper()
     return None
+
+
+def _error_problem(err: str) -> str:
+    if err == FORMULA_WITHOUT_VALUE:
+        return "formula without a saved value (open and save the file in Excel first)"
+    return f"Excel error value {err}"
 
 
 def parse_text(value: Any) -> Parsed:
@@ -51,7 +61,7 @@ def parse_text(value: Any) -> Parsed:
     if is_blank(value):
         return None, None
     if (err := excel_error(value)) is not None:
-        return None, f"Excel error value {err}"
+        return None, _error_problem(err)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 1500.0 from a number cell is the code 1500
     if isinstance(value, (datetime, date)):
@@ -82,7 +92,7 @@ def parse_amount(value: Any) -> Parsed:
     if isinstance(value, (date, datetime)):
         return None, "a date where an amount was expected"
     if (err := excel_error(value)) is not None:
-        return None, f"Excel error value {err}"
+        return None, _error_problem(err)
     text = normalize_text(value).replace(" ", "")
     neg = False
     if text.startswith("(") and text.endswith(")"):
@@ -124,6 +134,14 @@ _DATE_PATTERNS = (
 )
 
 
+def parse_date_1904(value: Any) -> Parsed:
+    """parse_date for a workbook in the 1904 date system (old Mac Excel): serials count from 1904."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 2957003 \
+            and not (19000101 <= value <= 21001231):
+        return _EXCEL_EPOCH_1904 + timedelta(days=int(value)), None
+    return parse_date(value)
+
+
 def parse_date(value: Any) -> Parsed:
     """Excel serials, date cells, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日``, ``20240305``."""
     if is_blank(value):
@@ -141,7 +159,7 @@ def parse_date(value: Any) -> Parsed:
             return _EXCEL_EPOCH + timedelta(days=int(value)), None
         return None, "a number that is not a date"
     if (err := excel_error(value)) is not None:
-        return None, f"Excel error value {err}"
+        return None, _error_problem(err)
     text = normalize_text(value)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
@@ -166,7 +184,7 @@ def parse_yes_no(value: Any) -> Parsed:
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value), None
     if (err := excel_error(value)) is not None:
-        return None, f"Excel error value {err}"
+        return None, _error_problem(err)
     text = normalize_text(value).lower()
     if text in _YES:
         return True, None
@@ -189,7 +207,7 @@ def _category(mapping: dict[str, str], what: str) -> Callable[[Any], Parsed]:
         if is_blank(value):
             return None, None
         if (err := excel_error(value)) is not None:
-            return None, f"Excel error value {err}"
+            return None, _error_problem(err)
         key = normalize_text(value).lower()
         if key in mapping:
             return mapping[key], None

@@ -17,8 +17,22 @@ from pathlib import Path
 
 from desktop.errors import InputFileError
 from desktop.io.headers import column_letter
+from desktop.io.values import FORMULA_WITHOUT_VALUE
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xlsb"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A workbook that unpacks to more than this is refused before it is unpacked (a zip bomb);
+# the window's settings or CREDIT_DESK_MAX_UNPACKED_MB can raise it for genuinely huge files.
+DEFAULT_MAX_UNPACKED_MB = 2048
+
+
+class PasswordRequired(InputFileError):
+    """The workbook is encrypted with a password (Excel's "Encrypt with Password")."""
+
+    def __init__(self, path: Path, message: str):
+        super().__init__(message)
+        self.path = path
 CSV_SUFFIXES = {".csv", ".txt"}
 SUPPORTED = ", ".join(sorted(SPREADSHEET_SUFFIXES | {".csv"}))
 
@@ -28,6 +42,7 @@ class RawSheet:
     name: str
     rows: list[list[object]]  # row 0 is Excel row 1
     visible: bool = True
+    date1904: bool = False  # the workbook counts date serials from 1904
 
 
 @dataclass
@@ -42,8 +57,20 @@ class RawFile:
         return self.path.name
 
 
-def read_file(path: str | Path) -> RawFile:
-    """Read every sheet of ``path``; raise InputFileError with a clerk-readable reason."""
+def max_unpacked_bytes() -> int:
+    import os
+    try:
+        return int(float(os.environ.get("CREDIT_DESK_MAX_UNPACKED_MB", DEFAULT_MAX_UNPACKED_MB)) * 1024 * 1024)
+    except ValueError:
+        return DEFAULT_MAX_UNPACKED_MB * 1024 * 1024
+
+
+def read_file(path: str | Path, password: str | None = None) -> RawFile:
+    """Read every sheet of ``path``; raise InputFileError with a clerk-readable reason.
+
+    An encrypted workbook raises PasswordRequired unless ``password`` opens it; it is
+    decrypted in memory, never written to disk.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
@@ -61,7 +88,45 @@ def read_file(path: str | Path) -> RawFile:
     if suffix in CSV_SUFFIXES:
         rows, encoding = _read_csv(data, path)
         return RawFile(path, digest, [RawSheet(path.stem, rows)], encoding)
+    if data[:8] == OLE_MAGIC and suffix in ZIP_SUFFIXES | {".xls"}:
+        data = _decrypt_if_encrypted(data, path, password)
+    if suffix in ZIP_SUFFIXES:
+        _check_unpacked_size(data, path)
     return RawFile(path, digest, _read_spreadsheet(data, path, suffix))
+
+
+def _decrypt_if_encrypted(data: bytes, path: Path, password: str | None) -> bytes:
+    import msoffcrypto
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        encrypted = office.is_encrypted()
+    except Exception:
+        return data  # not an Office container we know: calamine reports what it is
+    if not encrypted:
+        return data
+    if not password:
+        raise PasswordRequired(path, f"{path}: the workbook is protected with a password; enter it to open the file")
+    out = io.BytesIO()
+    try:
+        office.load_key(password=password)
+        office.decrypt(out)
+    except Exception:
+        raise PasswordRequired(path, f"{path}: the password does not open this workbook") from None
+    return out.getvalue()
+
+
+def _check_unpacked_size(data: bytes, path: Path) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        return  # calamine gives the reason
+    limit = max_unpacked_bytes()
+    if unpacked > limit:
+        raise InputFileError(f"{path}: refused: it unpacks to {unpacked / 2**20:,.0f} MB, over the limit of "
+                             f"{limit / 2**20:,.0f} MB (a damaged or malicious file?). Raise the limit in the "
+                             f"settings only for a file you trust.")
 
 
 def _read_csv(data: bytes, path: Path) -> tuple[list[list[object]], str]:
@@ -89,8 +154,12 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str) -> list[RawSheet]:
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for corrupt files
+        if "entity" in str(exc).lower() or (suffix in ZIP_SUFFIXES and _declares_entities(data)):
+            raise InputFileError(f"{path}: refused: the workbook's XML declares entities (an entity-expansion "
+                                 f"attack or a damaged file)") from None
         raise InputFileError(f"{path}: not a readable {suffix} workbook ({_short(exc)})") from None
     errors = _xlsx_error_cells(data) if suffix in {".xlsx", ".xlsm"} else {}
+    date1904 = suffix in {".xlsx", ".xlsm"} and _xlsx_date1904(data)
     sheets = []
     for meta in wb.sheets_metadata:
         if str(meta.typ).endswith("ChartSheet"):
@@ -103,8 +172,27 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str) -> list[RawSheet]:
         for (r, c), value in errors.get(meta.name, {}).items():
             if r < len(rows) and c < len(rows[r]):
                 rows[r][c] = value
-        sheets.append(RawSheet(meta.name, rows, str(meta.visible).endswith("Visible")))
+        sheets.append(RawSheet(meta.name, rows, str(meta.visible).endswith(".Visible"), date1904))
     return sheets
+
+
+def _declares_entities(data: bytes) -> bool:
+    """True when an XML part of the package declares a DTD or entities (never needed in a workbook)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return any(b"<!ENTITY" in z.read(i.filename)[:65536] or b"<!DOCTYPE" in z.read(i.filename)[:4096]
+                       for i in z.infolist() if i.filename.endswith(".xml") and i.file_size < 64 * 2**20)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
+def _xlsx_date1904(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = z.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError):
+        return False
+    return re.search(rb'date1904="(1|true)"', xml) is not None
 
 
 def _short(exc: Exception) -> str:
@@ -114,8 +202,21 @@ def _short(exc: Exception) -> str:
 _CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
 
 
+# A formula cell saved without its value (written by a program, never opened in Excel):
+# calamine reads it as empty or 0, which would silently be taken as data.
+_CELL_NO_VALUE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+
+
+def _col_index(col: bytes) -> int:
+    c = 0
+    for ch in col.decode():
+        c = c * 26 + ord(ch) - 64
+    return c - 1
+
+
 def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Excel error values (#N/A, #DIV/0!, ...) by sheet name and (row, column).
+    """Excel error values (#N/A, #DIV/0!, ...) and formulas without a saved value, by sheet
+    name and (row, column).
 
     calamine reads error cells as empty; an error where a value belongs must be reported,
     not silently taken as blank, so the sheet XML is scanned for cells of type "e".
@@ -126,15 +227,15 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
             names = _xlsx_sheet_parts(z)
             for sheet, part in names.items():
                 xml = z.read(part)
-                if b't="e"' not in xml:
-                    continue
                 cells = {}
-                for col, row, value in _CELL_ERR.findall(xml):
-                    c = 0
-                    for ch in col.decode():
-                        c = c * 26 + ord(ch) - 64
-                    cells[(int(row) - 1, c - 1)] = value.decode()
-                found[sheet] = cells
+                if b't="e"' in xml:
+                    for col, row, value in _CELL_ERR.findall(xml):
+                        cells[(int(row) - 1, _col_index(col))] = value.decode()
+                if b"<f" in xml:
+                    for col, row in _CELL_NO_VALUE.findall(xml):
+                        cells[(int(row) - 1, _col_index(col))] = FORMULA_WITHOUT_VALUE
+                if cells:
+                    found[sheet] = cells
     except (zipfile.BadZipFile, KeyError):
         return {}
     return found

@@ -72,6 +72,7 @@ ZH: dict[str, str] = {
     "What if: {0} of {1} customers would change level.": "模拟结果：{1} 个客户中有 {0} 个等级会变化。",
     # approvals dialog
     "Error (not used)": "错误(未使用)", "Warning (used)": "警告(已使用)",
+    "Password": "密码",
     "Approvals read back": "审批结果", "Status": "状态", "Approved term": "核定账期", "Approved limit": "核定额度",
     "Final level": "核定等级", "Approvers": "审批人", "Form": "表单", "Cell": "单元格", "Decisions": "审批结论",
     "Run {0}: {1} forms read.": "运行 {0}：已读取 {1} 张表单。",

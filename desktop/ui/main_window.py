@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QTimer as _QTimer
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.worker = None
         self.thread = None
         self._last_job = None  # (worker, thread) kept alive until its thread has finished
+        self.passwords: dict[str, str] = {}  # encrypted inputs: resolved path -> password (memory only)
         self.setAcceptDrops(True)
         self._build()
         self.retranslate()
@@ -379,6 +381,7 @@ class MainWindow(QMainWindow):
         worker.result.connect(on_result, queued)
         worker.error.connect(self._error, queued)
         worker.cancelled.connect(self._cancelled, queued)
+        worker.password_needed.connect(self._ask_password, queued)
         worker.finished.connect(self._finished, queued)
         self.worker, self.thread = worker, thread
         self._set_busy(True)
@@ -428,13 +431,25 @@ class MainWindow(QMainWindow):
         box.open()
         self.failed.emit(message, kind)
 
+    def _ask_password(self, path: str, message: str) -> None:
+        """An encrypted workbook: ask for its password, then read again (decrypted in memory only)."""
+        from PySide6.QtWidgets import QInputDialog
+        password, ok = QInputDialog.getText(self, self.t("Password"), message, QLineEdit.EchoMode.Password)
+        if ok and password:
+            self.passwords[str(Path(path).resolve())] = password
+            _QTimer.singleShot(0, self.reimport)
+        else:
+            self.failed.emit(message, "password")
+
     def _policy(self) -> Policy:
         return self.policy_override or load_policy(self.policy_path)
 
     def reimport(self) -> None:
         files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
         folder = user_data_dir()
-        self._run(lambda progress: services.import_inputs(files, choices, as_of, progress, folder), self._imported)
+        passwords = dict(self.passwords)
+        self._run(lambda progress: services.import_inputs(files, choices, as_of, progress, folder, passwords),
+                  self._imported)
 
     def _imported(self, result: ImportResult) -> None:
         self.import_result = result
@@ -453,12 +468,12 @@ class MainWindow(QMainWindow):
                 return
         files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
         folder = user_data_dir()
-        policy_override, policy_path = self.policy_override, self.policy_path
+        policy_override, policy_path, passwords = self.policy_override, self.policy_path, dict(self.passwords)
 
         def job(progress):
             progress("policy", 0.0)
             policy = policy_override or load_policy(policy_path)
-            imported = services.import_inputs(files, choices, as_of, progress, folder)
+            imported = services.import_inputs(files, choices, as_of, progress, folder, passwords)
             inputs = files + [c.path for c in choices]
             return services.rate_imported(imported, policy, as_of, inputs, None, progress)
         self._run(job, self._rated)

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop.errors import CreditDeskError
+from desktop.io.workbook import PasswordRequired
 
 
 class Cancelled(Exception):
@@ -22,6 +23,7 @@ class Worker(QObject):
     result = Signal(object)
     error = Signal(str, str)  # message for the clerk, kind ("input", "output", "policy", "bug")
     cancelled = Signal()
+    password_needed = Signal(str, str)  # file, message
     finished = Signal()
 
     def __init__(self, job: Callable[[Callable[[str, float], None]], Any]):
@@ -44,6 +46,8 @@ class Worker(QObject):
             value = self._job(self._checkpoint)
         except Cancelled:
             self.cancelled.emit()
+        except PasswordRequired as exc:
+            self.password_needed.emit(str(exc.path), str(exc))
         except CreditDeskError as exc:
             from desktop.errors import OutputFileError, PolicyError
             kind = "policy" if isinstance(exc, PolicyError) else "output" if isinstance(exc, OutputFileError) \

@@ -194,6 +194,7 @@ class Labels:
 # them through this table (a pattern and its Chinese form; groups carry the values).
 _ISSUE_ZH: list[tuple[str, str]] = [
     (r"Excel error value (.+)", r"Excel 错误值 \1"),
+    (r"formula without a saved value \(open and save the file in Excel first\)", "公式没有保存计算结果（请先用 Excel 打开并保存）"),
     (r"required value is blank", "必填值为空"),
     (r"not an amount \(a yes/no value\)", "不是金额（是是/否值）"),
     (r"not a finite amount", "不是有效金额"),
@@ -209,6 +210,9 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"not a known operating status \((.*)\)", r"无法识别的经营状况（可用：\1）"),
     (r"not a known revenue trend \((.*)\)", r"无法识别的营业额趋势（可用：\1）"),
     (r"total row", "合计行"),
+    (r"hidden sheet", "隐藏的工作表"),
+    (r"read as (\w+); unhide it in Excel, or mark it not used, if it should not count",
+     r"已按 \1 读取；如不应计入，请在 Excel 中取消隐藏核对，或标为不使用"),
     (r"second column for '(.+)'", r"字段“\1”的第二列"),
     (r"duplicate customer ID \(also on row (.+)\)", r"客户编号重复（另见 \1 行）"),
     (r"not a valid 18-character unified social credit code \(check digit\)", "统一社会信用代码无效（18位校验码不符）"),

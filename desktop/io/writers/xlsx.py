@@ -9,6 +9,7 @@ from typing import Any
 
 import xlsxwriter
 
+EXCEL_CELL_CHARS = 32767
 FONT = "等线"  # DengXian: Excel's default CJK UI font; LibreOffice falls back to a CJK font
 LEVEL_COLOURS = {"AAA": "#1E7B34", "AA": "#4CA64C", "A": "#A9D18E", "B": "#FFD966", "C": "#E06666"}
 LEVEL_FONT = {"AAA": "#FFFFFF", "AA": "#FFFFFF", "A": "#000000", "B": "#000000", "C": "#FFFFFF"}
@@ -67,7 +68,10 @@ def put(ws, row: int, col: int, value: Any, fmt=None) -> None:
     elif isinstance(value, date):
         ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        text = str(value)
+        if len(text) > EXCEL_CELL_CHARS:  # Excel's limit; longer text would be cut silently
+            text = text[: EXCEL_CELL_CHARS - 1] + "…"
+        ws.write_string(row, col, text, fmt)
 
 
 def display_width(value: Any) -> int:
