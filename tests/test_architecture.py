@@ -9,7 +9,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "desktop"
 FORBIDDEN_IN_CORE = {"PySide6", "desktop.io", "desktop.ui", "desktop.services", "os", "pathlib", "io", "shutil",
-                     "tempfile", "openpyxl", "xlsxwriter", "python_calamine", "sqlite3", "time", "getpass"}
+                     "tempfile", "openpyxl", "xlsxwriter", "fastexcel", "sqlite3", "time", "getpass"}
 FORBIDDEN_CALLS = {"open", "today", "now", "utcnow", "read_csv", "read_excel", "to_excel", "to_csv",
                    "read_bytes", "read_text", "write_text", "write_bytes"}
 

@@ -73,7 +73,7 @@ def test_decompression_bomb_is_refused_before_unpacking(tmp_path, monkeypatch):
     assert str(exc.value) == (f"{bomb}: refused: it unpacks to 80 MB, over the limit of 50 MB (a damaged or "
                               f"malicious file?). Raise the limit in the settings only for a file you trust.")
     monkeypatch.setenv("CREDIT_DESK_MAX_UNPACKED_MB", "200")
-    assert read_file(bomb).sheets[0].rows[1][0] == "C1"
+    assert read_file(bomb).sheets[0].head(2)[1][0] == "C1"
 
 
 def test_xml_entity_expansion_is_refused(tmp_path):
@@ -103,7 +103,7 @@ def test_password_protected_workbook(tmp_path, capsys):
     assert str(exc.value) == f"{secret}: the workbook is protected with a password; enter it to open the file"
     with pytest.raises(PasswordRequired, match="the password does not open this workbook"):
         read_file(secret, "wrong")
-    assert read_file(secret, "秘密123").sheets[0].rows[1][:2] == ["C1", "甲"]
+    assert read_file(secret, "秘密123").sheets[0].head(2)[1][:2] == ["C1", "甲"]
     code, err = cli(["score", str(secret), "--out", str(tmp_path / "o.xlsx")], capsys)
     assert code == 3 and "protected with a password" in err
     assert main(["score", str(secret), "--password", "秘密123", "--as-of", "2026-06-30",

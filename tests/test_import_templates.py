@@ -16,7 +16,7 @@ from desktop.paths import templates_dir
 def test_every_template_header_is_recognised():
     for kind in (CUSTOMERS, LEDGER, RECEIPTS):
         raw = read_file(templates_dir() / "imports" / TITLES[kind][1])
-        match = detect_header(raw.sheets[0].rows)
+        match = detect_header(raw.sheets[0].head(30))
         assert match.kind == kind and match.header_row == 0
         assert set(match.columns) == {f for f, *_ in COLUMNS[kind]}
 

@@ -24,6 +24,7 @@ from desktop.io import values as V
 from desktop.io.headers import (
     CUSTOMERS,
     FIELD_UNITS,
+    HEADER_SCAN_ROWS,
     IGNORED,
     LEDGER,
     RECEIPTS,
@@ -158,13 +159,14 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
         explicit_sheets = {s for (k, s) in chosen if k == key}
         for sheet in raw.sheets:
             src = SheetSource(raw.name, str(raw.path), raw.sha256, sheet.name, IGNORED, "auto")
+            top = sheet.head(HEADER_SCAN_ROWS)
             choice = chosen.get((key, sheet.name))
             if choice is not None:
                 src.chosen_by = "override"
                 if choice.kind == IGNORED:
                     sources.append(src)
                     continue
-                match = _manual_match(sheet, choice) if choice.columns else detect_header(sheet.rows, choice.kind)
+                match = _manual_match(sheet, choice) if choice.columns else detect_header(top, choice.kind)
                 if match is None:
                     raise InputFileError(_no_header_message(raw, sheet, choice.kind))
             elif explicit_sheets and key not in input_keys:
@@ -172,13 +174,13 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                 continue
             else:
                 want = whole_file_choice.get(key)
-                hit = profiles.match(sheet.rows) if profiles is not None and want is None else None
+                hit = profiles.match(top) if profiles is not None and want is None else None
                 if hit is not None:
                     prof, row, cols = hit
                     match = _manual_match(sheet, SheetChoice(raw.path, sheet.name, prof.kind, row, cols))
                     src.chosen_by = f"profile: {prof.name}"
                 else:
-                    match = detect_header(sheet.rows, want)
+                    match = detect_header(top, want)
                 if want is not None:
                     src.chosen_by = "override"
                 if match is None:
@@ -232,14 +234,15 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
 def _manual_match(sheet: RawSheet, choice: SheetChoice) -> HeaderMatch:
     """A header match from a column mapping the clerk made (or a saved mapping profile)."""
     row = choice.header_row or 0
-    headers = ["" if c is None else str(c).strip() for c in (sheet.rows[row] if row < len(sheet.rows) else [])]
+    top = sheet.head(row + 1)
+    headers = ["" if c is None else str(c).strip() for c in (top[row] if row < len(top) else [])]
     from desktop.io.headers import split_header
     units = {f: split_header(headers[c])[1] if c < len(headers) else None for f, c in choice.columns.items()}
     return HeaderMatch(choice.kind, row, dict(choice.columns), units, headers)
 
 
 def _is_empty(sheet: RawSheet) -> bool:
-    return all(V.is_blank(v) for row in sheet.rows for v in row)
+    return bool(sheet.frame.isna().all(axis=None))
 
 
 def _no_header_message(raw: RawFile, sheet: RawSheet | None, kind: str) -> str:
@@ -257,31 +260,29 @@ def _col_label(match: HeaderMatch, col: int) -> str:
 def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
                 src: SheetSource) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Mapped columns of the data rows below the header; blank and total rows taken out."""
-    body = sheet.rows[match.header_row + 1:]
-    width = max([len(r) for r in body] + [c + 1 for c in match.columns.values()])
-    grid = np.full((len(body), max(width, 1)), None, dtype=object)
-    for i, r in enumerate(body):
-        grid[i, :len(r)] = r
+    body = sheet.frame.iloc[match.header_row + 1:]
     excel_rows = np.arange(match.header_row + 2, match.header_row + 2 + len(body))
-    cols = list(match.columns.values())
-    mapped = grid[:, cols] if cols else grid[:, :0]
-    blank_all = np.array([all(V.is_blank(v) for v in row) for row in grid], dtype=bool) if len(grid) else \
-        np.zeros(0, dtype=bool)
+    blank_all = body.isna().all(axis=1).to_numpy()
     issues = []
-    total = np.zeros(len(grid), dtype=bool)
-    for i in np.flatnonzero(~blank_all):
-        for v in grid[i, :8]:
-            if isinstance(v, str) and _TOTAL_ROW.match(V.normalize_text(v)):
+    total = np.zeros(len(body), dtype=bool)
+    for col in list(body.columns)[:8]:  # a total row says so in one of its first cells
+        text = body[col]
+        maybe = text.str.contains(r"计|额|(?i:total)|ｔｏｔａｌ|ＴＯＴＡＬ", regex=True).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(maybe & ~total & ~blank_all):
+            v = text.iat[i]
+            if _TOTAL_ROW.match(V.normalize_text(v)):
                 total[i] = True
                 issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", v,
                                        "total row", "skipped: totals are recomputed, not read", "warning"))
-                break
+    issues.sort(key=lambda i: i.row)
     src.blank_rows = int(blank_all.sum())
     src.rows_read = int((~blank_all).sum())
     src.rows_rejected = int(total.sum())
     keep = ~blank_all & ~total
-    frame = pd.DataFrame(mapped[keep], columns=list(match.columns.keys()), index=excel_rows[keep])
-    return frame, issues
+    mapped = body.reindex(columns=list(match.columns.values()))[keep]
+    mapped.columns = list(match.columns.keys())
+    mapped.index = excel_rows[keep]
+    return mapped.astype("str"), issues
 
 
 def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
@@ -298,7 +299,7 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
         parsed, problems = V.parse_column(raw_col, parser)
         factor = _unit_factor(fld, d.match.units.get(fld))
         if factor != 1.0:
-            parsed = parsed.map(lambda v, f=factor: None if v is None else v * f)
+            parsed = parsed * factor
         bad = problems.notna()
         is_required = fld in required
         for row in problems.index[bad]:
@@ -333,6 +334,9 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
     for d in sheets:
         failed = pd.Series(False, index=d.frame.index)
         fields = _parse_fields(d, CUSTOMER_PARSERS, issues, failed, required=("customer_id", "name"))
+        for fld, col in fields.items():
+            if col.dtype.kind == "M":  # dates as datetime.date on the records
+                fields[fld] = pd.Series(col.dt.date.to_numpy(dtype=object), index=col.index)
         records = pd.DataFrame(fields, index=d.frame.index).astype(object)
         records = records.where(records.notna(), None)
         for row, rec in zip(records.index, records.to_dict("records")):
@@ -416,9 +420,7 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
     failed |= resolved.isna()
     if "paid_amount" in fields and "amount" in fields:
         pa, am = fields["paid_amount"], fields["amount"]
-        over = pa.notna() & am.notna() & ~failed
-        over &= pd.Series([p is not None and a is not None and a > 0 and p > a + 0.005 for p, a in zip(pa, am)],
-                          index=pa.index)
+        over = (am > 0) & (pa > am + 0.005) & ~failed
         for row in pa.index[over]:
             issues.append(RowIssue(d.raw.name, d.sheet.name, int(row),
                                    _col_label(d.match, d.match.columns["paid_amount"]), pa.at[row],
@@ -449,6 +451,8 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
 
 
 def _typed(s: pd.Series, dtype: str) -> np.ndarray:
+    if s.dtype == dtype:
+        return s.to_numpy()
     if dtype.startswith("datetime64"):
         return pd.to_datetime(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="datetime64[s]")
     if dtype == "float64":

@@ -1,8 +1,12 @@
-"""Open a user file as raw sheets: grids of cell values exactly as stored.
+"""Open a user file as raw sheets: grids of cell text exactly as stored.
 
-Spreadsheets (.xlsx, .xlsm, .xls, .ods, .xlsb) are read with calamine, without any type
-guessing: a text cell '001500' stays the text '001500'. CSV files are read as text,
-in UTF-8 (with or without BOM) or GBK/GB18030.
+Spreadsheets (.xlsx, .xlsm, .xls, .ods, .xlsb) are read with fastexcel (calamine into
+Arrow columns) with every column typed as text: no type guessing on the first rows, so a
+text cell '001500' stays '001500' and a late text value in a number column is not lost.
+Number cells arrive as their shortest text ('1500', '0.3'), date cells as
+'YYYY-MM-DD HH:MM:SS' (1904 workbooks already converted), booleans as 'true'/'false'.
+The parsers in ``values`` turn the text into typed columns, vectorised. CSV files are read
+as text, in UTF-8 (with or without BOM) or GBK/GB18030.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from desktop.errors import InputFileError
 from desktop.io.headers import column_letter
@@ -39,10 +46,32 @@ SUPPORTED = ", ".join(sorted(SPREADSHEET_SUFFIXES | {".csv"}))
 
 @dataclass
 class RawSheet:
+    """One sheet's cells as text: ``frame.iat[i, j]`` is Excel row i+1, column j+1 (NA when blank)."""
+
     name: str
-    rows: list[list[object]]  # row 0 is Excel row 1
+    frame: pd.DataFrame
     visible: bool = True
     date1904: bool = False  # the workbook counts date serials from 1904
+
+    @classmethod
+    def from_rows(cls, name: str, rows: list[list[object]], visible: bool = True) -> RawSheet:
+        width = max((len(r) for r in rows), default=0)
+        grid = [[None if _blank(v) else str(v) for v in r] + [None] * (width - len(r)) for r in rows]
+        return cls(name, pd.DataFrame(grid, columns=range(width), dtype="str"), visible)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    def head(self, n: int) -> list[list[object]]:
+        """The first ``n`` rows as lists (None for a blank cell): header detection and previews."""
+        part = self.frame.iloc[:n]
+        return [[None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row]
+                for row in part.itertuples(index=False, name=None)]  # NaN is how a str column says blank
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
 @dataclass
@@ -65,11 +94,12 @@ def max_unpacked_bytes() -> int:
         return DEFAULT_MAX_UNPACKED_MB * 1024 * 1024
 
 
-def read_file(path: str | Path, password: str | None = None) -> RawFile:
+def read_file(path: str | Path, password: str | None = None, max_rows: int | None = None) -> RawFile:
     """Read every sheet of ``path``; raise InputFileError with a clerk-readable reason.
 
     An encrypted workbook raises PasswordRequired unless ``password`` opens it; it is
-    decrypted in memory, never written to disk.
+    decrypted in memory, never written to disk. ``max_rows`` reads only the first rows
+    (a preview for the column-mapping dialog).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -87,12 +117,12 @@ def read_file(path: str | Path, password: str | None = None) -> RawFile:
     digest = hashlib.sha256(data).hexdigest()
     if suffix in CSV_SUFFIXES:
         rows, encoding = _read_csv(data, path)
-        return RawFile(path, digest, [RawSheet(path.stem, rows)], encoding)
+        return RawFile(path, digest, [RawSheet.from_rows(path.stem, rows[:max_rows])], encoding)
     if data[:8] == OLE_MAGIC and suffix in ZIP_SUFFIXES | {".xls"}:
         data = _decrypt_if_encrypted(data, path, password)
     if suffix in ZIP_SUFFIXES:
         _check_unpacked_size(data, path)
-    return RawFile(path, digest, _read_spreadsheet(data, path, suffix))
+    return RawFile(path, digest, _read_spreadsheet(data, path, suffix, max_rows))
 
 
 def _decrypt_if_encrypted(data: bytes, path: Path, password: str | None) -> bytes:
@@ -148,32 +178,53 @@ def _read_csv(data: bytes, path: Path) -> tuple[list[list[object]], str]:
     return rows, "utf-8" if encoding == "utf-8-sig" else "gbk"
 
 
-def _read_spreadsheet(data: bytes, path: Path, suffix: str) -> list[RawSheet]:
-    from python_calamine import CalamineWorkbook
+def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None = None) -> list[RawSheet]:
+    import fastexcel
 
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for corrupt files
+        wb = fastexcel.read_excel(data)
+        names = list(wb.sheet_names)
+    except Exception as exc:  # calamine's own error types for corrupt files
         if "entity" in str(exc).lower() or (suffix in ZIP_SUFFIXES and _declares_entities(data)):
             raise InputFileError(f"{path}: refused: the workbook's XML declares entities (an entity-expansion "
                                  f"attack or a damaged file)") from None
         raise InputFileError(f"{path}: not a readable {suffix} workbook ({_short(exc)})") from None
     errors = _xlsx_error_cells(data) if suffix in {".xlsx", ".xlsm"} else {}
     date1904 = suffix in {".xlsx", ".xlsm"} and _xlsx_date1904(data)
+    charts = _xlsx_chart_sheets(data) if suffix in {".xlsx", ".xlsm"} else set()
     sheets = []
-    for meta in wb.sheets_metadata:
-        if str(meta.typ).endswith("ChartSheet"):
+    for name in names:
+        if name in charts:
             continue
         try:
-            rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheet = wb.load_sheet(name, header_row=None, skip_rows=0, n_rows=max_rows, dtypes="string",
+                                  whitespace_as_null=True)
+            frame = sheet.to_pandas() if sheet.width else pd.DataFrame()
+            visible = sheet.visible == "visible"
         except Exception as exc:
-            raise InputFileError(f"{path}, sheet '{meta.name}': cannot be read ({_short(exc)})") from None
-        rows = [list(r) for r in rows]
-        for (r, c), value in errors.get(meta.name, {}).items():
-            if r < len(rows) and c < len(rows[r]):
-                rows[r][c] = value
-        sheets.append(RawSheet(meta.name, rows, str(meta.visible).endswith(".Visible"), date1904))
+            if "chart" in str(exc).lower():
+                continue
+            raise InputFileError(f"{path}, sheet '{name}': cannot be read ({_short(exc)})") from None
+        first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
+        frame.columns = range(first_col, first_col + frame.shape[1])
+        frame = frame.reindex(columns=range(first_col + frame.shape[1]))  # leading empty columns back
+        for (r, c), value in errors.get(name, {}).items():
+            if max_rows is not None and r >= max_rows:
+                continue
+            if r >= len(frame) or c >= frame.shape[1]:
+                frame = frame.reindex(index=range(max(len(frame), r + 1)), columns=range(max(frame.shape[1], c + 1)))
+            frame.iat[r, c] = value
+        sheets.append(RawSheet(name, frame.astype("str"), visible, date1904))
     return sheets
+
+
+def _xlsx_chart_sheets(data: bytes) -> set[str]:
+    """Names of chart sheets (they hold no cells)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return {name for name, part in _xlsx_sheet_parts(z).items() if "/chartsheets/" in part}
+    except (zipfile.BadZipFile, KeyError):
+        return set()
 
 
 def _declares_entities(data: bytes) -> bool:
@@ -228,17 +279,29 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
             for sheet, part in names.items():
                 xml = z.read(part)
                 cells = {}
-                if b't="e"' in xml:
-                    for col, row, value in _CELL_ERR.findall(xml):
-                        cells[(int(row) - 1, _col_index(col))] = value.decode()
-                if b"<f" in xml:
-                    for col, row in _CELL_NO_VALUE.findall(xml):
-                        cells[(int(row) - 1, _col_index(col))] = FORMULA_WITHOUT_VALUE
+                for m in _cells_near(xml, b't="e"', _CELL_ERR):
+                    cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
+                for m in _cells_near(xml, b"<f", _CELL_NO_VALUE):
+                    cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = FORMULA_WITHOUT_VALUE
                 if cells:
                     found[sheet] = cells
     except (zipfile.BadZipFile, KeyError):
         return {}
     return found
+
+
+def _cells_near(xml: bytes, marker: bytes, pattern: re.Pattern) -> Iterator[re.Match]:
+    """Cells matching ``pattern`` that contain ``marker``, looked for only where the marker
+    occurs: a million-row sheet with one formula costs one search, not a regex per cell."""
+    pos = xml.find(marker)
+    while pos >= 0:
+        start = xml.rfind(b"<c ", 0, pos)
+        m = pattern.match(xml, start) if start >= 0 else None
+        if m is not None and m.end() > pos:
+            yield m
+            pos = xml.find(marker, m.end())
+        else:
+            pos = xml.find(marker, pos + 1)
 
 
 def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:

@@ -345,11 +345,12 @@ class MainWindow(QMainWindow):
             self.map_columns(self.sheets_model.row_object(index.row()))
 
     def map_columns(self, source) -> QDialog | None:
+        from desktop.io.headers import HEADER_SCAN_ROWS
         from desktop.io.mapping_profiles import ProfileStore
         from desktop.io.workbook import read_file
         from desktop.ui.mapping_dialog import MappingDialog
 
-        raw = read_file(source.path)
+        raw = read_file(source.path, max_rows=HEADER_SCAN_ROWS)  # a preview: the first rows only
         sheet = next(s for s in raw.sheets if s.name == source.sheet)
         words = {f"kind.{k}": v for k, v in self.sheets_model.kind_words.items()}
         words.update(self.language.field_words())

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.io.headers import ALIASES, CUSTOMERS, KINDS, REQUIRED, column_letter, detect_header
+from desktop.io.headers import ALIASES, CUSTOMERS, HEADER_SCAN_ROWS, KINDS, REQUIRED, column_letter, detect_header
 from desktop.io.importer import SheetChoice
 from desktop.io.mapping_profiles import MappingProfile, signature
 from desktop.io.workbook import RawSheet
@@ -32,13 +32,14 @@ class MappingDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Column mapping") + f" — {path.name} / {sheet.name}")
         self.path, self.sheet, self.field_words = path, sheet, field_words
-        detected = detect_header(sheet.rows, kind if kind in KINDS else None)
+        self.rows = sheet.head(max(PREVIEW_ROWS, HEADER_SCAN_ROWS))
+        detected = detect_header(self.rows, kind if kind in KINDS else None)
         self.kind = QComboBox()
         for k in KINDS:
             self.kind.addItem(field_words.get(f"kind.{k}", k), k)
         self.kind.setCurrentIndex(KINDS.index(detected.kind if detected else (kind if kind in KINDS else CUSTOMERS)))
         self.header_row = QSpinBox()
-        self.header_row.setRange(1, max(1, min(len(sheet.rows), 30)))
+        self.header_row.setRange(1, max(1, min(len(self.rows), HEADER_SCAN_ROWS)))
         self.header_row.setValue((detected.header_row + 1) if detected else 1)
         self.profile_name = QLineEdit()
         self.profile_name.setPlaceholderText(self.tr("Name to save this mapping as a profile (optional)"))
@@ -77,11 +78,11 @@ class MappingDialog(QDialog):
 
     def _headers(self) -> list[str]:
         row = self.header_row.value() - 1
-        cells = self.sheet.rows[row] if row < len(self.sheet.rows) else []
+        cells = self.rows[row] if row < len(self.rows) else []
         return ["" if c is None else str(c).strip() for c in cells]
 
     def _fill_preview(self) -> None:
-        rows = self.sheet.rows[:PREVIEW_ROWS]
+        rows = self.rows[:PREVIEW_ROWS]
         width = max((len(r) for r in rows), default=0)
         self.preview.setRowCount(len(rows))
         self.preview.setColumnCount(width)
@@ -94,7 +95,7 @@ class MappingDialog(QDialog):
         from desktop.io.headers import match_row
         row = self.header_row.value() - 1
         kind = self.kind.currentData()
-        match = match_row(self.sheet.rows[row], kind, row) if row < len(self.sheet.rows) else None
+        match = match_row(self.rows[row], kind, row) if row < len(self.rows) else None
         self._fill_fields(match.columns if match else {})
 
     def _fill_fields(self, columns: dict[str, int]) -> None:

@@ -1,0 +1,179 @@
+"""Seeded benchmark workbooks: a customer credit sheet and a sales ledger of any size.
+
+They look like an ERP export a clerk receives, only larger: a title row above the header,
+Chinese names, customer IDs that are text with leading zeros (``001500``), mostly real date
+and number cells with some dates and amounts written as text, a few blank rows, a total row
+and ledger rows for customers who are not on the customer sheet.
+
+    python benchmarks/data.py FOLDER [--customers 100000] [--ledger 1000000] [--seed 7]
+
+Files are cached: the same seed and sizes give the same bytes, and an existing file is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import xlsxwriter
+
+from desktop.core.credit_code import check_char
+
+AS_OF = date(2026, 6, 30)
+PLACES = "华东 华南 华北 西南 东方 远大 恒信 金桥 永盛 新欣 宏达 天成 瑞丰 鼎盛 博远 中联 安泰 嘉禾 万通 隆基".split()
+TRADES = "商贸 电子 建材 机械 食品 化工 物流 医药 纺织 五金".split()
+SALES = ["王磊", "李娜", "张伟", "刘洋", "陈静", "赵敏", "孙强", "周婷"]
+MANAGERS = ["吴刚", "郑华"]
+STATUS = ["良好", "正常", "良好", "良好", "一般", "良好", "正常", "一般", "不良"]
+TREND = ["增长", "平稳", "下滑", "增长", "平稳", "增长", "平稳", "增长", "平稳", "持续下滑"]
+CUSTOMER_HEADERS = ["客户编号", "客户名称", "统一社会信用代码", "业务员", "销售经理", "首次合作日期", "注册资本（万元）",
+                    "年度合作协议", "营业执照", "税务登记证", "组织机构代码证", "经营状况", "营业额趋势",
+                    "被其他供应商起诉", "资产总额(万元)", "负债总额(万元)", "流动资产(万元)", "流动负债(万元)",
+                    "现行账期(天)", "申请账期(天)", "申请额度(元)", "申请理由"]
+LEDGER_HEADERS = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期", "回款日期", "回款金额"]
+
+
+def paths(folder: Path, customers: int, ledger: int, seed: int) -> tuple[Path, Path]:
+    tag = f"{customers}c-{ledger}r-s{seed}"
+    return folder / f"客户信用资料 {tag}.xlsx", folder / f"销售明细 {tag}.xlsx"
+
+
+def customer_id(n: int) -> str:
+    return f"{n:06d}"  # text with leading zeros: a reader that guesses types turns it into a number
+
+
+def credit_code(rng: random.Random) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(alphabet) for _ in range(9))
+    return body + check_char(body)
+
+
+def make(folder: Path, customers: int = 100_000, ledger: int = 1_000_000, seed: int = 7) -> tuple[Path, Path]:
+    """Write both workbooks (unless they exist) and return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cust_path, ledger_path = paths(folder, customers, ledger, seed)
+    rng = random.Random(seed)
+    names = [f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}有限公司" for n in range(1, customers + 1)]
+    if not cust_path.exists():
+        _customers(cust_path, names, rng)
+    if not ledger_path.exists():
+        _ledger(ledger_path, names, ledger, random.Random(seed + 1))
+    return cust_path, ledger_path
+
+
+def _atomic(path: Path) -> Path:
+    return path.with_name(f".~{path.name}.tmp")
+
+
+def _customers(path: Path, names: list[str], rng: random.Random) -> None:
+    tmp = _atomic(path)
+    wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_numbers": False})
+    ws = wb.add_worksheet("客户信用资料")
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_string(0, 0, f"客户信用资料登记表（{AS_OF.year}年{AS_OF.month}月）")
+    ws.write_row(1, 0, CUSTOMER_HEADERS)
+    r = 2
+    for n, name in enumerate(names, start=1):
+        if n % 5000 == 0:
+            r += 1  # a blank row between blocks
+        start = datetime.combine(AS_OF - timedelta(days=rng.randrange(100, 4000)), datetime.min.time())
+        assets = rng.choice([800, 1500, 3000, 6000, 12000, None])
+        debt = rng.choice([0.3, 0.5, 0.55, 0.65, 0.8, 0.9])
+        cur_a = None if assets is None else round(assets * rng.uniform(0.3, 0.7))
+        ws.write_string(r, 0, customer_id(n))
+        ws.write_string(r, 1, name)
+        if rng.random() < 0.7:
+            ws.write_string(r, 2, credit_code(rng))
+        ws.write_string(r, 3, rng.choice(SALES))
+        ws.write_string(r, 4, rng.choice(MANAGERS))
+        if n % 50 == 0:
+            ws.write_string(r, 5, f"{start.year}年{start.month}月{start.day}日")
+        elif n % 9:
+            ws.write_datetime(r, 5, start, datef)
+        capital = rng.choice([50, 200, 800, 2000, 6000, "1,000", None])
+        if capital is not None:
+            ws.write(r, 6, capital)
+        for col in (7, 8, 9, 10):
+            ws.write_string(r, col, "是" if rng.random() < 0.8 else rng.choice(["否", "无", "Y", "√"]))
+        ws.write_string(r, 11, rng.choice(STATUS))
+        ws.write_string(r, 12, rng.choice(TREND))
+        ws.write_string(r, 13, "否" if rng.random() < 0.95 else "是")
+        if assets is not None:
+            ws.write_number(r, 14, assets)
+            ws.write_number(r, 15, round(assets * debt))
+            ws.write_number(r, 16, cur_a)
+            ws.write_number(r, 17, round(cur_a / rng.choice([0.8, 1.2, 1.7, 2.5])))
+        ws.write(r, 18, rng.choice([30, 45, 60, 60, "60天"]))
+        requested = rng.choice([None, None, None, 30, 60, 90, 120])
+        if requested is not None:
+            ws.write_number(r, 19, requested)
+            ws.write(r, 20, rng.choice([200000, "50万", 1_000_000, 300000]))
+            if requested > 90:
+                ws.write_string(r, 21, "客户要求配合项目回款周期")
+        r += 1
+    ws.write_string(r, 0, customer_id(5))  # a duplicated customer ID
+    ws.write_string(r, 1, names[4] + "（重复录入）")
+    wb.close()
+    tmp.replace(path)
+
+
+def _ledger(path: Path, names: list[str], rows: int, rng: random.Random) -> None:
+    tmp = _atomic(path)
+    wb = xlsxwriter.Workbook(tmp, {"constant_memory": True})
+    ws = wb.add_worksheet("销售明细")
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_string(0, 0, "销售及应收明细账")
+    ws.write_row(1, 0, LEDGER_HEADERS)
+    n_customers = len(names)
+    base = datetime.combine(AS_OF - timedelta(days=760), datetime.min.time())
+    r = 2
+    for k in range(rows):
+        if k % 100_000 == 99_999:
+            r += 1  # a blank row
+        c = rng.randrange(n_customers + n_customers // 200)  # 0.5 %: customers not on the sheet
+        cid = customer_id(c + 1)
+        d = base + timedelta(days=rng.randrange(760))
+        amount = round(rng.lognormvariate(10, 1), -2) or 100.0
+        term = rng.choice([30, 45, 60])
+        due = d + timedelta(days=term)
+        ws.write_string(r, 0, cid)
+        ws.write_string(r, 1, names[c] if c < n_customers else f"未登记客户{c}有限公司")
+        ws.write_string(r, 2, f"FP{k + 1:08d}")
+        if k % 97 == 0:
+            ws.write_string(r, 3, f"{d.year}/{d.month}/{d.day}")
+        else:
+            ws.write_datetime(r, 3, d, datef)
+        if k % 89 == 0:
+            ws.write_string(r, 4, f"¥{amount:,.2f}")
+        else:
+            ws.write_number(r, 4, amount)
+        if k % 3:
+            ws.write_datetime(r, 5, due, datef)
+        else:
+            ws.write_string(r, 6, f"{term}天")
+        pay = due + timedelta(days=max(0, int(rng.gauss(3, 8))))
+        if pay.date() <= AS_OF and rng.random() < 0.95:
+            ws.write_datetime(r, 7, pay, datef)
+            ws.write_number(r, 8, amount)
+        r += 1
+    ws.write_string(r, 0, "合计")
+    ws.write_formula(r, 4, f"=SUM(E3:E{r})", None, 0)
+    wb.close()
+    tmp.replace(path)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--ledger", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    a = ap.parse_args()
+    for p in make(a.folder, a.customers, a.ledger, a.seed):
+        print(p)
+
+
+if __name__ == "__main__":
+    main()
