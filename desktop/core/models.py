@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
+
+from desktop.core.credit_code import is_valid_credit_code
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class Customer:
     requested_term_days: int | None = None
     requested_limit: float | None = None  # 元
     request_reason: str | None = None
+
+    @cached_property
+    def credit_code_valid(self) -> bool:
+        """A valid 18-character unified social credit code (checked once: the rules ask several times)."""
+        return is_valid_credit_code(self.credit_code)
 
 
 LEDGER_COLUMNS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from desktop.core.credit_code import is_valid_credit_code
 from desktop.core.models import Customer, ItemScore, Metrics, RuleHit
 from desktop.core.policy import Policy
 
@@ -19,13 +18,13 @@ def documents_on_file(customer: Customer) -> dict[str, bool]:
     registration and organisation code on file too. Blank means not on file.
     """
     on_file = {f: getattr(customer, f) is True for f in DOCUMENT_FIELDS}
-    if on_file["license"] and is_valid_credit_code(customer.credit_code):
+    if on_file["license"] and customer.credit_code_valid:
         on_file["tax_registration"] = on_file["org_code"] = True
     return on_file
 
 
 def three_in_one(customer: Customer) -> bool:
-    return customer.license is True and is_valid_credit_code(customer.credit_code)
+    return customer.license is True and customer.credit_code_valid
 
 
 def basis_values(customer: Customer, m: Metrics) -> dict[str, object]:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from desktop.core.credit_code import is_valid_credit_code
 from desktop.core.models import LEDGER_COLUMNS, RECEIPT_COLUMNS, Customer, RowIssue, SourceRef, Table
 from desktop.errors import InputFileError
 from desktop.io import values as V
@@ -317,6 +316,15 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
     return out
 
 
+def _python_values(col: pd.Series) -> list[Any]:
+    """A parsed column as Python values for the records: None when missing, dates as ``date``."""
+    if col.dtype.kind == "M":
+        return [None if v is pd.NaT else v for v in col.dt.date.tolist()]
+    if col.dtype.kind == "f":
+        return [None if v != v else v for v in col.tolist()]
+    return col.tolist()
+
+
 def _unit_factor(fld: str, unit: str | None) -> float:
     stored = FIELD_UNITS.get(fld)
     if stored is None or unit is None:
@@ -334,16 +342,13 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
     for d in sheets:
         failed = pd.Series(False, index=d.frame.index)
         fields = _parse_fields(d, CUSTOMER_PARSERS, issues, failed, required=("customer_id", "name"))
-        for fld, col in fields.items():
-            if col.dtype.kind == "M":  # dates as datetime.date on the records
-                fields[fld] = pd.Series(col.dt.date.to_numpy(dtype=object), index=col.index)
-        records = pd.DataFrame(fields, index=d.frame.index).astype(object)
-        records = records.where(records.notna(), None)
-        for row, rec in zip(records.index, records.to_dict("records")):
-            if failed.at[row]:
+        columns = {fld: _python_values(col) for fld, col in fields.items()}
+        bad = failed.to_numpy()
+        for i, row in enumerate(d.frame.index):
+            if bad[i]:
                 d.source.rows_rejected += 1
                 continue
-            staged.append((d, int(row), rec))
+            staged.append((d, int(row), {fld: values[i] for fld, values in columns.items()}))
     # Duplicated IDs: an error on every duplicate, and none of them is scored.
     seen: dict[str, list[tuple[_SheetData, int]]] = {}
     for d, row, rec in staged:
@@ -360,11 +365,6 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
                                    "customer not scored; its ledger rows not used", "error"))
             d.source.rows_rejected += 1
             continue
-        code = rec.get("credit_code")
-        if code is not None and not is_valid_credit_code(code):
-            issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns["credit_code"]),
-                                   code, "not a valid 18-character unified social credit code (check digit)",
-                                   "three-in-one licence rule not applied", "warning"))
         first = rec.get("first_trade_date")
         if first is not None and as_of is not None and first > as_of:
             issues.append(RowIssue(d.raw.name, d.sheet.name, row,
@@ -380,8 +380,13 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
                                        v, "negative amount", "treated as blank", "warning"))
                 rec[fld] = None
         rec.pop("customer_id")
-        customers.append(Customer(customer_id=cid, source=SourceRef(d.raw.name, d.sheet.name, row),
-                                  **{k: v for k, v in rec.items()}))
+        customer = Customer(customer_id=cid, source=SourceRef(d.raw.name, d.sheet.name, row), **rec)
+        if customer.credit_code is not None and not customer.credit_code_valid:
+            issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns["credit_code"]),
+                                   customer.credit_code,
+                                   "not a valid 18-character unified social credit code (check digit)",
+                                   "three-in-one licence rule not applied", "warning"))
+        customers.append(customer)
         d.source.rows_used += 1
     return customers, issues, dup_ids
 
@@ -397,7 +402,7 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
     ids = fields.get("customer_id", pd.Series([None] * n, index=d.frame.index, dtype=object))
     nm = fields.get("customer_name", pd.Series([None] * n, index=d.frame.index, dtype=object))
     resolved = ids.where(ids.isin(list(by_id)), None)
-    by_name = nm.map(lambda v: names.get(v) if v is not None else None)
+    by_name = nm.map(names)
     use_name = resolved.isna() & ids.isna()
     resolved = resolved.where(~use_name, by_name)
     unresolved = resolved.isna() & ~failed

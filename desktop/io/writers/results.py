@@ -47,7 +47,7 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
                   issues: list[RowIssue], run: RunFacts, lang: str = "zh") -> None:
     """Write the whole results workbook to ``path`` (the caller makes it atomic)."""
     lab = Labels(lang)
-    wb = new_workbook(path)
+    wb = new_workbook(path, constant_memory=True)  # every sheet below is written top to bottom
     fm = Formats(wb)
     wb.set_properties({"title": lab("title.summary"), "author": run.operator, "company": "",
                        "comments": f"run {run.run_id}"})
@@ -159,33 +159,32 @@ def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: P
     for k in keys:
         if k.startswith("item:"):
             formats[k] = fm.int
-    ws.write_row(0, 0, [h for _, h in cols], fm.header)
-    ws.set_row(0, 42)
-    first_item, last_item = idx[f"item:{policy.items[0].key}"], idx[f"item:{policy.items[-1].key}"]
-    rows = []
-    for r, d in enumerate(rating.decisions, start=1):
-        vals = _row_values(d, lab)
-        row = [vals[k] for k in keys]
-        rows.append(row)
-        for c, k in enumerate(keys):
-            v = vals[k]
-            if k == "total":
-                ws.write_formula(r, c, f"=SUM({xl_rowcol_to_cell(r, first_item)}:{xl_rowcol_to_cell(r, last_item)})",
-                                 fm.int, d.total)
-            elif k == "raw_level":
-                ws.write_formula(r, c, f"=INDEX(LevelNames,MATCH({xl_rowcol_to_cell(r, idx['total'])},LevelMins,1))",
-                                 fm.level_cell, d.raw_level)
-            elif k == "final_level":
-                o, cp, rl = (xl_rowcol_to_cell(r, idx[x]) for x in ("overrides", "caps", "raw_level"))
-                ws.write_formula(r, c, f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
-                                       f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))', fm.level_cell, d.level)
-            else:
-                put(ws, r, c, _num(v), formats[k])
-    n = len(rating.decisions)
-    fit_widths(ws, [h.split("\n")[0] for _, h in cols], rows)
+    rows = [[vals[k] for k in keys] for vals in (_row_values(d, lab) for d in rating.decisions)]
+    fit_widths(ws, [h.split("\n")[0] for _, h in cols], rows)  # column settings before the rows
     for k in keys:
         if k.startswith("item:"):
             ws.set_column(idx[k], idx[k], 9, fm.int)
+    ws.write_row(0, 0, [h for _, h in cols], fm.header)
+    ws.set_row(0, 42)
+    first_item, last_item = idx[f"item:{policy.items[0].key}"], idx[f"item:{policy.items[-1].key}"]
+    c_total, c_raw, c_final = idx["total"], idx["raw_level"], idx["final_level"]
+    cell_formats = [formats[k] for k in keys]
+    plain = [c for c in range(len(keys)) if c not in (c_total, c_raw, c_final)]
+    sum_range = f"=SUM({xl_col_to_name(first_item)}{{r}}:{xl_col_to_name(last_item)}{{r}})"
+    total_ref = xl_col_to_name(c_total) + "{r}"
+    o, cp, rl = (xl_col_to_name(idx[x]) + "{r}" for x in ("overrides", "caps", "raw_level"))
+    final_formula = (f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
+                     f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))')
+    write_formula = ws.write_formula
+    for r, (d, row) in enumerate(zip(rating.decisions, rows), start=1):
+        x = r + 1  # the Excel row number in the formulas
+        for c in plain:
+            put(ws, r, c, _num(row[c]), cell_formats[c])
+        write_formula(r, c_total, sum_range.format(r=x), fm.int, d.total)
+        write_formula(r, c_raw, f"=INDEX(LevelNames,MATCH({total_ref.format(r=x)},LevelMins,1))", fm.level_cell,
+                      d.raw_level)
+        write_formula(r, c_final, final_formula.format(r=x), fm.level_cell, d.level)
+    n = len(rating.decisions)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
     for k in ("raw_level", "final_level"):
@@ -200,39 +199,36 @@ def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy) -
     buckets = policy.aging_buckets()
     header = [lab("customer_id"), lab("name"), lab("salesperson"), lab("open_ar")] + \
         [lab.aging(b) for b in buckets] + [lab("overdue_balance"), lab("dso")]
+    rows = [[d.customer_id, d.customer.name, d.customer.salesperson, d.metrics.open_ar]
+            + [d.metrics.aging[b] for b in buckets] + [d.metrics.overdue_balance, d.metrics.dso]
+            for d in rating.decisions]
+    fit_widths(ws, header, rows)  # column settings before the rows
     ws.write_row(0, 0, header, fm.header)
     ws.set_row(0, 30)
-    rows = []
-    r = 0
-    for r, d in enumerate(rating.decisions, start=1):
-        m = d.metrics
-        row = [d.customer_id, d.customer.name, d.customer.salesperson, m.open_ar] + \
-            [m.aging[b] for b in buckets] + [m.overdue_balance, m.dso]
-        rows.append(row)
+    last = len(header) - 1
+    cell_formats = [fm.text if c < 3 else (fm.dec1 if c == last else fm.money) for c in range(len(header))]
+    for r, row in enumerate(rows, start=1):
         for c, v in enumerate(row):
-            put(ws, r, c, _num(v), fm.text if c < 3 else (fm.dec1 if c == len(row) - 1 else fm.money))
-    total_row = r + 1
+            put(ws, r, c, _num(v), cell_formats[c])
+    total_row = len(rows) + 1
     put(ws, total_row, 0, lab("total_row"), fm.total_label)
     for c in range(3, len(header) - 1):
         col = xl_col_to_name(c)
         cached = sum(_num(row[c]) or 0 for row in rows)
         ws.write_formula(total_row, c, f"=SUM({col}2:{col}{max(total_row, 2)})", fm.total, cached)
-    fit_widths(ws, header, rows)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
 
 
 def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue]) -> None:
     header = [lab(k) for k in ("severity", "file", "sheet", "row", "column", "value", "problem", "action")]
+    rows = [[lab(f"severity.{i.severity}"), i.file, i.sheet, i.row, i.column, i.value, lab.issue(i.problem),
+             lab.issue(i.action)] for i in issues]
+    fit_widths(ws, header, rows, max_w=60)  # column settings before the rows
     ws.write_row(0, 0, header, fm.header)
-    rows = []
-    for r, i in enumerate(issues, start=1):
-        row = [lab(f"severity.{i.severity}"), i.file, i.sheet, i.row, i.column, i.value, lab.issue(i.problem),
-               lab.issue(i.action)]
-        rows.append(row)
+    for r, row in enumerate(rows, start=1):
         for c, v in enumerate(row):
             put(ws, r, c, v, fm.date if hasattr(v, "isoformat") else fm.text)
-    fit_widths(ws, header, rows, max_w=60)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
 
