@@ -273,7 +273,7 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
                             layouts: dict[str, Layout], lang: str = "zh", password: str | None = None) -> None:
     """Write the index and the forms in ``specs`` to ``path``."""
     lab = Labels(lang)
-    wb = new_workbook(path)
+    wb = new_workbook(path, in_memory=True)  # thousands of small sheets: no temporary file for each
     fm = _Formats(wb)
     words = _words(lab)
     specs = list(specs)

@@ -32,7 +32,7 @@ class ClassicFormulaWorksheet(Worksheet):
         return formula
 
 
-def new_workbook(path: str, constant_memory: bool = False) -> xlsxwriter.Workbook:
+def new_workbook(path: str, constant_memory: bool = False, in_memory: bool = False) -> xlsxwriter.Workbook:
     """A workbook that never turns text into formulas, numbers or URLs.
 
     ``constant_memory``: each row goes to disk when the next one starts, so a sheet of a
@@ -42,6 +42,7 @@ def new_workbook(path: str, constant_memory: bool = False) -> xlsxwriter.Workboo
     wb = xlsxwriter.Workbook(path, {
         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
         "default_date_format": "yyyy-mm-dd", "nan_inf_to_errors": True, "constant_memory": constant_memory,
+        "in_memory": in_memory,
         "default_format_properties": {"font_name": FONT, "font_size": 10},
     })
     wb.worksheet_class = ClassicFormulaWorksheet

@@ -1,0 +1,302 @@
+"""Credit Desk against the floor the libraries set and against a plain pandas + openpyxl script.
+
+    python benchmarks/run.py [--data DIR] [--repeat 3] [--peer-repeat 1] [--sizes full,small]
+
+For each size (full: 100,000 customers and 1,000,000 ledger rows; small: 10 % of that) it
+times, each measurement in a fresh process (wall time and the child's peak memory):
+
+(a) floor   fastexcel reading both workbooks into Arrow, then xlsxwriter writing a workbook
+            of the same shape as our results workbook: the same sheets, rows and columns, with
+            text, number and formula cells where ours has them (stock xlsxwriter calls,
+            formats created once, constant-memory mode);
+(b) ours    ``credit-desk score CUSTOMERS LEDGER --as-of 2026-06-30 --out results.xlsx``;
+(c) forms   the approval workbook with 5,000 forms (``write_approval_workbook``) against
+            xlsxwriter writing 5,000 sheets holding the same cells as one of our form sheets;
+(d) peer    pandas.read_excel with openpyxl, per-customer aggregates with groupby, and
+            DataFrame.to_excel with openpyxl of a results table of the same size.
+
+It prints medians, peak memory and the ratios ours/floor, peer/ours and full/small.
+The generated workbooks are cached in the data folder (seeded: the same bytes every run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+SIZES = {"full": (100_000, 1_000_000), "small": (10_000, 100_000)}
+AS_OF = "2026-06-30"
+FORMS = 5_000
+
+
+# ---------------------------------------------------------------- measurements (parent side)
+
+def measure(argv: list[str]) -> tuple[float, float, str]:
+    """Run ``argv`` in a child process; (wall seconds, peak resident memory in MB, its stderr)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:4])} … failed ({proc.returncode}):\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, err  # ru_maxrss is in KB on Linux
+
+
+def child(task: str, *args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "_child", task, *args]
+
+
+def timed(name: str, argv: list[str], repeat: int) -> dict:
+    runs = [measure(argv) for _ in range(repeat)]
+    result = {"name": name, "median_s": statistics.median(w for w, _, _ in runs),
+              "peak_mb": max(m for _, m, _ in runs), "runs": [round(w, 2) for w, _, _ in runs]}
+    print(f"  {name:<34} median {result['median_s']:7.2f} s   peak {result['peak_mb']:7.0f} MB   "
+          f"runs {result['runs']}", flush=True)
+    return result
+
+
+# ---------------------------------------------------------------- the tasks (child side)
+
+def task_floor(customers: str, ledger: str, shape_file: str, out: str) -> None:
+    import fastexcel
+    import xlsxwriter
+
+    tables = []
+    for path in (customers, ledger):
+        reader = fastexcel.read_excel(path)
+        tables += [reader.load_sheet(name, header_row=None).to_arrow() for name in reader.sheet_names]
+    names = [v for v in tables[0].column(1).to_pylist() if v]  # text of the right kind for text cells
+    shape = json.loads(Path(shape_file).read_text(encoding="utf-8"))
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_numbers": False, "strings_to_urls": False})
+    fmt = {k: wb.add_format({"font_name": "等线", "num_format": f}) for k, f in
+           (("n", "#,##0.00"), ("s", "@"), ("f", "0"), ("d", "yyyy-mm-dd"))}
+    for sheet in shape:
+        ws = wb.add_worksheet(sheet["name"])
+        ws.write_row(0, 0, sheet["header"])
+        kinds, formulas = sheet["kinds"], sheet["formulas"]
+        for r in range(1, sheet["rows"]):
+            for c, kind in enumerate(kinds):
+                if kind == "n":
+                    ws.write_number(r, c, r * 1.5 + c, fmt["n"])
+                elif kind == "s":
+                    ws.write_string(r, c, names[(r + c) % len(names)], fmt["s"])
+                elif kind == "f":
+                    ws.write_formula(r, c, formulas[str(c)].replace("{row}", str(r + 1)), fmt["f"], r)
+    wb.close()
+
+
+def task_peer(customers: str, ledger: str, shape_file: str, out: str) -> None:
+    """What an analyst writes: pandas + openpyxl both ways, the rules as groupby aggregates,
+    and sheets of the same shape as ours written with DataFrame.to_excel."""
+    import pandas as pd
+
+    cust = pd.read_excel(customers, engine="openpyxl", header=1, dtype={"客户编号": str})
+    led = pd.read_excel(ledger, engine="openpyxl", header=1, dtype={"客户编号": str})
+    led["开票日期"] = pd.to_datetime(led["开票日期"], errors="coerce")
+    led["金额（元）"] = pd.to_numeric(led["金额（元）"], errors="coerce")
+    led["到期日"] = pd.to_datetime(led["到期日"], errors="coerce")
+    led["回款日期"] = pd.to_datetime(led["回款日期"], errors="coerce")
+    as_of = pd.Timestamp(AS_OF)
+    last12 = led["开票日期"] > as_of - pd.DateOffset(years=1)
+    late = (led["回款日期"].fillna(as_of) - led["到期日"]).dt.days.clip(lower=0)
+    g = led.assign(s12=led["金额（元）"].where(last12, 0), late=late,
+                   open=led["金额（元）"].where(led["回款日期"].isna() | (led["回款日期"] > as_of), 0)).groupby("客户编号")
+    agg = pd.DataFrame({"orders": g.size(), "sales_12m": g["s12"].sum(), "avg_late": g["late"].mean(),
+                        "open_ar": g["open"].sum()})
+    table = cust.merge(agg, left_on="客户编号", right_index=True, how="left")
+    table["score"] = (25 - table["avg_late"].fillna(99).clip(upper=25)) + (table["sales_12m"] > 1e6) * 20
+    table["level"] = pd.cut(table["score"], [-1, 40, 60, 75, 90, 101], labels=["C", "B", "A", "AA", "AAA"])
+    shape = json.loads(Path(shape_file).read_text(encoding="utf-8"))
+    with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        for sheet in shape:
+            width = len(sheet["kinds"])
+            cols = [table.columns[c % len(table.columns)] for c in range(width)]
+            part = table.iloc[: sheet["rows"] - 1][cols]
+            part.columns = [f"{c}_{n}" for n, c in enumerate(cols)]
+            part.to_excel(xw, sheet_name=sheet["name"][:31], index=False)
+
+
+def _rated_small(data: str):
+    from datetime import date
+
+    from benchmarks_data import make
+
+    from desktop import services
+    from desktop.io.policy_file import load_policy
+
+    files = list(make(Path(data), *SIZES["small"]))
+    imported = services.import_inputs(files, [], date(2026, 6, 30))
+    return services.rate_imported(imported, load_policy(None), date(2026, 6, 30), files)
+
+
+def task_forms(data: str, out: str) -> None:
+    from desktop.core.forms import forms_needed
+    from desktop.io.forms_layout import load_layouts
+    from desktop.io.writers.forms import write_approval_workbook
+
+    rated = _rated_small(data)
+    specs = forms_needed(rated.rating, rated.policy, rated.run.run_id, frozenset(
+        d.customer_id for d in rated.rating.decisions))[:FORMS]
+    start = time.perf_counter()
+    write_approval_workbook(out, specs, rated.rating, rated.policy, rated.run, load_layouts())
+    print(json.dumps({"write_s": time.perf_counter() - start}), file=sys.stderr)
+
+
+def task_forms_floor(template_file: str, out: str) -> None:
+    import xlsxwriter
+
+    template = json.loads(Path(template_file).read_text(encoding="utf-8"))
+    wb = xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
+    fmt = wb.add_format({"font_name": "等线", "border": 1})
+    for n in range(FORMS):
+        ws = wb.add_worksheet(f"F{n:05d}")
+        for r0, c0, r1, c1 in template["merges"]:
+            ws.merge_range(r0, c0, r1, c1, None, fmt)
+        for r, c, kind, value in template["cells"]:
+            if kind == "n":
+                ws.write_number(r, c, value, fmt)
+            elif kind == "f":
+                ws.write_formula(r, c, value, fmt)
+            elif kind == "b":
+                ws.write_blank(r, c, None, fmt)
+            else:
+                ws.write_string(r, c, value, fmt)
+    wb.close()
+
+
+# ---------------------------------------------------------------- shapes of our outputs
+
+def results_shape(path: Path, out: Path) -> None:
+    """Sheets, rows, header and per-column cell kinds of our results workbook (read, not timed)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    shape = []
+    for ws in wb.worksheets:
+        rows = ws.max_row
+        head = list(ws.iter_rows(min_row=1, max_row=min(rows, 40), values_only=False))
+        width = max((len(r) for r in head), default=0)
+        kinds, formulas = ["b"] * width, {}
+        for row in head[1:]:
+            for c, cell in enumerate(row):
+                if cell.value is None or kinds[c] == "f":
+                    continue
+                if cell.data_type == "f":
+                    kinds[c] = "f"
+                    formulas[str(c)] = str(cell.value).replace(str(cell.row), "{row}")
+                elif kinds[c] == "b":
+                    kinds[c] = "s" if cell.data_type == "s" else "n"
+        header = ["" if c.value is None else str(c.value) for c in head[0]] if head else []
+        shape.append({"name": ws.title, "rows": rows, "header": header, "kinds": kinds, "formulas": formulas})
+    out.write_text(json.dumps(shape, ensure_ascii=False), encoding="utf-8")
+
+
+def form_cells(path: Path, out: Path) -> None:
+    """The cells (formatted blanks included) and merged ranges of our first form sheet, to be
+    written 5,000 times by the floor."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[1]
+    merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+    merged = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    cells = []
+    for row in ws.iter_rows():
+        for cell in row:
+            r, c = cell.row - 1, cell.column - 1
+            if cell.value is None:
+                if cell.has_style and (r, c) not in merged:
+                    cells.append((r, c, "b", None))
+                continue
+            kind = "f" if cell.data_type == "f" else "n" if isinstance(cell.value, (int, float)) else "s"
+            cells.append((r, c, kind, cell.value if kind != "s" else str(cell.value)))
+    out.write_text(json.dumps({"cells": cells, "merges": merges}, ensure_ascii=False), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- main
+
+def run_size(label: str, data: Path, work: Path, repeat: int, peer_repeat: int) -> dict:
+    from benchmarks_data import make
+
+    n_cust, n_ledger = SIZES[label]
+    print(f"\n{label}: {n_cust:,} customers, {n_ledger:,} ledger rows", flush=True)
+    customers, ledger = (str(p) for p in make(data, n_cust, n_ledger))
+    ours_out = work / f"ours-{label}.xlsx"
+    ours = timed("(b) credit-desk score", [sys.executable, "-m", "desktop.cli", "score", customers, ledger,
+                                           "--as-of", AS_OF, "--out", str(ours_out)], repeat)
+    shape = work / f"shape-{label}.json"
+    results_shape(ours_out, shape)
+    floor = timed("(a) floor: fastexcel + xlsxwriter", child("floor", customers, ledger, str(shape),
+                                                             str(work / f"floor-{label}.xlsx")), repeat)
+    peer = timed("(d) peer: pandas + openpyxl", child("peer", customers, ledger, str(shape),
+                                                      str(work / f"peer-{label}.xlsx")), peer_repeat)
+    result = {"size": label, "customers": n_cust, "ledger_rows": n_ledger, "ours": ours, "floor": floor,
+              "peer": peer, "ours_over_floor": ours["median_s"] / floor["median_s"],
+              "peer_over_ours": peer["median_s"] / ours["median_s"]}
+    print(f"  ours / floor = {result['ours_over_floor']:.2f}   peer / ours = {result['peer_over_ours']:.1f}")
+    return result
+
+
+def run_forms(data: Path, work: Path, repeat: int) -> dict:
+    print(f"\nforms: {FORMS:,} approval forms in one workbook", flush=True)
+    ours_out = work / "forms-ours.xlsx"
+    ours = [measure(child("forms", str(data), str(ours_out))) for _ in range(repeat)]
+    # the child times the write alone (rating the customers first is not part of it)
+    writes = [json.loads(err.strip().splitlines()[-1])["write_s"] for _, _, err in ours]
+    cells = work / "form-cells.json"
+    form_cells(ours_out, cells)
+    floor = timed("(c) floor: xlsxwriter, 5,000 sheets", child("forms_floor", str(cells),
+                                                                str(work / "forms-floor.xlsx")), repeat)
+    median = statistics.median(writes)
+    print(f"  {'(c) ours: approval workbook':<34} median {median:7.2f} s   peak "
+          f"{max(m for _, m, _ in ours):7.0f} MB (with rating 10,000 customers first)   runs "
+          f"{[round(w, 2) for w in writes]}")
+    ratio = median / floor["median_s"]
+    print(f"  ours / floor = {ratio:.2f}")
+    return {"ours_write_s": median, "floor": floor, "ours_over_floor": ratio}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--peer-repeat", type=int, default=1, help="the peer takes minutes at full size")
+    ap.add_argument("--sizes", default="full,small")
+    ap.add_argument("--no-forms", action="store_true")
+    ap.add_argument("--only-forms", action="store_true")
+    a = ap.parse_args()
+    a.data.mkdir(parents=True, exist_ok=True)
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
+    with tempfile.TemporaryDirectory(prefix="credit-desk-bench-") as tmp:
+        work = Path(tmp)
+        results = {} if a.only_forms else {label: run_size(label, a.data, work, a.repeat, a.peer_repeat)
+                                           for label in a.sizes.split(",")}
+        if "full" in results and "small" in results:
+            t = results["full"]["ours"]["median_s"] / results["small"]["ours"]["median_s"]
+            print(f"\nlinearity: 10x the data took {t:.1f}x the time (ours); "
+                  f"floor {results['full']['floor']['median_s'] / results['small']['floor']['median_s']:.1f}x")
+        if not a.no_forms:
+            results["forms"] = run_forms(a.data, work, a.repeat)
+    (a.data / "last-run.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "_child":
+        sys.modules.setdefault("benchmarks_data", __import__("data"))
+        globals()["task_" + sys.argv[2]](*sys.argv[3:])
+    else:
+        sys.modules.setdefault("benchmarks_data", __import__("data"))
+        main()
