@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self.policy_path: Path | None = Path(self.settings.policy_path()) if self.settings.policy_path() else None
         self.policy_override: Policy | None = None
         self.worker = None
+        self._pending_job = None
+        self._on_result = None
         self.thread = None
         self._last_job = None  # (worker, thread) kept alive until its thread has finished
         self.passwords: dict[str, str] = {}  # encrypted inputs: resolved path -> password (memory only)
@@ -371,6 +373,9 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- jobs
     def _run(self, job, on_result) -> None:
         if self.worker is not None:
+            # A job is still finishing (its result may already be shown): run this one next,
+            # so a change the clerk makes right after a job is never dropped.
+            self._pending_job = (job, on_result)
             return
         if self._last_job is not None:  # the previous job's thread has ended or is ending: let it
             self._last_job[1].wait()
@@ -379,7 +384,10 @@ class MainWindow(QMainWindow):
         # Queued: every handler runs on the GUI thread, even plain functions and lambdas.
         queued = Qt.ConnectionType.QueuedConnection
         worker.progress.connect(self._progress, queued)
-        worker.result.connect(on_result, queued)
+        # Bound methods only: a queued connection to a closure was now and then dropped by
+        # PySide when the closure was collected, and the result never arrived.
+        self._on_result = on_result
+        worker.result.connect(self._job_result, queued)
         worker.error.connect(self._error, queued)
         worker.cancelled.connect(self._cancelled, queued)
         worker.password_needed.connect(self._ask_password, queued)
@@ -388,8 +396,14 @@ class MainWindow(QMainWindow):
         self._set_busy(True)
         thread.start()
 
+    def _job_result(self, value) -> None:
+        self._on_result(value)
+
     def _finished(self) -> None:
         self._set_busy(False)
+        pending, self._pending_job = self._pending_job, None
+        if pending is not None:
+            self._run(*pending)
 
     def _set_busy(self, busy: bool) -> None:
         if not busy:
@@ -410,7 +424,10 @@ class MainWindow(QMainWindow):
         self.progress.setValue(int(fraction * 100))
 
     def cancel(self) -> None:
-        if self.worker is not None:
+        if self._pending_job is not None:  # the job waiting for the finishing one never starts
+            self._pending_job = None
+            self._cancelled()
+        elif self.worker is not None:
             self.worker.cancel()
             self.stage.setText(self.t("Cancelling…"))
 

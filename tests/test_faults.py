@@ -1,0 +1,100 @@
+"""Writes that cannot lose data: a killed export, a full disk, no permission, a locked file."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from desktop import services
+from desktop.cli import main
+from desktop.errors import OutputFileError
+from desktop.io import safe_write
+from desktop.paths import templates_dir
+
+SAMPLES = sorted(str(p) for p in (templates_dir() / "samples").iterdir())
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _strays(folder: Path, keep: set[str]) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL; on Windows the same path is taken by TerminateProcess")
+def test_killed_export_leaves_the_old_output_and_no_stray_file(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        from data import make  # the benchmark's seeded generator: big enough to be mid-write when killed
+    finally:
+        sys.path.remove(str(BENCH))
+    inputs = make(tmp_path / "in", 4000, 40000)
+    out_dir = tmp_path / "输出 文件夹"
+    out_dir.mkdir()
+    target = out_dir / "评级结果.xlsx"
+    target.write_bytes(b"the previous results")
+    sys_tmp = tmp_path / "system-temp"
+    sys_tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(sys_tmp), "TEMP": str(sys_tmp), "TMP": str(sys_tmp)}
+    proc = subprocess.Popen([sys.executable, "-m", "desktop.cli", "score", *map(str, inputs), "--as-of", "2026-06-30",
+                             "--out", str(target)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(sys_tmp.glob("credit-desk-*.xlsx.tmp")):  # the export has begun
+        assert proc.poll() is None, "the export finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)  # well inside the writing
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert target.read_bytes() == b"the previous results"
+    assert _strays(out_dir, {"评级结果.xlsx"}) == []
+    # the next export replaces the old output and leaves nothing else either
+    assert main(["score", *map(str, inputs), "--as-of", "2026-06-30", "--out", str(target)]) == 0
+    assert target.read_bytes()[:2] == b"PK" and _strays(out_dir, {"评级结果.xlsx"}) == []
+
+
+def test_leftover_beside_the_target_is_removed_by_the_next_export(tmp_path, monkeypatch):
+    """Another volume (a network share): the temporary file sits beside the target."""
+    monkeypatch.setattr(safe_write, "_temp_folder_for", lambda folder: folder)
+    target = tmp_path / "结果.xlsx"
+    old = tmp_path / ".~结果.k1ll3d.xlsx.tmp"
+    old.write_bytes(b"half a workbook")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    young = tmp_path / ".~结果.other.xlsx.tmp"  # another window exporting right now: left alone
+    young.write_bytes(b"in progress")
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(target)]) == 0
+    assert _strays(tmp_path, {"结果.xlsx"}) == [young.name]
+
+
+def test_disk_full_keeps_the_previous_file(tmp_path, monkeypatch, capsys):
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"previous")
+
+    def full(self, *args, **kwargs):  # the disk fills while the workbook's zip is written
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", full)
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(target)]) == 4
+    assert capsys.readouterr().err.strip() == (f"credit-desk: {target}: the disk is full; free some space and "
+                                               f"export again. The previous file is unchanged.")
+    assert target.read_bytes() == b"previous" and _strays(tmp_path, {"结果.xlsx"}) == []
+
+
+def test_no_permission_to_write_in_the_folder(tmp_path, monkeypatch):
+    target = tmp_path / "结果.xlsx"
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(safe_write.tempfile, "mkstemp", denied)
+    with pytest.raises(OutputFileError, match=r"no permission to write in"):
+        services.score(services.ScoreRequest(inputs=[Path(p) for p in SAMPLES], as_of=date(2026, 6, 30), out=target))
+    assert not target.exists()
