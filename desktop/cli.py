@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--forms-password", help="password for the form sheets' protection (default: none)")
     s.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for customers that need no approval")
+    _register_options(s)
 
     a = sub.add_parser("approvals", help="read filled approval workbooks back and write the decisions",
                        description="Check each decision in filled approval workbooks and list the final terms.")
@@ -61,7 +62,33 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--policy", type=Path, help="the policy file of that run (default: the shipped policy)")
     a.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for the approved customers")
+    _register_options(a)
+
+    h = sub.add_parser("history", help="a customer's ratings over time, from the rating register",
+                       description="Every recorded rating of a customer, its level changes and approvals.")
+    h.add_argument("customer_id", metavar="CUSTOMER_ID")
+    h.add_argument("--register", type=Path, help="the rating register (default: the user's register)")
+    v = sub.add_parser("verify-register", help="check that no recorded rating was changed or deleted",
+                       description="Recompute the register's hash chain; with --head, also check that the "
+                                   "entry printed on a results workbook's audit sheet is still there.")
+    v.add_argument("--register", type=Path, help="the rating register (default: the user's register)")
+    v.add_argument("--head", metavar='"#N HASH"', help="the register entry from a results workbook's audit sheet")
+    v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
     return p
+
+
+def _register_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--register", type=Path, metavar="REGISTER.sqlite",
+                   help="record the run in this rating register (default: the user's register)")
+    g.add_argument("--no-register", action="store_true", help="do not record the run")
+
+
+def _register_path(args) -> Path | None:
+    from desktop.paths import default_register_path
+    if getattr(args, "no_register", False):
+        return None
+    return args.register or default_register_path()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "approvals":
         return _approvals(args, parser)
+    if args.command in ("history", "verify-register"):
+        return _register_command(args)
     for opt, path in (("--out", args.out), ("--forms", args.forms)):
         if path is not None and path.suffix.lower() != ".xlsx":
             parser.error(f"{opt} must name an .xlsx file, got {path}")
@@ -94,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                                 operator=args.operator, forms_out=args.forms,
                                 forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
                                 forms_split=args.forms_split, forms_password=args.forms_password,
-                                notices_out=args.notices, password=args.password)
+                                notices_out=args.notices, password=args.password,
+                                register=_register_path(args))
     result, code = _call(services.score, req)
     if result is None:
         return code
@@ -122,13 +152,53 @@ def _call(use_case, req):
         return None, EXIT_INPUT
 
 
+def _register_command(args) -> int:
+    from desktop.io.register import Head, Register
+
+    path = _register_path(args)
+    if not path.exists():
+        print(f"credit-desk: {path}: no rating register there yet (it is created by the first rating run)",
+              file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        with Register(path) as reg:
+            if args.command == "history":
+                rows = reg.history(args.customer_id)
+                if not rows:
+                    print(f"No ratings of {args.customer_id} in {path}.")
+                for r in rows:
+                    approved = "; ".join(f"{a['status']} {a.get('approved_term_days')}天 {a.get('approved_limit')}"
+                                         for a in r["approvals"])
+                    print(f"{r['as_of']}  {r['run_id']}  {r['total']:>3}  {r['level']:<3} {r['level_change']:<7} "
+                          f"{r['term_days']:>3}天  {r['limit']:>12,}  {r['route']:<13} {approved}".rstrip())
+                return EXIT_OK
+            head = None
+            if args.head:
+                number, _, digest = args.head.strip().lstrip("#").partition(" ")
+                head = Head(int(number), digest.strip())
+            problems = reg.verify(head)
+            for problem in problems:
+                print(problem)
+            if args.due:
+                for d in reg.reviews_due(args.due.isoformat()):
+                    print(f"review due {d['next_review']}: {d['customer_id']} {d['name']} ({d['level']})")
+            if problems:
+                return EXIT_INPUT
+            print(f"{path}: intact ({reg.head()})")
+            return EXIT_OK
+    except CreditDeskError as exc:
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
 def _approvals(args, parser) -> int:
     from desktop import services
 
     if args.out is None and args.json is None and args.notices is None:
         parser.error("approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx")
     req = services.ApprovalsRequest(filled=args.filled, results=args.results, out=args.out, json_out=args.json,
-                                    policy_path=args.policy, notices_out=args.notices)
+                                    policy_path=args.policy, notices_out=args.notices,
+                                    register=_register_path(args))
     result, code = _call(services.read_approvals, req)
     if result is None:
         return code

@@ -24,3 +24,23 @@ def default_policy_path() -> Path:
 
 def samples_dir() -> Path:
     return templates_dir() / "samples"
+
+
+def user_data_folder() -> Path:
+    """Where the program keeps the user's data (the rating register) without Qt:
+    %APPDATA%\\CreditDesk on Windows, ~/Library/Application Support/CreditDesk on macOS,
+    $XDG_DATA_HOME/CreditDesk (~/.local/share/CreditDesk) elsewhere."""
+    import os
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "CreditDesk"
+
+
+def default_register_path() -> Path:
+    """The rating register used unless the settings or ``--register`` name another."""
+    import os
+    return Path(os.environ.get("CREDIT_DESK_REGISTER") or user_data_folder() / "register.sqlite")

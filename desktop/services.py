@@ -41,6 +41,7 @@ class ScoreRequest:
     forms_password: str | None = None
     notices_out: Path | None = None  # cash-before-delivery notices for customers that need no approval
     password: str | None = None  # opens encrypted input workbooks
+    register: Path | None = None  # the rating register to record the run in (None: not recorded)
 
 
 @dataclass
@@ -108,8 +109,13 @@ def import_inputs(inputs: list[Path], choices: list[SheetChoice], as_of: date | 
 
 @big_job()
 def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: list[Path],
-                  operator: str | None = None, progress: Progress | None = None) -> Rated:
-    """Rate the imported customers; raise NothingToRateError when there is nobody to rate."""
+                  operator: str | None = None, progress: Progress | None = None,
+                  register: Path | None = None) -> Rated:
+    """Rate the imported customers; raise NothingToRateError when there is nobody to rate.
+
+    With ``register``, the run and every decision are recorded in the rating register and the
+    register's head is kept on the run (the audit sheet prints it).
+    """
     progress = progress or _no_progress
     started = datetime.now().replace(microsecond=0)
     if not imported.customers:
@@ -128,7 +134,35 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
     issues = list(imported.issues) + _unapplied_issues(unapplied, imported)
     run = RunFacts(run_id=f"{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", started=started,
                    operator=operator or current_user(), program_version=__version__)
-    return Rated(run, policy, imported, rating, issues, list(inputs))
+    rated = Rated(run, policy, imported, rating, issues, list(inputs))
+    if register is not None:
+        progress("register", 0.7)
+        head = record_run(rated, register)
+        rated.run = RunFacts(run.run_id, run.started, run.operator, run.program_version, str(head))
+    return rated
+
+
+def record_run(rated: Rated, register: Path):
+    """Append the run and its decisions to the rating register; returns the register's new head."""
+    from desktop.io.register import Register
+
+    run, policy = rated.run, rated.policy
+    facts = {"run_id": run.run_id, "started": run.started.isoformat(), "operator": run.operator,
+             "program_version": run.program_version, "as_of": rated.rating.as_of.isoformat(),
+             "policy_sha256": policy.sha256, "policy": f"{policy.name} {policy.version}",
+             "inputs": [{"file": s.file, "sha256": s.sha256, "sheet": s.sheet, "kind": s.kind,
+                         "rows_read": s.rows_read, "rows_used": s.rows_used, "rows_rejected": s.rows_rejected}
+                        for s in rated.imported.sheets]}
+    decisions = [{"customer_id": d.customer_id, "name": d.customer.name, "total": d.total,
+                  "raw_level": d.raw_level, "level": d.level, "term_days": d.recommended_term_days,
+                  "limit": d.eligible_limit, "requested_term_days": d.requested_term_days,
+                  "requested_limit": d.requested_limit, "route": d.approval_route,
+                  "exceeds_policy": d.exceeds_policy, "next_review": d.next_review.isoformat(),
+                  "rules": [h.code for h in (*d.overrides, *d.caps, *d.term_rules)],
+                  "items": {i.key: i.points for i in d.items}}
+                 for d in rated.rating.decisions]
+    with Register(register) as reg:
+        return reg.record_run(facts, decisions)
 
 
 @big_job()
@@ -166,7 +200,7 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
     policy = load_policy(req.policy_path)
     imported = import_inputs(req.inputs, req.choices, as_of, progress,
                              passwords={"*": req.password} if req.password else None)
-    rated = rate_imported(imported, policy, as_of, all_inputs, req.operator, progress)
+    rated = rate_imported(imported, policy, as_of, all_inputs, req.operator, progress, req.register)
     written = []
     if req.out is not None:
         progress("write", 0.7)
@@ -231,6 +265,7 @@ class ApprovalsRequest:
     json_out: Path | None = None
     policy_path: Path | None = None
     notices_out: Path | None = None  # payment-term notices for the approved customers
+    register: Path | None = None  # the rating register to record the approvals in
 
 
 @dataclass
@@ -270,6 +305,14 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
         forms += f
         unreadable += u
     outcome = evaluate(forms, snapshot.run_id, snapshot.facts, policy)
+    if req.register is not None and outcome.finals:
+        from desktop.io.register import Register
+        with Register(req.register) as reg:
+            reg.record_approvals(snapshot.run_id, [
+                {"customer_id": f.customer_id, "run_id": snapshot.run_id, "status": f.status,
+                 "approved_term_days": f.approved_term_days, "approved_limit": f.approved_limit,
+                 "final_level": f.final_level, "approvers": f.approvers, "forms": f.forms,
+                 "decided_on": f.decided_on.isoformat() if f.decided_on else None} for f in outcome.finals])
     written = []
     if req.out is not None:
         written.append(write_atomic(req.out, lambda tmp: write_decisions(

@@ -32,8 +32,10 @@ def as_of() -> date:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path, monkeypatch):
-    """Never touch a real user's settings: config and data folders point into tmp_path."""
+def _isolated_home(tmp_path, tmp_path_factory, monkeypatch):
+    """Never touch a real user's settings: config and data folders point into tmp_path, and
+    the rating register every command-line run records in lies in a folder of its own."""
+    monkeypatch.setenv("CREDIT_DESK_REGISTER", str(tmp_path_factory.mktemp("register") / "register.sqlite"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

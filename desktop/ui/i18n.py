@@ -27,6 +27,7 @@ ZH: dict[str, str] = {
     "By score": "按总分", "Rules": "触发规则", "Recommended term": "建议账期", "Eligible limit": "可授信额度",
     "Requested term": "申请账期", "Requested limit": "申请额度", "Exceeds": "超出政策", "Next review": "下次复评",
     "Yes": "是", "No": "否", "Open workbooks": "打开工作簿", "Loading policy": "读取政策",
+    "Recording in the rating register": "写入评级登记簿",
     "Reading workbooks": "读取工作簿", "Rating": "评级中", "Computing ledger metrics": "计算账款指标",
     "Scoring customers": "评分", "Writing workbook": "写入工作簿", "Writing forms": "写入审批表", "Done": "完成",
     "Cancelling…": "正在取消…", "Cancelled; nothing was changed.": "已取消，未做任何更改。",

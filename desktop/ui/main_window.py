@@ -417,7 +417,8 @@ class MainWindow(QMainWindow):
         self.busy_changed.emit(busy)
 
     def _progress(self, stage: str, fraction: float) -> None:
-        names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "metrics":
+        names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "register":
+                 "Recording in the rating register", "metrics":
                  "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
                  "forms": "Writing forms", "done": "Done"}
         self.stage.setText(self.t(names.get(stage, stage)))
@@ -487,13 +488,14 @@ class MainWindow(QMainWindow):
         files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
         folder = user_data_dir()
         policy_override, policy_path, passwords = self.policy_override, self.policy_path, dict(self.passwords)
+        register = Path(self.settings.register_path())
 
         def job(progress):
             progress("policy", 0.0)
             policy = policy_override or load_policy(policy_path)
             imported = services.import_inputs(files, choices, as_of, progress, folder, passwords)
             inputs = files + [c.path for c in choices]
-            return services.rate_imported(imported, policy, as_of, inputs, None, progress)
+            return services.rate_imported(imported, policy, as_of, inputs, None, progress, register)
         self._run(job, self._rated)
 
     def _rated(self, rated: services.Rated) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 ORG, APP = "CreditDesk", "Credit Desk"
 K_GEOMETRY, K_STATE, K_RECENT, K_LAST_FOLDER = "window/geometry", "window/state", "files/recent", "files/last_folder"
 K_LANGUAGE, K_POLICY, K_OPEN_FOLDER = "ui/language", "rating/policy", "export/open_folder"
+K_REGISTER = "rating/register"
 MAX_RECENT = 10
 
 
@@ -49,6 +50,14 @@ class Settings:
 
     def save_policy_path(self, path: str) -> None:
         self.q.setValue(K_POLICY, path)
+
+    def register_path(self) -> str:
+        """The rating register every rating run is recorded in (an SQLite file)."""
+        from desktop.paths import default_register_path
+        return str(self.q.value(K_REGISTER, "") or default_register_path())
+
+    def save_register_path(self, path: str) -> None:
+        self.q.setValue(K_REGISTER, path)
 
     def open_folder_after_export(self) -> bool:
         return str(self.q.value(K_OPEN_FOLDER, "true")).lower() == "true"

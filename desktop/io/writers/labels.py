@@ -14,6 +14,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     # summary
     "title.summary": ("客户信用评级汇总", "Customer credit rating summary"),
     "run_id": ("运行编号", "Run ID"),
+    "register_head": ("评级登记簿记录(序号 哈希)", "Rating register entry (no. hash)"),
     "as_of": ("评估基准日", "Assessment date"),
     "run_time": ("运行时间", "Run time"),
     "operator": ("操作人", "Operator"),

@@ -29,6 +29,7 @@ class RunFacts:
     started: datetime
     operator: str
     program_version: str
+    register_head: str = ""  # the run's last entry in the rating register: "#seq sha256"
 
 
 def _quote(sheet: str) -> str:
@@ -305,6 +306,8 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
              ("run_time", run.started), ("operator", run.operator), ("as_of", rating.as_of),
              ("policy_file", policy.file_name), ("policy_name", policy.name),
              ("policy_version", policy.version), ("policy_sha256", policy.sha256)]
+    if run.register_head:
+        facts.append(("register_head", run.register_head))
     r = 2
     for key, value in facts:
         ws.write_string(r, 0, lab(key), fm.label)
