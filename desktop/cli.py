@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for customers that need no approval")
     _register_options(s)
+    _protection_options(s)
 
     a = sub.add_parser("approvals", help="read filled approval workbooks back and write the decisions",
                        description="Check each decision in filled approval workbooks and list the final terms.")
@@ -62,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--policy", type=Path, help="the policy file of that run (default: the shipped policy)")
     a.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for the approved customers")
+    a.add_argument("--password", help="password of encrypted results or filled workbooks (decrypted in memory)")
     _register_options(a)
+    _protection_options(a)
 
     h = sub.add_parser("history", help="a customer's ratings over time, from the rating register",
                        description="Every recorded rating of a customer, its level changes and approvals.")
@@ -75,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--head", metavar='"#N HASH"', help="the register entry from a results workbook's audit sheet")
     v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
     return p
+
+
+def _protection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--protect-password", metavar="PASSWORD",
+                   help="lock the structure of the exported workbooks (no sheet added, deleted or unhidden "
+                        "without this password)")
+    p.add_argument("--open-password", metavar="PASSWORD",
+                   help="encrypt the exported workbooks: Excel and LibreOffice ask for this password to open them")
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
@@ -124,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                                 forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
                                 forms_split=args.forms_split, forms_password=args.forms_password,
                                 notices_out=args.notices, password=args.password,
-                                register=_register_path(args))
+                                register=_register_path(args), protect_password=args.protect_password,
+                                open_password=args.open_password)
     result, code = _call(services.score, req)
     if result is None:
         return code
@@ -198,7 +210,8 @@ def _approvals(args, parser) -> int:
         parser.error("approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx")
     req = services.ApprovalsRequest(filled=args.filled, results=args.results, out=args.out, json_out=args.json,
                                     policy_path=args.policy, notices_out=args.notices,
-                                    register=_register_path(args))
+                                    register=_register_path(args), password=args.password,
+                                    protect_password=args.protect_password, open_password=args.open_password)
     result, code = _call(services.read_approvals, req)
     if result is None:
         return code

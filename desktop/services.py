@@ -42,6 +42,8 @@ class ScoreRequest:
     notices_out: Path | None = None  # cash-before-delivery notices for customers that need no approval
     password: str | None = None  # opens encrypted input workbooks
     register: Path | None = None  # the rating register to record the run in (None: not recorded)
+    protect_password: str | None = None  # locks the structure of every exported workbook
+    open_password: str | None = None  # encrypts every exported workbook: needed to open it
 
 
 @dataclass
@@ -166,9 +168,25 @@ def record_run(rated: Rated, register: Path):
 
 
 @big_job()
-def export_results(rated: Rated, path: Path, lang: str = "zh") -> Path:
-    return write_atomic(path, lambda tmp: write_results(str(tmp), rated.rating, rated.policy, rated.imported.sheets,
-                                                        rated.issues, rated.run, lang), rated.inputs)
+def export_results(rated: Rated, path: Path, lang: str = "zh", protect_password: str | None = None,
+                   open_password: str | None = None) -> Path:
+    return write_atomic(path, _sealed(lambda tmp: write_results(str(tmp), rated.rating, rated.policy,
+                                                                rated.imported.sheets, rated.issues, rated.run, lang),
+                                      protect_password, open_password), rated.inputs)
+
+
+def _sealed(writer: Callable[[Path], None], protect_password: str | None, open_password: str | None
+            ) -> Callable[[Path], None]:
+    """``writer``, then the workbook's structure locked and/or the workbook encrypted, before it
+    replaces the target."""
+    def write(tmp: Path) -> None:
+        from desktop.io.writers.protect import encrypt, lock_structure
+        writer(tmp)
+        if protect_password:
+            lock_structure(tmp, protect_password)
+        if open_password:
+            encrypt(tmp, open_password)
+    return write
 
 
 @big_job()
@@ -177,14 +195,16 @@ def export_json(rated: Rated, path: Path) -> Path:
                         rated.inputs)
 
 
-def export_notices(rated: Rated, path: Path) -> Path:
+def export_notices(rated: Rated, path: Path, protect_password: str | None = None,
+                   open_password: str | None = None) -> Path:
     """Cash-before-delivery notices for the customers whose terms need no approval."""
     from desktop.io.writers.notices import Notice, write_notices
 
     notices = [Notice(d.customer_id, d.customer.name, d.recommended_term_days, rated.rating.as_of,
                       any(h.code == "TERM_NEW_CUSTOMER_CASH" for h in d.term_rules))
                for d in rated.rating.decisions if d.approval_route == "none"]
-    return write_atomic(path, lambda tmp: write_notices(str(tmp), notices), rated.inputs)
+    return write_atomic(path, _sealed(lambda tmp: write_notices(str(tmp), notices), protect_password, open_password),
+                        rated.inputs)
 
 
 @big_job()
@@ -204,14 +224,15 @@ def score(req: ScoreRequest, progress: Progress | None = None) -> ScoreResult:
     written = []
     if req.out is not None:
         progress("write", 0.7)
-        written.append(export_results(rated, req.out, req.lang))
+        written.append(export_results(rated, req.out, req.lang, req.protect_password, req.open_password))
     if req.json_out is not None:
         written.append(export_json(rated, req.json_out))
     if req.forms_out is not None:
         progress("forms", 0.85)
-        written += export_forms(rated, req.forms_out, req.lang, req.forms_for, req.forms_split, req.forms_password)
+        written += export_forms(rated, req.forms_out, req.lang, req.forms_for, req.forms_split, req.forms_password,
+                                req.protect_password, req.open_password)
     if req.notices_out is not None:
-        written.append(export_notices(rated, req.notices_out))
+        written.append(export_notices(rated, req.notices_out, req.protect_password, req.open_password))
     progress("done", 1.0)
     return ScoreResult(**vars(rated), written=written)
 
@@ -228,7 +249,8 @@ def _unapplied_issues(unapplied, imported: ImportResult) -> list[RowIssue]:
 
 @big_job()
 def export_forms(rated: Rated, target: Path, lang: str = "zh", also: frozenset[str] = frozenset(),
-                 split: str | None = None, password: str | None = None) -> list[Path]:
+                 split: str | None = None, password: str | None = None, protect_password: str | None = None,
+                 open_password: str | None = None) -> list[Path]:
     """Write the approval workbook, or one per salesperson / sales manager beside ``target``."""
     rating, policy, run = rated.rating, rated.policy, rated.run
     from desktop.core.forms import forms_needed
@@ -248,8 +270,9 @@ def export_forms(rated: Rated, target: Path, lang: str = "zh", also: frozenset[s
     written = []
     for who, group in groups.items():
         path = Path(target) if not who else Path(target).with_name(f"{Path(target).stem}-{_safe_name(who)}.xlsx")
-        written.append(write_atomic(path, lambda tmp, g=group: write_approval_workbook(
-            str(tmp), g, rating, policy, run, layouts, lang, password), rated.inputs))
+        written.append(write_atomic(path, _sealed(lambda tmp, g=group: write_approval_workbook(
+            str(tmp), g, rating, policy, run, layouts, lang, password), protect_password, open_password),
+            rated.inputs))
     return written
 
 
@@ -266,7 +289,9 @@ class ApprovalsRequest:
     policy_path: Path | None = None
     notices_out: Path | None = None  # payment-term notices for the approved customers
     register: Path | None = None  # the rating register to record the approvals in
-
+    password: str | None = None  # opens encrypted results and filled workbooks (in memory)
+    protect_password: str | None = None
+    open_password: str | None = None
 
 @dataclass
 class ApprovalsResult:
@@ -291,7 +316,7 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
         if target is not None:
             check_target(Path(target), inputs)
     policy = load_policy(req.policy_path)
-    snapshot = read_results_snapshot(req.results)
+    snapshot = read_results_snapshot(req.results, req.password)
     if snapshot.policy_sha256 != policy.sha256:
         raise InputFileError(f"{req.results}: rated with another policy file (SHA-256 {snapshot.policy_sha256[:12]}…); "
                              f"give that policy with --policy")
@@ -299,7 +324,7 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
     for n, path in enumerate(req.filled):
         progress("read", n / max(len(req.filled), 1))
         try:
-            f, u = read_filled_workbook(Path(path))
+            f, u = read_filled_workbook(Path(path), req.password)
         except InputFileError as exc:
             f, u = [], [Unreadable(Path(path).name, "", str(exc))]
         forms += f
@@ -315,8 +340,9 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
                  "decided_on": f.decided_on.isoformat() if f.decided_on else None} for f in outcome.finals])
     written = []
     if req.out is not None:
-        written.append(write_atomic(req.out, lambda tmp: write_decisions(
-            str(tmp), outcome, unreadable, snapshot.run_id, [Path(p).name for p in req.filled]), inputs))
+        written.append(write_atomic(req.out, _sealed(lambda tmp: write_decisions(
+            str(tmp), outcome, unreadable, snapshot.run_id, [Path(p).name for p in req.filled]),
+            req.protect_password, req.open_password), inputs))
     if req.json_out is not None:
         data = {"run_id": snapshot.run_id,
                 "decisions": [{"customer_id": f.customer_id, "status": f.status, "approved_term_days":
@@ -334,6 +360,7 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
         from desktop.io.writers.notices import Notice, write_notices
         notices = [Notice(f.customer_id, f.name, f.approved_term_days or 0, f.decided_on or snapshot.as_of, False)
                    for f in outcome.finals if f.status == "approved"]
-        written.append(write_atomic(req.notices_out, lambda tmp: write_notices(str(tmp), notices), inputs))
+        written.append(write_atomic(req.notices_out, _sealed(lambda tmp: write_notices(str(tmp), notices),
+                                                             req.protect_password, req.open_password), inputs))
     progress("done", 1.0)
     return ApprovalsResult(outcome, unreadable, snapshot.run_id, written)

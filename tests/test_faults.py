@@ -98,3 +98,39 @@ def test_no_permission_to_write_in_the_folder(tmp_path, monkeypatch):
     with pytest.raises(OutputFileError, match=r"no permission to write in"):
         services.score(services.ScoreRequest(inputs=[Path(p) for p in SAMPLES], as_of=date(2026, 6, 30), out=target))
     assert not target.exists()
+
+
+def test_exported_workbooks_can_be_encrypted_and_structure_locked(tmp_path, capsys):
+    """--open-password: the workbook opens only with the password (decrypted here as Excel does);
+    --protect-password: Excel's workbook structure protection with a SHA-512 hash of the password."""
+    import base64
+    import io
+    import re
+
+    import openpyxl
+    from msoffcrypto import OfficeFile
+
+    from desktop.io.writers.protect import password_hash
+    out, forms = tmp_path / "结果.xlsx", tmp_path / "审批.xlsx"
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--forms", str(forms),
+                 "--open-password", "开启123", "--protect-password", "结构456"]) == 0
+    for path in (out, forms):
+        raw = path.read_bytes()
+        assert raw[:8] == bytes.fromhex("d0cf11e0a1b11ae1") and b"xl/worksheets" not in raw  # nothing in clear
+        office = OfficeFile(io.BytesIO(raw))
+        assert office.is_encrypted()
+        office.load_key(password="开启123")
+        plain = io.BytesIO()
+        office.decrypt(plain)
+        with zipfile.ZipFile(plain) as z:
+            xml = z.read("xl/workbook.xml").decode()
+        m = re.search(r'workbookHashValue="([^"]+)" workbookSaltValue="([^"]+)" workbookSpinCount="(\d+)" '
+                      r'lockStructure="1"', xml)
+        assert m and m.group(1) == password_hash("结构456", base64.b64decode(m.group(2)), int(m.group(3)))
+        assert m.group(1) != password_hash("wrong", base64.b64decode(m.group(2)), int(m.group(3)))
+        assert openpyxl.load_workbook(plain).security.lockStructure
+    # the approvals step reads the encrypted results workbook back with the password
+    code = main(["approvals", str(forms), "--results", str(out), "--out", str(tmp_path / "d.xlsx")])
+    assert code == 3 and "protected with a password" in capsys.readouterr().err
+    assert main(["approvals", str(forms), "--results", str(out), "--password", "开启123",
+                 "--out", str(tmp_path / "d.xlsx")]) == 0

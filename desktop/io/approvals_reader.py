@@ -36,11 +36,17 @@ class Unreadable:
     problem: str
 
 
-def _open(path: Path):
+def _open(path: Path, password: str | None = None):
+    import io
+
     import openpyxl
 
+    from desktop.io.workbook import OLE_MAGIC, _decrypt_if_encrypted
     try:
-        return openpyxl.load_workbook(path, data_only=True)
+        data = Path(path).read_bytes()
+        if data[:8] == OLE_MAGIC:  # encrypted with a password: decrypted in memory only
+            data = _decrypt_if_encrypted(data, Path(path), password)
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except FileNotFoundError:
         raise InputFileError(f"{path}: file not found") from None
     except PermissionError:
@@ -50,8 +56,8 @@ def _open(path: Path):
         raise InputFileError(f"{path}: not a readable .xlsx workbook ({str(exc).splitlines()[0][:120]})") from None
 
 
-def read_results_snapshot(path: Path) -> ResultsSnapshot:
-    wb = _open(path)
+def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSnapshot:
+    wb = _open(path, password)
     if FACTS_SHEET not in wb.sheetnames:
         raise InputFileError(f"{path}: not a results workbook written by Credit Desk (no {FACTS_SHEET} sheet)")
     rows = list(wb[FACTS_SHEET].iter_rows(values_only=True))
@@ -75,9 +81,9 @@ def _value(v: Any) -> Any:
     return v
 
 
-def read_filled_workbook(path: Path) -> tuple[list[FilledForm], list[Unreadable]]:
+def read_filled_workbook(path: Path, password: str | None = None) -> tuple[list[FilledForm], list[Unreadable]]:
     """Every form in ``path``; sheets and files that are not forms are listed, not skipped."""
-    wb = _open(path)
+    wb = _open(path, password)
     name = path.name
     if LAYOUT_SHEET not in wb.sheetnames:
         return [], [Unreadable(name, "", "not an approval workbook written by Credit Desk (no form layout); "

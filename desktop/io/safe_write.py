@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -104,6 +105,10 @@ def glob_escape(text: str) -> str:
 
 
 def _replace(tmp: Path, target: Path) -> None:
+    try:  # a temporary file is private (0600); the output gets the old file's mode, or the usual 0644
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if target.exists() else 0o644)
+    except OSError:
+        pass
     try:
         os.replace(tmp, target)
     except PermissionError:
