@@ -50,6 +50,10 @@ def smoke_test(out_dir: str) -> int:
     from pathlib import Path
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import faulthandler
+    import sys
+    if sys.stderr is not None:  # a hang fails the build with every thread's stack instead of silence
+        faulthandler.dump_traceback_later(240, exit=True)
     from PySide6.QtCore import QDate, QEventLoop, QTimer
 
     from desktop.paths import samples_dir

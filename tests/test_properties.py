@@ -101,3 +101,62 @@ def test_a_force_c_condition_always_yields_c(c, row, code):
     c = dataclasses.replace(c, **{field[0]: field[1]})
     d = decide(c, customer_metrics(c, row, POLICY, D), POLICY, D)
     assert d.level == "C" and code in [h.code for h in d.overrides]
+
+
+# ---------------------------------------------------------------- whole-import properties
+
+_ROW = st.one_of(
+    st.tuples(st.just("ok"), st.integers(1, 40)),  # a customer (IDs may repeat: duplicates)
+    st.tuples(st.just("no_id"), st.just(0)),  # a name without an ID
+    st.tuples(st.just("blank"), st.just(0)),  # an empty row
+    st.tuples(st.just("total"), st.just(0)),  # 合计 row
+    st.tuples(st.just("bad_number"), st.integers(1, 40)),  # a customer with an unreadable amount
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_ROW, min_size=1, max_size=25))
+def test_every_customer_read_is_rated_or_listed_and_the_audit_reconciles(tmp_path_factory, rows):
+    import xlsxwriter
+
+    from desktop.io.importer import import_files
+    from desktop.services import rate_imported
+    path = tmp_path_factory.mktemp("prop") / "客户.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("客户")
+    ws.write_row(0, 0, ["客户编号", "客户名称", "资产总额(万元)"])
+    for r, (kind, n) in enumerate(rows, start=1):
+        if kind == "ok":
+            ws.write_row(r, 0, [f"C{n:03d}", f"公司{n}", 100])
+        elif kind == "no_id":
+            ws.write_row(r, 1, ["无编号公司"])
+        elif kind == "total":
+            ws.write_row(r, 0, ["合计", "", 999])
+        elif kind == "bad_number":
+            ws.write_row(r, 0, [f"C{n:03d}", f"公司{n}", "约一百"])
+    wb.close()
+    imported = import_files([path], [], D)
+    src = next(s for s in imported.sheets if s.kind == "customers")
+    excel_rows = {r + 1 for r, (kind, _) in enumerate(rows, start=1) if kind != "blank"}  # header is row 1
+    rated_rows = {c.source.row for c in imported.customers}
+    listed = {i.row for i in imported.issues if i.sheet == "客户" and i.severity == "error"} | \
+        {i.row for i in imported.issues if i.problem == "total row"}
+    # every data row is rated or listed with a reason; none is both, none is lost
+    assert rated_rows | listed == excel_rows
+    assert not (rated_rows & {i.row for i in imported.issues if i.severity == "error"})
+    # the audit sheet's reconciliation: read = used + rejected, blank rows counted apart
+    assert src.rows_read == len(excel_rows) == src.rows_used + src.rows_rejected
+    assert src.blank_rows == sum(1 for k, _ in rows if k == "blank") - _trailing_blanks(rows)
+    assert src.rows_used == len(imported.customers)
+    if imported.customers:
+        rated = rate_imported(imported, POLICY, D, [path])
+        assert [d.customer_id for d in rated.rating.decisions] == [c.customer_id for c in imported.customers]
+
+
+def _trailing_blanks(rows) -> int:
+    n = 0
+    for kind, _ in reversed(rows):
+        if kind != "blank":
+            break
+        n += 1
+    return n
