@@ -40,6 +40,10 @@ def _log_to_user_folder() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
+class _SmokeFailed(Exception):
+    """A smoke-test step reported a failure."""
+
+
 def smoke_test(out_dir: str) -> int:
     """Start the window offscreen, load the bundled samples, rate them and write both workbooks.
 
@@ -80,13 +84,19 @@ def smoke_test(out_dir: str) -> int:
         loop.exec()
         while window.worker is not None:
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 100)
+        if failures:  # report and stop: the next step would only open a "rate first" message box
+            raise _SmokeFailed()
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    step(window.imported, lambda: window.add_files(sorted(samples_dir().iterdir())))
-    step(window.rated, window.rate)
-    step(window.exported, lambda: window.export_results(out / "评级结果.xlsx"))
-    step(window.exported, lambda: window.export_forms(out / "审批表.xlsx"))
+    (out / "smoke-test.txt").unlink(missing_ok=True)
+    try:
+        step(window.imported, lambda: window.add_files(sorted(samples_dir().iterdir())))
+        step(window.rated, window.rate)
+        step(window.exported, lambda: window.export_results(out / "评级结果.xlsx"))
+        step(window.exported, lambda: window.export_forms(out / "审批表.xlsx"))
+    except _SmokeFailed:
+        pass
     written = [p for p in (out / "评级结果.xlsx", out / "审批表.xlsx") if p.exists()]
     rated = len(window.result.rating.decisions) if window.result else 0
     report = [f"smoke test: {rated} customers rated as of {date(2026, 6, 30)}; wrote {[p.name for p in written]}"]

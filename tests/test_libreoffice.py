@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 from libreoffice import convert, soffice
 
 from desktop import services
+from desktop.cli import main
+from desktop.paths import samples_dir
 
 pytestmark = [
     pytest.mark.libreoffice,
@@ -67,3 +70,26 @@ def test_pages_render_to_pdf(scored):
     _, out, base = scored
     pdf = convert(out, "pdf", base / "pdf", base / "profile3")
     assert pdf.stat().st_size > 10_000 and pdf.read_bytes()[:4] == b"%PDF"
+
+
+def _lo_python() -> str | None:
+    """LibreOffice's Python with the uno bridge (the system python3 on Debian and Ubuntu)."""
+    import shutil
+    import subprocess
+    exe = shutil.which("python3", path="/usr/bin") or None
+    if exe and subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0:
+        return exe
+    return None
+
+
+@pytest.mark.skipif(soffice() is None or _lo_python() is None,
+                    reason="needs LibreOffice and its Python uno bridge (python3-uno)")
+def test_libreoffice_opens_an_encrypted_export_only_with_its_password(tmp_path):
+    import subprocess
+    out = tmp_path / "加密 结果.xlsx"
+    assert main(["score", *map(str, sorted(samples_dir().iterdir())), "--as-of", "2026-06-30", "--out", str(out),
+                 "--open-password", "开启123", "--no-register"]) == 0
+    proc = subprocess.run([_lo_python(), str(Path(__file__).parent / "lo_open_encrypted.py"), str(out),
+                           str(tmp_path / "lo-profile"), "wrong", "开启123"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=240)
+    assert proc.stdout.splitlines() == ["wrong: not opened", "开启123: opened 评级结果 C0001"], proc.stderr
