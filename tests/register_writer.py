@@ -1,19 +1,25 @@
-"""Run by test_register: one process appending runs to a shared register (``python register_writer.py DB TAG N``)."""
+"""Run by test_register: one process appending runs to a shared register.
+
+``python register_writer.py DB TAG RUNS DECISIONS``: waits for ``DB.go`` so that both writers start
+together (and both may create the register at once), then records RUNS runs of DECISIONS decisions.
+"""
 
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from desktop.io.register import Register  # noqa: E402
+from desktop.io.register import DecisionRecord, Register, RunRecord  # noqa: E402
 
-db, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-go = Path(db + ".go")
-while not go.exists():  # both writers start together
+db, tag, runs, per_run = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+go, deadline = Path(db + ".go"), time.monotonic() + 60
+while not go.exists():  # a start line, not a timing assumption: the test only checks the outcome
+    if time.monotonic() > deadline:
+        sys.exit("register_writer: no start signal")
     time.sleep(0.005)
 with Register(db) as reg:
-    for k in range(n):
+    for k in range(runs):
         run_id = f"{tag}-{k:03d}"
-        reg.record_run({"run_id": run_id, "as_of": "2026-06-30"},
-                       [{"customer_id": f"C{c:04d}", "level": "A", "next_review": "2027-06-30", "run_id": run_id}
-                        for c in range(50)])
+        reg.record_run(RunRecord(run_id, "2026-06-30T09:00:00", tag, "test", "2026-06-30", "p" * 64, []),
+                       [DecisionRecord(f"C{c:04d}", f"客户{c}", 70, "A", "A", 45, 100000, "none", False,
+                                       "2026-12-31", []) for c in range(per_run)])

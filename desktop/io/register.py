@@ -1,52 +1,89 @@
-"""The rating register: every run, decision and approval read back, in one SQLite file.
+"""The rating register: every run, decision and approval read back, in one append-only SQLite file.
 
-Entries are only ever appended. Each stores the SHA-256 of the previous entry's hash and its
-own content, so a changed, inserted or deleted entry breaks the chain and ``verify`` names
-it. Triggers refuse UPDATE and DELETE through SQLite; someone who drops them and rewrites
-the whole chain from some point on can only be caught against a head recorded elsewhere:
-every results workbook prints the register head (entry number and hash) of its run on the
-audit sheet, and ``verify(expected_head)`` checks that that entry is still there, unchanged.
-
-Concurrency: WAL journal, and each run is appended in one ``BEGIN IMMEDIATE`` transaction
-(read the head, append, commit), so two windows writing at once queue up, never interleave
-inside a run and never lose one.
+Each entry stores its predecessor's hash and its own, SHA-256 of ``prev|seq|kind|run_id|customer_id|payload``
+(payload: canonical JSON, repeating the query columns), so a changed, inserted or deleted entry breaks the
+chain and ``verify`` names it; a run entry counts its decisions, so a missing decision is named as such.
+The chain alone cannot catch a cut tail, or a tail rewritten with fresh hashes by someone who dropped the
+triggers with a raw SQLite tool: only a head kept outside the file can. Every results workbook prints
+its run's head (entry number and hash) on its audit sheet, and ``verify(expected_head)`` checks that
+that entry is still there, unchanged - and, by the chain, every entry before it.
+Two windows writing at once: WAL journal, a 30 s busy timeout, and each append is one ``BEGIN IMMEDIATE``
+transaction (read the head, append, commit), so writers queue, never interleave inside a run, never lose one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.errors import CreditDeskError
+from desktop.errors import InputFileError, OutputFileError
 
 SCHEMA_VERSION = 1
 GENESIS = "0" * 64
+BUSY_TIMEOUT_S = 30  # a 100,000-decision run takes a few seconds; the other window waits that long
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE entries (
-        seq INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,            -- run | decision | approval
-        run_id TEXT NOT NULL,
-        customer_id TEXT,
-        payload TEXT NOT NULL,         -- canonical JSON
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL)""",
+    "CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, run_id TEXT NOT NULL, customer_id TEXT, "
+    "payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",  # kind: run | decision | approval
     "CREATE INDEX entries_customer ON entries (customer_id, seq)",
     "CREATE INDEX entries_run ON entries (run_id, kind)",
-    """CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
-        BEGIN SELECT RAISE(ABORT, 'the rating register is append-only'); END""",
-    """CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
-        BEGIN SELECT RAISE(ABORT, 'the rating register is append-only'); END""",
+    *(f"CREATE TRIGGER entries_no_{op.lower()} BEFORE {op} ON entries "
+      f"BEGIN SELECT RAISE(ABORT, 'the rating register is append-only'); END" for op in ("UPDATE", "DELETE")),
 )
+_CHOOSE = "choose another register file in the settings (or --register)"
 
 
-class RegisterError(CreditDeskError):
-    """The rating register cannot be opened or written."""
+class RegisterError(InputFileError):
+    """The rating register cannot be opened or read: not a register, damaged, or from a newer program."""
+
+
+class RegisterWriteError(RegisterError, OutputFileError):
+    """Nothing was recorded: the register stayed locked, is read-only, the disk is full, or the run is in it."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    started: str  # ISO datetime
+    operator: str
+    program_version: str
+    as_of: str  # ISO date
+    policy_sha256: str
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # {"file", "sha256", "rows"}
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    customer_id: str
+    name: str
+    total: int
+    level: str
+    raw_level: str
+    term_days: int
+    limit: int
+    route: str  # none | sales_manager | cfo_special
+    exceeds_policy: bool
+    next_review: str  # ISO date
+    rules: list[str] = field(default_factory=list)  # codes of the rules that fired
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    run_id: str
+    customer_id: str
+    status: str
+    approved_term_days: int | None
+    approved_limit: float | None
+    final_level: str | None
+    approvers: list[str]
+    decided_on: str | None  # ISO date
+    forms: list[str]
 
 
 @dataclass(frozen=True)
@@ -54,7 +91,7 @@ class Head:
     seq: int
     hash: str
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # as printed on the audit sheet and taken by verify-register --head
         return f"#{self.seq} {self.hash}"
 
 
@@ -67,31 +104,91 @@ def entry_hash(prev_hash: str, seq: int, kind: str, run_id: str, customer_id: st
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _plain(record: Any) -> dict[str, Any]:
+    """Records or mappings alike (services.py hands over dicts with more keys). A shallow copy on
+    purpose: ``dataclasses.asdict`` deep-copies and took most of the time of a 100,000-decision run."""
+    return dict(vars(record)) if is_dataclass(record) else dict(record)
+
+
+def _failure(path: Path, exc: Exception, doing: str) -> RegisterError:
+    """An SQLite error as a message for the clerk: what happened to which file, and what to do."""
+    error = RegisterWriteError if doing == "written" else RegisterError
+    if "locked" in str(exc) or "busy" in str(exc):
+        return error(f"{path}: the rating register stayed busy for {BUSY_TIMEOUT_S} s (another window or program "
+                     f"is writing to it); nothing was recorded, wait for it to finish and try again")
+    hint = "nothing was recorded; check the disk space and that the file is not read-only" \
+        if error is RegisterWriteError else "restore it from a backup or " + _CHOOSE
+    return error(f"{path}: the rating register cannot be {doing} ({exc}); {hint}")
+
+
+def _header(path: Path) -> bytes:
+    """The first 16 bytes (b"" for a missing or empty file), without reading a large file whole."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16)
+    except FileNotFoundError:
+        return b""
+
+
+def _reading(method):
+    """A damaged file shows up while reading: say so with the path instead of an SQLite traceback."""
+    @functools.wraps(method)
+    def wrapper(self: Register, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise _failure(self.path, exc, "read") from None
+    return wrapper
+
+
 class Register:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if self.path.exists() and self.path.stat().st_size and \
-                self.path.read_bytes()[:16] != b"SQLite format 3\x00":
-            raise RegisterError(f"{self.path}: not a rating register (not an SQLite database); "
-                                f"choose another register file in the settings")
         try:
+            if _header(self.path) not in (b"", b"SQLite format 3\x00"):  # never write into a file not ours
+                raise RegisterError(f"{self.path}: not a rating register (not an SQLite database); {_CHOOSE}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if not tables:
-                self.db.execute("BEGIN IMMEDIATE")
-                if not {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}:
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise RegisterError(f"{self.path}: the rating register cannot be opened ({exc}); {_CHOOSE}") from None
+        try:
+            self._open_schema()
+            # only now that the file is known to be ours: switching the journal mode writes to it
+            self.db.execute("PRAGMA journal_mode=WAL")  # readers never block the writing window
+            self.db.execute("PRAGMA synchronous=FULL")  # a recorded run survives a power cut
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise _failure(self.path, exc, "opened") from None
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def _open_schema(self) -> None:
+        if not self._tables():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if not self._tables():  # another window may have created it while we waited
                     for statement in _SCHEMA:
                         self.db.execute(statement)
                     self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 self.db.execute("COMMIT")
-            elif "entries" not in tables or "meta" not in tables:
-                raise RegisterError(f"{self.path}: an SQLite database, but not a rating register; "
-                                    f"choose another register file in the settings")
-        except sqlite3.DatabaseError as exc:
-            raise RegisterError(f"{self.path}: the rating register cannot be opened ({exc})") from None
+            finally:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+        version = None
+        if {"entries", "meta"} <= self._tables():
+            try:
+                version = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            except sqlite3.OperationalError:  # someone else's table called meta
+                pass
+        if version is None or not str(version[0]).isdigit():
+            raise RegisterError(f"{self.path}: an SQLite database, but not a rating register; {_CHOOSE}")
+        if int(version[0]) > SCHEMA_VERSION:
+            raise RegisterError(f"{self.path}: written by a newer Credit Desk (register format {version[0]}, "
+                                f"this program reads {SCHEMA_VERSION}); update Credit Desk or {_CHOOSE}")
 
     def close(self) -> None:
         self.db.close()
@@ -103,10 +200,14 @@ class Register:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def _append(self, rows: Iterable[tuple[str, str, str | None, dict[str, Any]]]) -> Head:
+    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
         try:
-            self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until this run is in
+            self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until these entries are in
             try:
+                if new_run is not None and self.db.execute(
+                        "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (new_run,)).fetchone():
+                    raise RegisterWriteError(f"{self.path}: run {new_run} is already in the rating register; "
+                                             f"it was not recorded again")
                 last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = last if last else (0, GENESIS)
                 out = []
@@ -118,103 +219,134 @@ class Register:
                     prev = h
                 self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", out)
                 self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError as exc:
-            raise RegisterError(f"{self.path}: the rating register could not be written ({exc}); "
-                                f"nothing was recorded, try again") from None
+            finally:
+                if self.db.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
+                    self.db.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            raise _failure(self.path, exc, "written") from None
         return Head(seq, prev)
 
-    def record_run(self, run: dict[str, Any], decisions: list[dict[str, Any]]) -> Head:
-        """One run and its decisions (each with ``customer_id``), all or nothing."""
-        run_id = run["run_id"]
-        rows = [("run", run_id, None, {**run, "decisions": len(decisions)})]
-        rows += [("decision", run_id, d["customer_id"], d) for d in decisions]
+    def record_run(self, run: RunRecord | Mapping[str, Any],
+                   decisions: Sequence[DecisionRecord | Mapping[str, Any]]) -> Head:
+        """One run and its decisions, all or nothing; returns the new head (for the audit sheet)."""
+        data = _plain(run)
+        run_id = data.get("run_id")
+        if not isinstance(run_id, str) or not run_id:
+            raise ValueError("a run needs a run_id")
+        rows = [("run", run_id, None, {**data, "decisions": len(decisions)})]
+        for d in map(_plain, decisions):  # the payload repeats the query columns, so verify can compare them
+            cid = str(d["customer_id"])
+            rows.append(("decision", run_id, cid, {**d, "customer_id": cid, "run_id": run_id}))
+        return self._append(rows, new_run=run_id)
+
+    def record_approvals(self, approvals: Sequence[ApprovalRecord | Mapping[str, Any]] | str,
+                         for_run: Sequence[Mapping[str, Any]] = ()) -> Head:
+        """Approvals read back from filled forms, each naming its run; ``record_approvals(run_id, dicts)``
+        (the call form services.py uses) records dicts for that one run."""
+        if isinstance(approvals, str):
+            approvals = [{**a, "run_id": approvals} for a in for_run]
+        rows = []
+        for a in map(_plain, approvals):
+            run_id, cid = str(a["run_id"]), str(a["customer_id"])
+            rows.append(("approval", run_id, cid, {**a, "run_id": run_id, "customer_id": cid}))
         return self._append(rows)
 
-    def record_approvals(self, run_id: str, approvals: list[dict[str, Any]]) -> Head:
-        return self._append([("approval", run_id, a["customer_id"], a) for a in approvals])
-
     # ------------------------------------------------------------------ reading
+    @_reading
     def head(self) -> Head:
         last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         return Head(*last) if last else Head(0, GENESIS)
 
+    @_reading
     def runs(self) -> list[dict[str, Any]]:
-        """Every run, newest first."""
+        """Every run as recorded (RunRecord keys plus ``decisions``, their number), newest first."""
         return [json.loads(p) for (p,) in self.db.execute(
             "SELECT payload FROM entries WHERE kind='run' ORDER BY seq DESC")]
 
+    def _as_of(self, where: str = "", params: tuple = ()) -> dict[str, str]:
+        return {run_id: json.loads(p).get("as_of") or "" for run_id, p in self.db.execute(
+            f"SELECT run_id, payload FROM entries WHERE kind='run' {where}", params)}
+
+    @_reading
     def history(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's result in every run, oldest first, with the level change against the
-        previous run and the approvals read back for that run."""
-        runs = {json.loads(p)["run_id"]: json.loads(p) for (p,) in self.db.execute(
-            "SELECT payload FROM entries WHERE kind='run' AND run_id IN "
-            "(SELECT run_id FROM entries WHERE customer_id=?)", (customer_id,))}
-        out: list[dict[str, Any]] = []
-        approvals: dict[str, list[dict[str, Any]]] = {}
-        for kind, run_id, payload in self.db.execute(
-                "SELECT kind, run_id, payload FROM entries WHERE customer_id=? ORDER BY seq", (customer_id,)):
-            data = json.loads(payload)
+        """The customer's decision in every run: DecisionRecord keys plus ``run_id``, ``as_of``,
+        ``level_change`` ("A→AA", or "" when unchanged or first) and ``approvals`` (those read back for
+        that run); oldest assessment date first, then in recording order (a back-dated rerun sorts in)."""
+        as_of = self._as_of("AND run_id IN (SELECT run_id FROM entries WHERE customer_id=?)", (customer_id,))
+        decisions, approvals = [], {}
+        for seq, kind, run_id, payload in self.db.execute(
+                "SELECT seq, kind, run_id, payload FROM entries WHERE customer_id=? ORDER BY seq", (customer_id,)):
             if kind == "approval":
-                approvals.setdefault(run_id, []).append(data)
-                continue
-            previous = out[-1]["level"] if out else None
-            run = runs.get(run_id, {})
-            out.append({**data, "run_id": run_id, "as_of": run.get("as_of"), "started": run.get("started"),
-                        "level_change": f"{previous}→{data['level']}" if previous and previous != data["level"]
-                        else ""})
-        for row in out:
-            row["approvals"] = approvals.get(row["run_id"], [])
+                approvals.setdefault(run_id, []).append(json.loads(payload))
+            elif kind == "decision":
+                decisions.append(((as_of.get(run_id, ""), seq), run_id, json.loads(payload)))
+        out: list[dict[str, Any]] = []
+        for (date, _), run_id, data in sorted(decisions, key=lambda d: d[0]):
+            before = out[-1].get("level") if out else None
+            change = f"{before}→{data.get('level')}" if before and before != data.get("level") else ""
+            out.append({**data, "run_id": run_id, "as_of": date or None, "level_change": change,
+                        "approvals": approvals.get(run_id, [])})
         return out
 
+    @_reading
     def reviews_due(self, on: str) -> list[dict[str, Any]]:
-        """Customers whose latest decision's next review date is on or before ``on`` (ISO date)."""
-        rows = self.db.execute(
-            "SELECT customer_id, payload FROM entries e WHERE kind='decision' AND seq = "
-            "(SELECT MAX(seq) FROM entries f WHERE f.kind='decision' AND f.customer_id=e.customer_id) "
-            "ORDER BY customer_id")
+        """Customers whose latest decision (latest assessment date, then latest recorded) has its next
+        review on or before ``on`` (ISO date), earliest review first."""
+        as_of = self._as_of()
+        latest: dict[str, tuple[str, int]] = {}
+        for cid, run_id, seq in self.db.execute("SELECT customer_id, run_id, seq FROM entries WHERE kind='decision'"):
+            key = (as_of.get(run_id, ""), seq)
+            if cid not in latest or key > latest[cid]:
+                latest[cid] = key
         due = []
-        for cid, payload in rows:
-            data = json.loads(payload)
+        for cid, (date, seq) in latest.items():
+            data = json.loads(self.db.execute("SELECT payload FROM entries WHERE seq=?", (seq,)).fetchone()[0])
             if data.get("next_review") and data["next_review"] <= on:
                 due.append({"customer_id": cid, "name": data.get("name"), "level": data.get("level"),
-                            "next_review": data["next_review"]})
-        return due
+                            "next_review": data["next_review"], "run_id": data.get("run_id"), "as_of": date or None})
+        return sorted(due, key=lambda d: (d["next_review"], d["customer_id"]))
 
+    @_reading
     def verify(self, expected_head: Head | None = None) -> list[str]:
-        """[] when the chain is intact; else one message per changed, inserted or deleted entry."""
-        problems = []
-        prev, expected_seq = GENESIS, 1
+        """[] when intact; else one message per problem: a damaged file, a changed, inserted or deleted
+        entry, a run missing decisions, and (given the head from an audit sheet) a cut or rewritten tail."""
+        problems = [f"the file is damaged: {r}" for (r,) in self.db.execute("PRAGMA quick_check") if r != "ok"]
+        prev, expected_seq, head_seen = GENESIS, 1, False
         declared: dict[str, int] = {}
         counted: dict[str, int] = {}
-        hashes: dict[int, str] = {}
         for seq, kind, run_id, cid, payload, prev_hash, h in self.db.execute(
                 "SELECT seq, kind, run_id, customer_id, payload, prev_hash, hash FROM entries ORDER BY seq"):
             where = f"entry #{seq} ({kind} {run_id}{' ' + cid if cid else ''})"
             if seq != expected_seq:
-                problems.append(f"entries #{expected_seq}–#{seq - 1} are missing (deleted)")
+                gap = f"entry #{expected_seq} is" if seq == expected_seq + 1 else f"entries #{expected_seq}–#{seq - 1} are"
+                problems.append(f"{gap} missing (deleted)")
             if prev_hash != prev:
                 problems.append(f"{where}: does not follow the entry before it (an entry was deleted or inserted)")
             if entry_hash(prev_hash, seq, kind, run_id, cid, payload) != h:
                 problems.append(f"{where}: its content was changed after it was recorded")
             try:
                 data = json.loads(payload)
-                if data.get("run_id", run_id) != run_id or (cid is not None and data.get("customer_id") != cid):
-                    problems.append(f"{where}: its customer or run does not match its content")
+                if data.get("run_id", run_id) != run_id or data.get("customer_id", cid) != cid or \
+                        kind not in ("run", "decision", "approval"):
+                    problems.append(f"{where}: its kind, customer or run does not match its content")
                 if kind == "run":
                     declared[run_id] = int(data.get("decisions", 0))
                 elif kind == "decision":
                     counted[run_id] = counted.get(run_id, 0) + 1
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, AttributeError):
                 problems.append(f"{where}: its content is not readable")
+            if expected_head is not None and seq == expected_head.seq:
+                head_seen = True
+                if h != expected_head.hash:
+                    problems.append(f"entry #{seq} is not the one recorded ({expected_head.hash[:12]}…): "
+                                    f"the register was rewritten from there on or before")
             prev, expected_seq = h, seq + 1
-            hashes[seq] = h
         for run_id, n in declared.items():
             if counted.get(run_id, 0) != n:
                 problems.append(f"run {run_id}: {n} decisions were recorded, {counted.get(run_id, 0)} are there")
-        if expected_head is not None and expected_head.seq and hashes.get(expected_head.seq) != expected_head.hash:
-            problems.append(f"entry #{expected_head.seq} is not the one recorded ({expected_head.hash[:12]}…): "
-                            f"the register was cut back or rewritten")
+        problems += [f"run {run_id}: {n} decisions are there, but the run itself is missing"
+                     for run_id, n in counted.items() if run_id not in declared]
+        if expected_head is not None and expected_head.seq and not head_seen:
+            problems.append(f"entry #{expected_head.seq} ({expected_head.hash[:12]}…) is missing: "
+                            f"the register was cut back after it was recorded")
         return problems
