@@ -236,7 +236,9 @@ def run_size(label: str, data: Path, work: Path, repeat: int, peer_repeat: int) 
     customers, ledger = (str(p) for p in make(data, n_cust, n_ledger))
     ours_out = work / f"ours-{label}.xlsx"
     ours = timed("(b) credit-desk score", [sys.executable, "-m", "desktop.cli", "score", customers, ledger,
-                                           "--as-of", AS_OF, "--out", str(ours_out)], repeat)
+                                           "--as-of", AS_OF, "--out", str(ours_out),
+                                           # recorded as every run is, in a register of its own
+                                           "--register", str(work / f"register-{label}.sqlite")], repeat)
     shape = work / f"shape-{label}.json"
     results_shape(ours_out, shape)
     floor = timed("(a) floor: fastexcel + xlsxwriter", child("floor", customers, ledger, str(shape),

@@ -105,6 +105,7 @@ def smoke_test(out_dir: str) -> int:
     # also as a file: a windowed build on Windows has no console to print to
     (out / "smoke-test.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
     window.close()  # waits for the last worker thread
+    faulthandler.cancel_dump_traceback_later()
     return 0 if rated and len(written) == 2 and not failures else 1
 
 

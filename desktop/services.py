@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import getpass
 import uuid
@@ -140,7 +141,7 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
     if register is not None:
         progress("register", 0.7)
         head = record_run(rated, register)
-        rated.run = RunFacts(run.run_id, run.started, run.operator, run.program_version, str(head))
+        rated.run = dataclasses.replace(run, register_head=str(head))
     return rated
 
 
@@ -333,7 +334,7 @@ def read_approvals(req: ApprovalsRequest, progress: Progress | None = None) -> A
     if req.register is not None and outcome.finals:
         from desktop.io.register import Register
         with Register(req.register) as reg:
-            reg.record_approvals(snapshot.run_id, [
+            reg.record_approvals([
                 {"customer_id": f.customer_id, "run_id": snapshot.run_id, "status": f.status,
                  "approved_term_days": f.approved_term_days, "approved_limit": f.approved_limit,
                  "final_level": f.final_level, "approvers": f.approvers, "forms": f.forms,

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from desktop.io.register import DecisionRecord, Register, RunRecord  # noqa: E402
+from desktop.io.register import Register  # noqa: E402
 
 db, tag, runs, per_run = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 go, deadline = Path(db + ".go"), time.monotonic() + 60
@@ -20,6 +20,6 @@ while not go.exists():  # a start line, not a timing assumption: the test only c
 with Register(db) as reg:
     for k in range(runs):
         run_id = f"{tag}-{k:03d}"
-        reg.record_run(RunRecord(run_id, "2026-06-30T09:00:00", tag, "test", "2026-06-30", "p" * 64, []),
-                       [DecisionRecord(f"C{c:04d}", f"客户{c}", 70, "A", "A", 45, 100000, "none", False,
-                                       "2026-12-31", []) for c in range(per_run)])
+        reg.record_run({"run_id": run_id, "operator": tag, "as_of": "2026-06-30", "policy_sha256": "p" * 64},
+                       [{"customer_id": f"C{c:04d}", "name": f"客户{c}", "level": "A", "next_review": "2026-12-31"}
+                        for c in range(per_run)])

@@ -16,34 +16,34 @@ from desktop.cli import main
 from desktop.errors import OutputFileError
 from desktop.io import register
 from desktop.io.register import (
-    ApprovalRecord,
-    DecisionRecord,
     Head,
     Register,
     RegisterError,
     RegisterWriteError,
-    RunRecord,
 )
 from desktop.paths import templates_dir
 
 SAMPLES = sorted(str(p) for p in (templates_dir() / "samples").iterdir())
 
 
-def run(run_id: str, as_of: str = "2026-06-30") -> RunRecord:
-    return RunRecord(run_id, f"{as_of}T09:00:00", "clerk", "1.0", as_of, "p" * 64,
-                     [{"file": "客户.xlsx", "sha256": "f" * 64, "rows": 2}])
+def run(run_id: str, as_of: str = "2026-06-30") -> dict:
+    return {"run_id": run_id, "started": f"{as_of}T09:00:00", "operator": "clerk", "program_version": "1.0",
+            "as_of": as_of, "policy_sha256": "p" * 64, "inputs": [{"file": "客户.xlsx", "sha256": "f" * 64, "rows": 2}]}
 
 
-def decision(cid: str, level: str, review: str = "2027-06-30", term: int = 45) -> DecisionRecord:
-    return DecisionRecord(cid, f"客户{cid}", 70, level, level, term, 100000, "none", False, review, ["R1"])
+def decision(cid: str, level: str, review: str = "2027-06-30", term: int = 45) -> dict:
+    return {"customer_id": cid, "name": f"客户{cid}", "total": 70, "level": level, "raw_level": level,
+            "term_days": term, "limit": 100000, "route": "none", "exceeds_policy": False, "next_review": review,
+            "rules": ["R1"]}
 
 
 def three_runs(reg: Register) -> None:
     """C0007 goes A → AA → B; its run-2 decision was approved with 90 days (entries: run 1, 4, 7; approval 10)."""
     for n, (level, as_of) in enumerate([("A", "2025-06-30"), ("AA", "2025-12-31"), ("B", "2026-06-30")], start=1):
         reg.record_run(run(f"R{n}", as_of), [decision("C0007", level), decision("C0008", "A")])
-    reg.record_approvals([ApprovalRecord("R2", "C0007", "approved", 90, 200000.0, "AA", ["王经理"], "2026-01-05",
-                                         ["approval.xlsx"])])
+    reg.record_approvals([{"run_id": "R2", "customer_id": "C0007", "status": "approved", "approved_term_days": 90,
+                           "approved_limit": 200000.0, "final_level": "AA", "approvers": ["王经理"],
+                           "decided_on": "2026-01-05", "forms": ["approval.xlsx"]}])
 
 
 def test_history_of_one_customer_over_three_runs(tmp_path):
@@ -62,12 +62,13 @@ def test_history_of_one_customer_over_three_runs(tmp_path):
         assert reg.head().seq == 10 and reg.verify() == [] and reg.verify(reg.head()) == []
 
 
-def test_history_is_in_assessment_date_order_and_old_call_forms_work(tmp_path):
-    """A back-dated run recorded last still sits in date order; services.py passes dicts and (run_id, dicts)."""
+def test_history_is_in_assessment_date_order(tmp_path):
+    """A back-dated run recorded last still sits in date order."""
     with Register(tmp_path / "r.sqlite") as reg:
         reg.record_run({"run_id": "late", "as_of": "2026-06-30"}, [{"customer_id": "C1", "level": "AA"}])
         reg.record_run({"run_id": "back", "as_of": "2025-06-30"}, [{"customer_id": "C1", "level": "B"}])
-        reg.record_approvals("late", [{"customer_id": "C1", "status": "rejected", "approved_term_days": None}])
+        reg.record_approvals([{"run_id": "late", "customer_id": "C1", "status": "rejected",
+                               "approved_term_days": None}])
         hist = reg.history("C1")
         assert [(h["run_id"], h["level_change"]) for h in hist] == [("back", ""), ("late", "B→AA")]
         assert [a["status"] for a in hist[1]["approvals"]] == ["rejected"]

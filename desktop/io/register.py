@@ -18,7 +18,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,45 +48,6 @@ class RegisterWriteError(RegisterError, OutputFileError):
 
 
 @dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    started: str  # ISO datetime
-    operator: str
-    program_version: str
-    as_of: str  # ISO date
-    policy_sha256: str
-    inputs: list[dict[str, Any]] = field(default_factory=list)  # {"file", "sha256", "rows"}
-
-
-@dataclass(frozen=True)
-class DecisionRecord:
-    customer_id: str
-    name: str
-    total: int
-    level: str
-    raw_level: str
-    term_days: int
-    limit: int
-    route: str  # none | sales_manager | cfo_special
-    exceeds_policy: bool
-    next_review: str  # ISO date
-    rules: list[str] = field(default_factory=list)  # codes of the rules that fired
-
-
-@dataclass(frozen=True)
-class ApprovalRecord:
-    run_id: str
-    customer_id: str
-    status: str
-    approved_term_days: int | None
-    approved_limit: float | None
-    final_level: str | None
-    approvers: list[str]
-    decided_on: str | None  # ISO date
-    forms: list[str]
-
-
-@dataclass(frozen=True)
 class Head:
     seq: int
     hash: str
@@ -102,12 +63,6 @@ def canonical_json(data: Any) -> str:
 def entry_hash(prev_hash: str, seq: int, kind: str, run_id: str, customer_id: str | None, payload: str) -> str:
     text = "|".join((prev_hash, str(seq), kind, run_id, customer_id or "", payload))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _plain(record: Any) -> dict[str, Any]:
-    """Records or mappings alike (services.py hands over dicts with more keys). A shallow copy on
-    purpose: ``dataclasses.asdict`` deep-copies and took most of the time of a 100,000-decision run."""
-    return dict(vars(record)) if is_dataclass(record) else dict(record)
 
 
 def _failure(path: Path, exc: Exception, doing: str) -> RegisterError:
@@ -226,27 +181,23 @@ class Register:
             raise _failure(self.path, exc, "written") from None
         return Head(seq, prev)
 
-    def record_run(self, run: RunRecord | Mapping[str, Any],
-                   decisions: Sequence[DecisionRecord | Mapping[str, Any]]) -> Head:
-        """One run and its decisions, all or nothing; returns the new head (for the audit sheet)."""
-        data = _plain(run)
+    def record_run(self, run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> Head:
+        """One run (``run_id``, as_of, policy and input hashes, ...) and its decisions (each with
+        ``customer_id``), all or nothing; returns the new head (for the audit sheet)."""
+        data = dict(run)
         run_id = data.get("run_id")
         if not isinstance(run_id, str) or not run_id:
             raise ValueError("a run needs a run_id")
         rows = [("run", run_id, None, {**data, "decisions": len(decisions)})]
-        for d in map(_plain, decisions):  # the payload repeats the query columns, so verify can compare them
+        for d in decisions:  # the payload repeats the query columns, so verify can compare them
             cid = str(d["customer_id"])
             rows.append(("decision", run_id, cid, {**d, "customer_id": cid, "run_id": run_id}))
         return self._append(rows, new_run=run_id)
 
-    def record_approvals(self, approvals: Sequence[ApprovalRecord | Mapping[str, Any]] | str,
-                         for_run: Sequence[Mapping[str, Any]] = ()) -> Head:
-        """Approvals read back from filled forms, each naming its run; ``record_approvals(run_id, dicts)``
-        (the call form services.py uses) records dicts for that one run."""
-        if isinstance(approvals, str):
-            approvals = [{**a, "run_id": approvals} for a in for_run]
+    def record_approvals(self, approvals: Sequence[Mapping[str, Any]]) -> Head:
+        """Approvals read back from filled forms, each naming its ``run_id`` and ``customer_id``."""
         rows = []
-        for a in map(_plain, approvals):
+        for a in approvals:
             run_id, cid = str(a["run_id"]), str(a["customer_id"])
             rows.append(("approval", run_id, cid, {**a, "run_id": run_id, "customer_id": cid}))
         return self._append(rows)
@@ -259,7 +210,7 @@ class Register:
 
     @_reading
     def runs(self) -> list[dict[str, Any]]:
-        """Every run as recorded (RunRecord keys plus ``decisions``, their number), newest first."""
+        """Every run as recorded (the run's keys plus ``decisions``, their number), newest first."""
         return [json.loads(p) for (p,) in self.db.execute(
             "SELECT payload FROM entries WHERE kind='run' ORDER BY seq DESC")]
 
@@ -269,7 +220,7 @@ class Register:
 
     @_reading
     def history(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's decision in every run: DecisionRecord keys plus ``run_id``, ``as_of``,
+        """The customer's decision in every run: the decision's keys plus ``run_id``, ``as_of``,
         ``level_change`` ("A→AA", or "" when unchanged or first) and ``approvals`` (those read back for
         that run); oldest assessment date first, then in recording order (a back-dated rerun sorts in)."""
         as_of = self._as_of("AND run_id IN (SELECT run_id FROM entries WHERE customer_id=?)", (customer_id,))

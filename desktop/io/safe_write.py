@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -88,20 +90,14 @@ _LEFTOVER_AGE_S = 600  # an export in progress in another window is younger than
 
 def _remove_leftovers(target: Path) -> None:
     """Temporary files of an earlier export to ``target`` that was killed (beside-the-target mode)."""
-    import time
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        for p in folder.glob(f".~{glob_escape(target.stem)}.*{glob_escape(target.suffix)}.tmp"):
+        for p in folder.glob(f".~{glob.escape(target.stem)}.*{glob.escape(target.suffix)}.tmp"):
             with contextlib.suppress(OSError):
                 if time.time() - p.stat().st_mtime > _LEFTOVER_AGE_S:
                     p.unlink()
     except OSError:
         pass
-
-
-def glob_escape(text: str) -> str:
-    import glob
-    return glob.escape(text)
 
 
 def _replace(tmp: Path, target: Path) -> None:

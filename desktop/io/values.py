@@ -10,7 +10,6 @@ vectorised; every other value goes through the parser once per distinct value, s
 million-row column costs a few array passes plus one parse per distinct odd value.
 """
 
-
 from __future__ import annotations
 
 import math

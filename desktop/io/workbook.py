@@ -24,7 +24,7 @@ import pandas as pd
 
 from desktop.errors import InputFileError
 from desktop.io.headers import column_letter
-from desktop.io.values import FORMULA_WITHOUT_VALUE
+from desktop.io.values import FORMULA_WITHOUT_VALUE, is_blank
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xlsb"}
@@ -56,7 +56,7 @@ class RawSheet:
     @classmethod
     def from_rows(cls, name: str, rows: list[list[object]], visible: bool = True) -> RawSheet:
         width = max((len(r) for r in rows), default=0)
-        grid = [[None if _blank(v) else str(v) for v in r] + [None] * (width - len(r)) for r in rows]
+        grid = [[None if is_blank(v) else str(v) for v in r] + [None] * (width - len(r)) for r in rows]
         return cls(name, pd.DataFrame(grid, columns=range(width), dtype="str"), visible)
 
     @property
@@ -68,10 +68,6 @@ class RawSheet:
         part = self.frame.iloc[:n]
         return [[None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row]
                 for row in part.itertuples(index=False, name=None)]  # NaN is how a str column says blank
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
 @dataclass
