@@ -11,4 +11,7 @@ if sys.stdout is None or sys.stderr is None:
 from desktop.cli import main  # noqa: E402
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the window's engine process starts this executable again
     sys.exit(main())

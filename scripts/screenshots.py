@@ -54,7 +54,7 @@ def main(folder: Path) -> None:
     w.rate()
     wait(w.rated)
     settle(app)
-    row = next(r for r in range(w.proxy.rowCount()) if w.proxy.index(r, 0).data() == "C0007")
+    row = next(r for r in range(w.results_model.rowCount()) if w.results_model.index(r, 0).data() == "C0007")
     w.table.selectRow(row)
     settle(app)
     w.grab().save(str(folder / "main-window.png"))

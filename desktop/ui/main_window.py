@@ -1,7 +1,8 @@
 """The main window: import, rate, review, export, read approvals back.
 
-Every job runs the same service the command line runs, in a worker thread; the window only
-shows progress and results.
+Every job runs the same service the command line runs, in the engine process (see
+desktop.engine); the window only shows progress and results, so it stays responsive however
+large the workbooks are.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QElapsedTimer, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtCore import QTimer as _QTimer
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
@@ -39,11 +40,12 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__, services
 from desktop.core.policy import Policy
-from desktop.io.importer import ImportResult, SheetChoice
+from desktop.engine import Engine, ImportView, RatedView, WhatIf
+from desktop.io.importer import SheetChoice
 from desktop.io.policy_file import load_policy
 from desktop.ui.detail import detail_html
 from desktop.ui.i18n import Language
-from desktop.ui.models import IssuesModel, ResultsFilter, ResultsModel, SheetsModel
+from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel
 from desktop.ui.settings import Settings, user_data_dir
 from desktop.ui.worker import start_worker
 
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
     failed = Signal(str, str)  # message, kind
     cancelled = Signal()
     busy_changed = Signal(bool)
+    progress_shown = Signal(str, float)  # the progress display was refreshed: stage, fraction
 
     def __init__(self, language: Language, settings: Settings | None = None):
         super().__init__()
@@ -85,11 +88,12 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.files: list[Path] = []
         self.choices: dict[tuple[Path, str], SheetChoice] = {}
-        self.import_result: ImportResult | None = None
-        self.result: services.Rated | None = None
+        self.import_result: ImportView | None = None
+        self.result: RatedView | None = None
         self.results_path: Path | None = None
         self.policy_path: Path | None = Path(self.settings.policy_path()) if self.settings.policy_path() else None
         self.policy_override: Policy | None = None
+        self.engine = Engine()
         self.worker = None
         self._pending_job = None
         self._on_result = None
@@ -110,8 +114,6 @@ class MainWindow(QMainWindow):
         self.sheets_model, self.results_model, self.issues_model = SheetsModel(self), ResultsModel(self), \
             IssuesModel(self)
         self.sheets_model.on_kind_changed = self._kind_changed
-        self.proxy = ResultsFilter(self)
-        self.proxy.setSourceModel(self.results_model)
 
         self.sheets_view = QTableView()
         self.sheets_view.setModel(self.sheets_model)
@@ -152,7 +154,7 @@ class MainWindow(QMainWindow):
         bar.addStretch(1)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.results_model)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -224,6 +226,11 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
 
         self.stage = QLabel()
+        self._stage, self._fraction = "", 0.0
+        self._job_started = QElapsedTimer()
+        self._clock = _QTimer(self)
+        self._clock.setInterval(250)
+        self._clock.timeout.connect(self._show_progress)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 100)
@@ -371,7 +378,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     # ---------------------------------------------------------------- jobs
-    def _run(self, job, on_result) -> None:
+    def _run(self, job: tuple[str, dict], on_result) -> None:
+        """Run ``job`` (an engine job's name and arguments); ``on_result`` gets its value on the GUI thread."""
         if self.worker is not None:
             # A job is still finishing (its result may already be shown): run this one next,
             # so a change the clerk makes right after a job is never dropped.
@@ -379,7 +387,7 @@ class MainWindow(QMainWindow):
             return
         if self._last_job is not None:  # the previous job's thread has ended or is ending: let it
             self._last_job[1].wait()
-        worker, thread = start_worker(job)
+        worker, thread = start_worker(self.engine, *job)
         self._last_job = (worker, thread)
         # Queued: every handler runs on the GUI thread, even plain functions and lambdas.
         queued = Qt.ConnectionType.QueuedConnection
@@ -406,7 +414,12 @@ class MainWindow(QMainWindow):
             self._run(*pending)
 
     def _set_busy(self, busy: bool) -> None:
-        if not busy:
+        if busy:
+            self._stage, self._fraction = "", 0.0
+            self._job_started.start()
+            self._clock.start()
+        else:
+            self._clock.stop()
             self.worker = self.thread = None
             self.stage.setText("")
             self.progress.setValue(0)
@@ -417,12 +430,23 @@ class MainWindow(QMainWindow):
         self.busy_changed.emit(busy)
 
     def _progress(self, stage: str, fraction: float) -> None:
+        self._stage, self._fraction = stage, fraction
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        """The stage, its fraction and the time the job has taken, refreshed four times a second:
+        a single step of a large import (reading a million-row sheet) takes seconds."""
+        if self.worker is None:
+            return
         names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "register":
                  "Recording in the rating register", "metrics":
                  "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
-                 "forms": "Writing forms", "done": "Done"}
-        self.stage.setText(self.t(names.get(stage, stage)))
-        self.progress.setValue(int(fraction * 100))
+                 "forms": "Writing forms", "done": "Done", "": "Starting…"}
+        seconds = self._job_started.elapsed() // 1000
+        text = self.t("Cancelling…") if self.worker._cancel else self.t(names.get(self._stage, self._stage))
+        self.stage.setText(f"{text}  {seconds // 60}:{seconds % 60:02d}")
+        self.progress.setValue(int(self._fraction * 100))
+        self.progress_shown.emit(self._stage, self._fraction)
 
     def cancel(self) -> None:
         if self._pending_job is not None:  # the job waiting for the finishing one never starts
@@ -430,7 +454,7 @@ class MainWindow(QMainWindow):
             self._cancelled()
         elif self.worker is not None:
             self.worker.cancel()
-            self.stage.setText(self.t("Cancelling…"))
+            self._show_progress()
 
     def _cancelled(self) -> None:
         self.statusBar().showMessage(self.t("Cancelled; nothing was changed."), 8000)
@@ -460,17 +484,15 @@ class MainWindow(QMainWindow):
         else:
             self.failed.emit(message, "password")
 
-    def _policy(self) -> Policy:
-        return self.policy_override or load_policy(self.policy_path)
+    def _reading(self) -> dict:
+        """What the engine needs to read the inputs as the clerk set them up."""
+        return {"files": list(self.files), "choices": list(self.choices.values()), "as_of": self._as_of(),
+                "folder": user_data_dir(), "passwords": dict(self.passwords)}
 
     def reimport(self) -> None:
-        files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
-        folder = user_data_dir()
-        passwords = dict(self.passwords)
-        self._run(lambda progress: services.import_inputs(files, choices, as_of, progress, folder, passwords),
-                  self._imported)
+        self._run(("import", self._reading()), self._imported)
 
-    def _imported(self, result: ImportResult) -> None:
+    def _imported(self, result: ImportView) -> None:
         self.import_result = result
         self.sheets_model.set_rows(result.sheets)
         self.issues_model.set_rows(result.issues)
@@ -485,31 +507,21 @@ class MainWindow(QMainWindow):
             self.open_files()
             if not self.files:
                 return
-        files, choices, as_of = list(self.files), list(self.choices.values()), self._as_of()
-        folder = user_data_dir()
-        policy_override, policy_path, passwords = self.policy_override, self.policy_path, dict(self.passwords)
-        register = Path(self.settings.register_path())
+        self._run(("rate", {**self._reading(), "policy": self.policy_override, "policy_path": self.policy_path,
+                            "register": Path(self.settings.register_path())}), self._rated)
 
-        def job(progress):
-            progress("policy", 0.0)
-            policy = policy_override or load_policy(policy_path)
-            imported = services.import_inputs(files, choices, as_of, progress, folder, passwords)
-            inputs = files + [c.path for c in choices]
-            return services.rate_imported(imported, policy, as_of, inputs, None, progress, register)
-        self._run(job, self._rated)
-
-    def _rated(self, rated: services.Rated) -> None:
+    def _rated(self, rated: RatedView) -> None:
         self.result = rated
-        self.import_result = rated.imported
-        self.sheets_model.set_rows(rated.imported.sheets)
+        self.import_result = ImportView(rated.sheets, rated.issues)
+        self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
         self.results_model.set_rows(rated.rating.decisions)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(ResultsModel.KEYS.index("rules"), 260)
         self._fill_filters()
         self._update_counts()
-        if self.proxy.rowCount():
+        if self.results_model.rowCount():
             self.table.selectRow(0)
             self.table.scrollToTop()
         self.rated.emit(rated)
@@ -531,13 +543,8 @@ class MainWindow(QMainWindow):
         path = path or self._save_name(self.t("Save results workbook"), f"评级结果 {self.result.rating.as_of}.xlsx")
         if path is None:
             return
-        rated, lang = self.result, self.language.code
-
-        def job(progress):
-            progress("write", 0.2)
-            return [services.export_results(rated, path, lang)]
         self.results_path = path
-        self._run(job, self._exported)
+        self._run(("export_results", {"path": path, "lang": self.language.code}), self._exported)
 
     def export_forms(self, path: Path | None = None) -> None:
         if not self._need_result():
@@ -545,9 +552,7 @@ class MainWindow(QMainWindow):
         path = path or self._save_name(self.t("Save approval workbook"), f"审批表 {self.result.rating.as_of}.xlsx")
         if path is None:
             return
-        rated, lang = self.result, self.language.code
-        self._run(lambda progress: (progress("forms", 0.2), services.export_forms(rated, path, lang))[1],
-                  self._exported)
+        self._run(("export_forms", {"path": path, "lang": self.language.code}), self._exported)
 
     def _exported(self, paths: list[Path]) -> None:
         self.statusBar().showMessage(self.t("Wrote ") + ", ".join(str(p) for p in paths), 10000)
@@ -572,7 +577,7 @@ class MainWindow(QMainWindow):
         out = Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")
         req = services.ApprovalsRequest(filled=[Path(n) for n in names], results=results, out=out,
                                         policy_path=self.policy_path)
-        self._run(lambda progress: services.read_approvals(req, progress), self._approvals_done)
+        self._run(("read_approvals", {"request": req}), self._approvals_done)
 
     def _approvals_done(self, result: services.ApprovalsResult) -> None:
         from desktop.ui.approvals_dialog import ApprovalsDialog
@@ -616,23 +621,12 @@ class MainWindow(QMainWindow):
         if self.result is None:
             QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
             return
-        before = {d.customer_id: d.level for d in self.result.rating.decisions}
-        imported, as_of, inputs = self.result.imported, self.result.rating.as_of, self.result.inputs
 
-        def job(progress):
-            return services.rate_imported(imported, policy, as_of, inputs, None, progress)
-
-        def done(rated) -> None:
-            moves: dict[str, int] = {}
-            for d in rated.rating.decisions:
-                if before.get(d.customer_id) != d.level:
-                    key = f"{before.get(d.customer_id)}→{d.level}"
-                    moves[key] = moves.get(key, 0) + 1
-            changed = sum(moves.values())
+        def done(result: WhatIf) -> None:
             if editor is not None:
-                editor.show_what_if(changed, len(before), moves)
-            self.what_if_done.emit(changed, len(before))
-        self._run(job, done)
+                editor.show_what_if(result.changed, result.total, result.moves)
+            self.what_if_done.emit(result.changed, result.total)
+        self._run(("what_if", {"policy": policy}), done)
 
     def _update_policy_label(self) -> None:
         if self.policy_override is not None:
@@ -659,7 +653,7 @@ class MainWindow(QMainWindow):
             combo.blockSignals(False)
 
     def _apply_filter(self) -> None:
-        self.proxy.set_filter(level=self.level_filter.currentData(), salesperson=self.sales_filter.currentData(),
+        self.results_model.set_filter(level=self.level_filter.currentData(), salesperson=self.sales_filter.currentData(),
                               route=self.route_filter.currentData(), exceeds_only=self.exceeds_filter.isChecked(),
                               text=self.search.text().strip())
         self._update_counts()
@@ -675,7 +669,7 @@ class MainWindow(QMainWindow):
         errors = sum(i.severity == "error" for i in self.result.issues)
         self.counts.setText(self.t("{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · "
                                    "{5} row issues ({6} rows not used)").format(
-            self.proxy.rowCount(), len(decisions), levels,
+            self.results_model.rowCount(), len(decisions), levels,
             sum(d.approval_route == "sales_manager" for d in decisions),
             sum(d.approval_route == "cfo_special" for d in decisions), len(self.result.issues), errors))
 
@@ -683,13 +677,13 @@ class MainWindow(QMainWindow):
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.results_model.row_object(self.proxy.mapToSource(index).row())
+        return self.results_model.row_object(index.row())
 
     def _show_detail(self, current: QModelIndex, previous: QModelIndex | None = None) -> None:
         if self.result is None or not current.isValid():
             self.detail.setHtml(f"<p style='color:#808080'>{self.t('Select a customer to see why.')}</p>")
             return
-        d = self.results_model.row_object(self.proxy.mapToSource(current).row())
+        d = self.results_model.row_object(current.row())
         self.detail.setHtml(detail_html(d, self.result.policy, self.language.code))
 
     # ---------------------------------------------------------------- misc
@@ -703,5 +697,6 @@ class MainWindow(QMainWindow):
         if self._last_job is not None:
             self._last_job[1].quit()
             self._last_job[1].wait(10_000)
+        self.engine.stop()
         self.settings.save_geometry(self.saveGeometry(), self.saveState())
         super().closeEvent(event)

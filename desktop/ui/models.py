@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from desktop.core.models import Decision, RowIssue
@@ -13,7 +13,6 @@ from desktop.io.importer import SheetSource
 from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class _Table(QAbstractTableModel):
@@ -58,9 +57,6 @@ class _Table(QAbstractTableModel):
             if isinstance(v, float):
                 return f"{v:,.2f}"
             return None if v is None else str(v)
-        if role == SORT_ROLE:
-            v = self.value(obj, index.column())
-            return "" if v is None else v
         if role == Qt.ItemDataRole.TextAlignmentRole:
             v = self.value(obj, index.column())
             if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -73,7 +69,12 @@ class _Table(QAbstractTableModel):
 
 
 class ResultsModel(_Table):
-    """One row per rated customer."""
+    """One row per rated customer; filters and sorts itself.
+
+    The table may hold a hundred thousand customers: filtering and sorting are one pass over
+    the records in Python, not a call from Qt per row (a QSortFilterProxyModel asks for every
+    row, and every comparison, through a Python override: seconds of a frozen window).
+    """
 
     KEYS = ("customer_id", "name", "salesperson", "total", "raw_level", "level", "rules", "recommended_term",
             "eligible_limit", "requested_term", "requested_limit", "route", "exceeds", "next_review")
@@ -83,6 +84,20 @@ class ResultsModel(_Table):
         self.route_words: dict[str, str] = {}
         self.yes_no = ("Yes", "No")
         self.code_words = lambda code: code
+        self._all: list[Decision] = []
+        self._filter: dict[str, Any] = {"level": None, "salesperson": None, "route": None, "exceeds_only": False,
+                                        "text": ""}
+        self._sort: tuple[int, Qt.SortOrder] | None = None  # None: customer-sheet order
+        self._getters = {
+            "customer_id": lambda d: d.customer_id, "name": lambda d: d.customer.name,
+            "salesperson": lambda d: d.customer.salesperson, "total": lambda d: d.total,
+            "raw_level": lambda d: d.raw_level, "level": lambda d: d.level, "rules": self.rule_words,
+            "recommended_term": lambda d: d.recommended_term_days, "eligible_limit": lambda d: d.eligible_limit,
+            "requested_term": lambda d: d.requested_term_days, "requested_limit": lambda d: d.requested_limit,
+            "route": lambda d: self.route_words.get(d.approval_route, d.approval_route),
+            "exceeds": lambda d: self.yes_no[0] if d.exceeds_policy else self.yes_no[1],
+            "next_review": lambda d: d.next_review.isoformat(),
+        }
 
     def rule_words(self, d: Decision) -> str:
         return "；".join(self.code_words(h.code) for h in (*d.overrides, *d.caps, *d.term_rules))
@@ -94,18 +109,72 @@ class ResultsModel(_Table):
         self.yes_no = yes_no
         self.endResetModel()
 
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """A new run: every decision, in customer-sheet order, under the current filter."""
+        self.beginResetModel()
+        self._all = list(rows)
+        self._sort = None
+        self._rows = self._visible()
+        self.endResetModel()
+
+    @property
+    def total_rows(self) -> int:
+        return len(self._all)
+
+    def all_rows(self) -> list[Decision]:
+        return self._all
+
+    def set_filter(self, **kw: Any) -> None:
+        """Filter by level, salesperson, route, exceeds policy and free text (ID, name, salesperson, group)."""
+        self._filter.update(kw)
+        self._relayout(self._visible())
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.KEYS):
+            return
+        self._sort = (column, order)
+        self._relayout(self._sorted(self._rows))
+
+    def _visible(self) -> list[Decision]:
+        f = self._filter
+        rows = self._all
+        if f["level"]:
+            rows = [d for d in rows if d.level == f["level"]]
+        if f["salesperson"]:
+            rows = [d for d in rows if (d.customer.salesperson or "") == f["salesperson"]]
+        if f["route"]:
+            rows = [d for d in rows if d.approval_route == f["route"]]
+        if f["exceeds_only"]:
+            rows = [d for d in rows if d.exceeds_policy]
+        if f["text"]:
+            text = f["text"].lower()
+            rows = [d for d in rows if text in " ".join((d.customer_id, d.customer.name, d.customer.salesperson or "",
+                                                         d.customer.group or "")).lower()]
+        return self._sorted(rows) if self._sort is not None else list(rows)
+
+    def _sorted(self, rows: list[Decision]) -> list[Decision]:
+        column, order = self._sort
+        get = self._getters[self.KEYS[column]]
+
+        def key(d: Decision):
+            v = get(d)
+            return (v is None, v.lower() if isinstance(v, str) else (0 if v is None else v))
+        return sorted(rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+
+    def _relayout(self, rows: list[Decision]) -> None:
+        """Show ``rows``, keeping the selection on the same customer when it is still shown."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        kept = [self._rows[i.row()] for i in old]
+        self._rows = rows
+        if old:
+            where = {id(d): n for n, d in enumerate(rows)}
+            self.changePersistentIndexList(old, [self.index(where[id(d)], i.column()) if id(d) in where
+                                                 else QModelIndex() for d, i in zip(kept, old)])
+        self.layoutChanged.emit()
+
     def value(self, d: Decision, column: int) -> Any:
-        key = self.KEYS[column]
-        return {
-            "customer_id": d.customer_id, "name": d.customer.name, "salesperson": d.customer.salesperson,
-            "total": d.total, "raw_level": d.raw_level, "level": d.level,
-            "rules": self.rule_words(d),
-            "recommended_term": d.recommended_term_days, "eligible_limit": d.eligible_limit,
-            "requested_term": d.requested_term_days, "requested_limit": d.requested_limit,
-            "route": self.route_words.get(d.approval_route, d.approval_route),
-            "exceeds": self.yes_no[0] if d.exceeds_policy else self.yes_no[1],
-            "next_review": d.next_review.isoformat(),
-        }[key]
+        return self._getters[self.KEYS[column]](d)
 
     def extra(self, d: Decision, column: int, role: int) -> Any:
         key = self.KEYS[column]
@@ -120,44 +189,6 @@ class ResultsModel(_Table):
         if key == "exceeds" and role == Qt.ItemDataRole.ForegroundRole and d.exceeds_policy:
             return QColor("#C00000")
         return None
-
-
-class ResultsFilter(QSortFilterProxyModel):
-    """Filter by level, salesperson, route, exceeds policy and free text; sort by value."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.level: str | None = None
-        self.salesperson: str | None = None
-        self.route: str | None = None
-        self.exceeds_only = False
-        self.text = ""
-        self.setSortRole(SORT_ROLE)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-
-    def set_filter(self, **kw: Any) -> None:
-        self.beginFilterChange()
-        for k, v in kw.items():
-            setattr(self, k, v)
-        self.endFilterChange()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
-        model = self.sourceModel()
-        d: Decision = model.row_object(source_row)
-        if self.level and d.level != self.level:
-            return False
-        if self.salesperson and (d.customer.salesperson or "") != self.salesperson:
-            return False
-        if self.route and d.approval_route != self.route:
-            return False
-        if self.exceeds_only and not d.exceeds_policy:
-            return False
-        if self.text:
-            hay = " ".join(str(x) for x in (d.customer_id, d.customer.name, d.customer.salesperson or "",
-                                            d.customer.group or "")).lower()
-            if self.text.lower() not in hay:
-                return False
-        return True
 
 
 class IssuesModel(_Table):
