@@ -4,6 +4,7 @@ touches widgets; the job stops at its next checkpoint when cancelled."""
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -47,6 +48,8 @@ class Worker(QObject):
                     self.error.emit(message[1], message[2])
         except EngineStopped as exc:
             self.error.emit(f"The work stopped: {exc}. Nothing was written; try again.", "bug")
+        except Exception:  # a bug on this side (the engine could not start): show it, keep the window alive
+            self.error.emit(traceback.format_exc(limit=6), "bug")
         finally:
             self.finished.emit()
 
