@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     window = MainWindow(Language(app, settings.language()), settings)
     window.show()
+    window.engine.start()  # its libraries load while the clerk opens the workbooks
     return app.exec()
 
 

@@ -6,11 +6,11 @@ process they froze the window for that long. In a process of its own they cannot
 
 The engine keeps what a job produced (the imported tables, the last rating) for the jobs that
 follow (what-if, exports), so those never travel between processes. The window receives
-what it shows: the sheets, the row issues and the decisions, the decisions in batches so that
-unpacking one batch never holds the window up for long.
+what it shows: the sheets, the row issues and the decisions, the long lists in batches so
+that unpacking one message never holds the window up for long.
 
 Messages from the engine to the window, one tuple each:
-    ("progress", stage, fraction)   ("batch", decisions)   ("result", value)
+    ("progress", stage, fraction)   ("batch", list name, items)   ("result", value)
     ("cancelled",)   ("password", file, message)   ("error", message, kind)
 """
 
@@ -21,13 +21,14 @@ import gc
 import multiprocessing
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-BATCH = 1_000  # decisions per message: unpacking a batch takes a few tens of milliseconds
+BATCH = 500  # records per message: unpacking a batch of decisions takes about 20 ms
 
 
 class Cancelled(Exception):
@@ -54,8 +55,9 @@ class RatedView:
     policy: Any  # Policy
     sheets: list
     issues: list
-    rating: Any  # Rating; its decisions arrive in batches before this
+    rating: Any  # Rating
     inputs: list[Path]
+    counts: dict  # by level and route, salespeople, rows not used: one pass here, none in the window
 
 
 @dataclass
@@ -87,7 +89,11 @@ def _rate(state: dict, progress, files, choices, as_of: date, folder, passwords,
     rated = services.rate_imported(imported, policy, as_of, files + [c.path for c in choices], None, progress,
                                    register)
     state["rated"] = rated
-    return RatedView(rated.run, rated.policy, imported.sheets, rated.issues, rated.rating, rated.inputs)
+    decisions = rated.rating.decisions
+    counts = {"levels": Counter(d.level for d in decisions), "routes": Counter(d.approval_route for d in decisions),
+              "salespeople": sorted({d.customer.salesperson for d in decisions} - {None, ""}),
+              "errors": sum(i.severity == "error" for i in rated.issues)}
+    return RatedView(rated.run, rated.policy, imported.sheets, rated.issues, rated.rating, rated.inputs, counts)
 
 
 def _rated(state: dict):
@@ -137,6 +143,7 @@ JOBS: dict[str, Callable[..., Any]] = {
 def serve(conn, cancel) -> None:
     """The engine process: run each job the window sends, until it sends None."""
     gc.disable()  # the records of a run hold no cycles; see services.big_job
+    import desktop.services  # noqa: F401  (pandas, Arrow, the readers: loaded while the clerk picks files)
     state: dict[str, Any] = {}
     while True:
         try:
@@ -157,18 +164,17 @@ def serve(conn, cancel) -> None:
 
 
 def _outcome(job: Callable[..., Any], state: dict, progress, kwargs: dict, cancel, conn) -> tuple:
-    """Run ``job``; the last message of its outcome (its decisions sent before, in batches)."""
+    """Run ``job``; the last message of its outcome (its long lists sent before, in batches)."""
     from desktop.errors import CreditDeskError, OutputFileError, PolicyError
     from desktop.io.workbook import PasswordRequired
     try:
         value = job(state, progress, **kwargs)
         if cancel.is_set():
             return ("cancelled",)
-        if isinstance(value, RatedView):  # the decisions first, in batches
-            decisions = value.rating.decisions
-            for start in range(0, len(decisions), BATCH):
-                conn.send(("batch", decisions[start:start + BATCH]))
-            value = dataclasses.replace(value, rating=dataclasses.replace(value.rating, decisions=()))
+        value, lists = _without_lists(value)
+        for name, items in lists.items():
+            for start in range(0, len(items), BATCH):
+                conn.send(("batch", name, items[start:start + BATCH]))
         return ("result", value)
     except Cancelled:
         return ("cancelled",)
@@ -179,6 +185,26 @@ def _outcome(job: Callable[..., Any], state: dict, progress, kwargs: dict, cance
         return ("error", str(exc), kind)
     except Exception:  # a bug: report it, keep the engine alive
         return ("error", traceback.format_exc(limit=8), "bug")
+
+
+def _without_lists(value: Any) -> tuple[Any, dict[str, Any]]:
+    """``value`` without its long lists (decisions, row issues), and those lists by name."""
+    if isinstance(value, RatedView):
+        return dataclasses.replace(value, issues=[], rating=dataclasses.replace(value.rating, decisions=())), \
+            {"decisions": value.rating.decisions, "issues": value.issues}
+    if isinstance(value, ImportView):
+        return dataclasses.replace(value, issues=[]), {"issues": value.issues}
+    return value, {}
+
+
+def _with_lists(value: Any, lists: dict[str, list]) -> Any:
+    """``value`` with the lists that came in batches put back."""
+    if isinstance(value, RatedView):
+        return dataclasses.replace(value, issues=lists.get("issues", []), rating=dataclasses.replace(
+            value.rating, decisions=tuple(lists.get("decisions", ()))))
+    if isinstance(value, ImportView):
+        return dataclasses.replace(value, issues=lists.get("issues", []))
+    return value
 
 
 # ---------------------------------------------------------------- the window's side
@@ -220,7 +246,7 @@ class Engine:
             self._conn.send((name, kwargs))
         except (BrokenPipeError, OSError) as exc:
             raise EngineStopped(str(exc)) from exc
-        batches: list = []
+        lists: dict[str, list] = {}
         was_enabled = gc.isenabled()
         gc.disable()  # unpacking a hundred thousand records: no collections on the way
         try:
@@ -229,15 +255,18 @@ class Engine:
                     message = self._conn.recv()
                 except (EOFError, OSError) as exc:
                     code = self._process.exitcode if self._process is not None else None
-                    self._process = None
+                    self._process = None  # the next job starts a new engine
+                    self._conn.close()
                     raise EngineStopped(f"the engine process ended unexpectedly (exit code {code})") from exc
                 if message[0] == "batch":
-                    batches += message[1]
+                    lists.setdefault(message[1], []).extend(message[2])
                     continue
-                if message[0] == "result" and isinstance(message[1], RatedView):
-                    view = message[1]
-                    message = ("result", dataclasses.replace(
-                        view, rating=dataclasses.replace(view.rating, decisions=tuple(batches))))
+                if message[0] == "result":
+                    message = ("result", _with_lists(message[1], lists))
+                    # Out of the collector's sight: a full collection walking a hundred thousand
+                    # decisions would stop the window for a few hundred milliseconds, now or later.
+                    # They hold no cycles and are freed as usual when the next rating replaces them.
+                    gc.freeze()
                 yield message
                 if message[0] != "progress":
                     return

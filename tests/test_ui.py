@@ -291,3 +291,31 @@ def test_smoke_test_entry_point_is_stable(tmp_path):
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "42 customers rated" in proc.stdout
         assert sorted(p.name for p in out.iterdir()) == ["smoke-test.txt", "审批表.xlsx", "评级结果.xlsx"]
+
+
+def test_a_dead_engine_is_reported_and_replaced(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    load(qtbot, w, SAMPLES)
+    rate(qtbot, w)
+    # killed while idle (e.g. by the task manager): the next job starts a new engine, which no
+    # longer has the rating, and says so instead of exporting something else
+    w.engine._process.kill()
+    w.engine._process.join(10)
+    target = tmp_path / "结果.xlsx"
+    with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as sig:
+        w.export_results(target)
+    assert sig.args == ["The rating is no longer available; rate again.", "input"]
+    assert not target.exists()
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    # killed in the middle of a job: the clerk is told, and the window goes on
+    w.progress_shown.connect(lambda stage, f: w.engine._process.kill() if stage == "policy" else None)
+    with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as sig:
+        w.rate()
+    assert sig.args[1] == "bug" and "ended unexpectedly" in sig.args[0]
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    w.progress_shown.disconnect()
+    rate(qtbot, w)
+    assert len(w.result.rating.decisions) == 42
+    with qtbot.waitSignal(w.exported, timeout=TIMEOUT):
+        w.export_results(target)
+    assert target.exists()

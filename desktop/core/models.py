@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.credit_code import is_valid_credit_code
+
+if TYPE_CHECKING:  # pandas loads where tables are read, not where records are shown
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Table:
 
     @staticmethod
     def empty(columns: dict[str, str]) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from desktop.io.headers import (
     detect_header,
 )
 from desktop.io.mapping_profiles import ProfileStore
+from desktop.io.sheets import SheetChoice, SheetSource
 from desktop.io.workbook import RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
@@ -59,41 +60,12 @@ _TOTAL_ROW = re.compile(r"^(合\s*计|小\s*计|总\s*计|总\s*额|共\s*计|to
 
 
 @dataclass
-class SheetSource:
-    """One sheet that was read, for the audit sheet: where, what kind, and how many rows."""
-
-    file: str
-    path: str
-    sha256: str
-    sheet: str
-    kind: str
-    chosen_by: str  # "auto" or "override"
-    header_row: int | None = None  # Excel row number
-    columns: dict[str, str] = field(default_factory=dict)  # field -> header as written
-    rows_read: int = 0
-    rows_used: int = 0
-    rows_rejected: int = 0
-    blank_rows: int = 0
-
-
-@dataclass
 class ImportResult:
     customers: list[Customer]
     ledger: pd.DataFrame
     receipts: pd.DataFrame
     issues: list[RowIssue]
     sheets: list[SheetSource]
-
-
-@dataclass
-class SheetChoice:
-    """An explicit choice of kind for a file (all its sheets) or one of its sheets."""
-
-    path: Path
-    sheet: str | None
-    kind: str  # customers | ledger | receipts | ignored
-    header_row: int | None = None  # 0-based; with ``columns``, a manual column mapping
-    columns: dict[str, int] | None = None  # field -> 0-based column index
 
 
 def parse_sheet_spec(spec: str, kind: str) -> SheetChoice:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QElapsedTimer, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtCore import QTimer as _QTimer
@@ -39,17 +40,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__, services
+from desktop import __version__
 from desktop.core.policy import Policy
 from desktop.engine import Engine, ImportView, RatedView, WhatIf
-from desktop.io.importer import SheetChoice
 from desktop.io.policy_file import load_policy
+from desktop.io.sheets import SheetChoice
 from desktop.ui import refguard
 from desktop.ui.detail import detail_html
 from desktop.ui.i18n import Language
 from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel
 from desktop.ui.settings import Settings, user_data_dir
 from desktop.ui.worker import start_worker
+
+if TYPE_CHECKING:  # the window itself loads neither pandas nor the readers: the engine does
+    from desktop import services
 
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.xlsb *.csv)"
 
@@ -159,6 +163,9 @@ class MainWindow(QMainWindow):
         self.table = QTableView()
         self.table.setModel(self.results_model)
         self.table.setSortingEnabled(True)
+        # Column widths from the rows on screen, not the first thousand (Qt's default): every
+        # cell measured is a call into Python, and fitting must not hold the window up.
+        self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -521,14 +528,17 @@ class MainWindow(QMainWindow):
         self.issues_model.set_rows(rated.issues)
         self.results_model.set_rows(rated.rating.decisions)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(ResultsModel.KEYS.index("rules"), 260)
+        _QTimer.singleShot(0, self._fit_columns)  # a slice of its own: the window repaints first
         self._fill_filters()
         self._update_counts()
         if self.results_model.rowCount():
             self.table.selectRow(0)
             self.table.scrollToTop()
         self.rated.emit(rated)
+
+    def _fit_columns(self) -> None:
+        self.table.resizeColumnsToContents()  # measured on the rows on screen (see _build)
+        self.table.setColumnWidth(ResultsModel.KEYS.index("rules"), 260)
 
     def _save_name(self, title: str, default: str) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, title, str(Path(self.settings.last_folder()) / default),
@@ -579,7 +589,8 @@ class MainWindow(QMainWindow):
                 return
             results = Path(name)
         out = Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")
-        req = services.ApprovalsRequest(filled=[Path(n) for n in names], results=results, out=out,
+        from desktop.services import ApprovalsRequest
+        req = ApprovalsRequest(filled=[Path(n) for n in names], results=results, out=out,
                                         policy_path=self.policy_path)
         self._run(("read_approvals", {"request": req}), self._approvals_done)
 
@@ -641,10 +652,9 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- review
     def _fill_filters(self) -> None:
-        decisions = self.result.rating.decisions if self.result else []
+        salespeople = self.result.counts["salespeople"] if self.result else []
         for combo, items in ((self.level_filter, [(lv, lv) for lv in ("AAA", "AA", "A", "B", "C")]),
-                             (self.sales_filter, [(s, s) for s in sorted({d.customer.salesperson or "" for d in
-                                                                          decisions} - {""})]),
+                             (self.sales_filter, [(s, s) for s in salespeople]),
                              (self.route_filter, list((w, k) for k, w in getattr(self, "route_words", {}).items()))):
             current = combo.currentData()
             combo.blockSignals(True)
@@ -668,14 +678,13 @@ class MainWindow(QMainWindow):
             self.counts.setText(self.t("{0} files; open the workbooks and rate (F5).").format(n_files)
                                 if n_files else self.t("Open or drop the customer sheet and the ledger."))
             return
-        decisions = self.result.rating.decisions
-        levels = " ".join(f"{lv} {sum(d.level == lv for d in decisions)}" for lv in ("AAA", "AA", "A", "B", "C"))
-        errors = sum(i.severity == "error" for i in self.result.issues)
+        counts = self.result.counts
+        levels = " ".join(f"{lv} {counts['levels'].get(lv, 0)}" for lv in ("AAA", "AA", "A", "B", "C"))
         self.counts.setText(self.t("{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · "
                                    "{5} row issues ({6} rows not used)").format(
-            self.results_model.rowCount(), len(decisions), levels,
-            sum(d.approval_route == "sales_manager" for d in decisions),
-            sum(d.approval_route == "cfo_special" for d in decisions), len(self.result.issues), errors))
+            self.results_model.rowCount(), self.results_model.total_rows, levels,
+            counts["routes"].get("sales_manager", 0), counts["routes"].get("cfo_special", 0),
+            len(self.result.issues), counts["errors"]))
 
     def selected_decision(self):
         index = self.table.currentIndex()

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.io.headers import ALIASES, CUSTOMERS, HEADER_SCAN_ROWS, KINDS, REQUIRED, column_letter, detect_header
-from desktop.io.importer import SheetChoice
 from desktop.io.mapping_profiles import MappingProfile, signature
+from desktop.io.sheets import SheetChoice
 from desktop.io.workbook import RawSheet
 
 PREVIEW_ROWS = 12

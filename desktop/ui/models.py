@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from desktop.core.models import Decision, RowIssue
-from desktop.io.importer import SheetSource
+from desktop.io.sheets import SheetSource
 from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
 
 Index = QModelIndex | QPersistentModelIndex

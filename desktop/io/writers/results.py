@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from desktop.core.models import Decision, Rating, RowIssue
 from desktop.core.policy import Policy
-from desktop.io.importer import SheetSource
+from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.xlsx import Formats, fit_widths, new_workbook, print_setup, put
 
