@@ -49,10 +49,19 @@ def test_only_ui_imports_pyside():
 
 
 def test_importing_the_engine_loads_no_qt():
-    code = ("import sys, desktop.services, desktop.cli; "
+    code = ("import sys, desktop.services, desktop.cli, desktop.engine; "
             "print([m for m in sys.modules if m.startswith('PySide6')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_window_loads_no_data_libraries():
+    """pandas, Arrow and the readers load in the engine process, not in the window's (start-up)."""
+    code = ("import sys, desktop.app, desktop.ui.main_window, desktop.ui.detail; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'pyarrow', 'fastexcel', 'numpy', "
+            "'openpyxl'}), 'desktop.io.importer' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] False"
 
 
 def test_the_check_can_fail(tmp_path):
