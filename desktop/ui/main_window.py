@@ -78,8 +78,8 @@ class KindDelegate(QStyledItemDelegate):
 
 
 class MainWindow(QMainWindow):
-    imported = Signal(object)  # ImportResult
-    rated = Signal(object)  # services.Rated
+    imported = Signal(object)  # engine.ImportView
+    rated = Signal(object)  # engine.RatedView
     exported = Signal(list)  # paths written
     approvals_read = Signal(object)  # services.ApprovalsResult
     what_if_done = Signal(int, int)
@@ -454,7 +454,7 @@ class MainWindow(QMainWindow):
                  "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
                  "forms": "Writing forms", "done": "Done", "": "Starting…"}
         seconds = self._job_started.elapsed() // 1000
-        text = self.t("Cancelling…") if self.worker._cancel else self.t(names.get(self._stage, self._stage))
+        text = self.t("Cancelling…") if self.worker.cancelling else self.t(names.get(self._stage, self._stage))
         self.stage.setText(f"{text}  {seconds // 60}:{seconds % 60:02d}")
         self.progress.setValue(int(self._fraction * 100))
         self.progress_shown.emit(self._stage, self._fraction)

@@ -30,6 +30,10 @@ class Worker(QObject):
         self._cancel = True
         self._engine.cancel()
 
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel
+
     @Slot()
     def run(self) -> None:
         self.started.emit()
