@@ -30,7 +30,7 @@ def test_the_reserve_makes_up_for_what_qt_calls_lose(qapp):
     assert sys.getrefcount(True) <= true_before - 19_000
     deficit = sum(max(0, refguard.RESERVE - sys.getrefcount(o)) for o in (None, True, False))
     assert deficit > 0  # True, at least: nothing else holds a million references to it
-    assert refguard.refill() == deficit
+    assert abs(refguard.refill() - deficit) <= 10  # a frame or two may hold a None meanwhile
     assert min(sys.getrefcount(o) for o in (None, True, False)) >= refguard.RESERVE
 
 
