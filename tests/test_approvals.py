@@ -341,3 +341,40 @@ def test_customer_notices_show_terms_only(run, tmp_path):
     assert "开具发票后 120 天内付清货款" in text
     for word in LEVEL_WORDS:
         assert word not in text, word
+
+
+def test_results_snapshot_holds_every_decisions_facts(run):
+    from desktop.io.approvals_reader import read_results_snapshot
+    result, folder = run
+    snap = read_results_snapshot(folder / "results.xlsx")
+    assert snap.run_id == result.run.run_id and snap.as_of == AS_OF
+    assert len(snap.facts) == len(result.rating.decisions)
+    for d in result.rating.decisions:
+        f = snap.facts[d.customer_id]
+        assert (f["name"], f["total"], f["system_level"], f["eligible_limit"], f["requested_term"]) == (
+            d.customer.name, d.total, d.level, d.eligible_limit, d.requested_term_days)
+        assert [f[f"item:{i.key}"] for i in d.items] == [i.points for i in d.items]
+
+
+def _facts_workbook(path: Path, rows: list[list]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "_facts"
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_results_snapshot_of_the_first_layout_and_a_damaged_one(tmp_path):
+    """Results workbooks of the first version kept one cell a fact; they are still read. A fact
+    record that is not JSON is named by sheet and row, not read as something else."""
+    from desktop.errors import InputFileError
+    from desktop.io.approvals_reader import read_results_snapshot
+    meta = ["run_id", "R1", "policy_sha256", "ab" * 32, "as_of", "2026-06-30"]
+    old = _facts_workbook(tmp_path / "old.xlsx", [meta, ["customer_id", "name", "total"], ["C1", "甲公司", 85]])
+    assert read_results_snapshot(old).facts == {"C1": {"customer_id": "C1", "name": "甲公司", "total": 85}}
+    bad = _facts_workbook(tmp_path / "bad.xlsx", [meta + ["format", "json-rows"], ["customer_id", "name"],
+                                                  ["C1", '["C1","甲公司"]'], ["C2", '["C2", 甲']])
+    with pytest.raises(InputFileError, match=r"bad.xlsx, sheet _facts, row 4: the record .* is damaged"):
+        read_results_snapshot(bad)

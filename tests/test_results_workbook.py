@@ -164,11 +164,11 @@ def test_formula_preparation_shortcut_matches_xlsxwriter(tmp_path, samples):
     writes, the stock pass must return the formula unchanged (else the shortcut is wrong)."""
     from xlsxwriter.worksheet import Worksheet
 
-    from desktop.io.writers.xlsx import ClassicFormulaWorksheet
+    from desktop.io.writers.xlsx import FastWorksheet
     out = tmp_path / "r.xlsx"
     services.score(services.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out))
     formulas = {c.formula for c in xlsx_xml.cells(out) if c.formula}
     assert len(formulas) > 100
-    stock, ours = Worksheet(), ClassicFormulaWorksheet()
+    stock, ours = Worksheet(), FastWorksheet()
     for f in formulas:
         assert ours._prepare_formula("=" + f) == stock._prepare_formula("=" + f) == f

@@ -16,7 +16,7 @@ from typing import Any
 from desktop.core.forms import FACTS, ID_PREFIX, FilledForm, canonical, facts_digest
 from desktop.errors import InputFileError
 from desktop.io.writers.forms import LAYOUT_SHEET
-from desktop.io.writers.results import FACTS_SHEET
+from desktop.io.writers.results import FACTS_FORMAT, FACTS_SHEET
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Unreadable:
     problem: str
 
 
-def _open(path: Path, password: str | None = None):
+def _open(path: Path, password: str | None = None, read_only: bool = False):
     import io
 
     import openpyxl
@@ -46,7 +46,7 @@ def _open(path: Path, password: str | None = None):
         data = Path(path).read_bytes()
         if data[:8] == OLE_MAGIC:  # encrypted with a password: decrypted in memory only
             data = _decrypt_if_encrypted(data, Path(path), password)
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except FileNotFoundError:
         raise InputFileError(f"{path}: file not found") from None
     except PermissionError:
@@ -57,17 +57,30 @@ def _open(path: Path, password: str | None = None):
 
 
 def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSnapshot:
-    wb = _open(path, password)
-    if FACTS_SHEET not in wb.sheetnames:
-        raise InputFileError(f"{path}: not a results workbook written by Credit Desk (no {FACTS_SHEET} sheet)")
-    rows = list(wb[FACTS_SHEET].iter_rows(values_only=True))
-    head = rows[0]
-    meta = dict(zip(head[0::2], head[1::2]))
-    keys = [k for k in rows[1] if k]
-    facts = {}
-    for row in rows[2:]:
-        if row and row[0] is not None:
-            facts[str(row[0])] = dict(zip(keys, row))
+    """The run, policy and per-customer facts from a results workbook's very hidden fact sheet."""
+    wb = _open(path, password, read_only=True)  # only the fact sheet is read, not 8 million cells
+    try:
+        if FACTS_SHEET not in wb.sheetnames:
+            raise InputFileError(f"{path}: not a results workbook written by Credit Desk (no {FACTS_SHEET} sheet)")
+        rows = wb[FACTS_SHEET].iter_rows(values_only=True)
+        head = next(rows, ())
+        meta = dict(zip(head[0::2], head[1::2]))
+        keys = [k for k in next(rows, ()) if k]
+        facts = {}
+        for r, row in enumerate(rows, start=3):
+            if not row or row[0] is None:
+                continue
+            if meta.get("format") == FACTS_FORMAT:
+                try:
+                    values = json.loads(row[1])
+                except (TypeError, ValueError, IndexError):
+                    raise InputFileError(f"{path}, sheet {FACTS_SHEET}, row {r}: the record of the run's facts "
+                                         f"is damaged; export the results again") from None
+            else:  # written before the facts were kept as JSON: one cell a value
+                values = row
+            facts[str(row[0])] = dict(zip(keys, values))
+    finally:
+        wb.close()
     return ResultsSnapshot(str(meta.get("run_id")), str(meta.get("policy_sha256")),
                            date.fromisoformat(str(meta.get("as_of"))), facts)
 

@@ -17,6 +17,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,25 +186,16 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None
             raise InputFileError(f"{path}: refused: the workbook's XML declares entities (an entity-expansion "
                                  f"attack or a damaged file)") from None
         raise InputFileError(f"{path}: not a readable {suffix} workbook ({_short(exc)})") from None
-    errors = _xlsx_error_cells(data) if suffix in {".xlsx", ".xlsm"} else {}
-    date1904 = suffix in {".xlsx", ".xlsm"} and _xlsx_date1904(data)
-    charts = _xlsx_chart_sheets(data) if suffix in {".xlsx", ".xlsm"} else set()
+    xml = suffix in {".xlsx", ".xlsm"}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the scan unzips the sheets' XML itself, beside the reader (a second of a million rows)
+        scan = pool.submit(_xlsx_error_cells, data) if xml else None
+        date1904 = xml and _xlsx_date1904(data)
+        charts = _xlsx_chart_sheets(data) if xml else set()
+        frames = _load_sheets(wb, path, names, charts, max_rows)
+        errors = scan.result() if scan is not None else {}
     sheets = []
-    for name in names:
-        if name in charts:
-            continue
-        try:
-            sheet = wb.load_sheet(name, header_row=None, skip_rows=0, n_rows=max_rows, dtypes="string",
-                                  whitespace_as_null=True)
-            frame = sheet.to_pandas() if sheet.width else pd.DataFrame()
-            visible = sheet.visible == "visible"
-        except Exception as exc:
-            if "chart" in str(exc).lower():
-                continue
-            raise InputFileError(f"{path}, sheet '{name}': cannot be read ({_short(exc)})") from None
-        first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
-        frame.columns = range(first_col, first_col + frame.shape[1])
-        frame = frame.reindex(columns=range(first_col + frame.shape[1]))  # leading empty columns back
+    for name, (frame, visible) in frames.items():
         for (r, c), value in errors.get(name, {}).items():
             if max_rows is not None and r >= max_rows:
                 continue
@@ -212,6 +204,28 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None
             frame.iat[r, c] = value
         sheets.append(RawSheet(name, frame.astype("str"), visible, date1904))
     return sheets
+
+
+def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
+                 max_rows: int | None) -> dict[str, tuple[pd.DataFrame, bool]]:
+    """Each sheet's cells as text, its columns numbered from the sheet's column A, and whether it is visible."""
+    frames = {}
+    for name in names:
+        if name in charts:
+            continue
+        try:
+            sheet = wb.load_sheet(name, header_row=None, skip_rows=0, n_rows=max_rows, dtypes="string",
+                                  whitespace_as_null=True)
+            frame = sheet.to_pandas() if sheet.width else pd.DataFrame()
+        except Exception as exc:
+            if "chart" in str(exc).lower():
+                continue
+            raise InputFileError(f"{path}, sheet '{name}': cannot be read ({_short(exc)})") from None
+        first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
+        frame.columns = range(first_col, first_col + frame.shape[1])
+        frame = frame.reindex(columns=range(first_col + frame.shape[1]))  # leading empty columns back
+        frames[name] = (frame, sheet.visible == "visible")
+    return frames
 
 
 def _xlsx_chart_sheets(data: bytes) -> set[str]:

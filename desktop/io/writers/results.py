@@ -7,6 +7,7 @@ that recalculates shows the same numbers as the engine.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from desktop.core.models import Decision, Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, fit_widths, new_workbook, print_setup, put
+from desktop.io.writers.xlsx import Formats, Formula, fit_widths, new_workbook, print_setup, put
 
 
 @dataclass(frozen=True)
@@ -77,26 +78,30 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
 
 
 FACTS_SHEET = "_facts"
+FACTS_FORMAT = "json-rows"  # one cell of JSON a customer; the first version had one cell a value
 FACT_COLUMNS = ("customer_id", "name", "total", "raw_level", "system_level", "recommended_term", "eligible_limit",
                 "requested_term", "requested_limit", "orders", "sales_12m", "open_ar", "overdue_balance")
 
 
 def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts) -> None:
-    """A very hidden, language-independent copy of the facts approval forms are checked against."""
+    """A very hidden, language-independent copy of the facts approval forms are checked against.
+
+    Row 1 identifies the run, row 2 names the facts; below, each customer's ID and its facts as
+    a JSON array in that order: exact numbers, and a tenth of the cells one cell a value took
+    (the sheet is for the program, not for reading; the results sheet shows the same facts).
+    """
     ws = wb.add_worksheet(FACTS_SHEET)
-    ws.write_row(0, 0, ["run_id", run.run_id, "policy_sha256", policy.sha256, "as_of", rating.as_of.isoformat()])
-    keys = list(FACT_COLUMNS) + [f"item:{it.key}" for it in policy.items]
-    ws.write_row(1, 0, keys)
+    ws.write_row(0, 0, ["run_id", run.run_id, "policy_sha256", policy.sha256, "as_of", rating.as_of.isoformat(),
+                        "format", FACTS_FORMAT])
+    ws.write_row(1, 0, list(FACT_COLUMNS) + [f"item:{it.key}" for it in policy.items])
+    plain = [None, None]
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for r, d in enumerate(rating.decisions, start=2):
-        values = {"customer_id": d.customer_id, "name": d.customer.name, "total": d.total,
-                  "raw_level": d.raw_level, "system_level": d.level, "recommended_term": d.recommended_term_days,
-                  "eligible_limit": d.eligible_limit, "requested_term": d.requested_term_days,
-                  "requested_limit": d.requested_limit, "orders": d.metrics.orders,
-                  "sales_12m": d.metrics.sales_12m, "open_ar": d.metrics.open_ar,
-                  "overdue_balance": d.metrics.overdue_balance}
-        values.update({f"item:{i.key}": i.points for i in d.items})
-        for c, k in enumerate(keys):
-            put(ws, r, c, values[k])
+        m = d.metrics
+        values = [d.customer_id, d.customer.name, d.total, d.raw_level, d.level, d.recommended_term_days,
+                  d.eligible_limit, d.requested_term_days, d.requested_limit, m.orders, _num(m.sales_12m),
+                  _num(m.open_ar), _num(m.overdue_balance)] + [i.points for i in d.items]
+        ws.write_cells(r, [d.customer_id, dumps(values)], plain)
     ws.very_hidden()
 
 
@@ -170,21 +175,18 @@ def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: P
     first_item, last_item = idx[f"item:{policy.items[0].key}"], idx[f"item:{policy.items[-1].key}"]
     c_total, c_raw, c_final = idx["total"], idx["raw_level"], idx["final_level"]
     cell_formats = [formats[k] for k in keys]
-    plain = [c for c in range(len(keys)) if c not in (c_total, c_raw, c_final)]
+    cell_formats[c_raw] = cell_formats[c_final] = fm.level_cell
     sum_range = f"=SUM({xl_col_to_name(first_item)}{{r}}:{xl_col_to_name(last_item)}{{r}})"
     total_ref = xl_col_to_name(c_total) + "{r}"
     o, cp, rl = (xl_col_to_name(idx[x]) + "{r}" for x in ("overrides", "caps", "raw_level"))
     final_formula = (f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
                      f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))')
-    write_formula = ws.write_formula
     for r, (d, row) in enumerate(zip(rating.decisions, rows), start=1):
         x = r + 1  # the Excel row number in the formulas
-        for c in plain:
-            put(ws, r, c, _num(row[c]), cell_formats[c])
-        write_formula(r, c_total, sum_range.format(r=x), fm.int, d.total)
-        write_formula(r, c_raw, f"=INDEX(LevelNames,MATCH({total_ref.format(r=x)},LevelMins,1))", fm.level_cell,
-                      d.raw_level)
-        write_formula(r, c_final, final_formula.format(r=x), fm.level_cell, d.level)
+        row[c_total] = Formula(sum_range.format(r=x), d.total)
+        row[c_raw] = Formula(f"=INDEX(LevelNames,MATCH({total_ref.format(r=x)},LevelMins,1))", d.raw_level)
+        row[c_final] = Formula(final_formula.format(r=x), d.level)
+        ws.write_cells(r, row, cell_formats)
     n = len(rating.decisions)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
@@ -209,8 +211,7 @@ def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy) -
     last = len(header) - 1
     cell_formats = [fm.text if c < 3 else (fm.dec1 if c == last else fm.money) for c in range(len(header))]
     for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            put(ws, r, c, _num(v), cell_formats[c])
+        ws.write_cells(r, row, cell_formats)
     total_row = len(rows) + 1
     put(ws, total_row, 0, lab("total_row"), fm.total_label)
     for c in range(3, len(header) - 1):
@@ -227,9 +228,10 @@ def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue]) -> N
              lab.issue(i.action)] for i in issues]
     fit_widths(ws, header, rows, max_w=60)  # column settings before the rows
     ws.write_row(0, 0, header, fm.header)
+    cell_formats = [fm.text] * len(header)
     for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            put(ws, r, c, v, fm.date if hasattr(v, "isoformat") else fm.text)
+        ws.write_cells(r, row, [fm.date if hasattr(v, "isoformat") else fm.text for v in row]
+                       if any(hasattr(v, "isoformat") for v in row) else cell_formats)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
 
