@@ -141,3 +141,18 @@ def test_workbooks_are_packed_at_deflate_level_1(tmp_path):
         assert info.compress_size == len(packer.compress(data) + packer.flush())
         packer = zlib.compressobj(6, zlib.DEFLATED, -15)
         assert info.compress_size > len(packer.compress(data) + packer.flush())
+
+
+def test_sheet_names_stay_unique_with_case_ignored(tmp_path):
+    from xlsxwriter.exceptions import DuplicateWorksheetName, InvalidWorksheetName
+
+    wb = new_workbook(str(tmp_path / "n.xlsx"))
+    wb.add_worksheet("评定-C001")
+    wb.add_worksheet("Form")
+    with pytest.raises(DuplicateWorksheetName):
+        wb.add_worksheet("form")
+    with pytest.raises(InvalidWorksheetName):
+        wb.add_worksheet("a/b")
+    wb.add_worksheet()  # a default name still comes from xlsxwriter (which counts the refused attempts)
+    assert [w.name for w in wb.worksheets()] == ["评定-C001", "Form", "Sheet5"]
+    wb.close()
