@@ -66,11 +66,12 @@ def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSna
         head = next(rows, ())
         meta = dict(zip(head[0::2], head[1::2]))
         keys = [k for k in next(rows, ()) if k]
+        as_json = meta.get("format") == FACTS_FORMAT
         facts = {}
         for r, row in enumerate(rows, start=3):
             if not row or row[0] is None:
                 continue
-            if meta.get("format") == FACTS_FORMAT:
+            if as_json:
                 try:
                     values = json.loads(row[1])
                 except (TypeError, ValueError, IndexError):

@@ -100,12 +100,13 @@ class FastWorksheet(Worksheet):
                     v, t = float(v), float
                 else:
                     v, t = str(v), str
-            if t is str:
-                if len(v) > _SHORT_TEXT or _NEEDS_ESCAPE.search(v) or v[:1].isspace() or v[-1:].isspace():
-                    v = self._inline_text(v)
-                else:
-                    v = f"<is><t>{v}</t></is>"
-                add(f'<c r="{letters[c]}{r}"{s} t="inlineStr">{v}</c>')
+            if t is str:  # escaped as xlsxwriter escapes it; most text needs none of it
+                if len(v) > _SHORT_TEXT:
+                    v = fit_text(v)
+                if _NEEDS_ESCAPE.search(v):
+                    v = self._escape_data(self._escape_control_characters(v))
+                keep = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
+                add(f'<c r="{letters[c]}{r}"{s} t="inlineStr"><is><t{keep}>{v}</t></is></c>')
             elif t is float:
                 if v != v:  # NaN: a blank
                     if formats[c] is not None:
@@ -148,14 +149,6 @@ class FastWorksheet(Worksheet):
         elif info is not None:
             self._write_empty_row(row, None, info)
         self.previous_row = row + 1  # this row is on disk: the next flush starts after it
-
-    def _inline_text(self, text: str) -> str:
-        """The <is> element of a text cell, escaped as xlsxwriter escapes it."""
-        text = fit_text(text)
-        if _NEEDS_ESCAPE.search(text):
-            text = self._escape_data(self._escape_control_characters(text))
-        keep = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        return f"<is><t{keep}>{text}</t></is>"
 
     def _letters(self, n: int) -> list[str]:
         cached = getattr(self, "_col_letters", None)
@@ -206,6 +199,10 @@ class Workbook(xlsxwriter.Workbook):
 
     worksheet_class = FastWorksheet
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._names_taken: set[str] = set()  # every sheet's name, lower case
+
     def _check_sheetname(self, sheetname, is_chartsheet=False):
         # xlsxwriter checks a new name against every sheet's, lower-casing both each time: for an
         # approval workbook of 5,000 forms that is 12.5 million comparisons (about 4 s). The
@@ -216,12 +213,9 @@ class Workbook(xlsxwriter.Workbook):
             name = super()._check_sheetname(sheetname, is_chartsheet)
         finally:
             self.worksheets_objs = sheets
-        taken = self.__dict__.get("_names_taken")
-        if taken is None:
-            taken = self._names_taken = {w.name.lower() for w in sheets}
-        if name.lower() in taken:
+        if name.lower() in self._names_taken:
             raise DuplicateWorksheetName(f"Sheetname '{name}', with case ignored, is already in use.")
-        taken.add(name.lower())
+        self._names_taken.add(name.lower())
         return name
 
     def _store_workbook(self) -> None:
@@ -305,7 +299,7 @@ def put(ws, row: int, col: int, value: Any, fmt=None) -> None:
 
 def fit_text(text: str) -> str:
     """Text within Excel's 32,767 UTF-16 units a cell, cut visibly ("…") rather than silently."""
-    if len(text) > EXCEL_CELL_CHARS // 2 and _utf16_len(text) > EXCEL_CELL_CHARS:
+    if len(text) > _SHORT_TEXT and _utf16_len(text) > EXCEL_CELL_CHARS:
         text = _utf16_truncate(text, EXCEL_CELL_CHARS - 1) + "…"
     return text
 
