@@ -45,7 +45,6 @@ from desktop.core.policy import Policy
 from desktop.engine import Engine, ImportView, RatedView, WhatIf
 from desktop.io.policy_file import load_policy
 from desktop.io.sheets import SheetChoice
-from desktop.ui import refguard
 from desktop.ui.detail import detail_html
 from desktop.ui.i18n import Language
 from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel
@@ -90,7 +89,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, language: Language, settings: Settings | None = None):
         super().__init__()
-        refguard.install(QApplication.instance())  # before any other Qt call of ours: see refguard
         self.language = language
         self.settings = settings or Settings()
         self.files: list[Path] = []
@@ -418,7 +416,6 @@ class MainWindow(QMainWindow):
         self._on_result(value)
 
     def _finished(self) -> None:
-        refguard.refill()
         self._set_busy(False)
         pending, self._pending_job = self._pending_job, None
         if pending is not None:
