@@ -1,6 +1,7 @@
 """Credit Desk against the floor the libraries set and against a plain pandas + openpyxl script.
 
     python benchmarks/run.py [--data DIR] [--repeat 3] [--peer-repeat 1] [--sizes full,small]
+                             [--no-forms | --only-forms] [--no-responsive | --responsive]
 
 For each size (full: 100,000 customers and 1,000,000 ledger rows; small: 10 % of that) it
 times, each measurement in a fresh process (wall time and the child's peak memory):
@@ -13,7 +14,11 @@ times, each measurement in a fresh process (wall time and the child's peak memor
 (c) forms   the approval workbook with 5,000 forms (``write_approval_workbook``) against
             xlsxwriter writing 5,000 sheets holding the same cells as one of our form sheets;
 (d) peer    pandas.read_excel with openpyxl, per-customer aggregates with groupby, and
-            DataFrame.to_excel with openpyxl of a results table of the same size.
+            DataFrame.to_excel with openpyxl of a results table of the same size;
+(e) window  ``pytest -m perf tests/test_responsive.py``: the window rating 10,000 customers
+            and 100,000 rows (CREDIT_DESK_RESPONSIVE_SIZE sets another size) in its engine
+            process, its longest event-loop gap and progress interval held to their limits
+            (about 20 s; ``--responsive`` runs this step alone, ``--no-responsive`` skips it).
 
 It prints medians, peak memory and the ratios ours/floor, peer/ours and full/small.
 The generated workbooks are cached in the data folder (seeded: the same bytes every run).
@@ -271,6 +276,28 @@ def run_forms(data: Path, work: Path, repeat: int) -> dict:
     return {"ours_write_s": median, "floor": floor, "ours_over_floor": ratio}
 
 
+def run_responsive(data: Path) -> dict:
+    """The window's responsiveness test with its wall-clock limits (marked ``perf``, skipped
+    in the default test run), in a child process; its figures line and whether it passed."""
+    print("\nwindow: tests/test_responsive.py -m perf", flush=True)
+    env = {**os.environ, "CREDIT_DESK_PERF": "1", "CREDIT_DESK_BENCH_DATA": str(data),
+           "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-m", "perf",
+                           "tests/test_responsive.py"], cwd=HERE.parent, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    lines = proc.stdout.splitlines()
+    # "10000x100000: job 5.6 s, … longest event-loop gap 85 ms, … longest interval 0.26 s"
+    figures = next((line for line in lines if ": job " in line and "longest event-loop gap" in line), "")
+    summary = next((line for line in reversed(lines) if line.strip()), "")
+    passed = proc.returncode == 0
+    print(f"  {figures or '(no figures line)'}")
+    print(f"  {'passed' if passed else 'FAILED'} in {wall:.1f} s: {summary}")
+    if not passed:
+        print("\n".join(lines[-40:]) + proc.stderr[-2000:])
+    return {"figures": figures, "passed": passed, "wall_s": round(wall, 1), "summary": summary}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=HERE / "data")
@@ -279,19 +306,23 @@ def main() -> None:
     ap.add_argument("--sizes", default="full,small")
     ap.add_argument("--no-forms", action="store_true")
     ap.add_argument("--only-forms", action="store_true")
+    ap.add_argument("--no-responsive", action="store_true")
+    ap.add_argument("--responsive", action="store_true", help="only the window's responsiveness step")
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="credit-desk-bench-") as tmp:
         work = Path(tmp)
-        results = {} if a.only_forms else {label: run_size(label, a.data, work, a.repeat, a.peer_repeat)
-                                           for label in a.sizes.split(",")}
+        results = {} if a.only_forms or a.responsive else {
+            label: run_size(label, a.data, work, a.repeat, a.peer_repeat) for label in a.sizes.split(",")}
         if "full" in results and "small" in results:
             t = results["full"]["ours"]["median_s"] / results["small"]["ours"]["median_s"]
             print(f"\nlinearity: 10x the data took {t:.1f}x the time (ours); "
                   f"floor {results['full']['floor']['median_s'] / results['small']['floor']['median_s']:.1f}x")
-        if not a.no_forms:
+        if not (a.no_forms or a.responsive):
             results["forms"] = run_forms(a.data, work, a.repeat)
+        if not (a.no_responsive or a.only_forms):
+            results["responsive"] = run_responsive(a.data)
     (a.data / "last-run.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
 
 

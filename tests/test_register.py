@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from desktop import services
 from desktop.cli import main
 from desktop.errors import OutputFileError
 from desktop.io import register
@@ -21,7 +20,7 @@ from desktop.io.register import (
     RegisterError,
     RegisterWriteError,
 )
-from desktop.paths import templates_dir
+from desktop.paths import default_register_path, templates_dir
 
 SAMPLES = sorted(str(p) for p in (templates_dir() / "samples").iterdir())
 
@@ -306,7 +305,27 @@ def test_score_records_the_run_and_prints_the_head_on_the_audit_sheet(tmp_path, 
     assert "intact" in capsys.readouterr().out
 
 
-def test_score_service_without_a_register_records_nothing(tmp_path):
-    services.score(services.ScoreRequest(inputs=[Path(p) for p in SAMPLES], as_of=date(2026, 6, 30),
-                                         out=tmp_path / "r.xlsx"))
-    assert not list(tmp_path.glob("*.sqlite"))
+def the_default_register() -> Path:
+    """The register a run records in unless told otherwise: conftest's fixture points it into a
+    folder of its own for each test."""
+    path = Path(os.environ["CREDIT_DESK_REGISTER"])
+    assert default_register_path() == path and not path.exists()
+    return path
+
+
+def test_score_records_in_the_default_register(tmp_path):
+    reg_path = the_default_register()
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(tmp_path / "r.xlsx")]) == 0
+    with Register(reg_path) as reg:  # the counterpart of the test below: absence there means something
+        runs = reg.runs()
+        assert len(runs) == 1 and runs[0]["decisions"] == 42 and runs[0]["as_of"] == "2026-06-30"
+        assert reg.verify() == []
+
+
+def test_score_with_no_register_records_nothing(tmp_path):
+    reg_path = the_default_register()
+    out = tmp_path / "r.xlsx"
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--no-register"]) == 0
+    assert out.is_file()
+    assert not reg_path.exists() and not list(reg_path.parent.iterdir())
+    assert not list(tmp_path.rglob("*.sqlite"))
