@@ -140,9 +140,10 @@ def _rated_small(data: str):
 
     from desktop import services
     from desktop.io.policy_file import load_policy
+    from desktop.session import ImportRequest
 
     files = list(make(Path(data), *SIZES["small"]))
-    imported = services.import_inputs(files, [], date(2026, 6, 30))
+    imported = services.import_inputs(ImportRequest(tuple(files), (), date(2026, 6, 30)))
     return services.rate_imported(imported, load_policy(None), date(2026, 6, 30), files)
 
 

@@ -8,9 +8,11 @@ from datetime import date
 from pathlib import Path
 
 from desktop import __version__
-from desktop.errors import CreditDeskError, OutputFileError
+from desktop.errors import CreditDeskError, OutputFileError, UsageError
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 0, 2, 3, 4
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as shells report it
+CANCELLED_LINE = "已取消 / cancelled: nothing was written"
 
 
 def _as_of(text: str) -> date:
@@ -50,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--forms-password", help="password for the form sheets' protection (default: none)")
     s.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for customers that need no approval")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--profiles", type=Path, metavar="FOLDER",
+                   help="read sheets with the column mapping profiles saved in this folder (default: the "
+                        "user's folder, where the window saves them)")
+    g.add_argument("--no-profiles", action="store_true", help="use no saved mapping profile")
     _register_options(s)
     _protection_options(s)
 
@@ -95,6 +102,13 @@ def _register_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-register", action="store_true", help="do not record the run")
 
 
+def _profiles_folder(args) -> Path | None:
+    from desktop.paths import user_data_folder
+    if args.no_profiles:
+        return None
+    return args.profiles or user_data_folder()
+
+
 def _register_path(args) -> Path | None:
     from desktop.paths import default_register_path
     if getattr(args, "no_register", False):
@@ -102,9 +116,35 @@ def _register_path(args) -> Path | None:
     return args.register or default_register_path()
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM outside a job (while the libraries load): stop as Ctrl+C does."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """``credit-desk`` with no arguments opens the window; subcommands run headless."""
+    import signal
+    import threading
+
     argv = sys.argv[1:] if argv is None else argv
+    headless = bool(argv) and argv[0] != "--smoke-test"
+    previous = None
+    if headless and threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # outside a job (while loading, in history): nothing was written
+        print(CANCELLED_LINE, file=sys.stderr)
+        return EXIT_SIGTERM if isinstance(exc, _Terminated) else EXIT_SIGINT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str]) -> int:
     if not argv or argv[0] == "--smoke-test":
         from desktop.app import main as gui_main
         return gui_main(argv)
@@ -113,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from desktop import services
     from desktop.io.importer import parse_sheet_spec
+    from desktop.session import ScoreRequest, Session
 
     if args.command == "approvals":
         return _approvals(args, parser)
@@ -129,15 +169,15 @@ def main(argv: list[str] | None = None) -> int:
                                                       ("receipts", args.receipts)) for v in vals]
     if not args.inputs and not choices:
         parser.error("give at least one INPUT file or --customers")
-    req = services.ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
-                                as_of=args.as_of, lang=args.lang, out=args.out, json_out=args.json,
-                                operator=args.operator, forms_out=args.forms,
-                                forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
-                                forms_split=args.forms_split, forms_password=args.forms_password,
-                                notices_out=args.notices, password=args.password,
-                                register=_register_path(args), protect_password=args.protect_password,
-                                open_password=args.open_password)
-    result, code = _call(services.score, req)
+    req = ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
+                       as_of=args.as_of, lang=args.lang, out=args.out, json_out=args.json,
+                       operator=args.operator, forms_out=args.forms,
+                       forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
+                       forms_split=args.forms_split, forms_password=args.forms_password,
+                       notices_out=args.notices, password=args.password,
+                       register=_register_path(args), protect_password=args.protect_password,
+                       open_password=args.open_password, profiles=_profiles_folder(args))
+    result, code = _call(lambda cancel: Session().score(req, cancel=cancel))
     if result is None:
         return code
     levels = {}
@@ -152,16 +192,66 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _call(use_case, req):
-    """Run a use case; a problem the clerk can act on becomes one line on stderr and an exit code."""
-    try:
-        return use_case(req), EXIT_OK
-    except OutputFileError as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return None, EXIT_OUTPUT
-    except CreditDeskError as exc:  # input, policy, nothing to rate
-        print(f"credit-desk: {exc}", file=sys.stderr)
-        return None, EXIT_INPUT
+def _call(job):
+    """Run ``job(cancel)``; a problem the clerk can act on becomes one line on stderr and an exit code.
+
+    Ctrl+C and SIGTERM cancel the job: it stops at its next checkpoint, before its commit, so
+    nothing is written or recorded; one line says so, with exit code 130 or 143 (a second
+    Ctrl+C stops at once, with the same guarantee: temporary files are removed on the way out).
+    """
+    from desktop.core.cancel import CancelToken
+    from desktop.errors import Cancelled
+
+    cancel = CancelToken()
+    with _signals_cancel(cancel):
+        try:
+            result = job(cancel)
+            if cancel.cancelled:  # after the commit point: what was written stands
+                print("credit-desk: 取消请求到达时已全部写入 / the cancel came after everything was written; "
+                      "the outputs stand", file=sys.stderr)
+            return result, EXIT_OK
+        except (Cancelled, KeyboardInterrupt) as exc:
+            print(CANCELLED_LINE, file=sys.stderr)
+            terminated = cancel.reason == "SIGTERM" or isinstance(exc, _Terminated)
+            return None, EXIT_SIGTERM if terminated else EXIT_SIGINT
+        except UsageError as exc:  # two outputs named the same file, say
+            print(f"credit-desk: {exc}", file=sys.stderr)
+            return None, EXIT_USAGE
+        except OutputFileError as exc:
+            print(f"credit-desk: {exc}", file=sys.stderr)
+            return None, EXIT_OUTPUT
+        except CreditDeskError as exc:  # input, policy, nothing to rate
+            print(f"credit-desk: {exc}", file=sys.stderr)
+            return None, EXIT_INPUT
+
+
+class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
+    """SIGINT and SIGTERM set ``cancel`` while a job runs; a second signal interrupts at once."""
+
+    def __init__(self, cancel) -> None:
+        self.cancel, self.saved = cancel, {}
+
+    def _handler(self, signum, frame) -> None:
+        import signal
+        name = "SIGTERM" if signum == getattr(signal, "SIGTERM", None) else "SIGINT"
+        if self.cancel.cancelled:  # a second signal: stop now (temporary files go on the way out)
+            raise _Terminated if name == "SIGTERM" else KeyboardInterrupt
+        self.cancel.cancel(name)
+
+    def __enter__(self):
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # SIGBREAK: Ctrl+Break in a Windows console
+                sig = getattr(signal, name, None)
+                if sig is not None:
+                    self.saved[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
 def _register_command(args) -> int:
@@ -204,15 +294,15 @@ def _register_command(args) -> int:
 
 
 def _approvals(args, parser) -> int:
-    from desktop import services
+    from desktop.session import ApprovalsRequest, Session
 
     if args.out is None and args.json is None and args.notices is None:
         parser.error("approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx")
-    req = services.ApprovalsRequest(filled=args.filled, results=args.results, out=args.out, json_out=args.json,
-                                    policy_path=args.policy, notices_out=args.notices,
-                                    register=_register_path(args), password=args.password,
-                                    protect_password=args.protect_password, open_password=args.open_password)
-    result, code = _call(services.read_approvals, req)
+    req = ApprovalsRequest(filled=tuple(args.filled), results=args.results, out=args.out, json_out=args.json,
+                           policy_path=args.policy, notices_out=args.notices,
+                           register=_register_path(args), password=args.password,
+                           protect_password=args.protect_password, open_password=args.open_password)
+    result, code = _call(lambda cancel: Session().run(req, cancel=cancel))
     if result is None:
         return code
     finals = result.outcome.finals

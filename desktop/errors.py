@@ -34,3 +34,11 @@ class OutputFileError(CreditDeskError):
 
 class UsageError(CreditDeskError):
     """The command was called with arguments that do not make sense together."""
+
+
+class Cancelled(Exception):  # noqa: N818  (not an error: the clerk's choice)
+    """The user cancelled the job (Cancel, Ctrl+C, SIGTERM): nothing was written or recorded."""
+
+
+class StaleRatingError(CreditDeskError):
+    """The rating asked for is not the one the session holds (inputs changed, or the engine restarted)."""

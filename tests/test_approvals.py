@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from libreoffice import convert, soffice
 
-from desktop import services
+from desktop import services, session
 from desktop.cli import main
 from desktop.paths import samples_dir
 
@@ -20,7 +20,7 @@ AS_OF = date(2026, 6, 30)
 
 def run_score(folder: Path, **kw) -> services.ScoreResult:
     folder.mkdir(parents=True, exist_ok=True)
-    req = services.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, out=folder / "results.xlsx",
+    req = session.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, out=folder / "results.xlsx",
                                 forms_out=folder / "approvals.xlsx", **kw)
     return services.score(req)
 
@@ -60,8 +60,8 @@ def approve(ws, cells, term=None, limit=None, signer="赵经理", when=datetime(
     fill(ws, cells, values)
 
 
-def read_back(folder: Path, *filled: Path) -> services.ApprovalsResult:
-    return services.read_approvals(services.ApprovalsRequest(filled=list(filled), results=folder / "results.xlsx",
+def read_back(folder: Path, *filled: Path) -> session.ApprovalsDone:
+    return services.read_approvals(session.ApprovalsRequest(filled=list(filled), results=folder / "results.xlsx",
                                                              out=folder / "decisions.xlsx"))
 
 
@@ -322,7 +322,7 @@ def _all_text(path: Path) -> str:
 def test_customer_notices_show_terms_only(run, tmp_path):
     result, folder = run
     notices = tmp_path / "通知书.xlsx"
-    services.score(services.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, notices_out=notices))
+    services.score(session.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, notices_out=notices))
     wb = openpyxl.load_workbook(notices)
     cash = [d for d in result.rating.decisions if d.approval_route == "none"]
     assert len(wb.sheetnames) == len(cash) > 0
@@ -335,7 +335,7 @@ def test_customer_notices_show_terms_only(run, tmp_path):
 
     filled = _fill_typical(folder / "approvals.xlsx")
     after = tmp_path / "approved-notices.xlsx"
-    services.read_approvals(services.ApprovalsRequest(filled=[filled], results=folder / "results.xlsx",
+    services.read_approvals(session.ApprovalsRequest(filled=[filled], results=folder / "results.xlsx",
                                                       notices_out=after))
     text = _all_text(after)
     assert "开具发票后 120 天内付清货款" in text

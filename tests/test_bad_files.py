@@ -167,9 +167,9 @@ def test_enormous_cells_duplicate_headers_mixed_types(tmp_path):
     csv_path.write_text(f"客户编号,客户名称\nC1,{long_name}\n", encoding="utf-8")
     (c,) = import_files([csv_path]).customers
     assert len(c.name) == 40_000
-    from desktop import services
+    from desktop import services, session
     out = tmp_path / "out.xlsx"
-    services.score(services.ScoreRequest(inputs=[csv_path], as_of=date(2026, 6, 30), out=out))
+    services.score(session.ScoreRequest(inputs=[csv_path], as_of=date(2026, 6, 30), out=out))
     name = openpyxl.load_workbook(out)["评级结果"]["B2"].value
     assert len(name) == 32767 and name.endswith("…") and name.startswith("很长的名称")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import services
+from desktop import services, session
 from desktop.cli import main
 from desktop.errors import OutputFileError
 from desktop.io import safe_write
@@ -46,7 +46,7 @@ def test_killed_export_leaves_the_old_output_and_no_stray_file(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "desktop.cli", "score", *map(str, inputs), "--as-of", "2026-06-30",
                              "--out", str(target)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not list(sys_tmp.glob("credit-desk-*.xlsx.tmp")):  # the export has begun
+    while not list(sys_tmp.glob("credit-desk-job-*/credit-desk-*.xlsx.tmp")):  # the export has begun
         assert proc.poll() is None, "the export finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.01)
@@ -56,9 +56,14 @@ def test_killed_export_leaves_the_old_output_and_no_stray_file(tmp_path):
     proc.wait()
     assert target.read_bytes() == b"the previous results"
     assert _strays(out_dir, {"评级结果.xlsx"}) == []
-    # the next export replaces the old output and leaves nothing else either
-    assert main(["score", *map(str, inputs), "--as-of", "2026-06-30", "--out", str(target)]) == 0
+    # the killed job's private folder is all that is left, in the system temporary folder ...
+    assert [p.name.startswith("credit-desk-job-") for p in sys_tmp.iterdir()] == [True]
+    # ... and the next job removes it, replaces the old output and leaves nothing else either
+    again = subprocess.run([sys.executable, "-m", "desktop.cli", "score", *map(str, inputs), "--as-of", "2026-06-30",
+                            "--out", str(target), "--no-register"], env=env, capture_output=True, timeout=300)
+    assert again.returncode == 0, again.stderr.decode("utf-8", "replace")
     assert target.read_bytes()[:2] == b"PK" and _strays(out_dir, {"评级结果.xlsx"}) == []
+    assert list(sys_tmp.iterdir()) == []
 
 
 def test_leftover_beside_the_target_is_removed_by_the_next_export(tmp_path, monkeypatch):
@@ -96,7 +101,7 @@ def test_no_permission_to_write_in_the_folder(tmp_path, monkeypatch):
 
     monkeypatch.setattr(safe_write.tempfile, "mkstemp", denied)
     with pytest.raises(OutputFileError, match=r"no permission to write in"):
-        services.score(services.ScoreRequest(inputs=[Path(p) for p in SAMPLES], as_of=date(2026, 6, 30), out=target))
+        services.score(session.ScoreRequest(inputs=[Path(p) for p in SAMPLES], as_of=date(2026, 6, 30), out=target))
     assert not target.exists()
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import xlsx_xml
 import xlsxwriter
 
-from desktop import services
+from desktop import services, session
 
 PAYLOADS = ['=HYPERLINK("http://x.invalid","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=2+2",
             "=cmd|' /C calc'!A0"]
@@ -37,7 +37,7 @@ def evil_inputs(tmp_path):
 def test_every_workbook_we_write_keeps_user_text_as_text(tmp_path):
     src = evil_inputs(tmp_path)
     out = {k: tmp_path / f"{k}.xlsx" for k in ("results", "forms", "notices", "decisions")}
-    result = services.score(services.ScoreRequest(inputs=[src], as_of=date(2026, 6, 30), out=out["results"],
+    result = services.score(session.ScoreRequest(inputs=[src], as_of=date(2026, 6, 30), out=out["results"],
                                                   forms_out=out["forms"], notices_out=out["notices"]))
     assert len(result.rating.decisions) == len(PAYLOADS) + 1
     # a sales manager fills one form in Excel (typed text that looks like a formula, too)
@@ -50,7 +50,7 @@ def test_every_workbook_we_write_keeps_user_text_as_text(tmp_path):
                 cell.value = "=HYPERLINK(\"http://x.invalid\")"
                 cell.data_type = "s"
     wb.save(filled)
-    services.read_approvals(services.ApprovalsRequest(filled=[filled], results=out["results"],
+    services.read_approvals(session.ApprovalsRequest(filled=[filled], results=out["results"],
                                                       out=out["decisions"]))
     expected_min = {"results": 3 * len(PAYLOADS), "forms": len(PAYLOADS), "notices": 0, "decisions": 1}
     for kind, path in out.items():

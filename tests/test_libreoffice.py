@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from libreoffice import convert, soffice
 
-from desktop import services
+from desktop import services, session
 from desktop.cli import main
 from desktop.paths import samples_dir
 
@@ -25,7 +25,7 @@ def scored(tmp_path_factory):
     from desktop.paths import samples_dir
     base = tmp_path_factory.mktemp("lo")
     out = base / "评级 结果.xlsx"
-    result = services.score(services.ScoreRequest(inputs=sorted(samples_dir().iterdir()),
+    result = services.score(session.ScoreRequest(inputs=sorted(samples_dir().iterdir()),
                                                   as_of=date(2026, 6, 30), out=out))
     return result, out, base
 

@@ -11,14 +11,14 @@ import pytest
 import xlsx_xml
 from test_readers import xlsx
 
-from desktop import services
+from desktop import services, session
 from desktop.io.importer import SheetChoice
 
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory, samples):
     out = tmp_path_factory.mktemp("run") / "评级结果 2026.xlsx"
-    req = services.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out, json_out=out.with_suffix(".json"),
+    req = session.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out, json_out=out.with_suffix(".json"),
                                 operator="测试员")
     return services.score(req), out
 
@@ -81,7 +81,7 @@ def test_audit_sheet_traces_policy_inputs_and_rows(sample_run):
     start = next(i for i, r in enumerate(rows) if r[0] == "文件")
     inputs = [r for r in rows[start + 1:] if r[0]]
     files = {r[0] for r in inputs}
-    assert files == {s.file for s in result.imported.sheets} and len(files) == 3
+    assert files == {s.file for s in result.sheets} and len(files) == 3
     for r in inputs:
         if r[2] != "未使用":
             assert r[4] == r[5] + r[6] and r[8] == "✓"
@@ -133,7 +133,7 @@ def test_text_from_inputs_is_never_a_formula(tmp_path):
     rows = [["客户编号", "客户名称", "业务员"]] + [[f"C{i}", name, name] for i, name in enumerate(evil)]
     src = xlsx(tmp_path / "evil.xlsx", {"客户": rows})
     out = tmp_path / "out.xlsx"
-    services.score(services.ScoreRequest(inputs=[src], as_of=date(2026, 6, 30), out=out))
+    services.score(session.ScoreRequest(inputs=[src], as_of=date(2026, 6, 30), out=out))
     cells = [c for c in xlsx_xml.cells(out) if c.part == "xl/worksheets/sheet2.xml"]
     formulas = [c.formula for c in cells if c.formula is not None]
     assert formulas and all(f.startswith(("SUM(", "INDEX(", "IF(")) for f in formulas)
@@ -145,7 +145,7 @@ def test_text_from_inputs_is_never_a_formula(tmp_path):
 
 def test_english_labels(tmp_path, samples):
     out = tmp_path / "results-en.xlsx"
-    services.score(services.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out, lang="en"))
+    services.score(session.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out, lang="en"))
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "Results", "AR aging", "Exceptions", "Audit", "_facts"]
     assert [c.value for c in wb["Results"][1]][:2] == ["Customer ID", "Customer name"]
@@ -154,9 +154,9 @@ def test_english_labels(tmp_path, samples):
 def test_explicit_sheets_on_the_command_path(tmp_path, samples):
     cust = next(p for p in samples if p.name.startswith("客户"))
     out = tmp_path / "o.xlsx"
-    r = services.score(services.ScoreRequest(choices=[SheetChoice(cust, "客户信用资料", "customers")],
+    r = services.score(session.ScoreRequest(choices=[SheetChoice(cust, "客户信用资料", "customers")],
                                              as_of=date(2026, 6, 30), out=out))
-    assert len(r.rating.decisions) == 42 and r.imported.ledger.empty
+    assert len(r.rating.decisions) == 42 and not any(d.metrics.invoices for d in r.rating.decisions)
 
 
 def test_formula_preparation_shortcut_matches_xlsxwriter(tmp_path, samples):
@@ -166,7 +166,7 @@ def test_formula_preparation_shortcut_matches_xlsxwriter(tmp_path, samples):
 
     from desktop.io.writers.xlsx import FastWorksheet
     out = tmp_path / "r.xlsx"
-    services.score(services.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out))
+    services.score(session.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out))
     formulas = {c.formula for c in xlsx_xml.cells(out) if c.formula}
     assert len(formulas) > 100
     stock, ours = Worksheet(), FastWorksheet()

@@ -304,8 +304,10 @@ def test_a_dead_engine_is_reported_and_replaced(qtbot, window, tmp_path, monkeyp
     target = tmp_path / "结果.xlsx"
     with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as sig:
         w.export_results(target)
-    assert sig.args == ["The rating is no longer available; rate again.", "input"]
+    assert sig.args == ["The rating is no longer available; rate again.", "stale"]
     assert not target.exists()
+    # the table still shows the rating, marked out of date, and nothing exports it
+    assert w.stale and w.banner.isVisible() and not w.act_export.isEnabled() and not w.act_forms.isEnabled()
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     # killed in the middle of a job: the clerk is told, and the window goes on
     w.progress_shown.connect(lambda stage, f: w.engine._process.kill() if stage == "policy" else None)

@@ -35,7 +35,7 @@ from desktop.io.headers import (
 )
 from desktop.io.mapping_profiles import ProfileStore
 from desktop.io.sheets import SheetChoice, SheetSource
-from desktop.io.workbook import RawFile, RawSheet, read_file
+from desktop.io.workbook import PasswordRequired, RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
     "customer_id": V.parse_code, "name": V.parse_text, "credit_code": V.parse_credit_code,
@@ -90,12 +90,16 @@ class _SheetData:
 
 def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                  as_of: date | None = None, profiles: ProfileStore | None = None,
-                 password_for=None) -> ImportResult:
+                 password_for=None, tick: Callable[[], None] = lambda: None,
+                 strict: bool = True) -> ImportResult:
     """Read ``inputs`` (classified sheet by sheet) and the explicitly chosen sheets.
 
     A sheet without an explicit choice is read with a saved mapping profile when its header
     row matches one, else classified by its headers. ``password_for(path)`` gives the
-    password of an encrypted workbook (or None).
+    password of an encrypted workbook (or None). ``tick()`` is the job's cancel checkpoint,
+    called between files and sheets. With ``strict`` (the command line) a file that cannot be
+    read stops the import; without (the window) it is listed as an unreadable sheet source
+    with its error, and as an error row issue, and the other files are read.
     """
     choices = choices or []
     issues: list[RowIssue] = []
@@ -107,17 +111,36 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     # The reader works outside Python's interpreter lock for most of a file, so the files are
     # read side by side (the ledger and the customer sheet: about a fifth less time than one
     # after the other on two cores). The first failure in input order is the one reported.
+    unreadable: list[SheetSource] = []
     with ThreadPoolExecutor(max_workers=min(2, len(wanted)) or 1) as pool:
         futures = {key: pool.submit(read_file, p, password_for(p) if password_for else None)
                    for key, p in wanted.items()}
-        for key, future in futures.items():
-            files[key] = future.result()
+        try:
+            for key, future in futures.items():
+                try:
+                    files[key] = future.result()
+                except PasswordRequired:
+                    raise
+                except InputFileError as exc:
+                    if strict:
+                        raise
+                    path = wanted[key]
+                    unreadable.append(SheetSource(path.name, str(path), "", "", "unreadable", "auto", error=str(exc)))
+                    issues.append(RowIssue(path.name, "", None, "", str(exc), "file cannot be read",
+                                           "file not read; the other files are used", "error"))
+                tick()
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
 
     data: list[_SheetData] = []
     sources: list[SheetSource] = []
     chosen: dict[tuple[Path, str], SheetChoice] = {}
     whole_file_choice: dict[Path, str] = {}
     for ch in choices:
+        if ch.path.resolve() not in files:  # unreadable (listed): its choices wait for a readable copy
+            continue
         raw = files[ch.path.resolve()]
         if ch.sheet is not None:
             if ch.sheet not in [s.name for s in raw.sheets]:
@@ -131,6 +154,7 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     for key, raw in files.items():
         explicit_sheets = {s for (k, s) in chosen if k == key}
         for sheet in raw.sheets:
+            tick()
             src = SheetSource(raw.name, str(raw.path), raw.sha256, sheet.name, IGNORED, "auto")
             top = sheet.head(HEADER_SCAN_ROWS)
             choice = chosen.get((key, sheet.name))
@@ -181,6 +205,8 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
             if ch_key == key and not any(d.raw is raw and d.match.kind == kind for d in data):
                 raise InputFileError(_no_header_message(raw, raw.sheets[0] if raw.sheets else None, kind))
 
+    sources.extend(unreadable)
+    tick()
     customer_sheets = [d for d in data if d.match.kind == CUSTOMERS]
     customers, cust_issues, dup_ids = _build_customers(customer_sheets, as_of)
     issues.extend(cust_issues)

@@ -47,6 +47,10 @@ class RegisterWriteError(RegisterError, OutputFileError):
     """Nothing was recorded: the register stayed locked, is read-only, the disk is full, or the run is in it."""
 
 
+class HeadMoved(Exception):  # noqa: N818
+    """Another writer appended between ``prepare`` and ``commit``: prepare again."""
+
+
 @dataclass(frozen=True)
 class Head:
     seq: int
@@ -54,6 +58,16 @@ class Head:
 
     def __str__(self) -> str:  # as printed on the audit sheet and taken by verify-register --head
         return f"#{self.seq} {self.hash}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Entries computed after ``base``, not yet written; ``head`` is what they would make the head."""
+
+    base: Head
+    head: Head
+    entries: list[tuple]
+    new_run: str | None
 
 
 def canonical_json(data: Any) -> str:
@@ -155,35 +169,60 @@ class Register:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
+    def _entries(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], after: Head) -> list[tuple]:
+        seq, prev, out = after.seq, after.hash, []
+        for kind, run_id, customer_id, data in rows:
+            seq += 1
+            payload = canonical_json(data)
+            h = entry_hash(prev, seq, kind, run_id, customer_id, payload)
+            out.append((seq, kind, run_id, customer_id, payload, prev, h))
+            prev = h
+        return out
+
+    def prepare(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Prepared:
+        """The entries ``rows`` would become after the current head, and the head they would make.
+
+        Nothing is written: ``commit`` appends them later (after the outputs that print the head
+        were written), unless another writer appended in between (``HeadMoved``).
+        """
+        base = self.head()
+        entries = self._entries(rows, base)
+        head = Head(entries[-1][0], entries[-1][6]) if entries else base
+        return Prepared(base, head, entries, new_run)
+
+    def commit(self, prepared: Prepared) -> Head:
+        """Append prepared entries in one transaction; ``HeadMoved`` when the head is no longer theirs."""
         try:
             self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until these entries are in
             try:
-                if new_run is not None and self.db.execute(
-                        "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (new_run,)).fetchone():
-                    raise RegisterWriteError(f"{self.path}: run {new_run} is already in the rating register; "
+                if prepared.new_run is not None and self.db.execute(
+                        "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (prepared.new_run,)).fetchone():
+                    raise RegisterWriteError(f"{self.path}: run {prepared.new_run} is already in the rating register; "
                                              f"it was not recorded again")
                 last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                seq, prev = last if last else (0, GENESIS)
-                out = []
-                for kind, run_id, customer_id, data in rows:
-                    seq += 1
-                    payload = canonical_json(data)
-                    h = entry_hash(prev, seq, kind, run_id, customer_id, payload)
-                    out.append((seq, kind, run_id, customer_id, payload, prev, h))
-                    prev = h
-                self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", out)
+                if (Head(*last) if last else Head(0, GENESIS)) != prepared.base:
+                    raise HeadMoved()
+                self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", prepared.entries)
                 self.db.execute("COMMIT")
             finally:
                 if self.db.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
                     self.db.execute("ROLLBACK")
         except sqlite3.DatabaseError as exc:
             raise _failure(self.path, exc, "written") from None
-        return Head(seq, prev)
+        return prepared.head
 
-    def record_run(self, run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> Head:
-        """One run (``run_id``, as_of, policy and input hashes, ...) and its decisions (each with
-        ``customer_id``), all or nothing; returns the new head (for the audit sheet)."""
+    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
+        for _attempt in range(5):  # another writer between prepare and commit: prepare again
+            try:
+                return self.commit(self.prepare(rows, new_run))
+            except HeadMoved:
+                continue
+        raise RegisterWriteError(f"{self.path}: other programs kept writing to the rating register; nothing was "
+                                 f"recorded, try again")
+
+    @staticmethod
+    def run_rows(run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> list[tuple]:
+        """The entries of one run (``run_id``, as_of, policy and input hashes, ...) and its decisions."""
         data = dict(run)
         run_id = data.get("run_id")
         if not isinstance(run_id, str) or not run_id:
@@ -192,15 +231,23 @@ class Register:
         for d in decisions:  # the payload repeats the query columns, so verify can compare them
             cid = str(d["customer_id"])
             rows.append(("decision", run_id, cid, {**d, "customer_id": cid, "run_id": run_id}))
-        return self._append(rows, new_run=run_id)
+        return rows
+
+    def record_run(self, run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> Head:
+        """One run and its decisions, all or nothing; returns the new head (for the audit sheet)."""
+        return self._append(self.run_rows(run, decisions), new_run=run["run_id"])
 
     def record_approvals(self, approvals: Sequence[Mapping[str, Any]]) -> Head:
         """Approvals read back from filled forms, each naming its ``run_id`` and ``customer_id``."""
+        return self._append(self.approval_rows(approvals))
+
+    @staticmethod
+    def approval_rows(approvals: Sequence[Mapping[str, Any]]) -> list[tuple]:
         rows = []
         for a in approvals:
             run_id, cid = str(a["run_id"]), str(a["customer_id"])
             rows.append(("approval", run_id, cid, {**a, "run_id": run_id, "customer_id": cid}))
-        return self._append(rows)
+        return rows
 
     # ------------------------------------------------------------------ reading
     @_reading

@@ -14,7 +14,7 @@ class SheetSource:
     path: str
     sha256: str
     sheet: str
-    kind: str
+    kind: str  # customers | ledger | receipts | ignored | unreadable
     chosen_by: str  # "auto" or "override"
     header_row: int | None = None  # Excel row number
     columns: dict[str, str] = field(default_factory=dict)  # field -> header as written
@@ -22,6 +22,7 @@ class SheetSource:
     rows_used: int = 0
     rows_rejected: int = 0
     blank_rows: int = 0
+    error: str = ""  # kind "unreadable": why the file could not be read (the other files still are)
 
 
 

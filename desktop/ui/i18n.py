@@ -77,6 +77,23 @@ ZH: dict[str, str] = {
     "Approvals read back": "审批结果", "Status": "状态", "Approved term": "核定账期", "Approved limit": "核定额度",
     "Final level": "核定等级", "Approvers": "审批人", "Form": "表单", "Cell": "单元格", "Decisions": "审批结论",
     "Run {0}: {1} forms read.": "运行 {0}：已读取 {1} 张表单。",
+    # the session: out of date, unreadable files, export options
+    "Cannot be read": "无法读取", "Remove selected files": "移除所选文件", "Export options…": "导出选项…",
+    "The data or settings have changed: this rating is out of date. Rate again (F5) before exporting.":
+        "数据已更改，请重新评级 (F5)：当前结果已过期，导出前须重新评级。",
+    "Rate again (F5)": "重新评级 (F5)", "Rate again": "需要重新评级",
+    "The data or settings have changed since this rating; press F5 to rate again.":
+        "评级之后数据或设置已更改，请按 F5 重新评级。",
+    "The rating starts when the files have been read.": "文件读取完成后将开始评级。",
+    "Export options": "导出选项", "One approval workbook": "一个审批工作簿",
+    "One workbook per salesperson": "按业务员分别生成", "One workbook per sales manager": "按销售部经理分别生成",
+    "Customers whose route needs an approval": "需要审批的客户", "… and the selected customer": "…以及所选客户",
+    "… and every customer shown by the filters": "…以及当前筛选显示的全部客户",
+    "Password to open the workbooks": "打开工作簿的密码", "Password to change the sheets": "修改工作表结构的密码",
+    "Password of the form sheets": "审批表工作表保护密码", "Approval workbook": "审批工作簿",
+    "Application forms for": "生成评定申请表的客户",
+    "Passwords are kept until the program closes and are never saved.": "密码仅在程序关闭前保留，不会保存。",
+    "The work stopped: {0}. Nothing was written; try again.": "处理中断：{0}。未写入任何文件，请重试。",
 }
 
 FIELD_WORDS_ZH = {

@@ -16,7 +16,6 @@ from PySide6.QtCore import QTimer as _QTimer
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -42,17 +41,29 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.core.policy import Policy
-from desktop.engine import Engine, ImportView, RatedView, WhatIf
+from desktop.engine import Engine
 from desktop.io.policy_file import load_policy
 from desktop.io.sheets import SheetChoice
+from desktop.session import (
+    ApprovalsRequest,
+    ExportForms,
+    ExportResults,
+    Imported,
+    ImportRequest,
+    RateDone,
+    RateRequest,
+    WhatIfDone,
+    WhatIfRequest,
+)
 from desktop.ui.detail import detail_html
+from desktop.ui.export_options import ExportOptions
 from desktop.ui.i18n import Language
 from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel
 from desktop.ui.settings import Settings, user_data_dir
 from desktop.ui.worker import start_worker
 
 if TYPE_CHECKING:  # the window itself loads neither pandas nor the readers: the engine does
-    from desktop import services
+    from desktop.session import ApprovalsDone
 
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.xlsb *.csv)"
 
@@ -77,10 +88,19 @@ class KindDelegate(QStyledItemDelegate):
 
 
 class MainWindow(QMainWindow):
-    imported = Signal(object)  # engine.ImportView
-    rated = Signal(object)  # engine.RatedView
+    """The window shows what the session in the engine holds, never a state it has dropped.
+
+    ``files`` and ``choices`` are what the clerk asked for; ``_read`` is what the session's last
+    import read. A change of files, sheet kinds, mappings, as-of date or policy marks the rating
+    on screen out of date at once (banner, exports and what-if disabled) until it is rated again;
+    a cancelled or failed import puts the clerk's files and choices back as they were.
+    """
+
+    imported = Signal(object)  # session.Imported
+    rated = Signal(object)  # session.RateDone
     exported = Signal(list)  # paths written
-    approvals_read = Signal(object)  # services.ApprovalsResult
+    approvals_read = Signal(object)  # session.ApprovalsDone
+    stale_changed = Signal(bool)  # the rating on screen is (no longer) out of date
     what_if_done = Signal(int, int)
     failed = Signal(str, str)  # message, kind
     cancelled = Signal()
@@ -93,8 +113,13 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.files: list[Path] = []
         self.choices: dict[tuple[Path, str], SheetChoice] = {}
-        self.import_result: ImportView | None = None
-        self.result: RatedView | None = None
+        self.import_result: Imported | None = None
+        self.result: RateDone | None = None
+        self.stale = False  # the rating on screen is not what the inputs and settings now give
+        self._rated_key: tuple = ()  # _rating_key() when the rating on screen was made
+        self._rating_gone = False  # the session no longer holds the rating on screen
+        self._read: tuple[list[Path], dict] = ([], {})  # files and choices the session's import read
+        self.export_options = ExportOptions()
         self.results_path: Path | None = None
         self.policy_path: Path | None = Path(self.settings.policy_path()) if self.settings.policy_path() else None
         self.policy_override: Policy | None = None
@@ -126,6 +151,8 @@ class MainWindow(QMainWindow):
         self.sheets_view.setItemDelegateForColumn(SheetsModel.KIND_COLUMN, self.kind_delegate)
         self.sheets_view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.sheets_view.doubleClicked.connect(self._sheet_double_clicked)
+        self.sheets_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.sheets_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.sheets_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.sheets_dock = QDockWidget(self)
         self.sheets_dock.setObjectName("sheets")
@@ -175,9 +202,21 @@ class MainWindow(QMainWindow):
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setSizes([760, 420])
+        self.banner = QWidget()
+        self.banner.setObjectName("staleBanner")
+        self.banner.setStyleSheet("#staleBanner { background: #FFF2CC; border: 1px solid #BF9000; }")
+        bl = QHBoxLayout(self.banner)
+        bl.setContentsMargins(8, 4, 8, 4)
+        self.banner_text = QLabel()
+        self.banner_button = QPushButton()
+        self.banner_button.clicked.connect(self.rate)
+        bl.addWidget(self.banner_text, 1)
+        bl.addWidget(self.banner_button)
+        self.banner.setVisible(False)
         central = QWidget()
         cv = QVBoxLayout(central)
         cv.setContentsMargins(4, 4, 4, 4)
+        cv.addWidget(self.banner)
         cv.addLayout(bar)
         cv.addWidget(split)
         self.setCentralWidget(central)
@@ -185,6 +224,7 @@ class MainWindow(QMainWindow):
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
         self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.dateChanged.connect(lambda _d: self._refresh_stale())
         self.policy_label = QLabel()
         self.as_of_label = QLabel()
 
@@ -197,6 +237,10 @@ class MainWindow(QMainWindow):
         self.act_policy = QAction(self, shortcut=QKeySequence("Ctrl+P"), triggered=self.edit_policy)
         self.act_choose_policy = QAction(self, triggered=self.choose_policy)
         self.act_clear = QAction(self, triggered=self.clear_files)
+        self.act_remove = QAction(self, shortcut=QKeySequence.StandardKey.Delete, triggered=self.remove_selected_files)
+        self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.act_options = QAction(self, triggered=self.edit_export_options)
+        self.sheets_view.addAction(self.act_remove)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.act_about = QAction(self, triggered=self.about)
         self.act_zh = QAction("中文", self, checkable=True, triggered=lambda: self.switch_language("zh"))
@@ -204,8 +248,8 @@ class MainWindow(QMainWindow):
 
         self.menu_file = self.menuBar().addMenu("")
         self.recent_menu = self.menu_file.addMenu("")
-        for a in (self.act_open, self.act_clear, None, self.act_export, self.act_forms, self.act_approvals, None,
-                  self.act_quit):
+        for a in (self.act_open, self.act_remove, self.act_clear, None, self.act_export, self.act_forms,
+                  self.act_options, self.act_approvals, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_file.insertMenu(self.act_clear, self.recent_menu)
         self.menu_rating = self.menuBar().addMenu("")
@@ -263,6 +307,7 @@ class MainWindow(QMainWindow):
                              (self.act_export, "Export &results…"), (self.act_forms, "Export &approval forms…"),
                              (self.act_approvals, "Read filled approvals…"), (self.act_policy, "&Policy editor…"),
                              (self.act_choose_policy, "Choose policy file…"), (self.act_clear, "Clear files"),
+                             (self.act_remove, "Remove selected files"), (self.act_options, "Export options…"),
                              (self.act_quit, "&Quit"), (self.act_about, "&About Credit Desk")):
             action.setText(t(text))
         self.menu_file.setTitle(t("&File"))
@@ -277,13 +322,16 @@ class MainWindow(QMainWindow):
         self.issues_dock.setWindowTitle(t("Row issues"))
         self.as_of_label.setText(t("As of") + " ")
         self.cancel_button.setText(t("Cancel"))
+        self.banner_text.setText(t("The data or settings have changed: this rating is out of date. Rate again (F5) "
+                                   "before exporting."))
+        self.banner_button.setText(t("Rate again (F5)"))
         for label, text in zip(self.filter_labels, ("Level", "Salesperson", "Route", "Search")):
             label.setText(t(text))
         self.exceeds_filter.setText(t("Exceeds policy only"))
         self.search.setPlaceholderText(t("customer ID, name, salesperson"))
         kinds = {"customers": t("Customers"), "ledger": t("Sales ledger"), "receipts": t("Receipts"),
                  "ignored": t("Not used")}
-        self.sheets_model.kind_words = kinds
+        self.sheets_model.kind_words = {**kinds, "unreadable": t("Cannot be read")}
         self.kind_delegate.words = kinds
         self.sheets_model.headers = [t("File"), t("Sheet"), t("Read as"), t("Header row"), t("Rows read"),
                                      t("Used"), t("Rejected")]
@@ -336,16 +384,36 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(paths)
         self.settings.save_last_folder(paths[0].parent)
         self._fill_recent()
+        self._refresh_stale()
         self.reimport()
 
     def clear_files(self) -> None:
+        """Start over: no files, no rating (the session's tables are freed at the next import)."""
         self.files, self.choices = [], {}
+        self._read = ([], {})
         self.import_result = self.result = None
         self.sheets_model.set_rows([])
         self.issues_model.set_rows([])
         self.results_model.set_rows([])
         self.detail.clear()
+        self._set_stale(False)
         self._update_counts()
+
+    def remove_selected_files(self) -> None:
+        """Take the files of the selected rows in Files and sheets out (an unreadable one, say)."""
+        rows = {i.row() for i in self.sheets_view.selectionModel().selectedRows()} or \
+            ({self.sheets_view.currentIndex().row()} if self.sheets_view.currentIndex().isValid() else set())
+        gone = {Path(self.sheets_model.row_object(r).path) for r in rows if 0 <= r < self.sheets_model.rowCount()}
+        if not gone:
+            return
+        keys = {str(p.resolve()) for p in gone}
+        self.files = [f for f in self.files if str(f.resolve()) not in keys]
+        self.choices = {k: c for k, c in self.choices.items() if str(Path(k[0]).resolve()) not in keys}
+        if not self.files and not self.choices:
+            self.clear_files()
+            return
+        self._refresh_stale()
+        self.reimport()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -355,6 +423,7 @@ class MainWindow(QMainWindow):
     def _kind_changed(self, source, kind: str) -> None:
         path = Path(source.path)
         self.choices[(path, source.sheet)] = SheetChoice(path, source.sheet, kind)
+        self._refresh_stale()
         self.reimport()
 
     def _sheet_double_clicked(self, index: QModelIndex) -> None:
@@ -380,22 +449,55 @@ class MainWindow(QMainWindow):
             profile = dialog.profile()
             if profile is not None:
                 ProfileStore(user_data_dir()).save(profile)
+            self._refresh_stale()
             self.reimport()
         dialog.accepted.connect(accepted)
         dialog.open()
         return dialog
 
+    # ---------------------------------------------------------------- out of date
+    def _rating_key(self) -> tuple:
+        """What a rating is made of, as the clerk has set it up now."""
+        files = tuple(str(f.resolve()) for f in self.files)
+        choices = tuple(sorted(((str(Path(k[0]).resolve()), str(k[1])), c.kind, c.header_row,
+                                tuple(sorted((c.columns or {}).items()))) for k, c in self.choices.items()))
+        return files, choices, self._as_of(), str(self.policy_path or ""), id(self.policy_override)
+
+    def _refresh_stale(self) -> None:
+        """Out of date when the inputs or settings differ from the rating's, or the session dropped it."""
+        self._set_stale(self.result is not None and (self._rating_gone or self._rating_key() != self._rated_key))
+
+    def _set_stale(self, stale: bool) -> None:
+        changed = stale != self.stale
+        self.stale = stale
+        self.banner.setVisible(stale and self.result is not None)
+        self._enable_actions()
+        if changed:
+            self.stale_changed.emit(stale)
+
+    def _enable_actions(self) -> None:
+        busy = self.worker is not None
+        importing = busy and isinstance(self.worker.request, ImportRequest)
+        exportable = not busy and self.result is not None and not self.stale
+        self.act_open.setEnabled(not busy)
+        self.act_remove.setEnabled(not busy)
+        self.act_clear.setEnabled(not busy)
+        self.act_rate.setEnabled(not busy or importing)  # F5 while reading: the rating follows the import
+        self.act_export.setEnabled(exportable)
+        self.act_forms.setEnabled(exportable)
+        self.act_approvals.setEnabled(not busy)
+
     # ---------------------------------------------------------------- jobs
-    def _run(self, job: tuple[str, dict], on_result) -> None:
-        """Run ``job`` (an engine job's name and arguments); ``on_result`` gets its value on the GUI thread."""
+    def _run(self, request, on_result) -> None:
+        """Run ``request`` (a desktop.session request) in the engine; ``on_result`` gets its result."""
         if self.worker is not None:
             # A job is still finishing (its result may already be shown): run this one next,
             # so a change the clerk makes right after a job is never dropped.
-            self._pending_job = (job, on_result)
+            self._pending_job = (request, on_result)
             return
         if self._last_job is not None:  # the previous job's thread has ended or is ending: let it
             self._last_job[1].wait()
-        worker, thread = start_worker(self.engine, *job)
+        worker, thread = start_worker(self.engine, request)
         self._last_job = (worker, thread)
         # Queued: every handler runs on the GUI thread, even plain functions and lambdas.
         queued = Qt.ConnectionType.QueuedConnection
@@ -407,6 +509,7 @@ class MainWindow(QMainWindow):
         worker.error.connect(self._error, queued)
         worker.cancelled.connect(self._cancelled, queued)
         worker.password_needed.connect(self._ask_password, queued)
+        worker.engine_restarted.connect(self._engine_restarted, queued)
         worker.finished.connect(self._finished, queued)
         self.worker, self.thread = worker, thread
         self._set_busy(True)
@@ -421,6 +524,18 @@ class MainWindow(QMainWindow):
         if pending is not None:
             self._run(*pending)
 
+    def _engine_restarted(self) -> None:
+        """A new engine process holds no session: the rating and tables on screen are gone from it."""
+        self._read = ([], {})
+        self._rating_gone = True
+        self._refresh_stale()
+
+    def _put_back_inputs(self) -> None:
+        """A cancelled (or refused) import changed nothing: the files and choices are the session's again."""
+        files, choices = self._read
+        self.files, self.choices = list(files), dict(choices)
+        self._refresh_stale()
+
     def _set_busy(self, busy: bool) -> None:
         if busy:
             self._stage, self._fraction = "", 0.0
@@ -433,8 +548,7 @@ class MainWindow(QMainWindow):
             self.progress.setValue(0)
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
-        for a in (self.act_open, self.act_rate, self.act_export, self.act_forms, self.act_approvals):
-            a.setEnabled(not busy)
+        self._enable_actions()
         self.busy_changed.emit(busy)
 
     def _progress(self, stage: str, fraction: float) -> None:
@@ -465,15 +579,23 @@ class MainWindow(QMainWindow):
             self._show_progress()
 
     def _cancelled(self) -> None:
+        if self.worker is None or isinstance(self.worker.request, ImportRequest):
+            self._put_back_inputs()
         self.statusBar().showMessage(self.t("Cancelled; nothing was changed."), 8000)
         self.cancelled.emit()
 
     def _error(self, message: str, kind: str) -> None:
+        if self.worker is not None and isinstance(self.worker.request, ImportRequest):
+            self._put_back_inputs()
+        if kind == "stale":
+            self._rating_gone = True
+            self._refresh_stale()
         titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
-                  "bug": "Unexpected error"}
+                  "stale": "Rate again", "bug": "Unexpected error"}
         hints = {"output": "If the file is open in Excel, close it there and try again.",
                  "input": "Check the file, or choose how its sheets are read in Files and sheets.",
                  "policy": "Open the policy editor to see and fix each problem.",
+                 "stale": "The data or settings have changed since this rating; press F5 to rate again.",
                  "bug": "Please send this message to your administrator."}
         box = QMessageBox(QMessageBox.Icon.Warning, self.t(titles[kind]), message, QMessageBox.StandardButton.Ok,
                           self)
@@ -490,20 +612,26 @@ class MainWindow(QMainWindow):
             self.passwords[str(Path(path).resolve())] = password
             _QTimer.singleShot(0, self.reimport)
         else:
+            self._put_back_inputs()
             self.failed.emit(message, "password")
 
-    def _reading(self) -> dict:
-        """What the engine needs to read the inputs as the clerk set them up."""
-        return {"files": list(self.files), "choices": list(self.choices.values()), "as_of": self._as_of(),
-                "folder": user_data_dir(), "passwords": dict(self.passwords)}
+    def _reading(self) -> ImportRequest:
+        """What the session is to read, as the clerk set it up (an unreadable file is listed, not fatal)."""
+        return ImportRequest(tuple(self.files), tuple(self.choices.values()), self._as_of(), user_data_dir(),
+                             dict(self.passwords), strict=False)
 
     def reimport(self) -> None:
-        self._run(("import", self._reading()), self._imported)
+        self._run(self._reading(), self._imported)
 
-    def _imported(self, result: ImportView) -> None:
+    def _imported(self, result: Imported) -> None:
+        request = self.worker.request if self.worker is not None else self._reading()
+        self._read = (list(request.files), {(c.path, c.sheet): c for c in request.choices})
         self.import_result = result
+        if result.rating_dropped:
+            self._rating_gone = True
         self.sheets_model.set_rows(result.sheets)
         self.issues_model.set_rows(result.issues)
+        self._refresh_stale()
         self._update_counts()
         self.imported.emit(result)
 
@@ -515,23 +643,40 @@ class MainWindow(QMainWindow):
             self.open_files()
             if not self.files:
                 return
-        self._run(("rate", {**self._reading(), "policy": self.policy_override, "policy_path": self.policy_path,
-                            "register": Path(self.settings.register_path())}), self._rated)
+        if self.worker is not None and isinstance(self.worker.request, ImportRequest):
+            self.statusBar().showMessage(self.t("The rating starts when the files have been read."), 8000)
+        request = RateRequest(self._reading(), self.policy_override, self.policy_path,
+                              register=Path(self.settings.register_path()))
+        self._run(request, self._rated)
 
-    def _rated(self, rated: RatedView) -> None:
+    def _rated(self, rated: RateDone) -> None:
         self.result = rated
-        self.import_result = ImportView(rated.sheets, rated.issues)
+        request = self.worker.request if self.worker is not None else None
+        self._rated_key = self._rating_key() if request is None else self._key_of(request)
+        self._rating_gone = False
+        self._read = (list(request.reading.files), {(c.path, c.sheet): c for c in request.reading.choices}) \
+            if request is not None else (list(self.files), dict(self.choices))
+        self.import_result = Imported(rated.sheets, rated.issues)
         self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
         self.results_model.set_rows(rated.rating.decisions)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
         _QTimer.singleShot(0, self._fit_columns)  # a slice of its own: the window repaints first
         self._fill_filters()
+        self._refresh_stale()
         self._update_counts()
         if self.results_model.rowCount():
             self.table.selectRow(0)
             self.table.scrollToTop()
         self.rated.emit(rated)
+
+    def _key_of(self, request: RateRequest) -> tuple:
+        """_rating_key() of the settings ``request`` was made from (the clerk may have changed them since)."""
+        r = request.reading
+        files = tuple(str(Path(f).resolve()) for f in r.files)
+        choices = tuple(sorted(((str(Path(c.path).resolve()), str(c.sheet)), c.kind, c.header_row,
+                                tuple(sorted((c.columns or {}).items()))) for c in r.choices))
+        return files, choices, r.as_of, str(request.policy_path or ""), id(request.policy)
 
     def _fit_columns(self) -> None:
         self.table.resizeColumnsToContents()  # measured on the rows on screen (see _build)
@@ -546,6 +691,10 @@ class MainWindow(QMainWindow):
         if self.result is None:
             QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
             return False
+        if self.stale:  # never export a rating the inputs or settings no longer give
+            QMessageBox.information(self, self.t("Rate again"), self.t(
+                "The data or settings have changed since this rating; press F5 to rate again."))
+            return False
         return True
 
     def export_results(self, path: Path | None = None) -> None:
@@ -554,8 +703,10 @@ class MainWindow(QMainWindow):
         path = path or self._save_name(self.t("Save results workbook"), f"评级结果 {self.result.rating.as_of}.xlsx")
         if path is None:
             return
+        o = self.export_options
         self.results_path = path
-        self._run(("export_results", {"path": path, "lang": self.language.code}), self._exported)
+        self._run(ExportResults(path, self.language.code, o.protect_password or None, o.open_password or None,
+                                run_id=self.result.run.run_id), self._exported)
 
     def export_forms(self, path: Path | None = None) -> None:
         if not self._need_result():
@@ -563,9 +714,31 @@ class MainWindow(QMainWindow):
         path = path or self._save_name(self.t("Save approval workbook"), f"审批表 {self.result.rating.as_of}.xlsx")
         if path is None:
             return
-        self._run(("export_forms", {"path": path, "lang": self.language.code}), self._exported)
+        o = self.export_options
+        self._run(ExportForms(path, self.language.code, self._forms_for(o.forms_for), o.split,
+                              o.forms_password or None, o.protect_password or None, o.open_password or None,
+                              run_id=self.result.run.run_id), self._exported)
 
-    def _exported(self, paths: list[Path]) -> None:
+    def _forms_for(self, scope: str) -> frozenset[str]:
+        """Customers that get an application form although their route needs none."""
+        if scope == "selected":
+            d = self.selected_decision()
+            return frozenset({d.customer_id} if d is not None else ())
+        if scope == "shown":
+            m = self.results_model
+            return frozenset(m.row_object(r).customer_id for r in range(m.rowCount()))
+        return frozenset()
+
+    def edit_export_options(self) -> QDialog:
+        from desktop.ui.export_options import ExportOptionsDialog
+        dialog = ExportOptionsDialog(self.export_options, self.t, self)
+        dialog.accepted.connect(lambda: setattr(self, "export_options", dialog.options()))
+        self._options_dialog = dialog  # tests drive it
+        dialog.open()
+        return dialog
+
+    def _exported(self, done) -> None:
+        paths = done.paths
         self.statusBar().showMessage(self.t("Wrote ") + ", ".join(str(p) for p in paths), 10000)
         if paths:
             self.settings.save_last_folder(Path(paths[0]).parent)
@@ -586,12 +759,13 @@ class MainWindow(QMainWindow):
                 return
             results = Path(name)
         out = Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")
-        from desktop.services import ApprovalsRequest
-        req = ApprovalsRequest(filled=[Path(n) for n in names], results=results, out=out,
-                                        policy_path=self.policy_path)
-        self._run(("read_approvals", {"request": req}), self._approvals_done)
+        o = self.export_options
+        req = ApprovalsRequest(filled=tuple(Path(n) for n in names), results=results, out=out,
+                               policy_path=self.policy_path, register=Path(self.settings.register_path()),
+                               protect_password=o.protect_password or None, open_password=o.open_password or None)
+        self._run(req, self._approvals_done)
 
-    def _approvals_done(self, result: services.ApprovalsResult) -> None:
+    def _approvals_done(self, result: ApprovalsDone) -> None:
         from desktop.ui.approvals_dialog import ApprovalsDialog
         dialog = ApprovalsDialog(result, self.language, self)
         self._approvals_dialog = dialog
@@ -611,6 +785,7 @@ class MainWindow(QMainWindow):
             self.policy_path, self.policy_override = Path(name), None
             self.settings.save_policy_path(name)
             self._update_policy_label()
+            self._refresh_stale()
 
     def edit_policy(self):
         from desktop.ui.policy_editor import PolicyEditor
@@ -628,17 +803,20 @@ class MainWindow(QMainWindow):
             self.policy_path = Path(path)
             self.settings.save_policy_path(str(path))
         self._update_policy_label()
+        self._refresh_stale()
 
     def what_if(self, policy: Policy, editor=None) -> None:
         if self.result is None:
             QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
             return
 
-        def done(result: WhatIf) -> None:
-            if editor is not None:
-                editor.show_what_if(result.changed, result.total, result.moves)
-            self.what_if_done.emit(result.changed, result.total)
-        self._run(("what_if", {"policy": policy}), done)
+        self._what_if_editor = editor
+        self._run(WhatIfRequest(policy, self.result.run.run_id), self._what_if_done)
+
+    def _what_if_done(self, result: WhatIfDone) -> None:
+        if self._what_if_editor is not None:
+            self._what_if_editor.show_what_if(result.changed, result.total, result.moves)
+        self.what_if_done.emit(result.changed, result.total)
 
     def _update_policy_label(self) -> None:
         if self.policy_override is not None:

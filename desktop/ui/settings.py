@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QSettings
 
 ORG, APP = "CreditDesk", "Credit Desk"
 K_GEOMETRY, K_STATE, K_RECENT, K_LAST_FOLDER = "window/geometry", "window/state", "files/recent", "files/last_folder"
@@ -15,8 +15,10 @@ MAX_RECENT = 10
 
 
 def user_data_dir() -> Path:
-    """Mapping profiles and other user data: the user's application-data folder."""
-    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    """Mapping profiles and other user data: the user's application-data folder, the same one
+    the command line uses (``desktop.paths.user_data_folder``)."""
+    from desktop.paths import user_data_folder
+    folder = user_data_folder()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -1,5 +1,5 @@
-"""Long work off the GUI: a worker whose thread hands a job to the engine process and turns
-the engine's messages into signals (started/progress/result/error/finished). It never
+"""Long work off the GUI: a worker whose thread hands one request to the engine process and
+turns the engine's messages into signals (started/progress/result/error/finished). It never
 touches widgets; the job stops at its next checkpoint when cancelled."""
 
 from __future__ import annotations
@@ -9,21 +9,24 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop.engine import Engine, EngineStopped
+from desktop.engine import Done, Engine, EngineStopped, Failed, NeedPassword, Progress, WasCancelled
 
 
 class Worker(QObject):
     started = Signal()
     progress = Signal(str, float)  # stage, fraction done
-    result = Signal(object)
-    error = Signal(str, str)  # message for the clerk, kind ("input", "output", "policy", "bug")
-    cancelled = Signal()
+    result = Signal(object)  # the use case's result (desktop.session): the job was committed
+    error = Signal(str, str)  # message for the clerk, kind ("input", "output", "policy", "stale", "bug")
+    cancelled = Signal()  # stopped before its commit point: nothing changed
     password_needed = Signal(str, str)  # file, message
+    engine_restarted = Signal()  # the job ran in a new engine process: the session it had is gone
     finished = Signal()
 
-    def __init__(self, engine: Engine, job: str, kwargs: dict[str, Any]):
+    def __init__(self, engine: Engine, request: Any):
         super().__init__()
-        self._engine, self._job, self._kwargs = engine, job, kwargs
+        self._engine = engine
+        self.request = request
+        self._job = engine.begin(request)  # on the GUI thread: a Cancel from now on reaches this job
         self._cancel = False
 
     def cancel(self) -> None:
@@ -37,20 +40,24 @@ class Worker(QObject):
     @Slot()
     def run(self) -> None:
         self.started.emit()
+        generation = self._engine.generation
         try:
-            for message in self._engine.run(self._job, self._kwargs):
-                kind = message[0]
-                if kind == "progress":
-                    self.progress.emit(message[1], message[2])
-                elif kind == "cancelled" or (kind == "result" and self._cancel):
+            for message in self._engine.run(self._job):
+                if generation and self._engine.generation != generation:
+                    generation = self._engine.generation
+                    self.engine_restarted.emit()
+                if isinstance(message, Progress):
+                    self.progress.emit(message.stage, message.fraction)
+                elif isinstance(message, Done):  # committed: shown even when Cancel came too late
+                    self.result.emit(message.value)
+                elif isinstance(message, WasCancelled):
                     self.cancelled.emit()
-                elif kind == "result":
-                    self.result.emit(message[1])
-                elif kind == "password":
-                    self.password_needed.emit(message[1], message[2])
-                else:
-                    self.error.emit(message[1], message[2])
+                elif isinstance(message, NeedPassword):
+                    self.password_needed.emit(message.file, message.message)
+                elif isinstance(message, Failed):
+                    self.error.emit(message.message, message.kind)
         except EngineStopped as exc:
+            self.engine_restarted.emit()
             self.error.emit(f"The work stopped: {exc}. Nothing was written; try again.", "bug")
         except Exception:  # a bug on this side (the engine could not start): show it, keep the window alive
             self.error.emit(traceback.format_exc(limit=6), "bug")
@@ -58,14 +65,14 @@ class Worker(QObject):
             self.finished.emit()
 
 
-def start_worker(engine: Engine, job: str, kwargs: dict[str, Any]) -> tuple[Worker, QThread]:
-    """A worker and its thread for ``job`` in the engine; the caller connects signals, then starts the thread.
+def start_worker(engine: Engine, request: Any) -> tuple[Worker, QThread]:
+    """A worker and its thread for ``request`` in the engine; the caller connects signals, then starts the thread.
 
     Both objects belong to Python (no Qt parent, no deleteLater): the caller keeps them until
     the thread has finished (``thread.wait()``), so neither is deleted while the other still runs.
     """
     thread = QThread()
-    worker = Worker(engine, job, kwargs)
+    worker = Worker(engine, request)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit)

@@ -31,7 +31,7 @@ from desktop.core.policy import Policy
 from desktop.io.forms_layout import Layout
 from desktop.io.writers.labels import CODE_WORDS, FIELD_WORDS, Labels
 from desktop.io.writers.results import RunFacts
-from desktop.io.writers.xlsx import FONT, new_workbook, put
+from desktop.io.writers.xlsx import FONT, Tick, new_workbook, no_tick, put, ticking
 
 INDEX_SHEET = "目录"
 LAYOUT_SHEET = "_layout"
@@ -270,8 +270,9 @@ class FormRenderer:
 
 
 def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating, policy: Policy, run: RunFacts,
-                            layouts: dict[str, Layout], lang: str = "zh", password: str | None = None) -> None:
-    """Write the index and the forms in ``specs`` to ``path``."""
+                            layouts: dict[str, Layout], lang: str = "zh", password: str | None = None,
+                            tick: Tick = no_tick) -> None:
+    """Write the index and the forms in ``specs`` to ``path``; ``tick()`` is the cancel checkpoint."""
     lab = Labels(lang)
     wb = new_workbook(path, in_memory=True)  # thousands of small sheets: no temporary file for each
     fm = _Formats(wb)
@@ -281,7 +282,7 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
     renderers = {t: FormRenderer(wb, fm, layouts[t], policy, lab, password) for t in layouts}
     used = {index.name.lower(), LAYOUT_SHEET.lower()}
     rows = []
-    for spec in specs:
+    for spec in ticking(specs, tick, every=20):
         layout = layouts[spec.form_type]
         ws = wb.add_worksheet(sheet_title(layout.sheet_prefix, spec.decision.customer_id, used))
         digest = renderers[spec.form_type].render(ws, spec, run, rating.as_of, words)
@@ -300,6 +301,7 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
     hidden.very_hidden()
     hidden.protect(password or "")
     index.activate()
+    tick()
     wb.close()
 
 

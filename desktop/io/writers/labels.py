@@ -228,6 +228,8 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"paid amount without a paid date", "有回款金额但没有回款日期"),
     (r"receipt exceeds the customer's open invoices \(FIFO\)", "回款超过该客户的未付发票（先进先出）"),
     (r"row not used", "该行未使用"),
+    (r"file cannot be read", "文件无法读取"),
+    (r"file not read; the other files are used", "未读取该文件；其他文件照常使用"),
     (r"treated as blank", "按空白处理"),
     (r"skipped: totals are recomputed, not read", "已跳过：合计由程序重新计算"),
     (r"ignored; column (.+) is used", r"已忽略；使用 \1 列"),

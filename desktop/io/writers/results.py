@@ -19,7 +19,7 @@ from desktop.core.models import Decision, Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, Formula, fit_widths, new_workbook, print_setup, put
+from desktop.io.writers.xlsx import Formats, Formula, Tick, fit_widths, new_workbook, no_tick, print_setup, put, ticking
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,12 @@ def _num(v: Any) -> Any:
 
 
 def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetSource],
-                  issues: list[RowIssue], run: RunFacts, lang: str = "zh") -> None:
-    """Write the whole results workbook to ``path`` (the caller makes it atomic)."""
+                  issues: list[RowIssue], run: RunFacts, lang: str = "zh", tick: Tick = no_tick) -> None:
+    """Write the whole results workbook to ``path`` (the caller makes it atomic).
+
+    ``tick()`` is called every few thousand rows and before the package is zipped: the job's
+    cancel checkpoint (it raises to stop; the caller removes the temporary file).
+    """
     lab = Labels(lang)
     wb = new_workbook(path, constant_memory=True)  # every sheet below is written top to bottom
     fm = Formats(wb)
@@ -61,9 +65,9 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     ws_aud = wb.add_worksheet(names["audit"])
 
     level_ref = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
-    n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref)
-    _write_aging(ws_age, fm, lab, rating, policy)
-    _write_exceptions(ws_exc, fm, lab, issues)
+    n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref, tick)
+    _write_aging(ws_age, fm, lab, rating, policy, tick)
+    _write_exceptions(ws_exc, fm, lab, issues, tick)
     not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
     _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated)
     note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
@@ -72,8 +76,9 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     print_setup(ws_age, names["aging"], note)
     print_setup(ws_exc, names["exceptions"], note)
     print_setup(ws_aud, names["audit"], note, landscape=False, repeat_header=False)
-    _write_facts(wb, rating, policy, run)
+    _write_facts(wb, rating, policy, run, tick)
     ws_sum.activate()
+    tick()
     wb.close()
 
 
@@ -83,7 +88,7 @@ FACT_COLUMNS = ("customer_id", "name", "total", "raw_level", "system_level", "re
                 "requested_term", "requested_limit", "orders", "sales_12m", "open_ar", "overdue_balance")
 
 
-def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts) -> None:
+def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts, tick: Tick = no_tick) -> None:
     """A very hidden, language-independent copy of the facts approval forms are checked against.
 
     Row 1 identifies the run, row 2 names the facts; below, each customer's ID and its facts as
@@ -96,7 +101,7 @@ def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts) -> None:
     ws.write_row(1, 0, list(FACT_COLUMNS) + [f"item:{it.key}" for it in policy.items])
     plain = [None, None]
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for r, d in enumerate(rating.decisions, start=2):
+    for r, d in ticking(enumerate(rating.decisions, start=2), tick):
         m = d.metrics
         values = [d.customer_id, d.customer.name, d.total, d.raw_level, d.level, d.recommended_term_days,
                   d.eligible_limit, d.requested_term_days, d.requested_limit, m.orders, _num(m.sales_12m),
@@ -152,7 +157,7 @@ _INT = {"total", "base_term", "recommended_term", "requested_term", "orders"}
 
 
 def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
-                         level_ref: dict[str, str]) -> int:
+                         level_ref: dict[str, str], tick: Tick = no_tick) -> int:
     cols = results_columns(policy, lab)
     keys = [k for k, _ in cols]
     idx = {k: i for i, k in enumerate(keys)}
@@ -181,7 +186,7 @@ def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: P
     o, cp, rl = (xl_col_to_name(idx[x]) + "{r}" for x in ("overrides", "caps", "raw_level"))
     final_formula = (f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
                      f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))')
-    for r, (d, row) in enumerate(zip(rating.decisions, rows), start=1):
+    for r, (d, row) in ticking(enumerate(zip(rating.decisions, rows), start=1), tick):
         x = r + 1  # the Excel row number in the formulas
         row[c_total] = Formula(sum_range.format(r=x), d.total)
         row[c_raw] = Formula(f"=INDEX(LevelNames,MATCH({total_ref.format(r=x)},LevelMins,1))", d.raw_level)
@@ -198,7 +203,7 @@ def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: P
     return n
 
 
-def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy) -> None:
+def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, tick: Tick = no_tick) -> None:
     buckets = policy.aging_buckets()
     header = [lab("customer_id"), lab("name"), lab("salesperson"), lab("open_ar")] + \
         [lab.aging(b) for b in buckets] + [lab("overdue_balance"), lab("dso")]
@@ -210,7 +215,7 @@ def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy) -
     ws.set_row(0, 30)
     last = len(header) - 1
     cell_formats = [fm.text if c < 3 else (fm.dec1 if c == last else fm.money) for c in range(len(header))]
-    for r, row in enumerate(rows, start=1):
+    for r, row in ticking(enumerate(rows, start=1), tick):
         ws.write_cells(r, row, cell_formats)
     total_row = len(rows) + 1
     put(ws, total_row, 0, lab("total_row"), fm.total_label)
@@ -222,14 +227,14 @@ def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy) -
     ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
 
 
-def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue]) -> None:
+def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue], tick: Tick = no_tick) -> None:
     header = [lab(k) for k in ("severity", "file", "sheet", "row", "column", "value", "problem", "action")]
     rows = [[lab(f"severity.{i.severity}"), i.file, i.sheet, i.row, i.column, i.value, lab.issue(i.problem),
              lab.issue(i.action)] for i in issues]
     fit_widths(ws, header, rows, max_w=60)  # column settings before the rows
     ws.write_row(0, 0, header, fm.header)
     cell_formats = [fm.text] * len(header)
-    for r, row in enumerate(rows, start=1):
+    for r, row in ticking(enumerate(rows, start=1), tick):
         ws.write_cells(r, row, [fm.date if hasattr(v, "isoformat") else fm.text for v in row]
                        if any(hasattr(v, "isoformat") for v in row) else cell_formats)
     ws.freeze_panes(1, 0)

@@ -7,7 +7,7 @@ import numbers
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -229,6 +229,25 @@ class Workbook(xlsxwriter.Workbook):
             module.ZipFile = stock
 
 
+Tick = Callable[[], None]
+TICK_ROWS = 2000  # rows between two cancel checkpoints: about 10 ms of writing
+
+
+def no_tick() -> None:
+    return None
+
+
+def ticking[T](rows: Iterable[T], tick: Tick, every: int = TICK_ROWS) -> Iterator[T]:
+    """``rows``, calling ``tick()`` (the job's cancel checkpoint) before every ``every``-th one."""
+    if tick is no_tick:
+        yield from rows
+        return
+    for n, row in enumerate(rows):
+        if n % every == 0:
+            tick()
+        yield row
+
+
 def new_workbook(path: str, constant_memory: bool = False, in_memory: bool = False) -> Workbook:
     """A workbook that never turns text into formulas, numbers or URLs.
 
@@ -236,7 +255,10 @@ def new_workbook(path: str, constant_memory: bool = False, in_memory: bool = Fal
     hundred thousand rows does not sit in memory; rows must then be written in order (a
     cell written to an earlier row would be lost), which the writers using it do.
     """
+    from desktop.io.safe_write import current_scratch
+    scratch = current_scratch()  # the job's private folder: nothing of xlsxwriter's is left elsewhere
     return Workbook(path, {
+        **({"tmpdir": str(scratch)} if scratch is not None else {}),
         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
         "default_date_format": "yyyy-mm-dd", "nan_inf_to_errors": True, "constant_memory": constant_memory,
         "in_memory": in_memory,

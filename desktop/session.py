@@ -1,0 +1,423 @@
+"""One rating session behind both front ends: typed requests in, typed results out.
+
+The command line builds a ``Session`` and runs its requests one after the other; the window's
+engine process keeps one and runs each request the window sends. Either way a use case is
+
+    session.run(request, progress, cancel) -> result
+
+and has one commit point, at its end: the session's state is swapped, the rating register
+appended and the temporary files put in place only when the job finished, was not cancelled
+and wrote every output. Before that point a cancel (the Cancel button, Ctrl+C, SIGTERM) or a
+failure leaves the session, the register and every target file as they were; after it the
+result stands, and a cancel that comes too late changes nothing either.
+
+This module loads no data library at import time: the window imports it for its types.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop.core.cancel import NEVER, CancelToken
+from desktop.errors import OutputFileError, StaleRatingError, UsageError
+
+if TYPE_CHECKING:
+    from desktop.core.policy import Policy
+    from desktop.io.importer import ImportResult
+    from desktop.io.sheets import SheetChoice
+    from desktop.services import Rated
+
+Progress = Callable[[str, float], None]
+
+
+# ---------------------------------------------------------------- requests
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Which files to read and how: the files, the clerk's choices of kind and mapping, the date."""
+
+    files: tuple[Path, ...] = ()
+    choices: tuple[SheetChoice, ...] = ()
+    as_of: date | None = None  # None: today
+    profiles: Path | None = None  # the folder of saved mapping profiles (None: none used)
+    passwords: Mapping[str, str] = field(default_factory=dict)  # resolved path (or "*") -> password
+    strict: bool = True  # an unreadable file stops the job (command line); else it is listed (window)
+
+    @property
+    def inputs(self) -> list[Path]:
+        return [*self.files, *(c.path for c in self.choices)]
+
+
+@dataclass(frozen=True)
+class ExportResults:
+    path: Path
+    lang: str = "zh"
+    protect_password: str | None = None
+    open_password: str | None = None
+    run_id: str | None = None  # the rating the front end shows: refused when the session holds another
+
+
+@dataclass(frozen=True)
+class ExportJson:
+    path: Path
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportNotices:
+    """Cash-before-delivery notices for the customers whose terms need no approval."""
+
+    path: Path
+    protect_password: str | None = None
+    open_password: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportForms:
+    """The approval workbook (or one per salesperson / sales manager beside ``path``)."""
+
+    path: Path
+    lang: str = "zh"
+    forms_for: frozenset[str] = frozenset()  # customers that get an application form regardless of route
+    split: str | None = None  # None | "salesperson" | "manager"
+    forms_password: str | None = None  # the form sheets' protection
+    protect_password: str | None = None
+    open_password: str | None = None
+    run_id: str | None = None
+
+
+ExportRequest = ExportResults | ExportJson | ExportNotices | ExportForms
+
+
+@dataclass(frozen=True)
+class RateRequest:
+    """Rate what ``reading`` reads (the tables the last import read, when it is the same reading)."""
+
+    reading: ImportRequest
+    policy: Policy | None = None  # an edited policy; else the file ``policy_path`` (None: the shipped one)
+    policy_path: Path | None = None
+    operator: str | None = None
+    register: Path | None = None  # the rating register to record the run in (None: not recorded)
+    outputs: tuple[ExportRequest, ...] = ()  # written in the same commit (the command line's outputs)
+
+
+@dataclass(frozen=True)
+class WhatIfRequest:
+    policy: Policy
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalsRequest:
+    filled: tuple[Path, ...] | list[Path]
+    results: Path
+    out: Path | None = None
+    json_out: Path | None = None
+    policy_path: Path | None = None
+    notices_out: Path | None = None  # payment-term notices for the approved customers
+    register: Path | None = None  # the rating register to record the approvals in
+    password: str | None = None  # opens encrypted results and filled workbooks (in memory)
+    protect_password: str | None = None
+    open_password: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """The command line's ``score``: read, rate and write, as one request of each kind."""
+
+    inputs: list[Path] = field(default_factory=list)
+    choices: list[SheetChoice] = field(default_factory=list)
+    policy_path: Path | None = None
+    as_of: date | None = None
+    lang: str = "zh"
+    out: Path | None = None
+    json_out: Path | None = None
+    operator: str | None = None
+    forms_out: Path | None = None
+    forms_for: frozenset[str] = frozenset()
+    forms_split: str | None = None
+    forms_password: str | None = None
+    notices_out: Path | None = None
+    password: str | None = None  # opens encrypted input workbooks
+    register: Path | None = None
+    protect_password: str | None = None
+    open_password: str | None = None
+    profiles: Path | None = None  # saved mapping profiles (None: none)
+
+    def requests(self) -> tuple[ImportRequest, RateRequest]:
+        reading = ImportRequest(tuple(self.inputs), tuple(self.choices), self.as_of or date.today(), self.profiles,
+                                {"*": self.password} if self.password else {}, strict=True)
+        sealed = {"protect_password": self.protect_password, "open_password": self.open_password}
+        outputs: list[ExportRequest] = []
+        if self.out is not None:
+            outputs.append(ExportResults(Path(self.out), self.lang, **sealed))
+        if self.json_out is not None:
+            outputs.append(ExportJson(Path(self.json_out)))
+        if self.forms_out is not None:
+            outputs.append(ExportForms(Path(self.forms_out), self.lang, self.forms_for, self.forms_split,
+                                       self.forms_password, **sealed))
+        if self.notices_out is not None:
+            outputs.append(ExportNotices(Path(self.notices_out), **sealed))
+        return reading, RateRequest(reading, None, self.policy_path, self.operator, self.register, tuple(outputs))
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class Imported:
+    """How each sheet was read, the row issues, and the files that could not be read."""
+
+    sheets: list
+    issues: list
+    rating_dropped: bool = False  # the session held a rating of other inputs: it is gone
+
+    @property
+    def unreadable(self) -> list:
+        return [s for s in self.sheets if s.kind == "unreadable"]
+
+
+@dataclass
+class RateDone:
+    """A finished rating run: what the front ends show (the tables themselves stay in the session)."""
+
+    run: Any  # RunFacts
+    policy: Any  # Policy
+    sheets: list
+    issues: list
+    rating: Any  # Rating
+    inputs: list[Path]
+    counts: dict  # by level and route, salespeople, rows not used: one pass here, none in the window
+    written: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Exported:
+    paths: list[Path]
+
+
+@dataclass
+class WhatIfDone:
+    changed: int
+    total: int
+    moves: dict[str, int]
+
+
+@dataclass
+class ApprovalsDone:
+    outcome: object
+    unreadable: list
+    run_id: str
+    written: list[Path]
+
+
+# ---------------------------------------------------------------- the session
+
+class Session:
+    """The imported tables and the current rating, and the use cases over them."""
+
+    def __init__(self) -> None:
+        self.imported: ImportResult | None = None
+        self.reading: ImportRequest | None = None  # what ``imported`` was read from
+        self._stamps: tuple | None = None  # the files' sizes and times when they were read
+        self.rated: Rated | None = None
+
+    def run(self, request: Any, progress: Progress | None = None, cancel: CancelToken | None = None) -> Any:
+        """Run one use case; ``Cancelled`` (nothing changed) when ``cancel`` is set before its commit."""
+        from desktop.io.safe_write import scratch_folder
+        from desktop.services import big_job
+
+        handler = _HANDLERS.get(type(request))
+        if handler is None:
+            raise TypeError(f"not a request: {request!r}")
+        cancel = cancel or NEVER
+        report = progress or (lambda stage, fraction: None)
+
+        def checked(stage: str, fraction: float) -> None:  # every progress report is a cancel checkpoint
+            cancel.check()
+            report(stage, fraction)
+
+        with big_job(), scratch_folder():
+            return handler(self, request, checked, cancel)
+
+    def score(self, req: ScoreRequest, progress: Progress | None = None, cancel: CancelToken | None = None
+              ) -> RateDone:
+        reading, rating = req.requests()
+        self.run(reading, progress, cancel)
+        return self.run(rating, progress, cancel)
+
+    # ------------------------------------------------------------ use cases
+    def _import(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> Imported:
+        imported, stamps = self._read(req, progress, cancel)
+        cancel.check()
+        # commit: the new tables replace the old ones, and a rating of the old ones goes with them
+        dropped = self.rated is not None
+        self.imported, self.reading, self._stamps, self.rated = imported, req, stamps, None
+        return Imported(imported.sheets, imported.issues, dropped)
+
+    def _rate(self, req: RateRequest, progress: Progress, cancel: CancelToken) -> RateDone:
+        from desktop import services
+        from desktop.io.policy_file import load_policy
+
+        _check_targets(req.outputs, req.reading.inputs)  # before the work, not after
+        progress("policy", 0.0)
+        policy = req.policy or load_policy(req.policy_path)
+        if self.imported is not None and req.reading == self.reading and _stamps(req.reading) == self._stamps:
+            imported, stamps = self.imported, self._stamps  # what the import read: not read again
+        else:
+            imported, stamps = self._read(req.reading, progress, cancel)
+        as_of = req.reading.as_of or date.today()
+        rated = services.rate_imported(imported, policy, as_of, req.reading.inputs, req.operator, progress)
+        written = self._commit(rated, req.outputs, req.register, progress, cancel)
+        self.imported, self.reading, self._stamps, self.rated = imported, req.reading, stamps, rated
+        progress_done(progress)
+        return _done(rated, written)
+
+    def _export(self, req: ExportRequest, progress: Progress, cancel: CancelToken) -> Exported:
+        rated = self._current(req.run_id)
+        _check_targets((req,), rated.inputs)
+        return Exported(self._commit(rated, (req,), None, progress, cancel, record=False))
+
+    def _what_if(self, req: WhatIfRequest, progress: Progress, cancel: CancelToken) -> WhatIfDone:
+        from desktop import services
+        before = self._current(req.run_id)
+        after = services.rate_imported(before.imported, req.policy, before.rating.as_of, before.inputs, None, progress)
+        was = {d.customer_id: d.level for d in before.rating.decisions}
+        moves: dict[str, int] = {}
+        for d in after.rating.decisions:
+            if was.get(d.customer_id) != d.level:
+                key = f"{was.get(d.customer_id)}→{d.level}"
+                moves[key] = moves.get(key, 0) + 1
+        return WhatIfDone(sum(moves.values()), len(was), moves)
+
+    def _approvals(self, req: ApprovalsRequest, progress: Progress, cancel: CancelToken) -> ApprovalsDone:
+        from desktop import services
+        from desktop.io.safe_write import check_target, replacing, stage
+
+        inputs = [*req.filled, req.results]
+        for target in (req.out, req.json_out, req.notices_out):
+            if target is not None:
+                check_target(Path(target), inputs)
+        checked = services.check_approvals(req, progress, cancel.check)
+        staged = []
+        try:
+            for path, writer in services.approval_writers(checked, req):
+                staged.append(stage(path, writer, inputs))
+                cancel.check()
+            cancel.check()  # the last moment a cancel counts: from here the read-back is committed
+            with replacing(staged):
+                if req.register is not None and checked.outcome.finals:
+                    from desktop.io.register import Register
+                    with Register(req.register) as reg:
+                        reg.record_approvals(services.approval_entries(checked))
+        finally:
+            for s in staged:
+                s.discard()
+        progress_done(progress)
+        return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, [s.target for s in staged])
+
+    # ------------------------------------------------------------ helpers
+    def _read(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> tuple[ImportResult, tuple]:
+        from desktop import services
+        stamps = _stamps(req)  # before reading: a file saved meanwhile is read again next time
+        return services.import_inputs(req, progress, cancel.check), stamps
+
+    def _current(self, run_id: str | None) -> Rated:
+        """The session's rating, refused when it is not the one the front end shows."""
+        rated = self.rated
+        if rated is None or (run_id is not None and rated.run.run_id != run_id):
+            raise StaleRatingError("The rating is no longer available; rate again.")
+        return rated
+
+    def _commit(self, rated: Rated, outputs: tuple, register: Path | None, progress: Progress,
+                cancel: CancelToken, record: bool = True) -> list[Path]:
+        """Write every output to a temporary file, then, in one step: register the run (when
+        ``register``), put the files in place, all or nothing. Returns the paths written."""
+        from desktop import services
+        from desktop.io.register import HeadMoved, Register
+        from desktop.io.safe_write import replacing, stage
+
+        reg = Register(register) if (register is not None and record) else None
+        try:
+            rows = services.register_rows(rated) if reg is not None else []
+            for _attempt in range(3):  # another window recorded a run between prepare and commit: again
+                prepared = None
+                if reg is not None:
+                    progress("register", 0.7)
+                    prepared = reg.prepare(rows, new_run=rated.run.run_id)
+                    rated.run = replace(rated.run, register_head=str(prepared.head))
+                staged = []
+                try:
+                    for n, request in enumerate(outputs):
+                        progress("forms" if isinstance(request, ExportForms) else "write",
+                                 0.7 + 0.25 * n / max(len(outputs), 1))
+                        for path, writer in services.output_writers(rated, request, cancel.check):
+                            staged.append(stage(path, writer, rated.inputs))
+                    cancel.check()  # the last moment a cancel counts: from here the job is committed
+                    with replacing(staged):
+                        if prepared is not None:
+                            reg.commit(prepared)
+                    return [s.target for s in staged]
+                except HeadMoved:
+                    continue
+                finally:
+                    for s in staged:
+                        s.discard()
+            raise OutputFileError(f"{register}: other windows kept recording runs in the rating register; "
+                                  f"nothing was recorded or written, rate again")
+        finally:
+            if reg is not None:
+                reg.close()
+
+
+def progress_done(progress: Progress) -> None:
+    try:
+        progress("done", 1.0)
+    except Exception:  # committed: a cancel now comes too late and changes nothing
+        pass
+
+
+def _done(rated: Rated, written: list[Path]) -> RateDone:
+    decisions = rated.rating.decisions
+    counts = {"levels": Counter(d.level for d in decisions), "routes": Counter(d.approval_route for d in decisions),
+              "salespeople": sorted({d.customer.salesperson for d in decisions} - {None, ""}),
+              "errors": sum(i.severity == "error" for i in rated.issues)}
+    return RateDone(rated.run, rated.policy, rated.imported.sheets, rated.issues, rated.rating, rated.inputs,
+                    counts, written)
+
+
+def _stamps(req: ImportRequest) -> tuple:
+    """Each input's size and modification time: a file saved again since it was read is read again."""
+    out = []
+    for p in req.inputs:
+        try:
+            st = os.stat(p)
+            out.append((str(Path(p).resolve()), st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(p), None, None))
+    return tuple(out)
+
+
+def _check_targets(outputs: tuple, inputs: list[Path]) -> list[Path]:
+    """Every output's target (the split approval workbooks' base name): none is an input, none twice."""
+    from desktop.io.safe_write import check_target, same_file
+    targets = [Path(r.path) for r in outputs]
+    for n, target in enumerate(targets):
+        check_target(target, inputs)
+        for other in targets[:n]:
+            if same_file(target, other):
+                raise UsageError(f"{target}: named for two outputs; give each output a file of its own")
+    return targets
+
+
+_HANDLERS: dict[type, Callable[..., Any]] = {
+    ImportRequest: Session._import, RateRequest: Session._rate, ExportResults: Session._export,
+    ExportJson: Session._export, ExportNotices: Session._export, ExportForms: Session._export,
+    WhatIfRequest: Session._what_if, ApprovalsRequest: Session._approvals,
+}
