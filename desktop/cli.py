@@ -125,23 +125,43 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``credit-desk`` with no arguments opens the window; subcommands run headless."""
+    """``credit-desk`` with no arguments opens the window; subcommands run headless.
+
+    Run as the program (``argv`` None), Ctrl+C and SIGTERM stay handled until the process has
+    exited: once a job has ended (committed, or cancelled and said so) a late signal is
+    ignored, never a traceback or a second message. Called in-process with ``argv``, the
+    caller's handlers are put back on return.
+    """
     import signal
     import threading
 
+    program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     headless = bool(argv) and argv[0] != "--smoke-test"
-    previous = None
-    if headless and threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminate)
+    handled = headless and threading.current_thread() is threading.main_thread()
+    previous = {}
+    if handled:
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _terminate)
+        previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
     try:
-        return _main(argv)
+        code = _main(argv)
     except KeyboardInterrupt as exc:  # outside a job (while loading, in history): nothing was written
+        _ignore_signals(handled)
         print(CANCELLED_LINE, file=sys.stderr)
-        return EXIT_SIGTERM if isinstance(exc, _Terminated) else EXIT_SIGINT
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        code = EXIT_SIGTERM if isinstance(exc, _Terminated) else EXIT_SIGINT
+    _ignore_signals(handled)
+    if handled and not program:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
+
+
+def _ignore_signals(handled: bool) -> None:
+    """From here on nothing is left to cancel: a late Ctrl+C or SIGTERM changes nothing."""
+    if handled:
+        import signal
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def _main(argv: list[str]) -> int:
@@ -199,6 +219,8 @@ def _call(job):
     nothing is written or recorded; one line says so, with exit code 130 or 143 (a second
     Ctrl+C stops at once, with the same guarantee: temporary files are removed on the way out).
     """
+    import threading
+
     from desktop.core.cancel import CancelToken
     from desktop.errors import Cancelled
 
@@ -211,6 +233,7 @@ def _call(job):
                       "the outputs stand", file=sys.stderr)
             return result, EXIT_OK
         except (Cancelled, KeyboardInterrupt) as exc:
+            _ignore_signals(threading.current_thread() is threading.main_thread())  # said once, whatever follows
             print(CANCELLED_LINE, file=sys.stderr)
             terminated = cancel.reason == "SIGTERM" or isinstance(exc, _Terminated)
             return None, EXIT_SIGTERM if terminated else EXIT_SIGINT
@@ -250,8 +273,8 @@ class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
 
     def __exit__(self, *exc) -> None:
         import signal
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
+        for sig in self.saved:  # the job has ended: a late signal changes nothing (main restores if asked)
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def _register_command(args) -> int:

@@ -160,7 +160,10 @@ class Engine:
     together into its result.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, serve_function=None) -> None:
+        """``serve_function``: the engine process's main function (default ``serve``; a test may
+        give one that wraps it, as a module-level function the spawned process can import)."""
+        self._serve = serve_function or serve
         self._ctx = multiprocessing.get_context("spawn")  # a fresh interpreter on every system
         self._process = None
         self._conn = None
@@ -175,7 +178,7 @@ class Engine:
             if self._process is not None and self._process.is_alive():
                 return
             parent, child = self._ctx.Pipe()
-            process = self._ctx.Process(target=serve, args=(child, self._cancel), name="credit-desk-engine",
+            process = self._ctx.Process(target=self._serve, args=(child, self._cancel), name="credit-desk-engine",
                                         daemon=True)
             process.start()
             child.close()

@@ -249,6 +249,7 @@ class Session:
     def score(self, req: ScoreRequest, progress: Progress | None = None, cancel: CancelToken | None = None
               ) -> RateDone:
         reading, rating = req.requests()
+        _check_targets(rating.outputs, reading.inputs)  # a mistake in the arguments: said before the work
         self.run(reading, progress, cancel)
         return self.run(rating, progress, cancel)
 
@@ -256,9 +257,12 @@ class Session:
     def _import(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> Imported:
         imported, stamps = self._read(req, progress, cancel)
         cancel.check()
-        # commit: the new tables replace the old ones, and a rating of the old ones goes with them
-        dropped = self.rated is not None
-        self.imported, self.reading, self._stamps, self.rated = imported, req, stamps, None
+        # commit: the new tables replace the old ones, and a rating of other inputs goes with them
+        same = req == self.reading and stamps == self._stamps
+        dropped = self.rated is not None and not same
+        self.imported, self.reading, self._stamps = imported, req, stamps
+        if dropped:
+            self.rated = None
         return Imported(imported.sheets, imported.issues, dropped)
 
     def _rate(self, req: RateRequest, progress: Progress, cancel: CancelToken) -> RateDone:

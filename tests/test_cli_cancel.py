@@ -89,8 +89,9 @@ class Job:
                 "--out", str(self.target), "--register", str(self.register), "--no-profiles"]
 
     def start(self) -> subprocess.Popen:
+        # unbuffered pipes: a readline() here must not take the next lines out of communicate()'s sight
         return subprocess.Popen(self.argv(), cwd=REPO, env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=_default_sigint)
+                                stderr=subprocess.PIPE, preexec_fn=_default_sigint, bufsize=0)
 
 
 def _default_sigint() -> None:  # a child of a background shell inherits SIGINT ignored: a terminal's Ctrl+C is not

@@ -687,13 +687,19 @@ class MainWindow(QMainWindow):
                                               "Excel (*.xlsx)")
         return Path(name) if name else None
 
+    def _inform(self, title: str, text: str) -> None:
+        """A message the clerk closes; window-modal, so the event loop (and a running job) goes on."""
+        box = QMessageBox(QMessageBox.Icon.Information, self.t(title), self.t(text), QMessageBox.StandardButton.Ok,
+                          self)
+        self._last_info_box = box
+        box.open()
+
     def _need_result(self) -> bool:
         if self.result is None:
-            QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
+            self._inform("Nothing rated yet", "Open the workbooks and rate first.")
             return False
         if self.stale:  # never export a rating the inputs or settings no longer give
-            QMessageBox.information(self, self.t("Rate again"), self.t(
-                "The data or settings have changed since this rating; press F5 to rate again."))
+            self._inform("Rate again", "The data or settings have changed since this rating; press F5 to rate again.")
             return False
         return True
 
@@ -807,7 +813,7 @@ class MainWindow(QMainWindow):
 
     def what_if(self, policy: Policy, editor=None) -> None:
         if self.result is None:
-            QMessageBox.information(self, self.t("Nothing rated yet"), self.t("Open the workbooks and rate first."))
+            self._inform("Nothing rated yet", "Open the workbooks and rate first.")
             return
 
         self._what_if_editor = editor
