@@ -19,7 +19,18 @@ from desktop.core.models import Decision, Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, Formula, Tick, fit_widths, new_workbook, no_tick, print_setup, put, ticking
+from desktop.io.writers.xlsx import (
+    Formats,
+    Formula,
+    Tick,
+    abandon,
+    fit_widths,
+    new_workbook,
+    no_tick,
+    print_setup,
+    put,
+    ticking,
+)
 
 
 @dataclass(frozen=True)
@@ -54,32 +65,36 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     """
     lab = Labels(lang)
     wb = new_workbook(path, constant_memory=True)  # every sheet below is written top to bottom
-    fm = Formats(wb)
-    wb.set_properties({"title": lab("title.summary"), "author": run.operator, "company": "",
-                       "comments": f"run {run.run_id}"})
-    names = {k: lab(f"sheet.{k}") for k in ("summary", "results", "aging", "exceptions", "audit")}
-    ws_sum = wb.add_worksheet(names["summary"])
-    ws_res = wb.add_worksheet(names["results"])
-    ws_age = wb.add_worksheet(names["aging"])
-    ws_exc = wb.add_worksheet(names["exceptions"])
-    ws_aud = wb.add_worksheet(names["audit"])
+    try:
+        fm = Formats(wb)
+        wb.set_properties({"title": lab("title.summary"), "author": run.operator, "company": "",
+                           "comments": f"run {run.run_id}"})
+        names = {k: lab(f"sheet.{k}") for k in ("summary", "results", "aging", "exceptions", "audit")}
+        ws_sum = wb.add_worksheet(names["summary"])
+        ws_res = wb.add_worksheet(names["results"])
+        ws_age = wb.add_worksheet(names["aging"])
+        ws_exc = wb.add_worksheet(names["exceptions"])
+        ws_aud = wb.add_worksheet(names["audit"])
 
-    level_ref = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
-    n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref, tick)
-    _write_aging(ws_age, fm, lab, rating, policy, tick)
-    _write_exceptions(ws_exc, fm, lab, issues, tick)
-    not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
-    _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated)
-    note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
-    print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
-    print_setup(ws_res, names["results"], note, pages_wide=3, repeat_cols=2)
-    print_setup(ws_age, names["aging"], note)
-    print_setup(ws_exc, names["exceptions"], note)
-    print_setup(ws_aud, names["audit"], note, landscape=False, repeat_header=False)
-    _write_facts(wb, rating, policy, run, tick)
-    ws_sum.activate()
-    tick()
-    wb.close()
+        level_ref = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
+        n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref, tick)
+        _write_aging(ws_age, fm, lab, rating, policy, tick)
+        _write_exceptions(ws_exc, fm, lab, issues, tick)
+        not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
+        _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated)
+        note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
+        print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
+        print_setup(ws_res, names["results"], note, pages_wide=3, repeat_cols=2)
+        print_setup(ws_age, names["aging"], note)
+        print_setup(ws_exc, names["exceptions"], note)
+        print_setup(ws_aud, names["audit"], note, landscape=False, repeat_header=False)
+        _write_facts(wb, rating, policy, run, tick)
+        ws_sum.activate()
+        tick()
+        wb.close()
+    except BaseException:  # cancelled or failed: the temporary files go, the caller removes the target's
+        abandon(wb)
+        raise
 
 
 FACTS_SHEET = "_facts"

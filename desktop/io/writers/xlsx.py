@@ -248,6 +248,22 @@ def ticking[T](rows: Iterable[T], tick: Tick, every: int = TICK_ROWS) -> Iterato
         yield row
 
 
+def abandon(wb: Workbook) -> None:
+    """Close the temporary files of a workbook that will not be finished (cancelled, failed).
+
+    In constant-memory mode every sheet keeps its rows in an open temporary file until
+    ``close()``; left open they could not be removed (Windows) and would leak a handle each.
+    """
+    for ws in wb.worksheets():
+        fh = getattr(ws, "row_data_fh", None)
+        if fh is not None and not getattr(ws, "row_data_fh_closed", False):
+            try:
+                fh.close()
+            except OSError:
+                pass
+            ws.row_data_fh_closed = True
+
+
 def new_workbook(path: str, constant_memory: bool = False, in_memory: bool = False) -> Workbook:
     """A workbook that never turns text into formulas, numbers or URLs.
 
