@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QDate, QSettings, QStandardPaths  # noqa: E402
+from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt  # noqa: E402
 
 import pausing_engine  # noqa: E402
 from desktop.engine import Engine  # noqa: E402
@@ -289,7 +289,11 @@ def test_a_broken_file_is_listed_and_removable_and_the_good_ones_are_rated(qtbot
     row = next(i for i, s in enumerate(w.sheets_model._rows) if s.file == broken.name)
     source = w.sheets_model.row_object(row)
     assert source.kind == "unreadable" and broken.name in source.error
-    assert w.sheets_model.index(row, w.sheets_model.KIND_COLUMN).data() == "无法读取"
+    m = w.sheets_model
+    assert m.index(row, m.KIND_COLUMN).data() == "无法读取"
+    assert broken.name in m.index(row, 1).data()  # the error where the sheet name would be, and as a tooltip
+    assert m.index(row, 0).data(Qt.ItemDataRole.ToolTipRole) == source.error
+    assert not m.setData(m.index(row, m.KIND_COLUMN), "客户信用资料")  # no sheet to read another way
     problems = [i for i in w.issues_model._rows if i.file == broken.name]
     assert [(i.problem, i.severity) for i in problems] == [("file cannot be read", "error")]
     rate(qtbot, w)  # the other files are rated

@@ -220,12 +220,13 @@ class SheetsModel(_Table):
         self.on_kind_changed = None  # callable(SheetSource, kind)
 
     def value(self, s: SheetSource, column: int) -> Any:
-        return (s.file, s.sheet, self.kind_words.get(s.kind, s.kind), s.header_row, s.rows_read, s.rows_used,
+        sheet = s.error if s.kind == "unreadable" else s.sheet  # why it could not be read, where a sheet would be
+        return (s.file, sheet, self.kind_words.get(s.kind, s.kind), s.header_row, s.rows_read, s.rows_used,
                 s.rows_rejected)[column]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() == self.KIND_COLUMN:
+        if index.isValid() and index.column() == self.KIND_COLUMN and self._rows[index.row()].kind != "unreadable":
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -236,6 +237,8 @@ class SheetsModel(_Table):
         if kind is None:
             return False
         s: SheetSource = self._rows[index.row()]
+        if s.kind == "unreadable":  # nothing was read: there is no sheet to read another way
+            return False
         if kind != s.kind and self.on_kind_changed is not None:
             self.on_kind_changed(s, kind)
         return True
@@ -245,4 +248,9 @@ class SheetsModel(_Table):
             return self.kind_words.get(s.kind, s.kind)
         if role == Qt.ItemDataRole.ForegroundRole and s.kind == "ignored":
             return QColor("#808080")
+        if s.kind == "unreadable":
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#C00000")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return s.error
         return None
