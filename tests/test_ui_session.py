@@ -18,9 +18,9 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+import pausing_engine  # noqa: E402
 from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt  # noqa: E402
 
-import pausing_engine  # noqa: E402
 from desktop.engine import Engine  # noqa: E402
 from desktop.io.approvals_reader import read_results_snapshot  # noqa: E402
 from desktop.io.policy_file import load_policy  # noqa: E402
@@ -176,7 +176,7 @@ def test_a_cancelled_re_rate_keeps_the_previous_rating_for_export(qtbot, window,
     w.as_of.setDate(QDate(2026, 12, 31))  # another assessment date rates differently
     assert w.stale and not w.act_export.isEnabled()
     cancel_when_paused(qtbot, w, control, "scoring", w.rate)
-    assert register_head() == head and w.result.run.run_id == run_id
+    assert register_head() == head and w.result.run.run_id == run_id and list(system_temp.iterdir()) == []
     assert w.stale  # the settings still differ from the rating's: still out of date, still not exportable
     w.export_results(target)
     assert w.worker is None and target.read_bytes() == data  # refused at once, nothing written
@@ -317,7 +317,7 @@ def test_f5_while_the_files_are_read_rates_them_next(qtbot, window, tmp_path, en
     assert w.act_rate.isEnabled() and not w.act_export.isEnabled()
     with qtbot.waitSignal(w.rated, timeout=TIMEOUT):
         w.act_rate.trigger()
-        assert w._pending_job is not None and "文件读取完成后将开始评级" in w.statusBar().currentMessage()
+        assert len(w._pending) == 1 and "文件读取完成后将开始评级" in w.statusBar().currentMessage()
         control.unlink()  # let the import go on
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     assert len(w.result.rating.decisions) == 42 and not w.stale

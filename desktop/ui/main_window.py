@@ -87,6 +87,14 @@ class KindDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
 
 
+def _key(files, choices, as_of: date, policy_path: Path | None, policy: Policy | None) -> tuple:
+    """The files, sheet choices, as-of date and policy a rating is made from, comparable."""
+    return (tuple(str(Path(f).resolve()) for f in files),
+            tuple(sorted(((str(Path(c.path).resolve()), str(c.sheet)), c.kind, c.header_row,
+                          tuple(sorted((c.columns or {}).items()))) for c in choices)),
+            as_of, str(policy_path or ""), id(policy))
+
+
 class MainWindow(QMainWindow):
     """The window shows what the session in the engine holds, never a state it has dropped.
 
@@ -125,7 +133,7 @@ class MainWindow(QMainWindow):
         self.policy_override: Policy | None = None
         self.engine = Engine()
         self.worker = None
-        self._pending_job = None
+        self._pending: list[tuple] = []  # jobs asked for while one runs, in order
         self._on_result = None
         self.thread = None
         self._last_job = None  # (worker, thread) kept alive until its thread has finished
@@ -458,10 +466,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- out of date
     def _rating_key(self) -> tuple:
         """What a rating is made of, as the clerk has set it up now."""
-        files = tuple(str(f.resolve()) for f in self.files)
-        choices = tuple(sorted(((str(Path(k[0]).resolve()), str(k[1])), c.kind, c.header_row,
-                                tuple(sorted((c.columns or {}).items()))) for k, c in self.choices.items()))
-        return files, choices, self._as_of(), str(self.policy_path or ""), id(self.policy_override)
+        return _key(self.files, self.choices.values(), self._as_of(), self.policy_path, self.policy_override)
 
     def _refresh_stale(self) -> None:
         """Out of date when the inputs or settings differ from the rating's, or the session dropped it."""
@@ -491,9 +496,9 @@ class MainWindow(QMainWindow):
     def _run(self, request, on_result) -> None:
         """Run ``request`` (a desktop.session request) in the engine; ``on_result`` gets its result."""
         if self.worker is not None:
-            # A job is still finishing (its result may already be shown): run this one next,
-            # so a change the clerk makes right after a job is never dropped.
-            self._pending_job = (request, on_result)
+            # A job is running or still finishing (its result may already be shown): run this
+            # one after it, so a change the clerk makes meanwhile (or F5 while reading) is never dropped.
+            self._pending.append((request, on_result))
             return
         if self._last_job is not None:  # the previous job's thread has ended or is ending: let it
             self._last_job[1].wait()
@@ -520,9 +525,8 @@ class MainWindow(QMainWindow):
 
     def _finished(self) -> None:
         self._set_busy(False)
-        pending, self._pending_job = self._pending_job, None
-        if pending is not None:
-            self._run(*pending)
+        if self._pending:
+            self._run(*self._pending.pop(0))
 
     def _engine_restarted(self) -> None:
         """A new engine process holds no session: the rating and tables on screen are gone from it."""
@@ -571,10 +575,13 @@ class MainWindow(QMainWindow):
         self.progress_shown.emit(self._stage, self._fraction)
 
     def cancel(self) -> None:
-        if self._pending_job is not None:  # the job waiting for the finishing one never starts
-            self._pending_job = None
+        """Stop the running job before its commit point, and drop the jobs waiting after it."""
+        if self._pending and self.worker is None:
+            self._pending.clear()
             self._cancelled()
-        elif self.worker is not None:
+            return
+        self._pending.clear()
+        if self.worker is not None:
             self.worker.cancel()
             self._show_progress()
 
@@ -673,10 +680,7 @@ class MainWindow(QMainWindow):
     def _key_of(self, request: RateRequest) -> tuple:
         """_rating_key() of the settings ``request`` was made from (the clerk may have changed them since)."""
         r = request.reading
-        files = tuple(str(Path(f).resolve()) for f in r.files)
-        choices = tuple(sorted(((str(Path(c.path).resolve()), str(c.sheet)), c.kind, c.header_row,
-                                tuple(sorted((c.columns or {}).items()))) for c in r.choices))
-        return files, choices, r.as_of, str(request.policy_path or ""), id(request.policy)
+        return _key(r.files, r.choices, r.as_of, request.policy_path, request.policy)
 
     def _fit_columns(self) -> None:
         self.table.resizeColumnsToContents()  # measured on the rows on screen (see _build)
