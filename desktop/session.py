@@ -344,40 +344,41 @@ class Session:
         """Write every output to a temporary file, then, in one step: register the run (when
         ``register``), put the files in place, all or nothing. Returns the paths written."""
         from desktop import services
-        from desktop.io.register import HeadMoved, Register
+        from desktop.io.register import GENESIS, Head, HeadMoved, Register, prepare_after
         from desktop.io.safe_write import replacing, stage
 
-        reg = Register(register) if (register is not None and record) else None
-        try:
-            rows = services.register_rows(rated) if reg is not None else []
-            for _attempt in range(3):  # another window recorded a run between prepare and commit: again
-                prepared = None
-                if reg is not None:
-                    progress("register", 0.7)
-                    prepared = reg.prepare(rows, new_run=rated.run.run_id)
-                    rated.run = replace(rated.run, register_head=str(prepared.head))
-                staged = []
-                try:
-                    for n, request in enumerate(outputs):
-                        progress("forms" if isinstance(request, ExportForms) else "write",
-                                 0.7 + 0.25 * n / max(len(outputs), 1))
-                        for path, writer in services.output_writers(rated, request, cancel.check):
-                            staged.append(stage(path, writer, rated.inputs))
-                    cancel.check()  # the last moment a cancel counts: from here the job is committed
-                    with replacing(staged):
-                        if prepared is not None:
+        recording = register is not None and record
+        rows = services.register_rows(rated) if recording else []
+        for _attempt in range(3):  # another window recorded a run between prepare and commit: again
+            prepared = None
+            if recording:
+                progress("register", 0.7)
+                if Path(register).exists():
+                    with Register(register) as reg:
+                        prepared = reg.prepare(rows, new_run=rated.run.run_id)
+                else:  # created at the commit, not before: a cancelled first run leaves no file
+                    prepared = prepare_after(Head(0, GENESIS), rows, rated.run.run_id)
+                rated.run = replace(rated.run, register_head=str(prepared.head))
+            staged = []
+            try:
+                for n, request in enumerate(outputs):
+                    progress("forms" if isinstance(request, ExportForms) else "write",
+                             0.7 + 0.25 * n / max(len(outputs), 1))
+                    for path, writer in services.output_writers(rated, request, cancel.check):
+                        staged.append(stage(path, writer, rated.inputs))
+                cancel.check()  # the last moment a cancel counts: from here the job is committed
+                with replacing(staged):
+                    if prepared is not None:
+                        with Register(register) as reg:
                             reg.commit(prepared)
-                    return [s.target for s in staged]
-                except HeadMoved:
-                    continue
-                finally:
-                    for s in staged:
-                        s.discard()
-            raise OutputFileError(f"{register}: other windows kept recording runs in the rating register; "
-                                  f"nothing was recorded or written, rate again")
-        finally:
-            if reg is not None:
-                reg.close()
+                return [s.target for s in staged]
+            except HeadMoved:
+                continue
+            finally:
+                for s in staged:
+                    s.discard()
+        raise OutputFileError(f"{register}: other windows kept recording runs in the rating register; "
+                              f"nothing was recorded or written, rate again")
 
 
 def progress_done(progress: Progress) -> None:

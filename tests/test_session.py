@@ -185,3 +185,15 @@ def test_the_command_lines_request_is_the_windows_requests(tmp_path):
     assert rating.reading == reading_req
     assert [type(o) for o in rating.outputs] == [ExportResults, ExportForms]
     assert rating.outputs[1].split == "manager" and rating.outputs[0].protect_password == "pw"
+
+
+def test_a_cancelled_first_run_leaves_no_register_file(tmp_path, private_tmp):
+    register = tmp_path / "新的 登记簿.sqlite"
+    stop = StopAt("write")
+    with pytest.raises(Cancelled):
+        Session().run(RateRequest(reading(), register=register, outputs=(ExportResults(tmp_path / "r.xlsx"),)),
+                      stop.report, stop)
+    assert not register.exists() and not (tmp_path / "r.xlsx").exists() and list(private_tmp.iterdir()) == []
+    done = Session().run(RateRequest(reading(), register=register, outputs=(ExportResults(tmp_path / "r.xlsx"),)))
+    with Register(register) as reg:  # the next run creates it, with the head its workbook prints
+        assert str(reg.head()) == done.run.register_head == str(audit_head(tmp_path / "r.xlsx"))

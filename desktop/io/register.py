@@ -110,6 +110,23 @@ def _reading(method):
     return wrapper
 
 
+def prepare_after(base: Head, rows: list[tuple[str, str, str | None, dict[str, Any]]],
+                  new_run: str | None = None) -> Prepared:
+    """The entries ``rows`` would become after ``base``, and the head they would make.
+
+    Nothing is written: ``Register.commit`` appends them later (after the outputs that print the
+    head were written), unless another writer appended in between (``HeadMoved``).
+    """
+    seq, prev, entries = base.seq, base.hash, []
+    for kind, run_id, customer_id, data in rows:
+        seq += 1
+        payload = canonical_json(data)
+        h = entry_hash(prev, seq, kind, run_id, customer_id, payload)
+        entries.append((seq, kind, run_id, customer_id, payload, prev, h))
+        prev = h
+    return Prepared(base, Head(seq, prev), entries, new_run)
+
+
 class Register:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -169,26 +186,9 @@ class Register:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def _entries(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], after: Head) -> list[tuple]:
-        seq, prev, out = after.seq, after.hash, []
-        for kind, run_id, customer_id, data in rows:
-            seq += 1
-            payload = canonical_json(data)
-            h = entry_hash(prev, seq, kind, run_id, customer_id, payload)
-            out.append((seq, kind, run_id, customer_id, payload, prev, h))
-            prev = h
-        return out
-
     def prepare(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Prepared:
-        """The entries ``rows`` would become after the current head, and the head they would make.
-
-        Nothing is written: ``commit`` appends them later (after the outputs that print the head
-        were written), unless another writer appended in between (``HeadMoved``).
-        """
-        base = self.head()
-        entries = self._entries(rows, base)
-        head = Head(entries[-1][0], entries[-1][6]) if entries else base
-        return Prepared(base, head, entries, new_run)
+        """The entries ``rows`` would become after the current head (see ``prepare_after``)."""
+        return prepare_after(self.head(), rows, new_run)
 
     def commit(self, prepared: Prepared) -> Head:
         """Append prepared entries in one transaction; ``HeadMoved`` when the head is no longer theirs."""
