@@ -257,6 +257,9 @@ class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
     def _handler(self, signum, frame) -> None:
         import signal
         name = "SIGTERM" if signum == getattr(signal, "SIGTERM", None) else "SIGINT"
+        if self.cancel.committing:  # past the commit point: the job finishes, and says the signal came late
+            self.cancel.cancel(name)
+            return
         if self.cancel.cancelled:  # a second signal: stop now (temporary files go on the way out)
             raise _Terminated if name == "SIGTERM" else KeyboardInterrupt
         self.cancel.cancel(name)

@@ -208,10 +208,13 @@ class Engine:
                 try:
                     message = self._conn.recv()
                 except (EOFError, OSError) as exc:
-                    code = self._process.exitcode if self._process is not None else None
+                    code = None
+                    if self._process is not None:
+                        self._process.join(2)  # reaped, so its exit code is known
+                        code = self._process.exitcode
                     self._process = None  # the next job starts a new engine
                     self._conn.close()
-                    raise EngineStopped(f"the engine process ended unexpectedly (exit code {code})") from exc
+                    raise EngineStopped(str(code)) from exc
                 if isinstance(message, Batch):
                     lists.setdefault(message.name, []).extend(message.items)
                     continue

@@ -197,9 +197,15 @@ def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Pa
             who = (c.salesperson if req.split == "salesperson" else c.sales_manager) or "未指定"
             groups.setdefault(who, []).append(spec)
     target = Path(req.path)
-    out = []
+    out, names = [], set()
     for who, group in groups.items():
-        path = target if not who else target.with_name(f"{target.stem}-{_safe_name(who)}.xlsx")
+        name = f"{target.stem}-{_safe_name(who)}" if who else target.stem
+        unique, n = name, 1
+        while unique.casefold() in names:  # "a/b" and "a_b", or "Li" and "LI" on Windows: one file each
+            n += 1
+            unique = f"{name}-{n}"
+        names.add(unique.casefold())
+        path = target.with_name(unique + target.suffix)
         out.append((path, sealed(lambda tmp, g=group: write_approval_workbook(
             str(tmp), g, rating, policy, run, layouts, req.lang, req.forms_password, tick),
             req.protect_password, req.open_password)))

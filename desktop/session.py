@@ -243,6 +243,8 @@ class Session:
             cancel.check()
             report(stage, fraction)
 
+        if cancel is not NEVER:
+            cancel.committing = False  # a new job: cancellable until its commit point
         with big_job(), scratch_folder():
             return handler(self, request, checked, cancel)
 
@@ -314,7 +316,7 @@ class Session:
             for path, writer in services.approval_writers(checked, req):
                 staged.append(stage(path, writer, inputs))
                 cancel.check()
-            cancel.check()  # the last moment a cancel counts: from here the read-back is committed
+            cancel.last_check()  # the last moment a cancel counts: from here the read-back is committed
             with replacing(staged):
                 if req.register is not None and checked.outcome.finals:
                     from desktop.io.register import Register
@@ -359,14 +361,15 @@ class Session:
                 else:  # created at the commit, not before: a cancelled first run leaves no file
                     prepared = prepare_after(Head(0, GENESIS), rows, rated.run.run_id)
                 rated.run = replace(rated.run, register_head=str(prepared.head))
+            files = [("forms" if isinstance(request, ExportForms) else "write", path, writer)
+                     for request in outputs for path, writer in services.output_writers(rated, request, cancel.check)]
+            _check_paths([path for _, path, _ in files], rated.inputs)  # split workbooks' names included
             staged = []
             try:
-                for n, request in enumerate(outputs):
-                    progress("forms" if isinstance(request, ExportForms) else "write",
-                             0.7 + 0.25 * n / max(len(outputs), 1))
-                    for path, writer in services.output_writers(rated, request, cancel.check):
-                        staged.append(stage(path, writer, rated.inputs))
-                cancel.check()  # the last moment a cancel counts: from here the job is committed
+                for n, (name, path, writer) in enumerate(files):
+                    progress(name, 0.7 + 0.25 * n / max(len(files), 1))
+                    staged.append(stage(path, writer, rated.inputs))
+                cancel.last_check()  # the last moment a cancel counts: from here the job is committed
                 with replacing(staged):
                     if prepared is not None:
                         with Register(register) as reg:
@@ -411,8 +414,11 @@ def _stamps(req: ImportRequest) -> tuple:
 
 def _check_targets(outputs: tuple, inputs: list[Path]) -> list[Path]:
     """Every output's target (the split approval workbooks' base name): none is an input, none twice."""
+    return _check_paths([Path(r.path) for r in outputs], inputs)
+
+
+def _check_paths(targets: list[Path], inputs: list[Path]) -> list[Path]:
     from desktop.io.safe_write import check_target, same_file
-    targets = [Path(r.path) for r in outputs]
     for n, target in enumerate(targets):
         check_target(target, inputs)
         for other in targets[:n]:

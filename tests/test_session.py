@@ -197,3 +197,34 @@ def test_a_cancelled_first_run_leaves_no_register_file(tmp_path, private_tmp):
     done = Session().run(RateRequest(reading(), register=register, outputs=(ExportResults(tmp_path / "r.xlsx"),)))
     with Register(register) as reg:  # the next run creates it, with the head its workbook prints
         assert str(reg.head()) == done.run.register_head == str(audit_head(tmp_path / "r.xlsx"))
+
+
+def test_a_split_approval_workbook_may_not_take_another_outputs_name(tmp_path, private_tmp):
+    from desktop.errors import UsageError
+    session = Session()
+    done = session.run(RateRequest(reading()))
+    person = next(d.customer.salesperson for d in done.rating.decisions if d.approval_route != "none")
+    results = tmp_path / f"审批表-{person}.xlsx"
+    results.write_bytes(b"previous results")
+    with pytest.raises(UsageError, match="named for two outputs"):
+        session.run(RateRequest(reading(), outputs=(ExportResults(results),
+                                                   ExportForms(tmp_path / "审批表.xlsx", split="salesperson"))))
+    assert results.read_bytes() == b"previous results"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([results.name, "system-temp"])
+
+
+def test_salespeople_whose_file_names_collide_get_a_workbook_each(tmp_path, private_tmp):
+    import dataclasses
+
+    from desktop import services
+    session = Session()
+    session.run(RateRequest(reading()))
+    rated = session.rated
+    needing = [d for d in rated.rating.decisions if d.approval_route != "none"][:2]
+    renamed = {needing[0].customer_id: "王/磊", needing[1].customer_id: "王_磊"}  # both become 王_磊
+    rated.rating = dataclasses.replace(rated.rating, decisions=tuple(
+        dataclasses.replace(d, customer=dataclasses.replace(d.customer, salesperson=renamed[d.customer_id]))
+        if d.customer_id in renamed else d for d in rated.rating.decisions))
+    paths = [p for p, _ in services.output_writers(rated, ExportForms(tmp_path / "审批表.xlsx", split="salesperson"))]
+    names = [p.name for p in paths]
+    assert "审批表-王_磊.xlsx" in names and "审批表-王_磊-2.xlsx" in names and len(set(names)) == len(names)

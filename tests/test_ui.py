@@ -313,7 +313,7 @@ def test_a_dead_engine_is_reported_and_replaced(qtbot, window, tmp_path, monkeyp
     w.progress_shown.connect(lambda stage, f: w.engine._process.kill() if stage == "policy" else None)
     with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as sig:
         w.rate()
-    assert sig.args[1] == "bug" and "ended unexpectedly" in sig.args[0]
+    assert sig.args[1] == "bug" and "后台评级进程意外退出" in sig.args[0] and "未写入任何文件" in sig.args[0]
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     w.progress_shown.disconnect()
     rate(qtbot, w)

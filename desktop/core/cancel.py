@@ -23,6 +23,7 @@ class CancelToken:
     def __init__(self, flag: _Flag | None = None):
         self._flag = flag if flag is not None else threading.Event()
         self.reason = ""  # "SIGINT", "SIGTERM", "" (the Cancel button)
+        self.committing = False  # past the job's last checkpoint: a cancel now changes nothing
 
     def cancel(self, reason: str = "") -> None:
         self.reason = self.reason or reason
@@ -37,10 +38,19 @@ class CancelToken:
         if self._flag.is_set():
             raise Cancelled()
 
+    def last_check(self) -> None:
+        """The commit point: a last ``check()``, then nothing may interrupt the job (a second Ctrl+C
+        included) until it has committed."""
+        self.check()
+        self.committing = True
+
 
 class _Never(CancelToken):
     def cancel(self, reason: str = "") -> None:
         raise TypeError("this token cannot be cancelled")
+
+    def last_check(self) -> None:  # shared by every job that has no token: keeps no state
+        return None
 
 
 NEVER = _Never()

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,16 +192,26 @@ class Register:
 
     def commit(self, prepared: Prepared) -> Head:
         """Append prepared entries in one transaction; ``HeadMoved`` when the head is no longer theirs."""
+        def same_base(base: Head) -> Prepared:
+            if base != prepared.base:
+                raise HeadMoved()
+            return prepared
+        return self._transaction(same_base, prepared.new_run)
+
+    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
+        """Append ``rows`` after whatever the head is when the lock is held (nothing printed it before)."""
+        return self._transaction(lambda base: prepare_after(base, rows, new_run), new_run)
+
+    def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None) -> Head:
         try:
             self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until these entries are in
             try:
-                if prepared.new_run is not None and self.db.execute(
-                        "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (prepared.new_run,)).fetchone():
-                    raise RegisterWriteError(f"{self.path}: run {prepared.new_run} is already in the rating register; "
+                if new_run is not None and self.db.execute(
+                        "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (new_run,)).fetchone():
+                    raise RegisterWriteError(f"{self.path}: run {new_run} is already in the rating register; "
                                              f"it was not recorded again")
                 last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                if (Head(*last) if last else Head(0, GENESIS)) != prepared.base:
-                    raise HeadMoved()
+                prepared = entries_after(Head(*last) if last else Head(0, GENESIS))
                 self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", prepared.entries)
                 self.db.execute("COMMIT")
             finally:
@@ -210,15 +220,6 @@ class Register:
         except sqlite3.DatabaseError as exc:
             raise _failure(self.path, exc, "written") from None
         return prepared.head
-
-    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
-        for _attempt in range(5):  # another writer between prepare and commit: prepare again
-            try:
-                return self.commit(self.prepare(rows, new_run))
-            except HeadMoved:
-                continue
-        raise RegisterWriteError(f"{self.path}: other programs kept writing to the rating register; nothing was "
-                                 f"recorded, try again")
 
     @staticmethod
     def run_rows(run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> list[tuple]:

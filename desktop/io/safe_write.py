@@ -92,6 +92,7 @@ def _process_alive(pid: int) -> bool:
 
 
 def _remove_dead_scratch() -> None:
+    """Folders of jobs whose process is gone: an unfinished replacement is undone first."""
     try:
         folders = list(Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"))
     except OSError:
@@ -100,10 +101,14 @@ def _remove_dead_scratch() -> None:
         try:
             pid = int((folder / "owner.pid").read_text(encoding="ascii"))
         except (OSError, ValueError):  # not written yet by a starting job, or damaged: by age
-            if time.time() - folder.stat().st_mtime < _LEFTOVER_AGE_S:
+            try:
+                if time.time() - folder.stat().st_mtime < _LEFTOVER_AGE_S:
+                    continue
+            except OSError:  # removed meanwhile by another job
                 continue
             pid = -1
         if pid < 0 or not _process_alive(pid):
+            _recover(folder / _JOURNAL)
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -136,7 +141,7 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
         raise OutputFileError(f"{target}: no permission to write in {folder}")
     try:
         where = _temp_folder_for(folder)
-        prefix = f".~{target.stem}." if where == folder else "credit-desk-"
+        prefix = f".~{target.stem}.~{os.getpid()}~" if where == folder else "credit-desk-"
         fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=target.suffix + ".tmp", dir=where)
     except PermissionError:
         raise OutputFileError(f"{target}: no permission to write in {folder}") from None
@@ -155,57 +160,132 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
     return staged
 
 
+_JOURNAL = "replacing.json"  # in the job's scratch folder: what the job is replacing, for a crash
+
+
 @contextlib.contextmanager
 def replacing(staged: Sequence[Staged]) -> Iterator[None]:
     """Put every staged file in place, all or nothing; an error inside the block undoes it.
 
     The commit point of a job: the previous files are kept (a hard link, else a copy, hidden
     beside the target) until the block ends, so a target that cannot be replaced (open in
-    Excel) or a register that cannot be written afterwards puts every earlier target back.
+    Excel) or a register that cannot be written afterwards puts every earlier target back. A
+    journal in the job's scratch folder says what was being replaced: when the process is
+    killed inside the block, the next job puts the previous files back (or, when the journal
+    says the job had committed, only removes the backups).
     """
-    backups: list[tuple[Staged, Path | None]] = []
+    scratch = current_scratch()
+    journal = scratch / _JOURNAL if scratch is not None else None
+    entries = [{"target": str(s.target), "backup": str(_backup_name(s.target)) if s.target.exists() else None,
+                "new": _identity(s.tmp)} for s in staged]
+    _write_journal(journal, "replacing", entries)
+    done: list[dict] = []
     try:
-        for s in staged:
-            backups.append((s, _backup(s.target)))
+        for s, e in zip(staged, entries):
+            if e["backup"] is not None:
+                _make_backup(s.target, Path(e["backup"]))
+            done.append(e)
             _replace(s.tmp, s.target)
         yield
     except BaseException:
-        for s, backup in reversed(backups):
-            with contextlib.suppress(OSError):
-                if backup is not None:
-                    os.replace(backup, s.target)
-                elif s.target.exists():
-                    s.target.unlink()  # it did not exist before this job
+        kept = [k for k in (_undo(e) for e in reversed(done)) if k]
+        _write_journal(journal, "undone", [])
+        if kept:  # the previous file could not be put back: say where it is, never delete it
+            raise OutputFileError("the previous files could not all be put back (they are kept as "
+                                  + ", ".join(kept) + "); rename them back by hand") from None
         raise
+    else:
+        _write_journal(journal, "committed", entries)
+        for e in done:
+            if e["backup"] is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(e["backup"])
+        _write_journal(journal, None, [])
     finally:
         for s in staged:
             s.discard()
-        for _s, backup in backups:
-            if backup is not None:
-                with contextlib.suppress(OSError):
-                    backup.unlink()
 
 
-def _backup(target: Path) -> Path | None:
-    """A hidden second name (or copy) of ``target``'s current content; None when there is none."""
-    if not target.exists():
+def _identity(path: Path) -> list[int] | None:
+    """Device and file number: a rename keeps them, so they say whether our file is the target now."""
+    try:
+        st = os.stat(path)
+        return [st.st_dev, st.st_ino]
+    except OSError:
         return None
-    folder = target.parent if str(target.parent) else Path(".")
-    for _ in range(5):
-        backup = folder / f".~{target.stem}.{os.urandom(4).hex()}{target.suffix}.bak"
+
+
+def _write_journal(journal: Path | None, state: str | None, entries: list[dict]) -> None:
+    if journal is None:
+        return
+    if state is None:
+        with contextlib.suppress(OSError):
+            journal.unlink()
+        return
+    import json
+    tmp = journal.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps({"state": state, "entries": entries}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, journal)
+    except OSError:  # no journal: a crash inside the block then leaves the backup for the clerk to see
+        pass
+
+
+def _undo(entry: dict) -> str:
+    """Put one target back as it was; '' when done, else the path of the previous file kept."""
+    target, backup = Path(entry["target"]), entry["backup"]
+    for attempt in range(5):  # antivirus or the indexer may hold the file for a moment
         try:
-            os.link(target, backup)
-            return backup
-        except FileExistsError:
-            continue
-        except OSError:  # no hard links here (FAT, some network shares): a copy
-            try:
-                shutil.copy2(target, backup)
-                return backup
-            except OSError as exc:
-                raise OutputFileError(f"{target}: cannot be replaced safely ({exc.strerror or exc}). "
-                                      f"The previous file is unchanged.") from None
-    raise OutputFileError(f"{target}: cannot be replaced safely. The previous file is unchanged.")
+            if backup is not None:
+                os.replace(backup, target)
+            elif _identity(target) == entry["new"]:
+                target.unlink()  # it did not exist before this job
+            return ""
+        except FileNotFoundError:
+            return ""
+        except OSError:
+            time.sleep(0.05 * (attempt + 1))
+    return str(backup or "")
+
+
+def _recover(journal: Path) -> None:
+    """Finish a killed job's replacement: undo it, unless the job had committed (then drop the backups)."""
+    import json
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for e in data.get("entries", []):
+        backup = e.get("backup")
+        ours = _identity(Path(e["target"])) == e.get("new")
+        if data.get("state") == "replacing" and ours:
+            _undo(e)
+        elif backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+
+
+def _backup_name(target: Path) -> Path:
+    folder = target.parent if str(target.parent) else Path(".")
+    return folder / f".~{target.stem}.~{os.getpid()}~{os.urandom(4).hex()}{target.suffix}.bak"
+
+
+def _make_backup(target: Path, backup: Path) -> None:
+    """A second name (hard link), else a copy, of ``target``'s current content."""
+    try:
+        os.link(target, backup)
+        return
+    except FileExistsError:
+        raise OutputFileError(f"{target}: cannot be replaced safely. The previous file is unchanged.") from None
+    except OSError:  # no hard links here (FAT, some network shares): a copy
+        pass
+    try:
+        shutil.copy2(target, backup)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            backup.unlink()  # a partial copy
+        raise OutputFileError(f"{target}: cannot be replaced safely ({exc.strerror or exc}). "
+                              f"The previous file is unchanged.") from None
 
 
 def _temp_folder_for(folder: Path) -> Path:
@@ -224,14 +304,26 @@ _LEFTOVER_AGE_S = 600  # an export in progress in another window is younger than
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Temporary files of an earlier export to ``target`` that was killed (beside-the-target mode)."""
+    """Temporary files of an earlier export to ``target`` whose process is gone (beside-the-target mode).
+
+    Only ``.tmp`` files of exactly this target, whose owner (the pid in the name) is not running,
+    or of the older unnamed kind and older than ten minutes. Backups (``.bak``) are never removed
+    here: a killed job's backup may be the only copy of the previous file, and the journal in that
+    job's scratch folder says whether to put it back.
+    """
+    import re
     folder = target.parent if str(target.parent) else Path(".")
+    owned = re.compile(r"^\.~" + re.escape(target.stem) + r"\.~(\d+)~[^.]*" + re.escape(target.suffix) + r"\.tmp$")
+    unnamed = re.compile(r"^\.~" + re.escape(target.stem) + r"\.[^.~]+" + re.escape(target.suffix) + r"\.tmp$")
     try:
-        for ext in ("tmp", "bak"):  # a backup of a killed job is a second name of the target: safe to drop
-            for p in folder.glob(f".~{glob.escape(target.stem)}.*{glob.escape(target.suffix)}.{ext}"):
-                with contextlib.suppress(OSError):
-                    if time.time() - p.stat().st_mtime > _LEFTOVER_AGE_S:
+        for p in folder.glob(f".~{glob.escape(target.stem)}.*{glob.escape(target.suffix)}.tmp"):
+            m = owned.match(p.name)
+            with contextlib.suppress(OSError):
+                if m is not None:
+                    if not _process_alive(int(m.group(1))):
                         p.unlink()
+                elif unnamed.match(p.name) and time.time() - p.stat().st_mtime > _LEFTOVER_AGE_S:
+                    p.unlink()
     except OSError:
         pass
 
@@ -254,9 +346,12 @@ def _replace(tmp: Path, target: Path) -> None:
 
 def write_atomic(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[Path] = ()) -> Path:
     """Run ``writer(tmp_path)`` and move the result onto ``target`` atomically."""
-    staged = stage(target, writer, inputs)
-    with replacing([staged]):
-        pass
+    with contextlib.ExitStack() as stack:
+        if current_scratch() is None:  # outside a job (a mapping profile, the policy editor): one of its own
+            stack.enter_context(scratch_folder())
+        staged = stage(target, writer, inputs)
+        with replacing([staged]):
+            pass
     return Path(target)
 
 

@@ -93,7 +93,11 @@ ZH: dict[str, str] = {
     "Password of the form sheets": "审批表工作表保护密码", "Approval workbook": "审批工作簿",
     "Application forms for": "生成评定申请表的客户",
     "Passwords are kept until the program closes and are never saved.": "密码仅在程序关闭前保留，不会保存。",
-    "The work stopped: {0}. Nothing was written; try again.": "处理中断：{0}。未写入任何文件，请重试。",
+    "The work stopped: the engine process ended unexpectedly (exit code {0}). Nothing was written; try again.":
+        "处理中断：后台评级进程意外退出（退出码 {0}）。未写入任何文件，请重试。",
+    "The engine process ended unexpectedly (exit code {0}) after the job had finished: what it wrote and recorded "
+    "stands; check the files and the register before doing it again.":
+        "后台评级进程在任务完成后意外退出（退出码 {0}）：已写入和登记的内容有效，请先核对文件和评级登记簿再决定是否重做。",
 }
 
 FIELD_WORDS_ZH = {

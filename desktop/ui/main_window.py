@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStyledItemDelegate,
     QTableView,
@@ -78,6 +79,8 @@ class KindDelegate(QStyledItemDelegate):
     def createEditor(self, parent, option, index):  # noqa: N802
         combo = QComboBox(parent)
         combo.addItems(list(self.words.values()))
+        # a choice counts the moment it is made: F5 pressed with the list still open must not lose it
+        combo.activated.connect(lambda _i, c=combo: (self.commitData.emit(c), self.closeEditor.emit(c)))
         return combo
 
     def setEditorData(self, editor, index):  # noqa: N802
@@ -92,7 +95,7 @@ def _key(files, choices, as_of: date, policy_path: Path | None, policy: Policy |
     return (tuple(str(Path(f).resolve()) for f in files),
             tuple(sorted(((str(Path(c.path).resolve()), str(c.sheet)), c.kind, c.header_row,
                           tuple(sorted((c.columns or {}).items()))) for c in choices)),
-            as_of, str(policy_path or ""), id(policy))
+            as_of, str(policy_path or ""), policy)  # an edited policy by its content
 
 
 class MainWindow(QMainWindow):
@@ -221,12 +224,13 @@ class MainWindow(QMainWindow):
         bl.addWidget(self.banner_text, 1)
         bl.addWidget(self.banner_button)
         self.banner.setVisible(False)
+        self.banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         central = QWidget()
         cv = QVBoxLayout(central)
         cv.setContentsMargins(4, 4, 4, 4)
         cv.addWidget(self.banner)
         cv.addLayout(bar)
-        cv.addWidget(split)
+        cv.addWidget(split, 1)
         self.setCentralWidget(central)
 
         self.as_of = QDateEdit(QDate.currentDate())
@@ -529,8 +533,8 @@ class MainWindow(QMainWindow):
             self._run(*self._pending.pop(0))
 
     def _engine_restarted(self) -> None:
-        """A new engine process holds no session: the rating and tables on screen are gone from it."""
-        self._read = ([], {})
+        """A new engine process holds no session: the rating on screen is gone from it (the files
+        and choices stay the clerk's: the next job reads them again)."""
         self._rating_gone = True
         self._refresh_stale()
 
@@ -597,6 +601,13 @@ class MainWindow(QMainWindow):
         if kind == "stale":
             self._rating_gone = True
             self._refresh_stale()
+        if kind in ("engine", "engine_after_commit"):
+            message = self.t("The work stopped: the engine process ended unexpectedly (exit code {0}). Nothing was written; "
+                             "try again." if kind == "engine" else
+                             "The engine process ended unexpectedly (exit code {0}) after the job had finished: what it "
+                             "wrote and recorded stands; check the files and the register before doing it "
+                             "again.").format(message)
+            kind = "bug"
         titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
                   "stale": "Rate again", "bug": "Unexpected error"}
         hints = {"output": "If the file is open in Excel, close it there and try again.",

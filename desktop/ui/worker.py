@@ -16,7 +16,8 @@ class Worker(QObject):
     started = Signal()
     progress = Signal(str, float)  # stage, fraction done
     result = Signal(object)  # the use case's result (desktop.session): the job was committed
-    error = Signal(str, str)  # message for the clerk, kind ("input", "output", "policy", "stale", "bug")
+    error = Signal(str, str)  # message, kind ("input", "output", "policy", "stale", "bug", "engine",
+    # "engine_after_commit": the engine died; the message is its exit code, the window words it)
     cancelled = Signal()  # stopped before its commit point: nothing changed
     password_needed = Signal(str, str)  # file, message
     engine_restarted = Signal()  # the job ran in a new engine process: the session it had is gone
@@ -41,12 +42,14 @@ class Worker(QObject):
     def run(self) -> None:
         self.started.emit()
         generation = self._engine.generation
+        finished = False  # the job reported "done": it had passed its commit point
         try:
             for message in self._engine.run(self._job):
                 if generation and self._engine.generation != generation:
                     generation = self._engine.generation
                     self.engine_restarted.emit()
                 if isinstance(message, Progress):
+                    finished = finished or message.stage == "done"
                     self.progress.emit(message.stage, message.fraction)
                 elif isinstance(message, Done):  # committed: shown even when Cancel came too late
                     self.result.emit(message.value)
@@ -58,7 +61,7 @@ class Worker(QObject):
                     self.error.emit(message.message, message.kind)
         except EngineStopped as exc:
             self.engine_restarted.emit()
-            self.error.emit(f"The work stopped: {exc}. Nothing was written; try again.", "bug")
+            self.error.emit(str(exc), "engine_after_commit" if finished else "engine")
         except Exception:  # a bug on this side (the engine could not start): show it, keep the window alive
             self.error.emit(traceback.format_exc(limit=6), "bug")
         finally:
