@@ -220,7 +220,8 @@ class SheetsModel(_Table):
         self.on_kind_changed = None  # callable(SheetSource, kind)
 
     def value(self, s: SheetSource, column: int) -> Any:
-        sheet = s.error if s.kind == "unreadable" else s.sheet  # why it could not be read, where a sheet would be
+        # why it could not be read, where a sheet would be (the file is in the first column already)
+        sheet = s.error.removeprefix(f"{s.path}: ") if s.kind == "unreadable" else s.sheet
         return (s.file, sheet, self.kind_words.get(s.kind, s.kind), s.header_row, s.rows_read, s.rows_used,
                 s.rows_rejected)[column]
 
