@@ -291,7 +291,8 @@ def test_a_broken_file_is_listed_and_removable_and_the_good_ones_are_rated(qtbot
     assert source.kind == "unreadable" and broken.name in source.error
     m = w.sheets_model
     assert m.index(row, m.KIND_COLUMN).data() == "无法读取"
-    assert broken.name in m.index(row, 1).data()  # the error where the sheet name would be, and as a tooltip
+    assert m.index(row, 0).data() == broken.name  # the file, and its error where the sheet name would be
+    assert m.index(row, 1).data() and m.index(row, 1).data() in source.error
     assert m.index(row, 0).data(Qt.ItemDataRole.ToolTipRole) == source.error
     assert not m.setData(m.index(row, m.KIND_COLUMN), "客户信用资料")  # no sheet to read another way
     problems = [i for i in w.issues_model._rows if i.file == broken.name]
