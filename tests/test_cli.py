@@ -93,3 +93,32 @@ def test_module_entry_point_runs(tmp_path):
                            "--out", str(out)], capture_output=True, text=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
+
+
+def test_the_command_line_reads_with_the_mapping_profiles_the_window_saved(tmp_path, capsys):
+    """A sheet with headers nobody recognises, mapped once in the window and saved as a profile."""
+    import json as _json
+
+    from desktop.io.mapping_profiles import MappingProfile, ProfileStore, signature
+    from desktop.paths import user_data_folder
+
+    headers = ["单位", "票号", "开具日", "含税价"]
+    odd = xlsx(tmp_path / "往来.xlsx", {"往来": [headers, ["C0007", "X-1", "2026/6/1", 1_000_000]]})
+    profile = MappingProfile("往来账", "ledger", signature(headers), {"customer_id": "单位", "invoice_no": "票号",
+                                                                    "invoice_date": "开具日", "amount": "含税价"})
+    ProfileStore(user_data_folder()).save(profile)  # where the window saves them (the default folder)
+    elsewhere = tmp_path / "方案 目录"
+    ProfileStore(elsewhere).save(profile)
+
+    def c0007(args: list[str]) -> float:
+        out = tmp_path / "r.xlsx"
+        assert main(["score", *SAMPLES, str(odd), "--as-of", "2026-06-30", "--out", str(out), "--json",
+                     str(tmp_path / "s.json"), "--no-register", *args]) == 0
+        data = _json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+        return next(c for c in data["customers"] if c["customer_id"] == "C0007")["metrics"]["sales_12m"]
+
+    base = c0007(["--no-profiles"])  # the odd sheet is not used
+    assert c0007([]) == pytest.approx(base + 1_000_000)  # the default folder's profile reads it as a ledger
+    assert c0007(["--profiles", str(elsewhere)]) == pytest.approx(base + 1_000_000)
+    assert c0007(["--profiles", str(tmp_path / "空")]) == pytest.approx(base)
+    capsys.readouterr()

@@ -393,3 +393,22 @@ def test_two_outputs_naming_one_new_file_exit_2_and_create_nothing(filled_regist
     assert not out.exists()
     assert _register_state(filled_register) == before
     assert _names(private_tmp) == []
+
+
+def test_no_signal_interrupts_a_job_past_its_commit_point():
+    """From the last checkpoint on, Ctrl+C (even twice) and SIGTERM only note that they came late."""
+    from desktop.cli import _signals_cancel
+    from desktop.core.cancel import CancelToken
+
+    token = CancelToken()
+    handler = _signals_cancel(token)._handler
+    token.last_check()  # the job's commit point
+    handler(signal.SIGINT, None)
+    handler(signal.SIGINT, None)  # a second one would interrupt a job still before its commit point
+    handler(signal.SIGTERM, None)
+    assert token.cancelled and token.reason == "SIGINT"
+    before = CancelToken()
+    handler = _signals_cancel(before)._handler
+    handler(signal.SIGINT, None)  # before the commit point: the first cancels ...
+    with pytest.raises(KeyboardInterrupt):  # ... the second stops at once
+        handler(signal.SIGINT, None)
