@@ -31,6 +31,16 @@ def as_of() -> date:
     return date(2026, 6, 30)
 
 
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch) -> Path:
+    """The system temporary folder of this test alone: what a job leaves there can be seen."""
+    import tempfile
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, tmp_path_factory, monkeypatch):
     """Never touch a real user's settings: config and data folders point into tmp_path, and

@@ -264,14 +264,6 @@ def test_a_signal_after_the_commit_does_not_undo_or_deny_the_run(job, name):
 
 # ---------------------------------------------------------------- in process: outputs that cannot be written
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "system-temp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def sample_register(tmp_path_factory) -> Path:
     """A register holding one earlier run of the samples (made once, copied for each test)."""

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ import pytest
 from desktop.errors import OutputFileError
 from desktop.io import safe_write
 from desktop.io.safe_write import replacing, scratch_folder, stage
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "system-temp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def dead_pid() -> int:

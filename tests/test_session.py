@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -18,14 +17,6 @@ from desktop.session import ExportForms, ExportResults, ImportRequest, RateReque
 
 SAMPLES = tuple(sorted(samples_dir().iterdir()))
 AS_OF = date(2026, 6, 30)
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "system-temp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def reading(**kw) -> ImportRequest:

@@ -103,7 +103,8 @@ class MainWindow(QMainWindow):
 
     ``files`` and ``choices`` are what the clerk asked for; ``_read`` is what the session's last
     import read. A change of files, sheet kinds, mappings, as-of date or policy marks the rating
-    on screen out of date at once (banner, exports and what-if disabled) until it is rated again;
+    on screen out of date at once (banner, exports disabled; what-if still compares a policy with the
+    rating on screen, while the session holds it) until it is rated again;
     a cancelled or failed import puts the clerk's files and choices back as they were.
     """
 
