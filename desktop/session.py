@@ -304,29 +304,23 @@ class Session:
 
     def _approvals(self, req: ApprovalsRequest, progress: Progress, cancel: CancelToken) -> ApprovalsDone:
         from desktop import services
-        from desktop.io.safe_write import check_target, replacing, stage
+        from desktop.io.safe_write import check_target
 
         inputs = [*req.filled, req.results]
         for target in (req.out, req.json_out, req.notices_out):
             if target is not None:
                 check_target(Path(target), inputs)
         checked = services.check_approvals(req, progress, cancel.check)
-        staged = []
-        try:
-            for path, writer in services.approval_writers(checked, req):
-                staged.append(stage(path, writer, inputs))
-                cancel.check()
-            cancel.last_check()  # the last moment a cancel counts: from here the read-back is committed
-            with replacing(staged):
-                if req.register is not None and checked.outcome.finals:
-                    from desktop.io.register import Register
-                    with Register(req.register) as reg:
-                        reg.record_approvals(services.approval_entries(checked))
-        finally:
-            for s in staged:
-                s.discard()
+
+        def record() -> None:
+            if req.register is not None and checked.outcome.finals:
+                from desktop.io.register import Register
+                with Register(req.register) as reg:
+                    reg.record_approvals(services.approval_entries(checked))
+        files = [("write", path, writer) for path, writer in services.approval_writers(checked, req)]
+        written = _write_all(files, inputs, progress, cancel, record)
         progress_done(progress)
-        return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, [s.target for s in staged])
+        return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, written)
 
     # ------------------------------------------------------------ helpers
     def _read(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> tuple[ImportResult, tuple]:
@@ -347,7 +341,6 @@ class Session:
         ``register``), put the files in place, all or nothing. Returns the paths written."""
         from desktop import services
         from desktop.io.register import GENESIS, Head, HeadMoved, Register, prepare_after
-        from desktop.io.safe_write import replacing, stage
 
         recording = register is not None and record
         rows = services.register_rows(rated) if recording else []
@@ -364,24 +357,38 @@ class Session:
             files = [("forms" if isinstance(request, ExportForms) else "write", path, writer)
                      for request in outputs for path, writer in services.output_writers(rated, request, cancel.check)]
             _check_paths([path for _, path, _ in files], rated.inputs)  # split workbooks' names included
-            staged = []
+
+            def record(prepared=prepared) -> None:
+                if prepared is not None:
+                    with Register(register) as reg:
+                        reg.commit(prepared)
             try:
-                for n, (name, path, writer) in enumerate(files):
-                    progress(name, 0.7 + 0.25 * n / max(len(files), 1))
-                    staged.append(stage(path, writer, rated.inputs))
-                cancel.last_check()  # the last moment a cancel counts: from here the job is committed
-                with replacing(staged):
-                    if prepared is not None:
-                        with Register(register) as reg:
-                            reg.commit(prepared)
-                return [s.target for s in staged]
+                return _write_all(files, rated.inputs, progress, cancel, record)
             except HeadMoved:
                 continue
-            finally:
-                for s in staged:
-                    s.discard()
         raise OutputFileError(f"{register}: other windows kept recording runs in the rating register; "
                               f"nothing was recorded or written, rate again")
+
+
+def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: list[Path], progress: Progress,
+               cancel: CancelToken, record: Callable[[], None]) -> list[Path]:
+    """The commit of a use case: every file written to its temporary path (stage name, path,
+    writer), a last cancel checkpoint, then ``record()`` (the register) and the files put in
+    place in one step, all or nothing. Returns the targets."""
+    from desktop.io.safe_write import replacing, stage
+
+    staged = []
+    try:
+        for n, (name, path, writer) in enumerate(files):
+            progress(name, 0.7 + 0.25 * n / max(len(files), 1))
+            staged.append(stage(path, writer, inputs))
+        cancel.last_check()  # the last moment a cancel counts: from here the job is committed
+        with replacing(staged):
+            record()
+        return [s.target for s in staged]
+    finally:
+        for s in staged:
+            s.discard()
 
 
 def progress_done(progress: Progress) -> None:
