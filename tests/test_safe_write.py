@@ -128,3 +128,24 @@ def test_a_previous_file_that_cannot_be_put_back_is_kept_and_named(tmp_path, pri
     monkeypatch.undo()
     backups = list(tmp_path.glob(".~a.*.bak"))
     assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == "old a"  # never deleted
+
+
+def test_a_target_open_in_excel_leaves_it_and_every_other_target_as_they_were(tmp_path, private_tmp, monkeypatch):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    a.write_text("old a", encoding="utf-8")
+    b.write_text("old b", encoding="utf-8")
+    real_replace = os.replace
+
+    def excel_has_b(src, dst):  # Windows refuses to replace a file Excel holds open
+        if Path(dst) == b:
+            raise PermissionError(13, "Permission denied")
+        return real_replace(src, dst)
+    with scratch_folder():
+        staged = [stage(a, write("new a")), stage(b, write("new b"))]
+        monkeypatch.setattr(os, "replace", excel_has_b)
+        with pytest.raises(OutputFileError, match=r"b\.xlsx: cannot be replaced: the file is open in another program"):
+            with replacing(staged):
+                pass
+    monkeypatch.undo()
+    assert a.read_text(encoding="utf-8") == "old a" and b.read_text(encoding="utf-8") == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx", "system-temp"]

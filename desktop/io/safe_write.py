@@ -184,8 +184,14 @@ def replacing(staged: Sequence[Staged]) -> Iterator[None]:
         for s, e in zip(staged, entries):
             if e["backup"] is not None:
                 _make_backup(s.target, Path(e["backup"]))
+            try:
+                _replace(s.tmp, s.target)
+            except BaseException:  # this target is as it was (open in Excel, say): its backup is not needed
+                if e["backup"] is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(e["backup"])
+                raise
             done.append(e)
-            _replace(s.tmp, s.target)
         yield
     except BaseException:
         kept = [k for k in (_undo(e) for e in reversed(done)) if k]
