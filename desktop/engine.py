@@ -199,7 +199,9 @@ class Engine:
         try:
             self._conn.send(job)
         except (BrokenPipeError, OSError) as exc:
-            raise EngineStopped(str(exc)) from exc
+            code = self._process.exitcode if self._process is not None else None
+            self._process = None  # the next job starts a new engine
+            raise EngineStopped(str(code)) from exc
         lists: dict[str, list] = {}
         was_enabled = gc.isenabled()
         gc.disable()  # unpacking a hundred thousand records: no collections on the way

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from desktop.services import Rated
 
 Progress = Callable[[str, float], None]
+AFTER_COMMIT = ("committed", "done")  # progress stages reported after the commit point: no checkpoint
 
 
 # ---------------------------------------------------------------- requests
@@ -240,7 +241,8 @@ class Session:
         report = progress or (lambda stage, fraction: None)
 
         def checked(stage: str, fraction: float) -> None:  # every progress report is a cancel checkpoint
-            cancel.check()
+            if stage not in AFTER_COMMIT:
+                cancel.check()
             report(stage, fraction)
 
         if cancel is not NEVER:
@@ -362,16 +364,18 @@ class Session:
                 if prepared is not None:
                     with Register(register) as reg:
                         reg.commit(prepared)
+            proof = (Path(register), str(prepared.head)) if prepared is not None else None
             try:
-                return _write_all(files, rated.inputs, progress, cancel, record)
+                return _write_all(files, rated.inputs, progress, cancel, record, proof)
             except HeadMoved:
+                cancel.committing = False  # written again: cancellable again until its commit point
                 continue
         raise OutputFileError(f"{register}: other windows kept recording runs in the rating register; "
                               f"nothing was recorded or written, rate again")
 
 
 def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: list[Path], progress: Progress,
-               cancel: CancelToken, record: Callable[[], None]) -> list[Path]:
+               cancel: CancelToken, record: Callable[[], None], proof: tuple[Path, str] | None = None) -> list[Path]:
     """The commit of a use case: every file written to its temporary path (stage name, path,
     writer), a last cancel checkpoint, then ``record()`` (the register) and the files put in
     place in one step, all or nothing. Returns the targets."""
@@ -383,8 +387,9 @@ def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: li
             progress(name, 0.7 + 0.25 * n / max(len(files), 1))
             staged.append(stage(path, writer, inputs))
         cancel.last_check()  # the last moment a cancel counts: from here the job is committed
-        with replacing(staged):
+        with replacing(staged, proof):
             record()
+        progress("committed", 0.95)  # the front end may now say so, whatever happens next
         return [s.target for s in staged]
     finally:
         for s in staged:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,8 @@ def write(text: str):
     return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
-def killed_inside_replacing(tmp_path: Path, private_tmp: Path, state: str) -> tuple[Path, Path]:
+def killed_inside_replacing(tmp_path: Path, private_tmp: Path, state: str, proof: dict | None = None
+                            ) -> tuple[Path, Path]:
     """What a job killed inside ``replacing`` leaves: its scratch folder with the journal, a.xlsx
     already replaced by the new content, its backup beside it, b.xlsx not yet replaced."""
     out = tmp_path / "输出"
@@ -42,7 +44,8 @@ def killed_inside_replacing(tmp_path: Path, private_tmp: Path, state: str) -> tu
     backup_a, backup_b = out / ".~a.~1~x.xlsx.bak", out / ".~b.~1~y.xlsx.bak"
     entries = [{"target": str(a), "backup": str(backup_a), "new": safe_write._identity(new_a)},
                {"target": str(b), "backup": str(backup_b), "new": safe_write._identity(new_b)}]
-    (folder / safe_write._JOURNAL).write_text(json.dumps({"state": state, "entries": entries}), encoding="utf-8")
+    journal = {"state": state, "entries": entries, **(proof or {})}
+    (folder / safe_write._JOURNAL).write_text(json.dumps(journal), encoding="utf-8")
     os.link(a, backup_a)
     os.replace(new_a, a)  # killed here: a is new, b is old
     os.link(b, backup_b)
@@ -149,3 +152,58 @@ def test_a_target_open_in_excel_leaves_it_and_every_other_target_as_they_were(tm
     monkeypatch.undo()
     assert a.read_text(encoding="utf-8") == "old a" and b.read_text(encoding="utf-8") == "old b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx", "system-temp"]
+
+
+def test_a_job_killed_after_the_register_commit_but_before_it_said_so_keeps_what_it_wrote(tmp_path, private_tmp):
+    """The register is the commit record: its entry proves the job committed, whatever the journal says."""
+    from desktop.io.register import Register
+    register = tmp_path / "register.sqlite"
+    with Register(register) as reg:
+        head = reg.record_run({"run_id": "R1", "as_of": "2026-06-30"}, [{"customer_id": "C1"}])
+    a, b = killed_inside_replacing(tmp_path, private_tmp, "replacing", {"register": str(register), "head": str(head)})
+    with scratch_folder():
+        pass
+    assert a.read_text(encoding="utf-8") == "new a"
+    assert sorted(p.name for p in a.parent.iterdir()) == ["a.xlsx", "b.xlsx"]
+    # an entry the register does not hold (another hash at that number) proves nothing: undone
+    (tmp_path / "again").mkdir()
+    a2, _ = killed_inside_replacing(tmp_path / "again", private_tmp, "replacing",
+                                    {"register": str(register), "head": f"#{head.seq} {'0' * 64}"})
+    with scratch_folder():
+        pass
+    assert a2.read_text(encoding="utf-8") == "old a"
+
+
+def test_a_killed_job_whose_previous_file_cannot_be_put_back_yet_is_tried_again_later(tmp_path, private_tmp,
+                                                                                     monkeypatch):
+    a, _ = killed_inside_replacing(tmp_path, private_tmp, "replacing")
+    real_replace = os.replace
+    monkeypatch.setattr(safe_write.time, "sleep", lambda s: None)
+    monkeypatch.setattr(os, "replace", lambda src, dst: (_ for _ in ()).throw(PermissionError(13, "open in Excel")))
+    with scratch_folder():
+        pass
+    assert a.read_text(encoding="utf-8") == "new a"
+    assert (private_tmp / f"{safe_write.SCRATCH_PREFIX}killed" / safe_write._JOURNAL).exists()  # kept
+    monkeypatch.setattr(os, "replace", real_replace)  # Excel closed
+    with scratch_folder():
+        pass
+    assert a.read_text(encoding="utf-8") == "old a" and list(private_tmp.iterdir()) == []
+
+
+def test_temporary_files_a_killed_job_left_beside_its_targets_are_removed_by_the_next_job(tmp_path, private_tmp,
+                                                                                        monkeypatch):
+    """Another volume (a network share): the temporary files sit beside the targets, listed in the job's folder."""
+    monkeypatch.setattr(safe_write, "_temp_folder_for", lambda folder: folder)
+    target = tmp_path / "结果.xlsx"
+    with scratch_folder() as folder:
+        staged = stage(target, write("half"))
+        leftover = staged.tmp
+        assert leftover.parent == tmp_path
+        (folder / "owner.pid").write_text(str(dead_pid()), encoding="ascii")  # as if its process were killed
+        killed = private_tmp / "killed-copy"
+        shutil.copytree(folder, killed)
+    killed.rename(private_tmp / f"{safe_write.SCRATCH_PREFIX}killed")
+    leftover.write_text("half a workbook", encoding="utf-8")  # what the killed job left
+    with scratch_folder():  # a job writing elsewhere
+        pass
+    assert not leftover.exists() and list(private_tmp.iterdir()) == []

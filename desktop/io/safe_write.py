@@ -75,13 +75,19 @@ def current_scratch() -> Path | None:
 def _process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if sys.platform == "win32":  # no signal 0 on Windows: ask the kernel for a handle to the process
+    if sys.platform == "win32":  # no signal 0 on Windows: ask the kernel about the process
         import ctypes
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
-            return False
-        ctypes.windll.kernel32.CloseHandle(handle)
-        return True
+            return kernel32.GetLastError() == 5  # access denied: it exists (another user's)
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE; an exited process may still have open handles
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -108,8 +114,9 @@ def _remove_dead_scratch() -> None:
                 continue
             pid = -1
         if pid < 0 or not _process_alive(pid):
-            _recover(folder / _JOURNAL)
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_listed_temps(folder / _BESIDE)
+            if _recover(folder / _JOURNAL):  # else kept: a later job tries again (the file may be open now)
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -149,6 +156,10 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
         raise OutputFileError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
     os.close(fd)
     staged = Staged(target, Path(tmp_name))
+    scratch = current_scratch()
+    if scratch is not None and where == folder:  # beside the target: listed, so a killed job's is found
+        with contextlib.suppress(OSError), open(scratch / _BESIDE, "a", encoding="utf-8") as f:
+            f.write(tmp_name + "\n")
     try:
         try:
             writer(staged.tmp)
@@ -161,10 +172,22 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
 
 
 _JOURNAL = "replacing.json"  # in the job's scratch folder: what the job is replacing, for a crash
+_BESIDE = "beside-targets.txt"  # temporary files the job made beside its targets (another volume)
+
+
+def _remove_listed_temps(listing: Path) -> None:
+    try:
+        names = listing.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return
+    for name in names:
+        if name.strip():
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 @contextlib.contextmanager
-def replacing(staged: Sequence[Staged]) -> Iterator[None]:
+def replacing(staged: Sequence[Staged], proof: tuple[Path, str] | None = None) -> Iterator[None]:
     """Put every staged file in place, all or nothing; an error inside the block undoes it.
 
     The commit point of a job: the previous files are kept (a hard link, else a copy, hidden
@@ -172,13 +195,15 @@ def replacing(staged: Sequence[Staged]) -> Iterator[None]:
     Excel) or a register that cannot be written afterwards puts every earlier target back. A
     journal in the job's scratch folder says what was being replaced: when the process is
     killed inside the block, the next job puts the previous files back (or, when the journal
-    says the job had committed, only removes the backups).
+    says the job had committed, only removes the backups). ``proof`` is the rating register and
+    the entry ("#N HASH") the block commits: when the register holds it, the job had committed even
+    if it was killed before it could say so in the journal.
     """
     scratch = current_scratch()
     journal = scratch / _JOURNAL if scratch is not None else None
     entries = [{"target": str(s.target), "backup": str(_backup_name(s.target)) if s.target.exists() else None,
                 "new": _identity(s.tmp)} for s in staged]
-    _write_journal(journal, "replacing", entries)
+    _write_journal(journal, "replacing", entries, proof)
     done: list[dict] = []
     try:
         for s, e in zip(staged, entries):
@@ -213,15 +238,24 @@ def replacing(staged: Sequence[Staged]) -> Iterator[None]:
 
 
 def _identity(path: Path) -> list[int] | None:
-    """Device and file number: a rename keeps them, so they say whether our file is the target now."""
+    """Device, file number, size and modification time: a rename keeps them all (on FAT the file
+    number changes, size and time stay), so they say whether our file is the target now."""
     try:
         st = os.stat(path)
-        return [st.st_dev, st.st_ino]
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
     except OSError:
         return None
 
 
-def _write_journal(journal: Path | None, state: str | None, entries: list[dict]) -> None:
+def _is_ours(target: Path, new: list[int] | None) -> bool:
+    now = _identity(target)
+    if now is None or not new:
+        return False
+    return now[:2] == new[:2] or (len(new) == 4 and now[2:] == new[2:])
+
+
+def _write_journal(journal: Path | None, state: str | None, entries: list[dict],
+                   proof: tuple[Path, str] | None = None) -> None:
     if journal is None:
         return
     if state is None:
@@ -231,7 +265,10 @@ def _write_journal(journal: Path | None, state: str | None, entries: list[dict])
     import json
     tmp = journal.with_suffix(".tmp")
     try:
-        tmp.write_text(json.dumps({"state": state, "entries": entries}, ensure_ascii=False), encoding="utf-8")
+        data = {"state": state, "entries": entries}
+        if proof is not None:
+            data["register"], data["head"] = str(proof[0]), proof[1]
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, journal)
     except OSError:  # no journal: a crash inside the block then leaves the backup for the clerk to see
         pass
@@ -244,7 +281,7 @@ def _undo(entry: dict) -> str:
         try:
             if backup is not None:
                 os.replace(backup, target)
-            elif _identity(target) == entry["new"]:
+            elif _is_ours(target, entry["new"]):
                 target.unlink()  # it did not exist before this job
             return ""
         except FileNotFoundError:
@@ -254,21 +291,43 @@ def _undo(entry: dict) -> str:
     return str(backup or "")
 
 
-def _recover(journal: Path) -> None:
-    """Finish a killed job's replacement: undo it, unless the job had committed (then drop the backups)."""
+def _recover(journal: Path) -> bool:
+    """Finish a killed job's replacement: undo it, unless the job had committed (then drop the
+    backups). False when a previous file could not be put back: the journal is kept for later."""
     import json
     try:
         data = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return True
     except (OSError, ValueError):
-        return
+        return True  # unreadable: nothing can be done with it
+    committed = data.get("state") == "committed" or _in_register(data.get("register"), data.get("head"))
+    ok = True
     for e in data.get("entries", []):
         backup = e.get("backup")
-        ours = _identity(Path(e["target"])) == e.get("new")
-        if data.get("state") == "replacing" and ours:
-            _undo(e)
+        if data.get("state") == "replacing" and not committed and _is_ours(Path(e["target"]), e.get("new")):
+            ok = _undo(e) == "" and ok
         elif backup is not None:
             with contextlib.suppress(OSError):
                 os.unlink(backup)
+    return ok
+
+
+def _in_register(register: str | None, head: str | None) -> bool:
+    """Whether the register holds the entry "#N HASH": the killed job committed its run."""
+    if not register or not head or not Path(register).exists():
+        return False
+    try:
+        import sqlite3
+        seq, digest = head.lstrip("#").split()
+        db = sqlite3.connect(f"file:{Path(register).as_posix()}?mode=ro", uri=True, timeout=5)
+        try:
+            row = db.execute("SELECT hash FROM entries WHERE seq=?", (int(seq),)).fetchone()
+        finally:
+            db.close()
+        return row is not None and row[0] == digest
+    except (ValueError, sqlite3.Error, OSError):
+        return False
 
 
 def _backup_name(target: Path) -> Path:

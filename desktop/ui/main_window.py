@@ -572,7 +572,7 @@ class MainWindow(QMainWindow):
         names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "register":
                  "Recording in the rating register", "metrics":
                  "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
-                 "forms": "Writing forms", "done": "Done", "": "Starting…"}
+                 "forms": "Writing forms", "committed": "Done", "done": "Done", "": "Starting…"}
         seconds = self._job_started.elapsed() // 1000
         text = self.t("Cancelling…") if self.worker.cancelling else self.t(names.get(self._stage, self._stage))
         self.stage.setText(f"{text}  {seconds // 60}:{seconds % 60:02d}")

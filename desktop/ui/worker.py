@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop.engine import Done, Engine, EngineStopped, Failed, NeedPassword, Progress, WasCancelled
+from desktop.session import AFTER_COMMIT
 
 
 class Worker(QObject):
@@ -42,14 +43,14 @@ class Worker(QObject):
     def run(self) -> None:
         self.started.emit()
         generation = self._engine.generation
-        finished = False  # the job reported "done": it had passed its commit point
+        finished = False  # the job reported it had passed its commit point
         try:
             for message in self._engine.run(self._job):
                 if generation and self._engine.generation != generation:
                     generation = self._engine.generation
                     self.engine_restarted.emit()
                 if isinstance(message, Progress):
-                    finished = finished or message.stage == "done"
+                    finished = finished or message.stage in AFTER_COMMIT
                     self.progress.emit(message.stage, message.fraction)
                 elif isinstance(message, Done):  # committed: shown even when Cancel came too late
                     self.result.emit(message.value)
