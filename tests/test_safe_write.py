@@ -207,3 +207,44 @@ def test_temporary_files_a_killed_job_left_beside_its_targets_are_removed_by_the
     with scratch_folder():  # a job writing elsewhere
         pass
     assert not leftover.exists() and list(private_tmp.iterdir()) == []
+
+
+def test_a_target_excel_holds_is_found_before_any_target_is_touched(tmp_path, private_tmp, monkeypatch):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    a.write_text("old a", encoding="utf-8")
+    b.write_text("old b", encoding="utf-8")
+    real_open = open
+
+    def excel_has_b(path, mode="r", *args, **kwargs):  # Excel denies writing to the workbook it has open
+        if Path(path) == b and "+" in mode:
+            raise PermissionError(13, "The process cannot access the file")
+        return real_open(path, mode, *args, **kwargs)
+    with scratch_folder():
+        staged = [stage(a, write("new a")), stage(b, write("new b"))]
+        monkeypatch.setattr(safe_write, "open", excel_has_b, raising=False)
+        links = []
+        monkeypatch.setattr(os, "link", lambda *x: links.append(x))
+        with pytest.raises(OutputFileError, match=r"b\.xlsx: cannot be replaced: the file is open in another program"):
+            with replacing(staged):
+                pass
+    assert links == [] and a.read_text(encoding="utf-8") == "old a"  # not even a backup was made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx", "system-temp"]
+
+
+def test_a_backup_that_cannot_be_removed_yet_is_removed_by_a_later_job(tmp_path, private_tmp, monkeypatch):
+    a = tmp_path / "a.xlsx"
+    a.write_text("old a", encoding="utf-8")
+    real_unlink = os.unlink
+    with pytest.MonkeyPatch.context() as held, scratch_folder() as folder:
+        held.setattr(os, "unlink", lambda p, *x, **k: (_ for _ in ()).throw(PermissionError(13, "held"))
+                     if str(p).endswith(".bak") else real_unlink(p, *x, **k))
+        with replacing([stage(a, write("new a"))]):
+            pass
+    assert a.read_text(encoding="utf-8") == "new a"
+    backups = list(tmp_path.glob(".~a.*.bak"))
+    assert len(backups) == 1 and (folder / safe_write._JOURNAL).exists()  # listed for later, not forgotten
+    (folder / "owner.pid").write_text(str(dead_pid()), encoding="ascii")  # the program has ended since
+    with scratch_folder():
+        pass
+    assert not backups[0].exists() and list(private_tmp.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "system-temp"]

@@ -64,7 +64,12 @@ def scratch_folder() -> Iterator[Path]:
         yield folder
     finally:
         _scratch.reset(token)
-        shutil.rmtree(folder, ignore_errors=True)
+        if (folder / _JOURNAL).exists():  # backups held open by another program: a later job removes them
+            for p in folder.iterdir():
+                if p.name not in (_JOURNAL, "owner.pid"):
+                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def current_scratch() -> Path | None:
@@ -203,8 +208,11 @@ def replacing(staged: Sequence[Staged], proof: tuple[Path, str] | None = None) -
     journal = scratch / _JOURNAL if scratch is not None else None
     entries = [{"target": str(s.target), "backup": str(_backup_name(s.target)) if s.target.exists() else None,
                 "new": _identity(s.tmp)} for s in staged]
+    for s in staged:  # a target open in Excel is found before any other target is touched
+        _check_replaceable(s.target)
     _write_journal(journal, "replacing", entries, proof)
     done: list[dict] = []
+    stuck: list[dict] = []  # backups that could not be removed (Windows: the file is held open)
     try:
         for s, e in zip(staged, entries):
             if e["backup"] is not None:
@@ -212,29 +220,51 @@ def replacing(staged: Sequence[Staged], proof: tuple[Path, str] | None = None) -
             try:
                 _replace(s.tmp, s.target)
             except BaseException:  # this target is as it was (open in Excel, say): its backup is not needed
-                if e["backup"] is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(e["backup"])
+                if e["backup"] is not None and not _unlink(e["backup"]):
+                    stuck.append({**e, "new": None})
                 raise
             done.append(e)
         yield
     except BaseException:
         kept = [k for k in (_undo(e) for e in reversed(done)) if k]
-        _write_journal(journal, "undone", [])
+        _write_journal(journal, "cleanup" if stuck else None, stuck)
         if kept:  # the previous file could not be put back: say where it is, never delete it
             raise OutputFileError("the previous files could not all be put back (they are kept as "
                                   + ", ".join(kept) + "); rename them back by hand") from None
         raise
     else:
         _write_journal(journal, "committed", entries)
-        for e in done:
-            if e["backup"] is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(e["backup"])
-        _write_journal(journal, None, [])
+        stuck += [{**e, "new": None} for e in done if e["backup"] is not None and not _unlink(e["backup"])]
+        _write_journal(journal, "cleanup" if stuck else None, stuck)
     finally:
         for s in staged:
             s.discard()
+
+
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse early, touching nothing, a target another program holds (Excel denies writing to the
+    workbook it has open; Windows then refuses to replace it too)."""
+    if not target.is_file():
+        return
+    try:
+        with open(target, "r+b"):
+            pass
+    except PermissionError:
+        raise OutputFileError(f"{target}: cannot be replaced: the file is open in another program "
+                              f"(close it in Excel) or you have no permission. The previous file is unchanged.") \
+            from None
+    except OSError:
+        pass  # anything else shows itself, with its own message, when the file is replaced
 
 
 def _identity(path: Path) -> list[int] | None:
@@ -308,8 +338,7 @@ def _recover(journal: Path) -> bool:
         if data.get("state") == "replacing" and not committed and _is_ours(Path(e["target"]), e.get("new")):
             ok = _undo(e) == "" and ok
         elif backup is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(backup)
+            ok = _unlink(backup) and ok
     return ok
 
 
