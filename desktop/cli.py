@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     handled = headless and threading.current_thread() is threading.main_thread()
     previous = {}
     if handled:
-        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _terminate)
-        previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+        previous = {sig: signal.getsignal(sig) for sig in _signals()}
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code = _main(argv)
     except KeyboardInterrupt as exc:  # outside a job (while loading, in history): nothing was written
@@ -156,11 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def _signals() -> list:
+    """The signals that cancel a job: Ctrl+C, SIGTERM, and Ctrl+Break in a Windows console."""
+    import signal
+    return [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)]
+
+
 def _ignore_signals(handled: bool) -> None:
     """From here on nothing is left to cancel: a late Ctrl+C or SIGTERM changes nothing."""
     if handled:
         import signal
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _signals():
             signal.signal(sig, signal.SIG_IGN)
 
 
@@ -268,10 +274,8 @@ class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
         import signal
         import threading
         if threading.current_thread() is threading.main_thread():
-            for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # SIGBREAK: Ctrl+Break in a Windows console
-                sig = getattr(signal, name, None)
-                if sig is not None:
-                    self.saved[sig] = signal.signal(sig, self._handler)
+            for sig in _signals():
+                self.saved[sig] = signal.signal(sig, self._handler)
         return self
 
     def __exit__(self, *exc) -> None:
