@@ -26,6 +26,7 @@ from desktop.errors import NothingToRateError
 from desktop.io.importer import ImportResult, import_files
 from desktop.io.writers.results import RunFacts, write_results
 from desktop.io.writers.summary_json import write_summary_json
+from desktop.io.writers.xlsx import no_tick
 
 if TYPE_CHECKING:
     from desktop import session as S
@@ -76,11 +77,7 @@ def _no_progress(stage: str, frac: float) -> None:
     return None
 
 
-def _no_tick() -> None:
-    return None
-
-
-def import_inputs(req: S.ImportRequest, progress: Progress | None = None, tick: Tick = _no_tick) -> ImportResult:
+def import_inputs(req: S.ImportRequest, progress: Progress | None = None, tick: Tick = no_tick) -> ImportResult:
     """Read and classify the input files as ``req`` says."""
     from desktop.io.mapping_profiles import ProfileStore
 
@@ -150,7 +147,7 @@ def sealed(writer: Writer, protect_password: str | None, open_password: str | No
     return write
 
 
-def output_writers(rated: Rated, req: S.ExportRequest, tick: Tick = _no_tick) -> list[tuple[Path, Writer]]:
+def output_writers(rated: Rated, req: S.ExportRequest, tick: Tick = no_tick) -> list[tuple[Path, Writer]]:
     """The files an export request writes (one, or one per salesperson / sales manager), each with
     the function that writes its content."""
     from desktop import session as S
@@ -236,7 +233,7 @@ class Checked:
     as_of: date
 
 
-def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = _no_tick) -> Checked:
+def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no_tick) -> Checked:
     """Read filled approval workbooks and check every decision against the results of their run."""
     from desktop.core.forms import evaluate
     from desktop.errors import InputFileError

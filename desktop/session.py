@@ -273,7 +273,6 @@ class Session:
         from desktop import services
         from desktop.io.policy_file import load_policy
 
-        _check_targets(req.outputs, req.reading.inputs)  # before the work, not after
         progress("policy", 0.0)
         policy = req.policy or load_policy(req.policy_path)
         if self.imported is not None and req.reading == self.reading and _stamps(req.reading) == self._stamps:
@@ -284,12 +283,11 @@ class Session:
         rated = services.rate_imported(imported, policy, as_of, req.reading.inputs, req.operator, progress)
         written = self._commit(rated, req.outputs, req.register, progress, cancel)
         self.imported, self.reading, self._stamps, self.rated = imported, req.reading, stamps, rated
-        progress_done(progress)
+        progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
         return _done(rated, written)
 
     def _export(self, req: ExportRequest, progress: Progress, cancel: CancelToken) -> Exported:
         rated = self._current(req.run_id)
-        _check_targets((req,), rated.inputs)
         return Exported(self._commit(rated, (req,), None, progress, cancel, record=False))
 
     def _what_if(self, req: WhatIfRequest, progress: Progress, cancel: CancelToken) -> WhatIfDone:
@@ -306,12 +304,9 @@ class Session:
 
     def _approvals(self, req: ApprovalsRequest, progress: Progress, cancel: CancelToken) -> ApprovalsDone:
         from desktop import services
-        from desktop.io.safe_write import check_target
 
         inputs = [*req.filled, req.results]
-        for target in (req.out, req.json_out, req.notices_out):
-            if target is not None:
-                check_target(Path(target), inputs)
+        _check_paths([Path(t) for t in (req.out, req.json_out, req.notices_out) if t is not None], inputs)
         checked = services.check_approvals(req, progress, cancel.check)
 
         def record() -> None:
@@ -321,7 +316,7 @@ class Session:
                     reg.record_approvals(services.approval_entries(checked))
         files = [("write", path, writer) for path, writer in services.approval_writers(checked, req)]
         written = _write_all(files, inputs, progress, cancel, record)
-        progress_done(progress)
+        progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
         return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, written)
 
     # ------------------------------------------------------------ helpers
@@ -396,13 +391,6 @@ def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: li
             s.discard()
 
 
-def progress_done(progress: Progress) -> None:
-    try:
-        progress("done", 1.0)
-    except Exception:  # committed: a cancel now comes too late and changes nothing
-        pass
-
-
 def _done(rated: Rated, written: list[Path]) -> RateDone:
     decisions = rated.rating.decisions
     counts = {"levels": Counter(d.level for d in decisions), "routes": Counter(d.approval_route for d in decisions),
@@ -425,7 +413,8 @@ def _stamps(req: ImportRequest) -> tuple:
 
 
 def _check_targets(outputs: tuple, inputs: list[Path]) -> list[Path]:
-    """Every output's target (the split approval workbooks' base name): none is an input, none twice."""
+    """Every output's target (the split approval workbooks' base name): none is an input, none twice.
+    ``_commit`` checks the files themselves again (split names included) before writing any."""
     return _check_paths([Path(r.path) for r in outputs], inputs)
 
 

@@ -13,9 +13,10 @@ import xlsxwriter
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QAbstractItemModelTester  # noqa: E402
 from PySide6.QtWidgets import QFileDialog  # noqa: E402
+from window_helpers import load, open_window, rate  # noqa: E402
 
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.ui.i18n import Language  # noqa: E402
@@ -28,28 +29,9 @@ TIMEOUT = 30_000
 
 @pytest.fixture
 def window(qtbot, qapp, tmp_path):
-    QStandardPaths.setTestModeEnabled(True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    settings = Settings()
-    settings.save_open_folder_after_export(False)
-    w = MainWindow(Language(qapp, "zh"), settings)
-    qtbot.addWidget(w)
-    w.as_of.setDate(QDate(2026, 6, 30))
-    w.resize(1300, 800)
-    w.show()
+    w = open_window(qtbot, qapp, tmp_path)
     yield w
     w.close()
-
-
-def load(qtbot, w, files):
-    with qtbot.waitSignal(w.imported, timeout=TIMEOUT):
-        w.add_files(list(files))
-
-
-def rate(qtbot, w):
-    with qtbot.waitSignal(w.rated, timeout=TIMEOUT):
-        w.rate()
-    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
 
 
 def backup_copy(tmp_path: Path) -> Path:

@@ -19,7 +19,8 @@ import pytest
 pytest.importorskip("PySide6")
 
 import pausing_engine  # noqa: E402
-from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt  # noqa: E402
+from PySide6.QtCore import QDate, Qt  # noqa: E402
+from window_helpers import TIMEOUT, load, open_window, rate  # noqa: E402
 
 from desktop.engine import Engine  # noqa: E402
 from desktop.io.approvals_reader import read_results_snapshot  # noqa: E402
@@ -28,12 +29,8 @@ from desktop.io.register import Register  # noqa: E402
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.session import ExportResults  # noqa: E402
 from desktop.ui.export_options import ExportOptions  # noqa: E402
-from desktop.ui.i18n import Language  # noqa: E402
-from desktop.ui.main_window import MainWindow  # noqa: E402
-from desktop.ui.settings import Settings  # noqa: E402
 
 SAMPLES = sorted(samples_dir().iterdir())
-TIMEOUT = 60_000
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -51,16 +48,7 @@ def env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def window(qtbot, qapp, tmp_path, env):
-    QStandardPaths.setTestModeEnabled(True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    settings = Settings()
-    settings.save_open_folder_after_export(False)
-    w = MainWindow(Language(qapp, "zh"), settings)
-    w.engine = Engine(pausing_engine.serve)  # before the first job starts it
-    qtbot.addWidget(w)
-    w.as_of.setDate(QDate(2026, 6, 30))
-    w.resize(1300, 800)
-    w.show()
+    w = open_window(qtbot, qapp, tmp_path, Engine(pausing_engine.serve))
     yield w
     w.close()
 
@@ -73,18 +61,6 @@ def copies(tmp_path: Path, files=SAMPLES) -> list[Path]:
         shutil.copy(f, folder / f.name)
         out.append(folder / f.name)
     return out
-
-
-def load(qtbot, w, files) -> None:
-    with qtbot.waitSignal(w.imported, timeout=TIMEOUT):
-        w.add_files(list(files))
-    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
-
-
-def rate(qtbot, w) -> None:
-    with qtbot.waitSignal(w.rated, timeout=TIMEOUT):
-        w.rate()
-    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
 
 
 def export(qtbot, w, path: Path) -> None:

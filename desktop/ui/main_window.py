@@ -98,6 +98,11 @@ def _key(files, choices, as_of: date, policy_path: Path | None, policy: Policy |
             as_of, str(policy_path or ""), policy)  # an edited policy by its content
 
 
+def _inputs_of(reading: ImportRequest) -> tuple[list[Path], dict]:
+    """The window's files and choices (keyed by file and sheet) that ``reading`` reads."""
+    return list(reading.files), {(c.path, c.sheet): c for c in reading.choices}
+
+
 class MainWindow(QMainWindow):
     """The window shows what the session in the engine holds, never a state it has dropped.
 
@@ -643,8 +648,7 @@ class MainWindow(QMainWindow):
         self._run(self._reading(), self._imported)
 
     def _imported(self, result: Imported) -> None:
-        request = self.worker.request if self.worker is not None else self._reading()
-        self._read = (list(request.files), {(c.path, c.sheet): c for c in request.choices})
+        self._read = _inputs_of(self.worker.request if self.worker is not None else self._reading())
         self.import_result = result
         if result.rating_dropped:
             self._rating_gone = True
@@ -673,8 +677,7 @@ class MainWindow(QMainWindow):
         request = self.worker.request if self.worker is not None else None
         self._rated_key = self._rating_key() if request is None else self._key_of(request)
         self._rating_gone = False
-        self._read = (list(request.reading.files), {(c.path, c.sheet): c for c in request.reading.choices}) \
-            if request is not None else (list(self.files), dict(self.choices))
+        self._read = _inputs_of(request.reading) if request is not None else (list(self.files), dict(self.choices))
         self.import_result = Imported(rated.sheets, rated.issues)
         self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
