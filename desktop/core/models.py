@@ -144,6 +144,14 @@ class Metrics:
     debt_ratio: float | None
     current_ratio: float | None
     invoices: int
+    # The data behind payment timeliness and cooperation years, exact, for the workbook and
+    # for placing a value exactly on a band edge (see desktop.core.exact).
+    due_invoices: int = 0  # invoices that count for payment timeliness
+    due_fen: int = 0  # their amount-weight, in fen
+    late_fen_days: int | None = 0  # sum of fen x days late (None: beyond int64, float only)
+    late_fen_days_float: float = 0.0
+    cooperation_days: int | None = None
+    first_trade_from: str | None = None  # "sheet" | "ledger"
 
 
 @dataclass(frozen=True)

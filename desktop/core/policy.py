@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
+from desktop.core.exact import NEAR, Exact
 from desktop.errors import PolicyError
 
 SCHEMA_VERSION = 1
@@ -46,6 +49,29 @@ class Interval:
         above = x >= self.lower if self.lower_closed else x > self.lower
         below = x <= self.upper if self.upper_closed else x < self.upper
         return above and below
+
+    def contains_exact(self, q: Fraction) -> bool:
+        """The same test on an exact finite value, against the bounds as written."""
+        lo, hi = self.bounds_exact
+        above = lo is None or (q >= lo if self.lower_closed else q > lo)
+        below = hi is None or (q <= hi if self.upper_closed else q < hi)
+        return above and below
+
+    @cached_property
+    def near_lower(self) -> float:
+        """How close to the lower bound a float must be for the exact test (-1: never)."""
+        return NEAR * max(1.0, abs(self.lower)) if math.isfinite(self.lower) else -1.0
+
+    @cached_property
+    def near_upper(self) -> float:
+        return NEAR * max(1.0, abs(self.upper)) if math.isfinite(self.upper) else -1.0
+
+    @cached_property
+    def bounds_exact(self) -> tuple[Fraction | None, Fraction | None]:
+        """The bounds as the decimals written in the policy file (None = infinite)."""
+        inner = self.text.strip()[1:-1].split(",")
+        return tuple(None if math.isinf(v) else Fraction(t.strip())
+                     for v, t in zip((self.lower, self.upper), inner))  # type: ignore[return-value]
 
 
 _INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^\])]+?)\s*([\])])\s*$")
@@ -88,8 +114,12 @@ class Item:
     bands: tuple[Band, ...] = ()
     categories: tuple[tuple[str, int], ...] = ()
 
-    def score(self, value: Any) -> tuple[int, str]:
-        """Points for ``value`` and the band (or category) that gave them."""
+    def score(self, value: Any, exact: Exact | None = None) -> tuple[int, str]:
+        """Points for ``value`` and the band (or category) that gave them.
+
+        ``exact()`` gives the value as an exact fraction; it is called only when the float
+        lies within rounding distance of an edge of the band it falls in (the exact value is
+        then in that band or the next; see ``desktop.core.exact``)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return self.missing_points, "missing"
         if self.categories:
@@ -98,9 +128,19 @@ class Item:
                     return pts, name
             return self.missing_points, "missing"
         for band in self.bands:
-            if band.interval.contains(value):
-                return band.points, band.interval.text
+            iv = band.interval
+            if iv.contains(value):
+                if exact is not None and (abs(value - iv.lower) <= iv.near_lower
+                                          or abs(value - iv.upper) <= iv.near_upper):
+                    return self._score_exact(exact())
+                return band.points, iv.text
         # Validation guarantees cover of every finite value; +-inf outside closed ends.
+        return self.missing_points, "missing"
+
+    def _score_exact(self, q: Fraction) -> tuple[int, str]:
+        for band in self.bands:
+            if band.interval.contains_exact(q):
+                return band.points, band.interval.text
         return self.missing_points, "missing"
 
 

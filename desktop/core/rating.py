@@ -23,13 +23,14 @@ def _none_if_nan(v: object) -> object:
 
 def customer_metrics(c: Customer, row: dict | None, policy: Policy, as_of: date) -> Metrics:
     row = row or {}
-    first = c.first_trade_date
+    first, first_from = c.first_trade_date, "sheet" if c.first_trade_date is not None else None
     first_inv = _none_if_nan(row.get("first_invoice_date"))
     if first is None and first_inv is not None:
-        first = pd.Timestamp(first_inv).date()
-    years = None
+        first, first_from = pd.Timestamp(first_inv).date(), "ledger"
+    years = days = None
     if first is not None and first <= as_of:
-        years = (as_of - first).days / policy.days_per_year
+        days = (as_of - first).days
+        years = days / policy.days_per_year
     s12 = float(row.get("sales_12m", 0.0))
     prev = float(row.get("sales_prev_12m", 0.0))
     avg = _none_if_nan(row.get("avg_days_late"))
@@ -45,6 +46,10 @@ def customer_metrics(c: Customer, row: dict | None, policy: Policy, as_of: date)
         debt_ratio=ratio(c.total_liabilities, c.total_assets),
         current_ratio=ratio(c.current_assets, c.current_liabilities),
         invoices=int(row.get("invoices", 0)),
+        due_invoices=int(row.get("due_invoices", 0)), due_fen=int(row.get("due_fen", 0)),
+        late_fen_days=int(row.get("late_fen_days", 0)) if row.get("late_exact", True) else None,
+        late_fen_days_float=float(row.get("late_fen_days_float", 0.0)),
+        cooperation_days=days, first_trade_from=first_from,
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+from desktop.core.exact import Exact, below, fen, ratio_of, written
 from desktop.core.models import Customer, ItemScore, Metrics, RuleHit
 from desktop.core.policy import Policy
 
@@ -43,13 +45,34 @@ def basis_values(customer: Customer, m: Metrics) -> dict[str, object]:
     }
 
 
+def exact_values(customer: Customer, m: Metrics, policy: Policy) -> dict[str, Exact | None]:
+    """How to get each basis value exactly, from whole fen, whole days and the sheet's
+    figures as written; called only for a value within rounding distance of a band edge."""
+    c = customer
+    s12, prev = fen(m.sales_12m), fen(m.sales_prev_12m)
+    days = m.cooperation_days
+    return {
+        "avg_days_late": None if m.late_fen_days is None or not m.due_fen
+        else (lambda: Fraction(m.late_fen_days, m.due_fen)),
+        "cooperation_years": None if days is None else (lambda: Fraction(days) / written(policy.days_per_year)),
+        "sales_12m": lambda: Fraction(s12, 100),
+        "sales_growth": None if prev <= 0 else (lambda: Fraction(s12 - prev, prev)),
+        "debt_ratio": None if not c.total_assets or c.total_liabilities is None
+        else ratio_of(c.total_liabilities, c.total_assets),
+        "current_ratio": None if not c.current_liabilities or c.current_assets is None
+        else ratio_of(c.current_assets, c.current_liabilities),
+        "registered_capital": None if c.registered_capital is None else (lambda: written(c.registered_capital)),
+    }
+
+
 def score_items(customer: Customer, m: Metrics, policy: Policy) -> tuple[ItemScore, ...]:
     values = basis_values(customer, m)
+    exact = exact_values(customer, m, policy)
     docs = documents_on_file(customer)
     scores = []
     for item in policy.items:
         value = values[item.basis]
-        points, band = item.score(value)
+        points, band = item.score(value, exact.get(item.basis))
         detail: dict[str, object] = {}
         if item.basis == "documents_missing":
             detail = {"missing": [k for k, v in docs.items() if not v], "three_in_one": three_in_one(customer)}
@@ -90,8 +113,9 @@ def cap_rules(customer: Customer, m: Metrics, policy: Policy) -> tuple[RuleHit, 
     rules = policy.cap
     hits = []
     years = m.cooperation_years
-    if rules.new_customer and (m.orders < rules.new_customer_min_orders
-                               or years is None or years < rules.new_customer_min_years):
+    exact_years = exact_values(customer, m, policy)["cooperation_years"] if years is not None else None
+    if rules.new_customer and (m.orders < rules.new_customer_min_orders or years is None
+                               or below(years, exact_years, rules.new_customer_min_years)):
         hits.append(RuleHit("CAP_A_NEW_CUSTOMER", {
             "orders": m.orders, "min_orders": rules.new_customer_min_orders,
             "cooperation_years": None if years is None else round(years, 2),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import calendar
-import math
 from datetime import date
 
+from desktop.core.exact import fen, written
 from desktop.core.models import Customer, Metrics, RuleHit
 from desktop.core.policy import Policy
 from desktop.core.scoring import key_documents_missing
@@ -32,11 +32,15 @@ def recommended_term(level: str, customer: Customer, m: Metrics,
 
 
 def eligible_limit(sales_12m: float, term_days: int, level: str, policy: Policy) -> int:
-    """sales_12m / 12 x (term / 30) x level factor, rounded down to the policy's step."""
+    """sales_12m / 12 x (term / 30) x level factor, rounded down to the policy's step.
+
+    In whole numbers: fen x term x the factor as written (1.2 = 6/5), floor-divided by
+    12 x 30 x 100 x the step, so 7,535,000 / 12 x 2 x 1.2 is exactly 1,507,000."""
     lim = policy.limit
-    raw = max(sales_12m, 0.0) / lim.months_per_year * term_days / lim.days_per_month * lim.factors[level]
-    raw = round(raw, 6)  # 2,400,000 / 12 x 2 x 1.2 must be 480,000, not 479,999.99999
-    return int(math.floor(raw / lim.round_down_to) * lim.round_down_to)
+    factor = written(lim.factors[level])
+    numerator = max(fen(sales_12m), 0) * term_days * factor.numerator
+    denominator = lim.months_per_year * lim.days_per_month * 100 * factor.denominator * lim.round_down_to
+    return numerator // denominator * lim.round_down_to
 
 
 def approval_route(requested_term_days: int, policy: Policy) -> str:

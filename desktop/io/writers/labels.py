@@ -123,11 +123,44 @@ _LABELS: dict[str, tuple[str, str]] = {
     "rules_table": ("规则与参数", "Rules and parameters"),
     "parameter": ("参数", "Parameter"),
     "setting": ("取值", "Value"),
-    "formula_note": ("总分=九项得分之和；系统等级=按等级阈值表查总分；最终等级=有强制C规则则为最低等级，"
-                     "否则有封顶规则且系统等级高于封顶等级时为封顶等级，否则为系统等级。",
-                     "Total = sum of the nine item points; system level = total looked up in the level "
-                     "table; final level = the lowest level if a force-C rule fired, else the cap level if "
-                     "a cap rule fired and the system level is above it, else the system level."),
+    "formula_note": ("评级结果表中的每个结论都是公式：各项得分=按上方评分标准表查该项数据(比率与平均数先四舍五入到{}位小数，"
+                     "使恰在分档界限上的值落在界限上)；总分=九项得分之和；系统等级=按等级阈值表查总分；最终等级=有强制C规则则为最低等级，"
+                     "否则有封顶规则且系统等级高于封顶等级时为封顶等级，否则为系统等级；基准账期、额度系数、复评月数按最终等级查等级表。"
+                     "修改数据单元格后重新计算，结论随之变化。开关类规则按本表取值写入公式。",
+                     "Every decision on the results sheet is a formula: item points = the item's data looked up "
+                     "in the band table above (ratios and averages rounded to {} decimals first, so a value "
+                     "exactly on a band edge is on it); total = sum of the nine item points; system level = "
+                     "total looked up in the level table; final level = the lowest level if a force-C rule "
+                     "fired, else the cap level if a cap rule fired and the system level is above it, else "
+                     "the system level; base term, limit factor and review months are looked up by final "
+                     "level. Edit a data cell and recalculate: the decisions follow. Switches are written "
+                     "into the formulas as set in this table."),
+    "limit_factor": ("额度系数", "Limit factor"),
+    "review_months": ("复评间隔(月)", "Review interval (months)"),
+    "lower": ("下限", "Lower bound"),
+    "lower_in": ("含下限(1=是)", "Lower included (1=yes)"),
+    "upper": ("上限", "Upper bound"),
+    "upper_in": ("含上限(1=是)", "Upper included (1=yes)"),
+    "missing_band": ("无数据", "no data"),
+    "any_value": ("任意值", "any value"),
+    "formula_name": ("公式中的名称", "Name in formulas"),
+    "due_invoices": ("计入及时性的发票数", "Invoices counted for timeliness"),
+    "due_amount": ("计入金额(元)", "Amount counted (CNY)"),
+    "late_amount_days": ("逾期金额×天数(元·天)", "Amount x days late (CNY-days)"),
+    "first_trade_from": ("首次合作日期来源", "First trade date from"),
+    "first_trade_from.sheet": ("客户资料", "customer sheet"),
+    "first_trade_from.ledger": ("最早发票日期", "earliest invoice"),
+    "revenue_trend": ("营业额趋势", "Revenue trend"),
+    "sued_by_suppliers": ("被其他供应商起诉", "Sued by other suppliers"),
+    "total_assets": ("资产总额(万元)", "Total assets (10k CNY)"),
+    "total_liabilities": ("负债总额(万元)", "Total liabilities (10k CNY)"),
+    "current_assets": ("流动资产(万元)", "Current assets (10k CNY)"),
+    "current_liabilities": ("流动负债(万元)", "Current liabilities (10k CNY)"),
+    "credit_code": ("统一社会信用代码", "Unified credit code"),
+    "credit_code_valid": ("信用代码校验通过", "Credit code valid"),
+    "three_in_one": ("三证合一适用", "Three-in-one applies"),
+    "key_documents_missing": ("缺少关键资料数", "Key documents missing"),
+    "documents_missing_count": ("缺少资料数", "Documents missing (count)"),
     "limit_note": ("可授信额度=近12个月销售额/12×(建议账期/30)×等级系数，向下取整到{}元。",
                    "Eligible limit = sales 12m / 12 x (recommended term / 30) x level factor, rounded "
                    "down to {} CNY."),
@@ -149,6 +182,43 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "license": ("营业执照", "licence"), "tax_registration": ("税务登记证", "tax registration"),
     "org_code": ("组织机构代码证", "organisation code"), "agreement": ("年度合作协议", "annual agreement"),
     "good": ("良好", "good"), "fair": ("一般", "fair"), "poor": ("不良", "poor"),
+    "growth": ("增长", "growth"), "stable": ("平稳", "stable"), "decline": ("下滑", "decline"),
+    "sustained_decline": ("持续下滑", "sustained decline"),
+}
+
+BASIS_WORDS: dict[str, tuple[str, str]] = {
+    "avg_days_late": ("加权平均逾期天数", "amount-weighted average days late"),
+    "cooperation_years": ("合作年限(年)", "cooperation years"),
+    "sales_12m": ("近12个月销售额(元)", "sales, last 12 months (CNY)"),
+    "sales_growth": ("销售增长率", "sales growth"),
+    "operating_status": ("经营状况", "operating status"),
+    "debt_ratio": ("资产负债率", "debt ratio"),
+    "current_ratio": ("流动比率", "current ratio"),
+    "registered_capital": ("注册资本(万元)", "registered capital (10k CNY)"),
+    "documents_missing": ("缺少资料数(三证合一后)", "documents missing (after three-in-one)"),
+}
+
+PARAMETER_WORDS: dict[str, tuple[str, str]] = {
+    "rules.force_c.timeliness": ("付款及时性过低强制C", "force C on low timeliness"),
+    "rules.force_c.timeliness_max_points": ("强制C的付款及时性得分上限", "timeliness points that force C (at most)"),
+    "rules.force_c.operating_poor": ("经营状况不良强制C", "force C on poor operating status"),
+    "rules.force_c.revenue_decline": ("营业额持续下滑强制C", "force C on sustained revenue decline"),
+    "rules.force_c.litigation": ("被其他供应商起诉强制C", "force C when sued by other suppliers"),
+    "rules.cap.level": ("封顶等级", "cap level"),
+    "rules.cap.new_customer": ("新客户封顶", "cap new customers"),
+    "rules.cap.new_customer_min_orders": ("非新客户最少订单数", "orders to be no longer new"),
+    "rules.cap.new_customer_min_years": ("非新客户最少合作年数", "years to be no longer new"),
+    "rules.cap.documents": ("关键资料不全封顶", "cap when key documents are incomplete"),
+    "terms.new_customer_cash_orders": ("款到发货的前几笔订单数", "first orders on cash before delivery"),
+    "terms.require_agreement": ("给账期须签年度协议", "terms need a signed annual agreement"),
+    "terms.require_documents": ("给账期须关键资料齐全", "terms need complete key documents"),
+    "limit.months_per_year": ("每年月数", "months per year"),
+    "limit.days_per_month": ("每月天数", "days per month"),
+    "limit.round_down_to": ("额度向下取整到(元)", "limit rounded down to (CNY)"),
+    "limit.factor_scale": ("额度系数放大倍数(公式按整数计算用)", "factor scale (for whole-number arithmetic)"),
+    "approval.sales_manager_max_days": ("销售部经理可批最长账期(天)", "longest term a sales manager approves (days)"),
+    "aging.bucket_upper_days": ("账龄分段上限(天)", "aging bucket upper bounds (days)"),
+    "metrics.days_per_year": ("每年天数(合作年限用)", "days per year (cooperation years)"),
 }
 
 
@@ -167,6 +237,27 @@ class Labels:
 
     def code(self, code: str) -> str:
         return f"{code} {CODE_WORDS[code][self._i]}" if code in CODE_WORDS else code
+
+    def band(self, interval) -> str:
+        """A band as a reader writes it: "≤ 0", "0 < 值 ≤ 7", "≥ 5" (not "(-inf, 0]")."""
+        x = "值" if self.lang == "zh" else "x"
+        lo, hi = interval.bounds_exact
+        num = lambda q: format(float(q), ",.10g")  # noqa: E731
+        low = None if lo is None else f"{num(lo)} {'≤' if interval.lower_closed else '<'} "
+        high = None if hi is None else f" {'≤' if interval.upper_closed else '<'} {num(hi)}"
+        if low is None and high is None:
+            return self("any_value")
+        if low is None:
+            return f"{x}{high}"
+        if high is None:
+            return f"{x} {'≥' if interval.lower_closed else '>'} {num(lo)}"
+        return f"{low}{x}{high}"
+
+    def basis(self, key: str) -> str:
+        return BASIS_WORDS[key][self._i] if key in BASIS_WORDS else key
+
+    def parameter(self, key: str) -> str:
+        return PARAMETER_WORDS[key][self._i] if key in PARAMETER_WORDS else key
 
     def word(self, key: str) -> str:
         return FIELD_WORDS[key][self._i] if key in FIELD_WORDS else key

@@ -15,13 +15,13 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from desktop.core.models import Decision, Rating, RowIssue
+from desktop.core.models import Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
+from desktop.io.writers.results_sheet import GROUP_STARTS, Names, results_columns, write_policy_tables, write_results_sheet
 from desktop.io.writers.xlsx import (
     Formats,
-    Formula,
     Tick,
     abandon,
     fit_widths,
@@ -76,18 +76,19 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
         ws_exc = wb.add_worksheet(names["exceptions"])
         ws_aud = wb.add_worksheet(names["audit"])
 
-        level_ref = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
-        n = _write_results_sheet(ws_res, fm, lab, rating, policy, level_ref, tick)
+        tables = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
+        n = write_results_sheet(ws_res, fm, lab, rating, policy, tables, tick)
         _write_aging(ws_age, fm, lab, rating, policy, tick)
         _write_exceptions(ws_exc, fm, lab, issues, tick)
         not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
         _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated)
         note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
         print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
-        print_setup(ws_res, names["results"], note, pages_wide=3, repeat_cols=2)
-        print_setup(ws_age, names["aging"], note)
-        print_setup(ws_exc, names["exceptions"], note)
-        print_setup(ws_aud, names["audit"], note, landscape=False, repeat_header=False)
+        print_setup(ws_res, names["results"], note, repeat_cols=2, groups=[i for i, col in enumerate(
+            results_columns(policy, lab)) if col.key in GROUP_STARTS])
+        print_setup(ws_age, names["aging"], note, repeat_cols=2)
+        print_setup(ws_exc, names["exceptions"], note, repeat_cols=4)
+        print_setup(ws_aud, names["audit"], note, landscape=True, repeat_header=False, repeat_cols=1)
         _write_facts(wb, rating, policy, run, tick)
         ws_sum.activate()
         tick()
@@ -123,99 +124,6 @@ def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts, tick: Tick =
                   _num(m.open_ar), _num(m.overdue_balance)] + [i.points for i in d.items]
         ws.write_cells(r, [d.customer_id, dumps(values)], plain)
     ws.very_hidden()
-
-
-def results_columns(policy: Policy, lab: Labels) -> list[tuple[str, str]]:
-    """(key, header) of the results sheet, in order."""
-    cols = [("customer_id", lab("customer_id")), ("name", lab("name")), ("salesperson", lab("salesperson"))]
-    cols += [(f"item:{it.key}", f"{lab.item(it)}\n{lab('points_suffix')}({it.points})") for it in policy.items]
-    cols += [(k, lab(k)) for k in ("total", "raw_level", "overrides", "caps", "final_level", "base_term",
-                                   "term_rules", "recommended_term", "eligible_limit", "requested_term",
-                                   "requested_limit", "request_given", "approval_route", "exceeds_policy",
-                                   "next_review", "orders", "sales_12m", "sales_prev_12m", "sales_growth",
-                                   "avg_days_late", "cooperation_years", "first_trade_date", "operating_status",
-                                   "debt_ratio", "current_ratio", "registered_capital", "documents_missing",
-                                   "open_ar", "overdue_balance", "dso")]
-    return cols
-
-
-def _row_values(d: Decision, lab: Labels) -> dict[str, Any]:
-    m, c = d.metrics, d.customer
-    docs = next((i.detail.get("missing", []) for i in d.items if "missing" in i.detail), [])
-    values: dict[str, Any] = {
-        "customer_id": c.customer_id, "name": c.name, "salesperson": c.salesperson,
-        "total": d.total, "raw_level": d.raw_level, "overrides": _rules_text(d.overrides, lab),
-        "caps": _rules_text(d.caps, lab), "final_level": d.level, "base_term": d.base_term_days,
-        "term_rules": _rules_text(d.term_rules, lab), "recommended_term": d.recommended_term_days,
-        "eligible_limit": d.eligible_limit, "requested_term": d.requested_term_days,
-        "requested_limit": d.requested_limit,
-        "request_given": lab("request.given") if d.request_given else lab("request.default"),
-        "approval_route": lab(f"route.{d.approval_route}"),
-        "exceeds_policy": lab.yes_no(d.exceeds_policy), "next_review": d.next_review,
-        "orders": m.orders, "sales_12m": m.sales_12m, "sales_prev_12m": m.sales_prev_12m,
-        "sales_growth": m.sales_growth, "avg_days_late": m.avg_days_late,
-        "cooperation_years": m.cooperation_years, "first_trade_date": m.first_trade_date,
-        "operating_status": lab.word(c.operating_status) if c.operating_status else None,
-        "debt_ratio": m.debt_ratio, "current_ratio": m.current_ratio,
-        "registered_capital": c.registered_capital,
-        "documents_missing": "、".join(lab.word(x) for x in docs) if lab.lang == "zh" else ", ".join(
-            lab.word(x) for x in docs),
-        "open_ar": m.open_ar, "overdue_balance": m.overdue_balance, "dso": m.dso,
-    }
-    for it in d.items:
-        values[f"item:{it.key}"] = it.points
-    return values
-
-
-_MONEY = {"eligible_limit", "requested_limit", "sales_12m", "sales_prev_12m", "open_ar", "overdue_balance"}
-_INT = {"total", "base_term", "recommended_term", "requested_term", "orders"}
-
-
-def _write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
-                         level_ref: dict[str, str], tick: Tick = no_tick) -> int:
-    cols = results_columns(policy, lab)
-    keys = [k for k, _ in cols]
-    idx = {k: i for i, k in enumerate(keys)}
-    formats = {k: fm.text for k in keys}
-    formats.update({k: fm.money for k in _MONEY})
-    formats.update({k: fm.int for k in _INT if k in idx})
-    formats.update({"sales_growth": fm.pct, "debt_ratio": fm.pct, "avg_days_late": fm.dec1,
-                    "cooperation_years": fm.dec2, "current_ratio": fm.dec2, "dso": fm.dec1,
-                    "registered_capital": fm.money, "next_review": fm.date, "first_trade_date": fm.date})
-    for k in keys:
-        if k.startswith("item:"):
-            formats[k] = fm.int
-    rows = [[vals[k] for k in keys] for vals in (_row_values(d, lab) for d in rating.decisions)]
-    fit_widths(ws, [h.split("\n")[0] for _, h in cols], rows)  # column settings before the rows
-    for k in keys:
-        if k.startswith("item:"):
-            ws.set_column(idx[k], idx[k], 9, fm.int)
-    ws.write_row(0, 0, [h for _, h in cols], fm.header)
-    ws.set_row(0, 42)
-    first_item, last_item = idx[f"item:{policy.items[0].key}"], idx[f"item:{policy.items[-1].key}"]
-    c_total, c_raw, c_final = idx["total"], idx["raw_level"], idx["final_level"]
-    cell_formats = [formats[k] for k in keys]
-    cell_formats[c_raw] = cell_formats[c_final] = fm.level_cell
-    sum_range = f"=SUM({xl_col_to_name(first_item)}{{r}}:{xl_col_to_name(last_item)}{{r}})"
-    total_ref = xl_col_to_name(c_total) + "{r}"
-    o, cp, rl = (xl_col_to_name(idx[x]) + "{r}" for x in ("overrides", "caps", "raw_level"))
-    final_formula = (f'=IF({o}<>"",INDEX(LevelNames,1),IF(AND({cp}<>"",MATCH({rl},LevelNames,0)'
-                     f'>MATCH(CapLevel,LevelNames,0)),CapLevel,{rl}))')
-    for r, (d, row) in ticking(enumerate(zip(rating.decisions, rows), start=1), tick):
-        x = r + 1  # the Excel row number in the formulas
-        row[c_total] = Formula(sum_range.format(r=x), d.total)
-        row[c_raw] = Formula(f"=INDEX(LevelNames,MATCH({total_ref.format(r=x)},LevelMins,1))", d.raw_level)
-        row[c_final] = Formula(final_formula.format(r=x), d.level)
-        ws.write_cells(r, row, cell_formats)
-    n = len(rating.decisions)
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
-    for k in ("raw_level", "final_level"):
-        c = idx[k]
-        for lv, f in fm.level.items():
-            ws.conditional_format(1, c, max(n, 1), c, {"type": "cell", "criteria": "==", "value": f'"{lv}"',
-                                                       "format": f})
-    return n
 
 
 def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, tick: Tick = no_tick) -> None:
@@ -278,7 +186,7 @@ def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Pol
     r += 1
     ws.write_row(r, 0, [lab("level"), lab("count")], fm.header)
     first = r + 1
-    final_col = xl_col_to_name(next(i for i, (k, _) in enumerate(results_columns(policy, lab)) if k == "final_level"))
+    final_col = xl_col_to_name(next(i for i, col in enumerate(results_columns(policy, lab)) if col.key == "final_level"))
     rng = f"{_quote(results_sheet)}!${final_col}$2:${final_col}${max(n + 1, 2)}"
     for lv in policy.levels:
         r += 1
@@ -319,7 +227,7 @@ def _colour(level: str) -> str:
 
 
 def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
-                 sheets: list[SheetSource], run: RunFacts) -> dict[str, str]:
+                 sheets: list[SheetSource], run: RunFacts) -> Names:
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 26)
     ws.set_column(2, 9, 14)
@@ -337,68 +245,7 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
             (fm.date if hasattr(value, "isoformat") else fm.text))
         r += 1
 
-    # Level table, lowest level first, as the formulas on the results sheet look it up.
-    r += 1
-    ws.write_string(r, 0, lab("level_table"), fm.section)
-    r += 1
-    ws.write_row(r, 0, [lab("level"), lab("level"), lab("min_score")], fm.header)
-    top = r + 1
-    for lv in reversed(policy.levels):
-        r += 1
-        put(ws, r, 0, lab.level_label(lv), fm.text)
-        put(ws, r, 1, lv.level, fm.level.get(lv.level, fm.text))
-        put(ws, r, 2, lv.min_score, fm.int)
-    sheet = _quote(ws.name)
-    wb.define_name("LevelNames", f"={sheet}!$B${top + 1}:$B${r + 1}")
-    wb.define_name("LevelMins", f"={sheet}!$C${top + 1}:$C${r + 1}")
-    r += 1
-    ws.write_string(r, 0, lab("cap_level"), fm.label)
-    put(ws, r, 1, policy.cap.level, fm.text)
-    wb.define_name("CapLevel", f"={sheet}!$B${r + 1}")
-    r += 1
-    ws.merge_range(r, 0, r, 6, lab("formula_note"), fm.note)
-    ws.set_row(r, 45)
-
-    # Scorecard bands.
-    r += 2
-    ws.write_string(r, 0, lab("band_table"), fm.section)
-    r += 1
-    ws.write_row(r, 0, [lab("item"), lab("basis"), lab("max_points"), lab("band"), lab("points")], fm.header)
-    for it in policy.items:
-        entries = [(b.interval.text, b.points) for b in it.bands] + list(it.categories) + \
-            [(lab("missing"), it.missing_points)]
-        for band, pts in entries:
-            r += 1
-            put(ws, r, 0, f"{it.key} {lab.item(it)}", fm.text)
-            put(ws, r, 1, it.basis, fm.text)
-            put(ws, r, 2, it.points, fm.int)
-            put(ws, r, 3, lab.word(band), fm.text)
-            put(ws, r, 4, pts, fm.int)
-
-    # Rules and parameters.
-    r += 2
-    ws.write_string(r, 0, lab("rules_table"), fm.section)
-    r += 1
-    ws.write_row(r, 0, [lab("parameter"), lab("setting")], fm.header)
-    params: list[tuple[str, Any]] = [(f"rules.force_c.{k}", v) for k, v in vars(policy.force_c).items()]
-    params += [(f"rules.cap.{k}", v) for k, v in vars(policy.cap).items()]
-    params += [(f"terms.base_days.{k}", v) for k, v in policy.terms.base_days.items()]
-    params += [("terms.new_customer_cash_orders", policy.terms.new_customer_cash_orders),
-               ("terms.require_agreement", policy.terms.require_agreement),
-               ("terms.require_documents", policy.terms.require_documents)]
-    params += [(f"limit.factors.{k}", v) for k, v in policy.limit.factors.items()]
-    params += [("limit.round_down_to", policy.limit.round_down_to),
-               ("approval.sales_manager_max_days", policy.sales_manager_max_days)]
-    params += [(f"review.months.{k}", v) for k, v in policy.review_months.items()]
-    params += [("aging.bucket_upper_days", ", ".join(map(str, policy.aging_bucket_upper_days))),
-               ("metrics.days_per_year", policy.days_per_year)]
-    for key, value in params:
-        r += 1
-        put(ws, r, 0, key, fm.text)
-        put(ws, r, 1, str(value).lower() if isinstance(value, bool) else value, fm.text)
-    r += 1
-    ws.merge_range(r, 0, r, 6, lab("limit_note", f"{policy.limit.round_down_to:,}"), fm.note)
-    ws.set_row(r, 30)
+    r, names = write_policy_tables(wb, ws, fm, lab, policy, rating.as_of, r + 1)
 
     # Inputs and row reconciliation.
     r += 2
@@ -417,4 +264,4 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
         e, f, g = (xl_rowcol_to_cell(r, c) for c in (4, 5, 6))
         ws.write_formula(r, 8, f'=IF({e}={f}+{g},"✓","✗")', fm.text, "✓" if ok else "✗")
         put(ws, r, 9, s.sha256, fm.text)
-    return {"names": "LevelNames", "mins": "LevelMins"}
+    return names

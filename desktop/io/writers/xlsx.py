@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -29,7 +30,19 @@ class Formula(NamedTuple):
     value: Any
 
 
-_PLAIN_TYPES = frozenset((str, float, int, type(None), Formula, bool))  # written without conversion
+class Shared(NamedTuple):
+    """A cell of a shared formula (one formula for a whole column, as Excel itself writes long
+    columns): the first cell carries the formula as written for its own row and ``ref``, the
+    range sharing it; every cell below carries only the group number ``si`` and its value.
+    The references shift with the row as if the formula had been filled down."""
+
+    si: int
+    value: Any
+    text: str | None = None  # first cell only
+    ref: str | None = None  # first cell only, e.g. "D2:D100001"
+
+
+_PLAIN_TYPES = frozenset((str, float, int, type(None), Formula, Shared, bool))  # written without conversion
 # Text that xlsxwriter would change on the way into the XML: markup characters, control
 # characters (written as _xHHHH_), a literal _xHHHH_ (escaped itself) and the two non-characters.
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -42,7 +55,8 @@ class FastWorksheet(Worksheet):
 
     - Formulas: xlsxwriter runs some 30 regular expressions over each formula to prefix
       dynamic-array functions (FILTER, XLOOKUP, ...). Our formulas use only functions every
-      Excel since 2007 knows (SUM, INDEX, MATCH, IF, AND, COUNTIF), so the pass is skipped; a
+      Excel since 2007 knows (SUM, SUMPRODUCT, INDEX, MATCH, IF, IFERROR, AND, OR, MID, ROUND,
+      INT, EDATE, COUNTIF), so the pass is skipped; a
       test checks that the stock method returns the same text for every formula we write.
     - :meth:`write_cells` writes a whole row straight to the sheet's XML in constant-memory
       mode. The stock path costs about 5 µs a cell (a call with argument checks, a tuple kept
@@ -124,7 +138,7 @@ class FastWorksheet(Worksheet):
                     add(f'<c r="{letters[c]}{r}"{s}/>')
                 else:
                     skipped = True
-            elif t is Formula:
+            elif t is Formula or t is Shared:
                 value = 0 if v.value is None else v.value
                 if isinstance(value, bool):
                     s, value = s + ' t="b"', int(value)
@@ -134,8 +148,14 @@ class FastWorksheet(Worksheet):
                     elif value:
                         s += ' t="str"'
                     value = self._escape_data(value)
-                add(f'<c r="{letters[c]}{r}"{s}><f>{self._escape_data(self._prepare_formula(v.text))}</f>'
-                    f'<v>{value}</v></c>')
+                if t is Formula:
+                    f = f'<f>{self._escape_data(self._prepare_formula(v.text))}</f>'
+                elif v.text is None:
+                    f = f'<f t="shared" si="{v.si}"/>'
+                else:
+                    f = (f'<f t="shared" ref="{v.ref}" si="{v.si}">'
+                         f'{self._escape_data(self._prepare_formula(v.text))}</f>')
+                add(f'<c r="{letters[c]}{r}"{s}>{f}<v>{value}</v></c>')
             else:  # bool
                 add(f'<c r="{letters[c]}{r}"{s} t="inlineStr"><is><t>{"是" if v else "否"}</t></is></c>')
         if parts:
@@ -300,6 +320,10 @@ class Formats:
         self.dec1 = wb.add_format({**base, "num_format": "0.0"})
         self.dec2 = wb.add_format({**base, "num_format": "0.00"})
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
+        self.num = wb.add_format({**base, "num_format": "General"})
+        # A ratio over a zero denominator is written as 1E+307 (above every band edge): shown as ∞.
+        self.ratio_pct = wb.add_format({**base, "num_format": '[>=1E+300]"∞";0.0%'})
+        self.ratio_dec = wb.add_format({**base, "num_format": '[>=1E+300]"∞";0.00'})
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
         self.datetime = wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm:ss"})
         self.total = wb.add_format({**base, "bold": True, "top": 1, "num_format": "#,##0.00"})
@@ -365,18 +389,154 @@ def fit_widths(ws, header: list[str], rows: list[list[Any]], min_w: int = 6, max
         ws.set_column(c, c, max(min_w, min(max_w, w + 2)))
 
 
-def print_setup(ws, title: str, footer_note: str, pages_wide: int = 1, landscape: bool = True,
-                repeat_header: bool = True, repeat_cols: int = 0) -> None:
-    """A4, fitted to ``pages_wide`` pages across, titles repeated, page numbers in the footer."""
-    ws.set_paper(9)
+A4 = 9  # xlsxwriter's paper code
+A4_PT = (595.28, 841.89)  # width and height of an A4 page, portrait, in points
+SIDE_MARGIN_IN, TOP_MARGIN_IN = 0.4, 0.6
+BODY_PT = 10  # the size of the workbooks' text (new_workbook, Formats)
+MIN_PRINT_PT = 8  # the smallest text that reads comfortably on paper
+PRINT_SCALE = math.ceil(100 * MIN_PRINT_PT / BODY_PT)  # per cent (80): no sheet prints smaller
+PX_PT = 0.75  # points a pixel of column width prints at 100 % (96 pixels an inch)
+# Of a page's printable width, what the columns may take by xlsxwriter's measure (7-pixel
+# digits, as Excel measures 等线 10 pt). A program that measures with another font makes every
+# column wider: LibreOffice without 等线 installed takes DejaVu Sans, 21 % wider, and would
+# add page breaks of its own (pages of a single column) to a page filled beyond 1 / 1.21.
+PAGE_FILL = 0.8
+
+
+def print_setup(ws, title: str, footer_note: str, landscape: bool = True, repeat_header: bool = True,
+                repeat_cols: int = 0, groups: Iterable[int] = (), pages_wide: int | None = None) -> None:
+    """A4, titles repeated, page numbers in the footer, the text printed at 8 pt or more.
+
+    A sheet that fits one page wide at :data:`PRINT_SCALE` or more prints one page wide (at up
+    to 100 %). A wider sheet prints at :data:`PRINT_SCALE` on pages of whole columns: vertical
+    page breaks computed here from the column widths set so far (call this once the sheet's
+    columns are set), the first ``repeat_cols`` columns repeated on every page, pages taken
+    over, then down (the pages of one block of rows come one after the other, so a reader
+    follows a row across them instead of leafing through the whole list). ``groups``: the
+    first columns of the sheet's groups of columns; pages start at them wherever that takes
+    no more pages than breaking anywhere.
+
+    ``pages_wide``: the old behaviour, fitted to that many pages across whatever size the
+    text comes to; only for a sheet that must be that many pages wide.
+    """
+    ws.set_paper(A4)
     if landscape:
         ws.set_landscape()
-    ws.fit_to_pages(pages_wide, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=SIDE_MARGIN_IN, right=SIDE_MARGIN_IN, top=TOP_MARGIN_IN, bottom=TOP_MARGIN_IN)
     if repeat_header:
         ws.repeat_rows(0)
+    if pages_wide is not None:
+        ws.fit_to_pages(pages_wide, 0)
+    else:
+        scale, breaks, repeat_cols = print_layout(ws, landscape, repeat_cols, groups)
+        ws.set_print_scale(scale)
+        if breaks:
+            ws.set_v_pagebreaks(breaks)
+            ws.print_across()
     if repeat_cols:
         ws.repeat_columns(0, repeat_cols - 1)
     safe = lambda s: s.replace("&", "&&")  # noqa: E731  (& starts a header/footer code)
     ws.set_header(f"&L&\"等线,Bold\"{safe(title)}&R&D")
     ws.set_footer(f"&L{safe(footer_note)}&R&P / &N")
+
+
+def print_layout(ws, landscape: bool = True, repeat_cols: int = 0,
+                 groups: Iterable[int] = ()) -> tuple[int, list[int], int]:
+    """(print scale, vertical page breaks, columns to repeat) for :func:`print_setup`.
+
+    A break is the first column of a new page. Charts count with the width they reach to.
+    Without the sheet's column widths (a version of xlsxwriter that keeps them differently)
+    the sheet prints at :data:`PRINT_SCALE` and the spreadsheet program breaks the pages
+    itself, still between columns.
+    """
+    last = getattr(ws, "dim_colmax", None)
+    if not isinstance(last, int):
+        return 100, [], repeat_cols  # nothing written
+    widths = column_widths_px(ws, last)
+    if not widths:
+        return PRINT_SCALE, [], repeat_cols
+    page_pt = (A4_PT[1] if landscape else A4_PT[0]) - 2 * 72 * SIDE_MARGIN_IN
+    room = page_pt * PAGE_FILL / (PX_PT * PRINT_SCALE / 100)  # pixels of columns a page holds
+    extent = max([sum(widths), *_chart_edges_px(ws)])
+    if extent <= room:
+        return min(100, math.floor(100 * page_pt * PAGE_FILL / (PX_PT * max(extent, 1)))), [], repeat_cols
+    repeat_cols = max(0, min(repeat_cols, len(widths) - 1))
+    if sum(widths[:repeat_cols]) > room / 2:
+        repeat_cols = 0  # the repeated columns would take most of every page
+    return PRINT_SCALE, column_breaks(widths, repeat_cols, room - sum(widths[:repeat_cols]), set(groups)), \
+        repeat_cols
+
+
+def column_breaks(widths: Sequence[float], first: int, room: float, groups: set[int]) -> list[int]:
+    """The first columns of pages 2, 3, ... for columns ``first``.. of ``widths`` on pages ``room`` wide.
+
+    As few pages as possible; among those layouts, the one with the most pages starting at a
+    column in ``groups``, then the one filling the earlier pages most. A column wider than a
+    page has a page of its own.
+    """
+    n = len(widths)
+    best: list[tuple[int, int, list[int]]] = [(0, 0, [])] * (n + 1)  # from column i on: pages, breaks off a group
+    for i in range(n - 1, first - 1, -1):
+        choice, used = None, 0.0
+        for j in range(i + 1, n + 1):  # the page holds columns i .. j-1
+            used += widths[j - 1]
+            if used > room and j > i + 1:
+                break
+            pages, off, rest = best[j]
+            cost = (pages + 1, off + (j < n and j not in groups))
+            if choice is None or cost <= choice[:2]:
+                choice = (*cost, [j] + rest if j < n else [])
+        best[i] = choice
+    return best[first][2]
+
+
+@functools.cache
+def _width_in_pixels() -> bool | None:
+    """Whether xlsxwriter keeps a column's width in pixels (3.3) or in characters (before), by trying it."""
+    probe = Worksheet()
+    probe.set_column(0, 0, 10)
+    width = _kept_width(probe.col_info.get(0))[0]
+    return {75: True, 10: False}.get(width)
+
+
+def _kept_width(info: Any) -> tuple[Any, bool]:
+    if hasattr(info, "width"):  # xlsxwriter 3.3: ColumnInfo
+        return info.width, bool(getattr(info, "hidden", False))
+    if isinstance(info, (list, tuple)) and info:  # before: [width, format, hidden, level, ...]
+        return info[0], bool(info[2]) if len(info) > 2 else False
+    return None, False
+
+
+def column_widths_px(ws, last: int) -> list[float] | None:
+    """The widths in pixels of columns 0..``last`` as xlsxwriter recorded them (set_column)."""
+    unit = _width_in_pixels()
+    info = getattr(ws, "col_info", None)
+    if unit is None or not isinstance(info, dict):
+        return None
+    digit, pad = getattr(ws, "max_digit_width", 7), getattr(ws, "cell_padding", 5)
+
+    def px(width: float) -> float:  # as xlsxwriter's set_column converts characters
+        return width if unit else 0 if width == 0 else int(width * digit + 0.5) + pad
+
+    default = getattr(ws, "default_col_width", 64)
+    default = default if unit else px(8.43)
+    out = []
+    for c in range(last + 1):
+        width, hidden = _kept_width(info.get(c)) if c in info else (None, False)
+        out.append(0.0 if hidden else float(default if width is None else px(width)))
+    return out
+
+
+def _chart_edges_px(ws) -> list[float]:
+    """How far right, in pixels, each chart on the sheet reaches (xlsxwriter 3.3 keeps them as lists)."""
+    edges = []
+    for entry in getattr(ws, "charts", ()):
+        try:
+            _row, col, chart, x_offset, _y_offset, x_scale = entry[:6]
+            left = sum(column_widths_px(ws, col - 1) or [64.0] * col) if col else 0.0
+            edges.append(left + x_offset + chart.width * x_scale)
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return edges

@@ -1,0 +1,454 @@
+"""The results sheet, where every decision is a live formula over the customer's data.
+
+Each row holds the customer's data as read (figures as entered, ledger totals, documents
+on file) and, as formulas over those cells and the tables of the audit sheet (named
+ranges), every step from the data up: the ratios and averages, the nine items' points
+(looked up in the band table), total, levels, force-C and cap rules, base and recommended
+term, eligible limit with its rounding, route, exceeds-policy and next review. Each formula
+is written with the value the engine computed, so a program that does not recalculate
+shows the engine's numbers and one that does shows the same; an auditor who edits a data
+cell sees the decision follow as the policy says.
+
+The engine decides band edges exactly (``desktop.core.exact``); a spreadsheet computes in
+binary floating point. So the ratios and averages the bands look up are rounded to
+``ROUND_DIGITS`` decimals in the formulas, which puts a value that is exactly on an edge
+on it (85.000000000000001% -> 85%), and the eligible limit is computed in whole fen, in
+which every product stays an exact integer of a double.
+
+The columns of one sheet share one formula each (Excel's shared formulas): the text is
+written once, not 100,000 times.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from desktop.core.exact import written
+from desktop.core.models import Decision, Rating
+from desktop.core.policy import Policy
+from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
+from desktop.io.writers.labels import Labels
+from desktop.io.writers.xlsx import Formats, Formula, Shared, Tick, fit_widths, no_tick, put, ticking
+
+ROUND_DIGITS = 12
+_FIELD = re.compile(r"\{([\w:]+)\}")  # "{key}" in a column's formula: this row's cell of that column
+BIG = 1e307  # an infinite ratio (x / 0) in a cell: shown as ∞, above every finite band edge
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _serial(d: date) -> int:
+    return (d - _EXCEL_EPOCH).days
+
+
+def _r(v: float | None) -> float | None:
+    """A ratio as the formulas give it: rounded to ROUND_DIGITS, infinity as BIG."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if math.isinf(v):
+        return BIG if v > 0 else -BIG
+    return round(v, ROUND_DIGITS)
+
+
+def _s(text: str) -> str:
+    """Text inside a formula's quotes."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def factor_scale(policy: Policy) -> int:
+    """10**d with d the most decimals a level factor has (1.2 -> 10): factor x scale is whole."""
+    scale = 1
+    for f in policy.limit.factors.values():
+        while (written(f) * scale).denominator != 1:
+            scale *= 10
+    return scale
+
+
+# ---------------------------------------------------------------- audit sheet tables
+
+@dataclass(frozen=True)
+class Names:
+    """The named ranges the formulas use, defined by ``write_policy_tables``."""
+
+    item_names: dict[str, str]  # item key -> name stem (Item1 ...)
+
+
+def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of: date, r: int) -> tuple[int, Names]:
+    """Level table, band table and the parameters, as cells the formulas look up by name.
+
+    Starts at row ``r`` of the audit sheet ``ws``; returns the next free row."""
+    sheet = _quote(ws.name)
+
+    def name(n: str, first: int, last: int, col: int) -> None:
+        c = xl_col_to_name(col)
+        wb.define_name(n, f"={sheet}!${c}${first + 1}:${c}${last + 1}")
+
+    def name1(n: str, row: int, col: int) -> None:
+        wb.define_name(n, f"={sheet}!${xl_col_to_name(col)}${row + 1}")
+
+    ws.write_string(r, 0, lab("as_of"), fm.label)
+    put(ws, r, 1, as_of, fm.date)
+    name1("AsOf", r, 1)
+    r += 2
+
+    # Level table, lowest level first, as MATCH(total, LevelMins, 1) needs it.
+    ws.write_string(r, 0, lab("level_table"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("level"), lab("level"), lab("min_score"), lab("base_term"),
+                        lab("limit_factor"), lab("review_months")], fm.header)
+    top = r + 1
+    for lv in reversed(policy.levels):
+        r += 1
+        put(ws, r, 0, lab.level_label(lv), fm.text)
+        put(ws, r, 1, lv.level, fm.level.get(lv.level, fm.text))
+        put(ws, r, 2, lv.min_score, fm.int)
+        put(ws, r, 3, policy.terms.base_days[lv.level], fm.int)
+        put(ws, r, 4, policy.limit.factors[lv.level], fm.dec2)
+        put(ws, r, 5, policy.review_months[lv.level], fm.int)
+    for n, col in (("LevelNames", 1), ("LevelMins", 2), ("BaseDays", 3), ("LimFactors", 4), ("ReviewMonths", 5)):
+        name(n, top, r, col)
+    r += 1
+    ws.write_string(r, 0, lab("cap_level"), fm.label)
+    put(ws, r, 1, policy.cap.level, fm.text)
+    name1("CapLevel", r, 1)
+
+    # Band table: one row per band with its bounds as numbers (infinite ends as ±1E+307).
+    r += 2
+    ws.write_string(r, 0, lab("band_table"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("item"), lab("basis"), lab("max_points"), lab("band"), lab("lower"),
+                        lab("lower_in"), lab("upper"), lab("upper_in"), lab("points")], fm.header)
+    stems: dict[str, str] = {}
+    for n_item, it in enumerate(policy.items, start=1):
+        stem = stems[it.key] = f"Item{n_item}"
+        first = r + 1
+        entries: list[tuple[str, Any, Any, Any, Any, int]] = []
+        for b in it.bands:
+            iv = b.interval
+            entries.append((lab.band(iv), -BIG if math.isinf(iv.lower) else iv.lower, int(iv.lower_closed),
+                            BIG if math.isinf(iv.upper) else iv.upper, int(iv.upper_closed), b.points))
+        for cat, pts in it.categories:
+            entries.append((lab.word(cat), None, None, None, None, pts))
+        for text, lo, lo_in, hi, hi_in, pts in entries:
+            r += 1
+            put(ws, r, 0, f"{lab.item(it)}", fm.text)
+            put(ws, r, 1, lab.basis(it.basis), fm.text)
+            put(ws, r, 2, it.points, fm.int)
+            put(ws, r, 3, text, fm.text)
+            for c, v in ((4, lo), (5, lo_in), (6, hi), (7, hi_in)):
+                put(ws, r, c, v, fm.num)
+            put(ws, r, 8, pts, fm.int)
+        if entries:
+            name(f"{stem}_Pts", first, r, 8)
+            if it.categories:
+                name(f"{stem}_Names", first, r, 3)
+            else:
+                for suffix, col in (("Lo", 4), ("LoIn", 5), ("Hi", 6), ("HiIn", 7)):
+                    name(f"{stem}_{suffix}", first, r, col)
+        r += 1
+        put(ws, r, 0, f"{lab.item(it)}", fm.text)
+        put(ws, r, 1, lab.basis(it.basis), fm.text)
+        put(ws, r, 2, it.points, fm.int)
+        put(ws, r, 3, lab("missing_band"), fm.text)
+        put(ws, r, 8, it.missing_points, fm.int)
+        name1(f"{stem}_Missing", r, 8)
+
+    # Parameters the formulas use.
+    r += 2
+    ws.write_string(r, 0, lab("rules_table"), fm.section)
+    r += 1
+    ws.write_row(r, 0, [lab("parameter"), lab("setting"), lab("formula_name")], fm.header)
+    params: list[tuple[str, Any, str | None]] = [
+        ("rules.force_c.timeliness", policy.force_c.timeliness, None),
+        ("rules.force_c.timeliness_max_points", policy.force_c.timeliness_max_points, "FcMaxPoints"),
+        ("rules.force_c.operating_poor", policy.force_c.operating_poor, None),
+        ("rules.force_c.revenue_decline", policy.force_c.revenue_decline, None),
+        ("rules.force_c.litigation", policy.force_c.litigation, None),
+        ("rules.cap.level", policy.cap.level, None),
+        ("rules.cap.new_customer", policy.cap.new_customer, None),
+        ("rules.cap.new_customer_min_orders", policy.cap.new_customer_min_orders, "CapMinOrders"),
+        ("rules.cap.new_customer_min_years", policy.cap.new_customer_min_years, "CapMinYears"),
+        ("rules.cap.documents", policy.cap.documents, None),
+        ("terms.new_customer_cash_orders", policy.terms.new_customer_cash_orders, "CashOrders"),
+        ("terms.require_agreement", policy.terms.require_agreement, None),
+        ("terms.require_documents", policy.terms.require_documents, None),
+        ("limit.months_per_year", policy.limit.months_per_year, "LimMonths"),
+        ("limit.days_per_month", policy.limit.days_per_month, "LimDaysPerMonth"),
+        ("limit.round_down_to", policy.limit.round_down_to, "LimStep"),
+        ("limit.factor_scale", factor_scale(policy), "FactorScale"),
+        ("approval.sales_manager_max_days", policy.sales_manager_max_days, "SalesManagerMaxDays"),
+        ("aging.bucket_upper_days", ", ".join(map(str, policy.aging_bucket_upper_days)), None),
+        ("metrics.days_per_year", policy.days_per_year, "DaysPerYear"),
+    ]
+    for key, value, formula_name in params:
+        r += 1
+        put(ws, r, 0, lab.parameter(key), fm.text)
+        put(ws, r, 1, lab.yes_no(value) if isinstance(value, bool) else value,
+            fm.num if isinstance(value, (int, float)) and not isinstance(value, bool) else fm.text)
+        if formula_name:
+            put(ws, r, 2, formula_name, fm.text)
+            name1(formula_name, r, 1)
+    r += 1
+    ws.merge_range(r, 0, r, 8, lab("formula_note", ROUND_DIGITS), fm.note)
+    ws.set_row(r, 75)
+    r += 1
+    ws.merge_range(r, 0, r, 8, lab("limit_note", f"{policy.limit.round_down_to:,}"), fm.note)
+    ws.set_row(r, 30)
+    return r + 1, Names(stems)
+
+
+# ---------------------------------------------------------------- the results sheet
+
+# Where a printed page may start a new group of columns (the key columns repeat on each).
+GROUP_STARTS = ("total", "next_review", "due_invoices", "sales_12m", "total_assets", "license", "open_ar")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    fmt: str  # a Formats attribute
+    value: Callable[[Decision], Any]
+    formula: str | None = None  # "{key}" = this row's cell of that column; named ranges as they are
+
+
+def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> list[Column]:
+    """The results sheet's columns in order: key, items, decision, then the data behind it."""
+    yes, no = lab("yes"), lab("no")
+    names = names or Names({it.key: f"Item{n}" for n, it in enumerate(policy.items, start=1)})
+    basis_col = {"avg_days_late": "avg_days_late", "cooperation_years": "cooperation_years",
+                 "sales_12m": "sales_12m", "sales_growth": "sales_growth", "debt_ratio": "debt_ratio",
+                 "current_ratio": "current_ratio", "registered_capital": "registered_capital",
+                 "documents_missing": "documents_missing", "operating_status": "operating_status"}
+
+    def yn(v: bool | None) -> str | None:
+        return None if v is None else lab.yes_no(v)
+
+    def item_formula(it) -> str:
+        x, st = "{" + basis_col[it.basis] + "}", names.item_names[it.key]
+        m = f"{st}_Missing"
+        if it.categories:
+            return f'=IF({x}="",{m},IFERROR(INDEX({st}_Pts,MATCH({x},{st}_Names,0)),{m}))'
+        inside = (f"(({x}>{st}_Lo)+({x}={st}_Lo)*{st}_LoIn)*(({x}<{st}_Hi)+({x}={st}_Hi)*{st}_HiIn)")
+        return f"=IF(ISNUMBER({x}),SUMPRODUCT(({st}_Pts-{m})*{inside})+{m},{m})"
+
+    def item_value(key):
+        return lambda d: next(i.points for i in d.items if i.key == key)
+
+    cols = [Column("customer_id", lab("customer_id"), "text", lambda d: d.customer_id),
+            Column("name", lab("name"), "text", lambda d: d.customer.name),
+            Column("salesperson", lab("salesperson"), "text", lambda d: d.customer.salesperson)]
+    cols += [Column(f"item:{it.key}", f"{lab.item(it)}\n{lab('points_suffix')}({it.points})", "int",
+                    item_value(it.key), item_formula(it)) for it in policy.items]
+    first_item, last_item = f"item:{policy.items[0].key}", f"item:{policy.items[-1].key}"
+
+    # Rules, as formulas that list the labels of the rules that fire ("; " between them).
+    def listing(parts: list[tuple[str, str]]) -> str | None:
+        if not parts:
+            return None
+        return "=MID(" + "&".join(f'IF({cond},{_s("; " + lab.code(code))},"")' for cond, code in parts) + ",3,999)"
+
+    timeliness = policy.item_by_basis("avg_days_late")
+    fc = policy.force_c
+    force = []
+    if fc.timeliness and timeliness is not None:
+        force.append((f"AND(ISNUMBER({{avg_days_late}}),{{item:{timeliness.key}}}<=FcMaxPoints)", "FORCE_C_TIMELINESS"))
+    if fc.operating_poor:
+        force.append((f"{{operating_status}}={_s(lab.word('poor'))}", "FORCE_C_OPERATING"))
+    if fc.revenue_decline:
+        force.append((f"{{revenue_trend}}={_s(lab.word('sustained_decline'))}", "FORCE_C_REVENUE_DECLINE"))
+    if fc.litigation:
+        force.append((f"{{sued_by_suppliers}}={_s(yes)}", "FORCE_C_LITIGATION"))
+    caps = []
+    if policy.cap.new_customer:
+        caps.append(("OR({orders}<CapMinOrders,NOT(ISNUMBER({cooperation_years})),{cooperation_years}<CapMinYears)",
+                     "CAP_A_NEW_CUSTOMER"))
+    if policy.cap.documents:
+        caps.append(("{key_documents_missing}>0", "CAP_A_DOCUMENTS"))
+    later = []
+    if policy.terms.require_agreement:
+        later.append((f"{{agreement}}<>{_s(yes)}", "TERM_NO_AGREEMENT"))
+    if policy.terms.require_documents:
+        later.append(("{key_documents_missing}>0", "TERM_DOCUMENTS_INCOMPLETE"))
+    cash = _s("; " + lab.code("TERM_NEW_CUSTOMER_CASH"))
+    rest = "&".join(f'IF({cond},{_s("; " + lab.code(code))},"")' for cond, code in later) or '""'
+    term_rules = f"=MID(IF({{orders}}<CashOrders,{cash},{rest}),3,999)"
+    level_at = "MATCH({final_level},LevelNames,0)"
+    route = (f"=IF({{requested_term}}<=0,{_s(lab('route.none'))},IF({{requested_term}}<=SalesManagerMaxDays,"
+             f"{_s(lab('route.sales_manager'))},{_s(lab('route.cfo_special'))}))")
+    limit = (f"=LimStep*INT(ROUND(MAX({{sales_12m}},0)*100,0)*{{recommended_term}}"
+             f"*ROUND(INDEX(LimFactors,{level_at})*FactorScale,0)"
+             f"/(LimMonths*LimDaysPerMonth*100*FactorScale*LimStep))")
+
+    def rules_text(hits) -> str:
+        return "; ".join(lab.code(h.code) for h in hits)
+
+    def docs_list(d: Decision) -> str:
+        missing = [k for k, v in documents_on_file(d.customer).items() if not v]
+        return ("、" if lab.lang == "zh" else ", ").join(lab.word(x) for x in missing)
+
+    sep = "、" if lab.lang == "zh" else ", "
+    docs_formula = ("=MID(" + "&".join([
+        f'IF({{license}}<>{_s(yes)},{_s(sep + lab.word("license"))},"")',
+        f'IF(AND({{tax_registration}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)}),{_s(sep + lab.word("tax_registration"))},"")',
+        f'IF(AND({{org_code}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)}),{_s(sep + lab.word("org_code"))},"")',
+        f'IF({{agreement}}<>{_s(yes)},{_s(sep + lab.word("agreement"))},"")']) + f",{len(sep) + 1},999)")
+    key_missing = (f'=({{license}}<>{_s(yes)})+AND({{tax_registration}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})'
+                   f'+AND({{org_code}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})')
+
+    def ratio(num: str, den: str) -> str:
+        return (f'=IF(OR(NOT(ISNUMBER({{{num}}})),NOT(ISNUMBER({{{den}}}))),"",IF({{{den}}}=0,'
+                f'IF({{{num}}}>0,{BIG:.0E},""),ROUND({{{num}}}/{{{den}}},{ROUND_DIGITS})))')
+
+    m = lambda attr: (lambda d: getattr(d.metrics, attr))  # noqa: E731
+    c = lambda attr: (lambda d: getattr(d.customer, attr))  # noqa: E731
+    cols += [
+        Column("total", lab("total"), "int", lambda d: d.total, f"=SUM({{{first_item}}}:{{{last_item}}})"),
+        Column("raw_level", lab("raw_level"), "level_cell", lambda d: d.raw_level,
+               "=INDEX(LevelNames,MATCH({total},LevelMins,1))"),
+        Column("overrides", lab("overrides"), "text", lambda d: rules_text(d.overrides), listing(force)),
+        Column("caps", lab("caps"), "text", lambda d: rules_text(d.caps), listing(caps)),
+        Column("final_level", lab("final_level"), "level_cell", lambda d: d.level,
+               '=IF({overrides}<>"",INDEX(LevelNames,1),IF(AND({caps}<>"",MATCH({raw_level},LevelNames,0)'
+               '>MATCH(CapLevel,LevelNames,0)),CapLevel,{raw_level}))'),
+        Column("base_term", lab("base_term"), "int", lambda d: d.base_term_days, f"=INDEX(BaseDays,{level_at})"),
+        Column("term_rules", lab("term_rules"), "text", lambda d: rules_text(d.term_rules), term_rules),
+        Column("recommended_term", lab("recommended_term"), "int", lambda d: d.recommended_term_days,
+               '=IF({term_rules}="",{base_term},0)'),
+        Column("eligible_limit", lab("eligible_limit"), "money0", lambda d: d.eligible_limit, limit),
+        # The request as given, or (when none was) the recommendation itself, as a formula.
+        Column("requested_term", lab("requested_term"), "int", lambda d: d.requested_term_days),
+        Column("requested_limit", lab("requested_limit"), "money", lambda d: d.requested_limit),
+        Column("request_given", lab("request_given"), "text",
+               lambda d: lab("request.given") if d.request_given else lab("request.default")),
+        Column("approval_route", lab("approval_route"), "text", lambda d: lab(f"route.{d.approval_route}"), route),
+        Column("exceeds_policy", lab("exceeds_policy"), "text", lambda d: lab.yes_no(d.exceeds_policy),
+               f'=IF(OR({{requested_term}}>{{recommended_term}},{{requested_limit}}>{{eligible_limit}}),'
+               f'{_s(yes)},{_s(no)})'),
+        Column("next_review", lab("next_review"), "date", lambda d: d.next_review,
+               f"=EDATE(AsOf,INDEX(ReviewMonths,{level_at}))"),
+        # The data behind payment timeliness.
+        Column("due_invoices", lab("due_invoices"), "int", m("due_invoices")),
+        Column("due_amount", lab("due_amount"), "money", lambda d: d.metrics.due_fen / 100),
+        Column("late_amount_days", lab("late_amount_days"), "money", lambda d: d.metrics.late_fen_days_float / 100),
+        Column("avg_days_late", lab("avg_days_late"), "dec1", lambda d: _r(d.metrics.avg_days_late),
+               f'=IF({{due_amount}}>0,ROUND({{late_amount_days}}/{{due_amount}},{ROUND_DIGITS}),"")'),
+        # Cooperation and orders.
+        Column("first_trade_date", lab("first_trade_date"), "date", m("first_trade_date")),
+        Column("first_trade_from", lab("first_trade_from"), "text",
+               lambda d: lab(f"first_trade_from.{d.metrics.first_trade_from}") if d.metrics.first_trade_from else None),
+        Column("cooperation_years", lab("cooperation_years"), "dec2", m("cooperation_years"),
+               '=IF(ISNUMBER({first_trade_date}),IF({first_trade_date}<=AsOf,(AsOf-{first_trade_date})/DaysPerYear,""),"")'),
+        Column("orders", lab("orders"), "int", m("orders")),
+        # Sales.
+        Column("sales_12m", lab("sales_12m"), "money", m("sales_12m")),
+        Column("sales_prev_12m", lab("sales_prev_12m"), "money", m("sales_prev_12m")),
+        Column("sales_growth", lab("sales_growth"), "pct", lambda d: _r(d.metrics.sales_growth),
+               f'=IF({{sales_prev_12m}}>0,ROUND(({{sales_12m}}-{{sales_prev_12m}})/{{sales_prev_12m}},{ROUND_DIGITS}),"")'),
+        # Standing.
+        Column("operating_status", lab("operating_status"), "text",
+               lambda d: lab.word(d.customer.operating_status) if d.customer.operating_status else None),
+        Column("revenue_trend", lab("revenue_trend"), "text",
+               lambda d: lab.word(d.customer.revenue_trend) if d.customer.revenue_trend else None),
+        Column("sued_by_suppliers", lab("sued_by_suppliers"), "text", lambda d: yn(d.customer.sued_by_suppliers)),
+        # Financial figures as entered (万元) and the ratios over them.
+        Column("total_assets", lab("total_assets"), "money", c("total_assets")),
+        Column("total_liabilities", lab("total_liabilities"), "money", c("total_liabilities")),
+        Column("debt_ratio", lab("debt_ratio"), "ratio_pct", lambda d: _r(d.metrics.debt_ratio),
+               ratio("total_liabilities", "total_assets")),
+        Column("current_assets", lab("current_assets"), "money", c("current_assets")),
+        Column("current_liabilities", lab("current_liabilities"), "money", c("current_liabilities")),
+        Column("current_ratio", lab("current_ratio"), "ratio_dec", lambda d: _r(d.metrics.current_ratio),
+               ratio("current_assets", "current_liabilities")),
+        Column("registered_capital", lab("registered_capital"), "money", c("registered_capital")),
+        # Documents on file, and the three-in-one licence rule.
+        Column("license", lab.word("license"), "text", lambda d: yn(d.customer.license)),
+        Column("tax_registration", lab.word("tax_registration"), "text", lambda d: yn(d.customer.tax_registration)),
+        Column("org_code", lab.word("org_code"), "text", lambda d: yn(d.customer.org_code)),
+        Column("agreement", lab.word("agreement"), "text", lambda d: yn(d.customer.agreement)),
+        Column("credit_code", lab("credit_code"), "text", c("credit_code")),
+        Column("credit_code_valid", lab("credit_code_valid"), "text",
+               lambda d: lab.yes_no(d.customer.credit_code_valid) if d.customer.credit_code else None),
+        Column("three_in_one", lab("three_in_one"), "text", lambda d: lab.yes_no(three_in_one(d.customer)),
+               f'=IF(AND({{license}}={_s(yes)},{{credit_code_valid}}={_s(yes)}),{_s(yes)},{_s(no)})'),
+        Column("key_documents_missing", lab("key_documents_missing"), "int",
+               lambda d: len(key_documents_missing(d.customer)), key_missing),
+        Column("documents_missing", lab("documents_missing_count"), "int",
+               lambda d: sum(not v for v in documents_on_file(d.customer).values()),
+               f'=({{license}}<>{_s(yes)})+({{agreement}}<>{_s(yes)})'
+               f'+AND({{tax_registration}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})'
+               f'+AND({{org_code}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})'),
+        Column("documents_missing_list", lab("documents_missing"), "text", docs_list, docs_formula),
+        # Receivables.
+        Column("open_ar", lab("open_ar"), "money", m("open_ar")),
+        Column("overdue_balance", lab("overdue_balance"), "money", m("overdue_balance")),
+        Column("dso", lab("dso"), "dec1", m("dso"), '=IF({sales_12m}>0,{open_ar}/{sales_12m}*365,"")'),
+    ]
+    return cols
+
+
+def _cached(v: Any) -> Any:
+    """A formula's cached value in the form the cell holds (dates as serial numbers)."""
+    if isinstance(v, datetime):
+        return _serial(v.date())
+    if isinstance(v, date):
+        return _serial(v)
+    if v is None:
+        return ""
+    if isinstance(v, float) and math.isinf(v):
+        return BIG if v > 0 else -BIG
+    return v
+
+
+def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, names: Names,
+                        tick: Tick = no_tick) -> int:
+    cols = results_columns(policy, lab, names)
+    idx = {col.key: i for i, col in enumerate(cols)}
+    letters = [xl_col_to_name(i) for i in range(len(cols))]
+    n = len(rating.decisions)
+    last_row = n + 1  # Excel row number of the last customer
+    # Each formula as written for the first customer row (Excel row 2); the rows below share it.
+    masters: dict[int, tuple[int, str, str]] = {}
+    for i, col in enumerate(cols):
+        if col.formula and n:
+            text = _FIELD.sub(lambda mt: f"{letters[idx[mt.group(1)]]}2", col.formula)
+            masters[i] = (len(masters), text, f"{letters[i]}2:{letters[i]}{last_row}")
+    # A default request is the recommendation: a formula pointing at it.
+    default_req = {idx["requested_term"]: (idx["recommended_term"], lambda d: d.customer.requested_term_days),
+                   idx["requested_limit"]: (idx["eligible_limit"], lambda d: d.customer.requested_limit)}
+
+    formats = [getattr(fm, col.fmt) for col in cols]
+    sample = [[col.value(d) for col in cols] for d in rating.decisions[:2000]]
+    fit_widths(ws, [col.header.split("\n")[0] for col in cols], sample)  # column settings before the rows
+    for k in idx:
+        if k.startswith("item:"):
+            ws.set_column(idx[k], idx[k], 9, fm.int)
+    ws.write_row(0, 0, [col.header for col in cols], fm.header)
+    ws.set_row(0, 42)
+    for r, d in ticking(enumerate(rating.decisions, start=1), tick):
+        row = [col.value(d) for col in cols]
+        for i, (si, text, ref) in masters.items():
+            v = _cached(row[i])
+            row[i] = Shared(si, v, text, ref) if r == 1 else Shared(si, v)
+        for i, (j, given) in default_req.items():
+            if given(d) is None:
+                row[i] = Formula(f"={letters[j]}{r + 1}", row[i])
+        ws.write_cells(r, row, formats)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+    for k in ("raw_level", "final_level"):
+        c = idx[k]
+        for lv, f in fm.level.items():
+            ws.conditional_format(1, c, max(n, 1), c, {"type": "cell", "criteria": "==", "value": f'"{lv}"',
+                                                       "format": f})
+    return n
