@@ -273,3 +273,18 @@ def test_every_issue_text_has_a_chinese_form():
     assert len(texts) >= 20
     untranslated = [t for t in texts if not re.search(r"[\u4e00-\u9fff]", issue_text(t, "zh"))]
     assert untranslated == []
+
+
+def test_amounts_finer_than_a_fen_are_rounded_and_listed(tmp_path):
+    """Amounts count to the fen; a finer one is not changed silently: it is listed with what was done."""
+    ledger = [["客户编号", "发票号", "发票日期", "金额", "回款金额"],
+              ["C1", "A1", dt.date(2026, 1, 5), 100.25, "100.25"],       # to the fen: nothing to say
+              ["C1", "A2", dt.date(2026, 1, 6), 100.256, None],          # three decimals
+              ["C1", "A3", dt.date(2026, 1, 7), "1,234.5678", "0.001"],  # text with four; a tenth of a fen
+              ["C1", "A4", dt.date(2026, 1, 8), 12345678901.23, None]]   # large, to the fen: nothing to say
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": [CUSTOMER_HEADER, ["C1", "甲"]]}),
+                      xlsx(tmp_path / "l.xlsx", {"销售": ledger})])
+    found = sorted((i.row, i.column.split()[0], i.action) for i in issues_at(r, problem="finer than a fen"))
+    assert found == [(3, "D", "rounded to 100.26"), (4, "D", "rounded to 1234.57"), (4, "E", "rounded to 0.00")]
+    assert all(i.severity == "warning" for i in issues_at(r, problem="finer than a fen"))
+    assert len(r.ledger) == 4  # rounded, never dropped

@@ -118,8 +118,8 @@ def cap_rules(customer: Customer, m: Metrics, policy: Policy) -> tuple[RuleHit, 
                                or below(years, exact_years, rules.new_customer_min_years)):
         hits.append(RuleHit("CAP_A_NEW_CUSTOMER", {
             "orders": m.orders, "min_orders": rules.new_customer_min_orders,
-            "cooperation_years": None if years is None else round(years, 2),
-            "min_years": rules.new_customer_min_years}))
+            "cooperation_years": None if years is None else round(years, 4),
+            "cooperation_days": m.cooperation_days, "min_years": rules.new_customer_min_years}))
     missing = key_documents_missing(customer)
     if rules.documents and missing:
         hits.append(RuleHit("CAP_A_DOCUMENTS", {"missing": missing}))

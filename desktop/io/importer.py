@@ -284,6 +284,9 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
     return mapped.astype("str"), issues
 
 
+_FEN_FIELDS = ("amount", "paid_amount")  # 元 amounts of the ledger and the receipts
+
+
 def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
                   issues: list[RowIssue], failed: pd.Series, required: tuple[str, ...] = ()) -> dict[str, pd.Series]:
     """Parse every mapped column; problems become issues; rows failing a required field are marked."""
@@ -306,6 +309,14 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
             issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
                                    raw_col.at[row], problems.at[row], action,
                                    "error" if is_required else "warning"))
+        if fld in _FEN_FIELDS and d.match.kind in ("ledger", "receipts"):
+            # Amounts count to the fen (DOMAIN: exact to the fen); a finer amount is rounded, and said so.
+            fen = parsed.to_numpy(dtype="float64") * 100
+            off = np.abs(fen - np.round(fen)) > 1e-9 * np.maximum(1.0, np.abs(fen)) + 1e-7
+            for row in parsed.index[np.nan_to_num(off, nan=0).astype(bool)]:
+                issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
+                                       raw_col.at[row], "amount finer than a fen",
+                                       f"rounded to {np.round(float(parsed.at[row]) * 100) / 100:.2f}", "warning"))
         if is_required:
             missing = parsed.isna() & ~bad
             for row in parsed.index[missing]:

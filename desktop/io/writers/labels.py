@@ -294,6 +294,8 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"not an amount", "不是金额"),
     (r"negative number of days", "天数为负"),
     (r"not a whole number of days; rounded to (\d+)", r"天数不是整数，已四舍五入为 \1"),
+    (r"amount finer than a fen", "金额精确到分以下"),
+    (r"rounded to (-?\d+\.\d\d)", r"已按分四舍五入为 \1"),
     (r"not a number of days", "不是天数"),
     (r"not a valid calendar date", "日期不存在"),
     (r"a number that is not a date", "数字不是日期"),
