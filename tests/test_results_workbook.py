@@ -125,7 +125,12 @@ def test_json_summary_shape(sample_run):
                           "documents": 5}
     assert (c["score"], c["level"], c["eligible_limit"], c["approval_route"]) == (87, "AA", 480000, "cfo_special")
     assert set(c["metrics"]) == {"orders", "sales_12m", "sales_prev_12m", "avg_days_late", "open_ar",
-                                 "overdue_balance", "aging"}
+                                 "overdue_balance", "aging", "due_invoices", "due_amount", "late_amount_days",
+                                 "cooperation_days", "first_trade_date", "first_trade_from"}
+    m = c["metrics"]  # the worked example: 4.2 days late on 2,400,000 due (10 invoices), since 2019-03-01
+    assert (m["due_invoices"], m["due_amount"], m["late_amount_days"]) == (10, 2_400_000, 10_080_000)
+    assert m["late_amount_days"] / m["due_amount"] == pytest.approx(m["avg_days_late"]) == 4.2
+    assert (m["first_trade_date"], m["first_trade_from"], m["cooperation_days"]) == ("2019-03-01", "sheet", 2678)
     assert set(data["exceptions"][0]) == {"file", "sheet", "row", "column", "value", "problem", "action"}
 
 

@@ -19,7 +19,13 @@ from desktop.core.models import Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.results_sheet import GROUP_STARTS, Names, results_columns, write_policy_tables, write_results_sheet
+from desktop.io.writers.results_sheet import (
+    GROUP_STARTS,
+    Names,
+    results_columns,
+    write_policy_tables,
+    write_results_sheet,
+)
 from desktop.io.writers.xlsx import (
     Formats,
     Tick,

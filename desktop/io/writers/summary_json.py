@@ -44,7 +44,10 @@ def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict
             "next_review": d.next_review,
             "metrics": {"orders": m.orders, "sales_12m": m.sales_12m, "sales_prev_12m": m.sales_prev_12m,
                         "avg_days_late": m.avg_days_late, "open_ar": m.open_ar,
-                        "overdue_balance": m.overdue_balance, "aging": m.aging},
+                        "overdue_balance": m.overdue_balance, "aging": m.aging,
+                        "due_invoices": m.due_invoices, "due_amount": m.due_fen / 100,
+                        "late_amount_days": m.late_fen_days_float / 100, "cooperation_days": m.cooperation_days,
+                        "first_trade_date": m.first_trade_date, "first_trade_from": m.first_trade_from},
         })
     return _clean({
         "as_of": rating.as_of,
