@@ -397,9 +397,10 @@ MIN_PRINT_PT = 8  # the smallest text that reads comfortably on paper
 PRINT_SCALE = math.ceil(100 * MIN_PRINT_PT / BODY_PT)  # per cent (80): no sheet prints smaller
 PX_PT = 0.75  # points a pixel of column width prints at 100 % (96 pixels an inch)
 # Of a page's printable width, what the columns may take by xlsxwriter's measure (7-pixel
-# digits, as Excel measures 等线 10 pt). A program that measures with another font makes every
-# column wider: LibreOffice without 等线 installed takes DejaVu Sans, 21 % wider, and would
-# add page breaks of its own (pages of a single column) to a page filled beyond 1 / 1.21.
+# digits, Calibri 11's; Excel measures with the workbook's 等线 10 pt, assumed about as wide,
+# not checked here). A program measuring with a wider font makes every column wider:
+# LibreOffice without 等线 installed measures with DejaVu Sans, 21 % wider, and adds page breaks
+# of its own (pages of one column) to a page filled beyond 1 / 1.21 (tests/test_printing.py fails).
 PAGE_FILL = 0.8
 
 
