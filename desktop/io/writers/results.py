@@ -236,7 +236,8 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
                  sheets: list[SheetSource], run: RunFacts) -> Names:
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 26)
-    ws.set_column(2, 9, 14)
+    ws.set_column(2, 9, 11)
+    ws.set_column(3, 3, 16)  # the band as a reader writes it: "0 < 值 ≤ 7"
     ws.write_string(0, 0, lab("title.audit"), fm.title)
     facts = [("program_version", run.program_version), ("run_id", run.run_id),
              ("run_time", run.started), ("operator", run.operator), ("as_of", rating.as_of),

@@ -35,7 +35,7 @@ from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
 from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, Formula, Shared, Tick, fit_widths, no_tick, put, ticking
+from desktop.io.writers.xlsx import Formats, Formula, Shared, Tick, display_width, fit_widths, no_tick, put, ticking
 
 ROUND_DIGITS = 12
 _FIELD = re.compile(r"\{([\w:]+)\}")  # "{key}" in a column's formula: this row's cell of that column
@@ -198,12 +198,11 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         if formula_name:
             put(ws, r, 2, formula_name, fm.text)
             name1(formula_name, r, 1)
-    r += 1
-    ws.merge_range(r, 0, r, 8, lab("formula_note", ROUND_DIGITS), fm.note)
-    ws.set_row(r, 75)
-    r += 1
-    ws.merge_range(r, 0, r, 8, lab("limit_note", f"{policy.limit.round_down_to:,}"), fm.note)
-    ws.set_row(r, 30)
+    for note in (lab("formula_note", ROUND_DIGITS), lab("limit_note", f"{policy.limit.round_down_to:,}")):
+        r += 1
+        # Over the first four columns (about 80 characters), so a printed page holds it whole.
+        ws.merge_range(r, 0, r, 3, note, fm.note)
+        ws.set_row(r, 14 * (display_width(note) // 76 + 1))
     return r + 1, Names(stems)
 
 
