@@ -156,3 +156,28 @@ def test_sheet_names_stay_unique_with_case_ignored(tmp_path):
     wb.add_worksheet()  # a default name still comes from xlsxwriter (which counts the refused attempts)
     assert [w.name for w in wb.worksheets()] == ["评定-C001", "Form", "Sheet5"]
     wb.close()
+
+
+def test_shared_formulas_fill_down_as_excel_reads_them(tmp_path):
+    """A column's formula written once (Excel's shared formulas): every cell below reads back as
+    the formula filled down, with its own cached value; a formula of its own in between stays."""
+    from desktop.io.writers.xlsx import Shared
+    path = tmp_path / "shared.xlsx"
+    wb = new_workbook(str(path), constant_memory=True)
+    ws = wb.add_worksheet("s")
+    fmt = [None, None, wb.add_format({"bold": True})]
+    for r in range(1, 6):
+        master = r == 1
+        shared = Shared(0, r * 3, "=A2+B2*2" if master else None, "C2:C6" if master else None)
+        label = Shared(1, "x" if r % 2 else "", '=IF(A2>2,"x","")' if master else None, "D2:D6" if master else None)
+        ws.write_cells(r, [r, r, shared if r != 3 else Formula(f"=A{r + 1}*3", r * 3), label], fmt + [None])
+    wb.close()
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert xml.count('t="shared"') == 9 and xml.count("A2+B2*2") == 1  # the text once, not per row
+    formulas = openpyxl.load_workbook(path)["s"]
+    values = openpyxl.load_workbook(path, data_only=True)["s"]
+    assert [formulas.cell(r, 3).value for r in range(2, 7)] == ["=A2+B2*2", "=A3+B3*2", "=A4*3", "=A5+B5*2",
+                                                                  "=A6+B6*2"]
+    assert [formulas.cell(r, 4).value for r in range(2, 7)] == [f'=IF(A{r}>2,"x","")' for r in range(2, 7)]
+    assert [values.cell(r, 3).value for r in range(2, 7)] == [3, 6, 9, 12, 15]
+    assert formulas.cell(2, 3).font.bold
