@@ -41,7 +41,3 @@ def below(value: float, exact: Exact | None, threshold: float) -> bool:
     if exact is not None and near(value, threshold):
         return exact() < written(threshold)
     return value < threshold
-
-
-def ratio_of(numerator: float, denominator: float) -> Exact:
-    return lambda: written(numerator) / written(denominator)

@@ -118,26 +118,32 @@ class Item:
         """Points for ``value`` and the band (or category) that gave them.
 
         ``exact()`` gives the value as an exact fraction; it is called only when the float
-        lies within rounding distance of an edge of the band it falls in (the exact value is
-        then in that band or the next; see ``desktop.core.exact``)."""
+        lies within rounding distance of an edge of the band it falls in (see ``place``)."""
+        points, band, near_edge = self.place(value)
+        if near_edge and exact is not None:
+            return self.score_exact(exact())
+        return points, band
+
+    def place(self, value: Any) -> tuple[int, str, bool]:
+        """Points and band of ``value`` by its float, and whether it lies within rounding
+        distance of an edge of that band (then the exact value is in it or the next one, and
+        ``score_exact`` decides; see ``desktop.core.exact``)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            return self.missing_points, "missing"
+            return self.missing_points, "missing", False
         if self.categories:
             for name, pts in self.categories:
                 if name == value:
-                    return pts, name
-            return self.missing_points, "missing"
+                    return pts, name, False
+            return self.missing_points, "missing", False
         for band in self.bands:
             iv = band.interval
             if iv.contains(value):
-                if exact is not None and (abs(value - iv.lower) <= iv.near_lower
-                                          or abs(value - iv.upper) <= iv.near_upper):
-                    return self._score_exact(exact())
-                return band.points, iv.text
+                return band.points, iv.text, (abs(value - iv.lower) <= iv.near_lower
+                                              or abs(value - iv.upper) <= iv.near_upper)
         # Validation guarantees cover of every finite value; +-inf outside closed ends.
-        return self.missing_points, "missing"
+        return self.missing_points, "missing", False
 
-    def _score_exact(self, q: Fraction) -> tuple[int, str]:
+    def score_exact(self, q: Fraction) -> tuple[int, str]:
         for band in self.bands:
             if band.interval.contains_exact(q):
                 return band.points, band.interval.text

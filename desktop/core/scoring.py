@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from desktop.core.exact import Exact, below, fen, ratio_of, written
+from desktop.core.exact import below, fen, written
 from desktop.core.models import Customer, ItemScore, Metrics, RuleHit
 from desktop.core.policy import Policy
 
@@ -45,34 +45,42 @@ def basis_values(customer: Customer, m: Metrics) -> dict[str, object]:
     }
 
 
-def exact_values(customer: Customer, m: Metrics, policy: Policy) -> dict[str, Exact | None]:
-    """How to get each basis value exactly, from whole fen, whole days and the sheet's
-    figures as written; called only for a value within rounding distance of a band edge."""
+def exact_value(basis: str, customer: Customer, m: Metrics, policy: Policy) -> Fraction | None:
+    """A basis value exactly, from whole fen, whole days and the sheet's figures as written
+    (None where there is no exact form); asked only for a value within rounding distance of
+    a band edge or threshold."""
     c = customer
-    s12, prev = fen(m.sales_12m), fen(m.sales_prev_12m)
-    days = m.cooperation_days
-    return {
-        "avg_days_late": None if m.late_fen_days is None or not m.due_fen
-        else (lambda: Fraction(m.late_fen_days, m.due_fen)),
-        "cooperation_years": None if days is None else (lambda: Fraction(days) / written(policy.days_per_year)),
-        "sales_12m": lambda: Fraction(s12, 100),
-        "sales_growth": None if prev <= 0 else (lambda: Fraction(s12 - prev, prev)),
-        "debt_ratio": None if not c.total_assets or c.total_liabilities is None
-        else ratio_of(c.total_liabilities, c.total_assets),
-        "current_ratio": None if not c.current_liabilities or c.current_assets is None
-        else ratio_of(c.current_assets, c.current_liabilities),
-        "registered_capital": None if c.registered_capital is None else (lambda: written(c.registered_capital)),
-    }
+    if basis == "avg_days_late":
+        return None if m.late_fen_days is None or not m.due_fen else Fraction(m.late_fen_days, m.due_fen)
+    if basis == "cooperation_years":
+        return None if m.cooperation_days is None else Fraction(m.cooperation_days) / written(policy.days_per_year)
+    if basis == "sales_12m":
+        return Fraction(fen(m.sales_12m), 100)
+    if basis == "sales_growth":
+        prev = fen(m.sales_prev_12m)
+        return None if prev <= 0 else Fraction(fen(m.sales_12m) - prev, prev)
+    if basis == "debt_ratio":
+        return None if not c.total_assets or c.total_liabilities is None \
+            else written(c.total_liabilities) / written(c.total_assets)
+    if basis == "current_ratio":
+        return None if not c.current_liabilities or c.current_assets is None \
+            else written(c.current_assets) / written(c.current_liabilities)
+    if basis == "registered_capital":
+        return None if c.registered_capital is None else written(c.registered_capital)
+    return None  # whole numbers and categories are exact as they are
 
 
 def score_items(customer: Customer, m: Metrics, policy: Policy) -> tuple[ItemScore, ...]:
     values = basis_values(customer, m)
-    exact = exact_values(customer, m, policy)
     docs = documents_on_file(customer)
     scores = []
     for item in policy.items:
         value = values[item.basis]
-        points, band = item.score(value, exact.get(item.basis))
+        points, band, near_edge = item.place(value)
+        if near_edge:
+            q = exact_value(item.basis, customer, m, policy)
+            if q is not None:
+                points, band = item.score_exact(q)
         detail: dict[str, object] = {}
         if item.basis == "documents_missing":
             detail = {"missing": [k for k, v in docs.items() if not v], "three_in_one": three_in_one(customer)}
@@ -113,9 +121,9 @@ def cap_rules(customer: Customer, m: Metrics, policy: Policy) -> tuple[RuleHit, 
     rules = policy.cap
     hits = []
     years = m.cooperation_years
-    exact_years = exact_values(customer, m, policy)["cooperation_years"] if years is not None else None
     if rules.new_customer and (m.orders < rules.new_customer_min_orders or years is None
-                               or below(years, exact_years, rules.new_customer_min_years)):
+                               or below(years, lambda: exact_value("cooperation_years", customer, m, policy),
+                                        rules.new_customer_min_years)):
         hits.append(RuleHit("CAP_A_NEW_CUSTOMER", {
             "orders": m.orders, "min_orders": rules.new_customer_min_orders,
             "cooperation_years": None if years is None else round(years, 4),
