@@ -52,7 +52,9 @@ def fifo_allocate(invoices: pd.DataFrame, receipts: pd.DataFrame) -> tuple[pd.Da
     """
     inv = invoices[invoices["balance_fen"] > 0].sort_values(
         ["customer_id", "due", "invoice_date", "row"], kind="stable")
-    rec = receipts[receipts["amount_fen"] > 0]
+    taken = receipts["amount_fen"].to_numpy() > 0
+    rec = receipts[taken]
+    rec_pos = np.flatnonzero(taken)  # positions in ``receipts``: a zero or negative receipt before keeps its place
     if inv.empty or rec.empty:
         empty = pd.DataFrame({"invoice": pd.Series(dtype="int64"), "date": pd.Series(dtype="datetime64[s]"),
                               "amount_fen": pd.Series(dtype="int64"), "receipt": pd.Series(dtype="int64")})
@@ -62,7 +64,7 @@ def fifo_allocate(invoices: pd.DataFrame, receipts: pd.DataFrame) -> tuple[pd.Da
     inv_axis = pd.DataFrame({"customer_id": inv["customer_id"].to_numpy(), "end": inv_end.to_numpy(),
                              "invoice": inv.index.to_numpy()})
     rec_axis = pd.DataFrame({"customer_id": rec["customer_id"].to_numpy(), "end": rec_end.to_numpy(),
-                             "date": rec["date"].to_numpy(), "rec": np.arange(len(rec))})
+                             "date": rec["date"].to_numpy(), "rec": rec_pos})
     points = pd.concat([inv_axis[["customer_id", "end"]], rec_axis[["customer_id", "end"]]])
     points = points.drop_duplicates().sort_values(["customer_id", "end"], kind="stable")
     points["start"] = points.groupby("customer_id", sort=False)["end"].shift(1, fill_value=0)
@@ -79,7 +81,7 @@ def fifo_allocate(invoices: pd.DataFrame, receipts: pd.DataFrame) -> tuple[pd.Da
     applied = pd.Series((pieces["end"] - pieces["start"]).to_numpy(),
                         index=pieces["rec"].astype("int64").to_numpy()).groupby(level=0).sum()
     unapplied = rec.assign(unapplied_fen=rec["amount_fen"].to_numpy()
-                           - applied.reindex(np.arange(len(rec)), fill_value=0).to_numpy())
+                           - applied.reindex(rec_pos, fill_value=0).to_numpy())
     return portions, unapplied[unapplied["unapplied_fen"] > 0]
 
 
@@ -161,6 +163,33 @@ def ledger_lines(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_days
     return LedgerLines(invoices=led, portions=portions, receipts=rec)
 
 
+def late_parts(lines: LedgerLines) -> pd.DataFrame:
+    """What payment timeliness weighs, one row a part: each paid portion of an invoice that
+    counts (its amount, max(0, days late)) and each such invoice's balance open and due at D
+    (its days past due). Columns ``invoice`` (ledger index), ``portion`` (index into
+    ``lines.portions``; -1 for the open balance), ``customer_id``, ``w`` (fen), ``days`` and
+    ``wd`` (fen x days, exact). The metrics sum it per customer, the working papers per line."""
+    led, portions = lines.invoices, lines.portions
+    cid = led["customer_id"]
+    counted = led["timeliness"]
+    p = portions[counted.reindex(portions["invoice"]).to_numpy()]
+    paid_part = pd.DataFrame({"invoice": p["invoice"].to_numpy(), "portion": p.index.to_numpy(),
+                              "customer_id": cid.reindex(p["invoice"]).to_numpy(),
+                              "w": p["amount_fen"].to_numpy(), "days": np.maximum(p["days_late"].to_numpy(), 0)})
+    open_sel = led[counted & (led["open_fen"] > 0)]
+    open_part = pd.DataFrame({"invoice": open_sel.index.to_numpy(), "portion": -1,
+                              "customer_id": open_sel["customer_id"].to_numpy(),
+                              "w": open_sel["open_fen"].to_numpy(), "days": open_sel["days_past_due"].to_numpy()})
+    late = pd.concat([paid_part, open_part], ignore_index=True)
+    late["wd"] = late["w"] * late["days"]
+    return late
+
+
+def order_keys(invoices: pd.DataFrame) -> pd.Series:
+    """What makes an order: its order/invoice number, else its ledger row."""
+    return invoices["invoice_no"].where(invoices["invoice_no"].notna(), "#row" + invoices["row"].astype(str))
+
+
 def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_days: pd.Series,
                     policy: Policy, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Metrics per customer id, and the receipts that found no open invoice.
@@ -168,20 +197,13 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     ``current_term_days`` maps customer id -> the customer's current term (days).
     """
     lines = ledger_lines(ledger, receipts, current_term_days, policy, as_of)
-    led, portions = lines.invoices, lines.portions
+    led = lines.invoices
     cid = led["customer_id"]
     positive = led["amount_fen"] > 0
 
     # Payment timeliness, amount-weighted: whole fen times whole days, summed exactly.
     counted = led["timeliness"]
-    p = portions[counted.reindex(portions["invoice"]).to_numpy()]
-    paid_part = pd.DataFrame({"customer_id": cid.reindex(p["invoice"]).to_numpy(),
-                              "w": p["amount_fen"].to_numpy(), "days": np.maximum(p["days_late"].to_numpy(), 0)})
-    open_sel = led[counted & (led["open_fen"] > 0)]
-    open_part = pd.DataFrame({"customer_id": open_sel["customer_id"].to_numpy(),
-                              "w": open_sel["open_fen"].to_numpy(), "days": open_sel["days_past_due"].to_numpy()})
-    late = pd.concat([paid_part, open_part], ignore_index=True)
-    late["wd"] = late["w"] * late["days"]
+    late = late_parts(lines)
     late["wd_float"] = late["w"].astype("float64") * late["days"]
     late_sum = late.groupby("customer_id")[["w", "wd", "wd_float"]].sum()
     # Beyond int64 (hostile sizes), the exact sum is not kept and the float one decides.
@@ -193,7 +215,7 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     prev = led["window"] == WINDOW_PREV
     sales_12m = led["amount_fen"].where(t12, 0).groupby(cid).sum() / _FEN
     sales_prev = led["amount_fen"].where(prev, 0).groupby(cid).sum() / _FEN
-    order_key = led["invoice_no"].where(led["invoice_no"].notna(), "#row" + led["row"].astype(str))
+    order_key = order_keys(led)
     orders = pd.DataFrame({"c": cid, "k": order_key})[positive].drop_duplicates().groupby("c").size()
     first_invoice = led.groupby(cid)["invoice_date"].min()
 

@@ -75,13 +75,17 @@ def decide(c: Customer, m: Metrics, policy: Policy, as_of: date) -> Decision:
         exceeds_policy=bool(exceeds), exceeds=exceeds, next_review=next_review(as_of, level, policy))
 
 
+def current_terms(customers: Sequence[Customer]) -> pd.Series:
+    """Customer id -> current term (days): what due dates fall back on (the metrics and the working papers)."""
+    return pd.Series({c.customer_id: c.current_term_days for c in customers}, dtype="float64")
+
+
 def rate(customers: Sequence[Customer], ledger: pd.DataFrame, receipts: pd.DataFrame,
          policy: Policy, as_of: date, progress: Progress | None = None) -> tuple[Rating, pd.DataFrame]:
     """Rate every customer; returns the rating and the receipts no open invoice took."""
     progress = progress or (lambda stage, frac: None)
     progress("metrics", 0.0)
-    terms = pd.Series({c.customer_id: c.current_term_days for c in customers}, dtype="float64")
-    table, unapplied = compute_metrics(ledger, receipts, terms, policy, as_of)
+    table, unapplied = compute_metrics(ledger, receipts, current_terms(customers), policy, as_of)
     progress("scoring", 0.5)
     rows = table.to_dict("index")
     decisions = []
