@@ -164,6 +164,79 @@ _LABELS: dict[str, tuple[str, str]] = {
     "limit_note": ("可授信额度=近12个月销售额/12×(建议账期/30)×等级系数，向下取整到{}元。",
                    "Eligible limit = sales 12m / 12 x (recommended term / 30) x level factor, rounded "
                    "down to {} CNY."),
+    # working papers (明细底稿)
+    "sheet.detail_summary": ("客户汇总", "Customer totals"),
+    "sheet.detail_lines": ("发票明细", "Invoice lines"),
+    "sheet.detail_portions": ("回款分摊", "Payments"),
+    "sheet.detail_receipts": ("回款核销", "Receipts applied"),
+    "sheet.detail_notes": ("底稿说明", "Notes"),
+    "title.detail": ("明细底稿：评级所用的每一笔发票、回款与核销", "Working papers: every invoice, payment and receipt the "
+                     "rating used"),
+    "line_no": ("明细序号", "Line no."),
+    "customer_no": ("客户序号", "Customer no."),
+    "source_row": ("源文件行号", "Row in the ledger file"),
+    "invoice_no": ("发票号码", "Invoice no."),
+    "invoice_date": ("开票日期", "Invoice date"),
+    "due_date": ("到期日", "Due date"),
+    "due_from": ("到期日来源", "Due date from"),
+    "due_from.due_date": ("到期日列", "due date column"),
+    "due_from.term_days": ("发票日+账期天数", "invoice date + term days"),
+    "due_from.current_term": ("发票日+客户现行账期", "invoice date + customer's current term"),
+    "due_from.invoice_date": ("发票日", "invoice date"),
+    "line_amount": ("金额(元)", "Amount (CNY)"),
+    "paid_by_as_of": ("截至基准日已回款(元)", "Paid by the assessment date (CNY)"),
+    "open_at_as_of": ("基准日余额(元)", "Open at the assessment date (CNY)"),
+    "days_past_due": ("余额逾期天数(负数为未到期)", "Days the balance is past due (negative: not yet due)"),
+    "window": ("所属期间", "Period"),
+    "window.12m": ("近12个月", "Last 12 months"),
+    "window.prev": ("前12个月", "Prior 12 months"),
+    "window.older": ("更早", "Earlier"),
+    "first_of_order": ("订单首行(计入订单数)", "First line of its order (counted as an order)"),
+    "counts_timeliness": ("计入及时性", "Counts for timeliness"),
+    "timeliness_weight": ("及时性权重(元)", "Timeliness weight (CNY)"),
+    "aging_bucket": ("余额账龄段", "Aging bucket of the balance"),
+    "payment_date": ("回款日期", "Payment date"),
+    "payment_amount": ("回款金额(元)", "Amount paid (CNY)"),
+    "paid_from": ("回款来源", "Paid by"),
+    "paid_from.ledger": ("明细行的回款列", "the ledger row's paid columns"),
+    "paid_from.receipt": ("回款第{}笔(源文件第{}行)", "receipt {} (row {} of its file)"),
+    "days_late": ("逾期天数(负数为提前)", "Days late (negative: early)"),
+    "days_counted": ("计入天数", "Days counted"),
+    "weight_days": ("金额×计入天数(元·天)", "Amount x days counted (CNY-days)"),
+    "receipt_no": ("回款序号", "Receipt no."),
+    "receipt_date": ("回款日期", "Receipt date"),
+    "receipt_amount": ("回款金额(元)", "Receipt amount (CNY)"),
+    "applied": ("已核销(元)", "Applied (CNY)"),
+    "unapplied": ("未核销(元)", "Unapplied (CNY)"),
+    "applied_to": ("核销至发票(先进先出：明细序号 发票号码 金额)", "Applied to invoices (FIFO: line, invoice no., amount)"),
+    "no_invoice_no": ("(无发票号)", "(no invoice no.)"),
+    "invoice_lines": ("发票行数", "Invoice lines"),
+    "detail.window_12m": ("近12个月：开票日期在此区间(不含起点，含终点)", "Last 12 months: invoice dates in this range "
+                          "(start excluded, end included)"),
+    "detail.window_prev": ("前12个月：开票日期在此区间(不含起点，含终点)", "Prior 12 months: invoice dates in this range "
+                           "(start excluded, end included)"),
+    "detail.customers": ("本底稿包含的客户数", "Customers in these papers"),
+    "detail.note": ("说明：发票明细为截至评估基准日(含)开票的每一行；回款日期晚于基准日的回款视为基准日未付。"
+                    "到期日=到期日列，否则发票日+账期天数，否则发票日+客户现行账期，否则发票日。"
+                    "回款明细按先进先出核销：到期日最早的发票在先，其次开票日期，其次行序。"
+                    "计入及时性：到期日在近12个月内，或基准日已到期且仍有余额的发票(整张计入：其已付部分与未付部分)；"
+                    "其权重=已付部分金额+基准日未付余额，金额×逾期天数=各已付部分金额×max(0,回款日-到期日)"
+                    "+未付余额×(基准日-到期日)。加权平均逾期天数=金额×逾期天数之和/权重之和。"
+                    "贷项(负数金额)计入销售额与应收余额(未到期段)，不计订单数、及时性与逾期余额。"
+                    "客户汇总表每个数值都是对明细工作表的SUMIFS/COUNTIFS公式(按客户序号)，"
+                    "应等于评级结果工作簿中同一客户的数值。",
+                    "Notes: the invoice lines are every ledger row invoiced on or before the assessment date; a "
+                    "payment dated after it counts as unpaid at that date. Due date = the due date column, else "
+                    "invoice date + term days, else invoice date + the customer's current term, else the invoice "
+                    "date. Receipts are applied first in, first out: earliest due date first, then invoice date, "
+                    "then row order. Counted for timeliness: invoices due in the last 12 months, or due and still "
+                    "open at the assessment date (counted whole: paid and unpaid parts); weight = the paid parts' "
+                    "amounts + the balance open at that date; amount x days late = each paid part x max(0, paid "
+                    "date - due date) + the open balance x (assessment date - due date). Average days late = "
+                    "amount x days late / weight. Credit notes (negative amounts) count in sales and open AR (not "
+                    "due), never in orders, timeliness or the overdue balance. Every figure on the customer totals "
+                    "sheet is a SUMIFS/COUNTIFS formula over the line sheets (by customer no.) and equals the same "
+                    "customer's figure in the results workbook."),
 }
 
 CODE_WORDS: dict[str, tuple[str, str]] = {
