@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--forms-password", help="password for the form sheets' protection (default: none)")
     s.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for customers that need no approval")
+    s.add_argument("--detail", type=Path, metavar="DETAIL.xlsx",
+                   help="also write the working papers (明细底稿): every ledger line, payment and receipt the "
+                        "metrics come from, with each customer's figures as formulas over them")
+    s.add_argument("--detail-customers", metavar="ID,ID",
+                   help="working papers for these customer IDs only (default: every customer rated)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--profiles", type=Path, metavar="FOLDER",
                    help="read sheets with the column mapping profiles saved in this folder (default: the "
@@ -186,11 +191,18 @@ def _main(argv: list[str]) -> int:
         return _approvals(args, parser)
     if args.command in ("history", "verify-register"):
         return _register_command(args)
-    for opt, path in (("--out", args.out), ("--forms", args.forms)):
+    for opt, path in (("--out", args.out), ("--forms", args.forms), ("--detail", args.detail)):
         if path is not None and path.suffix.lower() != ".xlsx":
             parser.error(f"{opt} must name an .xlsx file, got {path}")
     if args.out.suffix.lower() != ".xlsx":
         parser.error(f"--out must name an .xlsx file, got {args.out}")
+    detail_customers = None
+    if args.detail_customers is not None:
+        if args.detail is None:
+            parser.error("--detail-customers needs --detail DETAIL.xlsx")
+        detail_customers = frozenset(x.strip() for x in args.detail_customers.split(",") if x.strip())
+        if not detail_customers:
+            parser.error("--detail-customers: give customer IDs separated by commas")
     choices = [parse_sheet_spec(v, k) for k, vals in (("customers", args.customers), ("ledger", args.sales),
                                                       ("receipts", args.receipts)) for v in vals]
     if not args.inputs and not choices:
@@ -200,7 +212,8 @@ def _main(argv: list[str]) -> int:
                        operator=args.operator, forms_out=args.forms,
                        forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
                        forms_split=args.forms_split, forms_password=args.forms_password,
-                       notices_out=args.notices, password=args.password,
+                       notices_out=args.notices, detail_out=args.detail, detail_customers=detail_customers,
+                       password=args.password,
                        register=_register_path(args), protect_password=args.protect_password,
                        open_password=args.open_password, profiles=_profiles_folder(args))
     result, code = _call(lambda cancel: Session().score(req, cancel=cancel))

@@ -163,6 +163,10 @@ def output_writers(rated: Rated, req: S.ExportRequest, tick: Tick = no_tick) -> 
                                   req.open_password))]
     if isinstance(req, S.ExportForms):
         return _form_writers(rated, req, tick)
+    if isinstance(req, S.ExportDetail):
+        _check_customers(rated, req.customers)  # before any file is written
+        return [(req.path, sealed(lambda tmp: _write_detail(rated, req, tmp, tick), req.protect_password,
+                                  req.open_password))]
     raise TypeError(f"not an export request: {req!r}")
 
 
@@ -174,6 +178,33 @@ def _write_cash_notices(rated: Rated, tmp: Path) -> None:
                       any(h.code == "TERM_NEW_CUSTOMER_CASH" for h in d.term_rules))
                for d in rated.rating.decisions if d.approval_route == "none"]
     write_notices(str(tmp), notices)
+
+
+def _check_customers(rated: Rated, customers: frozenset[str] | None) -> None:
+    from desktop.errors import UsageError
+
+    if customers is not None:
+        known = {d.customer_id for d in rated.rating.decisions}
+        unknown = sorted(set(customers) - known)
+        if unknown:
+            raise UsageError(f"not among the customers rated: {', '.join(unknown[:10])}"
+                             + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
+        if not customers:
+            raise UsageError("no customer named for the working papers")
+
+
+def _write_detail(rated: Rated, req: S.ExportDetail, tmp: Path, tick: Tick) -> None:
+    """The working papers, from the ledger lines of the very tables and policy the rating used."""
+    from desktop.core.metrics import ledger_lines
+    from desktop.core.rating import current_terms
+    from desktop.io.writers.detail import write_detail
+
+    imported = rated.imported
+    tick()
+    lines = ledger_lines(imported.ledger, imported.receipts, current_terms(imported.customers), rated.policy,
+                         rated.rating.as_of)
+    write_detail(str(tmp), lines, rated.rating, rated.policy, req.lang,
+                 None if req.customers is None else sorted(req.customers), tick, run=rated.run)
 
 
 def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Path, Writer]]:

@@ -94,7 +94,19 @@ class ExportForms:
     run_id: str | None = None
 
 
-ExportRequest = ExportResults | ExportJson | ExportNotices | ExportForms
+@dataclass(frozen=True)
+class ExportDetail:
+    """The working papers (明细底稿): every ledger line, payment and receipt behind the metrics."""
+
+    path: Path
+    customers: frozenset[str] | None = None  # these customer IDs only (None: every customer rated)
+    lang: str = "zh"
+    protect_password: str | None = None
+    open_password: str | None = None
+    run_id: str | None = None
+
+
+ExportRequest = ExportResults | ExportJson | ExportNotices | ExportForms | ExportDetail
 
 
 @dataclass(frozen=True)
@@ -146,6 +158,8 @@ class ScoreRequest:
     forms_split: str | None = None
     forms_password: str | None = None
     notices_out: Path | None = None
+    detail_out: Path | None = None  # the working papers
+    detail_customers: frozenset[str] | None = None  # ... of these customers only (None: all)
     password: str | None = None  # opens encrypted input workbooks
     register: Path | None = None
     protect_password: str | None = None
@@ -166,6 +180,8 @@ class ScoreRequest:
                                        self.forms_password, **sealed))
         if self.notices_out is not None:
             outputs.append(ExportNotices(Path(self.notices_out), **sealed))
+        if self.detail_out is not None:
+            outputs.append(ExportDetail(Path(self.detail_out), self.detail_customers, self.lang, **sealed))
         return reading, RateRequest(reading, None, self.policy_path, self.operator, self.register, tuple(outputs))
 
 
@@ -431,5 +447,6 @@ def _check_paths(targets: list[Path], inputs: list[Path]) -> list[Path]:
 _HANDLERS: dict[type, Callable[..., Any]] = {
     ImportRequest: Session._import, RateRequest: Session._rate, ExportResults: Session._export,
     ExportJson: Session._export, ExportNotices: Session._export, ExportForms: Session._export,
+    ExportDetail: Session._export,
     WhatIfRequest: Session._what_if, ApprovalsRequest: Session._approvals,
 }
