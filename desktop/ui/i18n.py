@@ -40,6 +40,11 @@ ZH: dict[str, str] = {
     "Please send this message to your administrator.": "请将此信息发给系统管理员。",
     "Nothing rated yet": "尚未评级", "Open the workbooks and rate first.": "请先打开工作簿并评级。",
     "Save results workbook": "保存评级结果", "Save approval workbook": "保存审批表",
+    "Export &working papers…": "导出明细底稿(&W)…",
+    "Export working papers of the selected customers…": "导出所选客户的明细底稿…",
+    "Save working papers": "保存明细底稿", "No customer selected": "未选择客户",
+    "Select the customers in the results table first (Ctrl+click or Shift+click for several).":
+        "请先在评级结果表中选择客户（按住 Ctrl 或 Shift 单击可选多个）。",
     "Filled approval workbooks": "已填写的审批表", "Results workbook of that run": "对应的评级结果工作簿",
     "Choose policy file": "选择政策文件", "Policy: ": "政策：", "shipped default": "默认政策", "All": "全部",
     "Wrote ": "已写入 ",

@@ -47,6 +47,7 @@ from desktop.io.policy_file import load_policy
 from desktop.io.sheets import SheetChoice
 from desktop.session import (
     ApprovalsRequest,
+    ExportDetail,
     ExportForms,
     ExportResults,
     Imported,
@@ -209,7 +210,8 @@ class MainWindow(QMainWindow):
         # cell measured is a call into Python, and fitting must not hold the window up.
         self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows may be selected (Ctrl/Shift+click): the working papers of the selected customers.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
@@ -251,6 +253,8 @@ class MainWindow(QMainWindow):
         self.act_export = QAction(self, shortcut=QKeySequence.StandardKey.Save,
                                   triggered=lambda: self.export_results())
         self.act_forms = QAction(self, shortcut=QKeySequence("Ctrl+E"), triggered=lambda: self.export_forms())
+        self.act_detail = QAction(self, triggered=lambda: self.export_detail())
+        self.act_detail_selected = QAction(self, triggered=lambda: self.export_detail(selected=True))
         self.act_approvals = QAction(self, shortcut=QKeySequence("Ctrl+R"), triggered=self.read_approvals)
         self.act_policy = QAction(self, shortcut=QKeySequence("Ctrl+P"), triggered=self.edit_policy)
         self.act_choose_policy = QAction(self, triggered=self.choose_policy)
@@ -267,7 +271,8 @@ class MainWindow(QMainWindow):
         self.menu_file = self.menuBar().addMenu("")
         self.recent_menu = self.menu_file.addMenu("")
         for a in (self.act_open, self.act_remove, self.act_clear, None, self.act_export, self.act_forms,
-                  self.act_options, self.act_approvals, None, self.act_quit):
+                  self.act_detail, self.act_detail_selected, self.act_options, self.act_approvals, None,
+                  self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_file.insertMenu(self.act_clear, self.recent_menu)
         self.menu_rating = self.menuBar().addMenu("")
@@ -323,6 +328,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(t("Credit Desk — customer credit rating") + f"  {__version__}")
         for action, text in ((self.act_open, "&Open workbooks…"), (self.act_rate, "&Rate"),
                              (self.act_export, "Export &results…"), (self.act_forms, "Export &approval forms…"),
+                             (self.act_detail, "Export &working papers…"),
+                             (self.act_detail_selected, "Export working papers of the selected customers…"),
                              (self.act_approvals, "Read filled approvals…"), (self.act_policy, "&Policy editor…"),
                              (self.act_choose_policy, "Choose policy file…"), (self.act_clear, "Clear files"),
                              (self.act_remove, "Remove selected files"), (self.act_options, "Export options…"),
@@ -500,6 +507,8 @@ class MainWindow(QMainWindow):
         self.act_rate.setEnabled(not busy or importing)  # F5 while reading: the rating follows the import
         self.act_export.setEnabled(exportable)
         self.act_forms.setEnabled(exportable)
+        self.act_detail.setEnabled(exportable)
+        self.act_detail_selected.setEnabled(exportable)
         self.act_approvals.setEnabled(not busy)
 
     # ---------------------------------------------------------------- jobs
@@ -744,6 +753,24 @@ class MainWindow(QMainWindow):
                               o.forms_password or None, o.protect_password or None, o.open_password or None,
                               run_id=self.result.run.run_id), self._exported)
 
+    def export_detail(self, path: Path | None = None, selected: bool = False) -> None:
+        """The working papers (明细底稿) of every customer, or of the rows selected in the results table."""
+        if not self._need_result():
+            return
+        customers = None
+        if selected:
+            customers = frozenset(d.customer_id for d in self.selected_decisions())
+            if not customers:
+                self._inform("No customer selected", "Select the customers in the results table first "
+                                                      "(Ctrl+click or Shift+click for several).")
+                return
+        path = path or self._save_name(self.t("Save working papers"), f"明细底稿 {self.result.rating.as_of}.xlsx")
+        if path is None:
+            return
+        o = self.export_options
+        self._run(ExportDetail(path, customers, self.language.code, o.protect_password or None,
+                               o.open_password or None, run_id=self.result.run.run_id), self._exported)
+
     def _forms_for(self, scope: str) -> frozenset[str]:
         """Customers that get an application form although their route needs none."""
         if scope == "selected":
@@ -891,6 +918,11 @@ class MainWindow(QMainWindow):
         if not index.isValid():
             return None
         return self.results_model.row_object(index.row())
+
+    def selected_decisions(self) -> list:
+        """The decisions of the rows selected in the results table, top to bottom."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.results_model.row_object(r) for r in rows if 0 <= r < self.results_model.rowCount()]
 
     def _show_detail(self, current: QModelIndex, previous: QModelIndex | None = None) -> None:
         if self.result is None or not current.isValid():
