@@ -13,7 +13,6 @@ edited data.
    edit, all in one workbook, so LibreOffice runs once). Every formula cell of an edited row
    must equal what ``desktop.core.rating.decide`` gives for the edited data, every other
    formula cell keeps its cached value, and the summary's level counts follow the edits.
-   Two edits the sheet does not follow are strict xfails (``GAPS``).
 """
 
 from __future__ import annotations
@@ -439,7 +438,7 @@ def ledger_row(m: Metrics) -> dict:
     return {"orders": m.orders, "sales_12m": m.sales_12m, "sales_prev_12m": m.sales_prev_12m,
             "avg_days_late": m.avg_days_late, "open_ar": m.open_ar, "overdue_balance": m.overdue_balance,
             **{f"aging:{b}": v for b, v in m.aging.items()},
-            "first_invoice_date": m.first_trade_date if m.first_trade_from == "ledger" else None,
+            "first_invoice_date": m.first_invoice_date,
             "invoices": m.invoices, "due_invoices": m.due_invoices, "due_fen": m.due_fen,
             "late_fen_days": m.late_fen_days or 0, "late_exact": m.late_fen_days is not None,
             "late_fen_days_float": m.late_fen_days_float}
@@ -502,9 +501,9 @@ EDITS = [
          {"sales_12m": 9, "sales_growth": 0, "level": "A", "limit": 249000}),
     Edit("C0001", "前12个月销售额(元)", 5952750, ledger(sales_prev_12m=5952750.0),
          {"sales_growth": 5, "total": 66}),  # growth exactly 0.2
-    Edit("C0014", "首次合作日期", datetime(2021, 6, 29), customer(first_trade_date=date(2021, 6, 29)),
+    Edit("C0014", "首次合作日期(客户资料)", datetime(2021, 6, 29), customer(first_trade_date=date(2021, 6, 29)),
          {"cooperation_years": 10, "total": 65}),
-    Edit("H07", "首次合作日期", datetime(2025, 6, 30), customer(first_trade_date=date(2025, 6, 30)),
+    Edit("H07", "首次合作日期(客户资料)", datetime(2025, 6, 30), customer(first_trade_date=date(2025, 6, 30)),
          {"cooperation_years": 3, "raw": "AA", "level": "A", "caps": ("CAP_A_NEW_CUSTOMER",)}),  # 365 days
     Edit("C0012", "逾期金额×天数(元·天)", 36789000, timeliness(late_amount_days=36789000),
          {"payment_timeliness": 15, "force": (), "level": "A", "limit": 176000}),  # exactly 30 days
@@ -528,26 +527,22 @@ EDITS = [
          {"documents": 0, "terms": ("TERM_NO_AGREEMENT", "TERM_DOCUMENTS_INCOMPLETE")}),
     Edit("H01", "年度合作协议", "否", customer(agreement=False),
          {"documents": 3, "terms": ("TERM_NO_AGREEMENT",), "term": 0, "limit": 0, "exceeds": ("term", "limit")}),
-    Edit("H13", "信用代码校验通过", "否", customer(credit_code=BAD_CODE),
+    Edit("H13", "统一社会信用代码", BAD_CODE, customer(credit_code=BAD_CODE),
          {"documents": 0, "raw": "AAA", "level": "A", "caps": ("CAP_A_DOCUMENTS",),
           "terms": ("TERM_DOCUMENTS_INCOMPLETE",)}),
     Edit("H16", "订单数", 2, ledger(orders=2),
          {"level": "A", "caps": ("CAP_A_NEW_CUSTOMER",), "terms": ("TERM_NEW_CUSTOMER_CASH",), "term": 0, "limit": 0}),
-    Edit("H17", "申请账期(天)", 120, customer(requested_term_days=120),
+    Edit("H17", "业务员申请账期(天)", 120, customer(requested_term_days=120),
          {"route": "cfo_special", "exceeds": ("term",), "limit": 125000}),  # was a default request
-]
-# Edits the sheet does not follow as the engine does (strict xfails below: when the formulas
-# learn them, those tests pass and their marks must go).
-GAPS = [
-    # 信用代码校验通过 is written as data, not as a formula over 统一社会信用代码: an invalid code
-    # leaves the three-in-one licence on the sheet (C0010: licence, no tax registration).
+    # An invalid code: the three-in-one licence no longer applies (C0010: licence, no tax registration).
     Edit("C0010", "统一社会信用代码", BAD_CODE, customer(credit_code=BAD_CODE), {"documents": 3, "total": 70}),
-    # A cleared 申请账期 is a default request to the engine (the recommendation, 45 days: the
-    # sales manager approves); the route formula reads the blank as 0 days: 无需审批.
-    Edit("H06", "申请账期(天)", None, customer(requested_term_days=None),
+    # A cleared request is a default request: the recommendation, 45 days, the sales manager approves.
+    Edit("H06", "业务员申请账期(天)", None, customer(requested_term_days=None),
          {"term": 45, "route": "sales_manager", "exceeds": ("limit",)}),
+    # A cleared first trade date: the earliest invoice (2024-06-15) counts instead, 2 years: 6 points.
+    Edit("C0006", "首次合作日期(客户资料)", None, customer(first_trade_date=None),
+         {"cooperation_years": 6, "total": 57, "level": "C"}),
 ]
-ALL_EDITS = (*EDITS, *GAPS)
 
 
 def expected_row(d: Decision, policy) -> dict[str, Any]:
@@ -571,11 +566,12 @@ def expected_row(d: Decision, policy) -> dict[str, Any]:
         LAB("documents_missing_count"): sum(not v for v in docs.values()),
         LAB("documents_missing"): "、".join(LAB.word(k) for k, v in docs.items() if not v),
         LAB("dso"): m.dso,
+        LAB("credit_code_valid"): yes_no(c.credit_code_valid) if c.credit_code else None,
+        LAB("first_trade_date"): m.first_trade_date,
+        LAB("first_trade_from"): LAB(f"first_trade_from.{m.first_trade_from}") if m.first_trade_from else None,
+        LAB("requested_term"): d.requested_term_days, LAB("requested_limit"): d.requested_limit,
+        LAB("request_given"): LAB("request.given") if d.request_given else LAB("request.default"),
     })
-    if c.requested_term_days is None:  # a default request: a formula pointing at the recommendation
-        row[LAB("requested_term")] = d.requested_term_days
-    if c.requested_limit is None:
-        row[LAB("requested_limit")] = d.requested_limit
     return row
 
 
@@ -596,18 +592,18 @@ def edited(samples_run, office, tmp_path_factory) -> Edited:
     col = {h: i + 1 for i, h in enumerate(head)}
     rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
     formula_headers = {h for h, i in col.items() if str(ws.cell(2, i).value).startswith("=")}
-    assert len({e.customer_id for e in ALL_EDITS}) == len(ALL_EDITS), "one customer per edit"
-    for e in ALL_EDITS:
+    assert len({e.customer_id for e in EDITS}) == len(EDITS), "one customer per edit"
+    for e in EDITS:
         cell = ws.cell(rows[e.customer_id], col[e.column])
-        assert not str(cell.value).startswith("=") or e.column == LAB("requested_term"), (e, cell.value)
+        assert not str(cell.value).startswith("="), (e, cell.value)  # a data cell, never a formula
         cell.value = e.value
     path = tmp_path_factory.mktemp("edited") / "评级结果 已修改.xlsx"
     wb.save(path)
     recalculated, seconds = office.recalculate(path)
-    print(f"\n  {len(ALL_EDITS)} edited customers recalculated in {seconds:.1f} s")
+    print(f"\n  {len(EDITS)} edited customers recalculated in {seconds:.1f} s")
     ws2 = openpyxl.load_workbook(recalculated, data_only=True)[RESULTS]
     values = {cid: {h: ws2.cell(r, i).value for h, i in col.items()}
-              for cid, r in rows.items() if cid in {e.customer_id for e in ALL_EDITS}}
+              for cid, r in rows.items() if cid in {e.customer_id for e in EDITS}}
     return Edited(samples_run, recalculated, rows, values, formula_headers)
 
 
@@ -617,7 +613,7 @@ def _row_mismatches(edit: Edit, ed: Edited) -> list[str]:
     after = rerate(before, policy, edit.change)
     assert {k: facts(after)[k] for k in edit.expect} == edit.expect, (edit.customer_id, edit.column)
     want = expected_row(after, policy)
-    missing = ed.formula_headers - set(want) - ({LAB("requested_term"), LAB("requested_limit")} & ed.formula_headers)
+    missing = ed.formula_headers - set(want)
     assert not missing, f"formula columns the test does not know: {missing}"
     want.pop(edit.column, None)  # the edited cell holds what was typed
     got = ed.values[edit.customer_id]
@@ -631,15 +627,8 @@ def test_an_edited_data_cell_moves_every_decision_as_the_engine_rates_it(edit, e
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="the sheet does not follow this edit as the engine does (see GAPS)")
-@pytest.mark.parametrize("edit", GAPS, ids=[f"{e.customer_id}-{e.column}" for e in GAPS])
-def test_known_gaps_an_edit_the_sheet_does_not_follow(edit, edited):
-    bad = _row_mismatches(edit, edited)
-    assert not bad, "\n".join(bad)
-
-
 def test_every_cell_the_edits_do_not_touch_keeps_its_cached_value(edited):
-    edited_rows = {edited.rows[e.customer_id] for e in ALL_EDITS}
+    edited_rows = {edited.rows[e.customer_id] for e in EDITS}
     summary = LAB("sheet.summary")
 
     def skip(sheet: str, cell: FormulaCell) -> bool:
@@ -655,8 +644,6 @@ def test_the_summary_counts_follow_the_edited_levels(edited):
     levels = {d.customer_id: d.level for d in edited.scored.result.rating.decisions}
     for e in EDITS:
         levels[e.customer_id] = rerate(edited.scored.decision(e.customer_id), policy, e.change).level
-    for e in GAPS:  # the sheet does not follow these, but neither moves the level in the engine
-        assert rerate(edited.scored.decision(e.customer_id), policy, e.change).level == levels[e.customer_id]
     ws = openpyxl.load_workbook(edited.recalculated, data_only=True)[LAB("sheet.summary")]
     names = {lv.level for lv in policy.levels}
     counts = {str(r[0]).split()[0]: r[1] for r in ws.iter_rows(values_only=True)

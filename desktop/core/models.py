@@ -152,6 +152,7 @@ class Metrics:
     late_fen_days_float: float = 0.0
     cooperation_days: int | None = None
     first_trade_from: str | None = None  # "sheet" | "ledger"
+    first_invoice_date: date | None = None  # the ledger's earliest invoice (used when the sheet has no date)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ def customer_metrics(c: Customer, row: dict | None, policy: Policy, as_of: date)
         late_fen_days=int(row.get("late_fen_days", 0)) if row.get("late_exact", True) else None,
         late_fen_days_float=float(row.get("late_fen_days_float", 0.0)),
         cooperation_days=days, first_trade_from=first_from,
+        first_invoice_date=None if first_inv is None else pd.Timestamp(first_inv).date(),
     )
 
 

@@ -30,12 +30,14 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from desktop.core.credit_code import ALPHABET as CODE_ALPHABET
+from desktop.core.credit_code import WEIGHTS as CODE_WEIGHTS
 from desktop.core.exact import written
 from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
 from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, Formula, Shared, Tick, display_width, fit_widths, no_tick, put, ticking
+from desktop.io.writers.xlsx import Formats, Shared, Tick, display_width, fit_widths, no_tick, put, ticking
 
 ROUND_DIGITS = 12
 _FIELD = re.compile(r"\{([\w:]+)\}")  # "{key}" in a column's formula: this row's cell of that column
@@ -208,6 +210,18 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
 
 # ---------------------------------------------------------------- the results sheet
 
+def credit_code_formula(cell: str, yes: str, no: str) -> str:
+    """GB 32100-2015 in a formula: 18 characters of the code alphabet whose 18th is the check
+    character of the first 17 (as ``desktop.core.credit_code``); blank for no code."""
+    alphabet = _s(CODE_ALPHABET)
+    code = f"UPPER({cell})"
+    positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
+    weights = "{" + ",".join(str(w) for w in CODE_WEIGHTS) + "}"
+    total = f"SUMPRODUCT((FIND(MID({code},{positions},1),{alphabet})-1)*{weights})"
+    check = f"MOD(31-MOD({total},31),31)=FIND(MID({code},18,1),{alphabet})-1"
+    return f'=IF({cell}="","",IFERROR(IF(AND(LEN({cell})=18,{check}),{_s(yes)},{_s(no)}),{_s(no)}))'
+
+
 # Where a printed page may start a new group of columns (the key columns repeat on each).
 GROUP_STARTS = ("total", "next_review", "due_invoices", "sales_12m", "total_assets", "license", "open_ar")
 
@@ -325,11 +339,18 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("recommended_term", lab("recommended_term"), "int", lambda d: d.recommended_term_days,
                '=IF({term_rules}="",{base_term},0)'),
         Column("eligible_limit", lab("eligible_limit"), "money0", lambda d: d.eligible_limit, limit),
-        # The request as given, or (when none was) the recommendation itself, as a formula.
-        Column("requested_term", lab("requested_term"), "int", lambda d: d.requested_term_days),
-        Column("requested_limit", lab("requested_limit"), "money", lambda d: d.requested_limit),
+        # The request as the salesperson gave it (blank: none), and the one that counts: as
+        # given, else the recommendation.
+        Column("requested_term_given", lab("requested_term_given"), "int", c("requested_term_days")),
+        Column("requested_limit_given", lab("requested_limit_given"), "money", c("requested_limit")),
+        Column("requested_term", lab("requested_term"), "int", lambda d: d.requested_term_days,
+               "=IF(ISNUMBER({requested_term_given}),{requested_term_given},{recommended_term})"),
+        Column("requested_limit", lab("requested_limit"), "money", lambda d: d.requested_limit,
+               "=IF(ISNUMBER({requested_limit_given}),{requested_limit_given},{eligible_limit})"),
         Column("request_given", lab("request_given"), "text",
-               lambda d: lab("request.given") if d.request_given else lab("request.default")),
+               lambda d: lab("request.given") if d.request_given else lab("request.default"),
+               f'=IF(OR(ISNUMBER({{requested_term_given}}),ISNUMBER({{requested_limit_given}})),'
+               f'{_s(lab("request.given"))},{_s(lab("request.default"))})'),
         Column("approval_route", lab("approval_route"), "text", lambda d: lab(f"route.{d.approval_route}"), route),
         Column("exceeds_policy", lab("exceeds_policy"), "text", lambda d: lab.yes_no(d.exceeds_policy),
                f'=IF(OR({{requested_term}}>{{recommended_term}},{{requested_limit}}>{{eligible_limit}}),'
@@ -343,9 +364,16 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("avg_days_late", lab("avg_days_late"), "dec1", lambda d: _r(d.metrics.avg_days_late),
                f'=IF({{due_amount}}>0,ROUND({{late_amount_days}}/{{due_amount}},{ROUND_DIGITS}),"")'),
         # Cooperation and orders.
-        Column("first_trade_date", lab("first_trade_date"), "date", m("first_trade_date")),
+        # The first trade date of the customer sheet, else the earliest invoice.
+        Column("first_trade_given", lab("first_trade_given"), "date", c("first_trade_date")),
+        Column("first_invoice_date", lab("first_invoice_date"), "date", m("first_invoice_date")),
+        Column("first_trade_date", lab("first_trade_date"), "date", m("first_trade_date"),
+               '=IF(ISNUMBER({first_trade_given}),{first_trade_given},'
+               'IF(ISNUMBER({first_invoice_date}),{first_invoice_date},""))'),
         Column("first_trade_from", lab("first_trade_from"), "text",
-               lambda d: lab(f"first_trade_from.{d.metrics.first_trade_from}") if d.metrics.first_trade_from else None),
+               lambda d: lab(f"first_trade_from.{d.metrics.first_trade_from}") if d.metrics.first_trade_from else None,
+               f'=IF(ISNUMBER({{first_trade_given}}),{_s(lab("first_trade_from.sheet"))},'
+               f'IF(ISNUMBER({{first_invoice_date}}),{_s(lab("first_trade_from.ledger"))},""))'),
         Column("cooperation_years", lab("cooperation_years"), "dec2", m("cooperation_years"),
                '=IF(ISNUMBER({first_trade_date}),IF({first_trade_date}<=AsOf,(AsOf-{first_trade_date})/DaysPerYear,""),"")'),
         Column("orders", lab("orders"), "int", m("orders")),
@@ -377,7 +405,8 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("agreement", lab.word("agreement"), "text", lambda d: yn(d.customer.agreement)),
         Column("credit_code", lab("credit_code"), "text", c("credit_code")),
         Column("credit_code_valid", lab("credit_code_valid"), "text",
-               lambda d: lab.yes_no(d.customer.credit_code_valid) if d.customer.credit_code else None),
+               lambda d: lab.yes_no(d.customer.credit_code_valid) if d.customer.credit_code else None,
+               credit_code_formula("{credit_code}", yes, no)),
         Column("three_in_one", lab("three_in_one"), "text", lambda d: lab.yes_no(three_in_one(d.customer)),
                f'=IF(AND({{license}}={_s(yes)},{{credit_code_valid}}={_s(yes)}),{_s(yes)},{_s(no)})'),
         Column("key_documents_missing", lab("key_documents_missing"), "int",
@@ -422,9 +451,6 @@ def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Po
         if col.formula and n:
             text = _FIELD.sub(lambda mt: f"{letters[idx[mt.group(1)]]}2", col.formula)
             masters[i] = (len(masters), text, f"{letters[i]}2:{letters[i]}{last_row}")
-    # A default request is the recommendation: a formula pointing at it.
-    default_req = {idx["requested_term"]: (idx["recommended_term"], lambda d: d.customer.requested_term_days),
-                   idx["requested_limit"]: (idx["eligible_limit"], lambda d: d.customer.requested_limit)}
 
     formats = [getattr(fm, col.fmt) for col in cols]
     sample = [[col.value(d) for col in cols] for d in rating.decisions[:2000]]
@@ -439,9 +465,6 @@ def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Po
         for i, (si, text, ref) in masters.items():
             v = _cached(row[i])
             row[i] = Shared(si, v, text, ref) if r == 1 else Shared(si, v)
-        for i, (j, given) in default_req.items():
-            if given(d) is None:
-                row[i] = Formula(f"={letters[j]}{r + 1}", row[i])
         ws.write_cells(r, row, formats)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
