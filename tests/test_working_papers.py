@@ -67,6 +67,10 @@ def lists(path: Path, lang: str = "zh") -> dict[str, list[dict]]:
         names = [n for n in wb.sheetnames if re.fullmatch(re.escape(base) + r"( ?\d+)?", n)]
         assert names, (kind, wb.sheetnames)
         out[kind] = [r for n in names for r in rows_of(wb[n])]
+    # the totals sheet: one row a customer (its customer number first), then the total rows
+    rows = out.pop("summary")
+    out["summary"] = [r for r in rows if isinstance(next(iter(r.values())), int)]
+    out["foot"] = {r[lab("customer_id")]: r for r in rows if r not in out["summary"] and r[lab("customer_id")]}
     return out
 
 
@@ -139,7 +143,7 @@ def test_every_customers_figures_recomputed_from_the_papers_alone_equal_the_resu
     p = lists(papers_path)
     derived = rederive(p)
     res = results_rows(out)
-    assert [r["客户编号"] for r in p["summary"][:-1]] == list(res)  # every customer, in the results' order
+    assert [r["客户编号"] for r in p["summary"]] == list(res)  # every customer, in the results' order
     assert len(p["lines"]) > 500 and len(p["portions"]) > 500 and len(p["receipts"]) > 500
     buckets = [f"aging:{Labels('zh').aging(b)}" for b in result.policy.aging_buckets()]
     assert len(buckets) == 7 and all(b in next(iter(res.values())) for b in buckets)
@@ -197,7 +201,7 @@ def test_sheets_fonts_panes_and_text(papers):
 
 # ---------------------------------------------------------------- the formulas, evaluated
 
-TERM = re.compile(r"(SUMIFS|COUNTIFS)\(([^()]*)\)")
+TERM = re.compile(r"(SUMIFS|COUNTIFS|SUM|COUNT)\(([^()]*)\)")
 ARG = re.compile(r"'(?:[^']|'')*'![^,]+|\"(?:[^\"]|\"\")*\"|[^,]+")
 RANGE = re.compile(r"'((?:[^']|'')*)'!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)")
 
@@ -229,19 +233,27 @@ def _matches(v, crit) -> bool:
     return {">=": v >= x, "<=": v <= x, "<>": v != x, ">": v > x, "<": v < x, "=": v == x}[op]
 
 
-def evaluate(text: str, key: int, book) -> float:
-    """A totals formula as we write them: [ROUND(] SUMIFS/COUNTIFS terms joined by + [,2)]."""
+def evaluate(text: str, key: int | None, book) -> float:
+    """A totals formula as we write them: [ROUND(] SUMIFS/COUNTIFS/SUM/COUNT terms joined by + [,2)]."""
     m = re.fullmatch(r"=ROUND\((.*),2\)", text)
     inner = m.group(1) if m else text[1:]
     assert TERM.sub("", inner).replace("+", "") == "", text  # nothing but the terms
     total = 0.0
     for fn, args in TERM.findall(inner):
         parts = ARG.findall(args)
+        if fn in ("SUM", "COUNT"):
+            cells = [v for v in _cells(book, parts[0]) if isinstance(v, (int, float))]
+            total += sum(cells) if fn == "SUM" else len(cells)
+            continue
         value = _cells(book, parts.pop(0)) if fn == "SUMIFS" else None
         pairs = []
         while parts:
             rng, crit = parts.pop(0), parts.pop(0)
-            pairs.append((_cells(book, rng), key if re.fullmatch(r"\$A\d+", crit) else crit[1:-1].replace('""', '"')))
+            if re.fullmatch(r"\$A\d+", crit):
+                assert key is not None, text
+                pairs.append((_cells(book, rng), key))
+            else:
+                pairs.append((_cells(book, rng), crit[1:-1].replace('""', '"')))
         n = len(pairs[0][0])
         for i in range(n):
             if all(_matches(cells[i], crit) for cells, crit in pairs):
@@ -250,7 +262,9 @@ def evaluate(text: str, key: int, book) -> float:
 
 
 def check_formulas(path: Path, lang: str = "zh") -> tuple[int, dict[str, dict]]:
-    """Every totals formula evaluated over the line sheets equals its cached value; returns the count."""
+    """Every totals formula evaluated over the line sheets equals its cached value (each customer's,
+    the lines' total, the total and the check rows); returns how many formulas were evaluated and
+    the customers' cached values."""
     lab = Labels(lang)
     wf = openpyxl.load_workbook(path)
     wv = openpyxl.load_workbook(path, data_only=True)
@@ -259,44 +273,78 @@ def check_formulas(path: Path, lang: str = "zh") -> tuple[int, dict[str, dict]]:
     formulas = list(wf[summary].iter_rows(values_only=True))
     values = book[summary]
     header = values[0]
-    n, cached = 0, {}
-    for f_row, v_row in zip(formulas[1:-1], values[1:-1]):
-        cached[v_row[1]] = dict(zip(header, v_row))
+    n, cached, rows = 0, {}, {}
+    for f_row, v_row in zip(formulas[1:], values[1:]):
+        if isinstance(v_row[0], int):  # a customer
+            cached[v_row[1]] = dict(zip(header, v_row))
+            key = v_row[0]
+        elif v_row[1] == lab("detail.lines_total"):
+            key = None
+        else:
+            rows[v_row[1]] = (f_row, v_row)
+            continue
         for f, v in zip(f_row[3:], v_row[3:]):
             if TERM.search(f):
-                assert evaluate(f, v_row[0], book) == v, (v_row[1], f[:80])
+                assert evaluate(f, key, book) == v, (v_row[1], f[:80])
                 n += 1
             else:  # the average: late / due, as on the results sheet
                 assert f.startswith("=IF(") and ",12)" in f
+        rows[v_row[1]] = (f_row, v_row)
+    total_f, total_v = rows[lab("total_row")]
+    lines_v = rows[lab("detail.lines_total")][1]
+    check_f, check_v = rows[lab("detail.check")]
+    for c, h in enumerate(header[3:], start=3):
+        if total_f[c].startswith("=IF("):  # the average
+            continue
+        assert total_v[c] == pytest.approx(sum(r[h] for r in cached.values()), abs=1e-6), h
+        assert total_v[c] == lines_v[c] and check_v[c] == "✓" and check_f[c].startswith("=IF(ROUND("), h
     return n, cached
 
 
 def test_the_totals_are_formulas_that_evaluate_to_their_cached_values(papers):
     result, out, papers_path = papers
     n, cached = check_formulas(papers_path)
-    assert n == 42 * 16  # 16 SUMIFS/COUNTIFS columns a customer
+    assert n == 42 * 16 + 16  # 16 SUMIFS/COUNTIFS columns a customer, and the lines' total
     res = results_rows(out)
     for cid, row in cached.items():  # and the cached values are the results workbook's
         for col in RESULT_COLUMNS:
             assert (row[col] or None) == (res[cid][col] or None), (cid, col)
-    total = openpyxl.load_workbook(papers_path, data_only=True)["客户汇总"]
-    last = [c.value for c in total[total.max_row]]
-    assert last[1] == "合计" and last[4] == pytest.approx(sum(r["近12个月销售额(元)"] for r in res.values()))
+    foot = lists(papers_path)["foot"]
+    assert foot["合计"]["近12个月销售额(元)"] == money(sum(r["近12个月销售额(元)"] for r in res.values()))
+    # each customer's formulas read its own rows of the line sheet: as many as its lines
+    ws = openpyxl.load_workbook(papers_path)["客户汇总"]
+    spans = 0
+    for r in range(2, 44):
+        m = re.fullmatch(r"=COUNTIFS\('发票明细'!\$S\$(\d+):\$S\$(\d+),\$A\d+\)", ws.cell(r, 4).value)
+        if cached[ws.cell(r, 2).value]["发票行数"]:
+            assert int(m.group(2)) - int(m.group(1)) + 1 == cached[ws.cell(r, 2).value]["发票行数"]
+            spans += 1
+        else:
+            assert m.group(1) == m.group(2)  # one row, another customer's: nothing counted
+    assert spans > 20
 
 
 # ---------------------------------------------------------------- (b) LibreOffice recalculates
+
+def norm(rows: list[dict]) -> list[dict]:
+    """Rows as compared after a recalculation: "" as blank; the average days late to 12 significant
+    digits (it is rounded to 12 decimals, which a double holds only to about 15 digits in all)."""
+    return [{k: None if v == "" else round(v, 12 - len(str(int(abs(v))))) if k in AVG and isinstance(v, float)
+             else v for k, v in r.items()} for r in rows]
+
+
+AVG = ("加权平均逾期天数", "Avg days late (weighted)")
+
 
 @pytest.mark.libreoffice
 @needs_lo
 def test_libreoffice_recalculates_the_totals_to_their_cached_values(papers, tmp_path):
     _, _, papers_path = papers
     recalculated = convert(papers_path, "xlsx", tmp_path / "recalc", tmp_path / "profile")
-    before = openpyxl.load_workbook(papers_path, data_only=True)["客户汇总"]
-    after = openpyxl.load_workbook(recalculated, data_only=True)["客户汇总"]
-    rows = list(zip(before.iter_rows(values_only=True), after.iter_rows(values_only=True)))
-    assert len(rows) == 44
-    for b, a in rows:
-        assert [None if v == "" else v for v in a] == [None if v == "" else v for v in b], b[1]
+    before = rows_of(openpyxl.load_workbook(papers_path, data_only=True)["客户汇总"])
+    after = rows_of(openpyxl.load_workbook(recalculated, data_only=True)["客户汇总"])
+    assert len(after) == len(before) == 42 + 5  # the customers, the three total rows, a blank row and the note
+    assert norm(after) == norm(before)
 
 
 @pytest.mark.libreoffice
@@ -321,6 +369,27 @@ def test_libreoffice_really_recalculates_an_edited_line(papers, tmp_path):
     assert got["C0001"] == want["C0001"]
 
 
+@pytest.mark.libreoffice
+@needs_lo
+def test_a_re_sorted_line_sheet_shows_in_the_check_row(papers, tmp_path):
+    """Each customer's formulas read its own rows: sorting the lines otherwise is caught, not hidden."""
+    _, _, papers_path = papers
+    wb = openpyxl.load_workbook(papers_path)
+    lines = wb["发票明细"]
+    rows = [[c.value for c in row] for row in lines.iter_rows(min_row=2)]
+    amount = [c.value for c in lines[1]].index("金额(元)")
+    rows.sort(key=lambda r: -r[amount])  # by amount, largest first, as an auditor might
+    for r, values in enumerate(rows, start=2):
+        for c, v in enumerate(values, start=1):
+            lines.cell(r, c).value = v
+    edited = tmp_path / "sorted.xlsx"
+    wb.save(edited)
+    recalculated = convert(edited, "xlsx", tmp_path / "recalc", tmp_path / "profile")
+    foot = lists(recalculated)["foot"]
+    assert foot["明细合计(全部明细行)"] == lists(papers_path)["foot"]["明细合计(全部明细行)"]  # every line still there
+    assert "✗" in foot["核对：合计=明细合计"].values()
+
+
 # ---------------------------------------------------------------- (c) more lines than a sheet holds
 
 @pytest.fixture
@@ -338,14 +407,17 @@ def test_a_list_longer_than_a_sheet_goes_on_over_several_and_the_totals_add_them
     assert [wb[f"发票明细{k}"].max_row for k in (1, 2, 3)] == [250, 250, 617 - 2 * 249 + 1]
     for name in wb.sheetnames[1:-1]:
         assert wb[name].max_row <= 250 and wb[name]["A1"].value in ("明细序号", "回款序号")
-    sales = wb["客户汇总"]["E2"].value
-    assert all(f"'发票明细{k}'!$I$2:$I$" in sales for k in (1, 2, 3)) and sales.count("SUMIFS(") == 3
+    totals = wb["客户汇总"]
+    every = next(r for r in totals.iter_rows(values_only=True) if r[1] == "明细合计(全部明细行)")[4]
+    assert all(f"'发票明细{k}'!$I$2:$I$" in every for k in (1, 2, 3)) and every.count("SUMIFS(") == 3
+    terms = [totals.cell(r, 5).value.count("SUMIFS(") for r in range(2, 44)]
+    assert set(terms) == {1, 2}  # a customer whose lines go on to the next sheet: a term for each sheet
     whole, part = lists(papers[2]), lists(split_path)
     for kind in ("lines", "portions", "receipts"):
         assert part[kind] == whole[kind], kind  # the same rows, in the same order, over the sheets
     n, cached = check_formulas(split_path)
-    assert n == 42 * 16
-    assert part["summary"] == whole["summary"]
+    assert n == 42 * 16 + 16
+    assert part["summary"] == whole["summary"] and part["foot"] == whole["foot"]
     assert rederive(part) == rederive(whole)
 
 
@@ -356,8 +428,7 @@ def test_libreoffice_totals_the_split_sheets_as_cached(split, tmp_path):
     recalculated = convert(split_path, "xlsx", tmp_path / "recalc", tmp_path / "profile")
     before = rows_of(openpyxl.load_workbook(split_path, data_only=True)["客户汇总"])
     after = rows_of(openpyxl.load_workbook(recalculated, data_only=True)["客户汇总"])
-    norm = lambda rows: [{k: None if v == "" else v for k, v in r.items()} for r in rows]  # noqa: E731
-    assert norm(after) == norm(before) and len(after) == 43
+    assert norm(after) == norm(before) and len(after) == 47
 
 
 # ---------------------------------------------------------------- (d) the command line
@@ -396,7 +467,7 @@ def test_the_working_papers_of_chosen_customers_hold_theirs_only(tmp_path, paper
     chosen = frozenset({"C0007", "C0001"})
     result, out, papers_path = score(tmp_path, detail_customers=chosen)
     p = lists(papers_path)
-    assert [r["客户编号"] for r in p["summary"]] == ["C0001", "C0007", "合计"]  # in the results' order
+    assert [r["客户编号"] for r in p["summary"]] == ["C0001", "C0007"]  # in the results' order
     for kind in ("lines", "portions"):
         assert {r["客户编号"] for r in p[kind]} == chosen, kind
     assert p["receipts"] and {r["客户编号"] for r in p["receipts"]} <= chosen  # C0007's are on its ledger rows
@@ -406,7 +477,7 @@ def test_the_working_papers_of_chosen_customers_hold_theirs_only(tmp_path, paper
                               for r in rows if r["客户编号"] in chosen]
         assert strip(p[kind]) == strip(whole[kind]), kind
     n, cached = check_formulas(papers_path)
-    assert n == 2 * 16
+    assert n == 2 * 16 + 16
     derived, res = rederive(p), results_rows(out)
     for cid in chosen:
         assert derived[cid]["订单数"] == res[cid]["订单数"] == cached[cid]["订单数"]
@@ -437,7 +508,7 @@ def test_the_export_is_a_use_case_of_the_session_with_its_commit_point(tmp_path,
         s.run(session.ExportDetail(target, frozenset({"C9999"}), run_id=done.run.run_id))
     assert target.read_bytes() == b"previous papers"
     exported = s.run(session.ExportDetail(target, frozenset({"C0007"}), run_id=done.run.run_id))
-    assert exported.paths == [target] and [r["客户编号"] for r in lists(target)["summary"]] == ["C0007", "合计"]
+    assert exported.paths == [target] and [r["客户编号"] for r in lists(target)["summary"]] == ["C0007"]
     assert list(private_tmp.iterdir()) == []
 
 
@@ -501,7 +572,6 @@ def test_libreoffice_keeps_pattern_like_ids_apart(tmp_path):
     recalculated = convert(papers_path, "xlsx", tmp_path / "recalc", tmp_path / "profile")
     before = rows_of(openpyxl.load_workbook(papers_path, data_only=True)["客户汇总"])
     after = rows_of(openpyxl.load_workbook(recalculated, data_only=True)["客户汇总"])
-    norm = lambda rows: [{k: None if v == "" else v for k, v in r.items()} for r in rows]  # noqa: E731
     assert norm(after) == norm(before)
 
 
@@ -511,7 +581,7 @@ def test_english_working_papers_evaluate_the_same(tmp_path, papers):
     assert wb.sheetnames == ["Customer totals", "Invoice lines", "Payments", "Receipts applied", "Notes"]
     n, cached = check_formulas(en_path, "en")
     zh = {r["客户编号"]: r for r in lists(papers[2])["summary"]}
-    assert n == 42 * 16
+    assert n == 42 * 16 + 16
     assert [row["Sales 12m (CNY)"] for row in cached.values()] == [zh[c]["近12个月销售额(元)"] for c in cached]
     assert [row["Overdue (CNY)"] for row in cached.values()] == [zh[c]["逾期余额(元)"] for c in cached]
 
@@ -559,13 +629,13 @@ def test_the_window_exports_the_working_papers_of_the_selected_rows(qtbot, qapp,
             w.export_detail(target, selected=True)
         qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
         assert sig.args[0] == [target]
-        ids = [r["客户编号"] for r in lists(target)["summary"]][:-1]
+        ids = [r["客户编号"] for r in lists(target)["summary"]]
         order = [d.customer_id for d in w.result.rating.decisions]
         assert ids == sorted(chosen, key=order.index)
         everyone = tmp_path / "底稿" / "全部.xlsx"
         with qtbot.waitSignal(w.exported, timeout=TIMEOUT):
             w.export_detail(everyone)
         qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
-        assert len(lists(everyone)["summary"]) == 43
+        assert len(lists(everyone)["summary"]) == 42
     finally:
         w.close()

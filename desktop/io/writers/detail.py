@@ -11,12 +11,21 @@ An auditor recomputes each customer's ledger figures from this workbook alone:
 - the receipts (回款核销): each receipt, what it paid (FIFO) and what was left unapplied;
 - the customer totals (客户汇总): one row a customer whose every figure is a SUMIFS or COUNTIFS
   formula over the line sheets, written with the engine's value, so a spreadsheet program
-  that recalculates shows the figures of the results workbook.
+  that recalculates shows the figures of the results workbook; below them the total, the
+  same figures straight over every line, and a check row (✓ where the two agree).
 
 The formulas find a customer's lines by its customer number (客户序号, a whole number given
 here), not by its ID: SUMIFS reads a criterion as a pattern ("*", "?", "~", a leading "<" or
 "=") and text that looks like a number as that number ("0012" would match "12"), and IDs come
 from users' files.
+
+Each customer's formulas read only its own rows: the lines are listed customer by customer,
+so a customer's lines are one run of rows (on one sheet, or two where a sheet ends). Over the
+whole columns, every formula would read every line: 10,000 customers x 16 figures over
+100,000 lines is 16 billion cell tests, and LibreOffice had not finished recalculating after
+ten minutes (over its own rows: 36 s to open, recalculate and save). The price: re-sorting a
+line sheet moves lines out of their customer's rows; the check row then shows ✗ (the lines'
+own total still counts them), and sorting back by line number (明细序号) restores it.
 
 A list longer than a worksheet holds goes on over several sheets (发票明细1, 发票明细2, ...);
 the totals add up every one of them. Written top to bottom in constant memory.
@@ -50,7 +59,6 @@ from desktop.io.writers.xlsx import (
     FONT,
     Formats,
     Formula,
-    Shared,
     Tick,
     abandon,
     fit_widths,
@@ -142,6 +150,7 @@ class _Papers:
     lines: _Table
     portions: _Table
     receipts: _Table
+    blocks: list[tuple[int, int]]  # per customer, in order: (first, end) of its lines in the list
 
 
 def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
@@ -154,7 +163,9 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
 
     # Invoice lines: by customer (in the results' order), then invoice date, then ledger order.
     inv = lines.invoices
-    inv = inv[inv["customer_id"].isin(number).to_numpy()]
+    inv = inv.loc[inv["customer_id"].isin(number).to_numpy(),  # the columns written, not the ledger's others
+                  ["customer_id", "invoice_no", "row", "invoice_date", "due", "due_from", "amount_fen", "open_fen",
+                   "days_past_due", "window", "timeliness", "bucket"]]
     cno = inv["customer_id"].map(number).to_numpy(dtype="int64")
     order = np.lexsort((np.arange(len(inv)), inv["row"].to_numpy(), inv["invoice_date"].to_numpy(), cno))
     inv, cno = inv.iloc[order], cno[order]
@@ -178,14 +189,18 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     is_open = inv["open_fen"].to_numpy() != 0  # days past due and bucket are the open balance's: blank when none
     weight = np.where(counted, per_line["w"].fillna(0).to_numpy() / _FEN, np.nan)
     late = np.where(counted, per_line["wd"].fillna(0).to_numpy() / _FEN, np.nan)
+    ids = inv["customer_id"].to_numpy(dtype=object)
+    customer_names = inv["customer_id"].map(names).to_numpy(dtype=object)
+    invoice_nos = inv["invoice_no"].to_numpy(dtype=object)
+    invoice_days, due_days = _serials(inv["invoice_date"]), _serials(inv["due"])
     line_table = _table(lab("sheet.detail_lines"), [
         ("line_no", lab("line_no"), "int", line_no),
-        ("customer_id", lab("customer_id"), "text", inv["customer_id"].to_numpy(dtype=object)),
-        ("name", lab("name"), "text", inv["customer_id"].map(names).to_numpy(dtype=object)),
+        ("customer_id", lab("customer_id"), "text", ids),
+        ("name", lab("name"), "text", customer_names),
         ("source_row", lab("source_row"), "int", inv["row"].to_numpy(dtype="int64")),
-        ("invoice_no", lab("invoice_no"), "text", inv["invoice_no"].to_numpy(dtype=object)),
-        ("invoice_date", lab("invoice_date"), "date", _serials(inv["invoice_date"])),
-        ("due", lab("due_date"), "date", _serials(inv["due"])),
+        ("invoice_no", lab("invoice_no"), "text", invoice_nos),
+        ("invoice_date", lab("invoice_date"), "date", invoice_days),
+        ("due", lab("due_date"), "date", due_days),
         ("due_from", lab("due_from"), "text",
          _pick([lab(f"due_from.{k}") for k in DUE_FROM], inv["due_from"].to_numpy(dtype="int64"))),
         ("amount", lab("line_amount"), "money", inv["amount_fen"].to_numpy() / _FEN),
@@ -218,8 +233,8 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     p_rec_no = receipt_no.reindex(p_rec).fillna(0).to_numpy(dtype="int64")
     p_order = np.lexsort((p.index.to_numpy(), p_rec_no, p["date"].to_numpy(), p_line))
     p, p_line, p_rec, p_rec_no = p.iloc[p_order], p_line[p_order], p_rec[p_order], p_rec_no[p_order]
-    p_inv = inv.loc[p["invoice"].to_numpy()]
-    p_counted = p_inv["timeliness"].to_numpy(dtype=bool)
+    at = p_line - 1  # each portion's line, by position in the lines' arrays
+    p_counted = counted[at]
     portion_wd = parts.loc[parts["portion"] >= 0].set_index("portion")["wd"]
     rec_rows = rec["row"].reindex(p_rec).to_numpy() if len(rec) else np.zeros(len(p), dtype="int64")
     ledger_word = lab("paid_from.ledger")
@@ -229,10 +244,10 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     days_late = p["days_late"].to_numpy(dtype="int64")
     portion_table = _table(lab("sheet.detail_portions"), [
         ("line_no", lab("line_no"), "int", p_line.astype("int64")),
-        ("customer_id", lab("customer_id"), "text", p_inv["customer_id"].to_numpy(dtype=object)),
-        ("name", lab("name"), "text", p_inv["customer_id"].map(names).to_numpy(dtype=object)),
-        ("invoice_no", lab("invoice_no"), "text", p_inv["invoice_no"].to_numpy(dtype=object)),
-        ("due", lab("due_date"), "date", _serials(p_inv["due"])),
+        ("customer_id", lab("customer_id"), "text", ids[at]),
+        ("name", lab("name"), "text", customer_names[at]),
+        ("invoice_no", lab("invoice_no"), "text", invoice_nos[at]),
+        ("due", lab("due_date"), "date", due_days[at]),
         ("date", lab("payment_date"), "date", _serials(p["date"])),
         ("amount", lab("payment_amount"), "money", p["amount_fen"].to_numpy() / _FEN),
         ("source", lab("paid_from"), "text", source),
@@ -241,13 +256,12 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
         ("counted", lab("counts_timeliness"), "text", np.where(p_counted, yes, no).astype(object)),
         ("late", lab("weight_days"), "money",
          np.where(p_counted, portion_wd.reindex(p.index).fillna(0).to_numpy() / _FEN, np.nan)),
-        ("customer_no", lab("customer_no"), "int", cno[p_line - 1]),
+        ("customer_no", lab("customer_no"), "int", cno[at]),
     ])
 
     # Where each receipt went: the lines it paid, in the order FIFO applied it.
     from_rec = pd.DataFrame({"receipt": p_rec, "line": p_line, "amount": p["amount_fen"].to_numpy(),
-                             "no": p_inv["invoice_no"].to_numpy(dtype=object),
-                             "due": p_inv["due"].to_numpy(), "date": p_inv["invoice_date"].to_numpy()})
+                             "no": invoice_nos[at], "due": due_days[at], "date": invoice_days[at]})
     from_rec = from_rec[from_rec["receipt"] >= 0].sort_values(["receipt", "due", "date", "line"], kind="stable")
     none_word = lab("no_invoice_no")
     texts = [f"{line} {none_word if no is None or no != no else no} {amount / _FEN:,.2f}"
@@ -269,16 +283,18 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
         ("applied_to", lab("applied_to"), "wrap", applied_to.reindex(rec.index).to_numpy(dtype=object)),
         ("customer_no", lab("customer_no"), "int", rec_cno),
     ])
-    return _Papers(decisions, number, line_table, portion_table, receipt_table)
+    numbers = np.arange(1, len(decisions) + 1)
+    blocks = list(zip(np.searchsorted(cno, numbers, "left").tolist(), np.searchsorted(cno, numbers, "right").tolist()))
+    return _Papers(decisions, number, line_table, portion_table, receipt_table, blocks)
 
 
 # ---------------------------------------------------------------- writing
 
-def _rows(table: _Table, first: int, end: int) -> Iterator[list]:
-    """Rows ``first``..``end`` - 1 as lists of Python values, a chunk at a time."""
+def _rows(table: _Table, first: int, end: int) -> Iterator[tuple]:
+    """Rows ``first``..``end`` - 1 as tuples of Python values, a chunk at a time."""
     for a in range(first, end, CHUNK):
         b = min(a + CHUNK, end)
-        yield from map(list, zip(*(c[a:b].tolist() for c in table.columns)))
+        yield from zip(*(c[a:b].tolist() for c in table.columns))
 
 
 def _write_list(wb, fm: Formats, lab: Labels, table: _Table, note: str, tick: Tick,
@@ -352,31 +368,72 @@ def _totals(lab: Labels, policy: Policy) -> list[_Total]:
     return cols
 
 
+def _block_pieces(first: int, end: int, line_sheets: list[_Sheet]) -> list[tuple[_Sheet, int, int]]:
+    """Where lines ``first``..``end`` - 1 (0-based, in list order) lie: (sheet, first Excel row,
+    last Excel row) on each sheet they reach. A customer without lines: the one row where its
+    lines would be (its customer number matches nothing there)."""
+    out, spans, start = [], [], 0
+    for sheet in line_sheets:
+        stop = start + sheet.last_row - 1  # this sheet holds lines start..stop - 1
+        spans.append((sheet, start, stop))
+        lo, hi = max(first, start), min(end, stop)
+        if lo < hi:
+            out.append((sheet, lo - start + 2, hi - 1 - start + 2))
+        start = stop
+    if out:
+        return out
+    at = min(first, start - 1)
+    for sheet, a, b in spans:
+        if a <= at < b:
+            return [(sheet, at - a + 2, at - a + 2)]
+    return [(line_sheets[0], 2, 2)]  # no lines at all
+
+
 def _write_totals(wb, ws, fm: Formats, lab: Labels, papers: _Papers, policy: Policy, line_sheets: list[_Sheet],
                   note: str, tick: Tick) -> None:
-    """One row a customer: every figure a formula over the line sheets, with the engine's value."""
+    """One row a customer: every figure a formula over the customer's lines, with the engine's value;
+    then the total, the same totals straight over the whole line sheets, and a check that they agree."""
     table = papers.lines
     totals = _totals(lab, policy)
     lead = [lab("customer_no"), lab("customer_id"), lab("name")]
     headers = lead + [t.header for t in totals]
     letters = [xl_col_to_name(c) for c in range(len(headers))]
     col = {t.header: len(lead) + i for i, t in enumerate(totals)}
-    key = table.keys.index("customer_no")
+    where = {k: table.keys.index(k) for k in table.keys}
+    due, late = letters[col[lab("due_amount")]], letters[col[lab("late_amount_days")]]
 
-    def over_sheets(t: _Total) -> str:
+    used = sorted({"customer_no", "line_no"} | {t.column for t in totals if t.column}
+                  | {c for t in totals for c, _ in t.criteria})
+    columns = {key: xl_col_to_name(where[key]) for key in used}
+    prefix = {sheet.name: {key: f"{_quote(sheet.name)}!${c}$" for key, c in columns.items()} for sheet in line_sheets}
+
+    def ranges(pieces) -> list[dict[str, str]]:
+        """Each piece's range of every column the formulas use ('发票明细'!$I$5:$I$34)."""
+        out = []
+        for sheet, r1, r2 in pieces:
+            if r1 is None:
+                r1, r2 = 2, max(sheet.last_row, 2)
+            out.append({key: f"{p}{r1}:${columns[key]}${r2}" for key, p in prefix[sheet.name].items()})
+        return out
+
+    def formula(t: _Total, pieces: list[dict[str, str]], row: int | None) -> str:
+        """``row``: the customer's Excel row (its customer number in column A); None: every line."""
         terms = []
-        for s in line_sheets:
-            crit = f"{s.range(key)},$A2" + "".join(f",{s.range(table.keys.index(c))},{v}" for c, v in t.criteria)
+        for rg in pieces:
+            crit = [f"{rg['customer_no']},$A{row}"] if row is not None else []
+            crit += [f"{rg[c]},{v}" for c, v in t.criteria]
             if t.kind == "countifs":
-                terms.append(f"COUNTIFS({crit})")
+                terms.append(f"COUNTIFS({','.join(crit)})" if crit else f"COUNT({rg['line_no']})")
+            elif crit:
+                terms.append(f"SUMIFS({rg[t.column]},{','.join(crit)})")
             else:
-                terms.append(f"SUMIFS({s.range(table.keys.index(t.column))},{crit})")
+                terms.append(f"SUM({rg[t.column]})")
         text = "+".join(terms)
         return f"=ROUND({text},2)" if t.money else f"={text}"
 
-    due, late = letters[col[lab("due_amount")]], letters[col[lab("late_amount_days")]]
-    avg_text = f'=IF({due}2>0,ROUND({late}2/{due}2,{ROUND_DIGITS}),"")'
-    texts = [avg_text if t.kind == "avg" else over_sheets(t) for t in totals]
+    def average(r: int, cached_due: Any, cached_late: Any) -> Formula:
+        value = round(cached_late / cached_due, ROUND_DIGITS) if cached_due else ""
+        return Formula(f'=IF({due}{r}>0,ROUND({late}{r}/{due}{r},{ROUND_DIGITS}),"")', value)
 
     n = len(papers.decisions)
     sample = [[i, d.customer_id, d.customer.name] + [t.value(d) for t in totals]
@@ -386,43 +443,81 @@ def _write_totals(wb, ws, fm: Formats, lab: Labels, papers: _Papers, policy: Pol
     ws.write_row(0, 0, headers, fm.header)
     ws.set_row(0, 42)
     formats = [fm.int, fm.text, fm.text] + [getattr(fm, t.fmt) for t in totals]
-    sums = [0.0] * len(totals)
+    sums: list[list] = [[] for _ in totals]
+    everywhere = ranges([(sheet, None, None) for sheet in line_sheets])
     for r, d in ticking(enumerate(papers.decisions, start=1), tick):
+        pieces = ranges(_block_pieces(*papers.blocks[r - 1], line_sheets))
         row: list[Any] = [r, d.customer_id, d.customer.name]
         for i, t in enumerate(totals):
             v = t.value(d)
-            if t.kind != "avg":
-                sums[i] += v
-            c = len(lead) + i
-            row.append(Shared(i, v, texts[i], f"{letters[c]}2:{letters[c]}{n + 1}") if r == 1 else Shared(i, v))
+            if t.kind == "avg":
+                row.append(Formula(f'=IF({due}{r + 1}>0,ROUND({late}{r + 1}/{due}{r + 1},{ROUND_DIGITS}),"")', v))
+                continue
+            sums[i].append(v)
+            row.append(Formula(formula(t, pieces, r + 1), v))
         ws.write_cells(r, row, formats)
 
-    # The total row: the columns' sums (money rounded to the fen, as each customer's figure).
-    total_int = wb.add_format({"font_name": FONT, "font_size": 10, "valign": "vcenter", "bold": True, "top": 1,
-                               "num_format": "#,##0"})
-    total_dec = wb.add_format({"font_name": FONT, "font_size": 10, "valign": "vcenter", "bold": True, "top": 1,
-                               "num_format": "0.0"})
-    tr = n + 1
-    row = [None, lab("total_row"), None]
-    values: dict[int, Any] = {}
+    # The total; the same figures over every line (no customer criterion); and whether they agree.
+    base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "bold": True, "top": 1}
+    total_int = wb.add_format({**base, "num_format": "#,##0"})
+    total_dec = wb.add_format({**base, "num_format": "0.0"})
+    check = wb.add_format({**base, "align": "center"})
+    line_sums = _line_totals(table, totals)
+    tr, cr, kr = n + 1, n + 2, n + 3  # 0-based rows of the total, the lines' total and the check
+    total_row: list[Any] = [None, lab("total_row"), None]
+    lines_row: list[Any] = [None, lab("detail.lines_total"), None]
+    check_row: list[Any] = [None, lab("detail.check"), None]
     for i, t in enumerate(totals):
         c = len(lead) + i
         if t.kind == "avg":
-            row.append(None)
+            for out in (total_row, lines_row, check_row):
+                out.append(None)
             continue
-        span = f"{letters[c]}2:{letters[c]}{max(n + 1, 2)}"
-        value = round(sums[i], 2) if t.money else int(sums[i])
-        values[c] = value
-        row.append(Formula(f"=ROUND(SUM({span}),2)" if t.money else f"=SUM({span})", value))
+        x = letters[c]
+        value = round(math.fsum(sums[i]), 2) if t.money else int(sum(sums[i]))
+        span = f"{x}2:{x}{max(n + 1, 2)}"
+        total_row.append(Formula(f"=ROUND(SUM({span}),2)" if t.money else f"=SUM({span})", value))
+        lines_row.append(Formula(formula(t, everywhere, None), line_sums[i]))
+        check_row.append(Formula(f'=IF(ROUND({x}{tr + 1}-{x}{cr + 1},2)=0,"✓","✗")',
+                                 "✓" if round(value - line_sums[i], 2) == 0 else "✗"))
     a = next(len(lead) + i for i, t in enumerate(totals) if t.kind == "avg")
-    due_total, late_total = values[col[lab("due_amount")]], values[col[lab("late_amount_days")]]
-    row[a] = Formula(f'=IF({due}{tr + 1}>0,ROUND({late}{tr + 1}/{due}{tr + 1},{ROUND_DIGITS}),"")',
-                     round(late_total / due_total, ROUND_DIGITS) if due_total > 0 else "")
-    ws.write_cells(tr, row, [fm.total_label] * 3 + [total_dec if t.kind == "avg" else
-                                                    (fm.total if t.money else total_int) for t in totals])
+    for out, r in ((total_row, tr), (lines_row, cr)):
+        out[a] = average(r + 1, out[col[lab("due_amount")]].value, out[col[lab("late_amount_days")]].value)
+    for r, out, f in ((tr, total_row, None), (cr, lines_row, None), (kr, check_row, check)):
+        ws.write_cells(r, out, [fm.total_label] * 3 + [f or (total_dec if t.kind == "avg" else fm.total if t.money
+                                                             else total_int) for t in totals])
+    ws.merge_range(kr + 2, 1, kr + 2, len(headers) - 1, lab("detail.blocks_note"), fm.note)
+    ws.set_row(kr + 2, 30)
     ws.freeze_panes(1, 3)
     ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
     print_setup(ws, ws.name, note, repeat_cols=3)
+
+
+def _line_totals(table: _Table, totals: list[_Total]) -> list[Any]:
+    """Each totals column over every line of the list, as its formula without a customer criterion gives it."""
+    cols = dict(zip(table.keys, table.columns))
+    out: list[Any] = []
+    for t in totals:
+        if t.kind == "avg":
+            out.append(None)
+            continue
+        keep = np.ones(table.rows, dtype=bool)
+        for key, criterion in t.criteria:
+            keep &= _matching(cols[key], criterion[1:-1].replace('""', '"'))
+        if t.kind == "countifs":
+            out.append(int(keep.sum()))
+        else:
+            out.append(round(math.fsum(np.nan_to_num(cols[t.column][keep].astype("float64")).tolist()), 2))
+    return out
+
+
+def _matching(values: np.ndarray, criterion: str) -> np.ndarray:
+    """Which cells a criterion as we write them (">0", ">=1", or a word) takes; blanks never."""
+    for op in (">=", ">"):
+        if criterion.startswith(op):
+            x = np.nan_to_num(values.astype("float64"), nan=-np.inf)
+            return x >= float(criterion[2:]) if op == ">=" else x > float(criterion[1:])
+    return values == criterion
 
 
 def _write_notes(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, papers: _Papers, run,

@@ -220,6 +220,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     "detail.window_prev": ("前12个月：开票日期在此区间(不含起点，含终点)", "Prior 12 months: invoice dates in this range "
                            "(start excluded, end included)"),
     "detail.customers": ("本底稿包含的客户数", "Customers in these papers"),
+    "detail.lines_total": ("明细合计(全部明细行)", "Total of every line"),
+    "detail.check": ("核对：合计=明细合计", "Check: total = total of every line"),
+    "detail.blocks_note": ("每个客户的公式汇总该客户在发票明细中连续的行段(按客户序号、明细序号排列，公式仍以客户序号为条件)。"
+                           "如对发票明细重新排序，请先按明细序号排回；核对行出现✗即说明有明细行未计入其客户。",
+                           "Each customer's formulas add up its own run of rows on the invoice line sheets (listed "
+                           "by customer no., then line no.; the formulas still require the customer no.). Sort the "
+                           "line sheets back by line no. after re-sorting them; a ✗ in the check row means some "
+                           "line is not counted with its customer."),
     "detail.note": ("说明：发票明细为截至评估基准日(含)开票的每一行；回款日期晚于基准日的回款视为基准日未付。"
                     "到期日=到期日列，否则发票日+账期天数，否则发票日+客户现行账期，否则发票日。"
                     "回款明细按先进先出核销：到期日最早的发票在先，其次开票日期，其次行序。"
