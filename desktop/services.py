@@ -201,10 +201,10 @@ def _write_detail(rated: Rated, req: S.ExportDetail, tmp: Path, tick: Tick) -> N
 
     imported = rated.imported
     tick()
-    lines = ledger_lines(imported.ledger, imported.receipts, current_terms(imported.customers), rated.policy,
-                         rated.rating.as_of)
-    write_detail(str(tmp), lines, rated.rating, rated.policy, req.lang,
-                 None if req.customers is None else sorted(req.customers), tick, run=rated.run)
+    write_detail(str(tmp), ledger_lines(imported.ledger, imported.receipts, current_terms(imported.customers),
+                                        rated.policy, rated.rating.as_of),  # no other reference: freed once read
+                 rated.rating, rated.policy, req.lang, None if req.customers is None else sorted(req.customers),
+                 tick, run=rated.run)
 
 
 def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Path, Writer]]:

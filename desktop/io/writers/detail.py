@@ -209,8 +209,8 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
         ("days_past_due", lab("days_past_due"), "int",
          np.where(is_open, inv["days_past_due"].to_numpy(dtype="int64"), np.nan)),
         ("window", lab("window"), "text", _pick(window_words, inv["window"].to_numpy(dtype="int64"))),
-        ("first", lab("first_of_order"), "text", np.where(first, yes, no).astype(object)),
-        ("counted", lab("counts_timeliness"), "text", np.where(counted, yes, no).astype(object)),
+        ("first", lab("first_of_order"), "text", _pick((no, yes), first.astype("int64"))),
+        ("counted", lab("counts_timeliness"), "text", _pick((no, yes), counted.astype("int64"))),
         ("weight", lab("timeliness_weight"), "money", weight),
         ("late", lab("late_amount_days"), "money", late),
         ("bucket", lab("aging_bucket"), "text",
@@ -253,7 +253,7 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
         ("source", lab("paid_from"), "text", source),
         ("days_late", lab("days_late"), "int", days_late),
         ("days_counted", lab("days_counted"), "int", np.maximum(days_late, 0)),
-        ("counted", lab("counts_timeliness"), "text", np.where(p_counted, yes, no).astype(object)),
+        ("counted", lab("counts_timeliness"), "text", _pick((no, yes), p_counted.astype("int64"))),
         ("late", lab("weight_days"), "money",
          np.where(p_counted, portion_wd.reindex(p.index).fillna(0).to_numpy() / _FEN, np.nan)),
         ("customer_no", lab("customer_no"), "int", cno[at]),
@@ -562,6 +562,7 @@ def write_detail(path: str, lines: LedgerLines, rating: Rating, policy: Policy, 
     lab = Labels(lang)
     tick()
     papers = _prepare(lines, rating, policy, lab, customers)
+    del lines  # the caller passes the only reference: a million-line frame goes before the writing
     tick()
     wb = new_workbook(path, constant_memory=True)  # every sheet below is written top to bottom
     try:
