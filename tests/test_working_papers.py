@@ -343,7 +343,7 @@ def test_libreoffice_recalculates_the_totals_to_their_cached_values(papers, tmp_
     recalculated = convert(papers_path, "xlsx", tmp_path / "recalc", tmp_path / "profile")
     before = rows_of(openpyxl.load_workbook(papers_path, data_only=True)["客户汇总"])
     after = rows_of(openpyxl.load_workbook(recalculated, data_only=True)["客户汇总"])
-    assert len(after) == len(before) == 42 + 5  # the customers, the three total rows, a blank row and the note
+    assert len(after) == len(before) == 42 + 3  # the customers and the three total rows
     assert norm(after) == norm(before)
 
 
@@ -428,7 +428,7 @@ def test_libreoffice_totals_the_split_sheets_as_cached(split, tmp_path):
     recalculated = convert(split_path, "xlsx", tmp_path / "recalc", tmp_path / "profile")
     before = rows_of(openpyxl.load_workbook(split_path, data_only=True)["客户汇总"])
     after = rows_of(openpyxl.load_workbook(recalculated, data_only=True)["客户汇总"])
-    assert norm(after) == norm(before) and len(after) == 47
+    assert norm(after) == norm(before) and len(after) == 45
 
 
 # ---------------------------------------------------------------- (d) the command line

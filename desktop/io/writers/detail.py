@@ -486,8 +486,6 @@ def _write_totals(wb, ws, fm: Formats, lab: Labels, papers: _Papers, policy: Pol
     for r, out, f in ((tr, total_row, None), (cr, lines_row, None), (kr, check_row, check)):
         ws.write_cells(r, out, [fm.total_label] * 3 + [f or (total_dec if t.kind == "avg" else fm.total if t.money
                                                              else total_int) for t in totals])
-    ws.merge_range(kr + 2, 1, kr + 2, len(headers) - 1, lab("detail.blocks_note"), fm.note)
-    ws.set_row(kr + 2, 30)
     ws.freeze_panes(1, 3)
     ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
     print_setup(ws, ws.name, note, repeat_cols=3)
@@ -548,7 +546,9 @@ def _write_notes(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, p
     r += 1
     ws.merge_range(r, 0, r, 1, lab("detail.note"), fm.note)
     ws.set_row(r, 200)
-    print_setup(ws, ws.name, note, landscape=False, repeat_header=False)
+    ws.merge_range(r + 1, 0, r + 1, 1, lab("detail.blocks_note"), fm.note)
+    ws.set_row(r + 1, 60)
+    print_setup(ws, ws.name, note, landscape=True, repeat_header=False)
 
 
 def write_detail(path: str, lines: LedgerLines, rating: Rating, policy: Policy, lang: str = "zh",
