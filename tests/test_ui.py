@@ -303,3 +303,27 @@ def test_a_dead_engine_is_reported_and_replaced(qtbot, window, tmp_path, monkeyp
     with qtbot.waitSignal(w.exported, timeout=TIMEOUT):
         w.export_results(target)
     assert target.exists()
+
+
+def test_working_papers_of_the_selected_customers(qtbot, qapp, tmp_path):
+    """File > Export working papers of the selected customers: click a row, Ctrl+click another, and the
+    workbook holds those two customers' lines and totals, and no one else's."""
+    w = open_window(qtbot, qapp, tmp_path)
+    load(qtbot, w, SAMPLES)
+    rate(qtbot, w)
+    wanted = []
+    for r, key in ((2, Qt.KeyboardModifier.NoModifier), (6, Qt.KeyboardModifier.ControlModifier)):
+        qtbot.mouseClick(w.table.viewport(), Qt.MouseButton.LeftButton, key,
+                         w.table.visualRect(w.results_model.index(r, 0)).center())
+        wanted.append(w.results_model.row_object(r).customer_id)
+    assert sorted(d.customer_id for d in w.selected_decisions()) == sorted(wanted)
+    target = tmp_path / "明细 底稿.xlsx"
+    with qtbot.waitSignal(w.exported, timeout=TIMEOUT):
+        w.export_detail(target, selected=True)
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    wb = openpyxl.load_workbook(target, read_only=True)
+    lines = wb[wb.sheetnames[1]]
+    ids = {row[1] for row in lines.iter_rows(min_row=2, values_only=True) if row[1]}
+    assert ids == set(wanted)
+    totals = [row for row in wb[wb.sheetnames[0]].iter_rows(min_row=2, values_only=True) if row[1] in set(wanted)]
+    assert len(totals) == 2
