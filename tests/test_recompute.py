@@ -572,6 +572,29 @@ def expected_row(d: Decision, policy) -> dict[str, Any]:
         LAB("requested_term"): d.requested_term_days, LAB("requested_limit"): d.requested_limit,
         LAB("request_given"): LAB("request.given") if d.request_given else LAB("request.default"),
     })
+    # The whole numbers the band lookups compare: fen, fen-days, days x 4 (365.25 = 1461 / 4),
+    # financial figures in fen of 万元 (x 1,000,000), a denominator never negative.
+    fen = lambda v: round(v * 100)  # noqa: E731
+    wan = lambda v: round(v * 1_000_000)  # noqa: E731
+    history, growth = m.avg_days_late is not None, m.sales_growth is not None
+
+    def parts(num, den):
+        if num is None or den is None or (den == 0 and num <= 0):
+            return None, None
+        return (1, 0) if den == 0 else (wan(num) * (1 if den > 0 else -1), wan(abs(den)))
+
+    debt, current = parts(c.total_liabilities, c.total_assets), parts(c.current_assets, c.current_liabilities)
+    row.update({
+        "精确比较:逾期金额×天数(分·天)": m.late_fen_days if history else None,
+        "精确比较:计入金额(分)": m.due_fen if history else None,
+        "精确比较:合作天数×4": None if m.cooperation_days is None else (AS_OF - m.first_trade_date).days * 4,
+        "精确比较:近12个月销售额(分)": fen(m.sales_12m),
+        "精确比较:销售增加额(分)": fen(m.sales_12m) - fen(m.sales_prev_12m) if growth else None,
+        "精确比较:前12个月销售额(分)": fen(m.sales_prev_12m) if growth else None,
+        "精确比较:负债总额(分)": debt[0], "精确比较:资产总额(分)": debt[1],
+        "精确比较:流动资产(分)": current[0], "精确比较:流动负债(分)": current[1],
+        "精确比较:注册资本(分)": None if c.registered_capital is None else wan(c.registered_capital),
+    })
     return row
 
 

@@ -88,7 +88,10 @@ def test_audit_sheet_traces_policy_inputs_and_rows(sample_run):
             assert re.fullmatch(r"[0-9a-f]{64}", r[9])
     bands = [r for r in rows if r[0] == "付款及时性"]
     assert [r[3] for r in bands][:2] == ["值 ≤ 0", "0 < 值 ≤ 7"] and bands[-1][3] == "无数据"
-    assert [r[4:9] for r in bands][:2] == [(-1e307, 0, 0, 1, 30), (0, 0, 7, 1, 25)]  # the bounds the formulas use
+    # the bounds the formulas use, as numerator and denominator (-1 / 0: minus infinity), included, points
+    assert [r[4:11] for r in bands][:2] == [(-1, 0, 0, 0, 1, 1, 30), (0, 1, 0, 7, 1, 1, 25)]
+    debt = [r[4:11] for r in rows if r[0] == "资产负债率"]
+    assert debt[3] == (7, 10, 0, 17, 20, 1, 2)  # (0.7, 0.85]: 7/10 excluded, 17/20 included, 2 points
 
 
 def test_exceptions_sheet_lists_every_issue(sample_run):
@@ -142,7 +145,7 @@ def test_text_from_inputs_is_never_a_formula(tmp_path):
     services.score(session.ScoreRequest(inputs=[src], as_of=date(2026, 6, 30), out=out))
     cells = [c for c in xlsx_xml.cells(out) if c.part == "xl/worksheets/sheet2.xml"]
     formulas = [c.formula for c in cells if c.formula is not None]
-    ours = ("SUM(", "INDEX(", "IF(", "MID(", "EDATE(", "LimStep*", "(")  # "" : a cell sharing the formula above
+    ours = ("SUM(", "INDEX(", "IF(", "MID(", "EDATE(", "LimStep*", "ROUND(", "(")  # "" : a cell sharing the formula above
     assert formulas and all(f == "" or f.startswith(ours) or re.fullmatch(r"[A-Z]+\d+", f) for f in formulas)
     assert not any(p.lstrip("=+-@") in f for f in formulas for p in evil)
     assert xlsx_xml.assert_text_not_formula(out, evil) >= 2 * len(evil)  # name and salesperson columns

@@ -41,3 +41,22 @@ def below(value: float, exact: Exact | None, threshold: float) -> bool:
     if exact is not None and near(value, threshold):
         return exact() < written(threshold)
     return value < threshold
+
+
+WAN_FEN = 1_000_000  # fen in one 万元: financial figures (万元) count to the fen, as amounts do
+
+
+def wan_fen(x: float) -> int:
+    """A figure in 万元 as whole fen (12,345.678901 万元 -> 12,345,678,901)."""
+    return round(x * WAN_FEN)
+
+
+def ratio_parts(num: float | None, den: float | None) -> tuple[int, int] | None:
+    """num / den (万元 figures) as whole fen over whole fen with the denominator >= 0; x / 0 for
+    x > 0 is (1, 0), infinite; None where the ratio has no value (a figure missing, 0 / 0)."""
+    if num is None or den is None or (den == 0 and num <= 0):
+        return None
+    if den == 0:
+        return 1, 0
+    return (wan_fen(num), wan_fen(den)) if den > 0 else (-wan_fen(num), wan_fen(-den))
+

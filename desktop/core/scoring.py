@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from desktop.core.exact import below, fen, written
+from desktop.core.exact import WAN_FEN, below, fen, ratio_parts, wan_fen, written
 from desktop.core.models import Customer, ItemScore, Metrics, RuleHit
 from desktop.core.policy import Policy
 
@@ -46,9 +46,10 @@ def basis_values(customer: Customer, m: Metrics) -> dict[str, object]:
 
 
 def exact_value(basis: str, customer: Customer, m: Metrics, policy: Policy) -> Fraction | None:
-    """A basis value exactly, from whole fen, whole days and the sheet's figures as written
-    (None where there is no exact form); asked only for a value within rounding distance of
-    a band edge or threshold."""
+    """A basis value exactly, from whole fen and whole days (amounts in 元 and figures in 万元
+    both count to the fen); None where there is no exact form. Asked only for a value within
+    rounding distance of a band edge or threshold. The results sheet compares the same whole
+    numbers (``desktop.io.writers.results_sheet.EXACT_PARTS``)."""
     c = customer
     if basis == "avg_days_late":
         return None if m.late_fen_days is None or not m.due_fen else Fraction(m.late_fen_days, m.due_fen)
@@ -59,14 +60,13 @@ def exact_value(basis: str, customer: Customer, m: Metrics, policy: Policy) -> F
     if basis == "sales_growth":
         prev = fen(m.sales_prev_12m)
         return None if prev <= 0 else Fraction(fen(m.sales_12m) - prev, prev)
-    if basis == "debt_ratio":
-        return None if not c.total_assets or c.total_liabilities is None \
-            else written(c.total_liabilities) / written(c.total_assets)
-    if basis == "current_ratio":
-        return None if not c.current_liabilities or c.current_assets is None \
-            else written(c.current_assets) / written(c.current_liabilities)
+    if basis in ("debt_ratio", "current_ratio"):
+        num, den = ((c.total_liabilities, c.total_assets) if basis == "debt_ratio"
+                    else (c.current_assets, c.current_liabilities))
+        parts = ratio_parts(num, den)
+        return None if parts is None or parts[1] == 0 else Fraction(*parts)
     if basis == "registered_capital":
-        return None if c.registered_capital is None else written(c.registered_capital)
+        return None if c.registered_capital is None else Fraction(wan_fen(c.registered_capital), WAN_FEN)
     return None  # whole numbers and categories are exact as they are
 
 

@@ -26,13 +26,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
 from desktop.core.credit_code import ALPHABET as CODE_ALPHABET
 from desktop.core.credit_code import WEIGHTS as CODE_WEIGHTS
-from desktop.core.exact import written
+from desktop.core.exact import fen, ratio_parts, wan_fen, written
 from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
 from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
@@ -65,6 +66,11 @@ def _r(v: float | None) -> float | None:
 def _s(text: str) -> str:
     """Text inside a formula's quotes."""
     return '"' + text.replace('"', '""') + '"'
+
+
+def _bound(q: Fraction | None, sign: int) -> tuple[int, int]:
+    """A band bound as (numerator, denominator): an infinite one as ±1 over 0."""
+    return (sign, 0) if q is None else (q.numerator, q.denominator)
 
 
 def factor_scale(policy: Policy) -> int:
@@ -124,46 +130,52 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
     put(ws, r, 1, policy.cap.level, fm.text)
     name1("CapLevel", r, 1)
 
-    # Band table: one row per band with its bounds as numbers (infinite ends as ±1E+307).
+    # Band table: one row per band, each bound as a fraction (numerator, denominator) as
+    # written in the policy (0.85 = 17/20); an infinite bound is ±1 over 0. The formulas
+    # compare by cross-multiplying whole numbers, which a spreadsheet does exactly.
     r += 2
     ws.write_string(r, 0, lab("band_table"), fm.section)
     r += 1
-    ws.write_row(r, 0, [lab("item"), lab("basis"), lab("max_points"), lab("band"), lab("lower"),
-                        lab("lower_in"), lab("upper"), lab("upper_in"), lab("points")], fm.header)
+    ws.write_row(r, 0, [lab("item"), lab("basis"), lab("max_points"), lab("band"), lab("lower_num"),
+                        lab("lower_den"), lab("lower_in"), lab("upper_num"), lab("upper_den"), lab("upper_in"),
+                        lab("points"), lab("formula_name")], fm.header)
     stems: dict[str, str] = {}
     for n_item, it in enumerate(policy.items, start=1):
         stem = stems[it.key] = f"Item{n_item}"
         first = r + 1
-        entries: list[tuple[str, Any, Any, Any, Any, int]] = []
+        entries: list[tuple[str, tuple, int]] = []
         for b in it.bands:
             iv = b.interval
-            entries.append((lab.band(iv), -BIG if math.isinf(iv.lower) else iv.lower, int(iv.lower_closed),
-                            BIG if math.isinf(iv.upper) else iv.upper, int(iv.upper_closed), b.points))
+            (lo_n, lo_d), (hi_n, hi_d) = (_bound(q, sign) for q, sign in zip(iv.bounds_exact, (-1, 1)))
+            entries.append((lab.band(iv), (lo_n, lo_d, int(iv.lower_closed), hi_n, hi_d, int(iv.upper_closed)),
+                            b.points))
         for cat, pts in it.categories:
-            entries.append((lab.word(cat), None, None, None, None, pts))
-        for text, lo, lo_in, hi, hi_in, pts in entries:
+            entries.append((lab.word(cat), (None,) * 6, pts))
+        for text, bounds, pts in entries:
             r += 1
             put(ws, r, 0, f"{lab.item(it)}", fm.text)
             put(ws, r, 1, lab.basis(it.basis), fm.text)
             put(ws, r, 2, it.points, fm.int)
             put(ws, r, 3, text, fm.text)
-            for c, v in ((4, lo), (5, lo_in), (6, hi), (7, hi_in)):
+            for c, v in enumerate(bounds, start=4):
                 put(ws, r, c, v, fm.num)
-            put(ws, r, 8, pts, fm.int)
+            put(ws, r, 10, pts, fm.int)
         if entries:
-            name(f"{stem}_Pts", first, r, 8)
+            name(f"{stem}_Pts", first, r, 10)
             if it.categories:
                 name(f"{stem}_Names", first, r, 3)
             else:
-                for suffix, col in (("Lo", 4), ("LoIn", 5), ("Hi", 6), ("HiIn", 7)):
+                for suffix, col in (("LoN", 4), ("LoD", 5), ("LoIn", 6), ("HiN", 7), ("HiD", 8), ("HiIn", 9)):
                     name(f"{stem}_{suffix}", first, r, col)
+            put(ws, first, 11, f"{stem}_…", fm.text)
         r += 1
         put(ws, r, 0, f"{lab.item(it)}", fm.text)
         put(ws, r, 1, lab.basis(it.basis), fm.text)
         put(ws, r, 2, it.points, fm.int)
         put(ws, r, 3, lab("missing_band"), fm.text)
-        put(ws, r, 8, it.missing_points, fm.int)
-        name1(f"{stem}_Missing", r, 8)
+        put(ws, r, 10, it.missing_points, fm.int)
+        put(ws, r, 11, f"{stem}_Missing", fm.text)
+        name1(f"{stem}_Missing", r, 10)
 
     # Parameters the formulas use.
     r += 2
@@ -191,6 +203,8 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         ("approval.sales_manager_max_days", policy.sales_manager_max_days, "SalesManagerMaxDays"),
         ("aging.bucket_upper_days", ", ".join(map(str, policy.aging_bucket_upper_days)), None),
         ("metrics.days_per_year", policy.days_per_year, "DaysPerYear"),
+        ("metrics.days_per_year.numerator", written(policy.days_per_year).numerator, "DaysPerYearNum"),
+        ("metrics.days_per_year.denominator", written(policy.days_per_year).denominator, "DaysPerYearDen"),
     ]
     for key, value, formula_name in params:
         r += 1
@@ -223,7 +237,8 @@ def credit_code_formula(cell: str, yes: str, no: str) -> str:
 
 
 # Where a printed page may start a new group of columns (the key columns repeat on each).
-GROUP_STARTS = ("total", "next_review", "due_invoices", "sales_12m", "total_assets", "license", "open_ar")
+GROUP_STARTS = ("total", "next_review", "due_invoices", "sales_12m", "total_assets", "license", "open_ar",
+                "x:late_fen_days", "x:sales_fen")
 
 
 @dataclass(frozen=True)
@@ -239,20 +254,21 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
     """The results sheet's columns in order: key, items, decision, then the data behind it."""
     yes, no = lab("yes"), lab("no")
     names = names or Names({it.key: f"Item{n}" for n, it in enumerate(policy.items, start=1)})
-    basis_col = {"avg_days_late": "avg_days_late", "cooperation_years": "cooperation_years",
-                 "sales_12m": "sales_12m", "sales_growth": "sales_growth", "debt_ratio": "debt_ratio",
-                 "current_ratio": "current_ratio", "registered_capital": "registered_capital",
-                 "documents_missing": "documents_missing", "operating_status": "operating_status"}
 
     def yn(v: bool | None) -> str | None:
         return None if v is None else lab.yes_no(v)
 
     def item_formula(it) -> str:
-        x, st = "{" + basis_col[it.basis] + "}", names.item_names[it.key]
+        """Points: the band whose bounds hold the item's value, by cross-multiplying whole numbers
+        (value = n / d with d >= 0; a bound = N / D): n*D > N*d is exact in a spreadsheet too."""
+        x, st = "{" + it.basis + "}", names.item_names[it.key]
         m = f"{st}_Missing"
         if it.categories:
             return f'=IF({x}="",{m},IFERROR(INDEX({st}_Pts,MATCH({x},{st}_Names,0)),{m}))'
-        inside = (f"(({x}>{st}_Lo)+({x}={st}_Lo)*{st}_LoIn)*(({x}<{st}_Hi)+({x}={st}_Hi)*{st}_HiIn)")
+        n, d = EXACT_PARTS[it.basis]
+        lo, hi = f"{n}*{st}_LoD", f"{n}*{st}_HiD"
+        lo_b, hi_b = f"{st}_LoN*{d}", f"{st}_HiN*{d}"
+        inside = f"(({lo}>{lo_b})+({lo}={lo_b})*{st}_LoIn)*(({hi}<{hi_b})+({hi}={hi_b})*{st}_HiIn)"
         return f"=IF(ISNUMBER({x}),SUMPRODUCT(({st}_Pts-{m})*{inside})+{m},{m})"
 
     def item_value(key):
@@ -422,7 +438,66 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("overdue_balance", lab("overdue_balance"), "money", m("overdue_balance")),
         Column("dso", lab("dso"), "dec1", m("dso"), '=IF({sales_12m}>0,{open_ar}/{sales_12m}*365,"")'),
     ]
+    # The whole numbers the item lookups compare (the value as numerator / denominator).
+    used = {it.basis for it in policy.items}
+    cols += [Column(key, lab(f"exact.{key}"), "int", value, formula)
+             for key, bases, value, formula in _exact_columns(policy) if bases & used]
     return cols
+
+
+# Each numeric basis as numerator / denominator, in cells or constants ("{key}": this row's
+# cell): days late in fen-days over fen, years in days x 4 over 1,461 (365.25 days), amounts in
+# fen, financial figures in fen of 万元 (a millionth of 万元 is 0.01 元).
+EXACT_PARTS = {
+    "avg_days_late": ("{x:late_fen_days}", "{x:due_fen}"),
+    "cooperation_years": ("{x:cooperation_days}", "DaysPerYearNum"),
+    "sales_12m": ("{x:sales_fen}", "100"),
+    "sales_growth": ("{x:growth_fen}", "{x:prev_fen}"),
+    "debt_ratio": ("{x:debt_num}", "{x:debt_den}"),
+    "current_ratio": ("{x:current_num}", "{x:current_den}"),
+    "registered_capital": ("{x:capital_fen}", "1000000"),
+    "documents_missing": ("{documents_missing}", "1"),
+}
+def _exact_columns(policy: Policy) -> list[tuple[str, set[str], Callable[[Decision], Any], str]]:
+    def ratio(num: str, den: str, part: int):
+        def value(d: Decision) -> int | None:
+            parts = ratio_parts(getattr(d.customer, num), getattr(d.customer, den))
+            return None if parts is None else parts[part]
+        return value
+
+    def if_value(cell: str, expr: str) -> str:
+        return f'=IF(ISNUMBER({{{cell}}}),{expr},"")'
+
+    days_per_year = written(policy.days_per_year)
+    return [
+        ("x:late_fen_days", {"avg_days_late"},
+         lambda d: d.metrics.late_fen_days if d.metrics.due_fen else None,
+         if_value("avg_days_late", "ROUND({late_amount_days}*100,0)")),
+        ("x:due_fen", {"avg_days_late"}, lambda d: d.metrics.due_fen or None,
+         if_value("avg_days_late", "ROUND({due_amount}*100,0)")),
+        ("x:cooperation_days", {"cooperation_years"},
+         lambda d: None if d.metrics.cooperation_days is None else d.metrics.cooperation_days * days_per_year.denominator,
+         if_value("cooperation_years", "(AsOf-{first_trade_date})*DaysPerYearDen")),
+        ("x:sales_fen", {"sales_12m"}, lambda d: fen(d.metrics.sales_12m), "=ROUND({sales_12m}*100,0)"),
+        ("x:growth_fen", {"sales_growth"},
+         lambda d: fen(d.metrics.sales_12m) - fen(d.metrics.sales_prev_12m) if d.metrics.sales_growth is not None else None,
+         if_value("sales_growth", "ROUND({sales_12m}*100,0)-ROUND({sales_prev_12m}*100,0)")),
+        ("x:prev_fen", {"sales_growth"},
+         lambda d: fen(d.metrics.sales_prev_12m) if d.metrics.sales_growth is not None else None,
+         if_value("sales_growth", "ROUND({sales_prev_12m}*100,0)")),
+        ("x:debt_num", {"debt_ratio"}, ratio("total_liabilities", "total_assets", 0),
+         if_value("debt_ratio", "IF({total_assets}=0,1,ROUND({total_liabilities}*1000000,0)*SIGN({total_assets}))")),
+        ("x:debt_den", {"debt_ratio"}, ratio("total_liabilities", "total_assets", 1),
+         if_value("debt_ratio", "ROUND(ABS({total_assets})*1000000,0)")),
+        ("x:current_num", {"current_ratio"}, ratio("current_assets", "current_liabilities", 0),
+         if_value("current_ratio",
+                  "IF({current_liabilities}=0,1,ROUND({current_assets}*1000000,0)*SIGN({current_liabilities}))")),
+        ("x:current_den", {"current_ratio"}, ratio("current_assets", "current_liabilities", 1),
+         if_value("current_ratio", "ROUND(ABS({current_liabilities})*1000000,0)")),
+        ("x:capital_fen", {"registered_capital"},
+         lambda d: None if d.customer.registered_capital is None else wan_fen(d.customer.registered_capital),
+         if_value("registered_capital", "ROUND({registered_capital}*1000000,0)")),
+    ]
 
 
 def _cached(v: Any) -> Any:
