@@ -58,6 +58,14 @@ def test_gap_between_bands_is_rejected():
     assert path == "items.cooperation_years.bands" and "gap" in msg and "[1, 3)" not in msg
 
 
+def test_bounds_one_float_apart_are_a_gap_not_a_meeting():
+    """Bands meet on the bound as written: 0.2 and 0.20000000000000001 are the same float but
+    not the same number, and a value between them would be in no band."""
+    text = TEXT.replace('{ range = "[0.2, inf)",   points = 5 }', '{ range = "[0.20000000000000001, inf)", points = 5 }')
+    (path, _, msg), = problems(text)
+    assert path == "items.sales_growth.bands" and "gap" in msg
+
+
 def test_bands_must_reach_infinity():
     text = TEXT.replace('{ range = "[5000000, inf)",     points = 15 }', '{ range = "[5000000, 9e9)", points = 15 }')
     (path, _, msg), = problems(text)

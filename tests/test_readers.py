@@ -288,3 +288,13 @@ def test_amounts_finer_than_a_fen_are_rounded_and_listed(tmp_path):
     assert found == [(3, "D", "rounded to 100.26"), (4, "D", "rounded to 1234.57"), (4, "E", "rounded to 0.00")]
     assert all(i.severity == "warning" for i in issues_at(r, problem="finer than a fen"))
     assert len(r.ledger) == 4  # rounded, never dropped
+
+
+def test_a_refund_or_zero_receipt_is_listed_not_applied(tmp_path):
+    receipts = [["客户编号", "回款日期", "回款金额"], ["C1", dt.date(2026, 2, 1), 100.0],
+                ["C1", dt.date(2026, 2, 2), -1000.0], ["C1", dt.date(2026, 2, 3), 0]]
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": [CUSTOMER_HEADER, ["C1", "甲"]]}),
+                      xlsx(tmp_path / "r.xlsx", {"回款明细": receipts})])
+    found = [(i.row, i.value, i.action) for i in issues_at(r, problem="receipt of zero or less")]
+    assert found == [(3, -1000.0, "not applied to any invoice"), (4, 0.0, "not applied to any invoice")]
+    assert len(r.receipts) == 3  # kept and counted, not dropped

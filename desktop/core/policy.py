@@ -322,13 +322,19 @@ def check_bands_cover(bands: list[Interval]) -> str | None:
     """None when the intervals cover the real line exactly once, else the first problem."""
     if not bands:
         return "no bands"
-    ordered = sorted(bands, key=lambda iv: (iv.lower, not iv.lower_closed))
+    # On the bounds as written (exact fractions), as values are placed near an edge: two
+    # bounds that are one float apart (0.1 and 0.10000000000000001) are a gap, not a meeting.
+    inf = Fraction(10) ** 400  # above every bound a float can write
+    lo = {id(iv): -inf if iv.bounds_exact[0] is None else iv.bounds_exact[0] for iv in bands}
+    hi = {id(iv): inf if iv.bounds_exact[1] is None else iv.bounds_exact[1] for iv in bands}
+    ordered = sorted(bands, key=lambda iv: (lo[id(iv)], not iv.lower_closed))
     if ordered[0].lower != -math.inf:
         return f"nothing covers values below {ordered[0].text} (the first band must start at -inf)"
     for prev, nxt in zip(ordered, ordered[1:]):
-        if nxt.lower < prev.upper or (nxt.lower == prev.upper and prev.upper_closed and nxt.lower_closed):
+        a, b = hi[id(prev)], lo[id(nxt)]
+        if b < a or (b == a and prev.upper_closed and nxt.lower_closed):
             return f"bands {prev.text} and {nxt.text} overlap"
-        if nxt.lower > prev.upper or (not prev.upper_closed and not nxt.lower_closed):
+        if b > a or (not prev.upper_closed and not nxt.lower_closed):
             return f"gap between bands {prev.text} and {nxt.text}"
     if ordered[-1].upper != math.inf:
         return f"nothing covers values above {ordered[-1].text} (the last band must end at inf)"

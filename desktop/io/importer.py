@@ -312,7 +312,7 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
         if fld in _FEN_FIELDS and d.match.kind in ("ledger", "receipts"):
             # Amounts count to the fen (DOMAIN: exact to the fen); a finer amount is rounded, and said so.
             fen = parsed.to_numpy(dtype="float64") * 100
-            off = np.abs(fen - np.round(fen)) > 1e-9 * np.maximum(1.0, np.abs(fen)) + 1e-7
+            off = np.abs(fen - np.round(fen)) > 4 * np.spacing(np.abs(fen)) + 1e-9  # beyond the float's own error
             for row in parsed.index[np.nan_to_num(off, nan=0).astype(bool)]:
                 issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
                                        raw_col.at[row], "amount finer than a fen",
@@ -449,6 +449,13 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
                                    _col_label(d.match, d.match.columns["paid_amount"]),
                                    fields["paid_amount"].at[row], "paid amount without a paid date",
                                    "assumed paid on the due date", "warning"))
+    if d.match.kind == "receipts" and "amount" in fields:
+        # A refund or a zero receipt pays no invoice: kept on the sheet's count, said so.
+        not_paid = (fields["amount"] <= 0) & ~failed
+        for row in not_paid.index[not_paid]:
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, d.match.columns["amount"]),
+                                   fields["amount"].at[row], "receipt of zero or less (a refund?)",
+                                   "not applied to any invoice", "warning"))
     keep = ~failed
     d.source.rows_used += int(keep.sum())
     d.source.rows_rejected += int((~keep).sum())

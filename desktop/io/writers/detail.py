@@ -177,10 +177,13 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     paid = portions.groupby("invoice")["amount_fen"].sum().reindex(inv.index, fill_value=0).to_numpy()
     parts = late_parts(lines)
     per_line = parts.groupby("invoice")[["w", "wd"]].sum().reindex(inv.index)
+    portion_wd = parts.loc[parts["portion"] >= 0].set_index("portion")["wd"]
+    del parts  # a million-line frame: the peak of the export is here, so nothing is kept longer than needed
     counted = inv["timeliness"].to_numpy(dtype=bool)
     keys = pd.DataFrame({"c": cno, "k": order_keys(inv).to_numpy()})
     first = np.zeros(n, dtype=bool)  # an order counts once (its first line here), a credit note never
     first[positive] = ~keys[positive].duplicated().to_numpy()
+    del keys
     window_words = [""] * 3
     window_words[WINDOW_12M], window_words[WINDOW_PREV], window_words[WINDOW_OLDER] = \
         lab("window.12m"), lab("window.prev"), lab("window.older")
@@ -218,6 +221,7 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
         ("customer_no", lab("customer_no"), "int", cno),
     ])
 
+    del per_line, inv
     # Receipts, in FIFO order within each customer, numbered as listed here.
     rec = lines.receipts
     rec = rec[rec["customer_id"].isin(number).to_numpy()]
@@ -235,7 +239,6 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     p, p_line, p_rec, p_rec_no = p.iloc[p_order], p_line[p_order], p_rec[p_order], p_rec_no[p_order]
     at = p_line - 1  # each portion's line, by position in the lines' arrays
     p_counted = counted[at]
-    portion_wd = parts.loc[parts["portion"] >= 0].set_index("portion")["wd"]
     rec_rows = rec["row"].reindex(p_rec).to_numpy() if len(rec) else np.zeros(len(p), dtype="int64")
     ledger_word = lab("paid_from.ledger")
     source = np.array([ledger_word if r < 0 else lab("paid_from.receipt", k, int(row))

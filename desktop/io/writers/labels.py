@@ -136,6 +136,7 @@ _LABELS: dict[str, tuple[str, str]] = {
                      "level. Edit a data cell and recalculate: the decisions follow. Switches are written "
                      "into the formulas as set in this table."),
     "limit_factor": ("额度系数", "Limit factor"),
+    "level_name": ("等级名称", "Level name"),
     "review_months": ("复评间隔(月)", "Review interval (months)"),
     "lower_num": ("下限分子", "Lower bound numerator"),
     "lower_den": ("下限分母(0=无穷)", "Lower bound denominator (0 = infinite)"),
@@ -395,7 +396,9 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"negative number of days", "天数为负"),
     (r"not a whole number of days; rounded to (\d+)", r"天数不是整数，已四舍五入为 \1"),
     (r"amount finer than a fen", "金额精确到分以下"),
-    (r"rounded to (-?\d+\.\d\d)", r"已按分四舍五入为 \1"),
+    (r"receipt of zero or less \(a refund\?\)", "回款金额为零或负数(退款?)"),
+    (r"not applied to any invoice", "未核销任何发票"),
+    (r"rounded to (-?\d+\.\d\d)", r"已按分取整为 \1"),
     (r"not a number of days", "不是天数"),
     (r"not a valid calendar date", "日期不存在"),
     (r"a number that is not a date", "数字不是日期"),

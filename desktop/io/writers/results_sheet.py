@@ -112,7 +112,7 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
     # Level table, lowest level first, as MATCH(total, LevelMins, 1) needs it.
     ws.write_string(r, 0, lab("level_table"), fm.section)
     r += 1
-    ws.write_row(r, 0, [lab("level"), lab("level"), lab("min_score"), lab("base_term"),
+    ws.write_row(r, 0, [lab("level_name"), lab("level"), lab("min_score"), lab("base_term"),
                         lab("limit_factor"), lab("review_months")], fm.header)
     top = r + 1
     for lv in reversed(policy.levels):
@@ -121,7 +121,7 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         put(ws, r, 1, lv.level, fm.level.get(lv.level, fm.text))
         put(ws, r, 2, lv.min_score, fm.int)
         put(ws, r, 3, policy.terms.base_days[lv.level], fm.int)
-        put(ws, r, 4, policy.limit.factors[lv.level], fm.dec2)
+        put(ws, r, 4, policy.limit.factors[lv.level], fm.num)
         put(ws, r, 5, policy.review_months[lv.level], fm.int)
     for n, col in (("LevelNames", 1), ("LevelMins", 2), ("BaseDays", 3), ("LimFactors", 4), ("ReviewMonths", 5)):
         name(n, top, r, col)
@@ -345,13 +345,13 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("total", lab("total"), "int", lambda d: d.total, f"=SUM({{{first_item}}}:{{{last_item}}})"),
         Column("raw_level", lab("raw_level"), "level_cell", lambda d: d.raw_level,
                "=INDEX(LevelNames,MATCH({total},LevelMins,1))"),
-        Column("overrides", lab("overrides"), "text", lambda d: rules_text(d.overrides), listing(force)),
-        Column("caps", lab("caps"), "text", lambda d: rules_text(d.caps), listing(caps)),
+        Column("overrides", lab("overrides"), "wrap", lambda d: rules_text(d.overrides), listing(force)),
+        Column("caps", lab("caps"), "wrap", lambda d: rules_text(d.caps), listing(caps)),
         Column("final_level", lab("final_level"), "level_cell", lambda d: d.level,
                '=IF({overrides}<>"",INDEX(LevelNames,1),IF(AND({caps}<>"",MATCH({raw_level},LevelNames,0)'
                '>MATCH(CapLevel,LevelNames,0)),CapLevel,{raw_level}))'),
         Column("base_term", lab("base_term"), "int", lambda d: d.base_term_days, f"=INDEX(BaseDays,{level_at})"),
-        Column("term_rules", lab("term_rules"), "text", lambda d: rules_text(d.term_rules), term_rules),
+        Column("term_rules", lab("term_rules"), "wrap", lambda d: rules_text(d.term_rules), term_rules),
         Column("recommended_term", lab("recommended_term"), "int", lambda d: d.recommended_term_days,
                '=IF({term_rules}="",{base_term},0)'),
         Column("eligible_limit", lab("eligible_limit"), "money0", lambda d: d.eligible_limit, limit),
@@ -377,7 +377,7 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("due_invoices", lab("due_invoices"), "int", m("due_invoices")),
         Column("due_amount", lab("due_amount"), "money", lambda d: d.metrics.due_fen / 100),
         Column("late_amount_days", lab("late_amount_days"), "money", lambda d: d.metrics.late_fen_days_float / 100),
-        Column("avg_days_late", lab("avg_days_late"), "dec1", lambda d: _r(d.metrics.avg_days_late),
+        Column("avg_days_late", lab("avg_days_late"), "dec2", lambda d: _r(d.metrics.avg_days_late),
                f'=IF({{due_amount}}>0,ROUND({{late_amount_days}}/{{due_amount}},{ROUND_DIGITS}),"")'),
         # Cooperation and orders.
         # The first trade date of the customer sheet, else the earliest invoice.
@@ -390,7 +390,7 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
                lambda d: lab(f"first_trade_from.{d.metrics.first_trade_from}") if d.metrics.first_trade_from else None,
                f'=IF(ISNUMBER({{first_trade_given}}),{_s(lab("first_trade_from.sheet"))},'
                f'IF(ISNUMBER({{first_invoice_date}}),{_s(lab("first_trade_from.ledger"))},""))'),
-        Column("cooperation_years", lab("cooperation_years"), "dec2", m("cooperation_years"),
+        Column("cooperation_years", lab("cooperation_years"), "dec4", m("cooperation_years"),
                '=IF(ISNUMBER({first_trade_date}),IF({first_trade_date}<=AsOf,(AsOf-{first_trade_date})/DaysPerYear,""),"")'),
         Column("orders", lab("orders"), "int", m("orders")),
         # Sales.

@@ -319,10 +319,11 @@ class Formats:
         self.money0 = wb.add_format({**base, "num_format": "#,##0"})
         self.dec1 = wb.add_format({**base, "num_format": "0.0"})
         self.dec2 = wb.add_format({**base, "num_format": "0.00"})
+        self.dec4 = wb.add_format({**base, "num_format": "0.0000"})
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
         self.num = wb.add_format({**base, "num_format": "General"})
         # A ratio over a zero denominator is written as 1E+307 (above every band edge): shown as ∞.
-        self.ratio_pct = wb.add_format({**base, "num_format": '[>=1E+300]"∞";0.0%'})
+        self.ratio_pct = wb.add_format({**base, "num_format": '[>=1E+300]"∞";0.00%'})
         self.ratio_dec = wb.add_format({**base, "num_format": '[>=1E+300]"∞";0.00'})
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
         self.datetime = wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm:ss"})
