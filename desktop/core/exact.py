@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 
 Exact = Callable[[], Fraction]
 
@@ -21,6 +22,7 @@ Exact = Callable[[], Fraction]
 NEAR = 1e-9
 
 
+@lru_cache(maxsize=4096)  # the policy's factors and edges, asked for every customer
 def written(x: float) -> Fraction:
     """The decimal a sheet shows for a number read from it (15 significant digits, as Excel
     keeps), as an exact fraction: 70579.07 -> 7057907/100, not the nearest binary number."""

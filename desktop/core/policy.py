@@ -15,7 +15,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
-from desktop.core.exact import NEAR, Exact
+from desktop.core.exact import NEAR
 from desktop.errors import PolicyError
 
 SCHEMA_VERSION = 1
@@ -114,16 +114,6 @@ class Item:
     bands: tuple[Band, ...] = ()
     categories: tuple[tuple[str, int], ...] = ()
 
-    def score(self, value: Any, exact: Exact | None = None) -> tuple[int, str]:
-        """Points for ``value`` and the band (or category) that gave them.
-
-        ``exact()`` gives the value as an exact fraction; it is called only when the float
-        lies within rounding distance of an edge of the band it falls in (see ``place``)."""
-        points, band, near_edge = self.place(value)
-        if near_edge and exact is not None:
-            return self.score_exact(exact())
-        return points, band
-
     def place(self, value: Any) -> tuple[int, str, bool]:
         """Points and band of ``value`` by its float, and whether it lies within rounding
         distance of an edge of that band (then the exact value is in it or the next one, and
@@ -135,13 +125,18 @@ class Item:
                 if name == value:
                     return pts, name, False
             return self.missing_points, "missing", False
-        for band in self.bands:
-            iv = band.interval
-            if iv.contains(value):
-                return band.points, iv.text, (abs(value - iv.lower) <= iv.near_lower
-                                              or abs(value - iv.upper) <= iv.near_upper)
+        for lo, hi, lo_in, hi_in, near_lo, near_hi, points, text in self._band_rows:
+            if (value >= lo if lo_in else value > lo) and (value <= hi if hi_in else value < hi):
+                return points, text, abs(value - lo) <= near_lo or abs(value - hi) <= near_hi
         # Validation guarantees cover of every finite value; +-inf outside closed ends.
         return self.missing_points, "missing", False
+
+    @cached_property
+    def _band_rows(self) -> tuple[tuple, ...]:
+        """Each band's bounds, closedness, rounding distances, points and text, unpacked once:
+        ``place`` runs for every item of every customer."""
+        return tuple((b.interval.lower, b.interval.upper, b.interval.lower_closed, b.interval.upper_closed,
+                      b.interval.near_lower, b.interval.near_upper, b.points, b.interval.text) for b in self.bands)
 
     def score_exact(self, q: Fraction) -> tuple[int, str]:
         for band in self.bands:

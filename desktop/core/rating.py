@@ -25,8 +25,10 @@ def customer_metrics(c: Customer, row: dict | None, policy: Policy, as_of: date)
     row = row or {}
     first, first_from = c.first_trade_date, "sheet" if c.first_trade_date is not None else None
     first_inv = _none_if_nan(row.get("first_invoice_date"))
+    if first_inv is not None:  # a Timestamp from the metrics table; .date() without a new Timestamp
+        first_inv = (first_inv if isinstance(first_inv, pd.Timestamp) else pd.Timestamp(first_inv)).date()
     if first is None and first_inv is not None:
-        first, first_from = pd.Timestamp(first_inv).date(), "ledger"
+        first, first_from = first_inv, "ledger"
     years = days = None
     if first is not None and first <= as_of:
         days = (as_of - first).days
@@ -50,7 +52,7 @@ def customer_metrics(c: Customer, row: dict | None, policy: Policy, as_of: date)
         late_fen_days=int(row.get("late_fen_days", 0)) if row.get("late_exact", True) else None,
         late_fen_days_float=float(row.get("late_fen_days_float", 0.0)),
         cooperation_days=days, first_trade_from=first_from,
-        first_invoice_date=None if first_inv is None else pd.Timestamp(first_inv).date(),
+        first_invoice_date=first_inv,
     )
 
 
