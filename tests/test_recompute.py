@@ -679,3 +679,25 @@ def test_the_engine_view_of_an_unedited_customer_is_its_decision(samples_run):
     policy = samples_run.result.policy
     for d in samples_run.result.rating.decisions:
         assert rerate(d, policy, lambda c, row: (c, row)) == d, d.customer_id
+
+
+# ---------------------------------------------------------------- 3. figures in 元 at the scale of a large company
+
+def test_figures_in_yuan_a_hair_above_an_edge_stay_above_it_in_the_sheet(office, tmp_path):
+    """Assets of 2,000,000,000.07 元 against liabilities of 1,700,000,000.06 元 are 85% plus 2.5e-13:
+    above the 85% edge (0 points), while 830,342,000 / 705,790,700 元 is exactly on it (2 points).
+    Read from 元 headers the figures become 万元 with six decimals; a ratio rounded to 12 decimals
+    would land on the edge, the cross-multiplied whole numbers of the sheet do not."""
+    from test_readers import xlsx
+    header = ["客户编号", "客户名称", "资产总额(元)", "负债总额(元)"]
+    customers = xlsx(tmp_path / "客户.xlsx", {"客户信用资料": [header, ["B1", "大甲", "2000000000.07", "1700000000.06"],
+                                                           ["B2", "大乙", "830342000", "705790700"]]})
+    out = tmp_path / "评级结果.xlsx"
+    result = services.score(session.ScoreRequest(inputs=[customers], as_of=AS_OF, out=out, register=tmp_path / "r.db"))
+    points = {d.customer_id: d.points("debt_ratio") for d in result.rating.decisions}
+    assert points == {"B1": 0, "B2": 2}
+    recalculated, _ = office.recalculate(out)
+    ws = openpyxl.load_workbook(recalculated, data_only=True)[RESULTS]
+    col = {c.value: i for i, c in enumerate(ws[1])}
+    got = {r[0]: r[col["资产负债率\n得分(10)"]] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert got == points
