@@ -144,8 +144,11 @@ def same(want: Any, got: Any, is_date: bool = False) -> bool:
 
 
 def headers(path: Path) -> list[str]:
-    ws = openpyxl.load_workbook(path, read_only=True)[RESULTS]
-    return [c.value for c in next(ws.iter_rows(max_row=1))]
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:  # a read-only workbook holds its file open until closed
+        return [c.value for c in next(wb[RESULTS].iter_rows(max_row=1))]
+    finally:
+        wb.close()
 
 
 @dataclass

@@ -326,4 +326,5 @@ def test_working_papers_of_the_selected_customers(qtbot, qapp, tmp_path):
     ids = {row[1] for row in lines.iter_rows(min_row=2, values_only=True) if row[1]}
     assert ids == set(wanted)
     totals = [row for row in wb[wb.sheetnames[0]].iter_rows(min_row=2, values_only=True) if row[1] in set(wanted)]
+    wb.close()
     assert len(totals) == 2

@@ -330,5 +330,9 @@ def test_export_options_encrypt_split_and_choose_the_forms(qtbot, window, tmp_pa
     salespeople = {d.customer.salesperson or "未指定" for d in w.result.rating.decisions
                    if d.approval_route != "none" or d.customer_id == chosen}
     assert sorted(p.name for p in paths) == sorted(f"审批表-{s}.xlsx" for s in salespeople)
-    sheets = [name for p in paths for name in openpyxl.load_workbook(p, read_only=True).sheetnames]
+    sheets = []
+    for p in paths:
+        wb = openpyxl.load_workbook(p, read_only=True)  # holds its file open until closed
+        sheets += wb.sheetnames
+        wb.close()
     assert any(chosen in name for name in sheets)

@@ -439,7 +439,9 @@ def test_the_command_line_writes_the_working_papers(tmp_path, capsys):
     assert main(["score", *map(str, SAMPLES), "--as-of", "2026-06-30", "--out", str(out), "--detail",
                  str(papers_path), "--no-register"]) == 0
     assert f"Wrote {papers_path}" in capsys.readouterr().out
-    assert openpyxl.load_workbook(papers_path, read_only=True).sheetnames[0] == "客户汇总"
+    wb = openpyxl.load_workbook(papers_path, read_only=True)
+    assert wb.sheetnames[0] == "客户汇总"
+    wb.close()
     assert [p.name for p in papers_path.parent.iterdir()] == ["明细.xlsx"]  # no temporary file beside it
 
 
@@ -579,6 +581,7 @@ def test_english_working_papers_evaluate_the_same(tmp_path, papers):
     _, _, en_path = score(tmp_path, lang="en")
     wb = openpyxl.load_workbook(en_path, read_only=True)
     assert wb.sheetnames == ["Customer totals", "Invoice lines", "Payments", "Receipts applied", "Notes"]
+    wb.close()
     n, cached = check_formulas(en_path, "en")
     zh = {r["客户编号"]: r for r in lists(papers[2])["summary"]}
     assert n == 42 * 16 + 16
@@ -619,7 +622,9 @@ def test_the_window_exports_the_working_papers_of_the_selected_rows(qtbot, qapp,
         assert w.act_detail.isEnabled() and w.act_detail_selected.isEnabled()
         assert w.act_detail.text() == "导出明细底稿(&W)…"
         m = w.results_model
-        w.table.selectRow(3)
+        # row 3 alone (the rating leaves a current row selected), then row 7 added to it
+        w.table.selectionModel().select(m.index(3, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                        | QItemSelectionModel.SelectionFlag.Rows)
         w.table.selectionModel().select(m.index(7, 0), QItemSelectionModel.SelectionFlag.Select
                                         | QItemSelectionModel.SelectionFlag.Rows)
         chosen = [m.row_object(r).customer_id for r in (3, 7)]
