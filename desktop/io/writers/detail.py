@@ -55,6 +55,7 @@ from desktop.core.metrics import (
 from desktop.core.models import Rating
 from desktop.core.policy import Policy
 from desktop.io.writers.labels import Labels
+from desktop.io.writers.results_sheet import ROUND_DIGITS  # the average days late, as on the results sheet
 from desktop.io.writers.xlsx import (
     FONT,
     Formats,
@@ -62,27 +63,23 @@ from desktop.io.writers.xlsx import (
     Tick,
     abandon,
     fit_widths,
+    formula_text,
     new_workbook,
     no_tick,
     print_setup,
     put,
+    quote_sheet,
     ticking,
 )
 
 MAX_ROWS = 1_048_576  # rows a worksheet holds (Excel 2007 and later), its header row included
 CHUNK = 50_000  # rows turned into Python values at a time: memory stays flat for a million lines
-ROUND_DIGITS = 12  # the average days late, rounded as on the results sheet
 _EPOCH = np.datetime64("1899-12-30", "D")  # Excel's day 0
 _FEN = 100
 
 
-def _quote(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
 
 
-def _s(text: str) -> str:
-    """Text inside a formula's quotes."""
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _serials(dates: pd.Series) -> np.ndarray:
@@ -124,7 +121,7 @@ class _Sheet:
 
     def range(self, col: int) -> str:
         c = xl_col_to_name(col)
-        return f"{_quote(self.name)}!${c}$2:${c}${max(self.last_row, 2)}"
+        return f"{quote_sheet(self.name)}!${c}$2:${c}${max(self.last_row, 2)}"
 
 
 def _split(rows: int) -> list[tuple[int, int]]:
@@ -341,7 +338,7 @@ class _Total:
 
 
 def _totals(lab: Labels, policy: Policy) -> list[_Total]:
-    yes = _s(lab("yes"))
+    yes = formula_text(lab("yes"))
 
     def avg(d) -> Any:
         v = d.metrics.avg_days_late
@@ -350,9 +347,9 @@ def _totals(lab: Labels, policy: Policy) -> list[_Total]:
     cols = [
         _Total(lab("invoice_lines"), "int", lambda d: d.metrics.invoices, "countifs", money=False),
         _Total(lab("sales_12m"), "money", lambda d: d.metrics.sales_12m, "sumifs", "amount",
-               (("window", _s(lab("window.12m"))),)),
+               (("window", formula_text(lab("window.12m"))),)),
         _Total(lab("sales_prev_12m"), "money", lambda d: d.metrics.sales_prev_12m, "sumifs", "amount",
-               (("window", _s(lab("window.prev"))),)),
+               (("window", formula_text(lab("window.prev"))),)),
         _Total(lab("orders"), "int", lambda d: d.metrics.orders, "countifs", None, (("first", yes),), money=False),
         _Total(lab("due_invoices"), "int", lambda d: d.metrics.due_invoices, "countifs", None, (("counted", yes),),
                money=False),
@@ -367,7 +364,7 @@ def _totals(lab: Labels, policy: Policy) -> list[_Total]:
     ]
     for b in policy.aging_buckets():
         cols.append(_Total(lab.aging(b), "money", lambda d, b=b: d.metrics.aging[b], "sumifs", "open",
-                           (("bucket", _s(lab.aging(b))),)))
+                           (("bucket", formula_text(lab.aging(b))),)))
     return cols
 
 
@@ -408,7 +405,7 @@ def _write_totals(wb, ws, fm: Formats, lab: Labels, papers: _Papers, policy: Pol
     used = sorted({"customer_no", "line_no"} | {t.column for t in totals if t.column}
                   | {c for t in totals for c, _ in t.criteria})
     columns = {key: xl_col_to_name(where[key]) for key in used}
-    prefix = {sheet.name: {key: f"{_quote(sheet.name)}!${c}$" for key, c in columns.items()} for sheet in line_sheets}
+    prefix = {sheet.name: {key: f"{quote_sheet(sheet.name)}!${c}$" for key, c in columns.items()} for sheet in line_sheets}
 
     def ranges(pieces) -> list[dict[str, str]]:
         """Each piece's range of every column the formulas use ('发票明细'!$I$5:$I$34)."""

@@ -35,6 +35,7 @@ from desktop.io.writers.xlsx import (
     no_tick,
     print_setup,
     put,
+    quote_sheet,
     ticking,
 )
 
@@ -50,8 +51,6 @@ class RunFacts:
     register_head: str = ""  # the run's last entry in the rating register: "#seq sha256"
 
 
-def _quote(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
 
 
 def _rules_text(hits, lab: Labels) -> str:
@@ -193,7 +192,7 @@ def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Pol
     ws.write_row(r, 0, [lab("level"), lab("count")], fm.header)
     first = r + 1
     final_col = xl_col_to_name(next(i for i, col in enumerate(results_columns(policy, lab)) if col.key == "final_level"))
-    rng = f"{_quote(results_sheet)}!${final_col}$2:${final_col}${max(n + 1, 2)}"
+    rng = f"{quote_sheet(results_sheet)}!${final_col}$2:${final_col}${max(n + 1, 2)}"
     for lv in policy.levels:
         r += 1
         put(ws, r, 0, lab.level_label(lv), fm.level.get(lv.level, fm.text))

@@ -38,7 +38,18 @@ from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
 from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import Formats, Shared, Tick, display_width, fit_widths, no_tick, put, ticking
+from desktop.io.writers.xlsx import (
+    Formats,
+    Shared,
+    Tick,
+    display_width,
+    fit_widths,
+    formula_text,
+    no_tick,
+    put,
+    quote_sheet,
+    ticking,
+)
 
 ROUND_DIGITS = 12
 _FIELD = re.compile(r"\{([\w:]+)\}")  # "{key}" in a column's formula: this row's cell of that column
@@ -46,8 +57,6 @@ BIG = 1e307  # an infinite ratio (x / 0) in a cell: shown as ∞, above every fi
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def _quote(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
 
 
 def _serial(d: date) -> int:
@@ -63,9 +72,6 @@ def _r(v: float | None) -> float | None:
     return round(v, ROUND_DIGITS)
 
 
-def _s(text: str) -> str:
-    """Text inside a formula's quotes."""
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _bound(q: Fraction | None, sign: int) -> tuple[int, int]:
@@ -95,7 +101,7 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
     """Level table, band table and the parameters, as cells the formulas look up by name.
 
     Starts at row ``r`` of the audit sheet ``ws``; returns the next free row."""
-    sheet = _quote(ws.name)
+    sheet = quote_sheet(ws.name)
 
     def name(n: str, first: int, last: int, col: int) -> None:
         c = xl_col_to_name(col)
@@ -227,13 +233,13 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
 def credit_code_formula(cell: str, yes: str, no: str) -> str:
     """GB 32100-2015 in a formula: 18 characters of the code alphabet whose 18th is the check
     character of the first 17 (as ``desktop.core.credit_code``); blank for no code."""
-    alphabet = _s(CODE_ALPHABET)
+    alphabet = formula_text(CODE_ALPHABET)
     code = f"UPPER({cell})"
     positions = "{" + ",".join(str(i) for i in range(1, 18)) + "}"
     weights = "{" + ",".join(str(w) for w in CODE_WEIGHTS) + "}"
     total = f"SUMPRODUCT((FIND(MID({code},{positions},1),{alphabet})-1)*{weights})"
     check = f"MOD(31-MOD({total},31),31)=FIND(MID({code},18,1),{alphabet})-1"
-    return f'=IF({cell}="","",IFERROR(IF(AND(LEN({cell})=18,{check}),{_s(yes)},{_s(no)}),{_s(no)}))'
+    return f'=IF({cell}="","",IFERROR(IF(AND(LEN({cell})=18,{check}),{formula_text(yes)},{formula_text(no)}),{formula_text(no)}))'
 
 
 # Where a printed page may start a new group of columns (the key columns repeat on each).
@@ -285,7 +291,7 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
     def listing(parts: list[tuple[str, str]]) -> str | None:
         if not parts:
             return None
-        return "=MID(" + "&".join(f'IF({cond},{_s("; " + lab.code(code))},"")' for cond, code in parts) + ",3,999)"
+        return "=MID(" + "&".join(f'IF({cond},{formula_text("; " + lab.code(code))},"")' for cond, code in parts) + ",3,999)"
 
     timeliness = policy.item_by_basis("avg_days_late")
     fc = policy.force_c
@@ -293,11 +299,11 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
     if fc.timeliness and timeliness is not None:
         force.append((f"AND(ISNUMBER({{avg_days_late}}),{{item:{timeliness.key}}}<=FcMaxPoints)", "FORCE_C_TIMELINESS"))
     if fc.operating_poor:
-        force.append((f"{{operating_status}}={_s(lab.word('poor'))}", "FORCE_C_OPERATING"))
+        force.append((f"{{operating_status}}={formula_text(lab.word('poor'))}", "FORCE_C_OPERATING"))
     if fc.revenue_decline:
-        force.append((f"{{revenue_trend}}={_s(lab.word('sustained_decline'))}", "FORCE_C_REVENUE_DECLINE"))
+        force.append((f"{{revenue_trend}}={formula_text(lab.word('sustained_decline'))}", "FORCE_C_REVENUE_DECLINE"))
     if fc.litigation:
-        force.append((f"{{sued_by_suppliers}}={_s(yes)}", "FORCE_C_LITIGATION"))
+        force.append((f"{{sued_by_suppliers}}={formula_text(yes)}", "FORCE_C_LITIGATION"))
     caps = []
     if policy.cap.new_customer:
         caps.append(("OR({orders}<CapMinOrders,NOT(ISNUMBER({cooperation_years})),{cooperation_years}<CapMinYears)",
@@ -306,15 +312,15 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         caps.append(("{key_documents_missing}>0", "CAP_A_DOCUMENTS"))
     later = []
     if policy.terms.require_agreement:
-        later.append((f"{{agreement}}<>{_s(yes)}", "TERM_NO_AGREEMENT"))
+        later.append((f"{{agreement}}<>{formula_text(yes)}", "TERM_NO_AGREEMENT"))
     if policy.terms.require_documents:
         later.append(("{key_documents_missing}>0", "TERM_DOCUMENTS_INCOMPLETE"))
-    cash = _s("; " + lab.code("TERM_NEW_CUSTOMER_CASH"))
-    rest = "&".join(f'IF({cond},{_s("; " + lab.code(code))},"")' for cond, code in later) or '""'
+    cash = formula_text("; " + lab.code("TERM_NEW_CUSTOMER_CASH"))
+    rest = "&".join(f'IF({cond},{formula_text("; " + lab.code(code))},"")' for cond, code in later) or '""'
     term_rules = f"=MID(IF({{orders}}<CashOrders,{cash},{rest}),3,999)"
     level_at = "MATCH({final_level},LevelNames,0)"
-    route = (f"=IF({{requested_term}}<=0,{_s(lab('route.none'))},IF({{requested_term}}<=SalesManagerMaxDays,"
-             f"{_s(lab('route.sales_manager'))},{_s(lab('route.cfo_special'))}))")
+    route = (f"=IF({{requested_term}}<=0,{formula_text(lab('route.none'))},IF({{requested_term}}<=SalesManagerMaxDays,"
+             f"{formula_text(lab('route.sales_manager'))},{formula_text(lab('route.cfo_special'))}))")
     limit = (f"=LimStep*INT(ROUND(MAX({{sales_12m}},0)*100,0)*{{recommended_term}}"
              f"*ROUND(INDEX(LimFactors,{level_at})*FactorScale,0)"
              f"/(LimMonths*LimDaysPerMonth*100*FactorScale*LimStep))")
@@ -328,12 +334,12 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
 
     sep = "、" if lab.lang == "zh" else ", "
     docs_formula = ("=MID(" + "&".join([
-        f'IF({{license}}<>{_s(yes)},{_s(sep + lab.word("license"))},"")',
-        f'IF(AND({{tax_registration}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)}),{_s(sep + lab.word("tax_registration"))},"")',
-        f'IF(AND({{org_code}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)}),{_s(sep + lab.word("org_code"))},"")',
-        f'IF({{agreement}}<>{_s(yes)},{_s(sep + lab.word("agreement"))},"")']) + f",{len(sep) + 1},999)")
-    key_missing = (f'=({{license}}<>{_s(yes)})+AND({{tax_registration}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})'
-                   f'+AND({{org_code}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})')
+        f'IF({{license}}<>{formula_text(yes)},{formula_text(sep + lab.word("license"))},"")',
+        f'IF(AND({{tax_registration}}<>{formula_text(yes)},{{three_in_one}}<>{formula_text(yes)}),{formula_text(sep + lab.word("tax_registration"))},"")',
+        f'IF(AND({{org_code}}<>{formula_text(yes)},{{three_in_one}}<>{formula_text(yes)}),{formula_text(sep + lab.word("org_code"))},"")',
+        f'IF({{agreement}}<>{formula_text(yes)},{formula_text(sep + lab.word("agreement"))},"")']) + f",{len(sep) + 1},999)")
+    key_missing = (f'=({{license}}<>{formula_text(yes)})+AND({{tax_registration}}<>{formula_text(yes)},{{three_in_one}}<>{formula_text(yes)})'
+                   f'+AND({{org_code}}<>{formula_text(yes)},{{three_in_one}}<>{formula_text(yes)})')
 
     def ratio(num: str, den: str) -> str:
         return (f'=IF(OR(NOT(ISNUMBER({{{num}}})),NOT(ISNUMBER({{{den}}}))),"",IF({{{den}}}=0,'
@@ -366,11 +372,11 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("request_given", lab("request_given"), "text",
                lambda d: lab("request.given") if d.request_given else lab("request.default"),
                f'=IF(OR(ISNUMBER({{requested_term_given}}),ISNUMBER({{requested_limit_given}})),'
-               f'{_s(lab("request.given"))},{_s(lab("request.default"))})'),
+               f'{formula_text(lab("request.given"))},{formula_text(lab("request.default"))})'),
         Column("approval_route", lab("approval_route"), "text", lambda d: lab(f"route.{d.approval_route}"), route),
         Column("exceeds_policy", lab("exceeds_policy"), "text", lambda d: lab.yes_no(d.exceeds_policy),
                f'=IF(OR({{requested_term}}>{{recommended_term}},{{requested_limit}}>{{eligible_limit}}),'
-               f'{_s(yes)},{_s(no)})'),
+               f'{formula_text(yes)},{formula_text(no)})'),
         Column("next_review", lab("next_review"), "date", lambda d: d.next_review,
                f"=EDATE(AsOf,INDEX(ReviewMonths,{level_at}))"),
         # The data behind payment timeliness.
@@ -388,8 +394,8 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
                'IF(ISNUMBER({first_invoice_date}),{first_invoice_date},""))'),
         Column("first_trade_from", lab("first_trade_from"), "text",
                lambda d: lab(f"first_trade_from.{d.metrics.first_trade_from}") if d.metrics.first_trade_from else None,
-               f'=IF(ISNUMBER({{first_trade_given}}),{_s(lab("first_trade_from.sheet"))},'
-               f'IF(ISNUMBER({{first_invoice_date}}),{_s(lab("first_trade_from.ledger"))},""))'),
+               f'=IF(ISNUMBER({{first_trade_given}}),{formula_text(lab("first_trade_from.sheet"))},'
+               f'IF(ISNUMBER({{first_invoice_date}}),{formula_text(lab("first_trade_from.ledger"))},""))'),
         Column("cooperation_years", lab("cooperation_years"), "dec4", m("cooperation_years"),
                '=IF(ISNUMBER({first_trade_date}),IF({first_trade_date}<=AsOf,(AsOf-{first_trade_date})/DaysPerYear,""),"")'),
         Column("orders", lab("orders"), "int", m("orders")),
@@ -424,14 +430,14 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
                lambda d: lab.yes_no(d.customer.credit_code_valid) if d.customer.credit_code else None,
                credit_code_formula("{credit_code}", yes, no)),
         Column("three_in_one", lab("three_in_one"), "text", lambda d: lab.yes_no(three_in_one(d.customer)),
-               f'=IF(AND({{license}}={_s(yes)},{{credit_code_valid}}={_s(yes)}),{_s(yes)},{_s(no)})'),
+               f'=IF(AND({{license}}={formula_text(yes)},{{credit_code_valid}}={formula_text(yes)}),{formula_text(yes)},{formula_text(no)})'),
         Column("key_documents_missing", lab("key_documents_missing"), "int",
                lambda d: len(key_documents_missing(d.customer)), key_missing),
         Column("documents_missing", lab("documents_missing_count"), "int",
                lambda d: sum(not v for v in documents_on_file(d.customer).values()),
-               f'=({{license}}<>{_s(yes)})+({{agreement}}<>{_s(yes)})'
-               f'+AND({{tax_registration}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})'
-               f'+AND({{org_code}}<>{_s(yes)},{{three_in_one}}<>{_s(yes)})'),
+               f'=({{license}}<>{formula_text(yes)})+({{agreement}}<>{formula_text(yes)})'
+               f'+AND({{tax_registration}}<>{formula_text(yes)},{{three_in_one}}<>{formula_text(yes)})'
+               f'+AND({{org_code}}<>{formula_text(yes)},{{three_in_one}}<>{formula_text(yes)})'),
         Column("documents_missing_list", lab("documents_missing"), "text", docs_list, docs_formula),
         # Receivables.
         Column("open_ar", lab("open_ar"), "money", m("open_ar")),

@@ -335,6 +335,16 @@ class Formats:
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True})
 
 
+def quote_sheet(sheet: str) -> str:
+    """A sheet name as a formula refers to it: '评级结果' (quotes doubled inside)."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def formula_text(text: str) -> str:
+    """Text as a string constant inside a formula ("" for a quote)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def put(ws, row: int, col: int, value: Any, fmt=None) -> None:
     """Write one cell by its Python type. Text is always text, never a formula."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
