@@ -156,6 +156,9 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
         for sheet in raw.sheets:
             tick()
             src = SheetSource(raw.name, str(raw.path), raw.sha256, sheet.name, IGNORED, "auto")
+            issues.extend(RowIssue(raw.name, sheet.name, None if n.row is None else n.row + 1,
+                                   "" if n.col is None else column_letter(n.col), n.value, n.problem, n.action,
+                                   n.severity) for n in sheet.notes)
             top = sheet.head(HEADER_SCAN_ROWS)
             choice = chosen.get((key, sheet.name))
             if choice is not None:

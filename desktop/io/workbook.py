@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +45,18 @@ CSV_SUFFIXES = {".csv", ".txt"}
 SUPPORTED = ", ".join(sorted(SPREADSHEET_SUFFIXES | {".csv"}))
 
 
+@dataclass(frozen=True)
+class SheetNote:
+    """A problem the reader found in a sheet: 0-based row and column (None: the whole sheet or row)."""
+
+    row: int | None
+    col: int | None
+    value: object
+    problem: str
+    action: str
+    severity: str = "warning"
+
+
 @dataclass
 class RawSheet:
     """One sheet's cells as text: ``frame.iat[i, j]`` is Excel row i+1, column j+1 (NA when blank)."""
@@ -53,6 +65,9 @@ class RawSheet:
     frame: pd.DataFrame
     visible: bool = True
     date1904: bool = False  # the workbook counts date serials from 1904
+    # What the reader itself noticed (a stray CSV quote, a row of the wrong width, ...): one
+    # SheetNote each, turned into a row issue by the importer whatever the sheet is read as.
+    notes: list[SheetNote] = field(default_factory=list)
 
     @classmethod
     def from_rows(cls, name: str, rows: list[list[object]], visible: bool = True) -> RawSheet:
