@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,15 +23,13 @@ from pathlib import Path
 import pandas as pd
 
 from desktop.errors import InputFileError
+from desktop.io import containers
+from desktop.io.containers import OLE_MAGIC
 from desktop.io.headers import column_letter
 from desktop.io.values import FORMULA_WITHOUT_VALUE, is_blank
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xlsb"}
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# A workbook that unpacks to more than this is refused before it is unpacked (a zip bomb);
-# the window's settings or CREDIT_DESK_MAX_UNPACKED_MB can raise it for genuinely huge files.
-DEFAULT_MAX_UNPACKED_MB = 2048
 
 
 class PasswordRequired(InputFileError):
@@ -98,14 +95,6 @@ class RawFile:
         return self.path.name
 
 
-def max_unpacked_bytes() -> int:
-    import os
-    try:
-        return int(float(os.environ.get("CREDIT_DESK_MAX_UNPACKED_MB", DEFAULT_MAX_UNPACKED_MB)) * 1024 * 1024)
-    except ValueError:
-        return DEFAULT_MAX_UNPACKED_MB * 1024 * 1024
-
-
 def read_file(path: str | Path, password: str | None = None, max_rows: int | None = None) -> RawFile:
     """Read every sheet of ``path``; raise InputFileError with a clerk-readable reason.
 
@@ -127,14 +116,22 @@ def read_file(path: str | Path, password: str | None = None, max_rows: int | Non
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     digest = hashlib.sha256(data).hexdigest()
-    if suffix in CSV_SUFFIXES:
-        rows, encoding = _read_csv(data, path)
-        return RawFile(path, digest, [RawSheet.from_rows(path.stem, rows[:max_rows])], encoding)
-    if data[:8] == OLE_MAGIC and suffix in ZIP_SUFFIXES | {".xls"}:
+    content = containers.sniff(data)  # what the file is, whatever its name says
+    if suffix in CSV_SUFFIXES and content == "other":
+        sheet, encoding = _read_csv(data, path, max_rows)
+        return RawFile(path, digest, [sheet], encoding)
+    renamed = suffix in CSV_SUFFIXES
+    if content == "ole":
         data = _decrypt_if_encrypted(data, path, password)
-    if suffix in ZIP_SUFFIXES:
-        _check_unpacked_size(data, path)
-    return RawFile(path, digest, _read_spreadsheet(data, path, suffix, max_rows))
+        content = containers.sniff(data)
+    package = containers.inspect(data, path) if content == "zip" else None
+    if renamed:
+        suffix = ".xls" if content == "ole" else ".xlsx" if package is None or package.kind != "ods" else ".ods"
+    sheets = _read_spreadsheet(data, path, suffix, max_rows, package)
+    if renamed and sheets:
+        sheets[0].notes.append(SheetNote(None, None, path.name, "the file is a workbook saved under a text-file name",
+                                         "read as a workbook"))
+    return RawFile(path, digest, sheets)
 
 
 def _decrypt_if_encrypted(data: bytes, path: Path, password: str | None) -> bytes:
@@ -158,55 +155,404 @@ def _decrypt_if_encrypted(data: bytes, path: Path, password: str | None) -> byte
     return out.getvalue()
 
 
-def _check_unpacked_size(data: bytes, path: Path) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        return  # calamine gives the reason
-    limit = max_unpacked_bytes()
-    if unpacked > limit:
-        raise InputFileError(f"{path}: refused: it unpacks to {unpacked / 2**20:,.0f} MB, over the limit of "
-                             f"{limit / 2**20:,.0f} MB (a damaged or malicious file?). Raise the limit in the "
-                             f"settings only for a file you trust.")
+def _read_csv(data: bytes, path: Path, max_rows: int | None = None) -> tuple[RawSheet, str]:
+    """A CSV or text file as one sheet, and the encoding it was read in ('utf-8', 'gbk' or 'utf-16').
 
+    Read as Excel reads it: UTF-8 with or without BOM, GBK/GB18030, or Excel's "Unicode text"
+    (UTF-16); CRLF, LF or old Mac CR line ends; a first line ``sep=;`` (Excel's hint, not a
+    row); comma, semicolon or tab, whichever gives the most rows of one width. Record i of the
+    file is row i + 1, as Excel shows it (blank lines are blank rows). What does not read
+    cleanly is still read, and named in a SheetNote: a quote not closed on its line (the quote
+    is taken as a character and the lines after it stay rows, instead of all being swallowed
+    into one cell), rows of another width than the header row, values longer than an Excel
+    cell, lines in another encoding or with invalid bytes, NUL characters. Only a file that is
+    not text is refused.
+    """
+    csv.field_size_limit(2**31 - 1)  # long values are read whole; a C long (32 bits on Windows) holds it
+    lines, encoding, line_notes, notes = _csv_lines(data, path)
+    start, delim = 0, None
+    sep = re.fullmatch(r'"?sep=(.)"?\s*', lines[0], re.IGNORECASE) if lines else None
+    if sep:
+        start, delim = 1, sep.group(1)
+    if delim is None:
+        delim = _csv_delimiter(lines, start, prefer_tab=encoding == "utf-16" or path.suffix.lower() == ".txt")
+    sample = list(csv.reader(lines[start:start + 200], delimiter=delim))
+    rows, first, notes_found = _csv_records(lines, start, delim, _csv_header(sample), max_rows)
+    notes += notes_found
+    if not any(line.strip() for line in lines[start:]):
+        notes.append(SheetNote(None, None, None, "the file is empty", "nothing read"))
 
-def _read_csv(data: bytes, path: Path) -> tuple[list[list[object]], str]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
+    def where(k: int) -> str:  # the file's lines, when they are not simply row k + 1
+        a, b = first[k] + 1, first[k + 1]
+        return "" if a == b == k + 1 else f" (file line {a})" if a >= b else f" (file lines {a}-{b})"
+
+    header = _csv_header(rows)
+    if header is not None:
+        h, width, named = header
+        for k in range(h + 1, len(rows)):
+            r = rows[k]
+            if len(r) == width or not r:
+                continue
+            used = _csv_width(r)
+            if used and (used > named or len(r) < named):
+                notes.append(SheetNote(k, None, _csv_cut(lines[first[k]]),
+                                       f"{used if used > named else len(r)} fields where the header row has "
+                                       f"{named}{where(k)}",
+                                       "values read in order from column A; check that each is under its header"))
+    if max(map(len, lines), default=0) > EXCEL_CELL_CHARS:
+        for k, r in enumerate(rows):
+            if first[k + 1] - first[k] > 1 or len(lines[first[k]]) > EXCEL_CELL_CHARS:
+                notes.extend(SheetNote(k, j, _csv_cut(v), f"{len(v):,} characters, more than an Excel cell holds "
+                                       f"(32,767){where(k)}", "read in full; cut to fit where written to a workbook")
+                             for j, v in enumerate(r) if len(v) > EXCEL_CELL_CHARS)
+    import bisect
+    for line, found in line_notes.items():
+        k = bisect.bisect_right(first, line) - 1
+        if line < start or k >= len(rows):
             continue
-    else:  # gb18030 decodes almost anything; this is a safeguard
-        raise InputFileError(f"{path}: not a text file in UTF-8 or GBK encoding")
-    if "\x00" in text[:4096]:
-        raise InputFileError(f"{path}: not a text CSV file (binary content)")
+        for problem, action, value in found:
+            col = next((j for j, v in enumerate(rows[k]) if "\ufffd" in v), None) if "�" in problem else None
+            notes.append(SheetNote(k, col, value if col is None else _csv_cut(rows[k][col]), problem, action))
+    if max_rows is not None:
+        rows = rows[:max_rows]
+        notes = [n for n in notes if n.row is None or n.row < max_rows]
+    sheet = RawSheet.from_rows(path.stem, rows)
+    sheet.notes.extend(sorted(notes, key=lambda n: (n.row is not None, n.row or 0, -1 if n.col is None else n.col)))
+    return sheet, encoding
+
+
+EXCEL_CELL_CHARS = 32_767
+_ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK"}
+
+
+def _csv_cut(text: str, limit: int = 200) -> str:
+    """A value short enough to show in a note."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _csv_lines(data: bytes, path: Path) -> tuple[list[str], str, dict[int, list[tuple[str, str, str]]],
+                                                 list[SheetNote]]:
+    """The file's text lines (line ends of any kind), its encoding, what was found on which
+    line ({line index: [(problem, action, value)]}) and what was found in the whole file."""
+    if data[:4] == b"PK\x03\x04":
+        raise InputFileError(f"{path}: not a CSV text file but a workbook (.xlsx, .xlsm or .ods) with a CSV "
+                             f"name: give it its proper extension, or save it as CSV again in Excel")
+    if data[:8] == OLE_MAGIC:
+        raise InputFileError(f"{path}: not a CSV text file but an Excel .xls workbook with a CSV name: give it "
+                             f"the .xls extension, or save it as CSV again in Excel")
+    notes: list[SheetNote] = []
+    line_notes: dict[int, list[tuple[str, str, str]]] = {}
+    lines = None
+    utf16 = _csv_utf16(data)
+    if utf16 is not None:  # Excel's "Unicode text"
+        encoding = "utf-16"
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            text = data.decode(utf16, "replace")
+            notes.append(SheetNote(None, None, None, "the file has bytes that are not valid UTF-16 (shown as �)",
+                                   "read with � in their place; correct the value in the file"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    else:
+        bom = data.startswith(b"\xef\xbb\xbf")
+        data = data[3:] if bom else data
+        body = data.rstrip(b"\x00")  # a file whose end was zero-filled (a save cut short by a crash)
+        if len(body) < len(data):
+            notes.append(SheetNote(None, None, None, f"the file ends in {len(data) - len(body):,} NUL bytes "
+                                   f"(a damaged save?)", "NUL characters removed"))
+        data = body[:-1] if body.endswith(b"\x1a") else body  # DOS end-of-file mark
+        if _csv_binary(data):
+            raise InputFileError(f"{path}: not a text CSV file (binary content)")
+        if b"\r" in data:  # CR never occurs inside a UTF-8 or GBK character
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        try:
+            text = data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            lines, encoding = _csv_decode_mixed(data, bom, line_notes)
+    if lines is None:
+        lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if any("\x00" in line for line in lines):
+        for i, line in enumerate(lines):
+            if "\x00" in line:
+                lines[i] = line.replace("\x00", "")
+                line_notes.setdefault(i, []).append((f"line {i + 1} has NUL characters (a damaged file?)",
+                                                     "NUL characters removed", _csv_cut(lines[i])))
+    return lines, encoding, line_notes, notes
+
+
+def _csv_utf16(data: bytes) -> str | None:
+    """The codec of a UTF-16 file (Excel's "Unicode text" has a BOM; without one, by its zero bytes)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for codec, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) * 5 >= len(zeros) and other.count(0) * 100 <= len(other):
+            try:
+                data.decode(codec)
+                return codec
+            except UnicodeDecodeError:
+                pass
+    return None
+
+
+def _csv_binary(data: bytes) -> bool:
+    """True for content that is not text: control characters or NUL bytes in numbers no text file has."""
+    sample = data[:65536]
+    control = sum(sample.count(c) for c in (*range(1, 9), *range(14, 26), *range(27, 32)))
+    return control * 100 > len(sample) or sample.count(0) * 10 > len(sample)
+
+
+def _csv_decode_mixed(data: bytes, bom: bool, line_notes: dict) -> tuple[list[str], str]:
+    """Lines of a file that is not valid UTF-8 throughout: GBK, UTF-8 with invalid bytes, or both.
+
+    The file's encoding is the one most of it is in (UTF-8 when it has a UTF-8 BOM, or more
+    characters that decode as UTF-8 than bytes that do not); a line in the other encoding is
+    read in that one, and a line valid in neither has � for its invalid bytes: both noted.
+    """
+    loose = data.decode("utf-8", "surrogateescape")  # an invalid byte becomes one lone surrogate
+    invalid = re.compile("[\udc80-\udcff]")
+    utf8 = bom or len(re.findall("[^\x00-\x7f\udc80-\udcff]", loose)) > len(invalid.findall(loose))
+    primary, other = ("utf-8", "gb18030") if utf8 else ("gb18030", "utf-8")
+    lines: list[str] = []
+    foreign: list[int] = []
+    for i, line in enumerate(loose.split("\n")):
+        if line.isascii() or (utf8 and invalid.search(line) is None):
+            lines.append(line)
+            continue
+        if not utf8 and invalid.search(line) is None and _utf8_like(line):
+            lines.append(line)  # valid UTF-8 in a GBK file: GBK text almost never is
+            foreign.append(i)
+            continue
+        raw = line.encode("utf-8", "surrogateescape")
+        try:
+            lines.append(raw.decode(primary))
+            continue
+        except UnicodeDecodeError:
+            pass
+        if utf8 and len(re.findall("[^\x00-\x7f\udc80-\udcff]", line)) <= len(invalid.findall(line)):
+            try:  # no more UTF-8 characters than invalid bytes: a GBK line?
+                lines.append(raw.decode(other))
+                foreign.append(i)
+                continue
+            except UnicodeDecodeError:
+                pass
+        lines.append(raw.decode(primary, "replace"))
+        line_notes.setdefault(i, []).append((f"line {i + 1} has bytes that are not valid "
+                                             f"{_ENCODING_NAMES[primary]} (shown as �)",
+                                             "read with � in their place; correct the value in the file", ""))
+    runs: list[list[int]] = []
+    for i in foreign:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    for a, b in runs:
+        where = f"line {a + 1}" if a == b else f"lines {a + 1}-{b + 1}"
+        line_notes.setdefault(a, []).append((f"{where} in {_ENCODING_NAMES[other]} encoding, the rest of the file in "
+                                             f"{_ENCODING_NAMES[primary]}",
+                                             f"read as {_ENCODING_NAMES[other]}; save the whole file in one encoding",
+                                             _csv_cut(lines[a])))
+    return lines, "utf-8" if utf8 else "gbk"
+
+
+def _utf8_like(line: str) -> bool:
+    """A line that decoded as UTF-8 in a GBK file is taken as UTF-8 when most of its characters
+    are three-byte ones (Chinese): GBK text rarely decodes as UTF-8, and then as two-byte ones."""
+    return len(re.findall("[\u0800-\uffff]", line)) > len(re.findall("[\u0080-\u07ff]", line))
+
+
+def _csv_delimiter(lines: list[str], start: int, prefer_tab: bool) -> str:
+    """The separator that splits the first lines into the most rows of one width (of two or more)."""
+    from collections import Counter
+
+    sample = lines[start:start + 100]
+    order = ("\t", ",", ";") if prefer_tab else (",", ";", "\t")
+    best, best_rows = order[0], 0
+    for delim in order:
+        widths = [len(r) for r in csv.reader(sample, delimiter=delim) if len(r) > 1]
+        rows = Counter(widths).most_common(1)[0][1] if widths else 0
+        if rows > best_rows:
+            best, best_rows = delim, rows
+    return best
+
+
+def _csv_width(row: list[str]) -> int:
+    """The number of fields up to the last one that is not blank (Excel pads rows with empty fields)."""
+    n = len(row)
+    while n and not row[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _csv_fits(row: list[str], width: int, named: int) -> bool:
+    """True when a row lines up with the header row: as many fields, or blanks only past its last heading."""
+    return len(row) == width or (_csv_width(row) <= named <= len(row))
+
+
+def _csv_header(rows: list[list[str]]) -> tuple[int, int, int] | None:
+    """The header row among the first rows (as the importer finds it, else the first row of the most
+    common width): its index, its number of fields, and up to its last heading."""
+    from collections import Counter
+
+    from desktop.io.headers import HEADER_SCAN_ROWS, detect_header
+
+    top = rows[:HEADER_SCAN_ROWS]
+    match = detect_header(top)
+    if match is not None:
+        k = match.header_row
+    else:
+        widths = [_csv_width(r) for r in top]
+        wide = [w for w in widths if w >= 2]
+        if not wide:
+            return None
+        k = widths.index(Counter(wide).most_common(1)[0][0])
+    return k, len(rows[k]), _csv_width(rows[k])
+
+
+def _csv_split_line(line: str, delim: str) -> tuple[list[str], list[tuple[int, str]]]:
+    """One line's fields by Excel's CSV rules, the line read alone. A quote that does not close on
+    the line, and text after a closing quote, are kept as written: problems (column, 'open' or 'after')."""
+    if not line:
+        return [], []
+    fields: list[str] = []
+    problems: list[tuple[int, str]] = []
+    pos, n = 0, len(line)
+    while True:
+        end = -1
+        if pos < n and line[pos] == '"':
+            parts, j = [], pos + 1
+            while True:
+                q = line.find('"', j)
+                if q < 0 or q + 1 >= n or line[q + 1] != '"':
+                    break
+                parts.append(line[j:q + 1])
+                j = q + 2
+            if q < 0:
+                problems.append((len(fields), "open"))
+                end = line.find(delim, pos)
+                fields.append(line[pos:] if end < 0 else line[pos:end])
+            elif q + 1 < n and line[q + 1] != delim:
+                problems.append((len(fields), "after"))
+                end = line.find(delim, q + 1)
+                fields.append(line[pos:] if end < 0 else line[pos:end])
+            else:
+                parts.append(line[j:q])
+                fields.append("".join(parts))
+                end = q + 1 if q + 1 < n else -1
+        else:
+            end = line.find(delim, pos)
+            fields.append(line[pos:] if end < 0 else line[pos:end])
+        if end < 0:
+            return fields, problems
+        pos = end + 1
+
+
+def _csv_multiline(record: list[str], lines: list[str], delim: str, header: tuple[int, int, int] | None) -> str:
+    """What a record spread over several lines is: 'cell' (a cell with line breaks, as Excel writes
+    Alt+Enter), 'rows' (a stray quote swallowed rows: they line up with the header, the record
+    does not) or 'ask' (a cell with line breaks and separators that could be either)."""
+    if not any("\n" in v and delim in v for v in record):
+        return "cell"
+    if header is None or header[2] < 2:
+        return "ask"
+    _, width, named = header
+    rows = sum(1 for line in lines if _csv_width(f := _csv_split_line(line, delim)[0]) and _csv_fits(f, width, named))
+    if rows < 2:
+        return "cell"
+    return "ask" if _csv_fits(record, width, named) else "rows"
+
+
+def _csv_records(lines: list[str], start: int, delim: str, header: tuple[int, int, int] | None,
+                 max_rows: int | None) -> tuple[list[list[str]], list[int] | range, list[SheetNote]]:
+    """The records from line ``start``, the line each begins on (and one more: where the last ends),
+    and what the quotes did. A record that does not parse (a quote not closed on its line that
+    ends in an error or at the end of the file, or that swallowed rows) is its first line read
+    alone, its stray quote a character; reading goes on at the next line."""
+    import itertools
+
+    n = len(lines)
+    limit = n if max_rows is None else max_rows
+    reader = csv.reader(itertools.islice(lines, start, None), delimiter=delim, strict=True)
     try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+        rows = list(itertools.islice(reader, limit))
+        if reader.line_num == len(rows):  # one line each: no quoted line breaks, nothing to look at
+            return rows, range(start, start + len(rows) + 1), []
     except csv.Error:
-        dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    return rows, "utf-8" if encoding == "utf-8-sig" else "gbk"
+        pass
+    rows, first, notes = [], [], []
+    i = end_of_last = start
+    while i < n and len(rows) < limit:
+        reader = csv.reader((lines[k] + "\n" for k in range(i, n)), delimiter=delim, strict=True)
+        done, bad_end = 0, None
+        try:
+            for record in reader:
+                a, b = i + done, i + reader.line_num
+                if b - a > 1:
+                    kind = _csv_multiline(record, lines[a:b], delim, header)
+                    if kind == "rows":
+                        bad_end = b
+                        break
+                    if kind == "ask":
+                        notes.append(SheetNote(len(rows), None, _csv_cut(lines[a]),
+                                               f"one cell spans lines {a + 1}-{b} and holds separators (a stray "
+                                               f"quote?)", "read as one cell; check the quotes on these lines in "
+                                               "the file"))
+                rows.append(record)
+                first.append(a)
+                done = reader.line_num
+                end_of_last = b
+                if len(rows) >= limit:
+                    break
+        except csv.Error:  # text after a closing quote, or the end of the file inside quotes
+            bad_end = i + reader.line_num
+        if bad_end is None:
+            break
+        a = i + done
+        fields, problems = _csv_split_line(lines[a], delim)
+        for col, kind in problems:
+            if kind == "after":
+                problem, action = f"text after a closing quote on line {a + 1}", "read as written, quotes included"
+            elif bad_end - a > 1:
+                problem = f"quote not closed on line {a + 1}: it would join the next {bad_end - a - 1} lines into this cell"
+                action = "quote read as a character; the lines after it read as rows"
+            else:
+                problem = f"quote not closed on line {a + 1}, the last line"
+                action = "quote read as a character; the lines after it read as rows"
+            notes.append(SheetNote(len(rows), col, _csv_cut(fields[col]), problem, action))
+        rows.append(fields)
+        first.append(a)
+        i = end_of_last = a + 1
+    first.append(end_of_last)
+    return rows, first, notes
 
 
-def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None = None) -> list[RawSheet]:
+def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None = None,
+                      package: containers.Package | None = None) -> list[RawSheet]:
+    """The sheets of a workbook; ``package`` is its checked zip container (None for .xls)."""
     import fastexcel
 
+    parts = package.parts if package is not None else {}
     try:
         wb = fastexcel.read_excel(data)
         names = list(wb.sheet_names)
     except Exception as exc:  # calamine's own error types for corrupt files
-        if "entity" in str(exc).lower() or (suffix in ZIP_SUFFIXES and _declares_entities(data)):
+        if "entity" in str(exc).lower() or _declares_entities(parts):
             raise InputFileError(f"{path}: refused: the workbook's XML declares entities (an entity-expansion "
                                  f"attack or a damaged file)") from None
         raise InputFileError(f"{path}: not a readable {suffix} workbook ({_short(exc)})") from None
-    xml = suffix in {".xlsx", ".xlsm"}
+    xml = package is not None and package.kind == "xlsx"
+    sheet_parts = containers.sheet_parts(parts) if xml else {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # the scan unzips the sheets' XML itself, beside the reader (a second of a million rows)
-        scan = pool.submit(_xlsx_error_cells, data) if xml else None
-        date1904 = xml and _xlsx_date1904(data)
-        charts = _xlsx_chart_sheets(data) if xml else set()
+        # the scan searches the sheets' XML (inflated once, by the container check) beside the reader
+        scan = pool.submit(_xlsx_error_cells, parts, sheet_parts) if xml else None
+        date1904 = xml and re.search(rb'date1904="(1|true)"', parts.get("xl/workbook.xml", b"")) is not None
+        charts = {name for name, part in sheet_parts.items() if "/chartsheets/" in part}
         frames = _load_sheets(wb, path, names, charts, max_rows)
         errors = scan.result() if scan is not None else {}
     sheets = []
@@ -231,7 +577,15 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
         try:
             sheet = wb.load_sheet(name, header_row=None, skip_rows=0, n_rows=max_rows, dtypes="string",
                                   whitespace_as_null=True)
-            frame = sheet.to_pandas() if sheet.width else pd.DataFrame()
+            frame = pd.DataFrame()
+            if sheet.width:
+                batch, unconverted = sheet.to_arrow_with_errors()
+                frame = batch.to_pandas()
+                for cell in unconverted.errors if unconverted is not None else ():
+                    # a date cell beyond what calamine converts (serial 1e10) comes back blank: its serial instead
+                    m = re.search(r"DateTime\(ExcelDateTime \{ value: ([-+0-9.eE]+|inf|-inf|NaN),", cell.detail)
+                    if m:
+                        frame.iat[cell.position] = f"{float(m.group(1)):f}".rstrip("0").rstrip(".")
         except Exception as exc:
             if "chart" in str(exc).lower():
                 continue
@@ -243,32 +597,9 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
     return frames
 
 
-def _xlsx_chart_sheets(data: bytes) -> set[str]:
-    """Names of chart sheets (they hold no cells)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return {name for name, part in _xlsx_sheet_parts(z).items() if "/chartsheets/" in part}
-    except (zipfile.BadZipFile, KeyError):
-        return set()
-
-
-def _declares_entities(data: bytes) -> bool:
+def _declares_entities(parts: dict[str, bytes]) -> bool:
     """True when an XML part of the package declares a DTD or entities (never needed in a workbook)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return any(b"<!ENTITY" in z.read(i.filename)[:65536] or b"<!DOCTYPE" in z.read(i.filename)[:4096]
-                       for i in z.infolist() if i.filename.endswith(".xml") and i.file_size < 64 * 2**20)
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return False
-
-
-def _xlsx_date1904(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            xml = z.read("xl/workbook.xml")
-    except (zipfile.BadZipFile, KeyError):
-        return False
-    return re.search(rb'date1904="(1|true)"', xml) is not None
+    return any(b"<!ENTITY" in xml[:65536] or b"<!DOCTYPE" in xml[:4096] for xml in parts.values())
 
 
 def _short(exc: Exception) -> str:
@@ -290,7 +621,7 @@ def _col_index(col: bytes) -> int:
     return c - 1
 
 
-def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+def _xlsx_error_cells(parts: dict[str, bytes], sheets: dict[str, str]) -> dict[str, dict[tuple[int, int], str]]:
     """Excel error values (#N/A, #DIV/0!, ...) and formulas without a saved value, by sheet
     name and (row, column).
 
@@ -298,20 +629,17 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     not silently taken as blank, so the sheet XML is scanned for cells of type "e".
     """
     found: dict[str, dict[tuple[int, int], str]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = _xlsx_sheet_parts(z)
-            for sheet, part in names.items():
-                xml = z.read(part)
-                cells = {}
-                for m in _cells_near(xml, b't="e"', _CELL_ERR):
-                    cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
-                for m in _cells_near(xml, b"<f", _CELL_NO_VALUE):
-                    cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = FORMULA_WITHOUT_VALUE
-                if cells:
-                    found[sheet] = cells
-    except (zipfile.BadZipFile, KeyError):
-        return {}
+    for sheet, part in sheets.items():
+        xml = parts.get(part)
+        if xml is None:
+            continue
+        cells = {}
+        for m in _cells_near(xml, b't="e"', _CELL_ERR):
+            cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
+        for m in _cells_near(xml, b"<f", _CELL_NO_VALUE):
+            cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = FORMULA_WITHOUT_VALUE
+        if cells:
+            found[sheet] = cells
     return found
 
 
@@ -327,26 +655,6 @@ def _cells_near(xml: bytes, marker: bytes, pattern: re.Pattern) -> Iterator[re.M
             pos = xml.find(marker, m.end())
         else:
             pos = xml.find(marker, pos + 1)
-
-
-def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
-    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    targets = {m.group(1): m.group(2) for m in re.finditer(
-        r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-    targets.update({m.group(2): m.group(1) for m in re.finditer(
-        r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-    parts = {}
-    for m in re.finditer(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb):
-        target = targets.get(m.group(2), "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        parts[_unescape(m.group(1))] = target
-    return parts
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def cell_name(row0: int, col0: int) -> str:
