@@ -17,7 +17,8 @@ class PolicyError(CreditDeskError):
             f"{source}: {path}" + (f" (line {line})" if line else "") + f": {message}"
             for path, line, message in problems
         ]
-        super().__init__("Invalid policy file:\n" + "\n".join(lines))
+        # One problem, one line (the command line's error is a single line on stderr).
+        super().__init__("Invalid policy file:" + (f" {lines[0]}" if len(lines) == 1 else "\n" + "\n".join(lines)))
 
 
 class InputFileError(CreditDeskError):

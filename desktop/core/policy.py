@@ -75,6 +75,36 @@ class Interval:
 
 
 _INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^\])]+?)\s*([\])])\s*$")
+# A finite bound as a person writes it: 0, -0.2, 5000000, 1.5e6 (ASCII digits, no "_").
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?", re.ASCII)
+_INFINITE = {"-inf": -math.inf, "inf": math.inf, "+inf": math.inf}
+BOUND_MAX = 10 ** 15  # far above any amount in 元 a policy compares with, far below float trouble
+BOUND_DECIMALS = 20  # more decimals than any real band edge, few enough to write as a fraction
+
+
+def _bound(text: str, whole: str, lower: bool) -> float:
+    """One end of an interval: a decimal number within ±BOUND_MAX, -inf (lower end) or inf (upper)."""
+    word = text.lower()
+    if word in _INFINITE:
+        value = _INFINITE[word]
+        if (value > 0) == lower:
+            raise ValueError(f"{whole!r}: only the lower end of a band can be -inf and only the upper end inf")
+        return value
+    if word in ("nan", "+nan", "-nan"):
+        raise ValueError(f"{whole!r}: {text} is not a number; bounds must be numbers, -inf or inf")
+    m = _DECIMAL.fullmatch(text)
+    if not m:
+        raise ValueError(f"{whole!r}: bounds must be numbers, -inf or inf")
+    outside = ValueError(f"{whole!r}: {text[:30]}{'…' if len(text) > 30 else ''} cannot be a bound: a bound is "
+                         f"a number from -{BOUND_MAX:,} to {BOUND_MAX:,} with at most {BOUND_DECIMALS} "
+                         f"decimal places (write -inf or inf for an open end)")
+    # Checked before the exact value is built: 1e999999999 would take ages to expand.
+    if len(text) > 60 or (m.group("exp") and len(m.group("exp").lstrip("+-")) > 3):
+        raise outside
+    exact = Fraction(text)
+    if abs(exact) > BOUND_MAX or (exact * 10 ** BOUND_DECIMALS).denominator != 1:
+        raise outside
+    return float(text)
 
 
 def parse_interval(text: str) -> Interval:
@@ -83,11 +113,9 @@ def parse_interval(text: str) -> Interval:
     if not m:
         raise ValueError(f"{text!r} is not an interval like \"[0, 7)\" or \"(-inf, 0]\"")
     lo_s, hi_s = m.group(2), m.group(3)
-    try:
-        lo, hi = float(lo_s), float(hi_s)
-    except ValueError:
-        raise ValueError(f"{text!r}: bounds must be numbers, -inf or inf") from None
-    if math.isnan(lo) or math.isnan(hi) or lo > hi:
+    lo, hi = _bound(lo_s, text, lower=True), _bound(hi_s, text, lower=False)
+    # On the bounds as written: "[0.20000000000000001, 0.2]" is one float but no interval.
+    if (lo if math.isinf(lo) else Fraction(lo_s)) > (hi if math.isinf(hi) else Fraction(hi_s)):
         raise ValueError(f"{text!r}: the lower bound must not exceed the upper bound")
     iv = Interval(lo, hi, m.group(1) == "[", m.group(4) == "]", text.strip())
     if lo == hi and not (iv.lower_closed and iv.upper_closed):
@@ -243,6 +271,61 @@ class Policy:
         return tuple(labels)
 
 
+def _show(v: Any) -> str:
+    """A value as the message quotes it: short, in the file's spelling, never a traceback
+    (``repr`` of a 5,000-digit integer raises; ``nan`` and ``true`` are named for what they are)."""
+    if isinstance(v, bool):
+        return f"{'true' if v else 'false'} (a yes/no value)"
+    if isinstance(v, int):
+        if v.bit_length() > 50:
+            digits = len(str(abs(v))) if v.bit_length() < 14_000 else int(v.bit_length() * math.log10(2)) + 1
+            return f"{'-' if v < 0 else ''}a number with {digits:,} digits"
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan (not a number)"
+        if math.isinf(v):
+            return "inf (infinity)" if v > 0 else "-inf (minus infinity)"
+        return repr(v)
+    if isinstance(v, str):
+        return f'the text "{v[:40]}{"…" if len(v) > 40 else ""}" (numbers are written without quotes)'
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if isinstance(v, dict):
+        return "a table"
+    return type(v).__name__
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class _Num:
+    """A number in the policy and the range it must lie in: finite, whole where it counts
+    something, and within limits no real policy reaches that keep every computation (dates,
+    whole-number limits, the results workbook) safe."""
+
+    lo: int | float
+    hi: int | float
+    whole: bool = True
+    unit: str = ""  # "days", "months", "points", ...
+    decimals: int | None = None  # most decimal places allowed
+
+    def allowed(self) -> str:
+        kind = ("a whole number" if self.whole else "a number") + (f" of {self.unit}" if self.unit else "")
+        text = f"{kind} from {_fmt(self.lo)} to {_fmt(self.hi)}"
+        return text + (f" with at most {self.decimals} decimal places" if self.decimals is not None else "")
+
+    def problem(self, v: Any) -> str | None:
+        """None when ``v`` is allowed, else the message (what is allowed, what the file has)."""
+        number = not isinstance(v, bool) and (isinstance(v, int) or (not self.whole and isinstance(v, float)))
+        if number and self.lo <= v <= self.hi:  # nan fails both comparisons
+            if self.decimals is None or (Fraction(format(v, ".15g")) * 10 ** self.decimals).denominator == 1:
+                return None
+        return f"must be {self.allowed()}, got {_show(v)}"
+
+
 class _Check:
     """Collects problems while walking the document; each problem has a key path."""
 
@@ -267,13 +350,18 @@ class _Check:
                     self.add(_join(path, key), "missing")
                 continue
             v = value[key]
-            if not _is_type(v, types):
-                self.add(_join(path, key), f"must be {_type_name(types)}, got {v!r}")
+            if isinstance(types, _Num):
+                problem = types.problem(v)
+                if problem:
+                    self.add(_join(path, key), problem)
+                    continue
+            elif not _is_type(v, types):
+                self.add(_join(path, key), f"must be {_type_name(types)}, got {_show(v)}")
                 continue
             out[key] = v
         return out
 
-    def per_level(self, value: Any, path: str, levels: list[str], types: type | tuple) -> dict:
+    def per_level(self, value: Any, path: str, levels: list[str], spec: _Num) -> dict:
         if not isinstance(value, dict):
             self.add(path, "must be a table with one value per level")
             return {}
@@ -284,8 +372,8 @@ class _Check:
         for lv in levels:
             if lv not in value:
                 self.add(_join(path, lv), "missing")
-            elif not _is_type(value[lv], types) or value[lv] < 0:
-                self.add(_join(path, lv), f"must be a non-negative {_type_name(types)}")
+            elif problem := spec.problem(value[lv]):
+                self.add(_join(path, lv), problem)
             else:
                 out[lv] = value[lv]
         return out
@@ -336,6 +424,24 @@ def check_bands_cover(bands: list[Interval]) -> str | None:
     return None
 
 
+# The range of every number in the policy (see _Num). Wide enough for any real policy,
+# narrow enough that no date, whole-number limit or workbook cell can overflow.
+TOTAL_POINTS = _Num(1, 1000, unit="points")
+ITEM_POINTS = _Num(0, 100, unit="points")
+MIN_SCORE = _Num(0, 1000, unit="points")
+TERM_DAYS = _Num(0, 3650, unit="days")  # ten years
+REVIEW_MONTHS = _Num(1, 120, unit="months")  # at least monthly, at most every ten years
+LIMIT_FACTOR = _Num(0, 100, whole=False, decimals=6)  # times the sales of the term; the default is 0 to 1.5
+ROUND_DOWN_TO = _Num(1, 10_000_000, unit="CNY (元)")
+MONTHS_PER_YEAR = _Num(1, 13, unit="months")  # 12, or 13 four-week periods
+DAYS_PER_MONTH = _Num(1, 31, unit="days")
+ORDER_COUNT = _Num(0, 1000, unit="orders")
+YEARS = _Num(0, 100, whole=False, unit="years")
+BUCKET_DAYS = _Num(1, 3650, unit="days")
+MAX_BUCKETS = 20
+DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")  # 360, 365, 365.25, 366
+
+
 def build_policy(doc: dict[str, Any]) -> Policy:
     """Validate ``doc`` (a parsed policy file) and return the Policy, or raise PolicyError.
 
@@ -344,53 +450,62 @@ def build_policy(doc: dict[str, Any]) -> Policy:
     c = _Check()
     top = c.table(doc, "", {
         "schema_version": (int, True), "name": (str, True), "version": (str, True),
-        "description": (str, False), "total_points": (int, True), "items": (dict, True),
+        "description": (str, False), "total_points": (TOTAL_POINTS, True), "items": (dict, True),
         "levels": (list, True), "rules": (dict, True), "terms": (dict, True),
         "limit": (dict, True), "approval": (dict, True), "review": (dict, True),
         "aging": (dict, True), "metrics": (dict, True),
     })
     if "schema_version" in top and top["schema_version"] != SCHEMA_VERSION:
         c.add("schema_version", f"this program reads schema version {SCHEMA_VERSION}, "
-                                f"the file has {top['schema_version']}")
+                                f"the file has {_show(top['schema_version'])}")
 
     items = _build_items(c, top.get("items", {}), top.get("total_points"))
-    levels = _build_levels(c, top.get("levels", []))
-    names = [lv.level for lv in levels]
+    levels = _build_levels(c, top.get("levels", []), top.get("total_points"))
+    # The names as written, also of a level whose other keys are wrong: that one problem is
+    # reported once, not again as an unknown level in every per-level table.
+    names = [e["level"] for e in top.get("levels", []) if isinstance(e, dict) and isinstance(e.get("level"), str)] \
+        if isinstance(top.get("levels"), list) else []
 
     rules = c.table(top.get("rules", {}), "rules", {"force_c": (dict, True), "cap": (dict, True)})
     fc = c.table(rules.get("force_c", {}), "rules.force_c", {
-        "timeliness": (bool, True), "timeliness_max_points": (int, True),
+        "timeliness": (bool, True), "timeliness_max_points": (ITEM_POINTS, True),
         "operating_poor": (bool, True), "revenue_decline": (bool, True), "litigation": (bool, True)})
+    timeliness = next((it for it in items if it.basis == "avg_days_late"), None)
+    if timeliness is not None and fc.get("timeliness_max_points", 0) > timeliness.points:
+        c.add("rules.force_c.timeliness_max_points",
+              f"must be at most the {timeliness.points} points of items.{timeliness.key}, "
+              f"got {_show(fc.pop('timeliness_max_points'))}")
     cap = c.table(rules.get("cap", {}), "rules.cap", {
-        "level": (str, True), "new_customer": (bool, True), "new_customer_min_orders": (int, True),
-        "new_customer_min_years": (float, True), "documents": (bool, True)})
+        "level": (str, True), "new_customer": (bool, True), "new_customer_min_orders": (ORDER_COUNT, True),
+        "new_customer_min_years": (YEARS, True), "documents": (bool, True)})
     if "level" in cap and names and cap["level"] not in names:
         c.add("rules.cap.level", f"{cap['level']!r} is not a level ({', '.join(names)})")
 
     terms = c.table(top.get("terms", {}), "terms", {
-        "base_days": (dict, True), "new_customer_cash_orders": (int, True),
+        "base_days": (dict, True), "new_customer_cash_orders": (ORDER_COUNT, True),
         "require_agreement": (bool, True), "require_documents": (bool, True)})
-    base_days = c.per_level(terms.get("base_days", {}), "terms.base_days", names, int)
+    base_days = c.per_level(terms.get("base_days", {}), "terms.base_days", names, TERM_DAYS)
     limit = c.table(top.get("limit", {}), "limit", {
-        "factors": (dict, True), "round_down_to": (int, True), "months_per_year": (int, True),
-        "days_per_month": (int, True)})
-    factors = c.per_level(limit.get("factors", {}), "limit.factors", names, float)
-    for key in ("round_down_to", "months_per_year", "days_per_month"):
-        if key in limit and limit[key] <= 0:
-            c.add(f"limit.{key}", "must be greater than 0")
-    approval = c.table(top.get("approval", {}), "approval", {"sales_manager_max_days": (int, True)})
+        "factors": (dict, True), "round_down_to": (ROUND_DOWN_TO, True), "months_per_year": (MONTHS_PER_YEAR, True),
+        "days_per_month": (DAYS_PER_MONTH, True)})
+    factors = c.per_level(limit.get("factors", {}), "limit.factors", names, LIMIT_FACTOR)
+    approval = c.table(top.get("approval", {}), "approval", {"sales_manager_max_days": (TERM_DAYS, True)})
     review = c.table(top.get("review", {}), "review", {"months": (dict, True)})
-    review_months = c.per_level(review.get("months", {}), "review.months", names, int)
+    review_months = c.per_level(review.get("months", {}), "review.months", names, REVIEW_MONTHS)
     aging = c.table(top.get("aging", {}), "aging", {"bucket_upper_days": (list, True)})
     buckets = aging.get("bucket_upper_days", [])
     if "bucket_upper_days" in aging:
-        if not buckets or not all(_is_type(b, int) and b > 0 for b in buckets):
-            c.add("aging.bucket_upper_days", "must be a non-empty list of whole numbers of days > 0")
+        bad = [(i, p) for i, b in enumerate(buckets) if (p := BUCKET_DAYS.problem(b))]
+        if not buckets:
+            c.add("aging.bucket_upper_days", "must list at least one upper bound of days past due")
+        elif len(buckets) > MAX_BUCKETS:
+            c.add("aging.bucket_upper_days", f"must list at most {MAX_BUCKETS} upper bounds, got {len(buckets):,}")
+        elif bad:
+            for i, p in bad:
+                c.add(f"aging.bucket_upper_days[{i}]", p)
         elif any(b >= a for a, b in zip(buckets[1:], buckets)):
             c.add("aging.bucket_upper_days", "must be strictly increasing")
-    metrics = c.table(top.get("metrics", {}), "metrics", {"days_per_year": (float, True)})
-    if "days_per_year" in metrics and metrics["days_per_year"] <= 0:
-        c.add("metrics.days_per_year", "must be greater than 0")
+    metrics = c.table(top.get("metrics", {}), "metrics", {"days_per_year": (DAYS_PER_YEAR, True)})
 
     if c.problems:
         raise PolicyError("policy", [(p, None, m) for p, m in c.problems])
@@ -419,7 +534,7 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
         path = f"items.{key}"
         t = c.table(value, path, {
             "label_zh": (str, True), "label_en": (str, True), "basis": (str, True),
-            "points": (int, True), "missing_points": (int, True), "bands": (list, False),
+            "points": (ITEM_POINTS, True), "missing_points": (ITEM_POINTS, True), "bands": (list, False),
             "categories": (dict, False)})
         basis = t.get("basis")
         if basis is None:
@@ -427,7 +542,8 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
         if basis in bases_seen:
             c.add(f"{path}.basis", f"{basis!r} is already used by items.{bases_seen[basis]}")
         bases_seen[basis] = key
-        max_pts = t.get("points", 0)
+        # When the item's points are themselves wrong, only the general bound applies below.
+        max_pts = t.get("points", ITEM_POINTS.hi)
         if "missing_points" in t and not 0 <= t["missing_points"] <= max_pts:
             c.add(f"{path}.missing_points", f"must be between 0 and the item's {max_pts} points")
         bands: list[Band] = []
@@ -444,7 +560,8 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
                         c.add(f"{path}.categories.{name}",
                               f"unknown category (allowed: {', '.join(CATEGORY_BASES[basis])})")
                     elif not _is_type(pts, int) or not 0 <= pts <= max_pts:
-                        c.add(f"{path}.categories.{name}", f"must be a whole number from 0 to {max_pts}")
+                        c.add(f"{path}.categories.{name}",
+                              f"must be a whole number of points from 0 to {max_pts}, got {_show(pts)}")
                     else:
                         cats.append((name, pts))
                 for name in CATEGORY_BASES[basis]:
@@ -460,7 +577,7 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
                 raw_bands = []
             for i, b in enumerate(raw_bands):
                 bp = f"{path}.bands[{i}]"
-                bt = c.table(b, bp, {"range": (str, True), "points": (int, True)})
+                bt = c.table(b, bp, {"range": (str, True), "points": (ITEM_POINTS, True)})
                 if "range" not in bt or "points" not in bt:
                     continue
                 try:
@@ -480,7 +597,9 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
             allowed = ", ".join(NUMERIC_BASES + tuple(CATEGORY_BASES))
             c.add(f"{path}.basis", f"unknown basis {basis!r} (allowed: {allowed})")
             continue
-        if "points" in t and top_pts != max_pts:
+        # (Not when a band or category was itself refused: that problem is reported already.)
+        complete = len(bands) == len(t.get("bands") or []) and len(cats) == len(t.get("categories") or {})
+        if "points" in t and top_pts != max_pts and complete:
             c.add(f"{path}.points", f"the item is worth {max_pts} points but its best band gives {top_pts}")
         if {"label_zh", "label_en", "points", "missing_points"} <= t.keys():
             items.append(Item(key, t["label_zh"], t["label_en"], basis, max_pts, t["missing_points"],
@@ -492,14 +611,18 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
     return items
 
 
-def _build_levels(c: _Check, raw: list) -> list[LevelDef]:
+def _build_levels(c: _Check, raw: list, total_points: Any = None) -> list[LevelDef]:
     levels: list[LevelDef] = []
     if not isinstance(raw, list) or not raw:
         c.add("levels", "must list at least one level")
         return levels
     for i, entry in enumerate(raw):
         t = c.table(entry, f"levels[{i}]", {"level": (str, True), "label_zh": (str, True),
-                                            "min_score": (int, True)})
+                                            "min_score": (MIN_SCORE, True)})
+        if "min_score" in t and isinstance(total_points, int) and t["min_score"] > total_points:
+            c.add(f"levels[{i}].min_score", f"no total score can reach {_show(t['min_score'])}: the scorecard "
+                                            f"has {total_points} points (total_points)")
+            continue
         if len(t) == 3:
             levels.append(LevelDef(t["level"], t["label_zh"], t["min_score"]))
     if len(levels) != len(raw):
@@ -508,7 +631,10 @@ def _build_levels(c: _Check, raw: list) -> list[LevelDef]:
     if len(set(names)) != len(names):
         c.add("levels", "level names must be unique")
     for i, (a, b) in enumerate(zip(levels, levels[1:])):
-        if b.min_score >= a.min_score:
+        if b.min_score == a.min_score:
+            c.add(f"levels[{i + 1}].min_score",
+                  f"{b.level} starts at {b.min_score} like {a.level}: two levels cannot have the same minimum score")
+        elif b.min_score > a.min_score:
             c.add(f"levels[{i + 1}].min_score",
                   f"must be lower than {a.level}'s {a.min_score}: list the best level first")
     if levels[-1].min_score != 0:

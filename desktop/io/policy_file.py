@@ -34,6 +34,13 @@ def parse_policy(data: bytes, source: str) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise PolicyError(source, [("(syntax)", int(m.group(1)) if m else None, str(exc))]) from None
+    except ValueError:  # an integer too long for Python to read (over 4,300 digits)
+        m = re.search(r"\d{1000,}", text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        raise PolicyError(source, [("(syntax)", line, "a number there has thousands of digits; "
+                                    "no policy value is that large")]) from None
+    except RecursionError:
+        raise PolicyError(source, [("(syntax)", None, "lists or tables are nested too deeply to read")]) from None
     try:
         policy = build_policy(doc)
     except PolicyError as exc:
@@ -89,4 +96,9 @@ def find_line(text: str, key_path: str) -> int | None:
                     if seen >= rest[1]:
                         return k + 1
             return n + 1
+    if not start:  # a table written only through its sub-tables ([items.x]) or as [[levels]]
+        full = ".".join(str(p) for p in parts)
+        sub = next((h[0] for h in headers if h[1] == full or h[1].startswith(full + ".")), None)
+        if sub is not None:
+            return sub + 1
     return start + 1 if start else None

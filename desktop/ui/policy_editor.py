@@ -4,6 +4,7 @@ tried out on the loaded data (how many customers change level)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,16 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     else:
         out[prefix] = value
     return out
+
+
+def spin_value(value: Any, spin: QSpinBox) -> int:
+    """What a spin box can show of a number from the file. A value it cannot hold (nan, inf,
+    text, 10**400, beyond its range) shows as the nearest it can while the file keeps the
+    value and the Problems list names it; the editor opens on any file without a traceback."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float)
+                                                                         and math.isnan(value)):
+        return spin.minimum()
+    return int(min(max(value, spin.minimum()), spin.maximum()))
 
 
 def differences(doc: dict, default: dict) -> list[tuple[str, Any, Any]]:
@@ -126,7 +137,7 @@ class PolicyEditor(QDialog):
             else:
                 w = QSpinBox()
                 w.setRange(0, 10_000_000)
-                w.setValue(int(value))
+                w.setValue(spin_value(value, w))
                 w.valueChanged.connect(lambda v, p=path: self._set(p, int(v)))
             self.rule_widgets[path] = w
             rf.addRow(label, w)
@@ -211,8 +222,8 @@ class PolicyEditor(QDialog):
         if item is None:
             return
         self._loading = True
-        self.item_points.setValue(int(item["points"]))
-        self.item_missing.setValue(int(item["missing_points"]))
+        self.item_points.setValue(spin_value(item.get("points"), self.item_points))
+        self.item_missing.setValue(spin_value(item.get("missing_points"), self.item_missing))
         entries = [(str(b["range"]), b["points"]) for b in item["bands"]] if "bands" in item else \
             [(k, v) for k, v in item["categories"].items()]
         self.bands.setRowCount(len(entries))
