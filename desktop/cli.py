@@ -11,15 +11,21 @@ from desktop import __version__
 from desktop.errors import CreditDeskError, OutputFileError, UsageError
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 0, 2, 3, 4
+EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE): one line on stderr, the traceback in the log
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as shells report it
 CANCELLED_LINE = "已取消 / cancelled: nothing was written"
 
 
 def _as_of(text: str) -> date:
+    from desktop.core.models import check_as_of
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+    try:
+        return check_as_of(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Recompute the register's hash chain; with --head, also check that the "
                                    "entry printed on a results workbook's audit sheet is still there.")
     v.add_argument("--register", type=Path, help="the rating register (default: the user's register)")
-    v.add_argument("--head", metavar='"#N HASH"', help="the register entry from a results workbook's audit sheet")
+    v.add_argument("--head", metavar='"#N HASH"', type=_head,
+                   help="the register entry from a results workbook's audit sheet")
     v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
     return p
 
@@ -148,17 +155,56 @@ def main(argv: list[str] | None = None) -> int:
     if handled:
         previous = {sig: signal.getsignal(sig) for sig in _signals()}
         signal.signal(signal.SIGTERM, _terminate)
+    if headless:
+        from desktop import diagnostics
+        from desktop.io.safe_write import sweep_leftovers
+        diagnostics.setup_logging("cli")
+        sweep_leftovers()  # what a killed run left in the temporary folder goes now
+        if program:  # in-process callers (tests) keep their own hooks
+            diagnostics.install_hooks()
     try:
         code = _main(argv)
     except KeyboardInterrupt as exc:  # outside a job (while loading, in history): nothing was written
         _ignore_signals(handled)
         print(CANCELLED_LINE, file=sys.stderr)
         code = EXIT_SIGTERM if isinstance(exc, _Terminated) else EXIT_SIGINT
+    except SystemExit:
+        raise  # argparse's usage message and exit code 2
+    except BaseException as exc:  # noqa: BLE001  (the last line of defence: no traceback reaches the user)
+        _ignore_signals(handled)
+        code = _last_resort(exc, committed=_job_state["committed"])
     _ignore_signals(handled)
     if handled and not program:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code
+
+
+_job_state = {"committed": False}  # a job of this process has passed its commit point
+
+
+def _last_resort(exc: BaseException, committed: bool = False) -> int:
+    """Any exception no use case turned into a message: one line for the user, the detail in the log.
+
+    ``committed``: the job had passed its commit point, so its outputs may stand.
+    """
+    from desktop import diagnostics
+    if isinstance(exc, CreditDeskError):
+        print(f"credit-desk: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT if isinstance(exc, OutputFileError) else EXIT_USAGE if isinstance(exc, UsageError) \
+            else EXIT_INPUT
+    diagnostics.log_exception(exc, "command line")
+    if isinstance(exc, MemoryError):
+        print("credit-desk: not enough memory to finish (the files are too large for this computer)"
+              + ("" if committed else "; nothing was written or recorded"), file=sys.stderr)
+        return EXIT_INPUT
+    if isinstance(exc, OSError) and exc.errno == getattr(__import__("errno"), "ENOSPC", None):
+        print(f"credit-desk: the disk is full{f' ({exc.filename})' if exc.filename else ''}"
+              + ("" if committed else "; nothing was replaced or recorded: free some space and run again"),
+              file=sys.stderr)
+        return EXIT_OUTPUT
+    print(f"credit-desk: {diagnostics.internal_error_line(exc, committed)}", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _signals() -> list:
@@ -247,6 +293,7 @@ def _call(job):
     with _signals_cancel(cancel):
         try:
             result = job(cancel)
+            _job_state["committed"] = True
             if cancel.cancelled:  # after the commit point: what was written stands
                 print("credit-desk: 取消请求到达时已全部写入 / the cancel came after everything was written; "
                       "the outputs stand", file=sys.stderr)
@@ -265,6 +312,8 @@ def _call(job):
         except CreditDeskError as exc:  # input, policy, nothing to rate
             print(f"credit-desk: {exc}", file=sys.stderr)
             return None, EXIT_INPUT
+        except Exception as exc:  # noqa: BLE001  (a bug, a full disk, no memory)
+            return None, _last_resort(exc, committed=cancel.committing)
 
 
 class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
@@ -297,8 +346,25 @@ class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
             signal.signal(sig, signal.SIG_IGN)
 
 
+def _head(text: str) -> tuple[int, str]:
+    """--head as the audit sheet prints it: "#N HASH" (N the entry's number, HASH its 64 hex digits;
+    the # may be left out, the hash given in capitals)."""
+    import re
+    found = re.fullmatch(r"\s*#?\s*([0-9]+)\s+([0-9a-fA-F]{64})\s*", text)
+    if found is None:
+        raise argparse.ArgumentTypeError(f'not a register entry as the audit sheet prints it ("#N" and a 64-digit '
+                                         f"hexadecimal hash): {text!r}")
+    return int(found[1]), found[2].lower()
+
+
 def _register_command(args) -> int:
     from desktop.io.register import Head, Register
+
+    def cell(value, spec: str) -> str:  # an entry changed by hand may hold anything: printed as it is
+        try:
+            return format(value, spec)
+        except (TypeError, ValueError):
+            return format("" if value is None else str(value), spec.replace(",", ""))
 
     path = _register_path(args)
     if not path.exists():
@@ -306,21 +372,19 @@ def _register_command(args) -> int:
               file=sys.stderr)
         return EXIT_INPUT
     try:
-        with Register(path) as reg:
+        with Register(path, readonly=True) as reg:  # never written: works on read-only media too
             if args.command == "history":
                 rows = reg.history(args.customer_id)
                 if not rows:
                     print(f"No ratings of {args.customer_id} in {path}.")
                 for r in rows:
-                    approved = "; ".join(f"{a['status']} {a.get('approved_term_days')}天 {a.get('approved_limit')}"
+                    approved = "; ".join(f"{a.get('status')} {a.get('approved_term_days')}天 {a.get('approved_limit')}"
                                          for a in r["approvals"])
-                    print(f"{r['as_of']}  {r['run_id']}  {r['total']:>3}  {r['level']:<3} {r['level_change']:<7} "
-                          f"{r['term_days']:>3}天  {r['limit']:>12,}  {r['route']:<13} {approved}".rstrip())
+                    print(f"{r['as_of']}  {r['run_id']}  {cell(r.get('total'), '>3')}  {cell(r.get('level'), '<3')} "
+                          f"{r['level_change']:<7} {cell(r.get('term_days'), '>3')}天  "
+                          f"{cell(r.get('limit'), '>12,')}  {cell(r.get('route'), '<13')} {approved}".rstrip())
                 return EXIT_OK
-            head = None
-            if args.head:
-                number, _, digest = args.head.strip().lstrip("#").partition(" ")
-                head = Head(int(number), digest.strip())
+            head = Head(*args.head) if args.head else None
             problems = reg.verify(head)
             for problem in problems:
                 print(problem)

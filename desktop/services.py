@@ -88,11 +88,31 @@ def import_inputs(req: S.ImportRequest, progress: Progress | None = None, tick: 
                         lambda p: pw.get(str(Path(p).resolve()), pw.get("*")), tick, req.strict)
 
 
+_KIND_WORDS = {"ledger": "read as a sales ledger", "receipts": "read as a receipts list",
+               "ignored": "no header row recognised", "unreadable": "cannot be read"}
+
+
+def _what_was_found(sheets) -> str:
+    """Each input sheet and what it was taken for: why no customer sheet is among them."""
+    if not sheets:
+        return "no sheet at all"
+    shown = [f"{s.file}" + (f" / {s.sheet}" if s.sheet else "") + f": {_KIND_WORDS.get(s.kind, s.kind)}"
+             + (" (empty)" if s.kind == "ignored" and not s.rows_read and not s.header_row else "")
+             for s in sheets[:8]]
+    return "; ".join(shown) + (f"; and {len(sheets) - 8} more sheets" if len(sheets) > 8 else "")
+
+
 def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: list[Path],
                   operator: str | None = None, progress: Progress | None = None) -> Rated:
     """Rate the imported customers; raise NothingToRateError when there is nobody to rate."""
+    from desktop.core.models import check_as_of
+    from desktop.errors import UsageError
     progress = progress or _no_progress
     started = datetime.now().replace(microsecond=0)
+    try:
+        check_as_of(as_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if not imported.customers:
         sheets = [s for s in imported.sheets if s.kind == "customers"]
         if sheets and not any(s.rows_read for s in sheets):
@@ -101,8 +121,9 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
         if sheets:
             details = "; ".join(f"{i.sheet}!{i.row} {i.column}: {i.problem}" for i in imported.issues[:5])
             raise NothingToRateError(f"Nothing to rate: no customer could be read from the customer sheet ({details})")
-        raise NothingToRateError("Nothing to rate: no customer sheet was found among the inputs "
-                                 "(name one with --customers FILE[:SHEET])")
+        raise NothingToRateError("Nothing to rate: no customer sheet was found among the inputs ("
+                                 + _what_was_found(imported.sheets) + "); a customer sheet needs the columns "
+                                 "客户编号 and 客户名称")
     progress("rate", 0.4)
     rating, unapplied = rate(imported.customers, imported.ledger, imported.receipts, policy, as_of,
                              lambda stage, f: progress(stage, 0.4 + 0.3 * f))

@@ -269,7 +269,9 @@ class Session:
     def score(self, req: ScoreRequest, progress: Progress | None = None, cancel: CancelToken | None = None
               ) -> RateDone:
         reading, rating = req.requests()
-        _check_targets(rating.outputs, reading.inputs)  # a mistake in the arguments: said before the work
+        # a mistake in the arguments: said before the work (the policy is read, the register read and written)
+        _check_targets(rating.outputs, [*reading.inputs, *([rating.policy_path] if rating.policy_path else [])],
+                       rating.register)
         self.run(reading, progress, cancel)
         return self.run(rating, progress, cancel)
 
@@ -321,8 +323,9 @@ class Session:
     def _approvals(self, req: ApprovalsRequest, progress: Progress, cancel: CancelToken) -> ApprovalsDone:
         from desktop import services
 
-        inputs = [*req.filled, req.results]
-        _check_paths([Path(t) for t in (req.out, req.json_out, req.notices_out) if t is not None], inputs)
+        inputs = [*req.filled, req.results, *([req.policy_path] if req.policy_path else [])]
+        _check_paths([Path(t) for t in (req.out, req.json_out, req.notices_out) if t is not None], inputs,
+                     req.register)
         checked = services.check_approvals(req, progress, cancel.check)
 
         def record() -> None:
@@ -369,7 +372,7 @@ class Session:
                 rated.run = replace(rated.run, register_head=str(prepared.head))
             files = [("forms" if isinstance(request, ExportForms) else "write", path, writer)
                      for request in outputs for path, writer in services.output_writers(rated, request, cancel.check)]
-            _check_paths([path for _, path, _ in files], rated.inputs)  # split workbooks' names included
+            _check_paths([path for _, path, _ in files], rated.inputs, register)  # split workbooks' names included
 
             def record(prepared=prepared) -> None:
                 if prepared is not None:
@@ -428,19 +431,30 @@ def _stamps(req: ImportRequest) -> tuple:
     return tuple(out)
 
 
-def _check_targets(outputs: tuple, inputs: list[Path]) -> list[Path]:
+def _check_targets(outputs: tuple, inputs: list[Path], register: Path | None = None) -> list[Path]:
     """Every output's target (the split approval workbooks' base name): none is an input, none twice.
     ``_commit`` checks the files themselves again (split names included) before writing any."""
-    return _check_paths([Path(r.path) for r in outputs], inputs)
+    return _check_paths([Path(r.path) for r in outputs], inputs, register)
 
 
-def _check_paths(targets: list[Path], inputs: list[Path]) -> list[Path]:
-    from desktop.io.safe_write import check_target, same_file
+def _check_paths(targets: list[Path], inputs: list[Path], register: Path | None = None) -> list[Path]:
+    """No output is an input, the register, or another output: by path, by a link to one file (hard
+    links by file identity), and by names that differ only in capitals (one file on Windows)."""
+    from desktop.io.safe_write import check_target, same_file, same_name_ignoring_case
+    if register is not None:
+        check_target(Path(register), inputs, "the rating register is one of the input files; choose another "
+                                             "register file (or --no-register)")
     for n, target in enumerate(targets):
         check_target(target, inputs)
+        if register is not None and (same_file(target, Path(register))
+                                     or same_name_ignoring_case(target, Path(register))):
+            raise UsageError(f"{target}: is the rating register; give the output another name")
         for other in targets[:n]:
             if same_file(target, other):
                 raise UsageError(f"{target}: named for two outputs; give each output a file of its own")
+            if same_name_ignoring_case(target, other):
+                raise UsageError(f"{target} and {other}: named for two outputs, differing only in capitals (one "
+                                 f"file on Windows); give each output a name of its own")
     return targets
 
 

@@ -50,6 +50,7 @@ def _isolated_home(tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("APPDATA", str(tmp_path / "appdata"))
+    monkeypatch.setenv("CREDIT_DESK_LOG_DIR", str(tmp_path_factory.mktemp("logs")))  # the window's, the engine's, the CLI's; not in tmp_path, which tests list
 
 
 PERF_SKIP = "wall-clock limit: noisy on shared machines; benchmarks/run.py runs it"

@@ -80,6 +80,19 @@ class Customer:
         return is_valid_credit_code(self.credit_code)
 
 
+# The dates a rating can be about: an assessment date, and any date read from a sheet, lies in
+# these years (beyond them a date is a typing error, and date arithmetic would overflow).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def check_as_of(day: date) -> date:
+    """``day`` if it can be an assessment date, else ValueError saying which dates can."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"the assessment date {day.isoformat()} is outside {FIRST_DAY.isoformat()} to "
+                         f"{LAST_DAY.isoformat()}")
+    return day
+
+
 LEDGER_COLUMNS = {
     # column: dtype of the typed ledger table
     "customer_id": "object",

@@ -36,11 +36,21 @@ def same_file(a: Path, b: Path) -> bool:
     return os.path.normcase(os.path.abspath(a.resolve())) == os.path.normcase(os.path.abspath(b.resolve()))
 
 
-def check_target(target: Path, inputs: Iterable[Path]) -> None:
+def same_name_ignoring_case(a: Path, b: Path) -> bool:
+    """True when two names differ only in capitals: one file on Windows and macOS, and a trap elsewhere."""
+    def name(p: Path) -> str:
+        try:
+            return os.path.abspath(p.resolve()).casefold()
+        except (OSError, RuntimeError):
+            return os.path.abspath(p).casefold()
+    return name(a) == name(b)
+
+
+def check_target(target: Path, inputs: Iterable[Path], message: str | None = None) -> None:
     for p in inputs:
-        if same_file(target, Path(p)):
-            raise OutputFileError(f"{target}: is one of the input files; choose another output name "
-                                  f"(inputs are never overwritten)")
+        if same_file(target, Path(p)) or same_name_ignoring_case(target, Path(p)):
+            raise OutputFileError(f"{target}: " + (message or "is one of the input files; choose another output "
+                                                             "name (inputs are never overwritten)"))
 
 
 SCRATCH_PREFIX = "credit-desk-job-"
@@ -100,6 +110,11 @@ def _process_alive(pid: int) -> bool:
     except OSError:  # another user's process
         return True
     return True
+
+
+def sweep_leftovers() -> None:
+    """Remove the scratch folders of jobs whose process is gone (killed): at every start."""
+    _remove_dead_scratch()
 
 
 def _remove_dead_scratch() -> None:
