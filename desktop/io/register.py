@@ -9,18 +9,27 @@ its run's head (entry number and hash) on its audit sheet, and ``verify(expected
 that entry is still there, unchanged - and, by the chain, every entry before it.
 Two windows writing at once: WAL journal, a 30 s busy timeout, and each append is one ``BEGIN IMMEDIATE``
 transaction (read the head, append, commit), so writers queue, never interleave inside a run, never lose one.
+The reading commands open it read-only (``Register(path, readonly=True)``), so a register on a CD, a
+read-only share or in a read-only folder can still be read; every SQLite or OS error becomes one line
+saying what happened (busy, read-only, disk full, not a register), and only SQLite's own finding is
+called damage.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from desktop.errors import InputFileError, OutputFileError
 
@@ -37,6 +46,10 @@ _SCHEMA = (
       f"BEGIN SELECT RAISE(ABORT, 'the rating register is append-only'); END" for op in ("UPDATE", "DELETE")),
 )
 _CHOOSE = "choose another register file in the settings (or --register)"
+_ELSEWHERE = ("choose a register file that can be written in the settings (or --register), "
+              "or leave the run unrecorded (--no-register)")
+_MAGIC = b"SQLite format 3\x00"
+_COLUMNS = {"seq", "kind", "run_id", "customer_id", "payload", "prev_hash", "hash"}
 
 
 class RegisterError(InputFileError):
@@ -79,15 +92,107 @@ def entry_hash(prev_hash: str, seq: int, kind: str, run_id: str, customer_id: st
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _failure(path: Path, exc: Exception, doing: str) -> RegisterError:
-    """An SQLite error as a message for the clerk: what happened to which file, and what to do."""
-    error = RegisterWriteError if doing == "written" else RegisterError
-    if "locked" in str(exc) or "busy" in str(exc):
-        return error(f"{path}: the rating register stayed busy for {BUSY_TIMEOUT_S} s (another window or program "
-                     f"is writing to it); nothing was recorded, wait for it to finish and try again")
-    hint = "nothing was recorded; check the disk space and that the file is not read-only" \
-        if error is RegisterWriteError else "restore it from a backup or " + _CHOOSE
-    return error(f"{path}: the rating register cannot be {doing} ({exc}); {hint}")
+def _failure(path: Path, exc: Exception, doing: str, writing: bool = False) -> RegisterError:
+    """An SQLite or OS error as one line for the clerk: what happened to which file, and what to do.
+
+    ``doing``: "opened", "read" or "written"; ``writing``: the register was opened to record a run
+    (busy, read-only, a full disk or a failing drive then count as an output problem). Only
+    SQLite's own finding that the file is malformed is called damage.
+    """
+    error = RegisterWriteError if writing or doing == "written" else RegisterError
+    nothing = "; nothing was recorded" if error is RegisterWriteError else ""
+    code = getattr(exc, "sqlite_errorcode", None)
+    code = code & 0xFF if isinstance(code, int) else None
+    number = exc.errno if isinstance(exc, OSError) else None
+    text = " ".join(str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc).split())
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_PROTOCOL) or \
+            (code is None and number is None and ("locked" in text or "busy" in text)):
+        then = "wait for it to finish and try again" if nothing else "try again when it has finished"
+        return error(f"{path}: the rating register stayed busy for {BUSY_TIMEOUT_S:g} s (another window or "
+                     f"program is using it: a long write, a backup){nothing}; {then}")
+    if code == sqlite3.SQLITE_FULL or number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or \
+            (code == sqlite3.SQLITE_IOERR and _disk_full(path)):
+        return error(f"{path}: the disk is full ({text}){nothing}; free some space on it and try again, "
+                     f"or {_ELSEWHERE if nothing else _CHOOSE}")
+    if number is not None and (number == errno.EISDIR or path.is_dir()):
+        return RegisterError(f"{path}: a folder, not a rating register file; {_CHOOSE}")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) or \
+            number in (errno.EROFS, errno.EACCES, errno.EPERM):
+        if error is RegisterWriteError:
+            reason = _read_only_reason(path)
+            if reason is not None or code in (sqlite3.SQLITE_READONLY, None) or number == errno.EROFS:
+                return _read_only(path, reason or text)
+            return error(f"{path}: the rating register cannot be opened for writing ({text}); nothing was recorded; "
+                         f"check that the file and its folder can be written, or {_ELSEWHERE}")
+        return error(f"{path}: the rating register cannot be {doing} ({text}); check that the file and its "
+                     f"folder can be read, or {_CHOOSE}")
+    if code == sqlite3.SQLITE_IOERR or number == errno.EIO:
+        return error(f"{path}: the disk or network drive failed while the rating register was {doing} "
+                     f"({text}){nothing}; check the drive and try again")
+    if number is not None:  # a folder that is a file, a name too long, ...
+        return error(f"{path}: the rating register cannot be {doing} ({text}){nothing}; "
+                     f"{_ELSEWHERE if nothing else _CHOOSE}")
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return RegisterError(f"{path}: the rating register cannot be {doing} ({text}): SQLite finds the file "
+                             f"damaged, or it is not a rating register; restore it from a backup or {_CHOOSE}")
+    if code == sqlite3.SQLITE_NOMEM:
+        return error(f"{path}: not enough memory while the rating register was {doing}{nothing}; "
+                     f"close other programs and try again")
+    if code == sqlite3.SQLITE_ERROR and text.startswith("no such "):
+        return RegisterError(f"{path}: an SQLite database, but not a rating register ({text}); {_CHOOSE}")
+    return error(f"{path}: the rating register cannot be {doing} (SQLite: {text}){nothing}")
+
+
+def _read_only(path: Path, reason: str) -> RegisterWriteError:
+    return RegisterWriteError(f"{path}: the rating register is read-only ({reason}); nothing was recorded; "
+                              f"{_ELSEWHERE}")
+
+
+def _existing_folder(path: Path) -> Path:
+    """The register's folder, or the nearest folder above it that exists (where it would be created)."""
+    folder = Path(os.path.abspath(path)).parent
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _read_only_reason(path: Path) -> str | None:
+    """Why nothing can be recorded in ``path``: a read-only disk or share, file or folder; None if none is seen.
+    (A WAL-mode register needs its folder too: SQLite keeps its -wal and -shm files beside it.)"""
+    folder = _existing_folder(path)
+    try:
+        if hasattr(os, "statvfs") and os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "it is on a read-only disk or share"
+    except OSError:
+        pass
+    if path.is_file() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only, and the register keeps working files beside it"
+    return None
+
+
+def _disk_full(path: Path) -> bool:
+    """A failed write on a disk with (almost) no space left: SQLite reports some of those as I/O errors."""
+    try:
+        return shutil.disk_usage(_existing_folder(path)).free < 1 << 20
+    except OSError:
+        return False
+
+
+def _uri(path: Path, **params: object) -> str:
+    """An SQLite URI naming ``path`` (any characters, a drive letter, a network share) with ``params``."""
+    text = Path(os.path.abspath(path)).as_posix()
+    if not text.startswith("/"):
+        text = "/" + text  # C:/... -> /C:/...; a share (//server/share/...) stays as it is
+    return "file://" + quote(text, safe="/:") + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _header(path: Path) -> bytes:
@@ -95,7 +200,7 @@ def _header(path: Path) -> bytes:
     try:
         with open(path, "rb") as f:
             return f.read(16)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # (the folder is a file: said when it is to be created)
         return b""
 
 
@@ -105,7 +210,7 @@ def _reading(method):
     def wrapper(self: Register, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise _failure(self.path, exc, "read") from None
     return wrapper
 
@@ -128,32 +233,88 @@ def prepare_after(base: Head, rows: list[tuple[str, str, str | None, dict[str, A
 
 
 class Register:
-    def __init__(self, path: str | Path):
+    """One register file. ``readonly`` (the reading commands: history, verify-register): opened with
+    SQLite's ``mode=ro``, never written, so it reads a register on a CD, a read-only share or in a
+    read-only folder; a file that is empty or holds no register is named as such, never created."""
+
+    def __init__(self, path: str | Path, readonly: bool = False):
         self.path = Path(path)
+        self.readonly = readonly
+        self.db: sqlite3.Connection | None = None
+        self._copy: Path | None = None  # a private copy read instead (see _open_read_only)
         try:
-            if _header(self.path) not in (b"", b"SQLite format 3\x00"):  # never write into a file not ours
+            header = _header(self.path)
+            if header not in (b"", _MAGIC):  # never write into a file not ours
                 raise RegisterError(f"{self.path}: not a rating register (not an SQLite database); {_CHOOSE}")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise RegisterError(f"{self.path}: the rating register cannot be opened ({exc}); {_CHOOSE}") from None
-        try:
+            if readonly:
+                if header == b"":
+                    raise RegisterError(f"{self.path}: not a rating register (an empty file: no run was ever "
+                                        f"recorded in it); {_CHOOSE}" if self.path.exists() else
+                                        f"{self.path}: no rating register there yet (it is created by the first "
+                                        f"rating run)")
+                self.db = self._open_read_only()
+            else:
+                reason = _read_only_reason(self.path)  # said before anything is written, not half-way
+                if reason is not None:
+                    raise _read_only(self.path, reason)
+                if not _existing_folder(self.path).is_dir():
+                    raise RegisterWriteError(f"{self.path}: the rating register cannot be created there: "
+                                             f"{_existing_folder(self.path)} is a file, not a folder; {_ELSEWHERE}")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._open_schema()
-            # only now that the file is known to be ours: switching the journal mode writes to it
-            self.db.execute("PRAGMA journal_mode=WAL")  # readers never block the writing window
-            self.db.execute("PRAGMA synchronous=FULL")  # a recorded run survives a power cut
-        except sqlite3.DatabaseError as exc:
-            self.db.close()
-            raise _failure(self.path, exc, "opened") from None
-        except BaseException:
-            self.db.close()
+            if not readonly:
+                # only now that the file is known to be ours: switching the journal mode writes to it
+                self.db.execute("PRAGMA journal_mode=WAL")  # readers never block the writing window
+                self.db.execute("PRAGMA synchronous=FULL")  # a recorded run survives a power cut
+        except RegisterError:
+            self._discard()
             raise
+        except (OSError, sqlite3.Error) as exc:
+            self._discard()
+            raise _failure(self.path, exc, "opened", writing=not readonly) from None
+        except BaseException:
+            self._discard()
+            raise
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """``mode=ro``; where SQLite cannot create the -shm file a WAL-mode register needs beside it (a
+        read-only disk or folder), ``immutable=1`` - unless a -wal or -journal file holds entries not
+        yet merged into the register (a writer was killed, or a copy was taken while it was open): then
+        the register is read from a private copy with that file, so no recorded entry is missed."""
+        def connect(path: Path, **params: object) -> sqlite3.Connection:
+            db = sqlite3.connect(_uri(path, **params), uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            try:
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except BaseException:
+                db.close()
+                raise
+            return db
+
+        try:
+            return connect(self.path, mode="ro")
+        except sqlite3.OperationalError as exc:
+            if (exc.sqlite_errorcode or 0) & 0xFF not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+                raise
+        pending = [side for side in (Path(f"{self.path}-wal"), Path(f"{self.path}-journal")) if _size(side)]
+        if not pending:
+            return connect(self.path, immutable=1)
+        try:
+            self._copy = Path(tempfile.mkdtemp(prefix="credit-desk-register-"))
+            for source in (self.path, *pending):
+                shutil.copyfile(source, self._copy / source.name)
+        except OSError as exc:
+            raise RegisterError(f"{self.path}: its folder is read-only and {pending[0].name} beside it holds "
+                                f"entries not yet merged into it, which could not be copied to read them "
+                                f"({exc.strerror or exc}); copy both files into a folder that can be written "
+                                f"and read the copy") from None
+        return connect(self._copy / self.path.name)  # SQLite merges the -wal into the copy, not the original
 
     def _tables(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
     def _open_schema(self) -> None:
-        if not self._tables():
+        if not self._tables() and not self.readonly:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 if not self._tables():  # another window may have created it while we waited
@@ -162,10 +323,10 @@ class Register:
                     self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 self.db.execute("COMMIT")
             finally:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
+                self._rollback()
         version = None
-        if {"entries", "meta"} <= self._tables():
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(entries)")}
+        if {"entries", "meta"} <= self._tables() and _COLUMNS <= columns:
             try:
                 version = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             except sqlite3.OperationalError:  # someone else's table called meta
@@ -176,8 +337,32 @@ class Register:
             raise RegisterError(f"{self.path}: written by a newer Credit Desk (register format {version[0]}, "
                                 f"this program reads {SCHEMA_VERSION}); update Credit Desk or {_CHOOSE}")
 
+    def _rollback(self) -> None:
+        """After a failed statement or COMMIT: the error raised says what happened, not this rollback
+        (SQLite may have rolled back already, say on a full disk; closing rolls back in any case)."""
+        try:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
     def close(self) -> None:
-        self.db.close()
+        try:
+            if self.db is not None:
+                self.db.close()
+        except sqlite3.Error as exc:
+            raise _failure(self.path, exc, "closed", writing=not self.readonly) from None
+        finally:
+            if self._copy is not None:
+                shutil.rmtree(self._copy, ignore_errors=True)
+                self._copy = None
+
+    def _discard(self) -> None:
+        """Close after a failure: the error that got here is the one to report."""
+        try:
+            self.close()
+        except RegisterError:
+            pass
 
     def __enter__(self) -> Register:
         return self
@@ -203,6 +388,9 @@ class Register:
         return self._transaction(lambda base: prepare_after(base, rows, new_run), new_run)
 
     def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None) -> Head:
+        if self.readonly:
+            raise RegisterWriteError(f"{self.path}: the rating register was opened read-only, for reading; "
+                                     f"nothing was recorded")
         try:
             self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until these entries are in
             try:
@@ -215,9 +403,8 @@ class Register:
                 self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", prepared.entries)
                 self.db.execute("COMMIT")
             finally:
-                if self.db.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
-                    self.db.execute("ROLLBACK")
-        except sqlite3.DatabaseError as exc:
+                self._rollback()  # SQLite may already have rolled back (disk full, I/O error)
+        except sqlite3.Error as exc:
             raise _failure(self.path, exc, "written") from None
         return prepared.head
 
@@ -259,12 +446,23 @@ class Register:
     @_reading
     def runs(self) -> list[dict[str, Any]]:
         """Every run as recorded (the run's keys plus ``decisions``, their number), newest first."""
-        return [json.loads(p) for (p,) in self.db.execute(
-            "SELECT payload FROM entries WHERE kind='run' ORDER BY seq DESC")]
+        return [self._payload(seq, p) for seq, p in self.db.execute(
+            "SELECT seq, payload FROM entries WHERE kind='run' ORDER BY seq DESC")]
+
+    def _payload(self, seq: int, payload: Any) -> dict[str, Any]:
+        """An entry's content; one that is not what Credit Desk wrote is named, not a traceback."""
+        try:
+            data = json.loads(payload)
+        except (TypeError, ValueError):
+            data = None
+        if not isinstance(data, dict):
+            raise RegisterError(f"{self.path}: entry #{seq} of the rating register cannot be read (its content is "
+                                f"not what Credit Desk records); verify-register lists what is wrong with it")
+        return data
 
     def _as_of(self, where: str = "", params: tuple = ()) -> dict[str, str]:
-        return {run_id: json.loads(p).get("as_of") or "" for run_id, p in self.db.execute(
-            f"SELECT run_id, payload FROM entries WHERE kind='run' {where}", params)}
+        return {run_id: str(self._payload(seq, p).get("as_of") or "") for seq, run_id, p in self.db.execute(
+            f"SELECT seq, run_id, payload FROM entries WHERE kind='run' {where}", params)}
 
     @_reading
     def history(self, customer_id: str) -> list[dict[str, Any]]:
@@ -276,9 +474,9 @@ class Register:
         for seq, kind, run_id, payload in self.db.execute(
                 "SELECT seq, kind, run_id, payload FROM entries WHERE customer_id=? ORDER BY seq", (customer_id,)):
             if kind == "approval":
-                approvals.setdefault(run_id, []).append(json.loads(payload))
+                approvals.setdefault(run_id, []).append(self._payload(seq, payload))
             elif kind == "decision":
-                decisions.append(((as_of.get(run_id, ""), seq), run_id, json.loads(payload)))
+                decisions.append(((as_of.get(run_id, ""), seq), run_id, self._payload(seq, payload)))
         out: list[dict[str, Any]] = []
         for (date, _), run_id, data in sorted(decisions, key=lambda d: d[0]):
             before = out[-1].get("level") if out else None
@@ -295,12 +493,13 @@ class Register:
         latest: dict[str, tuple[str, int]] = {}
         for cid, run_id, seq in self.db.execute("SELECT customer_id, run_id, seq FROM entries WHERE kind='decision'"):
             key = (as_of.get(run_id, ""), seq)
+            cid = str(cid)
             if cid not in latest or key > latest[cid]:
                 latest[cid] = key
         due = []
         for cid, (date, seq) in latest.items():
-            data = json.loads(self.db.execute("SELECT payload FROM entries WHERE seq=?", (seq,)).fetchone()[0])
-            if data.get("next_review") and data["next_review"] <= on:
+            data = self._payload(seq, self.db.execute("SELECT payload FROM entries WHERE seq=?", (seq,)).fetchone()[0])
+            if isinstance(data.get("next_review"), str) and data["next_review"] and data["next_review"] <= on:
                 due.append({"customer_id": cid, "name": data.get("name"), "level": data.get("level"),
                             "next_review": data["next_review"], "run_id": data.get("run_id"), "as_of": date or None})
         return sorted(due, key=lambda d: (d["next_review"], d["customer_id"]))
