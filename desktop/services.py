@@ -96,8 +96,8 @@ def _what_was_found(sheets) -> str:
     """Each input sheet and what it was taken for: why no customer sheet is among them."""
     if not sheets:
         return "no sheet at all"
-    shown = [f"{s.file}" + (f" / {s.sheet}" if s.sheet else "") + f": {_KIND_WORDS.get(s.kind, s.kind)}"
-             + (" (empty)" if s.kind == "ignored" and not s.rows_read and not s.header_row else "")
+    shown = [f"{s.file}" + (f" / {s.sheet}" if s.sheet else "") + ": "
+             + ("empty" if s.kind == "ignored" and s.empty else _KIND_WORDS.get(s.kind, s.kind))
              for s in sheets[:8]]
     return "; ".join(shown) + (f"; and {len(sheets) - 8} more sheets" if len(sheets) > 8 else "")
 

@@ -56,7 +56,7 @@ def test_empty_workbook_and_header_only(tmp_path, capsys):
     empty = workbook(tmp_path / "empty.xlsx", [])
     code, err = cli(["score", str(empty), "--out", str(tmp_path / "o.xlsx")], capsys)
     assert (code, err) == (3, "credit-desk: Nothing to rate: no customer sheet was found among the inputs "
-                              "(name one with --customers FILE[:SHEET])")
+                              "(empty.xlsx / 客户: empty); a customer sheet needs the columns 客户编号 and 客户名称")
     header = workbook(tmp_path / "header.xlsx", [HEADER])
     code, err = cli(["score", str(header), "--out", str(tmp_path / "o.xlsx")], capsys)
     assert (code, err) == (3, "credit-desk: Nothing to rate: the customer sheet header.xlsx / 客户 has a header "
@@ -132,8 +132,11 @@ def test_hidden_sheet_is_read_and_flagged(tmp_path):
     wb.close()
     r = import_files([path])
     assert [c.customer_id for c in r.customers] == ["C1"]
-    (issue,) = r.issues
-    assert (issue.sheet, issue.problem, issue.severity) == ("隐藏客户", "hidden sheet", "warning")
+    hidden, notes = sorted(r.issues, key=lambda i: i.sheet != "隐藏客户")
+    assert (hidden.sheet, hidden.problem, hidden.severity) == ("隐藏客户", "hidden sheet", "warning")
+    # the visible sheet is not a kind the program reads: said, with its first rows, not passed over
+    assert (notes.sheet, notes.value, notes.severity) == ("可见", "1: 说明", "warning")
+    assert notes.problem.startswith("no header row of a customer sheet")
 
 
 def test_formula_without_a_saved_value_is_reported(tmp_path):

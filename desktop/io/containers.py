@@ -19,7 +19,7 @@ The parts the reader of ``workbook`` needs again (the workbook, its relationship
 sheet's XML, for the error-cell scan) are kept, so the container is inflated once.
 
 Limits are settings (environment variables) with defaults no real company reaches:
-``CREDIT_DESK_MAX_UNPACKED_MB`` (2048), ``CREDIT_DESK_MAX_CELLS`` (100,000,000 in one sheet's
+``CREDIT_DESK_MAX_UNPACKED_MB`` (2048), ``CREDIT_DESK_MAX_CELLS`` (50,000,000 in one sheet's
 used range); a sheet has at most Excel's 1,048,576 rows and 16,384 columns.
 """
 
@@ -40,7 +40,7 @@ from desktop.io.headers import column_letter
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DEFAULT_MAX_UNPACKED_MB = 2048
-DEFAULT_MAX_CELLS = 100_000_000
+DEFAULT_MAX_CELLS = 50_000_000
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384  # Excel's own sheet size
 SPARSE_MIN_CELLS = 10_000_000  # a used range larger than this must be at least 1/SPARSE_RATIO full
 SPARSE_RATIO = 20
@@ -379,7 +379,7 @@ def _exact_box(xml: bytes) -> tuple[tuple[int, int] | None, tuple[int, int], tup
 
 # ---------------------------------------------------------------- ods
 
-_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell)\b([^>]*?)/?>|</table:table\b")
+_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell)\b([^>]*?)/?>|</table:table>")
 _REPEAT = {b"table-row": re.compile(rb'number-rows-repeated="(\d+)"'),
            b"table-cell": re.compile(rb'number-columns-repeated="(\d+)"'),
            b"covered-table-cell": re.compile(rb'number-columns-repeated="(\d+)"')}

@@ -3,7 +3,14 @@
 A header cell is normalised (full-width to half-width, spaces and marks removed, a unit
 in brackets split off: ``注册资本（万元）`` -> ``注册资本`` + ``万元``) and looked up in the
 alias table of each sheet kind. The row within the first rows that matches the most
-fields of a kind is the header row; the kind with the best match is the sheet's kind.
+fields of a kind is the header row; a header of two rows (a merged group header such as
+``回款`` over ``日期`` and ``金额``, or ``客户编号`` merged down over both rows) is read as one.
+
+The kinds are told apart by the columns only one of them has (an invoice number or a due
+date for a sales ledger, a receipt date for a receipts list, a credit code or a
+salesperson for a customer sheet), then by how many columns they map. A sheet whose
+headers fit two kinds equally (``客户编号, 日期, 金额``) is a tie: the sheet's or file's
+name settles it when it says what it is (``回款明细``), and the tie is reported either way.
 """
 
 from __future__ import annotations
@@ -11,10 +18,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 CUSTOMERS, LEDGER, RECEIPTS, IGNORED = "customers", "ledger", "receipts", "ignored"
 KINDS = (CUSTOMERS, LEDGER, RECEIPTS)
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 100  # title rows, notes and a logo can push a real header far down
 
 _CUSTOMER_REF = {
     "customer_id": ["客户编号", "客户代码", "客户编码", "客户号", "客户id", "customer id", "customer code", "customer no"],
@@ -85,6 +93,7 @@ _LOOKUP = {kind: {_key(a): f for f, aliases in table.items() for a in aliases} f
 _UNIT = re.compile(r"^(?P<base>.*?)[(\[（【]\s*(?P<unit>[^)\]）】]*)\s*[)\]）】]\s*$")
 
 
+@lru_cache(maxsize=65536)
 def split_header(cell: object) -> tuple[str, str | None]:
     """Normalised header name and its unit: ``注册资本（万元）`` -> (``注册资本``, ``万元``)."""
     text = unicodedata.normalize("NFKC", str(cell)).strip() if cell is not None else ""
@@ -113,10 +122,34 @@ class HeaderMatch:
     units: dict[str, str | None]  # field -> unit written in the header
     headers: list[str]  # the header row as written
     duplicates: list[tuple[int, str]] = field(default_factory=list)  # (column, field) ignored
+    rows: int = 1  # header rows: 2 for a group header over sub-headers (header_row is the lower one)
 
     @property
     def complete(self) -> bool:
         return all(any(f in self.columns for f in group) for group in REQUIRED[self.kind])
+
+    @property
+    def specific(self) -> int:
+        """How many of its columns only this kind has: what tells a ledger from a receipts list."""
+        return sum(1 for f, c in self.columns.items() if _specific(self.kind, f, self.headers[c]))
+
+
+# Columns that belong to one kind only; the date and amount of a ledger or a receipts list count
+# only under a header that names them (开票日期, 回款金额), not under a bare 日期 or 金额.
+_ONLY = {
+    CUSTOMERS: {"credit_code", "salesperson", "sales_manager", "group", "first_trade_date", "registered_capital",
+                "agreement", "license", "tax_registration", "org_code", "operating_status", "revenue_trend",
+                "sued_by_suppliers", "total_assets", "total_liabilities", "current_assets", "current_liabilities",
+                "current_term_days", "requested_term_days", "requested_limit", "request_reason"},
+    LEDGER: {"invoice_no", "due_date", "term_days", "paid_date", "paid_amount", "invoice_date", "amount"},
+    RECEIPTS: {"date", "amount"},
+}
+_GENERIC = {"日期", "date", "金额", "amount", "客户", "customer"}
+
+
+def _specific(kind: str, fld: str, header: str) -> bool:
+    return fld in _ONLY[kind] and (fld not in ("invoice_date", "amount", "date") or
+                                   split_header(header)[0] not in _GENERIC)
 
 
 def match_row(row: list[object], kind: str, row_index: int) -> HeaderMatch:
@@ -140,15 +173,118 @@ def match_row(row: list[object], kind: str, row_index: int) -> HeaderMatch:
     return HeaderMatch(kind, row_index, columns, units, headers, dups)
 
 
+def _two_rows(upper: list[object], lower: list[object]) -> list[list[str]]:
+    """For each column, the header texts a two-row header can mean, most specific first.
+
+    A group header (``回款``) is merged across the columns of its sub-headers: only its first
+    cell holds the text, so it is carried right while the row below has sub-headers. A header
+    merged down over both rows has its text in the upper row only.
+    """
+    width = max(len(upper), len(lower))
+    texts: list[list[str]] = []
+    group = ""
+    for c in range(width):
+        up = "" if c >= len(upper) or upper[c] is None else str(upper[c]).strip()
+        low = "" if c >= len(lower) or lower[c] is None else str(lower[c]).strip()
+        if up:
+            group = up if low else ""
+        elif not low:
+            group = ""
+        above = up or group
+        if low and above:
+            texts.append([above + low, low, above])
+        else:
+            texts.append([low or above])
+    return texts
+
+
+def _match_two_rows(upper: list[object], lower: list[object], kind: str, row_index: int) -> HeaderMatch:
+    table = _LOOKUP[kind]
+    columns: dict[str, int] = {}
+    units: dict[str, str | None] = {}
+    dups: list[tuple[int, str]] = []
+    headers = []
+    for col, options in enumerate(_two_rows(upper, lower)):
+        # shown as the clerk sees the two cells: "回款 日期"; a header merged down: its one text
+        headers.append(f"{options[2]} {options[1]}" if len(options) == 3 else options[0])
+        for text in options:
+            name, unit = split_header(text) if text else ("", None)
+            f = table.get(name)
+            if f is None:
+                continue
+            if f in columns:
+                dups.append((col, f))
+            else:
+                columns[f], units[f] = col, unit
+            break
+    return HeaderMatch(kind, row_index + 1, columns, units, headers, dups, rows=2)
+
+
+def _candidates(rows: list[list[object]], kinds: tuple[str, ...]) -> list[HeaderMatch]:
+    """Complete header matches in the first rows: one-row headers, and two-row ones that map more."""
+    found = []
+    top = rows[:HEADER_SCAN_ROWS]
+    for i, row in enumerate(top):
+        if not any(c is not None and str(c).strip() for c in row):
+            continue
+        for k in kinds:
+            m = match_row(row, k, i)
+            if m.complete:
+                found.append(m)
+            if i + 1 < len(top):
+                two = _match_two_rows(row, top[i + 1], k, i)
+                below = match_row(top[i + 1], k, i + 1)
+                if two.complete and len(two.columns) > max(len(m.columns), len(below.columns)):
+                    found.append(two)
+    return found
+
+
+def _rank(m: HeaderMatch) -> tuple[int, int]:
+    return m.specific, len(m.columns)
+
+
 def detect_header(rows: list[list[object]], kind: str | None = None) -> HeaderMatch | None:
     """The best complete header match within the first rows (of ``kind``, or of any kind)."""
     best: HeaderMatch | None = None
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        for k in (kind,) if kind else KINDS:
-            m = match_row(row, k, i)
-            if m.complete and (best is None or len(m.columns) > len(best.columns)):
-                best = m
+    for m in _candidates(rows, (kind,) if kind else KINDS):
+        if best is None or (_rank(m) > _rank(best) if kind is None else len(m.columns) > len(best.columns)):
+            best = m
     return best
+
+
+_NAME_SAYS = {RECEIPTS: re.compile(r"回款|收款|到账|进账|receipt", re.I),
+              LEDGER: re.compile(r"销售|发票|开票|应收|台账|发货|出库|sales|invoice|ledger", re.I),
+              CUSTOMERS: re.compile(r"客户.*(资料|信息|档案|名录|清单)|信用资料|customer", re.I)}
+
+
+@dataclass
+class Classification:
+    """What a sheet was taken for: its header match, and the kinds its headers fit equally (a tie)."""
+
+    match: HeaderMatch | None
+    tied: tuple[str, ...] = ()  # the kinds that fit as well as the one chosen (empty: no tie)
+    settled_by: str | None = None  # the sheet or file name that settled a tie
+
+
+def classify(rows: list[list[object]], names: tuple[str, ...] = ()) -> Classification:
+    """The sheet's kind from its headers; a tie between kinds is settled by ``names`` (the sheet's,
+    then the file's) when one of them says what it is, and reported either way."""
+    found = _candidates(rows, KINDS)
+    if not found:
+        return Classification(None)
+    top = max(_rank(m) for m in found)
+    best: dict[str, HeaderMatch] = {}
+    for m in found:
+        if _rank(m) == top and m.kind not in best:
+            best[m.kind] = m
+    if len(best) == 1:
+        return Classification(next(iter(best.values())))
+    tied = tuple(k for k in KINDS if k in best)
+    for name in names:
+        says = [k for k in tied if _NAME_SAYS[k].search(name or "")]
+        if len(says) == 1:
+            return Classification(best[says[0]], tied, name)
+    return Classification(None, tied)
 
 
 def column_letter(index: int) -> str:

@@ -29,7 +29,9 @@ from desktop.io.headers import (
     LEDGER,
     RECEIPTS,
     UNIT_FACTORS,
+    Classification,
     HeaderMatch,
+    classify,
     column_letter,
     detect_header,
 )
@@ -57,7 +59,12 @@ LEDGER_PARSERS = {
 RECEIPT_PARSERS = {"customer_id": V.parse_code, "customer_name": V.parse_text, "date": V.parse_date,
                    "amount": V.parse_amount}
 PARSERS = {CUSTOMERS: CUSTOMER_PARSERS, LEDGER: LEDGER_PARSERS, RECEIPTS: RECEIPT_PARSERS}
-_TOTAL_ROW = re.compile(r"^(合\s*计|小\s*计|总\s*计|总\s*额|共\s*计|total|subtotal|grand total)\b", re.I)
+# A total row says so in a cell of its own ("合计", "本页小计:", "Total (元)"), not inside a name
+# ("Total Logistics Co." is a customer), and has no key of a data row (no ID, no date).
+_TOTAL_ROW = re.compile(r"^(本页|本月|本年|累计|全部)?\s*(合\s*计|小\s*计|总\s*计|总\s*额|共\s*计|总\s*合\s*计|"
+                        r"total|sub-?total|grand total|sum)\s*[:：]?\s*([(（][^)）]*[)）])?\s*[:：]?$", re.I)
+_TOTAL_KEYS = {CUSTOMERS: ("customer_id", "name"), LEDGER: ("customer_id", "customer_name", "invoice_no", "invoice_date"),
+               RECEIPTS: ("customer_id", "customer_name", "date")}
 
 
 @dataclass
@@ -105,9 +112,13 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     issues: list[RowIssue] = []
     files: dict[Path, RawFile] = {}
 
-    wanted: dict[Path, Path] = {}
+    wanted: dict[object, Path] = {}
     for p in [*inputs, *(ch.path for ch in choices)]:
-        wanted.setdefault(p.resolve(), p)
+        key = _file_key(p)
+        first = wanted.setdefault(key, p)
+        if first != p and first.resolve() != p.resolve():  # a second name of one file (a hard link)
+            issues.append(RowIssue(p.name, "", None, "", str(p), f"the same file as {first} (two names of one file)",
+                                   "read once", "warning"))
     # The reader works outside Python's interpreter lock for most of a file, so the files are
     # read side by side (the ledger and the customer sheet: about a fifth less time than one
     # after the other on two cores). The first failure in input order is the one reported.
@@ -139,17 +150,17 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     chosen: dict[tuple[Path, str], SheetChoice] = {}
     whole_file_choice: dict[Path, str] = {}
     for ch in choices:
-        if ch.path.resolve() not in files:  # unreadable (listed): its choices wait for a readable copy
+        if _file_key(ch.path) not in files:  # unreadable (listed): its choices wait for a readable copy
             continue
-        raw = files[ch.path.resolve()]
+        raw = files[_file_key(ch.path)]
         if ch.sheet is not None:
             if ch.sheet not in [s.name for s in raw.sheets]:
                 raise InputFileError(f"{raw.path}: no sheet named '{ch.sheet}' "
                                      f"(sheets: {', '.join(s.name for s in raw.sheets)})")
-            chosen[(ch.path.resolve(), ch.sheet)] = ch
+            chosen[(_file_key(ch.path), ch.sheet)] = ch
         else:
-            whole_file_choice[ch.path.resolve()] = ch.kind
-    input_keys = {p.resolve() for p in inputs}
+            whole_file_choice[_file_key(ch.path)] = ch.kind
+    input_keys = {_file_key(p) for p in inputs}
 
     for key, raw in files.items():
         explicit_sheets = {s for (k, s) in chosen if k == key}
@@ -179,13 +190,23 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                     prof, row, cols = hit
                     match = _manual_match(sheet, SheetChoice(raw.path, sheet.name, prof.kind, row, cols))
                     src.chosen_by = f"profile: {prof.name}"
-                else:
+                elif want is not None:
                     match = detect_header(top, want)
+                else:
+                    found = classify(top, (sheet.name, raw.path.stem))
+                    match = found.match
+                    if found.tied:
+                        issues.append(_tie_issue(raw, sheet, found))
+                    elif match is None and not _is_empty(sheet):
+                        issues.append(RowIssue(raw.name, sheet.name, None, "", _preview(top),
+                                               f"no header row of a customer sheet, sales ledger or receipts list "
+                                               f"in the first {HEADER_SCAN_ROWS} rows",
+                                               "sheet not used; if it holds data, map its columns by hand",
+                                               "warning"))
                 if want is not None:
                     src.chosen_by = "override"
                 if match is None:
-                    if not _is_empty(sheet):
-                        src.kind = IGNORED
+                    src.empty = _is_empty(sheet)
                     sources.append(src)
                     continue
             src.kind = match.kind
@@ -233,6 +254,17 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
     return ImportResult(customers, ledger, receipt_frame, issues, sources)
 
 
+def _file_key(path: Path) -> object:
+    """One key per file: its identity on disk (so two names of one file, a hard link, are one), else its path."""
+    try:
+        st = path.stat()
+        if st.st_ino:
+            return (st.st_dev, st.st_ino)
+    except OSError:
+        pass
+    return path.resolve()
+
+
 def _manual_match(sheet: RawSheet, choice: SheetChoice) -> HeaderMatch:
     """A header match from a column mapping the clerk made (or a saved mapping profile)."""
     row = choice.header_row or 0
@@ -241,6 +273,36 @@ def _manual_match(sheet: RawSheet, choice: SheetChoice) -> HeaderMatch:
     from desktop.io.headers import split_header
     units = {f: split_header(headers[c])[1] if c < len(headers) else None for f, c in choice.columns.items()}
     return HeaderMatch(choice.kind, row, dict(choice.columns), units, headers)
+
+
+KIND_WORDS = {CUSTOMERS: "customer sheet", LEDGER: "sales ledger", RECEIPTS: "receipts list"}
+
+
+def _tie_issue(raw: RawFile, sheet: RawSheet, found: Classification) -> RowIssue:
+    """A sheet whose headers fit two kinds equally: said, whether its name settled it or not."""
+    kinds = " or ".join(KIND_WORDS[k] for k in found.tied)
+    row = found.match.header_row + 1 if found.match else None
+    if found.match is not None:
+        return RowIssue(raw.name, sheet.name, row, "", found.settled_by, f"the headers fit a {kinds}",
+                        f"read as a {KIND_WORDS[found.match.kind]}, as its name says", "warning")
+    return RowIssue(raw.name, sheet.name, row, "", None, f"the headers fit a {kinds}",
+                    "sheet not used: say what it is (--sales or --receipts, or in the list of sheets)", "error")
+
+
+def _blank(value: object) -> bool:
+    return value is None or bool(pd.isna(value)) or not str(value).strip()
+
+
+def _preview(rows: list[list[object]]) -> str:
+    """The first rows that hold anything, as text: what the clerk will recognise the sheet by."""
+    shown = []
+    for i, row in enumerate(rows):
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        if cells:
+            shown.append(f"{i + 1}: " + " | ".join(c[:20] for c in cells[:6]))
+        if len(shown) == 3:
+            break
+    return "; ".join(shown)
 
 
 def _is_empty(sheet: RawSheet) -> bool:
@@ -267,15 +329,19 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
     blank_all = body.isna().all(axis=1).to_numpy()
     issues = []
     total = np.zeros(len(body), dtype=bool)
+    keys = [match.columns[f] for f in _TOTAL_KEYS[match.kind] if f in match.columns]
     for col in list(body.columns)[:8]:  # a total row says so in one of its first cells
         text = body[col]
-        maybe = text.str.contains(r"计|额|(?i:total)|ｔｏｔａｌ|ＴＯＴＡＬ", regex=True).fillna(False).to_numpy(dtype=bool)
+        maybe = text.str.contains(r"计|额|(?i:total|sum)|ｔｏｔａｌ|ＴＯＴＡＬ", regex=True).fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(maybe & ~total & ~blank_all):
             v = text.iat[i]
-            if _TOTAL_ROW.match(V.normalize_text(v)):
-                total[i] = True
-                issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", v,
-                                       "total row", "skipped: totals are recomputed, not read", "warning"))
+            if not _TOTAL_ROW.match(V.normalize_text(v)):
+                continue
+            if any(k != col and k in body.columns and not _blank(body[k].iat[i]) for k in keys):
+                continue  # a data row that happens to hold the word (a customer named 合计 with an invoice)
+            total[i] = True
+            issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", v,
+                                   "total row", "skipped: totals are recomputed, not read", "warning"))
     issues.sort(key=lambda i: i.row)
     src.blank_rows = int(blank_all.sum())
     src.rows_read = int((~blank_all).sum())
@@ -303,15 +369,27 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
             parser = V.parse_date_1904
         parsed, problems = V.parse_column(raw_col, parser)
         factor = _unit_factor(fld, d.match.units.get(fld))
+        if parsed.dtype.kind == "f":
+            # Beyond 10^13 元 (after the column's unit) an amount is refused, never guessed; compared
+            # by division, so 1e308 x 10,000 never overflows.
+            yuan = V.AMOUNT_LIMIT_YUAN / (factor * UNIT_FACTORS.get(FIELD_UNITS.get(fld) or "元", 1.0))
+            huge = np.abs(parsed.to_numpy()) > yuan
+            if huge.any():
+                problems = problems.mask(huge, "amount beyond 10^13 元")
+                parsed = parsed.mask(huge)
         if factor != 1.0:
             parsed = parsed * factor
         bad = problems.notna()
+        kept = bad & parsed.notna()  # a value and a problem: the parser corrected the cell (rounded, cleaned)
         is_required = fld in required
         for row in problems.index[bad]:
-            action = "row not used" if is_required else "treated as blank"
+            if kept.at[row]:
+                action, severity = "corrected value used", "warning"
+            else:
+                action = "row not used" if is_required else "treated as blank"
+                severity = "error" if is_required else "warning"
             issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
-                                   raw_col.at[row], problems.at[row], action,
-                                   "error" if is_required else "warning"))
+                                   raw_col.at[row], problems.at[row], action, severity))
         if fld in _FEN_FIELDS and d.match.kind in ("ledger", "receipts"):
             # Amounts count to the fen (DOMAIN: exact to the fen); a finer amount is rounded, and said so.
             fen = parsed.to_numpy(dtype="float64") * 100

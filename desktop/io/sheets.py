@@ -23,6 +23,7 @@ class SheetSource:
     rows_rejected: int = 0
     blank_rows: int = 0
     error: str = ""  # kind "unreadable": why the file could not be read (the other files still are)
+    empty: bool = False  # kind "ignored": the sheet holds nothing at all
 
 
 
