@@ -26,18 +26,74 @@ def _application(argv: list[str]):
     return app
 
 
-def _log_to_user_folder() -> None:
-    """Logs go to the user's application-data folder, never next to the program."""
-    import logging
-    from logging.handlers import RotatingFileHandler
+def report_errors_to(window) -> None:
+    """Every exception nobody caught (a slot, another thread, ``__del__``) goes with its traceback to
+    the window's log (desktop.diagnostics); the clerk sees one box in their language, not a flood."""
+    from desktop.diagnostics import install_hooks
+    install_hooks(lambda line: window.report_internal_error())
 
-    from desktop.ui.settings import user_data_dir
 
-    folder = user_data_dir() / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(folder / "credit-desk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+class _CtrlC:
+    """Ctrl+C in the terminal that started the window closes it, as its close button does.
+
+    Qt's event loop runs no Python code until an event comes, so Python's SIGINT handler would
+    wait (the window seemed to ignore Ctrl+C) and then raise KeyboardInterrupt inside whatever
+    slot ran next, with a traceback. Here the signal wakes the loop through a socket, and the
+    handler only schedules ``close()``, the close button's path: a running job is cancelled
+    (before its commit point nothing changes), the engine is stopped, the layout saved.
+    Closing is what someone pressing Ctrl+C at a terminal means; ignoring it would leave them
+    only kill, which stops the engine wherever it is. The engine process, which gets the same
+    Ctrl+C from the terminal, ignores it (desktop.engine.serve).
+    """
+
+    def __init__(self, window) -> None:
+        import signal
+        import socket
+
+        from PySide6.QtCore import QSocketNotifier, QTimer
+
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)  # running Python code runs the handler
+        signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+
+    def _drain(self) -> None:
+        try:
+            self._reader.recv(512)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """After the event loop: a Ctrl+C ends the program quietly."""
+        import signal
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGINT, _quit_quietly)
+        self._notifier.setEnabled(False)
+        self._reader.close()
+        self._writer.close()
+
+
+def _quit_quietly(*_args) -> None:
+    """Ctrl+C before the window is up or after it closed: end without a traceback."""
+    raise SystemExit(130)
+
+
+def _could_not_start(language, exc: BaseException) -> int:
+    """The window could not be built: the traceback to the log, one box for the clerk."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.diagnostics import log_exception
+    from desktop.ui.main_window import internal_error_hint, internal_error_text
+
+    log = log_exception(exc, "start-up")
+    box = QMessageBox(QMessageBox.Icon.Critical, language.text("Internal error"),
+                      internal_error_text(language, "start", str(log) if log else ""), QMessageBox.StandardButton.Ok)
+    box.setInformativeText(internal_error_hint(language, str(log) if log else ""))
+    box.exec()
+    return 1
 
 
 class _SmokeFailed(Exception):
@@ -60,12 +116,14 @@ def smoke_test(out_dir: str) -> int:
         faulthandler.dump_traceback_later(240, exit=True)
     from PySide6.QtCore import QDate, QEventLoop, QTimer
 
+    from desktop.diagnostics import install_hooks, setup_logging
     from desktop.paths import samples_dir
     from desktop.ui.i18n import Language
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import Settings
 
     app = _application([])
+    setup_logging("window")
     settings = Settings()
     settings.save_open_folder_after_export(False)
     window = MainWindow(Language(app, "zh"), settings)
@@ -73,6 +131,7 @@ def smoke_test(out_dir: str) -> int:
     window.as_of.setDate(QDate(2026, 6, 30))
     failures: list[str] = []
     window.failed.connect(lambda message, kind: failures.append(message))
+    install_hooks(failures.append)  # an exception in a slot fails the build too (its traceback: the log)
 
     def step(signal, start) -> None:
         """Start a job and wait for its signal (or a failure), then until the worker is gone."""
@@ -110,6 +169,10 @@ def smoke_test(out_dir: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGINT, _quit_quietly)  # until the window is up (Qt loads for a second)
+    from desktop.diagnostics import install_hooks, setup_logging
     from desktop.ui.i18n import Language
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import Settings
@@ -117,13 +180,23 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--smoke-test"]:
         return smoke_test(argv[1] if len(argv) > 1 else "smoke-output")
+    setup_logging("window")  # the user's data folder (CREDIT_DESK_LOG_DIR elsewhere); none: the window runs anyway
+    install_hooks()
     app = _application(argv)
-    _log_to_user_folder()
     settings = Settings()
-    window = MainWindow(Language(app, settings.language()), settings)
+    language = Language(app, settings.language())
+    try:
+        window = MainWindow(language, settings)
+    except Exception as exc:  # a bug: one box, the traceback to the log
+        return _could_not_start(language, exc)
+    report_errors_to(window)
+    ctrl_c = _CtrlC(window)
     window.show()
     window.engine.start()  # its libraries load while the clerk opens the workbooks
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        ctrl_c.close()
 
 
 if __name__ == "__main__":

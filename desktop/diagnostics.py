@@ -32,27 +32,39 @@ def log_folder() -> Path:
     return user_data_folder() / "logs"
 
 
+class _LogFile(RotatingFileHandler):
+    """The log file; a write that fails (disk full, file locked) is dropped without a word on stderr."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        if _state["file"] == Path(self.baseFilename):
+            _state["file"] = None  # from now on the user is told that no log could be written
+
+
 def setup_logging(name: str) -> Path | None:
     """Log to ``<log folder>/<name>.log``; returns the file, or None when no folder can be written.
 
     A front end that cannot write its log still runs: the technical detail is then lost, the
-    clerk's message is not.
+    clerk's message is not. Called again (another folder), it replaces the previous file.
     """
-    folder = log_folder()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(folder / f"{name}.log", maxBytes=1_000_000, backupCount=3,
-                                      encoding="utf-8", delay=True)
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
-    for old in [h for h in LOG.handlers if isinstance(h, RotatingFileHandler)]:
+    for old in [h for h in LOG.handlers if isinstance(h, (RotatingFileHandler, logging.NullHandler))]:
         LOG.removeHandler(old)
         old.close()
+    _state["file"] = None
+    LOG.propagate = False  # never to stderr, where a user would read it, even without a file
+    folder = log_folder()
+    path = folder / f"{name}.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8"):  # writable now, not only at the first error
+            pass
+        handler = _LogFile(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True)
+    except OSError:
+        LOG.addHandler(logging.NullHandler())  # else logging's last resort prints the traceback
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     LOG.addHandler(handler)
     LOG.setLevel(logging.INFO)
-    LOG.propagate = False
-    _state["file"] = folder / f"{name}.log"
+    _state["file"] = Path(handler.baseFilename)  # absolute: the user is told where it is
     return _state["file"]
 
 
@@ -71,11 +83,17 @@ def log_exception(exc: BaseException, context: str = "") -> Path | None:
     return log_file()
 
 
-def internal_error_line(exc: BaseException) -> str:
-    """The one line a user sees for a bug: what kind of thing failed, and where the detail is."""
+def internal_error_line(exc: BaseException, committed: bool = False) -> str:
+    """The one line a user sees for a bug: what kind of thing failed, and where the detail is.
+
+    ``committed``: the bug came at or after the job's commit point, so "nothing was written"
+    would not be true.
+    """
     where = log_file()
     detail = f"the details are in {where}" if where else "no log file could be written"
-    return f"internal error ({type(exc).__name__}); nothing was written or recorded; {detail}"
+    done = ("it came after the job had started to save its work: check the files and the register"
+            if committed else "nothing was written or recorded")
+    return f"internal error ({type(exc).__name__}); {done}; {detail}"
 
 
 def install_hooks(report: Callable[[str], None] | None = None) -> None:
@@ -84,7 +102,7 @@ def install_hooks(report: Callable[[str], None] | None = None) -> None:
     Covers the main thread (``sys.excepthook``), other threads (``threading.excepthook``) and
     exceptions Python can only print (``sys.unraisablehook``: a ``ZipFile.__del__`` on a full
     disk, say). KeyboardInterrupt in the main thread keeps its own meaning (a cancel) and is
-    left to the front end.
+    left to the front end. ``report`` may be called on any thread (``threading.excepthook``).
     """
     def excepthook(exc_type, exc, tb) -> None:
         if issubclass(exc_type, KeyboardInterrupt):

@@ -20,8 +20,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import multiprocessing
+import signal
 import threading
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +31,11 @@ BATCH = 500  # records per message: unpacking a batch of decisions takes about 2
 
 class EngineStopped(Exception):
     """The engine process ended in the middle of a job (killed, or out of memory)."""
+
+
+class _WindowGone(BaseException):
+    """The window's end of the pipe closed in the middle of a job: the job stops (through every
+    ``except Exception``: it is no bug, and there is nobody left to tell)."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,10 @@ class Done:
 
 @dataclass(frozen=True)
 class Failed:
-    message: str
+    message: str  # a bug: one line (its traceback is in the engine's log, never in a message)
     kind: str  # "input" | "output" | "policy" | "stale" | "bug"
+    log: str = ""  # a bug: the log file holding its traceback ("" when none could be written)
+    committed: bool = False  # a bug at or after the job's commit point: its files and register entry may stand
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,26 @@ Final = Done | Failed | NeedPassword | WasCancelled
 # ---------------------------------------------------------------- the engine's side
 
 def serve(conn, cancel_flag) -> None:
-    """The engine process: run each job the window sends, until it sends None."""
+    """The engine process: run each job the window sends, until it sends None.
+
+    Ctrl+C in the terminal that started the window reaches this process too: it is ignored
+    here, the window decides (it closes, and its close cancels the job). A bug is written to
+    the engine's log with its traceback; the window gets one line.
+    """
+    from desktop.diagnostics import install_hooks, log_exception, setup_logging
+
+    if threading.current_thread() is threading.main_thread():  # (a test may host it in a thread)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    setup_logging("engine")
+    install_hooks()
+    try:
+        _serve(conn, cancel_flag)
+    except Exception as exc:  # a bug outside any job: logged, and the engine ends without printing it
+        log_exception(exc, "engine")
+        raise SystemExit(70) from None  # the window's next job starts another engine
+
+
+def _serve(conn, cancel_flag) -> None:
     gc.disable()  # the records of a run hold no cycles; see services.big_job
     import desktop.services  # noqa: F401  (pandas, Arrow, the readers: loaded while the clerk picks files)
     from desktop.core.cancel import CancelToken
@@ -94,18 +120,39 @@ def serve(conn, cancel_flag) -> None:
             return
         if job is None:
             return
-        conn.send(_outcome(session, job, cancel, conn))
+        try:
+            conn.send(_outcome(session, job, cancel, conn))
+        except (EOFError, OSError, _WindowGone):  # the window is gone
+            return
+        except Exception as exc:  # the job committed, but its result could not be sent (a bug)
+            conn.send(_bug(exc, job, committed=True))
         gc.collect()
+
+
+def _bug(exc: BaseException, job: Job, committed: bool) -> Failed:
+    """A bug in ``job``: its traceback to the engine's log, one line to the window."""
+    from desktop.diagnostics import internal_error_line, log_exception
+    log = log_exception(exc, f"engine job {job.number} ({type(job.request).__name__})")
+    return Failed(internal_error_line(exc, committed), "bug", str(log or ""), committed)
 
 
 def _outcome(session, job: Job, cancel, conn) -> Final:
     """Run ``job``; the last message of its outcome (its long lists sent before, in batches)."""
     from desktop.errors import Cancelled, CreditDeskError, OutputFileError, PolicyError, StaleRatingError
     from desktop.io.workbook import PasswordRequired
+    from desktop.session import AFTER_COMMIT
+
+    committed = False  # a stage after the commit point was reported
 
     def progress(stage: str, fraction: float) -> None:
-        conn.send(Progress(stage, fraction))
+        nonlocal committed
+        committed = committed or stage in AFTER_COMMIT
+        try:
+            conn.send(Progress(stage, fraction))
+        except OSError as exc:
+            raise _WindowGone() from exc
 
+    cancel.committing = False  # not the last job's: a bug before this job's run is before its commit
     try:
         value = session.run(job.request, progress, cancel)
     except Cancelled:
@@ -116,8 +163,8 @@ def _outcome(session, job: Job, cancel, conn) -> Final:
         kinds = ((PolicyError, "policy"), (OutputFileError, "output"), (StaleRatingError, "stale"))
         kind = next((k for cls, k in kinds if isinstance(exc, cls)), "input")
         return Failed(str(exc), kind)
-    except Exception:  # a bug: report it, keep the engine alive
-        return Failed(traceback.format_exc(limit=8), "bug")
+    except Exception as exc:  # a bug: logged, told in one line; the engine stays alive
+        return _bug(exc, job, committed or cancel.committing)  # committing: past the last checkpoint
     # committed: the result stands even if Cancel was pressed after the commit point
     value, lists = _without_lists(value)
     for name, items in lists.items():

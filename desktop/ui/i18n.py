@@ -103,6 +103,19 @@ ZH: dict[str, str] = {
     "The engine process ended unexpectedly (exit code {0}) after the job had finished: what it wrote and recorded "
     "stands; check the files and the register before doing it again.":
         "后台评级进程在任务完成后意外退出（退出码 {0}）：已写入和登记的内容有效，请先核对文件和评级登记簿再决定是否重做。",
+    # internal errors (the traceback goes to the log file, never on screen)
+    "Internal error": "内部错误",
+    "An internal error happened; nothing was changed.": "发生内部错误，未做任何更改。",
+    "An internal error happened after the job had started to save its work: check the files and the rating "
+    "register before doing it again.":
+        "任务开始保存结果之后发生内部错误：请先核对文件和评级登记簿，再决定是否重做。",
+    "An internal error happened in the window; what it shows may be incomplete.":
+        "窗口发生内部错误，当前显示的内容可能不完整。",
+    "The window could not start because of an internal error.": "程序因内部错误无法启动。",
+    "The details are in the log file {0}.": "详细信息已记入日志文件：{0}",
+    "No log file could be written.": "无法写入日志文件。",
+    "Please send the log file to your administrator.": "请将该日志文件发给系统管理员。",
+    "Please tell your administrator what you were doing when it happened.": "请告诉系统管理员出错时您正在进行的操作。",
 }
 
 FIELD_WORDS_ZH = {

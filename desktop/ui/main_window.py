@@ -91,6 +91,28 @@ class KindDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
 
 
+INTERNAL_ERRORS = {  # what the clerk is told about a bug (its traceback is in the log, never on screen)
+    "before": "An internal error happened; nothing was changed.",
+    "after": "An internal error happened after the job had started to save its work: check the files and the rating "
+             "register before doing it again.",
+    "window": "An internal error happened in the window; what it shows may be incomplete.",
+    "start": "The window could not start because of an internal error.",
+}
+
+
+def internal_error_text(language: Language, situation: str, log: str) -> str:
+    """One line in the clerk's language: an internal error (``situation``, a key of INTERNAL_ERRORS)
+    happened, what it changed, and the log file that holds the detail (``log``; "" when none)."""
+    where = language.text("The details are in the log file {0}.").format(log) if log else \
+        language.text("No log file could be written.")
+    return language.text(INTERNAL_ERRORS[situation]) + ("" if language.code == "zh" else " ") + where
+
+
+def internal_error_hint(language: Language, log: str) -> str:
+    return language.text("Please send the log file to your administrator." if log else
+                         "Please tell your administrator what you were doing when it happened.")
+
+
 def _key(files, choices, as_of: date, policy_path: Path | None, policy: Policy | None) -> tuple:
     """The files, sheet choices, as-of date and policy a rating is made from, comparable."""
     return (tuple(str(Path(f).resolve()) for f in files),
@@ -121,6 +143,7 @@ class MainWindow(QMainWindow):
     stale_changed = Signal(bool)  # the rating on screen is (no longer) out of date
     what_if_done = Signal(int, int)
     failed = Signal(str, str)  # message, kind
+    _uncaught = Signal()  # an exception nobody caught (any thread): shown on the GUI thread
     cancelled = Signal()
     busy_changed = Signal(bool)
     progress_shown = Signal(str, float)  # the progress display was refreshed: stage, fraction
@@ -148,6 +171,8 @@ class MainWindow(QMainWindow):
         self.thread = None
         self._last_job = None  # (worker, thread) kept alive until its thread has finished
         self.passwords: dict[str, str] = {}  # encrypted inputs: resolved path -> password (memory only)
+        self._internal_box: QMessageBox | None = None  # the internal-error box on screen
+        self._uncaught.connect(self._show_uncaught, Qt.ConnectionType.QueuedConnection)
         self.setAcceptDrops(True)
         self._build()
         self.retranslate()
@@ -623,6 +648,9 @@ class MainWindow(QMainWindow):
                              "wrote and recorded stands; check the files and the register before doing it "
                              "again.").format(message)
             kind = "bug"
+        elif kind in ("bug", "bug_after_commit"):  # the message is the log file holding the traceback
+            self._internal_error("after" if kind == "bug_after_commit" else "before", message)
+            return
         titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
                   "stale": "Rate again", "bug": "Unexpected error"}
         hints = {"output": "If the file is open in Excel, close it there and try again.",
@@ -636,6 +664,32 @@ class MainWindow(QMainWindow):
         self._last_error_box = box
         box.open()
         self.failed.emit(message, kind)
+
+    def report_internal_error(self) -> None:
+        """An exception nobody caught (a slot, a thread: see desktop.diagnostics.install_hooks) was
+        logged: tell the clerk. Safe to call from any thread."""
+        self._uncaught.emit()
+
+    def _show_uncaught(self) -> None:
+        from desktop.diagnostics import log_file
+        log = log_file()
+        self._internal_error("window", str(log) if log else "")
+
+    def _internal_error(self, situation: str, log: str) -> None:
+        """One box for a bug, in the clerk's language; while it is open, further bugs are only logged
+        (and reported by ``failed``), so a bug that repeats does not bury the window in boxes."""
+        message = internal_error_text(self.language, situation, log)
+        if self._internal_box is None:
+            box = QMessageBox(QMessageBox.Icon.Critical, self.t("Internal error"), message,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setInformativeText(internal_error_hint(self.language, log))
+            box.finished.connect(self._internal_box_closed)
+            self._internal_box = self._last_error_box = box
+            box.open()
+        self.failed.emit(message, "bug")
+
+    def _internal_box_closed(self) -> None:
+        self._internal_box = None
 
     def _ask_password(self, path: str, message: str) -> None:
         """An encrypted workbook: ask for its password, then read again (decrypted in memory only)."""

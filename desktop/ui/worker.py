@@ -4,11 +4,11 @@ touches widgets; the job stops at its next checkpoint when cancelled."""
 
 from __future__ import annotations
 
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from desktop.diagnostics import log_exception
 from desktop.engine import Done, Engine, EngineStopped, Failed, NeedPassword, Progress, WasCancelled
 from desktop.session import AFTER_COMMIT
 
@@ -18,7 +18,9 @@ class Worker(QObject):
     progress = Signal(str, float)  # stage, fraction done
     result = Signal(object)  # the use case's result (desktop.session): the job was committed
     error = Signal(str, str)  # message, kind ("input", "output", "policy", "stale", "bug", "engine",
-    # "engine_after_commit": the engine died; the message is its exit code, the window words it)
+    # "engine_after_commit": the engine died; the message is its exit code, the window words it;
+    # "bug", "bug_after_commit": a bug, before or at/after the commit point; the message is the log
+    # file holding its traceback, "" when none could be written; the window words it)
     cancelled = Signal()  # stopped before its commit point: nothing changed
     password_needed = Signal(str, str)  # file, message
     engine_restarted = Signal()  # the job ran in a new engine process: the session it had is gone
@@ -58,13 +60,16 @@ class Worker(QObject):
                     self.cancelled.emit()
                 elif isinstance(message, NeedPassword):
                     self.password_needed.emit(message.file, message.message)
+                elif isinstance(message, Failed) and message.kind == "bug":
+                    self.error.emit(message.log, "bug_after_commit" if message.committed or finished else "bug")
                 elif isinstance(message, Failed):
                     self.error.emit(message.message, message.kind)
         except EngineStopped as exc:
             self.engine_restarted.emit()
             self.error.emit(str(exc), "engine_after_commit" if finished else "engine")
-        except Exception:  # a bug on this side (the engine could not start): show it, keep the window alive
-            self.error.emit(traceback.format_exc(limit=6), "bug")
+        except Exception as exc:  # a bug on this side (the engine could not start): logged; the window lives on
+            log = log_exception(exc, f"window: job {type(self.request).__name__}")
+            self.error.emit(str(log or ""), "bug_after_commit" if finished else "bug")
         finally:
             self.finished.emit()
 
