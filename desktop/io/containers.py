@@ -248,14 +248,15 @@ def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> Non
     if cells == 0:
         return
     allowed = min(limits.cells, max(SPARSE_MIN_CELLS, SPARSE_RATIO * cells))
-    rows_bound, cols_bound = _quick_bounds(xml)
+    rows_bound, cols_bound, digits = _quick_bounds(xml)
     if rows_bound * cols_bound <= allowed and rows_bound <= limits.rows and cols_bound <= limits.cols:
         return
     last = xml.rfind(b"<row ")
     m = _ROW_REF.match(xml, last) if last >= 0 else None
     last_row = max(int(m.group(1)) if m else xml.count(b"<row"), 1)
-    if last_row <= limits.rows and not _beyond(xml, last_row, min(limits.cols, max(1, allowed // last_row))):
-        return
+    if last_row <= limits.rows and digits <= len(str(last_row)) and \
+            not _beyond(xml, last_row, min(limits.cols, max(1, allowed // last_row))):
+        return  # no row number longer than the last row's, none greater, no column too far
     rows, cols, far = _exact_box(xml)
     area = rows[1] * cols[1] if rows else 0
     where = f"{path}, sheet '{sheet}'"
@@ -263,22 +264,23 @@ def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> Non
     if rows and (rows[1] > limits.rows or cols[1] > limits.cols):
         raise InputFileError(f"{where}: refused: a cell at {far_ref} lies beyond the largest sheet Excel allows "
                              f"({limits.rows:,} rows, {limits.cols:,} columns): a damaged or malicious file?")
-    if area > limits.cells:
-        raise InputFileError(f"{where}: refused: its used range reaches {far_ref}, {area:,} cells, over the limit of "
-                             f"{limits.cells:,} (CREDIT_DESK_MAX_CELLS). Delete what lies far from the data, or "
-                             f"raise the limit for a file you trust.")
     if area > SPARSE_MIN_CELLS and cells * SPARSE_RATIO < area:
         raise InputFileError(f"{where}: refused: its used range reaches {far_ref} ({area:,} cells) but holds only "
                              f"{cells:,} cells; delete the stray cell at {far_ref} (or what lies far from the data) "
                              f"in Excel and save, then read it again.")
+    if area > limits.cells:
+        raise InputFileError(f"{where}: refused: its used range reaches {far_ref}, {area:,} cells, over the limit of "
+                             f"{limits.cells:,} (CREDIT_DESK_MAX_CELLS). Delete what lies far from the data, or "
+                             f"raise the limit for a file you trust.")
 
 
 _SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 _FEW = 200_000  # references of the longest form read one by one when there are at most this many
 
 
-def _quick_bounds(xml: bytes) -> tuple[int, int]:
-    """An upper bound of the last row and the last column any cell or row names.
+def _quick_bounds(xml: bytes) -> tuple[int, int, int]:
+    """An upper bound of the last row and the last column any cell or row names, and the number of
+    digits of the longest row number.
 
     A reference is ``r="..."`` wherever it stands in the tag. In the sheet's shape (letters
     'A', digits '0') the longest column letters present are found by searching for ever longer
@@ -315,7 +317,7 @@ def _quick_bounds(xml: bytes) -> tuple[int, int]:
             at = shape.find(form, at + 4)
         if len(refs) <= _FEW:
             cols = max(_column_number(r) for r in refs)
-    return rows, cols
+    return rows, cols, digits
 
 
 def _column_number(letters: bytes) -> int:

@@ -264,6 +264,7 @@ class Classification:
     match: HeaderMatch | None
     tied: tuple[str, ...] = ()  # the kinds that fit as well as the one chosen (empty: no tie)
     settled_by: str | None = None  # the sheet or file name that settled a tie
+    header_row: int | None = None  # 0-based: the header row the tied kinds share
 
 
 def classify(rows: list[list[object]], names: tuple[str, ...] = ()) -> Classification:
@@ -280,11 +281,12 @@ def classify(rows: list[list[object]], names: tuple[str, ...] = ()) -> Classific
     if len(best) == 1:
         return Classification(next(iter(best.values())))
     tied = tuple(k for k in KINDS if k in best)
+    row = min(m.header_row for m in best.values())
     for name in names:
         says = [k for k in tied if _NAME_SAYS[k].search(name or "")]
         if len(says) == 1:
-            return Classification(best[says[0]], tied, name)
-    return Classification(None, tied)
+            return Classification(best[says[0]], tied, name, row)
+    return Classification(None, tied, None, row)
 
 
 def column_letter(index: int) -> str:

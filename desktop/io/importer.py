@@ -281,7 +281,7 @@ KIND_WORDS = {CUSTOMERS: "customer sheet", LEDGER: "sales ledger", RECEIPTS: "re
 def _tie_issue(raw: RawFile, sheet: RawSheet, found: Classification) -> RowIssue:
     """A sheet whose headers fit two kinds equally: said, whether its name settled it or not."""
     kinds = " or ".join(KIND_WORDS[k] for k in found.tied)
-    row = found.match.header_row + 1 if found.match else None
+    row = found.header_row + 1 if found.header_row is not None else None
     if found.match is not None:
         return RowIssue(raw.name, sheet.name, row, "", found.settled_by, f"the headers fit a {kinds}",
                         f"read as a {KIND_WORDS[found.match.kind]}, as its name says", "warning")
