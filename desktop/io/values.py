@@ -73,17 +73,50 @@ def parse_text(value: Any) -> Parsed:
 
 
 def parse_code(value: Any) -> Parsed:
-    """Codes and IDs: full-width to half-width, so 'Ｃ００７' and 'C007' are one customer."""
+    """Codes and IDs: full-width to half-width, so 'Ｃ００７' and 'C007' are one customer.
+
+    Invisible characters (a zero-width space or a soft hyphen pasted from a web page or a
+    chat, a bidi mark, a non-breaking space) are removed, and said so: 'C001' followed by a
+    zero-width space is the customer C001, not an unknown one.
+    """
     text, problem = parse_text(value)
-    return (None if text is None else normalize_text(text)), problem
+    if text is None:
+        return None, problem
+    cleaned = _INVISIBLE.sub("", text)
+    if cleaned == text:
+        return normalize_text(text), problem
+    cleaned = normalize_text(cleaned)
+    if not cleaned:
+        return None, "the ID holds only invisible characters"
+    return cleaned, "invisible characters removed from the ID"
 
 
-_AMOUNT = re.compile(r"^(?P<neg>-)?(?P<num>\d+(?:\.\d+)?)(?P<unit>万|亿|千|百万)?$")
+# Characters that show as nothing (or as a plain space) in Excel: zero-width space, joiners,
+# word joiner, byte-order mark, soft hyphen, bidi embeddings and marks, non-breaking spaces.
+INVISIBLE_CHARS = "\u00a0\u00ad\u180e\u200b-\u200f\u202a-\u202f\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+
 _UNITS = {None: 1, "千": 1_000, "万": 10_000, "百万": 1_000_000, "亿": 100_000_000}
+# An amount beyond this many 元 is refused (a typing error, or a cell holding 1e308): the
+# fen then stay exact in a float (10^15 < 2^53) and far inside an int64. The importer
+# applies it after the column's unit (a 万元 field's 10^9 is 10^13 元).
+AMOUNT_LIMIT_YUAN = 10 ** 13
+# The number forms taken: plain digits, commas in groups of three, spaces in groups of three
+# (a pasted non-breaking space), each with an optional decimal point.
+_NUMBER_FORMS = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?")
+_CURRENCY_BEFORE = re.compile(r"^(?:RMB|CNY|¥)\s*", re.I)
+_CURRENCY_AFTER = re.compile(r"\s*(?:元|RMB|CNY)$", re.I)
+_SIGNS = re.compile(r"^(?:[-+]\s*)*")
+_TEXT_UNIT = re.compile(r"^(?P<num>.*?)\s*(?P<unit>百万|万|亿|千)?$")
 
 
 def parse_amount(value: Any) -> Parsed:
-    """``¥1,200.50``, ``1.2万``, ``(300)``, ``-300元``, full-width digits; numbers pass through."""
+    """``¥1,200.50``, ``1.2万``, ``(300)``, ``-300元``, full-width digits; numbers pass through.
+
+    A text whose reading is not certain is refused with the reason, never guessed:
+    ``3e5`` (an exponent: no number cell is given so), ``12,5`` and ``1.200,50`` (a decimal
+    comma?), ``1,2,3`` (commas not in groups of three), ``1.2.3``, ``--5`` or ``(-300)``.
+    """
     if is_blank(value):
         return None, None
     if isinstance(value, bool):
@@ -96,40 +129,70 @@ def parse_amount(value: Any) -> Parsed:
         return None, "a date where an amount was expected"
     if (err := excel_error(value)) is not None:
         return None, _error_problem(err)
-    text = normalize_text(value).replace(" ", "")
-    if text.lower() in ("true", "false"):
+    text = normalize_text(value)
+    low = text.lower()
+    if low in ("true", "false"):
         return None, "not an amount (a yes/no value)"
+    if low.lstrip("+-") in ("inf", "infinity", "nan"):
+        return None, "not a finite amount"
     neg = False
     if text.startswith("(") and text.endswith(")"):
-        neg, text = True, text[1:-1]
-    text = re.sub(r"^(RMB|CNY|¥|￥)", "", text, flags=re.I)
-    text = re.sub(r"(元|RMB|CNY)$", "", text, flags=re.I)
-    text = text.replace(",", "")
-    if text.startswith("+"):
-        text = text[1:]
-    m = _AMOUNT.match(text)
-    if not m:
-        return None, "not an amount"
-    amount = float(m.group("num")) * _UNITS[m.group("unit")]
-    if m.group("neg"):
-        neg = not neg
-    return (-amount if neg else amount), None
+        neg, text = True, text[1:-1].strip()
+    text = _CURRENCY_AFTER.sub("", _CURRENCY_BEFORE.sub("", text))
+    signs = _SIGNS.match(text).group(0)
+    text = _CURRENCY_BEFORE.sub("", text[len(signs):])  # -¥300
+    signs = signs.replace(" ", "")
+    if len(signs) + neg > 1:
+        return None, "ambiguous number (more than one sign)"
+    m = _TEXT_UNIT.match(text)
+    num = m.group("num")
+    if not _NUMBER_FORMS.fullmatch(num):
+        return None, _why_not_a_number(num)
+    amount = float(num.replace(",", "").replace(" ", "")) * _UNITS[m.group("unit")]
+    if not math.isfinite(amount):  # 400 digits
+        return None, "not a finite amount"
+    return (-amount if neg != (signs == "-") else amount), None
+
+
+def _why_not_a_number(num: str) -> str:
+    """Why a text of digits and separators was not taken as a number."""
+    if not re.fullmatch(r"[\d., ]*\d[\d., ]*", num):
+        if re.fullmatch(r"[\d.,]*\d[eE][-+]?\d+", num):
+            return "ambiguous number (written with an exponent)"
+        return "not an amount"
+    last = num.rfind(",")
+    if last >= 0:
+        if "." in num[:last] or (num.count(",") == 1 and re.fullmatch(r"\d{1,2}", num[last + 1:])):
+            return "ambiguous number (a decimal comma?)"
+        if num.count(".") <= 1:
+            return "ambiguous number (commas not in groups of three)"
+    if num.count(".") > 1:
+        return "ambiguous number (more than one decimal point)"
+    if " " in num:
+        return "ambiguous number (spaces inside the digits)"
+    return "not an amount"
+
+
+MAX_TERM_DAYS = 3650  # ten years: a longer term is a typing error, never a timedelta overflow
 
 
 def parse_int_days(value: Any) -> Parsed:
-    """Whole days: ``60``, ``60天``, ``60.0``."""
+    """Whole days: ``60``, ``60天``, ``60.0``; 0 to 3650."""
     if is_blank(value):
         return None, None
     if isinstance(value, str):
         value = re.sub(r"\s*(天|日|days?)$", "", normalize_text(value), flags=re.I)
     amount, problem = parse_amount(value)
     if problem:
-        return None, "not a number of days"
+        return None, problem if problem.startswith("ambiguous number") else "not a number of days"
     if amount < 0:
         return None, "negative number of days"
+    days = round(amount)
+    if days > MAX_TERM_DAYS:
+        return None, "more than 3650 days"
     if not float(amount).is_integer():
-        return round(amount), f"not a whole number of days; rounded to {round(amount)}"
-    return int(amount), None
+        return days, f"not a whole number of days; rounded to {days}"
+    return days, None
 
 
 _DATE_PATTERNS = (
@@ -139,16 +202,28 @@ _DATE_PATTERNS = (
 )
 
 
-_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+# How the reader gives a date cell whose year has no four digits (a serial of -700000 or
+# beyond 9999-12-31): '-0017-06-19 00:00:00', '+10000-01-01 00:00:00'.
+_FAR_DATE = re.compile(r"^[-+]?\d{4,}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?$")
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2100, 12, 31)  # the dates taken
+
+
+def _in_range(day: date) -> Parsed:
+    if FIRST_DATE <= day <= LAST_DATE:
+        return day, None
+    return None, "date outside 1900-01-01..2100-12-31"
 
 
 def parse_date_1904(value: Any) -> Parsed:
     """parse_date for a workbook in the 1904 date system (old Mac Excel): serials count from 1904."""
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         value = float(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 2957003 \
-            and not (19000101 <= value <= 21001231):
-        return _EXCEL_EPOCH_1904 + timedelta(days=int(value)), None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and not (19000101 <= value <= 21001231 and float(value).is_integer()):
+        if 0 <= value < 2957003:
+            return _in_range(_EXCEL_EPOCH_1904 + timedelta(days=int(value)))
+        return None, "a number that is not a date"
     return parse_date(value)
 
 
@@ -157,16 +232,16 @@ def parse_date(value: Any) -> Parsed:
     if is_blank(value):
         return None, None
     if isinstance(value, datetime):
-        return value.date(), None
+        return _in_range(value.date())
     if isinstance(value, date):
-        return value, None
+        return _in_range(value)
     if isinstance(value, bool):
         return None, "not a date"
     if isinstance(value, (int, float)):
         if 19000101 <= value <= 21001231 and float(value).is_integer():
             return parse_date(str(int(value)))
-        if 1 <= value < 2958466:  # Excel's serial range (1900 date system)
-            return _EXCEL_EPOCH + timedelta(days=int(value)), None
+        if 1 <= value < 2958466:  # Excel's serial range (1900 date system); 73415 is 2100-12-31
+            return _in_range(_EXCEL_EPOCH + timedelta(days=int(value)))
         return None, "a number that is not a date"
     if (err := excel_error(value)) is not None:
         return None, _error_problem(err)
@@ -175,9 +250,12 @@ def parse_date(value: Any) -> Parsed:
         m = pattern.match(text)
         if m:
             try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+                day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 return None, "not a valid calendar date"
+            return _in_range(day)
+    if _FAR_DATE.match(text):
+        return None, "date outside 1900-01-01..2100-12-31"
     if _NUMBER.match(text):  # a number cell read as text: an Excel serial
         return parse_date(float(text))
     return None, "not a date"
@@ -235,11 +313,12 @@ def parse_credit_code(value: Any) -> Parsed:
     text, problem = parse_code(value)
     if text is None:
         return None, problem
-    return text.replace(" ", "").upper(), None
+    return text.replace(" ", "").upper(), problem  # the problem: invisible characters removed
 
 
 _ASCII_CODE = r"[0-9A-Za-z_./()\-]+"  # codes the parsers would return unchanged
 _ISO_DATETIME = "%Y-%m-%d %H:%M:%S"  # how the reader gives a date cell
+_FIRST_SECOND, _LAST_SECOND = (int(np.datetime64(d, "s").astype("int64")) for d in (FIRST_DATE, LAST_DATE))
 
 
 def parse_column(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd.Series, pd.Series]:
@@ -252,14 +331,22 @@ def parse_column(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype(object).where(values.notna(), None).astype("str")
     done = values.isna().to_numpy().copy()
+    problems = pd.Series(None, index=values.index, dtype=object)
     if kind == "float":
-        out = pd.to_numeric(values.where(values.str.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")),
+        # A number cell's text has no exponent (the reader writes 1e308 as its 309 digits and
+        # 1e-7 as 0.0000001), so '3e5' is text someone typed: left to parse_amount, refused.
+        out = pd.to_numeric(values.where(values.str.fullmatch(r"-?\d+(?:\.\d+)?")),
                             errors="coerce").astype("float64")
         out = out.where(np.isfinite(out.to_numpy()))
         done |= out.notna().to_numpy()
     elif kind == "date":
         out = pd.to_datetime(values, format=_ISO_DATETIME, errors="coerce").astype("datetime64[s]").dt.floor("D")
-        done |= out.notna().to_numpy()
+        # a date cell before 1900 or after 2100 (year -17 from a serial of -700000) is parse_date's to refuse
+        seconds = np.asarray(out.to_numpy(), dtype="datetime64[s]").view("int64")  # NaT is the smallest int64: below the first date
+        taken = (seconds >= _FIRST_SECOND) & (seconds <= _LAST_SECOND)
+        if not taken.all():
+            out = out.where(taken)
+        done |= taken
     elif parser is parse_text:
         plain = values.notna() & ~values.str.startswith("#").fillna(False)
         out = pd.Series(values.str.strip().where(plain).to_numpy(dtype=object), index=values.index)
@@ -273,9 +360,18 @@ def parse_column(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd
         out = pd.Series(text.to_numpy(dtype=object), index=values.index)
         out[~plain] = None
         done |= plain
+        odd = ~done
+        if odd.any():  # plain once its invisible characters are removed: cleaned here too, and said so
+            cleaned = values[odd].str.replace(_INVISIBLE.pattern, "", regex=True)
+            fixed = (cleaned.str.fullmatch(_ASCII_CODE).fillna(False) & (cleaned != values[odd])).to_numpy(dtype=bool)
+            if fixed.any():
+                where = np.flatnonzero(odd)[fixed]
+                cleaned = cleaned[fixed]
+                out.iloc[where] = (cleaned.str.upper() if parser is parse_credit_code else cleaned).to_numpy(dtype=object)
+                problems.iloc[where] = "invisible characters removed from the ID"
+                done[where] = True
     else:
         out = pd.Series(None, index=values.index, dtype=object)
-    problems = pd.Series(None, index=values.index, dtype=object)
     rest = ~done
     if rest.any():
         parsed_rest, problems_rest = _by_distinct_values(values[rest], parser)
