@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from desktop.core.models import FIRST_DAY, LAST_DAY
+
 EXCEL_ERRORS = frozenset({"#NO_CACHED_VALUE", "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -206,7 +208,7 @@ _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 # How the reader gives a date cell whose year has no four digits (a serial of -700000 or
 # beyond 9999-12-31): '-0017-06-19 00:00:00', '+10000-01-01 00:00:00'.
 _FAR_DATE = re.compile(r"^[-+]?\d{4,}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?$")
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2100, 12, 31)  # the dates taken
+FIRST_DATE, LAST_DATE = FIRST_DAY, LAST_DAY  # the dates taken (those a rating can be about)
 
 
 def _in_range(day: date) -> Parsed:

@@ -269,6 +269,9 @@ class MainWindow(QMainWindow):
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
         self.as_of.setDisplayFormat("yyyy-MM-dd")
+        from desktop.core.models import FIRST_DAY, LAST_DAY  # the dates a rating can be about
+        self.as_of.setDateRange(QDate(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day),
+                                QDate(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day))
         self.as_of.dateChanged.connect(lambda _d: self._refresh_stale())
         self.policy_label = QLabel()
         self.as_of_label = QLabel()
