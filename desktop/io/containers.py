@@ -10,9 +10,9 @@ file name says, is checked here first:
 - every member is inflated while its real bytes are counted (never the sizes the zip's headers
   declare, which anyone can write), and the file is refused as soon as the total passes the
   limit (a zip bomb);
-- each sheet's used range (the box from its first to its last cell, which is what the reader
-  allocates) is bounded in rows, columns and cells, and a huge range holding almost nothing
-  (one stray cell far away) is refused with the address of the cell that makes it;
+- each sheet's used range (from A1 to the farthest row and column any cell names: the grid
+  the reader and our own frames allocate) is bounded in rows, columns and cells, and a huge
+  range holding almost nothing (one stray cell far away) is refused with its corner's address;
 - the shared-strings count cannot claim more strings than its part can hold.
 
 The parts the reader of ``workbook`` needs again (the workbook, its relationships and each
@@ -33,6 +33,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from desktop.errors import InputFileError
 from desktop.io.headers import column_letter
@@ -191,10 +193,6 @@ def _data_start(data: bytes, info: zipfile.ZipInfo) -> int | None:
 
 # ---------------------------------------------------------------- xlsx
 
-_ROW_REF = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"')
-
-
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name -> its XML part, from the workbook and its relationships."""
     wb = parts.get("xl/workbook.xml", b"").decode("utf-8", "replace")
@@ -220,11 +218,11 @@ def _check_xlsx(package: Package, path: Path, limits: Limits) -> None:
     parts = package.parts
     sst = parts.get("xl/sharedStrings.xml")
     if sst is not None:
-        head = sst[:2048]
-        for attr in (b"uniqueCount", b"count"):
-            m = re.search(rb"\b" + attr + rb'="(\d+)"', head)
-            # a string takes at least "<si/>" (5 bytes) of the part: a count beyond that is a lie
-            if m and int(m.group(1)) > len(sst) // 5 + 16:
+        # the reader makes room for uniqueCount strings up front; a string takes at least "<si/>"
+        # (5 bytes) of the part, so a count beyond that is a lie ("count", the references, may be more)
+        m = re.search(rb'\buniqueCount="(\d+)"', sst[:2048])
+        if m:
+            if int(m.group(1)) > len(sst) // 5 + 16:
                 raise InputFileError(f"{path}: refused: its shared-strings part declares {int(m.group(1)):,} "
                                      f"strings but has room for at most {len(sst) // 5:,} (a damaged or malicious "
                                      f"file?)")
@@ -238,33 +236,18 @@ def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> Non
     """Refuse a sheet whose used range would not fit, or is vast and nearly empty.
 
     The reader numbers a sheet's grid from A1, so the range is A1 to the farthest row and
-    column of any cell. A real sheet passes on a quick bound: with every letter turned into
-    'A' and every digit into '0', a handful of substring searches tell the longest column
-    letters and row numbers present, and their product is under the limit. Only when that
-    bound is too coarse are the cells searched for one beyond what the count of cells allows,
-    and only when one is found is the exact box computed.
+    column any cell or row names.
     """
-    cells = xml.count(b"<c ")  # a cell without attributes takes the next place: it cannot reach far
-    if cells == 0:
-        return
-    allowed = min(limits.cells, max(SPARSE_MIN_CELLS, SPARSE_RATIO * cells))
-    rows_bound, cols_bound, digits = _quick_bounds(xml)
-    if rows_bound * cols_bound <= allowed and rows_bound <= limits.rows and cols_bound <= limits.cols:
-        return
-    last = xml.rfind(b"<row ")
-    m = _ROW_REF.match(xml, last) if last >= 0 else None
-    last_row = max(int(m.group(1)) if m else xml.count(b"<row"), 1)
-    if last_row <= limits.rows and digits <= len(str(last_row)) and \
-            not _beyond(xml, last_row, min(limits.cols, max(1, allowed // last_row))):
-        return  # no row number longer than the last row's, none greater, no column too far
-    rows, cols, far = _exact_box(xml)
-    area = rows[1] * cols[1] if rows else 0
+    cells, last_row, last_col = used_range(xml)
+    area = last_row * last_col
     where = f"{path}, sheet '{sheet}'"
-    far_ref = f"{column_letter(far[1] - 1)}{far[0]}" if far else "?"
-    if rows and (rows[1] > limits.rows or cols[1] > limits.cols):
+    far_ref = f"{column_letter(min(last_col, 10 * MAX_COLS) - 1)}{last_row}"  # the corner: what lies farthest out
+    if last_row > limits.rows or last_col > limits.cols:
         raise InputFileError(f"{where}: refused: a cell at {far_ref} lies beyond the largest sheet Excel allows "
                              f"({limits.rows:,} rows, {limits.cols:,} columns): a damaged or malicious file?")
-    if area > SPARSE_MIN_CELLS and cells * SPARSE_RATIO < area:
+    if not cells or area <= SPARSE_MIN_CELLS:
+        return
+    if cells * SPARSE_RATIO < area:
         raise InputFileError(f"{where}: refused: its used range reaches {far_ref} ({area:,} cells) but holds only "
                              f"{cells:,} cells; delete the stray cell at {far_ref} (or what lies far from the data) "
                              f"in Excel and save, then read it again.")
@@ -274,109 +257,61 @@ def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> Non
                              f"raise the limit for a file you trust.")
 
 
-_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
-_FEW = 200_000  # references of the longest form read one by one when there are at most this many
+_CHUNK = 1 << 24
+_BIG = 10 ** 10  # a row number of more than 10 digits: beyond any sheet (and kept from overflowing)
 
 
-def _quick_bounds(xml: bytes) -> tuple[int, int, int]:
-    """An upper bound of the last row and the last column any cell or row names, and the number of
-    digits of the longest row number.
+def used_range(xml: bytes) -> tuple[int, int, int]:
+    """(cells, last row, last column) of a sheet's XML, 1-based: the corner of its used range.
 
-    A reference is ``r="..."`` wherever it stands in the tag. In the sheet's shape (letters
-    'A', digits '0') the longest column letters present are found by searching for ever longer
-    runs of 'A' (only the last, failing search reads the whole sheet); with the letters deleted,
-    the same for row numbers. The references with the longest row numbers are then read one by
-    one when they are few (the last rows of a long sheet), else bounded by the largest number of
-    that length (999999); columns of two or more letters likewise (else ZZ, ZZZ).
+    Every reference is an attribute ``r="..."`` (a row's number, or a cell's column letters and
+    row number), wherever it stands in its tag. They are found with array operations, a block of
+    the sheet at a time, and only the longest ones are decoded (a shorter one cannot be the
+    last): a million-row sheet costs a fraction of a second, and a number that a hostile file
+    writes out of order counts as much as any other.
     """
-    shape = xml.translate(_SHAPE)
-    letters = 1
-    while letters < 4 and b' r="' + b"A" * (letters + 1) in shape:
-        letters += 1
-    digits = 1
-    while digits < 8 and any(b' r="' + b"A" * k + b"0" * (digits + 1) in shape for k in range(4)):
-        digits += 1
-    rows = 10 ** digits - 1
-    forms = [b' r="' + b"A" * k + b"0" * digits + b'"' for k in range(4)]  # k = 0: a row's own number
-    found = []
-    for form in forms:
-        at = shape.find(form)
-        while at >= 0 and len(found) <= _FEW:
-            end = at + len(form) - 1
-            found.append(xml[end - digits:end])
-            at = shape.find(form, end)
-    if len(found) <= _FEW:
-        rows = max((int(x) for x in found), default=1)
-    cols = 26 ** letters + (26 ** letters - 26) // 25  # the number of Z, ZZ, ZZZ
-    if letters >= 2:
-        form = b' r="' + b"A" * letters + b"0"
-        refs = []
-        at = shape.find(form)
-        while at >= 0 and len(refs) <= _FEW:
-            refs.append(xml[at + 4:at + 4 + letters])
-            at = shape.find(form, at + 4)
-        if len(refs) <= _FEW:
-            cols = max(_column_number(r) for r in refs)
-    return rows, cols, digits
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def _beyond(xml: bytes, last_row: int, allowed_cols: int) -> bool:
-    """True when some row number is past ``last_row`` or some cell's column past ``allowed_cols``."""
-    rows = _greater_than_digits(str(last_row))
-    cols = _greater_than_letters(column_letter(allowed_cols - 1))
-    if re.search(rb'<row\b[^>]*? r="(?:' + rows + rb')"', xml):
-        return True
-    return re.search(rb' r="(?:(?:' + cols + rb')\d|[A-Z]+(?:' + rows + rb')")', xml) is not None
-
-
-def _greater_than_digits(n: str) -> bytes:
-    """A regex for numbers of as many digits as ``n`` (no leading zero) and greater (longer ones are
-    found before, from the digit count)."""
-    alts = []
-    for i, ch in enumerate(n):
-        if ch != "9":
-            alts.append(n[:i].encode() + rb"[%d-9]" % (int(ch) + 1) + rb"\d" * (len(n) - i - 1))
-    return b"|".join(alts) or rb"(?!)"
-
-
-def _greater_than_letters(s: str) -> bytes:
-    """A regex for column letters after ``s`` (longer, or as long and later in the alphabet)."""
-    alts = [rb"[A-Z]{%d,}" % (len(s) + 1)]
-    for i, ch in enumerate(s):
-        if ch != "Z":
-            alts.append(s[:i].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]" + b"[A-Z]" * (len(s) - i - 1))
-    return b"|".join(alts)
-
-
-def _exact_box(xml: bytes) -> tuple[tuple[int, int] | None, tuple[int, int], tuple[int, int] | None]:
-    """(first, last) row, (first, last) column (1-based) of the cells, and the farthest cell."""
-    lo_r = lo_c = None
-    hi_r = hi_c = 0
-    far = None
-    for m in _CELL_REF.finditer(xml):
-        col = 0
-        for ch in m.group(1):
-            col = col * 26 + ch - 64
-        row = int(m.group(2))
-        lo_r = row if lo_r is None else min(lo_r, row)
-        lo_c = col if lo_c is None else min(lo_c, col)
-        if far is None or row * col > far[0] * far[1]:
-            far = (row, col)
-        hi_r, hi_c = max(hi_r, row), max(hi_c, col)
-    for m in _ROW_REF.finditer(xml):
-        hi_r = max(hi_r, int(m.group(1)))
-        if far is None or int(m.group(1)) > far[0]:
-            far = (int(m.group(1)), max(1, far[1] if far else 1))
-    if lo_r is None and not hi_r:
-        return None, (0, 0), None
-    return (lo_r or 1, hi_r), (lo_c or 1, hi_c), far
+    data = np.frombuffer(xml, dtype=np.uint8)
+    cells = last_row = last_col = 0
+    for start in range(0, len(data), _CHUNK):
+        block = data[start:start + _CHUNK + 32]  # the overlap holds a reference cut by the block's end
+        if len(block) < _CHUNK + 32:
+            block = np.concatenate([block, np.zeros(32, dtype=np.uint8)])
+        n = min(_CHUNK, len(block) - 32)
+        quote = np.flatnonzero(block[3:n + 3] == 34)  # a reference's opening quote, 3 after the space
+        at = quote[(block[quote] == 32) & (block[quote + 1] == 114) & (block[quote + 2] == 61)] + 4
+        if not len(at):
+            continue
+        letters = np.zeros(len(at), dtype=np.int64)
+        alive = np.ones(len(at), dtype=bool)
+        for j in range(4):  # XFD is the last column: four letters are beyond any sheet
+            ch = block[at + j]
+            alive &= (ch >= 65) & (ch <= 90)
+            letters += alive
+        cells += int(np.count_nonzero(letters))
+        widest = int(letters.max())
+        if widest:
+            pick = at[letters == widest]
+            col = np.zeros(len(pick), dtype=np.int64)
+            for j in range(widest):
+                col = col * 26 + block[pick + j] - 64
+            last_col = max(last_col, int(col.max()))
+        digits_at = at + letters
+        count = np.zeros(len(at), dtype=np.int64)
+        live = np.arange(len(at))
+        for j in range(11):  # a row number of more than 10 digits is beyond any sheet
+            ch = block[digits_at[live] + j]
+            live = live[(ch >= 48) & (ch <= 57)]
+            if not len(live):
+                break
+            count[live] += 1
+        longest = int(count.max())
+        if longest:
+            pick = digits_at[count == longest]
+            row = np.zeros(len(pick), dtype=np.int64)
+            for j in range(min(longest, 10)):
+                row = row * 10 + block[pick + j] - 48
+            last_row = max(last_row, int(row.max()) if longest <= 10 else _BIG)
+    return cells, last_row, last_col
 
 
 # ---------------------------------------------------------------- ods
