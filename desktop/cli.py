@@ -155,14 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     if handled:
         previous = {sig: signal.getsignal(sig) for sig in _signals()}
         signal.signal(signal.SIGTERM, _terminate)
-    if headless:
-        from desktop import diagnostics
-        from desktop.io.safe_write import sweep_leftovers
-        diagnostics.setup_logging("cli")
-        sweep_leftovers()  # what a killed run left in the temporary folder goes now
-        if program:  # in-process callers (tests) keep their own hooks
-            diagnostics.install_hooks()
-    try:
+    try:  # a signal while the set-up below imports and sweeps is a cancel too, not a traceback
+        if headless:
+            from desktop import diagnostics
+            from desktop.io.safe_write import sweep_leftovers
+            diagnostics.setup_logging("cli")
+            sweep_leftovers()  # what a killed run left in the temporary folder goes now
+            if program:  # in-process callers (tests) keep their own hooks
+                diagnostics.install_hooks()
         code = _main(argv)
     except KeyboardInterrupt as exc:  # outside a job (while loading, in history): nothing was written
         _ignore_signals(handled)

@@ -74,6 +74,7 @@ def scratch_folder() -> Iterator[Path]:
         yield folder
     finally:
         _scratch.reset(token)
+        _remove_made_folders(folder / _MADE)  # made for an output that was not put in place: empty, they go
         if (folder / _JOURNAL).exists():  # backups held open by another program: a later job removes them
             for p in folder.iterdir():
                 if p.name not in (_JOURNAL, "owner.pid"):
@@ -135,7 +136,9 @@ def _remove_dead_scratch() -> None:
             pid = -1
         if pid < 0 or not _process_alive(pid):
             _remove_listed_temps(folder / _BESIDE)
-            if _recover(folder / _JOURNAL):  # else kept: a later job tries again (the file may be open now)
+            recovered = _recover(folder / _JOURNAL)
+            _remove_made_folders(folder / _MADE)  # after the recovery: a new output undone leaves its folder empty
+            if recovered:  # else kept: a later job tries again (the file may be open now)
                 shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -159,11 +162,19 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
     target = Path(target)
     check_target(target, inputs)
     folder = target.parent if str(target.parent) else Path(".")
+    missing = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_empty(missing)
         raise OutputFileError(f"{target}: cannot create the folder {folder}: {exc.strerror or exc}") from None
+    scratch = current_scratch()
+    if scratch is not None and missing:  # the job's end (or, if it is killed, the next start) removes them if empty
+        with contextlib.suppress(OSError), open(scratch / _MADE, "a", encoding="utf-8") as f:
+            f.writelines(f"{p}\n" for p in missing)
     _remove_leftovers(target)
+    if _read_only_disk(folder):
+        raise OutputFileError(f"{target}: {folder} is on a read-only disk; choose a folder that can be written")
     if not os.access(folder, os.W_OK):
         raise OutputFileError(f"{target}: no permission to write in {folder}")
     try:
@@ -176,7 +187,6 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
         raise OutputFileError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
     os.close(fd)
     staged = Staged(target, Path(tmp_name))
-    scratch = current_scratch()
     if scratch is not None and where == folder:  # beside the target: listed, so a killed job's is found
         with contextlib.suppress(OSError), open(scratch / _BESIDE, "a", encoding="utf-8") as f:
             f.write(tmp_name + "\n")
@@ -193,6 +203,43 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
 
 _JOURNAL = "replacing.json"  # in the job's scratch folder: what the job is replacing, for a crash
 _BESIDE = "beside-targets.txt"  # temporary files the job made beside its targets (another volume)
+_MADE = "made-folders.txt"  # folders the job made for its targets, innermost first
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would make for ``folder``, innermost first."""
+    missing, p = [], Path(os.path.abspath(folder))
+    while not os.path.lexists(p) and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    return missing
+
+
+def _remove_empty(folders: Iterable[Path]) -> None:
+    """Remove each folder (innermost first) while it is empty: one holding a file stops it."""
+    for p in folders:
+        try:
+            os.rmdir(p)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return
+
+
+def _remove_made_folders(listing: Path) -> None:
+    """The folders a job made for outputs that were never put in place (a cancel, an error, a kill)."""
+    try:
+        folders = [Path(line) for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError:
+        return
+    _remove_empty(folders)
+
+
+def _read_only_disk(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
 
 
 def _remove_listed_temps(listing: Path) -> None:
@@ -472,10 +519,32 @@ def _write_error(target: Path, exc: Exception) -> Exception:
     if isinstance(os_error, PermissionError):
         return OutputFileError(f"{target}: no permission to write. The previous file is unchanged.")
     if os_error.errno == errno.ENOSPC:
+        temp = _full_temp_folder(target)
+        if temp is not None:  # the workbook writer's temporary files filled it, not the target's disk
+            return OutputFileError(f"{target}: the temporary folder {temp} is full (no space left on its disk); "
+                                   f"free some space there, or set TMPDIR to a folder on a disk with room, and "
+                                   f"export again. The previous file is unchanged.")
         return OutputFileError(f"{target}: the disk is full; free some space and export again. "
                                f"The previous file is unchanged.")
     return OutputFileError(f"{target}: cannot be written: {os_error.strerror or os_error}. "
                            f"The previous file is unchanged.")
+
+
+def _full_temp_folder(target: Path) -> Path | None:
+    """The system temporary folder, when it is on another disk than ``target`` and has less room left:
+    the disk that filled while the job wrote there (xlsxwriter's temporary files)."""
+    scratch = current_scratch()
+    folder = target.parent if str(target.parent) else Path(".")
+    if scratch is None:
+        return None
+    try:
+        if os.stat(scratch).st_dev == os.stat(folder).st_dev:
+            return None
+        if shutil.disk_usage(scratch).free >= shutil.disk_usage(folder).free:
+            return None
+    except OSError:
+        return None
+    return scratch.parent
 
 
 def _os_error(exc: BaseException) -> OSError | None:
