@@ -230,13 +230,13 @@ def _main(argv: list[str]) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from desktop.io.importer import parse_sheet_spec
-    from desktop.session import ScoreRequest, Session
-
     if args.command == "approvals":
         return _approvals(args, parser)
     if args.command in ("history", "verify-register"):
-        return _register_command(args)
+        return _register_command(args)  # without pandas and the readers: it starts at once
+    from desktop.io.importer import parse_sheet_spec
+    from desktop.session import ScoreRequest, Session
+
     for opt, path in (("--out", args.out), ("--forms", args.forms), ("--detail", args.detail)):
         if path is not None and path.suffix.lower() != ".xlsx":
             parser.error(f"{opt} must name an .xlsx file, got {path}")
