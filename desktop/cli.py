@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 
     program = argv is None
     argv = sys.argv[1:] if argv is None else argv
+    _job_state["committed"] = False  # this call's job has not yet passed its commit point
     headless = bool(argv) and argv[0] != "--smoke-test"
     handled = headless and threading.current_thread() is threading.main_thread()
     previous = {}

@@ -64,14 +64,15 @@ _WBRELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://s
            '</Relationships>')
 
 
-def raw_xlsx(path: Path, sheet_data: str, sst: str | None = None, extra: dict[str, bytes] | None = None) -> Path:
+def raw_xlsx(path: Path, sheet_data: str, sst: str | None = None, extra: dict[str, bytes] | None = None,
+             wb: str = _WB, prefix: bytes = b"") -> Path:
     """A workbook written part by part: what a hostile program (or a damaged file) can hold."""
     sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
              f'spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>')
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _CT)
         z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WB)
+        z.writestr("xl/workbook.xml", wb)
         z.writestr("xl/_rels/workbook.xml.rels", _WBRELS)
         z.writestr("xl/worksheets/sheet1.xml", sheet)
         z.writestr("xl/sharedStrings.xml", sst or '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
@@ -79,6 +80,8 @@ def raw_xlsx(path: Path, sheet_data: str, sst: str | None = None, extra: dict[st
                                                   '<si><t>客户名称</t></si></sst>')
         for name, data in (extra or {}).items():
             z.writestr(name, data)
+    if prefix:  # bytes before the first member: the reader still finds the zip by its end
+        path.write_bytes(prefix + path.read_bytes())
     return path
 
 
@@ -147,8 +150,8 @@ ABORTING = {
     # one cell at A1 and one at the last cell of a sheet: a grid of 17 billion cells
     "cell at XFD1048576": (lambda d: raw_xlsx(d / "xfd.xlsx", HEADER_CELLS + '<row r="1048576"><c r="XFD1048576">'
                                                               '<v>1</v></c></row>'),
-                           "reaches XFD1048576 (17,179,869,184 cells) but holds only 3 cells; delete the stray "
-                           "cell at XFD1048576"),
+                           "reaches XFD1048576 (17,179,869,184 cells) but holds only 3 cells: something lies far "
+                           "from the data (row 1048576, column XFD)"),
     "shared strings declaring four billion": (
         lambda d: raw_xlsx(d / "sst.xlsx", HEADER_CELLS, sst='<sst xmlns="http://schemas.openxmlformats.org/'
                            'spreadsheetml/2006/main" count="2" uniqueCount="4000000000"><si><t>客户编号</t></si>'
@@ -161,18 +164,49 @@ ABORTING = {
         "expand to more than 50,000,000 cells"),
     "one stray cell far from the data": (
         lambda d: raw_xlsx(d / "stray.xlsx", HEADER_CELLS + '<row r="60000"><c r="ZZ60000"><v>1</v></c></row>'),
-        "holds only 3 cells; delete the stray cell at ZZ60000"),
+        "holds only 3 cells: something lies far from the data (row 60000, column ZZ)"),
     "a far cell with its attributes in another order": (
         lambda d: raw_xlsx(d / "order.xlsx", HEADER_CELLS + '<row spans="1:702" r="60000"><c s="0" r="ZZ60000">'
                                                             '<v>1</v></c></row>'),
-        "delete the stray cell at ZZ60000"),
+        "something lies far from the data (row 60000, column ZZ)"),
+    "bytes before the zip": (
+        lambda d: raw_xlsx(d / "prefix.xlsx", HEADER_CELLS + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+                           prefix=b"JUNK" * 10),
+        "row 1048576, column XFD"),
+    "references after a newline, in single quotes, in small letters": (
+        lambda d: raw_xlsx(d / "quotes.xlsx", HEADER_CELLS + "<row\nr='1048576'><c\tr='xfd1048576'><v>1</v></c></row>"),
+        "row 1048576, column XFD"),
+    "spaces around the equals sign": (
+        lambda d: raw_xlsx(d / "spaces.xlsx", HEADER_CELLS + '<row r = "60000"><c r =  "ZZ60000"><v>1</v></c></row>'),
+        "row 60000, column ZZ"),
+    "the sheet's attributes in another order": (
+        lambda d: raw_xlsx(d / "wborder.xlsx", HEADER_CELLS + '<row r="60000"><c r="ZZ60000"><v>1</v></c></row>',
+                           wb=_WB.replace('<sheet name="客户" sheetId="1" r:id="rId1"/>',
+                                          "<sheet r:id='rId1' sheetId='1' name='客户'/>")),
+        "row 60000, column ZZ"),
+    "shared strings declared in single quotes after a comment": (
+        lambda d: raw_xlsx(d / "sst3.xlsx", HEADER_CELLS, sst="<!--" + "x" * 3000 + "--><sst xmlns='http://schemas."
+                           "openxmlformats.org/spreadsheetml/2006/main' uniqueCount = '4000000000'><si><t>客户编号</t>"
+                           "</si><si><t>客户名称</t></si></sst>"),
+        "declares 4,000,000,000 strings"),
+    "ods repeats in single quotes": (
+        lambda d: ods(d / "quoted.ods", "<table:table-row table:number-rows-repeated='100000'><table:table-cell "
+                      "table:number-columns-repeated='1000' office:value-type='float' office:value='1'><text:p>1"
+                      "</text:p></table:table-cell></table:table-row>"),
+        "expand to more than 50,000,000 cells"),
+    "ods empty rows repeated before one value far right": (
+        lambda d: ods(d / "empty_rows.ods", '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/>'
+                      '</table:table-row><table:table-row><table:table-cell table:number-columns-repeated="60"/>'
+                      '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p>'
+                      '</table:table-cell></table:table-row>'),
+        "expand to more than 50,000,000 cells"),
     "a cell beyond Excel's last row": (
         lambda d: raw_xlsx(d / "rows.xlsx", HEADER_CELLS + '<row r="2000000"><c r="A2000000"><v>1</v></c></row>'),
         "lies beyond the largest sheet Excel allows"),
     "a cell whose own row is far below its row's": (
         lambda d: raw_xlsx(d / "cellrow.xlsx", HEADER_CELLS + '<row r="2"><c r="A2" t="s"><v>0</v></c>'
                                                               '<c r="ZZ900000"><v>1</v></c></row>'),
-        "delete the stray cell at ZZ900000"),
+        "something lies far from the data (row 900000, column ZZ)"),
 }
 
 
@@ -186,6 +220,17 @@ def test_a_file_that_aborted_the_reader_is_refused_with_a_message(case, tmp_path
     assert message in proc.stderr and proc.stderr.startswith(f"credit-desk: {path}")
     assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_binary_workbook_is_refused_with_what_to_do(tmp_path, capsys):
+    path = tmp_path / "客户.xlsb"  # its sheets are binary: their used range cannot be checked before the reader
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        z.writestr("[Content_Types].xml", _CT)
+    code, err = cli(["score", str(path), "--as-of", "2026-06-30", "--out", str(tmp_path / "r.xlsx"), "--no-register"],
+                    capsys)
+    assert (code, err) == (3, f"credit-desk: {path}: an Excel binary workbook (.xlsb) is not read: open it in Excel "
+                              f"and save it as an Excel workbook (.xlsx)")
 
 
 def test_a_zip_bomb_is_refused_whatever_its_name_and_whatever_sizes_it_declares(tmp_path, monkeypatch):

@@ -41,11 +41,14 @@ def _open(path: Path, password: str | None = None, read_only: bool = False):
 
     import openpyxl
 
-    from desktop.io.workbook import OLE_MAGIC, _decrypt_if_encrypted
+    from desktop.io import containers
+    from desktop.io.containers import OLE_MAGIC
+    from desktop.io.workbook import _decrypt_if_encrypted
     try:
         data = Path(path).read_bytes()
         if data[:8] == OLE_MAGIC:  # encrypted with a password: decrypted in memory only
             data = _decrypt_if_encrypted(data, Path(path), password)
+        containers.inspect(data, Path(path))  # a returned form is a user's file: no bomb reaches the reader
         return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except FileNotFoundError:
         raise InputFileError(f"{path}: file not found") from None

@@ -81,8 +81,13 @@ class Package:
 
 
 def sniff(data: bytes) -> str:
-    """``zip``, ``ole`` (an .xls or an encrypted workbook) or ``other``, from the content itself."""
-    if data[:4] == ZIP_MAGIC or data[:4] == b"PK\x05\x06":
+    """``zip``, ``ole`` (an .xls or an encrypted workbook) or ``other``, from the content itself.
+
+    A zip is found by its end record, as the reader finds it: bytes put before the first member
+    do not make it something else.
+    """
+    if data[:4] == ZIP_MAGIC or data[:4] == b"PK\x05\x06" or (b"PK\x05\x06" in data[-65_558:]
+                                                               and zipfile.is_zipfile(io.BytesIO(data))):
         return "zip"
     if data[:8] == OLE_MAGIC:
         return "ole"
@@ -98,7 +103,8 @@ def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package | 
     except (zipfile.BadZipFile, OSError, ValueError, struct.error, EOFError):
         return None  # the reader says what is wrong with it
     names = {i.filename for i in infos}
-    kind = "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else "zip"
+    kind = "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else \
+        "xlsb" if "xl/workbook.bin" in names else "zip"
     package = Package(kind)
     for info in infos:
         if info.is_dir():
@@ -121,9 +127,10 @@ def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package | 
 
 
 def _keep(kind: str, name: str) -> bool:
+    """The parts checked after inflating: every XML part of a workbook (a sheet may be stored
+    anywhere its relationships point), the content of an .ods."""
     if kind == "xlsx":
-        return name.startswith("xl/") and (name.endswith(".xml") or name.endswith(".rels")) \
-            and not name.startswith(("xl/media/", "xl/theme/", "xl/drawings/", "xl/charts/", "xl/printerSettings/"))
+        return name.lower().endswith((".xml", ".rels"))
     return kind == "ods" and name == "content.xml"
 
 
@@ -193,19 +200,16 @@ def _data_start(data: bytes, info: zipfile.ZipInfo) -> int | None:
 
 # ---------------------------------------------------------------- xlsx
 
-def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> its XML part, from the workbook and its relationships."""
-    wb = parts.get("xl/workbook.xml", b"").decode("utf-8", "replace")
-    rels = parts.get("xl/_rels/workbook.xml.rels", b"").decode("utf-8", "replace")
-    targets = {m.group(1): m.group(2) for m in re.finditer(
-        r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-    targets.update({m.group(2): m.group(1) for m in re.finditer(
-        r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(sheet|Relationship)\b([^>]*)>")
+_ATTR = re.compile(rb"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+def _attributes(text: bytes) -> dict[str, str]:
+    """A tag's attributes by local name (``r:id`` is ``id``), whatever their order or quotes."""
     found = {}
-    for m in re.finditer(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb):
-        target = targets.get(m.group(2), "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        found[_unescape(m.group(1))] = target
+    for m in _ATTR.finditer(text):
+        name = m.group(1).decode("utf-8", "replace").rpartition(":")[2]
+        found[name] = _unescape((m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8", "replace"))
     return found
 
 
@@ -214,22 +218,40 @@ def _unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
+def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
+    """Sheet name -> its XML part, from the workbook and its relationships."""
+    targets = {}
+    for m in _TAG.finditer(parts.get("xl/_rels/workbook.xml.rels", b"")):
+        if m.group(1) == b"Relationship":
+            a = _attributes(m.group(2))
+            targets[a.get("Id", "")] = a.get("Target", "")
+    found = {}
+    for m in _TAG.finditer(parts.get("xl/workbook.xml", b"")):
+        if m.group(1) == b"sheet":
+            a = _attributes(m.group(2))
+            target = targets.get(a.get("id", ""), "")
+            if target:
+                found[a.get("name", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return found
+
+
 def _check_xlsx(package: Package, path: Path, limits: Limits) -> None:
     parts = package.parts
     sst = parts.get("xl/sharedStrings.xml")
     if sst is not None:
         # the reader makes room for uniqueCount strings up front; a string takes at least "<si/>"
         # (5 bytes) of the part, so a count beyond that is a lie ("count", the references, may be more)
-        m = re.search(rb'\buniqueCount="(\d+)"', sst[:2048])
+        tag = re.search(rb"<(?:[\w.-]+:)?sst\b([^>]*)>", sst)
+        m = re.search(rb"\buniqueCount\s*=\s*[\"']\s*(\d+)", tag.group(1)) if tag else None
         if m:
             if int(m.group(1)) > len(sst) // 5 + 16:
                 raise InputFileError(f"{path}: refused: its shared-strings part declares {int(m.group(1)):,} "
                                      f"strings but has room for at most {len(sst) // 5:,} (a damaged or malicious "
                                      f"file?)")
-    for sheet, part in sheet_parts(parts).items():
-        xml = parts.get(part)
-        if xml is not None:
-            _check_used_range(xml, path, sheet, limits)
+    names = {part: sheet for sheet, part in sheet_parts(parts).items()}
+    for part, xml in parts.items():  # every part that holds cells, named in the workbook or not
+        if b"sheetData" in xml[:1 << 20] or b"sheetData" in xml:
+            _check_used_range(xml, path, names.get(part, part), limits)
 
 
 def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> None:
@@ -249,8 +271,8 @@ def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> Non
         return
     if cells * SPARSE_RATIO < area:
         raise InputFileError(f"{where}: refused: its used range reaches {far_ref} ({area:,} cells) but holds only "
-                             f"{cells:,} cells; delete the stray cell at {far_ref} (or what lies far from the data) "
-                             f"in Excel and save, then read it again.")
+                             f"{cells:,} cells: something lies far from the data (row {last_row}, column "
+                             f"{column_letter(last_col - 1)}); delete it in Excel and save, then read it again.")
     if area > limits.cells:
         raise InputFileError(f"{where}: refused: its used range reaches {far_ref}, {area:,} cells, over the limit of "
                              f"{limits.cells:,} (CREDIT_DESK_MAX_CELLS). Delete what lies far from the data, or "
@@ -264,28 +286,33 @@ _BIG = 10 ** 10  # a row number of more than 10 digits: beyond any sheet (and ke
 def used_range(xml: bytes) -> tuple[int, int, int]:
     """(cells, last row, last column) of a sheet's XML, 1-based: the corner of its used range.
 
-    Every reference is an attribute ``r="..."`` (a row's number, or a cell's column letters and
-    row number), wherever it stands in its tag. They are found with array operations, a block of
-    the sheet at a time, and only the longest ones are decoded (a shorter one cannot be the
-    last): a million-row sheet costs a fraction of a second, and a number that a hostile file
-    writes out of order counts as much as any other.
+    Every reference is an attribute ``r`` (a row's number, or a cell's column letters and row
+    number), wherever it stands in its tag, in either quotes, its letters in either case. They
+    are found with array operations, a block of the sheet at a time, and only the longest ones
+    are decoded (a shorter one cannot be the last): a million-row sheet costs a fraction of a
+    second, and a number that a hostile file writes out of order counts as much as any other.
+    A sheet that puts spaces around an attribute's ``=`` (XML allows it; no office program
+    writes it) is first rewritten without them, more slowly.
     """
     data = np.frombuffer(xml, dtype=np.uint8)
     cells = last_row = last_col = 0
     for start in range(0, len(data), _CHUNK):
-        block = data[start:start + _CHUNK + 32]  # the overlap holds a reference cut by the block's end
-        if len(block) < _CHUNK + 32:
-            block = np.concatenate([block, np.zeros(32, dtype=np.uint8)])
-        n = min(_CHUNK, len(block) - 32)
-        quote = np.flatnonzero(block[3:n + 3] == 34)  # a reference's opening quote, 3 after the space
-        at = quote[(block[quote] == 32) & (block[quote + 1] == 114) & (block[quote + 2] == 61)] + 4
+        block = data[max(start - 2, 0):start + _CHUNK + 32]  # the overlap holds a reference cut by the block's end
+        if len(block) < _CHUNK + 34:
+            block = np.concatenate([block, np.zeros(34, dtype=np.uint8)])
+        n = min(_CHUNK + (2 if start else 0), len(block) - 32)
+        eq = np.flatnonzero(block[2:n] == 61) + 2  # every "=" with two bytes before it
+        before, after = block[eq - 1], block[eq + 1]
+        if (_space(before) | _space(after)).any():
+            return used_range(re.sub(rb"\s*=\s*", b"=", xml))
+        at = eq[(before == 114) & _space(block[eq - 2]) & ((after == 34) | (after == 39))] + 2
         if not len(at):
             continue
         letters = np.zeros(len(at), dtype=np.int64)
         alive = np.ones(len(at), dtype=bool)
         for j in range(4):  # XFD is the last column: four letters are beyond any sheet
-            ch = block[at + j]
-            alive &= (ch >= 65) & (ch <= 90)
+            ch = block[at + j] | 32  # either case
+            alive &= (ch >= 97) & (ch <= 122)
             letters += alive
         cells += int(np.count_nonzero(letters))
         widest = int(letters.max())
@@ -293,7 +320,7 @@ def used_range(xml: bytes) -> tuple[int, int, int]:
             pick = at[letters == widest]
             col = np.zeros(len(pick), dtype=np.int64)
             for j in range(widest):
-                col = col * 26 + block[pick + j] - 64
+                col = col * 26 + (block[pick + j] | 32) - 96
             last_col = max(last_col, int(col.max()))
         digits_at = at + letters
         count = np.zeros(len(at), dtype=np.int64)
@@ -314,49 +341,58 @@ def used_range(xml: bytes) -> tuple[int, int, int]:
     return cells, last_row, last_col
 
 
+def _space(ch: np.ndarray) -> np.ndarray:
+    return (ch == 32) | (ch == 9) | (ch == 10) | (ch == 13)
+
+
 # ---------------------------------------------------------------- ods
 
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell)\b([^>]*?)/?>|</table:table>")
-_REPEAT = {b"table-row": re.compile(rb'number-rows-repeated="(\d+)"'),
-           b"table-cell": re.compile(rb'number-columns-repeated="(\d+)"'),
-           b"covered-table-cell": re.compile(rb'number-columns-repeated="(\d+)"')}
+_REPEAT = {b"table-row": re.compile(rb"number-rows-repeated\s*=\s*[\"']\s*(\d+)"),
+           b"table-cell": re.compile(rb"number-columns-repeated\s*=\s*[\"']\s*(\d+)"),
+           b"covered-table-cell": re.compile(rb"number-columns-repeated\s*=\s*[\"']\s*(\d+)")}
 
 
 def _check_ods(package: Package, path: Path, limits: Limits) -> None:
-    """Bound the cells an .ods expands to: repeated rows and cells that hold a value count each time."""
+    """Bound the grid an .ods expands to: from A1 to the last row and column holding a value.
+
+    Repeated rows and cells count as often as they repeat (an empty row repeated a million
+    times moves every row after it down); trailing empty ones, which LibreOffice writes in
+    every file, do not enlarge the grid. A Python walk over the tags: a few seconds per million
+    cells, only for .ods files with repeats.
+    """
     xml = package.parts.get("content.xml")
-    if xml is None or (b"number-rows-repeated" not in xml and b"number-columns-repeated" not in xml):
+    if xml is None or b"repeated" not in xml:
         return
-    total = 0  # cells holding something, after expansion, over the whole workbook
-    rows = 0
-    row_repeat, row_cells, col = 1, 0, 0
+    last_row = last_col = 0  # of the cells holding a value, 1-based, in the current table
+    row = col = 0  # position: rows before the current one; columns before the current cell
+    row_repeat = 1
     for m in _ODS_TAG.finditer(xml):
         tag = m.group(1)
-        if tag is None or tag == b"table-row":  # a table's end, or a new row: count the row before
-            total += row_repeat * row_cells
-            if row_cells:
-                rows += row_repeat
-            if tag is None:
-                row_repeat, row_cells, col, rows = 1, 0, 0, 0
-                continue
-            r = _REPEAT[tag].search(m.group(2))
-            row_repeat, row_cells, col = (int(r.group(1)) if r else 1), 0, 0
+        if tag is None:  # a table's end: the next table starts at A1
+            _ods_bound(path, limits, last_row, last_col)
+            row = col = last_row = last_col = 0
+            row_repeat = 1
             continue
         r = _REPEAT[tag].search(m.group(2))
         n = int(r.group(1)) if r else 1
-        col += n
+        if tag == b"table-row":
+            row += row_repeat
+            row_repeat, col = n, 0
+            continue
         if b"value-type" in m.group(2):
-            row_cells += n
-            if col > limits.cols:
-                raise InputFileError(f"{path}: refused: a row holds values beyond column {limits.cols:,} "
-                                     f"(a damaged or malicious file?)")
-        if rows + row_repeat > limits.rows and row_cells:
-            raise InputFileError(f"{path}: refused: a sheet holds values beyond row {limits.rows:,} "
-                                 f"(a damaged or malicious file?)")
-        if total + row_repeat * row_cells > limits.cells:
-            raise InputFileError(f"{path}: refused: its repeated rows and cells expand to more than "
-                                 f"{limits.cells:,} cells (CREDIT_DESK_MAX_CELLS): a damaged or malicious file?")
-    total += row_repeat * row_cells
-    if total > limits.cells:
-        raise InputFileError(f"{path}: refused: its repeated rows and cells expand to more than {limits.cells:,} "
-                             f"cells (CREDIT_DESK_MAX_CELLS): a damaged or malicious file?")
+            last_row = max(last_row, row + row_repeat)
+            last_col = max(last_col, col + n)
+            if last_row > limits.rows or last_col > limits.cols or last_row * last_col > limits.cells:
+                _ods_bound(path, limits, last_row, last_col)
+        col += n
+    _ods_bound(path, limits, last_row, last_col)
+
+
+def _ods_bound(path: Path, limits: Limits, last_row: int, last_col: int) -> None:
+    if last_row > limits.rows or last_col > limits.cols:
+        raise InputFileError(f"{path}: refused: a sheet holds values beyond the largest sheet Excel allows "
+                             f"({limits.rows:,} rows, {limits.cols:,} columns): a damaged or malicious file?")
+    if last_row * last_col > limits.cells:
+        raise InputFileError(f"{path}: refused: its repeated rows and cells expand to more than "
+                             f"{limits.cells:,} cells (CREDIT_DESK_MAX_CELLS): a damaged or malicious file?")

@@ -276,6 +276,7 @@ def _manual_match(sheet: RawSheet, choice: SheetChoice) -> HeaderMatch:
 
 
 KIND_WORDS = {CUSTOMERS: "customer sheet", LEDGER: "sales ledger", RECEIPTS: "receipts list"}
+_KIND_FLAGS = {CUSTOMERS: "--customers", LEDGER: "--sales", RECEIPTS: "--receipts"}  # the command line's words
 
 
 def _tie_issue(raw: RawFile, sheet: RawSheet, found: Classification) -> RowIssue:
@@ -285,8 +286,9 @@ def _tie_issue(raw: RawFile, sheet: RawSheet, found: Classification) -> RowIssue
     if found.match is not None:
         return RowIssue(raw.name, sheet.name, row, "", found.settled_by, f"the headers fit a {kinds}",
                         f"read as a {KIND_WORDS[found.match.kind]}, as its name says", "warning")
+    flags = " or ".join(_KIND_FLAGS[k] for k in found.tied)
     return RowIssue(raw.name, sheet.name, row, "", None, f"the headers fit a {kinds}",
-                    "sheet not used: say what it is (--sales or --receipts, or in the list of sheets)", "error")
+                    f"sheet not used: say what it is ({flags}, or in the list of sheets)", "error")
 
 
 def _blank(value: object) -> bool:

@@ -216,14 +216,13 @@ def _missing_folders(folder: Path) -> list[Path]:
 
 
 def _remove_empty(folders: Iterable[Path]) -> None:
-    """Remove each folder (innermost first) while it is empty: one holding a file stops it."""
-    for p in folders:
+    """Remove each folder that is empty, the deepest first (a folder holding a file stays, and so
+    do the folders above it; its siblings are still removed)."""
+    for p in sorted(folders, key=lambda f: len(Path(f).parts), reverse=True):
         try:
             os.rmdir(p)
-        except FileNotFoundError:
+        except OSError:  # gone already, or holds something
             continue
-        except OSError:
-            return
 
 
 def _remove_made_folders(listing: Path) -> None:

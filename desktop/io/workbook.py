@@ -1,6 +1,7 @@
 """Open a user file as raw sheets: grids of cell text exactly as stored.
 
-Spreadsheets (.xlsx, .xlsm, .xls, .ods, .xlsb) are read with fastexcel (calamine into
+Spreadsheets (.xlsx, .xlsm, .xls, .ods; not .xlsb, whose binary sheets cannot be checked
+before the reader allocates them) are read with fastexcel (calamine into
 Arrow columns) with every column typed as text: no type guessing on the first rows, so a
 text cell '001500' stays '001500' and a late text value in a number column is not lost.
 Number cells arrive as their shortest text ('1500', '0.3'), date cells as
@@ -24,7 +25,6 @@ import pandas as pd
 
 from desktop.errors import InputFileError
 from desktop.io import containers
-from desktop.io.containers import OLE_MAGIC  # noqa: F401 (approvals_reader takes it from here)
 from desktop.io.headers import column_letter
 from desktop.io.values import FORMULA_WITHOUT_VALUE, is_blank
 
@@ -125,6 +125,9 @@ def read_file(path: str | Path, password: str | None = None, max_rows: int | Non
         data = _decrypt_if_encrypted(data, path, password)
         content = containers.sniff(data)
     package = containers.inspect(data, path) if content == "zip" else None
+    if package is not None and package.kind == "xlsb":  # binary sheets: their used range cannot be checked
+        raise InputFileError(f"{path}: an Excel binary workbook (.xlsb) is not read: open it in Excel and save it "
+                             f"as an Excel workbook (.xlsx)")
     if renamed:
         suffix = ".xls" if content == "ole" else ".xlsx" if package is None or package.kind != "ods" else ".ods"
     sheets = _read_spreadsheet(data, path, suffix, max_rows, package)
@@ -586,20 +589,21 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None
         frames = _load_sheets(wb, path, names, charts, max_rows)
         errors = scan.result() if scan is not None else {}
     sheets = []
-    for name, (frame, visible) in frames.items():
+    for name, (frame, visible, notes) in frames.items():
         for (r, c), value in errors.get(name, {}).items():
             if max_rows is not None and r >= max_rows:
                 continue
             if r >= len(frame) or c >= frame.shape[1]:
                 frame = frame.reindex(index=range(max(len(frame), r + 1)), columns=range(max(frame.shape[1], c + 1)))
             frame.iat[r, c] = value
-        sheets.append(RawSheet(name, frame.astype("str"), visible, date1904))
+        sheets.append(RawSheet(name, frame.astype("str"), visible, date1904, notes))
     return sheets
 
 
 def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
-                 max_rows: int | None) -> dict[str, tuple[pd.DataFrame, bool]]:
-    """Each sheet's cells as text, its columns numbered from the sheet's column A, and whether it is visible."""
+                 max_rows: int | None) -> dict[str, tuple[pd.DataFrame, bool, list[SheetNote]]]:
+    """Each sheet's cells as text, its columns numbered from the sheet's column A, whether it is
+    visible, and the cells the reader could not convert (each a note: never a silent blank)."""
     frames = {}
     for name in names:
         if name in charts:
@@ -608,6 +612,7 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
             sheet = wb.load_sheet(name, header_row=None, skip_rows=0, n_rows=max_rows, dtypes="string",
                                   whitespace_as_null=True)
             frame = pd.DataFrame()
+            notes: list[SheetNote] = []
             if sheet.width:
                 batch, unconverted = sheet.to_arrow_with_errors()
                 frame = batch.to_pandas()
@@ -616,6 +621,9 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
                     m = re.search(r"DateTime\(ExcelDateTime \{ value: ([-+0-9.eE]+|inf|-inf|NaN),", cell.detail)
                     if m:
                         frame.iat[cell.position] = f"{float(m.group(1)):f}".rstrip("0").rstrip(".")
+                    else:
+                        notes.append(SheetNote(cell.position[0], cell.position[1], cell.detail[:100],
+                                               "a cell the reader could not convert", "treated as blank"))
         except Exception as exc:
             if "chart" in str(exc).lower():
                 continue
@@ -623,7 +631,10 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
         first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
         frame.columns = range(first_col, first_col + frame.shape[1])
         frame = frame.reindex(columns=range(first_col + frame.shape[1]))  # leading empty columns back
-        frames[name] = (frame, sheet.visible == "visible")
+        if first_col:
+            notes = [SheetNote(n.row, None if n.col is None else n.col + first_col, n.value, n.problem, n.action)
+                     for n in notes]
+        frames[name] = (frame, sheet.visible == "visible", notes)
     return frames
 
 

@@ -67,7 +67,7 @@ from desktop.ui.worker import start_worker
 if TYPE_CHECKING:  # the window itself loads neither pandas nor the readers: the engine does
     from desktop.session import ApprovalsDone
 
-FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.xlsb *.csv)"
+FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.txt)"
 
 
 class KindDelegate(QStyledItemDelegate):

@@ -484,13 +484,14 @@ _ISSUE_ZH += [
     (r"read as a sales ledger, as its name says", "按表名读作销售明细"),
     (r"read as a receipts list, as its name says", "按表名读作回款明细"),
     (r"read as a customer sheet, as its name says", "按表名读作客户信用资料"),
-    (r"sheet not used: say what it is \(--sales or --receipts, or in the list of sheets\)",
-     "该表未使用：请指定它是哪种表（在工作表列表中选择）"),
     (r"no header row of a customer sheet, sales ledger or receipts list in the first (\d+) rows",
      r"前 \1 行中没有客户信用资料、销售明细或回款明细的表头"),
     (r"sheet not used; if it holds data, map its columns by hand", "该表未使用；如有数据，请手动对应列"),
     (r"the same file as (.+) \(two names of one file\)", r"与 \1 是同一个文件（一个文件的两个名称）"),
     (r"read once", "只读取一次"),
+    (r"a cell the reader could not convert", "读取程序无法转换的单元格"),
+    (r"sheet not used: say what it is \((.+), or in the list of sheets\)",
+     "该表未使用：请指定它是哪种表（在工作表列表中选择）"),
 ]
 _ISSUE_ZH_COMPILED = [(__import__("re").compile(f"^{p}$"), r) for p, r in _ISSUE_ZH]
 
