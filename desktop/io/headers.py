@@ -220,12 +220,24 @@ def _match_two_rows(upper: list[object], lower: list[object], kind: str, row_ind
     return HeaderMatch(kind, row_index + 1, columns, units, headers, dups, rows=2)
 
 
+HEADER_SCAN_COLUMNS = 1024  # a header lies within the first columns (a sheet may be 16,384 wide)
+
+
+def _names_a_field(row: list[object]) -> bool:
+    return any(c is not None and split_header(c)[0] in _ANY_ALIAS for c in row)
+
+
 def _candidates(rows: list[list[object]], kinds: tuple[str, ...]) -> list[HeaderMatch]:
-    """Complete header matches in the first rows: one-row headers, and two-row ones that map more."""
+    """Complete header matches in the first rows: one-row headers, and two-row ones that map more.
+
+    Only rows with a cell that names some field are tried (one lookup per cell), so a wide
+    sheet of data costs little.
+    """
     found = []
-    top = rows[:HEADER_SCAN_ROWS]
+    top = [row[:HEADER_SCAN_COLUMNS] for row in rows[:HEADER_SCAN_ROWS]]
+    hits = [_names_a_field(row) for row in top]
     for i, row in enumerate(top):
-        if not any(c is not None and str(c).strip() for c in row):
+        if not hits[i] and not (i + 1 < len(top) and hits[i + 1]):
             continue
         for k in kinds:
             m = match_row(row, k, i)

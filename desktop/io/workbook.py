@@ -671,7 +671,7 @@ def _xlsx_error_cells(parts: dict[str, bytes], sheets: dict[str, str]) -> dict[s
     """
     found: dict[str, dict[tuple[int, int], str]] = {}
     for sheet, part in sheets.items():
-        xml = parts.get(part)
+        xml = parts.pop(part, None)  # searched once, then freed while the reader still works
         if xml is None:
             continue
         cells = {}
