@@ -505,3 +505,60 @@ def test_the_program_itself_prints_no_traceback_for_a_bug_a_thread_or_an_unraisa
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
     log = (tmp_path / "logs" / "cli.log").read_text(encoding="utf-8")
     assert "RuntimeError: a bug" in log and "ZeroDivisionError" in log and "No space left on device" in log
+
+
+# ---------------------------------------------------------------- found by trying the readers as an attacker would
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_pipe_given_as_an_input_or_a_policy_is_refused_not_waited_for(tmp_path):
+    fifo = tmp_path / "客户.csv"
+    os.mkfifo(fifo)
+    for args in (["score", str(fifo)], ["score", SAMPLES[0], "--policy", str(fifo)]):
+        proc = run_cli([*args, "--as-of", "2026-06-30", "--out", str(tmp_path / "r.xlsx"), "--no-register"])
+        assert proc.returncode == 3 and "not a file (a folder, a device or a pipe)" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_the_1904_date_system_is_found_however_its_attribute_is_written(tmp_path):
+    base = workbook(tmp_path / "base.xlsx", {"客户": [["客户编号", "客户名称", "首次合作日期"], ["C1", "甲", 43966]]})
+    parts = {i.filename: zipfile.ZipFile(base).read(i.filename) for i in zipfile.ZipFile(base).infolist()}
+    for written in (b"<workbookPr date1904='1'/>", b'<workbookPr date1904 = "true"/>'):
+        xml = parts["xl/workbook.xml"]
+        start = xml.find(b"<workbookPr")
+        end = xml.find(b"/>", start) + 2
+        path = tmp_path / f"d1904-{len(written)}.xlsx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts.items():
+                z.writestr(name, xml[:start] + written + xml[end:] if name == "xl/workbook.xml" else data)
+        assert import_files([path]).customers[0].first_trade_date == date(2024, 5, 16)  # 43966 days from 1904
+
+
+def test_a_header_repeated_below_the_data_is_not_a_customer(tmp_path):
+    header = "客户编号,客户名称,资产总额(万元),首次合作日期\n"
+    path = tmp_path / "两次导出.csv"
+    path.write_text(header + "C001,甲,1000,2020-01-01\n" + header + "C002,乙,1000,2020-01-01\n", encoding="utf-8")
+    r = import_files([path])
+    assert [c.customer_id for c in r.customers] == ["C001", "C002"]
+    assert problems(r) == [("两次导出", 3, "the header row again", "row not used", "warning")]
+
+
+def test_formula_and_error_cells_are_reported_however_their_tags_are_written(tmp_path):
+    body = (HEADER_CELLS.replace("</row>", '<c r="C1" t="inlineStr"><is><t>资产总额</t></is></c></row>')
+            + '<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><is><t>甲</t></is></c>'
+              "<c s='0' r='C2'><f>1/0</f></c></row>"
+            + '<row r="3"><c r="A3"><v>2</v></c><c r="B3" t="inlineStr"><is><t>乙</t></is></c>'
+              '<c t="e" r="C3"><f>1/0</f><v>#DIV/0!</v></c></row>')
+    r = import_files([raw_xlsx(tmp_path / "cells.xlsx", body)])
+    found = sorted((i.row, i.value, i.problem) for i in r.issues)
+    assert found == [(2, "#NO_CACHED_VALUE", "formula without a saved value (open and save the file in Excel first)"),
+                     (3, "#DIV/0!", "Excel error value #DIV/0!")]  # one issue a cell, each naming the header's column
+    assert all(i.column == "C 资产总额" for i in r.issues)
+
+
+def test_a_zip_holding_two_parts_of_one_name_is_refused(tmp_path):
+    path = raw_xlsx(tmp_path / "twice.xlsx", HEADER_CELLS)
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData/></worksheet>")
+    with pytest.raises(Exception, match="holds two parts named xl/worksheets/sheet1.xml"):
+        read_file(path)

@@ -103,6 +103,11 @@ def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package | 
     except (zipfile.BadZipFile, OSError, ValueError, struct.error, EOFError):
         return None  # the reader says what is wrong with it
     names = {i.filename for i in infos}
+    if len(names) < len(infos):  # which copy a reader takes is its own choice: neither is trusted
+        from collections import Counter
+        twice = sorted(name for name, n in Counter(i.filename for i in infos).items() if n > 1)
+        raise InputFileError(f"{path}: refused: the file holds two parts named {twice[0]} (a damaged or altered "
+                             f"file?); open it in Excel and save it again")
     kind = "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else \
         "xlsb" if "xl/workbook.bin" in names else "zip"
     package = Package(kind)

@@ -344,6 +344,19 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
             total[i] = True
             issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", v,
                                    "total row", "skipped: totals are recomputed, not read", "warning"))
+    # the header again (two exports pasted one under the other, a header printed on every page):
+    # every mapped cell holds its column's header text
+    named = [(c, match.headers[c].strip()) for c in match.columns.values()
+             if c < len(match.headers) and match.headers[c].strip() and c in body.columns]
+    if len(named) >= 2:
+        c0, h0 = named[0]
+        maybe = np.flatnonzero((body[c0] == h0).fillna(False).to_numpy(dtype=bool))  # one pass; the rest on these
+        again = np.zeros(len(body), dtype=bool)
+        again[maybe] = [all(str(body[c].iat[i]).strip() == h for c, h in named[1:]) for i in maybe]
+        for i in np.flatnonzero(again & ~total):
+            total[i] = True
+            issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", named[0][1],
+                                   "the header row again", "row not used", "warning"))
     issues.sort(key=lambda i: i.row)
     src.blank_rows = int(blank_all.sum())
     src.rows_read = int((~blank_all).sum())

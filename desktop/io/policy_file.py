@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -17,6 +18,8 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """Read and validate a policy file; the shipped default when ``path`` is None."""
     path = Path(path) if path is not None else default_policy_path()
     try:
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a pipe would wait for ever
+            raise PolicyError(str(path), [("(file)", None, "not a file (a folder, a device or a pipe)")])
         data = path.read_bytes()
     except OSError as exc:
         raise PolicyError(str(path), [("(file)", None, f"cannot be read: {exc.strerror or exc}")]) from exc

@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import re
+import stat
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,6 +108,8 @@ def read_file(path: str | Path, password: str | None = None, max_rows: int | Non
     if suffix not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
         raise InputFileError(f"{path}: unsupported file type '{suffix or '(none)'}' (supported: {SUPPORTED})")
     try:
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a pipe would wait for ever, a device never end
+            raise InputFileError(f"{path}: not a file (a folder, a device or a pipe)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(f"{path}: file not found") from None
@@ -584,7 +587,8 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the scan searches the sheets' XML (inflated once, by the container check) beside the reader
         scan = pool.submit(_xlsx_error_cells, parts, sheet_parts) if xml else None
-        date1904 = xml and re.search(rb'date1904="(1|true)"', parts.get("xl/workbook.xml", b"")) is not None
+        date1904 = xml and re.search(rb"""date1904\s*=\s*["']\s*(1|true)\s*["']""",
+                                     parts.get("xl/workbook.xml", b"")) is not None
         charts = {name for name, part in sheet_parts.items() if "/chartsheets/" in part}
         frames = _load_sheets(wb, path, names, charts, max_rows)
         errors = scan.result() if scan is not None else {}
@@ -598,6 +602,11 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None
             frame.iat[r, c] = value
         sheets.append(RawSheet(name, frame.astype("str"), visible, date1904, notes))
     return sheets
+
+
+# calamine's names of Excel's error values, as the cell shows them (the parsers report them)
+_ERROR_VALUES = {"NA": "#N/A", "Div0": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+                 "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
 
 
 def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
@@ -619,8 +628,11 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
                 for cell in unconverted.errors if unconverted is not None else ():
                     # a date cell beyond what calamine converts (serial 1e10) comes back blank: its serial instead
                     m = re.search(r"DateTime\(ExcelDateTime \{ value: ([-+0-9.eE]+|inf|-inf|NaN),", cell.detail)
+                    error = re.search(r"Error\((\w+)\)", cell.detail)
                     if m:
                         frame.iat[cell.position] = f"{float(m.group(1)):f}".rstrip("0").rstrip(".")
+                    elif error and error.group(1) in _ERROR_VALUES:  # an error cell (.xls, .ods, any xlsx)
+                        frame.iat[cell.position] = _ERROR_VALUES[error.group(1)]
                     else:
                         notes.append(SheetNote(cell.position[0], cell.position[1], cell.detail[:100],
                                                "a cell the reader could not convert", "treated as blank"))
@@ -647,17 +659,21 @@ def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
-_CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
+# A cell's tag with its reference wherever it stands, in either quotes (XML allows any order).
+_C = rb"""<(?:[\w.-]+:)?c\b(?=[^>]*?\sr\s*=\s*["']([A-Za-z]+)(\d+)["'])"""
+_F = rb"(?:<(?:[\w.-]+:)?f\b[^>]*/>|<(?:[\w.-]+:)?f\b[^>]*>[^<]*</(?:[\w.-]+:)?f>)"
+_CELL_ERR = re.compile(_C + rb"""(?=[^>]*?\st\s*=\s*["']e["'])[^>]*>""" + _F + rb"?<(?:[\w.-]+:)?v>([^<]*)</", re.S)
 
 
 # A formula cell saved without its value (written by a program, never opened in Excel):
 # calamine reads it as empty or 0, which would silently be taken as data.
-_CELL_NO_VALUE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+_CELL_NO_VALUE = re.compile(_C + rb"[^>]*>" + _F + rb"(?:<(?:[\w.-]+:)?v\s*/>|<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?"
+                            rb"</(?:[\w.-]+:)?c>")
 
 
 def _col_index(col: bytes) -> int:
     c = 0
-    for ch in col.decode():
+    for ch in col.decode().upper():
         c = c * 26 + ord(ch) - 64
     return c - 1
 
@@ -675,10 +691,12 @@ def _xlsx_error_cells(parts: dict[str, bytes], sheets: dict[str, str]) -> dict[s
         if xml is None:
             continue
         cells = {}
-        for m in _cells_near(xml, b't="e"', _CELL_ERR):
-            cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
-        for m in _cells_near(xml, b"<f", _CELL_NO_VALUE):
-            cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = FORMULA_WITHOUT_VALUE
+        for marker in (b'"e"', b"'e'"):
+            for m in _cells_near(xml, marker, _CELL_ERR):
+                cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
+        for marker in (b"<f", b":f"):
+            for m in _cells_near(xml, marker, _CELL_NO_VALUE):
+                cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = FORMULA_WITHOUT_VALUE
         if cells:
             found[sheet] = cells
     return found
@@ -689,7 +707,9 @@ def _cells_near(xml: bytes, marker: bytes, pattern: re.Pattern) -> Iterator[re.M
     occurs: a million-row sheet with one formula costs one search, not a regex per cell."""
     pos = xml.find(marker)
     while pos >= 0:
-        start = xml.rfind(b"<c ", 0, pos)
+        start = max(xml.rfind(b"<c", 0, pos), xml.rfind(b":c", 0, pos))  # the cell's tag, prefixed or not
+        if start >= 0 and xml[start:start + 1] == b":":
+            start = xml.rfind(b"<", 0, start)
         m = pattern.match(xml, start) if start >= 0 else None
         if m is not None and m.end() > pos:
             yield m

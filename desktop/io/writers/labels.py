@@ -490,6 +490,7 @@ _ISSUE_ZH += [
     (r"the same file as (.+) \(two names of one file\)", r"与 \1 是同一个文件（一个文件的两个名称）"),
     (r"read once", "只读取一次"),
     (r"a cell the reader could not convert", "读取程序无法转换的单元格"),
+    (r"the header row again", "表头行重复出现"),
     (r"sheet not used: say what it is \((.+), or in the list of sheets\)",
      "该表未使用：请指定它是哪种表（在工作表列表中选择）"),
 ]
