@@ -94,14 +94,18 @@ def sniff(data: bytes) -> str:
     return "other"
 
 
-def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package | None:
-    """Inflate and check every member of the zip ``data``; None when it is not a readable zip."""
+def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package:
+    """Inflate and check every member of the zip ``data``.
+
+    A zip that cannot be read here is refused, not handed to the reader unchecked.
+    """
     limits = limits or Limits.current()
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, struct.error, EOFError):
-        return None  # the reader says what is wrong with it
+    except (zipfile.BadZipFile, OSError, ValueError, struct.error, EOFError, NotImplementedError):
+        raise InputFileError(f"{path}: not a readable {path.suffix.lower() or 'zip'} workbook (its zip container "
+                             f"is damaged or incomplete)") from None
     names = {i.filename for i in infos}
     if len(names) < len(infos):  # which copy a reader takes is its own choice: neither is trusted
         from collections import Counter
