@@ -562,3 +562,12 @@ def test_a_zip_holding_two_parts_of_one_name_is_refused(tmp_path):
         z.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData/></worksheet>")
     with pytest.raises(Exception, match="holds two parts named xl/worksheets/sheet1.xml"):
         read_file(path)
+
+
+def test_ids_that_differ_only_in_capitals_are_said_to_be_two_customers(tmp_path):
+    r = import_files([workbook(tmp_path / "c.xlsx", {"客户": [["客户编号", "客户名称"], ["C001", "甲"], ["c001", "甲公司"],
+                                                             ["C002", "乙"], ["8801", "丙"]]})])
+    assert [c.customer_id for c in r.customers] == ["C001", "c001", "C002", "8801"]  # rated, as written
+    assert [(i.row, i.value, i.problem, i.severity) for i in r.issues] == [
+        (2, "C001", "customer ID differs from c001 only in capitals", "warning"),
+        (3, "c001", "customer ID differs from C001 only in capitals", "warning")]

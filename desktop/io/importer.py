@@ -461,6 +461,18 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
     for d, row, rec in staged:
         seen.setdefault(rec["customer_id"], []).append((d, row))
     dup_ids = {cid for cid, places in seen.items() if len(places) > 1}
+    # IDs that differ only in capitals (C001, c001): two customers to the program, perhaps one to the clerk
+    folded: dict[str, list[str]] = {}
+    for cid in seen:
+        if isinstance(cid, str) and cid.lower() != cid.upper():
+            folded.setdefault(cid.casefold(), []).append(cid)
+    for ids in (ids for ids in folded.values() if len(ids) > 1):
+        for cid in ids:
+            d, row = seen[cid][0]
+            others = ", ".join(i for i in ids if i != cid)
+            issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns["customer_id"]),
+                                   cid, f"customer ID differs from {others} only in capitals",
+                                   "rated as separate customers; check that they are not one", "warning"))
     customers = []
     for d, row, rec in staged:
         cid = rec["customer_id"]

@@ -491,6 +491,8 @@ _ISSUE_ZH += [
     (r"read once", "只读取一次"),
     (r"a cell the reader could not convert", "读取程序无法转换的单元格"),
     (r"the header row again", "表头行重复出现"),
+    (r"customer ID differs from (.+) only in capitals", r"客户编号与 \1 仅大小写不同"),
+    (r"rated as separate customers; check that they are not one", "按不同客户分别评级；请核对是否为同一客户"),
     (r"sheet not used: say what it is \((.+), or in the list of sheets\)",
      "该表未使用：请指定它是哪种表（在工作表列表中选择）"),
 ]
