@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from datetime import date
 from pathlib import Path
@@ -199,7 +200,7 @@ def _last_resort(exc: BaseException, committed: bool = False) -> int:
         print("credit-desk: not enough memory to finish (the files are too large for this computer)"
               + ("" if committed else "; nothing was written or recorded"), file=sys.stderr)
         return EXIT_INPUT
-    if isinstance(exc, OSError) and exc.errno == getattr(__import__("errno"), "ENOSPC", None):
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         print(f"credit-desk: the disk is full{f' ({exc.filename})' if exc.filename else ''}"
               + ("" if committed else "; nothing was replaced or recorded: free some space and run again"),
               file=sys.stderr)

@@ -88,16 +88,17 @@ def import_inputs(req: S.ImportRequest, progress: Progress | None = None, tick: 
                         lambda p: pw.get(str(Path(p).resolve()), pw.get("*")), tick, req.strict)
 
 
-_KIND_WORDS = {"ledger": "read as a sales ledger", "receipts": "read as a receipts list",
-               "ignored": "no header row recognised", "unreadable": "cannot be read"}
+_NOT_READ = {"ignored": "no header row recognised", "unreadable": "cannot be read"}
 
 
 def _what_was_found(sheets) -> str:
     """Each input sheet and what it was taken for: why no customer sheet is among them."""
+    from desktop.io.importer import KIND_WORDS
     if not sheets:
         return "no sheet at all"
     shown = [f"{s.file}" + (f" / {s.sheet}" if s.sheet else "") + ": "
-             + ("empty" if s.kind == "ignored" and s.empty else _KIND_WORDS.get(s.kind, s.kind))
+             + ("empty" if s.kind == "ignored" and s.empty else _NOT_READ.get(s.kind)
+               or f"read as a {KIND_WORDS.get(s.kind, s.kind)}")
              for s in sheets[:8]]
     return "; ".join(shown) + (f"; and {len(sheets) - 8} more sheets" if len(sheets) > 8 else "")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from test_readers import xlsx
 
 from desktop.cli import main
 from desktop.io.importer import import_files
@@ -31,18 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CUSTOMERS = [["客户编号", "客户名称"], ["C1", "甲公司"], ["C2", "乙公司"]]
 
 # ---------------------------------------------------------------- building files
-
-
-def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = xlsxwriter.Workbook(str(path))
-    for name, rows in sheets.items():
-        ws = wb.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if v is not None:
-                    ws.write(r, c, v)
-    wb.close()
-    return path
 
 
 _CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -250,7 +239,7 @@ def test_a_zip_bomb_is_refused_whatever_its_name_and_whatever_sizes_it_declares(
 
 def test_real_sheets_with_far_cells_or_huge_declared_ranges_are_read(tmp_path):
     # a note typed a little away from the data, a declared range of the whole sheet, cells without references
-    note = workbook(tmp_path / "note.xlsx", {"客户": [*CUSTOMERS, *[[None]] * 150, [None] * 25 + ["备注"]]})
+    note = xlsx(tmp_path / "note.xlsx", {"客户": [*CUSTOMERS, *[[None]] * 150, [None] * 25 + ["备注"]]})
     declared = raw_xlsx(tmp_path / "declared.xlsx", HEADER_CELLS + '<row r="2"><c r="A2"><v>7</v></c>'
                         '<c r="B2" t="inlineStr"><is><t>丙</t></is></c></row>')
     data = zipfile.ZipFile(declared).read("xl/worksheets/sheet1.xml").replace(
@@ -274,7 +263,7 @@ def test_real_sheets_with_far_cells_or_huge_declared_ranges_are_read(tmp_path):
 
 
 def test_a_workbook_saved_under_a_csv_name_is_read_as_a_workbook_and_said_so(tmp_path):
-    path = workbook(tmp_path / "客户.xlsx", {"客户": CUSTOMERS})
+    path = xlsx(tmp_path / "客户.xlsx", {"客户": CUSTOMERS})
     renamed = path.rename(tmp_path / "客户.csv")
     r = import_files([renamed])
     assert [c.customer_id for c in r.customers] == ["C1", "C2"]
@@ -287,10 +276,10 @@ def test_a_workbook_saved_under_a_csv_name_is_read_as_a_workbook_and_said_so(tmp
 
 def test_a_header_far_down_is_found_and_one_beyond_the_search_is_reported(tmp_path):
     titles = [[f"说明第{i}行"] for i in range(30)]
-    found = workbook(tmp_path / "row31.xlsx", {"客户": [*titles, *CUSTOMERS]})
+    found = xlsx(tmp_path / "row31.xlsx", {"客户": [*titles, *CUSTOMERS]})
     r = import_files([found])
     assert [c.customer_id for c in r.customers] == ["C1", "C2"] and r.sheets[0].header_row == 31
-    beyond = workbook(tmp_path / "row101.xlsx", {"客户": [*[[f"说明{i}"] for i in range(100)], *CUSTOMERS]})
+    beyond = xlsx(tmp_path / "row101.xlsx", {"客户": [*[[f"说明{i}"] for i in range(100)], *CUSTOMERS]})
     r = import_files([beyond])
     assert r.customers == [] and r.sheets[0].kind == "ignored"
     (issue,) = r.issues
@@ -309,7 +298,7 @@ def test_a_two_row_header_under_a_merged_group_header_is_read(tmp_path):
     ws.write_row(1, 3, ["日期", "金额"])
     ws.write_row(2, 0, ["C1", "2026-01-05", 1000, "2026-02-01", 600])
     wb.close()
-    r = import_files([workbook(tmp_path / "c.xlsx", {"客户": CUSTOMERS}), path])
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": CUSTOMERS}), path])
     src = next(s for s in r.sheets if s.sheet == "销售")
     assert (src.kind, src.header_row) == ("ledger", 2)
     assert src.columns["paid_date"] == "回款 日期" and src.columns["paid_amount"] == "回款 金额"
@@ -325,10 +314,10 @@ def test_a_two_row_header_under_a_merged_group_header_is_read(tmp_path):
     ("数据.xlsx", "销售台账", "ledger"),
 ])
 def test_a_receipts_list_with_bare_headers_is_not_taken_for_a_ledger_silently(tmp_path, file_name, sheet, expected):
-    ledger = workbook(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"],
+    ledger = xlsx(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"],
                                                         ["C1", "F1", "2026-01-05", 1000]]})
-    bare = workbook(tmp_path / file_name, {sheet: [["客户编号", "日期", "金额"], ["C1", "2026-02-01", 1000]]})
-    r = import_files([workbook(tmp_path / "c.xlsx", {"客户": CUSTOMERS}), ledger, bare])
+    bare = xlsx(tmp_path / file_name, {sheet: [["客户编号", "日期", "金额"], ["C1", "2026-02-01", 1000]]})
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": CUSTOMERS}), ledger, bare])
     src = next(s for s in r.sheets if s.sheet == sheet)
     (tie,) = [i for i in r.issues if i.problem == "the headers fit a sales ledger or receipts list"]
     assert (tie.sheet, tie.row) == (sheet, 1)
@@ -343,7 +332,7 @@ def test_a_receipts_list_with_bare_headers_is_not_taken_for_a_ledger_silently(tm
 
 
 def test_a_sheet_no_kind_fits_is_listed_with_its_first_rows(tmp_path):
-    path = workbook(tmp_path / "客户.xlsx", {"客户": CUSTOMERS, "备注": [["本表为2026年客户资料"], [None], ["制表人", "张三"]],
+    path = xlsx(tmp_path / "客户.xlsx", {"客户": CUSTOMERS, "备注": [["本表为2026年客户资料"], [None], ["制表人", "张三"]],
                                             "空白": []})
     r = import_files([path])
     assert [(i.sheet, i.value, i.severity) for i in r.issues] == [("备注", "1: 本表为2026年客户资料; 3: 制表人 | 张三",
@@ -358,7 +347,7 @@ def test_total_rows_are_told_from_customers_by_position_and_keys_not_by_a_word(t
     ledger = [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 100], ["C3", "F2", "2026-01-06", 50],
               ["本页小计：", None, None, 150], ["total (元)", None, None, 150], ["C2", "F3", "2026-01-07", 70],
               ["合计", "F4", "2026-01-08", 10]]   # a total word with an invoice beside it: a data row (unknown ID)
-    r = import_files([workbook(tmp_path / "c.xlsx", {"客户": customers}), workbook(tmp_path / "l.xlsx", {"销售": ledger})])
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": customers}), xlsx(tmp_path / "l.xlsx", {"销售": ledger})])
     assert [c.customer_id for c in r.customers] == ["C1", "C2", "C3"]
     totals = [(i.sheet, i.row) for i in r.issues if i.problem == "total row"]
     assert totals == [("客户", 5), ("客户", 6), ("销售", 4), ("销售", 5)]
@@ -369,10 +358,10 @@ def test_total_rows_are_told_from_customers_by_position_and_keys_not_by_a_word(t
 
 @pytest.mark.skipif(not hasattr(os, "link"), reason="hard links")
 def test_two_names_of_one_file_are_read_once(tmp_path):
-    ledger = workbook(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 100]]})
+    ledger = xlsx(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 100]]})
     other_name = tmp_path / "销售 副本.xlsx"
     os.link(ledger, other_name)
-    r = import_files([workbook(tmp_path / "c.xlsx", {"客户": CUSTOMERS}), ledger, other_name])
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": CUSTOMERS}), ledger, other_name])
     assert len(r.ledger) == 1  # not doubled, not two duplicates of every invoice
     (same,) = [i for i in r.issues if i.problem.startswith("the same file as")]
     assert (same.file, same.action, same.severity) == ("销售 副本.xlsx", "read once", "warning")
@@ -380,7 +369,7 @@ def test_two_names_of_one_file_are_read_once(tmp_path):
 
 
 def test_no_customer_sheet_names_each_input_and_what_it_was_taken_for(tmp_path, capsys):
-    ledger = workbook(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 1]],
+    ledger = xlsx(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 1]],
                                                "说明": [["仅供参考"]]})
     code, err = cli(["score", str(ledger), "--as-of", "2026-06-30", "--out", str(tmp_path / "r.xlsx"),
                      "--no-register"], capsys)
@@ -521,7 +510,7 @@ def test_a_pipe_given_as_an_input_or_a_policy_is_refused_not_waited_for(tmp_path
 
 
 def test_the_1904_date_system_is_found_however_its_attribute_is_written(tmp_path):
-    base = workbook(tmp_path / "base.xlsx", {"客户": [["客户编号", "客户名称", "首次合作日期"], ["C1", "甲", 43966]]})
+    base = xlsx(tmp_path / "base.xlsx", {"客户": [["客户编号", "客户名称", "首次合作日期"], ["C1", "甲", 43966]]})
     parts = {i.filename: zipfile.ZipFile(base).read(i.filename) for i in zipfile.ZipFile(base).infolist()}
     for written in (b"<workbookPr date1904='1'/>", b'<workbookPr date1904 = "true"/>'):
         xml = parts["xl/workbook.xml"]
@@ -565,7 +554,7 @@ def test_a_zip_holding_two_parts_of_one_name_is_refused(tmp_path):
 
 
 def test_ids_that_differ_only_in_capitals_are_said_to_be_two_customers(tmp_path):
-    r = import_files([workbook(tmp_path / "c.xlsx", {"客户": [["客户编号", "客户名称"], ["C001", "甲"], ["c001", "甲公司"],
+    r = import_files([xlsx(tmp_path / "c.xlsx", {"客户": [["客户编号", "客户名称"], ["C001", "甲"], ["c001", "甲公司"],
                                                              ["C002", "乙"], ["8801", "丙"]]})])
     assert [c.customer_id for c in r.customers] == ["C001", "c001", "C002", "8801"]  # rated, as written
     assert [(i.row, i.value, i.problem, i.severity) for i in r.issues] == [

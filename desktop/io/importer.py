@@ -291,10 +291,6 @@ def _tie_issue(raw: RawFile, sheet: RawSheet, found: Classification) -> RowIssue
                     f"sheet not used: say what it is ({flags}, or in the list of sheets)", "error")
 
 
-def _blank(value: object) -> bool:
-    return value is None or bool(pd.isna(value)) or not str(value).strip()
-
-
 def _preview(rows: list[list[object]]) -> str:
     """The first rows that hold anything, as text: what the clerk will recognise the sheet by."""
     shown = []
@@ -339,7 +335,7 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
             v = text.iat[i]
             if not _TOTAL_ROW.match(V.normalize_text(v)):
                 continue
-            if any(k != col and k in body.columns and not _blank(body[k].iat[i]) for k in keys):
+            if any(k != col and k in body.columns and not V.is_blank(body[k].iat[i]) for k in keys):
                 continue  # a data row that happens to hold the word (a customer named 合计 with an invoice)
             total[i] = True
             issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", v,

@@ -65,7 +65,7 @@ def scratch_folder() -> Iterator[Path]:
     files xlsxwriter makes while it writes, so nothing of a job is left in the system's temporary
     folder. Folders of jobs that were killed (their process is gone) are removed by the next job.
     """
-    _remove_dead_scratch()
+    sweep_leftovers()
     folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     with contextlib.suppress(OSError):
         (folder / "owner.pid").write_text(str(os.getpid()), encoding="ascii")
@@ -114,12 +114,8 @@ def _process_alive(pid: int) -> bool:
 
 
 def sweep_leftovers() -> None:
-    """Remove the scratch folders of jobs whose process is gone (killed): at every start."""
-    _remove_dead_scratch()
-
-
-def _remove_dead_scratch() -> None:
-    """Folders of jobs whose process is gone: an unfinished replacement is undone first."""
+    """Remove the folders of jobs whose process is gone (killed), at every start of the program and
+    of a job: an unfinished replacement is undone first."""
     try:
         folders = list(Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"))
     except OSError:

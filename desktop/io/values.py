@@ -39,7 +39,7 @@ def normalize_text(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    if value is None:
+    if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
@@ -208,11 +208,10 @@ _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 # How the reader gives a date cell whose year has no four digits (a serial of -700000 or
 # beyond 9999-12-31): '-0017-06-19 00:00:00', '+10000-01-01 00:00:00'.
 _FAR_DATE = re.compile(r"^[-+]?\d{4,}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?$")
-FIRST_DATE, LAST_DATE = FIRST_DAY, LAST_DAY  # the dates taken (those a rating can be about)
 
 
 def _in_range(day: date) -> Parsed:
-    if FIRST_DATE <= day <= LAST_DATE:
+    if FIRST_DAY <= day <= LAST_DAY:
         return day, None
     return None, "date outside 1900-01-01..2100-12-31"
 
@@ -320,7 +319,7 @@ def parse_credit_code(value: Any) -> Parsed:
 
 _ASCII_CODE = r"[0-9A-Za-z_./()\-]+"  # codes the parsers would return unchanged
 _ISO_DATETIME = "%Y-%m-%d %H:%M:%S"  # how the reader gives a date cell
-_FIRST_SECOND, _LAST_SECOND = (int(np.datetime64(d, "s").astype("int64")) for d in (FIRST_DATE, LAST_DATE))
+_FIRST_SECOND, _LAST_SECOND = (int(np.datetime64(d, "s").astype("int64")) for d in (FIRST_DAY, LAST_DAY))
 
 
 def parse_column(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd.Series, pd.Series]:

@@ -30,7 +30,6 @@ from desktop.io.headers import column_letter
 from desktop.io.values import FORMULA_WITHOUT_VALUE, is_blank
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
-ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xlsb"}
 
 
 class PasswordRequired(InputFileError):

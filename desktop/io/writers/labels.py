@@ -475,8 +475,6 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"NUL characters removed", "已删除 NUL 字符"),
     (r"the file is empty", "文件为空"),
     (r"nothing read", "未读取任何内容"),
-]
-_ISSUE_ZH += [
     (r"the headers fit a sales ledger or receipts list", "表头既像销售明细也像回款明细"),
     (r"the headers fit a customer sheet or sales ledger", "表头既像客户信用资料也像销售明细"),
     (r"the headers fit a customer sheet or receipts list", "表头既像客户信用资料也像回款明细"),
