@@ -259,11 +259,12 @@ def test_every_issue_text_has_a_chinese_form():
 
     from desktop.io.writers.labels import issue_text
     texts = set()
-    for module in ("importer.py", "values.py"):
+    for module in ("importer.py", "values.py", "workbook.py"):  # row issues, and the reader's own notes
         tree = ast.parse((Path(__file__).parent.parent / "desktop" / "io" / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "RowIssue":
-                for arg in node.args[5:7]:
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("RowIssue", "SheetNote"):
+                first = 5 if node.func.id == "RowIssue" else 3
+                for arg in node.args[first:first + 2]:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         texts.add(arg.value)
             if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2:

@@ -489,6 +489,8 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"read once", "只读取一次"),
     (r"a cell the reader could not convert", "读取程序无法转换的单元格"),
     (r"the header row again", "表头行重复出现"),
+    (r"the file is a workbook saved under a text-file name", "该文件是以文本文件名保存的工作簿"),
+    (r"read as a workbook", "已按工作簿读取"),
     (r"customer ID differs from (.+) only in capitals", r"客户编号与 \1 仅大小写不同"),
     (r"rated as separate customers; check that they are not one", "按不同客户分别评级；请核对是否为同一客户"),
     (r"sheet not used: say what it is \((.+), or in the list of sheets\)",
