@@ -75,14 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("approvals", help="read filled approval workbooks back and write the decisions",
                        description="Check each decision in filled approval workbooks and list the final terms.")
     a.add_argument("filled", nargs="+", type=Path, metavar="FILLED.xlsx", help="filled approval workbooks")
-    a.add_argument("--results", type=Path, required=True, metavar="RESULTS.xlsx",
-                   help="the results workbook of the run the forms came from")
+    a.add_argument("--results", type=Path, metavar="RESULTS.xlsx",
+                   help="the results workbook of the run the forms came from; needed only when the run is not in "
+                        "the rating register (the forms are then checked against it, with a warning)")
     a.add_argument("--out", type=Path, metavar="DECISIONS.xlsx", help="decisions workbook to write")
     a.add_argument("--json", type=Path, metavar="DECISIONS.json", help="also write the decisions as JSON")
     a.add_argument("--policy", type=Path, help="the policy file of that run (default: the shipped policy)")
     a.add_argument("--notices", type=Path, metavar="NOTICES.xlsx",
                    help="also write customer notices (terms only) for the approved customers")
     a.add_argument("--password", help="password of encrypted results or filled workbooks (decrypted in memory)")
+    a.add_argument("--prefer", type=Path, action="append", default=[], metavar="FILLED.xlsx",
+                   help="resolve a conflict: the decisions in this filled workbook (one of those read) replace "
+                        "the ones recorded before or read from another copy; repeat for several files")
+    a.add_argument("--lang", choices=("zh", "en"), help="language of the decisions workbook (default: the forms')")
     _register_options(a)
     _protection_options(a)
 
@@ -410,7 +415,12 @@ def _approvals(args, parser) -> int:
     req = ApprovalsRequest(filled=tuple(args.filled), results=args.results, out=args.out, json_out=args.json,
                            policy_path=args.policy, notices_out=args.notices,
                            register=_register_path(args), password=args.password,
-                           protect_password=args.protect_password, open_password=args.open_password)
+                           protect_password=args.protect_password, open_password=args.open_password,
+                           prefer=tuple(args.prefer), lang=args.lang)
+    named = {Path(p).name for p in args.filled}
+    stray = [str(p) for p in args.prefer if Path(p).name not in named]
+    if stray:
+        parser.error(f"approvals: --prefer names a file that is not read back: {', '.join(stray)}")
     result, code = _call(lambda cancel: Session().run(req, cancel=cancel))
     if result is None:
         return code
@@ -418,12 +428,17 @@ def _approvals(args, parser) -> int:
     counts = {}
     for f in finals:
         counts[f.status] = counts.get(f.status, 0) + 1
-    errors = sum(p.severity == "error" for p in result.outcome.problems) + len(result.unreadable)
-    print(f"Read {len(result.outcome.records)} forms of run {result.run_id}: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {errors} problems.")
+    errors = sum(p["severity"] == "error" for p in result.problems)
+    conflicts = counts.get("conflict", 0)
+    print(f"Read {len(result.outcome.records)} forms of run {result.run_id or '(none)'}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {errors} problems."
+          + (" Checked against the results workbook only: the run is not in the rating register."
+             if result.source == "results" else ""))
+    if conflicts:
+        print(f"{conflicts} conflicting decisions were not applied: see the problems; resolve with --prefer FILE.")
     for path in result.written:
         print(f"Wrote {path}")
-    return EXIT_OK
+    return EXIT_OK if result.outcome.records else EXIT_INPUT  # nothing read back is the input's fault
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Rated:
     rating: Rating
     issues: list[RowIssue]
     inputs: list[Path]
+    seal_key: bytes | None = None  # the secret of the register the run is recorded in (seals its forms)
 
 
 @contextlib.contextmanager
@@ -134,12 +135,15 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
     return Rated(run, policy, imported, rating, issues, list(inputs))
 
 
-def register_rows(rated: Rated) -> list[tuple]:
-    """The rating register's entries for a run and its decisions."""
+def register_rows(rated: Rated, key: bytes | None = None) -> list[tuple]:
+    """The rating register's entries for a run and its decisions; ``key``: the register's secret,
+    which seals each decision's basis digest (and the run's approval forms)."""
+    from desktop.core.forms import KEYED, PLAIN, basis_digest
     from desktop.io.register import Register
 
-    run, policy = rated.run, rated.policy
+    run, policy, as_of = rated.run, rated.policy, rated.rating.as_of
     facts = {"run_id": run.run_id, "started": run.started.isoformat(), "operator": run.operator,
+             "seal": KEYED if key else PLAIN,
              "program_version": run.program_version, "as_of": rated.rating.as_of.isoformat(),
              "policy_sha256": policy.sha256, "policy": f"{policy.name} {policy.version}",
              "inputs": [{"file": s.file, "sha256": s.sha256, "sheet": s.sheet, "kind": s.kind,
@@ -151,7 +155,7 @@ def register_rows(rated: Rated) -> list[tuple]:
                   "requested_limit": d.requested_limit, "route": d.approval_route,
                   "exceeds_policy": d.exceeds_policy, "next_review": d.next_review.isoformat(),
                   "rules": [h.code for h in (*d.overrides, *d.caps, *d.term_rules)],
-                  "items": {i.key: i.points for i in d.items}}
+                  "items": {i.key: i.points for i in d.items}, "basis_digest": basis_digest(d, as_of, key)}
                  for d in rated.rating.decisions]
     return Register.run_rows(facts, decisions)
 
@@ -257,7 +261,7 @@ def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Pa
         names.add(unique.casefold())
         path = target.with_name(unique + target.suffix)
         out.append((path, sealed(lambda tmp, g=group: write_approval_workbook(
-            str(tmp), g, rating, policy, run, layouts, req.lang, req.forms_password, tick),
+            str(tmp), g, rating, policy, run, layouts, req.lang, req.forms_password, tick, rated.seal_key),
             req.protect_password, req.open_password)))
     return out
 
@@ -284,39 +288,142 @@ class Checked:
     unreadable: list
     run_id: str
     as_of: date
+    lang: str = "zh"  # the language of the forms read (the decisions workbook's)
+    source: str = "register"  # what the forms were checked against: register | results
+    today: date | None = None
+
+
+def form_words(lang: str) -> dict[str, str]:
+    """The words a form shows for codes (routes, rules, yes/no) in ``lang``."""
+    from desktop.io.writers.forms import form_words as words
+    from desktop.io.writers.labels import Labels
+    return words(Labels(lang))
 
 
 def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no_tick) -> Checked:
-    """Read filled approval workbooks and check every decision against the results of their run."""
-    from desktop.core.forms import evaluate
-    from desktop.errors import InputFileError
-    from desktop.io.approvals_reader import Unreadable, read_filled_workbook, read_results_snapshot
+    """Read filled approval workbooks and check every decision against its run as the rating
+    register recorded it (or, for a run the register does not hold, its results workbook)."""
+    from collections import Counter
+
+    from desktop.core.forms import ApprovalOutcome, Problem, evaluate
+    from desktop.errors import InputFileError, UsageError
+    from desktop.io.approvals_reader import Unreadable, read_filled_workbook
     from desktop.io.policy_file import load_policy
 
     policy = load_policy(req.policy_path)
-    snapshot = read_results_snapshot(req.results, req.password)
-    if snapshot.policy_sha256 != policy.sha256:
-        raise InputFileError(f"{req.results}: rated with another policy file (SHA-256 {snapshot.policy_sha256[:12]}…); "
-                             f"give that policy with --policy")
+    today = req.today or date.today()
     forms, unreadable = [], []
     for n, path in enumerate(req.filled):
         progress("read", n / max(len(req.filled), 1))
         try:
             f, u = read_filled_workbook(Path(path), req.password)
         except InputFileError as exc:
-            f, u = [], [Unreadable(Path(path).name, "", str(exc))]
+            f, u = [], [Unreadable(Path(path).name, "", "unreadable_file", (str(exc),))]
         forms += f
         unreadable += u
         tick()
-    return Checked(evaluate(forms, snapshot.run_id, snapshot.facts, policy), unreadable, snapshot.run_id,
-                   snapshot.as_of)
+    lang = req.lang or (Counter(f.lang for f in forms).most_common(1)[0][0] if forms else "zh")
+    snapshot = None
+    if req.results is not None:
+        from desktop.io.approvals_reader import read_results_snapshot
+        snapshot = read_results_snapshot(req.results, req.password)
+        run_id = snapshot.run_id
+    elif forms:
+        run_id = _run_of(forms)
+    else:  # nothing read: the files' problems say why
+        return Checked(ApprovalOutcome([], [], []), unreadable, "", today, lang, "register", today)
+    ref = _reference_from_register(req.register, run_id) if req.register is not None else None
+    if ref is None:
+        if snapshot is None:
+            raise UsageError(f"run {run_id} is not in the rating register {req.register}; give the results workbook "
+                             f"of that run with --results (its forms are then checked against it, with a warning)")
+        ref = _reference_from_results(snapshot)
+    if ref.policy_sha256 != policy.sha256:
+        raise InputFileError(f"run {run_id} was rated with another policy file (SHA-256 {ref.policy_sha256[:12]}…); "
+                             f"give that policy with --policy")
+    words = {code: form_words(code) for code in ("zh", "en")}
+    outcome = evaluate(forms, ref, policy, today, words, frozenset(Path(p).name for p in req.prefer))
+    if not forms:
+        outcome.problems.insert(0, Problem("", "", "", "", "no_form_of_run", (run_id, 0)))
+    return Checked(outcome, unreadable, run_id, ref.as_of, lang, ref.source, today)
+
+
+def _run_of(forms) -> str:
+    """The run the forms read back belong to: the one most of them name (forms of any other run are
+    reported as such); between equals, the one recorded last."""
+    from collections import Counter
+    counts = Counter(f.run_id for f in forms if f.run_id)
+    if not counts:
+        return ""
+    top = max(counts.values())
+    return max((r for r, n in counts.items() if n == top))  # run IDs start with their start time
+
+
+def _reference_from_register(register: Path, run_id: str):
+    """Run ``run_id`` as the register recorded it, or None when the register does not hold it."""
+    from desktop.core.forms import KEYED, RunReference
+    from desktop.io.register import Register
+
+    if not Path(register).exists():
+        return None
+    with Register(register, readonly=True) as reg:
+        found = reg.run_record(run_id)
+        key = reg.key() if found is not None else None
+    if found is None:
+        return None
+    run, decisions, approvals = found
+    mapped = {}
+    for cid, d in decisions.items():
+        m = {"name": d.get("name"), "total": d.get("total"), "raw_level": d.get("raw_level"),
+             "system_level": d.get("level"), "recommended_term": d.get("term_days"),
+             "eligible_limit": d.get("limit"), "requested_term": d.get("requested_term_days"),
+             "requested_limit": d.get("requested_limit"), "route": d.get("route"),
+             "exceeds_policy": d.get("exceeds_policy"), "rules": list(d.get("rules") or []),
+             "next_review": d.get("next_review"), "customer_id": cid}
+        m.update({f"item:{k}": v for k, v in (d.get("items") or {}).items()})
+        if d.get("basis_digest"):
+            m["basis_digest"] = d["basis_digest"]
+        mapped[cid] = {k: v for k, v in m.items() if v is not None or k in ("name",)}
+    started = run.get("started")
+    return RunReference(run_id, "register", date.fromisoformat(str(run.get("as_of"))),
+                        datetime.fromisoformat(started).date() if started else None, str(run.get("policy_sha256")),
+                        mapped, key, run.get("seal") == KEYED, approvals)
+
+
+def _reference_from_results(snapshot):
+    from desktop.core.forms import RunReference
+
+    mapped = {}
+    for cid, facts in snapshot.facts.items():
+        m = dict(facts)
+        if isinstance(m.get("rules"), str):
+            m["rules"] = [c for c in m["rules"].split(",") if c]
+        mapped[cid] = m
+    return RunReference(snapshot.run_id, "results", snapshot.as_of, snapshot.started, snapshot.policy_sha256,
+                        mapped)
 
 
 def approval_entries(checked: Checked) -> list[dict]:
+    """The register's entries of a read-back: one per customer whose decision is new (a duplicate
+    of a recorded one, a conflict, a pending or invalid form records nothing)."""
+    from desktop.core.forms import DECIDED
+    today = (checked.today or date.today()).isoformat()
     return [{"customer_id": f.customer_id, "run_id": checked.run_id, "status": f.status,
              "approved_term_days": f.approved_term_days, "approved_limit": f.approved_limit,
-             "final_level": f.final_level, "approvers": f.approvers, "forms": f.forms,
-             "decided_on": f.decided_on.isoformat() if f.decided_on else None} for f in checked.outcome.finals]
+             "final_level": f.final_level, "approvers": f.approvers, "forms": f.forms, "files": f.files,
+             "decided_on": f.decided_on.isoformat() if f.decided_on else None, "read_on": today,
+             **({"replaces": f.replaces} if f.replaces is not None else {})}
+            for f in checked.outcome.finals if f.record and f.status in DECIDED]
+
+
+def problem_rows(checked: Checked, lang: str) -> list[dict]:
+    """Every problem of a read-back (the files' own first), worded in ``lang``."""
+    from desktop.io.writers.labels import approval_text
+    out = [{"file": u.file, "sheet": u.sheet, "form_id": "", "cell": "", "code": u.code, "severity": "error",
+            "problem": approval_text(u.code, u.args, lang)} for u in checked.unreadable]
+    out += [{"file": p.file, "sheet": p.sheet, "form_id": p.form_id, "cell": p.cell, "code": p.code,
+             "severity": p.severity, "problem": approval_text(p.code, p.args, lang)} for p in checked.outcome.problems]
+    return out
 
 
 def approval_writers(checked: Checked, req: S.ApprovalsRequest) -> list[tuple[Path, Writer]]:
@@ -324,19 +431,21 @@ def approval_writers(checked: Checked, req: S.ApprovalsRequest) -> list[tuple[Pa
     from desktop.io.writers.decisions import write_decisions
     from desktop.io.writers.notices import Notice, write_notices
 
-    outcome, unreadable = checked.outcome, checked.unreadable
+    outcome = checked.outcome
     out: list[tuple[Path, Writer]] = []
     if req.out is not None:
         out.append((req.out, sealed(lambda tmp: write_decisions(
-            str(tmp), outcome, unreadable, checked.run_id, [Path(p).name for p in req.filled]),
-            req.protect_password, req.open_password)))
+            str(tmp), checked, problem_rows(checked, checked.lang), [Path(p).name for p in req.filled],
+            checked.lang), req.protect_password, req.open_password)))
     if req.json_out is not None:
-        data = {"run_id": checked.run_id,
-                "decisions": [{k: v for k, v in e.items() if k != "run_id"} for e in approval_entries(checked)],
-                "problems": [{"file": p.file, "sheet": p.sheet, "form_id": p.form_id, "cell": p.cell,
-                              "problem": p.problem, "severity": p.severity} for p in outcome.problems]
-                + [{"file": u.file, "sheet": u.sheet, "form_id": "", "cell": "", "problem": u.problem,
-                    "severity": "error"} for u in unreadable]}
+        data = {"run_id": checked.run_id, "checked_against": checked.source,
+                "decisions": [{"customer_id": f.customer_id, "status": f.status,
+                               "approved_term_days": f.approved_term_days, "approved_limit": f.approved_limit,
+                               "final_level": f.final_level, "approvers": f.approvers, "forms": f.forms,
+                               "decided_on": f.decided_on.isoformat() if f.decided_on else None,
+                               "recorded": f.record and f.status in ("approved", "rejected", "returned")}
+                              for f in outcome.finals],
+                "problems": problem_rows(checked, "en")}
         out.append((req.json_out, lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1),
                                                              encoding="utf-8")))
     if req.notices_out is not None:

@@ -129,16 +129,22 @@ class WhatIfRequest:
 
 @dataclass(frozen=True)
 class ApprovalsRequest:
+    """Filled approval workbooks to read back. Their run is looked up in ``register``; ``results``
+    (its results workbook) is needed only for a run the register does not hold."""
+
     filled: tuple[Path, ...] | list[Path]
-    results: Path
+    results: Path | None = None
     out: Path | None = None
     json_out: Path | None = None
     policy_path: Path | None = None
     notices_out: Path | None = None  # payment-term notices for the approved customers
-    register: Path | None = None  # the rating register to record the approvals in
+    register: Path | None = None  # the reference the forms are checked against, and where approvals are recorded
     password: str | None = None  # opens encrypted results and filled workbooks (in memory)
     protect_password: str | None = None
     open_password: str | None = None
+    prefer: tuple[Path, ...] = ()  # files whose decisions win a conflict (the clerk's resolution)
+    lang: str | None = None  # the decisions workbook's language (None: the forms')
+    today: date | None = None  # the day of the read-back (None: today); later decision dates are errors
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,9 @@ class ApprovalsDone:
     unreadable: list
     run_id: str
     written: list[Path]
+    lang: str = "zh"
+    source: str = "register"  # register | results: what the forms were checked against
+    problems: list = field(default_factory=list)  # every problem as a row worded in the forms' language
 
 
 # ---------------------------------------------------------------- the session
@@ -323,20 +332,23 @@ class Session:
     def _approvals(self, req: ApprovalsRequest, progress: Progress, cancel: CancelToken) -> ApprovalsDone:
         from desktop import services
 
-        inputs = [*req.filled, req.results, *([req.policy_path] if req.policy_path else [])]
+        inputs = [*req.filled, *([req.results] if req.results else []), *([req.policy_path] if req.policy_path else [])]
         _check_paths([Path(t) for t in (req.out, req.json_out, req.notices_out) if t is not None], inputs,
                      req.register)
         checked = services.check_approvals(req, progress, cancel.check)
 
+        entries = services.approval_entries(checked)
+
         def record() -> None:
-            if req.register is not None and checked.outcome.finals:
+            if req.register is not None and entries:
                 from desktop.io.register import Register
                 with Register(req.register) as reg:
-                    reg.record_approvals(services.approval_entries(checked))
+                    reg.record_approvals(entries)
         files = [("write", path, writer) for path, writer in services.approval_writers(checked, req)]
         written = _write_all(files, inputs, progress, cancel, record)
         progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
-        return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, written)
+        return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, written, checked.lang,
+                             checked.source, services.problem_rows(checked, checked.lang))
 
     # ------------------------------------------------------------ helpers
     def _read(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> tuple[ImportResult, tuple]:
@@ -356,20 +368,23 @@ class Session:
         """Write every output to a temporary file, then, in one step: register the run (when
         ``register``), put the files in place, all or nothing. Returns the paths written."""
         from desktop import services
-        from desktop.io.register import GENESIS, Head, HeadMoved, Register, prepare_after
+        from desktop.io.register import GENESIS, Head, HeadMoved, Register, new_key, prepare_after
 
         recording = register is not None and record
-        rows = services.register_rows(rated) if recording else []
         for _attempt in range(3):  # another window recorded a run between prepare and commit: again
             prepared = None
             if recording:
                 progress("register", 0.7)
                 if Path(register).exists():
                     with Register(register) as reg:
-                        prepared = reg.prepare(rows, new_run=rated.run.run_id)
+                        key = reg.key() or new_key()
+                        prepared = reg.prepare(services.register_rows(rated, key), rated.run.run_id, key)
                 else:  # created at the commit, not before: a cancelled first run leaves no file
-                    prepared = prepare_after(Head(0, GENESIS), rows, rated.run.run_id)
+                    key = new_key()
+                    prepared = prepare_after(Head(0, GENESIS), services.register_rows(rated, key), rated.run.run_id,
+                                             key)
                 rated.run = replace(rated.run, register_head=str(prepared.head))
+                rated.seal_key = key  # the forms written now, and later from the window, are sealed with it
             files = [("forms" if isinstance(request, ExportForms) else "write", path, writer)
                      for request in outputs for path, writer in services.output_writers(rated, request, cancel.check)]
             _check_paths([path for _, path, _ in files], rated.inputs, register)  # split workbooks' names included

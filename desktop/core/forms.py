@@ -1,14 +1,26 @@
-"""Approval forms: which forms a rating needs, the facts each form carries, their digest,
+"""Approval forms: which forms a rating needs, the facts each form carries, their seal,
 and the checks applied to the decisions read back from filled forms.
 
-Pure: the writers and readers in desktop.io place and find the cells.
+The reference a form is checked against is the decision the rating register recorded for its
+run and customer (``RunReference``, built by desktop.services); a run missing from the register
+is checked against its results workbook, with a warning that the register could not confirm it.
+Each form's locked facts are sealed with HMAC-SHA256 under the register's own secret key (a
+register never shares it: no workbook, log or JSON holds it), so a sealed fact cannot be edited
+and its digest recomputed from the source code alone; a run not recorded in a register gets a
+plain SHA-256, which catches an edit, not a forger.
+
+Pure: the writers and readers in desktop.io place and find the cells; every problem is a code
+and its values, worded by the catalogue in desktop.io.writers.labels.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -141,22 +153,69 @@ def canonical(value: Any) -> Any:
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
             return None
         return f"{float(value):.2f}"
-    return str(value).strip()
-
-
-def facts_digest(values: list[tuple[str, Any]]) -> str:
-    """SHA-256 over the locked facts of a form (cell key and canonical value, in order)."""
-    text = json.dumps([[k, canonical(v)] for k, v in values], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return str(value).strip() or None
 
 
 # ---------------------------------------------------------------------------------------
-# Checking decisions read back from filled forms
+# Seals: what a form's digest covers, and the register's record of each decision's data
+
+SEAL_META = ("form_id", "run_id", "policy_sha256", "basis_digest")  # sealed with the facts
+PLAIN, KEYED = "sha256", "hmac-sha256"
+
+
+def seal(key: bytes | None, values: list[tuple[str, Any]]) -> str:
+    """HMAC-SHA256 under ``key`` (the register's secret) over the canonical (key, value) pairs;
+    plain SHA-256 when the run is recorded in no register (``key`` None)."""
+    text = json.dumps([[k, canonical(v)] for k, v in values], ensure_ascii=False, separators=(",", ":")).encode()
+    return hmac.new(key, text, hashlib.sha256).hexdigest() if key else hashlib.sha256(text).hexdigest()
+
+
+def is_sealed(key: str) -> bool:
+    """A cell key the seal covers: a fact, an item's basis, band or points, an aging bucket."""
+    return key in FACTS or key.startswith(("item:", "aging:"))
+
+
+def sealed_keys(cells: dict[str, str]) -> list[str]:
+    """The keys a form's seal covers, in order: its identity (form, run, policy, basis digest),
+    then every locked fact in the layout's order. Writer and reader both use this list."""
+    return [k for k in SEAL_META if k in cells] + [k for k in cells if is_sealed(k)]
+
+
+def basis_digest(d: Decision, as_of: date, key: bytes | None) -> str:
+    """The register's fingerprint of one decision and the data behind it, whatever language its
+    forms are printed in: customer facts, metrics, aging, every item's value, band and points,
+    the rules fired, level, terms, limit and route. Printed on each form, sealed with it."""
+    m, c = d.metrics, d.customer
+    values: list[tuple[str, Any]] = [
+        ("customer_id", c.customer_id), ("name", c.name), ("credit_code", c.credit_code),
+        ("salesperson", c.salesperson), ("group", c.group), ("registered_capital", c.registered_capital),
+        ("operating_status", c.operating_status), ("request_reason", c.request_reason), ("as_of", as_of),
+        ("first_trade_date", m.first_trade_date), ("orders", m.orders), ("cooperation_years", m.cooperation_years),
+        ("sales_12m", m.sales_12m), ("sales_prev_12m", m.sales_prev_12m), ("open_ar", m.open_ar),
+        ("overdue_balance", m.overdue_balance), ("avg_days_late", m.avg_days_late),
+        *((f"aging:{b}", v) for b, v in m.aging.items()),
+        *((f"item:{i.key}", f"{i.value!r}|{i.band}|{i.points}") for i in d.items),
+        ("total", d.total), ("raw_level", d.raw_level), ("level", d.level),
+        ("rules", ",".join(h.code for h in (*d.overrides, *d.caps, *d.term_rules))),
+        ("next_review", d.next_review), ("recommended_term", d.recommended_term_days),
+        ("eligible_limit", d.eligible_limit), ("requested_term", d.requested_term_days),
+        ("requested_limit", d.requested_limit), ("route", d.approval_route), ("exceeds_policy", d.exceeds_policy),
+    ]
+    return seal(key, values)
+
+
+# ---------------------------------------------------------------------------------------
+# What is read back, and what it is checked against
 
 
 @dataclass
 class FilledForm:
-    """What was read from one form sheet."""
+    """What was read from one form sheet: every field of its layout, by key.
+
+    ``facts``: the locked facts (FACTS keys, ``item:*``, ``aging:*``); ``inputs``: the fields the
+    approvers fill; ``meta``: form_id, run_id, policy_sha256, basis_digest, digest (as text);
+    ``sealed``: (key, value) for each key of ``sealed_keys(cells)``, as read; ``cells``: field ->
+    cell address, for messages; ``lang``: the language the form was printed in (zh | en)."""
 
     form_id: str
     form_type: str
@@ -166,18 +225,47 @@ class FilledForm:
     sheet: str
     facts: dict[str, Any]
     inputs: dict[str, Any]
-    cells: dict[str, str]  # field -> cell address, for messages
-    digest_ok: bool
+    cells: dict[str, str]
+    meta: dict[str, Any] = field(default_factory=dict)
+    sealed: list[tuple[str, Any]] = field(default_factory=list)
+    lang: str = "zh"
+
+
+@dataclass
+class RunReference:
+    """The run the forms are checked against, from the register (``source`` "register") or, for a
+    run the register does not hold, from its results workbook (``source`` "results").
+
+    ``decisions``: customer_id -> the recorded facts under the forms' keys (name, total, raw_level,
+    system_level, recommended_term, eligible_limit, requested_term, requested_limit, route,
+    exceeds_policy, next_review, rules (codes), basis_digest, item:KEY points, ...); a key that is
+    absent is not compared. ``key``: the register's secret (None: none to check a seal with).
+    ``keyed``: the run's forms were sealed with it. ``recorded``: customer_id -> the latest
+    approval recorded for this run (the register's payload plus ``seq``)."""
+
+    run_id: str
+    source: str
+    as_of: date
+    started: date | None
+    policy_sha256: str
+    decisions: dict[str, dict[str, Any]]
+    key: bytes | None = None
+    keyed: bool = False
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding: where (file, sheet, form, cell), what (a catalogue code and its values) and
+    how bad ("error": the decision is not taken; "warning": taken, flagged; "note": for the record)."""
+
     file: str
     sheet: str
     form_id: str
     cell: str
-    problem: str
-    severity: str = "error"  # "error": the decision is not taken; "warning": taken, flagged
+    code: str
+    args: tuple = ()
+    severity: str = "error"
 
 
 @dataclass
@@ -186,20 +274,29 @@ class FinalDecision:
 
     customer_id: str
     name: str
-    status: str  # approved | rejected | returned | pending | invalid
+    status: str  # approved | rejected | returned | pending | invalid | conflict
     approved_term_days: int | None
     approved_limit: float | None
     final_level: str | None
     forms: list[str] = field(default_factory=list)
     approvers: list[str] = field(default_factory=list)
     decided_on: date | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, tuple]] = field(default_factory=list)  # (catalogue code, values)
+    files: list[str] = field(default_factory=list)
+    replaces: int | None = None  # the register entry of the earlier decision this one replaces
+    record: bool = True  # False: already in the register (a duplicate), or not a decision to record
+
+
+DECIDED = ("approved", "rejected", "returned")  # what a read-back records in the register
+FINAL = ("approved", "rejected")  # a later, different decision on these is a conflict
 
 
 def _text(v: Any) -> str | None:
     """A cell as trimmed text; None when blank."""
     if v is None:
         return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
     text = str(v).strip()
     return text or None
 
@@ -208,114 +305,228 @@ def _as_int(v: Any) -> int | None:
     if v is None or v == "":
         return None
     if isinstance(v, bool):
-        return None
+        return -1
     if isinstance(v, (int, float)) and float(v).is_integer() and v >= 0:
         return int(v)
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
+    if isinstance(v, str):
+        t = v.strip()
+        if t.isdigit():
+            return int(t)
+        try:
+            x = float(t)
+            return int(x) if x.is_integer() and x >= 0 else -1
+        except ValueError:
+            return -1
     return -1  # present but not a whole number of days
 
 
 def _as_amount(v: Any) -> float | None:
     if v is None or v == "":
         return None
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
-        return float(v)
+    if isinstance(v, bool):
+        return -1.0
+    if isinstance(v, (int, float)):
+        return float(v) if math.isfinite(v) and v >= 0 else -1.0
     try:
-        x = float(str(v).replace(",", "").strip())
-        return x if x >= 0 else -1.0
+        x = float(str(v).replace(",", "").replace("，", "").strip())
+        return x if math.isfinite(x) and x >= 0 else -1.0
     except ValueError:
         return -1.0
 
 
-def _as_date(v: Any) -> date | None:
+_DATE_TEXT = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:[ T]00:00(?::00(?:\.0+)?)?)?\s*")
+
+
+def as_date(v: Any) -> date | None:
+    """A date cell, or a date typed as text (2026-07-15, 2026/7/15, 2026.7.15, 2026年7月15日)."""
     if isinstance(v, datetime):
         return v.date()
     if isinstance(v, date):
         return v
-    if isinstance(v, str) and v.strip():
-        try:
-            return date.fromisoformat(v.strip().replace("/", "-"))
-        except ValueError:
-            return None
+    if isinstance(v, str):
+        m = _DATE_TEXT.fullmatch(v)
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
     return None
 
 
-def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...]) -> tuple[dict[str, Any], list[Problem]]:
+def person(name: str) -> str:
+    """A signer's name as compared: full-width folded, no spaces, any case ("张 三" is "张三")."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+# ---------------------------------------------------------------------------------------
+# Checking one form
+
+
+ROLES = ("salesperson", "manager", "finance", "cfo")
+DATE_FIELDS = ("salesperson_date", "manager_date", "finance_date", "cfo_date", "finance_filing_date")
+
+
+def _signers(f: FilledForm) -> list[tuple[str, str]]:
+    """(role, signer) of every signature on the form."""
+    return [(role, s) for role in ROLES if (s := _text(f.inputs.get(f"{role}_signer")))]
+
+
+def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...], run_day: date, today: date
+               ) -> tuple[dict[str, Any], list[Problem]]:
     """Validate one form's inputs; returns the normalised decision and the problems found."""
     problems: list[Problem] = []
 
-    def report(key: str, text: str, severity: str = "error") -> None:
-        problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get(key, ""), text, severity))
+    def report(key: str, code: str, *args: Any, severity: str = "error") -> None:
+        problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get(key, ""), code, args, severity))
 
     role = "manager" if f.form_type == CREDIT_APPLICATION else "cfo"
     raw = f.inputs
     decision = _text(raw.get(f"{role}_decision"))
-    out: dict[str, Any] = {"decision": decision, "role": role}
+    out: dict[str, Any] = {"decision": decision, "role": role, "signers": [], "dates": []}
+    for key in DATE_FIELDS:  # every date on the form: none before the run, none after today
+        if key not in f.cells or _text(raw.get(key)) is None:
+            continue
+        d = as_date(raw.get(key))
+        if d is None:
+            report(key, "not_a_date", _text(raw.get(key)))
+        elif d < run_day:
+            report(key, "date_before_run", d, run_day)
+        elif d > today:
+            report(key, "date_after_today", d, today)
+    seen: dict[str, str] = {}
+    for who, name in _signers(f):
+        other = seen.get(person(name))
+        if other is not None and other != who:
+            report(f"{who}_signer", "two_roles", name, f"role.{other}", f"role.{who}")
+        seen.setdefault(person(name), who)
     if f.form_type == SPECIAL_TERM:
         out["manager_decision"] = _text(raw.get("manager_decision"))
         if out["manager_decision"] and out["manager_decision"] not in DECISIONS:
-            report("manager_decision", f"decision must be one of {'/'.join(DECISIONS)}")
+            report("manager_decision", "not_a_decision", out["manager_decision"], "/".join(DECISIONS))
         if out["manager_decision"]:
             _signed(f, "manager", report, out)
+    if f.form_type == CREDIT_APPLICATION and "cfo_decision" in f.cells:
+        out["cfo_decision"] = _text(raw.get("cfo_decision"))
+        if out["cfo_decision"] and out["cfo_decision"] not in DECISIONS:
+            report("cfo_decision", "not_a_decision", out["cfo_decision"], "/".join(DECISIONS))
+            out["cfo_decision"] = "invalid"
+        elif out["cfo_decision"]:
+            _signed(f, "cfo", report, out)
     if not decision:
         return out, problems
     if decision not in DECISIONS:
-        report(f"{role}_decision", f"decision {decision!r} is not one of {'/'.join(DECISIONS)}")
+        report(f"{role}_decision", "not_a_decision", decision, "/".join(DECISIONS))
         out["decision"] = "invalid"
         return out, problems
     _signed(f, role, report, out)
     term = _as_int(raw.get(f"{role}_approved_term"))
     limit = _as_amount(raw.get(f"{role}_approved_limit"))
     if term == -1:
-        report(f"{role}_approved_term", "approved term must be a whole number of days")
+        report(f"{role}_approved_term", "term_not_whole", _text(raw.get(f"{role}_approved_term")))
     if limit is not None and limit < 0:
-        report(f"{role}_approved_limit", "approved limit must be a non-negative amount")
+        report(f"{role}_approved_limit", "limit_not_amount", _text(raw.get(f"{role}_approved_limit")))
     level = _text(raw.get(f"{role}_final_level"))
     if level is not None and level not in levels:
-        report(f"{role}_final_level", f"final level {level!r} is not one of {'/'.join(levels)}")
+        report(f"{role}_final_level", "level_not_in_list", level, "/".join(levels))
         level = None
     out.update(term=None if term == -1 else term, limit=None if limit is not None and limit < 0 else limit,
                level=level)
     if decision == APPROVE:
         req_term, req_limit = f.facts.get("requested_term"), f.facts.get("requested_limit")
         rec_term, elig = f.facts.get("recommended_term"), f.facts.get("eligible_limit")
-        term_v = out["term"] if out["term"] is not None else req_term
-        limit_v = out["limit"] if out["limit"] is not None else req_limit
+        term_v = out["term"] if out["term"] is not None else _as_int(req_term)
+        limit_v = out["limit"] if out["limit"] is not None else _as_amount(req_limit)
         out["term_final"], out["limit_final"] = term_v, limit_v
         has_reason = _text(raw.get(f"{role}_reason")) is not None
         above = []
-        if term_v is not None and req_term is not None and term_v > req_term:
-            above.append("term above the request")
-        if limit_v is not None and req_limit is not None and limit_v > req_limit + 0.005:
-            above.append("limit above the request")
-        if term_v is not None and rec_term is not None and term_v > rec_term:
-            above.append("term above policy")
-        if limit_v is not None and elig is not None and limit_v > elig + 0.005:
-            above.append("limit above policy")
-        if above and not has_reason:
-            report(f"{role}_reason", f"approved {', '.join(above)} without a written reason")
-        final_level = level or f.facts.get("system_level")
-        if final_level == levels[-1] and term_v:
-            report(f"{role}_approved_term", f"credit terms ({term_v} days) approved for a {final_level}-level "
-                                            f"customer", "warning")
+        if _bigger(term_v, req_term):
+            above.append(("term_above_request", term_v, req_term))
+        if _bigger(limit_v, req_limit, 0.005):
+            above.append(("limit_above_request", limit_v, req_limit))
+        if _bigger(term_v, rec_term):
+            above.append(("term_above_policy", term_v, rec_term))
+        if _bigger(limit_v, elig, 0.005):
+            above.append(("limit_above_policy", limit_v, elig))
+        if not has_reason:
+            for code, v, ref in above:
+                report(f"{role}_reason", f"no_reason.{code}", v, ref)
         if f.form_type == CREDIT_APPLICATION and term_v is not None and term_v > policy.sales_manager_max_days:
             out["needs_cfo"] = True
     return out, problems
+
+
+def _bigger(v: Any, ref: Any, slack: float = 0.0) -> bool:
+    a, b = _as_amount(v), _as_amount(ref)
+    return a is not None and b is not None and a >= 0 and b >= 0 and a > b + slack
 
 
 def _signed(f: FilledForm, role: str, report, out: dict[str, Any]) -> None:
     signer = _text(f.inputs.get(f"{role}_signer"))
     when = f.inputs.get(f"{role}_date")
     if signer is None:
-        report(f"{role}_signer", "decision without a signer")
+        report(f"{role}_signer", "no_signer")
     else:
-        out.setdefault("signers", []).append(signer)
-    d = _as_date(when)
+        out["signers"].append(signer)
+    d = as_date(when)
     if d is None:
-        report(f"{role}_date", "decision without a date" if when in (None, "") else f"not a date: {when!r}")
+        if _text(when) is None:
+            report(f"{role}_date", "no_date")  # a date that is there but wrong was reported above
     else:
-        out["date"] = d
+        out["dates"].append(d)
+
+
+# ---------------------------------------------------------------------------------------
+# Checking a form against its run: identity, seal, locked facts
+
+
+COMPARED_FACTS = ("customer_id", "name", "total", "raw_level", "system_level", "recommended_term",
+                  "eligible_limit", "requested_term", "requested_limit", "orders", "sales_12m", "open_ar",
+                  "overdue_balance", "next_review")
+
+
+def _expected(ref: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
+    """The recorded decision as the form shows it in its language (``words`` of that language)."""
+    out = {k: v for k, v in ref.items() if k in COMPARED_FACTS or k.startswith("item:")}
+    if "route" in ref:
+        out["approval_route"] = words.get(f"route.{ref['route']}", ref["route"])
+    if "exceeds_policy" in ref:
+        out["exceeds_policy"] = words.get("yes" if ref["exceeds_policy"] else "no")
+    if "rules" in ref:
+        out["rules_fired"] = "；".join(words.get(c, c) for c in ref["rules"]) or words.get("none", "无")
+    return out
+
+
+def _against_run(f: FilledForm, ref: RunReference, words: dict[str, str]) -> list[Problem]:
+    """The form's problems with its run: none means its locked facts are the run's."""
+    def problem(key: str, code: str, *args: Any, severity: str = "error") -> Problem:
+        return Problem(f.file, f.sheet, f.form_id, f.cells.get(key, ""), code, args, severity)
+
+    if f.run_id != ref.run_id:
+        return [problem("run_id", "another_run", f.run_id, ref.run_id)]
+    recorded = ref.decisions.get(f.customer_id)
+    if recorded is None:
+        return [problem("customer_id", "customer_not_in_run", f.customer_id, ref.run_id)]
+    found = []
+    if str(f.meta.get("policy_sha256") or "") != ref.policy_sha256:
+        found.append(problem("policy_sha256", "fact_changed", "field.policy_sha256", f.meta.get("policy_sha256"),
+                             ref.policy_sha256))
+    expected = _expected(recorded, words)
+    for k, want in expected.items():
+        if k in f.facts and canonical(f.facts[k]) != canonical(want):
+            found.append(problem(k, "fact_changed", f"field.{k}", f.facts[k], want))
+    if recorded.get("basis_digest") and f.meta.get("basis_digest") != recorded["basis_digest"]:
+        found.append(problem("basis_digest", "basis_changed"))
+    digest = str(f.meta.get("digest") or "")
+    if ref.keyed and ref.key is not None:
+        if digest != seal(ref.key, f.sealed):
+            found.append(problem("digest", "seal_broken"))
+    elif digest == seal(None, f.sealed):
+        pass  # a plain digest matches: a run with no register, or from before forms were keyed
+    elif ref.source == "results":
+        found.append(problem("digest", "seal_unverifiable", ref.run_id))
+    else:
+        found.append(problem("digest", "seal_broken"))
+    return found
 
 
 # ---------------------------------------------------------------------------------------
@@ -329,127 +540,196 @@ class ApprovalOutcome:
     records: list[dict[str, Any]]  # one per form read: who decided what, when, on which form
 
 
-COMPARED_FACTS = ("customer_id", "name", "total", "raw_level", "system_level", "recommended_term",
-                  "eligible_limit", "requested_term", "requested_limit", "orders", "sales_12m", "open_ar",
-                  "overdue_balance")
+def _same_decision(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = ("decision", "term_final", "limit_final", "level", "cfo_decision")
+    return all(a.get(k) == b.get(k) for k in keys)
 
 
-def evaluate(forms: list[FilledForm], run_id: str, reference: dict[str, dict[str, Any]], policy: Policy
-             ) -> ApprovalOutcome:
-    """Check every form against its run and the reference facts, then decide per customer.
+def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: date,
+             words: dict[str, dict[str, str]], prefer: frozenset[str] = frozenset()) -> ApprovalOutcome:
+    """Check every form against its run and decide per customer.
 
-    ``reference``: customer_id -> facts of the results workbook of run ``run_id``.
-    """
+    ``words``: per language (zh, en), the words forms show for codes; ``today``: the day of the
+    read-back; ``prefer``: files whose decisions win a conflict (the clerk's resolution)."""
     problems: list[Problem] = []
     levels = tuple(lv.level for lv in policy.levels)
+    run_day = ref.started or ref.as_of
+    if ref.source == "results":
+        problems.append(Problem("", "", "", "", "not_in_register", (ref.run_id,), "warning"))
+
     by_id: dict[str, list[FilledForm]] = {}
     for f in forms:
         by_id.setdefault(f.form_id, []).append(f)
-    valid: list[FilledForm] = []
-    for fid, copies in by_id.items():
-        if len(copies) > 1:
-            for f in copies:
-                others = ", ".join(f"{o.file}!{o.sheet}" for o in copies if o is not f)
-                problems.append(Problem(f.file, f.sheet, fid, f.cells.get("form_id", ""),
-                                        f"duplicated form (same form ID also at {others}); none of the copies used"))
-            continue
-        f = copies[0]
-        if f.run_id != run_id:
-            problems.append(Problem(f.file, f.sheet, fid, f.cells.get("run_id", ""),
-                                    f"form from another run ({f.run_id}); the results are from run {run_id}"))
-            continue
-        ref = reference.get(f.customer_id)
-        if ref is None:
-            problems.append(Problem(f.file, f.sheet, fid, f.cells.get("customer_id", ""),
-                                    f"customer {f.customer_id} is not in the results of run {run_id}"))
-            continue
-        changed = [(k, f.facts.get(k), ref.get(k)) for k in list(COMPARED_FACTS) + [k for k in ref if k.startswith(
-            "item:")] if k in f.facts and k in ref and canonical(f.facts.get(k)) != canonical(ref.get(k))]
-        for k, shown, expected in changed:
-            problems.append(Problem(f.file, f.sheet, fid, f.cells.get(k, ""),
-                                    f"locked fact changed: the form shows {shown!r}, the results say {expected!r}"))
-        if not f.digest_ok and not changed:
-            problems.append(Problem(f.file, f.sheet, fid, f.cells.get("digest", ""),
-                                    "locked facts were changed (the digest does not match them)"))
-        if changed or not f.digest_ok:
-            continue
-        valid.append(f)
-
-    found = {(f.form_type, f.customer_id) for f in forms if f.run_id == run_id}
-    for cid, ref in reference.items():
-        term = ref.get("requested_term") or 0
-        if term > 0 and (CREDIT_APPLICATION, cid) not in found:
-            problems.append(Problem("", "", "", "", f"missing form: no credit level assessment application "
-                                                    f"for customer {cid} (requested {term} days)"))
-        if term > policy.sales_manager_max_days and (SPECIAL_TERM, cid) not in found:
-            problems.append(Problem("", "", "", "", f"missing form: no special payment-term application "
-                                                    f"for customer {cid} (requested {term} days)"))
-
     checked: dict[tuple[str, str], tuple[FilledForm, dict[str, Any]]] = {}
     records = []
-    for f in valid:
-        out, probs = check_form(f, policy, levels)
-        problems += probs
-        checked[(f.form_type, f.customer_id)] = (f, out)
-        records.append({"form_id": f.form_id, "form_type": f.form_type, "customer_id": f.customer_id,
-                        "run_id": f.run_id, "file": f.file, "sheet": f.sheet, "decision": out.get("decision"),
-                        "signers": out.get("signers", []), "date": out.get("date"),
-                        "approved_term": out.get("term"), "approved_limit": out.get("limit"),
-                        "final_level": out.get("level"), "errors": sum(p.severity == "error" for p in probs)})
+    read_from_run: set[tuple[str, str]] = set()
+    conflicts: dict[str, list[tuple[FilledForm, dict[str, Any]]]] = {}
+    for fid, copies in by_id.items():
+        good = []
+        for f in copies:
+            if f.run_id == ref.run_id:
+                read_from_run.add((f.form_type, f.customer_id))
+            found = _against_run(f, ref, words.get(f.lang, words.get("zh", {})))
+            problems += found
+            if found:
+                continue
+            out, probs = check_form(f, policy, levels, run_day, today)
+            problems += probs
+            out["errors"] = sum(p.severity == "error" for p in probs)
+            records.append(_record(f, out))
+            good.append((f, out))
+        if not good:
+            continue
+        first_f, first = good[0]
+        differing = [(g, o) for g, o in good[1:] if not _same_decision(first, o)]
+        if differing:
+            chosen = [(g, o) for g, o in good if g.file in prefer]
+            if len({_key(o) for _, o in chosen}) == 1:
+                pick = chosen[0]
+                for g, o in good:
+                    if g is not pick[0]:
+                        problems.append(Problem(g.file, g.sheet, fid, g.cells.get(f"{o['role']}_decision", ""),
+                                                "copy_overruled", (pick[0].file,), "warning"))
+                checked[(pick[0].form_type, pick[0].customer_id)] = pick
+                continue
+            for g, o in good:
+                others = "；".join(f"{h.file}!{h.sheet}: {_words_of(p)}" for h, p in good if h is not g)
+                problems.append(Problem(g.file, g.sheet, fid, g.cells.get(f"{o['role']}_decision", ""),
+                                        "copies_conflict", (_words_of(o), others)))
+            conflicts[first_f.customer_id] = good
+            continue
+        for g, _o in good[1:]:
+            problems.append(Problem(g.file, g.sheet, fid, g.cells.get("form_id", ""), "copy_duplicate",
+                                    (first_f.file, first_f.sheet), "note"))
+        checked[(first_f.form_type, first_f.customer_id)] = good[0]
 
+    missing = []
+    for cid, rec in ref.decisions.items():
+        route, term = rec.get("route"), rec.get("requested_term") or 0
+        needs_app = route in ("sales_manager", "cfo_special") if route is not None else term > 0
+        needs_special = route == "cfo_special" if route is not None else term > policy.sales_manager_max_days
+        if needs_app and (CREDIT_APPLICATION, cid) not in read_from_run:
+            missing.append(Problem("", "", "", "", "missing_application", (cid, term)))
+        if needs_special and (SPECIAL_TERM, cid) not in read_from_run:
+            missing.append(Problem("", "", "", "", "missing_special", (cid, term)))
+    if missing and not read_from_run:  # nothing of this run was read: one line, not one per customer
+        problems.append(Problem("", "", "", "", "no_form_of_run", (ref.run_id, len(missing))))
+    else:
+        problems += missing
+
+    customers = {cid for _, cid in checked} | set(conflicts)
+    order = list(ref.decisions)
     finals = []
-    for cid in sorted({f.customer_id for f in valid}, key=list(reference).index):
-        finals.append(_final(cid, reference[cid], checked, problems, policy))
+    for cid in sorted(customers, key=lambda c: order.index(c) if c in ref.decisions else len(order)):
+        rec = ref.decisions.get(cid, {})
+        if cid in conflicts:
+            fd = FinalDecision(cid, str(rec.get("name") or ""), "conflict", None, None, None, record=False)
+            fd.forms = list(dict.fromkeys(g.form_id for g, _ in conflicts[cid]))
+            fd.files = list(dict.fromkeys(g.file for g, _ in conflicts[cid]))
+            fd.notes.append(("note.copies_conflict", ()))
+            finals.append(fd)
+            continue
+        fd = _final(cid, rec, checked, problems, policy, levels)
+        _against_recorded(fd, ref.recorded.get(cid), prefer, problems)
+        finals.append(fd)
     return ApprovalOutcome(finals, problems, records)
 
 
-def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], policy: Policy) -> FinalDecision:
+def _key(out: dict[str, Any]) -> tuple:
+    return tuple(out.get(k) for k in ("decision", "term_final", "limit_final", "level", "cfo_decision"))
+
+
+def _words_of(out: dict[str, Any]) -> str:
+    """A decision in a few words for a conflict message: 同意 60 天 / 200,000.00 AA."""
+    parts = [str(out.get("decision") or "")]
+    if out.get("term_final") is not None:
+        parts.append(f"{out['term_final']}")
+    if out.get("limit_final") is not None:
+        parts.append(f"{out['limit_final']:,.2f}")
+    if out.get("level"):
+        parts.append(str(out["level"]))
+    if out.get("cfo_decision"):
+        parts.append(f"CFO {out['cfo_decision']}")
+    return " / ".join(parts)
+
+
+def _record(f: FilledForm, out: dict[str, Any]) -> dict[str, Any]:
+    return {"form_id": f.form_id, "form_type": f.form_type, "customer_id": f.customer_id, "run_id": f.run_id,
+            "file": f.file, "sheet": f.sheet, "decision": out.get("decision"), "signers": out.get("signers", []),
+            "date": max(out.get("dates") or [None], key=lambda d: d or date.min),
+            "approved_term": out.get("term"), "approved_limit": out.get("limit"), "final_level": out.get("level"),
+            "errors": out.get("errors", 0)}
+
+
+def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], policy: Policy,
+           levels: tuple[str, ...]) -> FinalDecision:
     app = checked.get((CREDIT_APPLICATION, cid))
     special = checked.get((SPECIAL_TERM, cid))
     fd = FinalDecision(cid, str(ref.get("name") or ""), "pending", None, None, None)
+    roles: dict[str, tuple[str, FilledForm]] = {}
     for pair in (app, special):
         if pair:
             f, out = pair
             fd.forms.append(f.form_id)
+            fd.files.append(f.file)
             fd.approvers += out.get("signers", [])
-            if out.get("date") and (fd.decided_on is None or out["date"] > fd.decided_on):
-                fd.decided_on = out["date"]
-    errors = {p.form_id for p in problems if p.severity == "error"}
+            for d in out.get("dates", []):
+                if fd.decided_on is None or d > fd.decided_on:
+                    fd.decided_on = d
+            for who, name in _signers(f):  # one person, one role across the customer's forms
+                seen = roles.get(person(name))
+                if seen is not None and seen[0] != who and seen[1] is not f:
+                    problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get(f"{who}_signer", ""),
+                                            "two_roles", (name, f"role.{seen[0]}", f"role.{who}")))
+                roles.setdefault(person(name), (who, f))
+    fd.files = list(dict.fromkeys(fd.files))
     if app is None:
-        fd.status = "pending"
-        fd.notes.append("no valid credit level assessment application")
+        fd.notes.append(("note.no_application", ()))
+        fd.record = False
         return fd
     f, out = app
-    if f.form_id in errors or out.get("decision") == "invalid":
-        fd.status = "invalid"
-        fd.notes.append("the application has errors (see problems)")
-        return fd
     decision = out.get("decision")
+    term, limit = out.get("term_final"), out.get("limit_final")
+    system = ref.get("system_level") or f.facts.get("system_level")
+    level = out.get("level") or system
+    cfo_said = None
+    if decision == APPROVE:  # checked whatever else is wrong with the form, so every problem is listed
+        cfo_said = _above_the_system(f, out, ref, level, system, term, levels, problems)
+    errors = {p.form_id for p in problems if p.severity == "error"}
+    if f.form_id in errors or decision == "invalid" or out.get("cfo_decision") == "invalid":
+        fd.status = "invalid"
+        fd.notes.append(("note.application_errors", ()))
+        fd.record = False
+        return fd
     if decision is None:
+        fd.record = False
         return fd
     if decision != APPROVE:
         fd.status = "rejected" if decision == REJECT else "returned"
         return fd
-    term, limit = out.get("term_final"), out.get("limit_final")
-    level = out.get("level") or ref.get("system_level")
-    needs_cfo = (ref.get("requested_term") or 0) > policy.sales_manager_max_days or out.get("needs_cfo")
+    if cfo_said in (REJECT, RETURN):
+        fd.status = "rejected" if cfo_said == REJECT else "returned"
+        fd.notes.append(("note.cfo_said", (cfo_said,)))
+        return fd
+    needs_cfo = ref.get("route") == "cfo_special" or (ref.get("requested_term") or 0) > policy.sales_manager_max_days \
+        or out.get("needs_cfo")
     if needs_cfo:
         if special is None or special[1].get("decision") is None:
-            cell = f.cells.get("manager_approved_term", "")
-            problems.append(Problem(f.file, f.sheet, f.form_id, cell,
-                                    f"a term of {term} days needs the CFO's approval on the special payment-term "
-                                    f"application, which is missing or not decided"))
+            problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get("manager_approved_term", ""),
+                                    "term_needs_cfo", (term,)))
             fd.status = "pending"
-            fd.notes.append("awaiting the CFO")
+            fd.notes.append(("note.awaiting_cfo", ()))
+            fd.record = False
             return fd
         sf, sout = special
         if sf.form_id in errors or sout.get("decision") == "invalid":
             fd.status = "invalid"
-            fd.notes.append("the special payment-term application has errors (see problems)")
+            fd.notes.append(("note.special_errors", ()))
+            fd.record = False
             return fd
         if sout["decision"] != APPROVE:
             fd.status = "rejected" if sout["decision"] == REJECT else "returned"
-            fd.notes.append("CFO: " + sout["decision"])
+            fd.notes.append(("note.cfo_said", (sout["decision"],)))
             return fd
         if sout.get("term") is not None:  # the CFO's figures, where given, are the final ones
             term = sout["term"]
@@ -457,9 +737,84 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], poli
             limit = sout["limit"]
         if not sf.inputs.get("finance_filing_date"):
             problems.append(Problem(sf.file, sf.sheet, sf.form_id, sf.cells.get("finance_filing_date", ""),
-                                    "approved by the CFO but not yet filed by finance (no filing date)", "warning"))
+                                    "not_filed", (), "warning"))
+    if any(p.severity == "error" and p.code == "two_roles" and p.form_id in fd.forms for p in problems):
+        fd.status = "invalid"
+        fd.notes.append(("note.application_errors", ()))
+        fd.record = False
+        return fd
     fd.status = "approved"
     fd.approved_term_days = term
     fd.approved_limit = limit
     fd.final_level = level
     return fd
+
+
+def _above_the_system(f: FilledForm, out: dict[str, Any], ref: dict[str, Any], level: str | None,
+                      system: str | None, term: int | None, levels: tuple[str, ...], problems: list[Problem]
+                      ) -> str | None:
+    """A final level above the system's, or credit terms for a customer forced to C, need a written
+    reason and the CFO's approval on the application's CFO block; returns the CFO's decision when
+    the rule applies (None when it does not, or when the approval is missing: then it is an error)."""
+    if "rules" in ref:
+        forced = [c for c in ref["rules"] if c.startswith("FORCE_C")]
+    else:  # a results workbook without the rules: C although the score says otherwise
+        forced = ["FORCE_C"] if system == levels[-1] and ref.get("raw_level") not in (None, levels[-1]) else []
+    raised = level in levels and system in levels and levels.index(level) < levels.index(system)
+    if not raised and not (forced and term):
+        if level == levels[-1] and term:
+            problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get("manager_approved_term", ""),
+                                    "c_level_terms", (term, level), "warning"))
+        return None
+    cfo = out.get("cfo_decision")
+    if cfo in (REJECT, RETURN):
+        return cfo
+    has_reason = any(_text(f.inputs.get(k)) for k in ("manager_reason", "cfo_opinion"))
+    if cfo != APPROVE or not has_reason or "cfo_decision" not in f.cells:
+        code, args, where = ("raised_level_needs_cfo", (level, system), "manager_final_level") if raised else \
+            ("forced_c_terms_need_cfo", (term, "、".join(forced)), "manager_approved_term")
+        problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get(where, ""), code, args))
+    return cfo
+
+
+def _against_recorded(fd: FinalDecision, recorded: dict[str, Any] | None, prefer: frozenset[str],
+                      problems: list[Problem]) -> None:
+    """A decision already read back for this run and customer: the same again is a duplicate (noted,
+    not recorded twice); a different one is a conflict, applied only when the clerk prefers its file."""
+    if recorded is None or not fd.record or fd.status not in DECIDED:
+        return
+    if recorded.get("status") not in FINAL:
+        return  # returned for changes (or pending) before: this is the answer to it
+    old = (recorded.get("status"), recorded.get("approved_term_days"), _amount(recorded.get("approved_limit")),
+           recorded.get("final_level"))
+    new = (fd.status, fd.approved_term_days, _amount(fd.approved_limit), fd.final_level)
+    where = (", ".join(recorded.get("files") or recorded.get("forms") or []), recorded.get("decided_on") or "",
+             recorded.get("read_on") or "")
+    if old == new:
+        fd.record = False
+        fd.notes.append(("note.duplicate", where))
+        problems.append(Problem(", ".join(fd.files), "", ", ".join(fd.forms), "", "duplicate_of_recorded",
+                                (fd.customer_id, *where), "note"))
+        return
+    if set(fd.files) & prefer:
+        fd.replaces = recorded.get("seq")
+        fd.notes.append(("note.replaces", where))
+        problems.append(Problem(", ".join(fd.files), "", ", ".join(fd.forms), "", "replaces_recorded",
+                                (fd.customer_id, _state(old), _state(new), *where), "warning"))
+        return
+    problems.append(Problem(", ".join(fd.files), "", ", ".join(fd.forms), "", "conflict_with_recorded",
+                            (fd.customer_id, _state(old), where[0], where[1], _state(new), ", ".join(fd.files),
+                             fd.decided_on or "")))
+    fd.status, fd.record = "conflict", False
+    fd.approved_term_days = fd.approved_limit = fd.final_level = None
+    fd.notes.append(("note.conflict", where))
+
+
+def _amount(v: Any) -> float | None:
+    return None if v is None else round(float(v), 2)
+
+
+def _state(d: tuple) -> str:
+    status, term, limit, level = d
+    return " / ".join(str(x) for x in (f"status.{status}", term, None if limit is None else f"{limit:,.2f}", level)
+                      if x is not None)

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.core.forms import FACTS, ID_PREFIX, FilledForm, canonical, facts_digest
+from desktop.core.forms import ID_PREFIX, FilledForm, canonical, is_sealed, sealed_keys
 from desktop.errors import InputFileError
-from desktop.io.writers.forms import LAYOUT_SHEET
+from desktop.io.writers.forms import LAYOUT_SHEET, LAYOUT_VERSION, META_KEYS
 from desktop.io.writers.results import FACTS_FORMAT, FACTS_SHEET
 
 
@@ -25,6 +25,7 @@ class ResultsSnapshot:
     policy_sha256: str
     as_of: date
     facts: dict[str, dict[str, Any]]  # customer_id -> fact key -> value
+    started: date | None = None
 
 
 @dataclass
@@ -33,7 +34,8 @@ class Unreadable:
 
     file: str
     sheet: str
-    problem: str
+    code: str  # a catalogue code (desktop.io.writers.labels, "approval.*")
+    args: tuple = ()
 
 
 def _open(path: Path, password: str | None = None, read_only: bool = False):
@@ -85,8 +87,10 @@ def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSna
             facts[str(row[0])] = dict(zip(keys, values))
     finally:
         wb.close()
+    started = meta.get("started")
     return ResultsSnapshot(str(meta.get("run_id")), str(meta.get("policy_sha256")),
-                           date.fromisoformat(str(meta.get("as_of"))), facts)
+                           date.fromisoformat(str(meta.get("as_of"))), facts,
+                           date.fromisoformat(str(started)) if started else None)
 
 
 def _value(v: Any) -> Any:
@@ -103,15 +107,20 @@ def read_filled_workbook(path: Path, password: str | None = None) -> tuple[list[
     wb = _open(path, password)
     name = path.name
     if LAYOUT_SHEET not in wb.sheetnames:
-        return [], [Unreadable(name, "", "not an approval workbook written by Credit Desk (no form layout); "
-                                         "no decision read from it")]
+        return [], [Unreadable(name, "", "not_approval_workbook")]
     layouts: dict[str, dict[str, str]] = {}
+    lang, version = "zh", 1
     for row in wb[LAYOUT_SHEET].iter_rows(min_row=2, values_only=True):
         if row and row[0]:
             try:
                 layouts[str(row[0])] = json.loads(row[1])
             except (TypeError, ValueError):
-                return [], [Unreadable(name, LAYOUT_SHEET, "the form layout record is damaged")]
+                return [], [Unreadable(name, LAYOUT_SHEET, "layout_damaged")]
+            if len(row) > 7 and row[6]:
+                lang = str(row[6]) if str(row[6]) in ("zh", "en") else "zh"
+                version = int(row[7]) if isinstance(row[7], (int, float)) else 1
+    if version < LAYOUT_VERSION:
+        return [], [Unreadable(name, "", "old_layout")]
     forms: list[FilledForm] = []
     problems: list[Unreadable] = []
     for ws in wb.worksheets:
@@ -125,32 +134,16 @@ def read_filled_workbook(path: Path, password: str | None = None) -> tuple[list[
                 break
         if found is None:
             if ws.max_row > 1 and ws.title not in ("目录", "Index"):
-                problems.append(Unreadable(name, ws.title, "sheet is not a form (no form ID); ignored"))
+                problems.append(Unreadable(name, ws.title, "not_a_form"))
             continue
         cells = layouts[found]
         values = {k: _value(ws[c].value) for k, c in cells.items() if c}
-        facts = {k: v for k, v in values.items() if k in FACTS or k.startswith(("item:", "aging:"))}
-        inputs = {k: v for k, v in values.items() if k not in facts and k not in ("form_id", "run_id",
-                                                                                  "policy_sha256", "digest")}
-        digest_keys = [k for k in cells if k in FACTS or k.startswith(("item:", "aging:"))]
-        digest_values = []
-        for k in digest_keys:
-            if k.startswith("item:"):
-                digest_values += [(f"{k}:basis", _basis_cell(ws, cells[k], -3)), (f"{k}:band", _basis_cell(ws, cells[k], -1)),
-                                  (k, values[k])]
-            else:
-                digest_values.append((k, values[k]))
-        digest_ok = facts_digest(digest_values) == values.get("digest")
+        meta = {k: None if values.get(k) is None else str(values[k]) for k in META_KEYS if k in values}
+        facts = {k: v for k, v in values.items() if is_sealed(k)}
+        inputs = {k: v for k, v in values.items() if k not in facts and k not in META_KEYS}
         forms.append(FilledForm(form_id=str(values["form_id"]), form_type=found,
                                 customer_id=str(canonical(values.get("customer_id")) or ""),
                                 run_id=str(values.get("run_id") or ""), file=name, sheet=ws.title, facts=facts,
-                                inputs=inputs, cells=cells, digest_ok=digest_ok))
+                                inputs=inputs, cells=cells, meta=meta,
+                                sealed=[(k, values.get(k)) for k in sealed_keys(cells)], lang=lang))
     return forms, problems
-
-
-def _basis_cell(ws, points_cell: str, offset: int) -> Any:
-    """The item row's basis (3 columns left of the points) or band (1 column left)."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
-
-    col, row = coordinate_from_string(points_cell)
-    return _value(ws[f"{get_column_letter(column_index_from_string(col) + offset)}{row}"].value)

@@ -13,6 +13,10 @@ The reading commands open it read-only (``Register(path, readonly=True)``), so a
 read-only share or in a read-only folder can still be read; every SQLite or OS error becomes one line
 saying what happened (busy, read-only, disk full, not a register), and only SQLite's own finding is
 called damage.
+Each register holds a random secret (``meta`` key ``hmac_key``, created with its first run) that
+seals the approval forms of its runs (HMAC-SHA256, see desktop.core.forms); it never leaves the
+file: no workbook, log, JSON or command prints it. It is outside the chain, but each decision's
+basis digest, sealed with it, is in the chain: a key replaced later no longer matches them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import functools
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -81,6 +86,12 @@ class Prepared:
     head: Head
     entries: list[tuple]
     new_run: str | None
+    key: bytes | None = None  # the register secret the entries (and the forms) were sealed with
+
+
+def new_key() -> bytes:
+    """A register's secret: 32 random bytes."""
+    return secrets.token_bytes(32)
 
 
 def canonical_json(data: Any) -> str:
@@ -216,7 +227,7 @@ def _reading(method):
 
 
 def prepare_after(base: Head, rows: list[tuple[str, str, str | None, dict[str, Any]]],
-                  new_run: str | None = None) -> Prepared:
+                  new_run: str | None = None, key: bytes | None = None) -> Prepared:
     """The entries ``rows`` would become after ``base``, and the head they would make.
 
     Nothing is written: ``Register.commit`` appends them later (after the outputs that print the
@@ -229,7 +240,7 @@ def prepare_after(base: Head, rows: list[tuple[str, str, str | None, dict[str, A
         h = entry_hash(prev, seq, kind, run_id, customer_id, payload)
         entries.append((seq, kind, run_id, customer_id, payload, prev, h))
         prev = h
-    return Prepared(base, Head(seq, prev), entries, new_run)
+    return Prepared(base, Head(seq, prev), entries, new_run, key)
 
 
 class Register:
@@ -371,9 +382,11 @@ class Register:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def prepare(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Prepared:
-        """The entries ``rows`` would become after the current head (see ``prepare_after``)."""
-        return prepare_after(self.head(), rows, new_run)
+    def prepare(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None,
+                key: bytes | None = None) -> Prepared:
+        """The entries ``rows`` would become after the current head (see ``prepare_after``); ``key``:
+        the secret they were sealed with (``key()``, or a new one for a register that has none)."""
+        return prepare_after(self.head(), rows, new_run, key)
 
     def commit(self, prepared: Prepared) -> Head:
         """Append prepared entries in one transaction; ``HeadMoved`` when the head is no longer theirs."""
@@ -381,13 +394,14 @@ class Register:
             if base != prepared.base:
                 raise HeadMoved()
             return prepared
-        return self._transaction(same_base, prepared.new_run)
+        return self._transaction(same_base, prepared.new_run, prepared.key)
 
     def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
         """Append ``rows`` after whatever the head is when the lock is held (nothing printed it before)."""
         return self._transaction(lambda base: prepare_after(base, rows, new_run), new_run)
 
-    def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None) -> Head:
+    def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None,
+                     key: bytes | None = None) -> Head:
         if self.readonly:
             raise RegisterWriteError(f"{self.path}: the rating register was opened read-only, for reading; "
                                      f"nothing was recorded")
@@ -398,6 +412,12 @@ class Register:
                         "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (new_run,)).fetchone():
                     raise RegisterWriteError(f"{self.path}: run {new_run} is already in the rating register; "
                                              f"it was not recorded again")
+                if key is not None:  # the secret the forms were sealed with is the register's, or becomes it
+                    held = self._key()
+                    if held is None:
+                        self.db.execute("INSERT INTO meta VALUES ('hmac_key', ?)", (key.hex(),))
+                    elif held != key:
+                        raise HeadMoved()  # another window created the register first: seal again with its key
                 last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
                 prepared = entries_after(Head(*last) if last else Head(0, GENESIS))
                 self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", prepared.entries)
@@ -438,6 +458,40 @@ class Register:
         return rows
 
     # ------------------------------------------------------------------ reading
+    def _key(self) -> bytes | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='hmac_key'").fetchone()
+        try:
+            return bytes.fromhex(row[0]) if row else None
+        except (TypeError, ValueError):
+            raise RegisterError(f"{self.path}: the register's seal key is damaged; verify-register and the "
+                                f"auditor's copy of the register can tell what else changed") from None
+
+    @_reading
+    def key(self) -> bytes | None:
+        """The register's secret that seals its runs' approval forms (None: no run recorded yet)."""
+        return self._key()
+
+    @_reading
+    def run_record(self, run_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None:
+        """Run ``run_id`` as recorded: its entry, its decisions by customer, and the latest approval
+        read back for each customer (with its entry ``seq``); None when the run is not in this register.
+        Each entry's own hash is checked: an entry edited in the file is refused, not trusted."""
+        rows = self.db.execute("SELECT seq, kind, run_id, customer_id, payload, prev_hash, hash FROM entries "
+                               "WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
+        run, decisions, approvals = None, {}, {}
+        for seq, kind, rid, cid, payload, prev_hash, h in rows:
+            if entry_hash(prev_hash, seq, kind, rid, cid, payload) != h:
+                raise RegisterError(f"{self.path}: entry #{seq} of run {run_id} was changed after it was recorded; "
+                                    f"nothing is checked against it (verify-register lists what changed)")
+            data = self._payload(seq, payload)
+            if kind == "run":
+                run = data
+            elif kind == "decision":
+                decisions[str(cid)] = data
+            elif kind == "approval":
+                approvals[str(cid)] = {**data, "seq": seq}
+        return None if run is None else (run, decisions, approvals)
+
     @_reading
     def head(self) -> Head:
         last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()

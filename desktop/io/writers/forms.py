@@ -1,8 +1,10 @@
 """The approval workbook: an index sheet and one protected, print-ready sheet per form.
 
-Each form carries its form ID, the run ID, the policy SHA-256 and a digest of its locked
-facts. A very hidden sheet ``_layout`` records, per form type, the cell of every field, so
-the reader finds the inputs again after Excel or LibreOffice has rewritten the file.
+Each form carries its form ID, the run ID, the policy SHA-256, the register's fingerprint of
+the decision (basis digest) and the seal of its locked facts (HMAC-SHA256 under the register's
+key; see desktop.core.forms). A very hidden sheet ``_layout`` records, per form type, the cell
+of every field, so the reader finds the inputs again after Excel or LibreOffice has rewritten
+the file, whatever format it was saved in.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from desktop.core.forms import (
     INPUTS,
     SPECIAL_TERM,
     FormSpec,
+    basis_digest,
     fact_values,
-    facts_digest,
+    seal,
+    sealed_keys,
 )
 from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
@@ -35,7 +39,8 @@ from desktop.io.writers.xlsx import FONT, Tick, new_workbook, no_tick, put, tick
 
 INDEX_SHEET = "目录"
 LAYOUT_SHEET = "_layout"
-META_KEYS = ("form_id", "run_id", "policy_sha256", "digest", "form_type")
+META_KEYS = ("form_id", "run_id", "policy_sha256", "basis_digest", "digest", "form_type")
+LAYOUT_VERSION = 2  # 2: sealed with the register's key, basis digest, item basis and band cells
 DECISION_ROLE = {CREDIT_APPLICATION: "manager_decision", SPECIAL_TERM: "cfo_decision"}
 
 
@@ -64,7 +69,8 @@ class _Formats:
         self.text = wb.add_format({"font_name": FONT, "font_size": 10})
 
 
-def _words(lab: Labels) -> dict[str, str]:
+def form_words(lab: Labels) -> dict[str, str]:
+    """The words a form shows for codes (rules, operating status, routes, yes/no) in ``lab``'s language."""
     i = 0 if lab.lang == "zh" else 1
     words = {code: f"{code} {w[i]}" for code, w in CODE_WORDS.items()}
     words.update({k: w[i] for k, w in FIELD_WORDS.items()})
@@ -126,9 +132,11 @@ def sheet_title(prefix: str, customer_id: str, used: set[str]) -> str:
 class FormRenderer:
     """Renders one form type's layout; every form of the type puts each field in the same cell."""
 
-    def __init__(self, wb, fm: _Formats, layout: Layout, policy: Policy, lab: Labels, password: str | None):
+    def __init__(self, wb, fm: _Formats, layout: Layout, policy: Policy, lab: Labels, password: str | None,
+                 key: bytes | None = None):
         self.wb, self.fm, self.layout, self.policy, self.lab = wb, fm, layout, policy, lab
         self.password = password
+        self.key = key  # the register's secret: seals the form (None: a run in no register)
         self.cells: dict[str, str] = {}
 
     def _label(self, key: str, catalogue: dict) -> str:
@@ -144,12 +152,13 @@ class FormRenderer:
         ws.merge_range(0, 0, 0, 5, title, fm.title)
         ws.set_row(0, 30)
         cells: dict[str, str] = {}
-        digest_values: list[tuple[str, Any]] = []
+        shown: dict[str, Any] = {}  # every sealed cell's value, as written
 
-        def meta(row: int, col: int, label: str, key: str, value: str) -> None:
+        def meta(row: int, col: int, label: str, key: str, value: str, last: int | None = None) -> None:
             ws.write_string(row, col, label, fm.meta_label)
-            ws.merge_range(row, col + 1, row, col + 2, value, fm.meta)
+            ws.merge_range(row, col + 1, row, last or col + 2, value, fm.meta)
             cells[key] = xl_rowcol_to_cell(row, col + 1)
+            shown[key] = value
 
         meta(1, 0, "表单编号" if self.lab.lang == "zh" else "Form ID", "form_id", spec.form_id)
         meta(1, 3, self.lab("run_id"), "run_id", run.run_id)
@@ -173,7 +182,7 @@ class FormRenderer:
                             f = {"money": fm.money, "int": fm.int, "dec": fm.dec, "date": fm.date}.get(
                                 FACTS[fld][2], fm.value)
                             self._merge_value(ws, r, c0 + 1, c1, value, f)
-                            digest_values.append((fld, value))
+                            shown[fld] = value
                         else:
                             ws.write_string(r, c0, self._label(fld, INPUTS), fm.label)
                             self._input(ws, r, c0 + 1, c1, fld)
@@ -195,9 +204,11 @@ class FormRenderer:
                     ws.merge_range(r, 2, r, 3, basis, fm.value)
                     ws.write_string(r, 4, band, fm.center)
                     ws.write_number(r, 5, it.points, fm.center)
+                    cells[f"item:{it.key}:basis"] = xl_rowcol_to_cell(r, 2)
+                    cells[f"item:{it.key}:band"] = xl_rowcol_to_cell(r, 4)
                     cells[f"item:{it.key}"] = xl_rowcol_to_cell(r, 5)
-                    digest_values += [(f"item:{it.key}:basis", basis), (f"item:{it.key}:band", band),
-                                      (f"item:{it.key}", it.points)]
+                    shown.update({f"item:{it.key}:basis": basis, f"item:{it.key}:band": band,
+                                  f"item:{it.key}": it.points})
                     r += 1
             elif block.kind == "aging":
                 buckets = self.policy.aging_buckets()
@@ -206,15 +217,15 @@ class FormRenderer:
                         ws.write_string(r, 2 * n, self.lab.aging(b), fm.label)
                         ws.write_number(r, 2 * n + 1, d.metrics.aging[b], fm.money)
                         cells[f"aging:{b}"] = xl_rowcol_to_cell(r, 2 * n + 1)
-                        digest_values.append((f"aging:{b}", d.metrics.aging[b]))
+                        shown[f"aging:{b}"] = d.metrics.aging[b]
                     r += 1
-        digest = facts_digest(digest_values)
         r += 1
-        meta(r, 0, self.lab("policy_sha256"), "policy_sha256", self.policy.sha256)
-        meta(r + 1, 0, "事实摘要(SHA-256)" if self.lab.lang == "zh" else "Facts digest (SHA-256)", "digest", digest)
-        ws.write_string(r + 2, 0, "本表灰色区域为系统生成，已锁定；请仅填写黄色区域。" if self.lab.lang == "zh" else
-                        "Grey cells are generated and locked; fill in the yellow cells only.", fm.meta_label)
-        last = r + 2
+        meta(r, 0, self.lab("policy_sha256"), "policy_sha256", self.policy.sha256, 5)
+        meta(r + 1, 0, self.lab("form.basis_digest"), "basis_digest", basis_digest(d, as_of, self.key), 5)
+        digest = seal(self.key, [(k, shown[k]) for k in sealed_keys(cells)])
+        meta(r + 2, 0, self.lab("form.seal_keyed" if self.key else "form.seal_plain"), "digest", digest, 5)
+        ws.write_string(r + 3, 0, self.lab("form.fill_yellow"), fm.meta_label)
+        last = r + 3
         cells["form_type"] = ""
         self.cells = cells
         self._print(ws, spec, last)
@@ -271,15 +282,16 @@ class FormRenderer:
 
 def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating, policy: Policy, run: RunFacts,
                             layouts: dict[str, Layout], lang: str = "zh", password: str | None = None,
-                            tick: Tick = no_tick) -> None:
-    """Write the index and the forms in ``specs`` to ``path``; ``tick()`` is the cancel checkpoint."""
+                            tick: Tick = no_tick, key: bytes | None = None) -> None:
+    """Write the index and the forms in ``specs`` to ``path``; ``tick()`` is the cancel checkpoint;
+    ``key``: the secret of the register the run is recorded in (seals each form)."""
     lab = Labels(lang)
     wb = new_workbook(path, in_memory=True)  # thousands of small sheets: no temporary file for each
     fm = _Formats(wb)
-    words = _words(lab)
+    words = form_words(lab)
     specs = list(specs)
     index = wb.add_worksheet(INDEX_SHEET if lang == "zh" else "Index")
-    renderers = {t: FormRenderer(wb, fm, layouts[t], policy, lab, password) for t in layouts}
+    renderers = {t: FormRenderer(wb, fm, layouts[t], policy, lab, password, key) for t in layouts}
     used = {index.name.lower(), LAYOUT_SHEET.lower()}
     rows = []
     for spec in ticking(specs, tick, every=20):
@@ -289,7 +301,8 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
         rows.append((spec, ws.name, digest))
     _write_index(index, fm, lab, rows, renderers, layouts, run)
     hidden = wb.add_worksheet(LAYOUT_SHEET)
-    hidden.write_row(0, 0, ["form_type", "cells", "layout_sha256", "run_id", "policy_sha256", "program_version"])
+    hidden.write_row(0, 0, ["form_type", "cells", "layout_sha256", "run_id", "policy_sha256", "program_version",
+                            "lang", "layout_version"])
     rendered = [(t, rend) for t, rend in renderers.items() if rend.cells]  # types with at least one form
     for n, (t, rend) in enumerate(rendered, start=1):
         hidden.write_string(n, 0, t)
@@ -298,6 +311,8 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
         hidden.write_string(n, 3, run.run_id)
         hidden.write_string(n, 4, policy.sha256)
         hidden.write_string(n, 5, run.program_version)
+        hidden.write_string(n, 6, lang)
+        hidden.write_number(n, 7, LAYOUT_VERSION)
     hidden.very_hidden()
     hidden.protect(password or "")
     index.activate()

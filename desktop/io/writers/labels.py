@@ -323,6 +323,130 @@ PARAMETER_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Approval forms and their read-back: every text a sales manager, clerk or auditor reads on a
+# form, in the decisions workbook and in the window's approvals dialog. Problems are codes with
+# values ({0}, {1}, ...); a value that is itself a code (status.*, role.*, field.*) is worded too.
+_LABELS.update({
+    "form.basis_digest": ("数据依据摘要(登记簿)", "Basis digest (register)"),
+    "form.seal_keyed": ("防篡改校验码(HMAC)", "Seal (HMAC-SHA256)"),
+    "form.seal_plain": ("校验码(未登记)", "Digest (not registered)"),
+    "form.fill_yellow": ("本表灰色区域为系统生成，已锁定；请仅填写黄色区域。",
+                         "Grey cells are generated and locked; fill in the yellow cells only."),
+    "role.salesperson": ("业务员", "salesperson"),
+    "role.manager": ("销售部经理", "sales manager"),
+    "role.finance": ("财务部", "finance"),
+    "role.cfo": ("财务总监", "CFO"),
+    "status.approved": ("已批准", "approved"),
+    "status.rejected": ("不同意", "rejected"),
+    "status.returned": ("退回修改", "returned for changes"),
+    "status.pending": ("待审批", "pending"),
+    "status.invalid": ("表单有误", "form has errors"),
+    "status.conflict": ("决定冲突(未采用)", "conflict (not applied)"),
+    "severity.note": ("备注", "Note"),
+    "severity.approval_error": ("错误(未采用)", "Error (not applied)"),
+    "severity.approval_warning": ("警告(已采用)", "Warning (applied)"),
+    "approval.not_a_decision": ("审批结论“{0}”不在可选项中（{1}）", "decision {0!r} is not one of {1}"),
+    "approval.not_a_date": ("“{0}”不是日期", "not a date: {0!r}"),
+    "approval.date_before_run": ("日期 {0} 早于本次评级（{1}）", "dated {0}, before the rating run ({1})"),
+    "approval.date_after_today": ("日期 {0} 晚于读取日（{1}）", "dated {0}, after the day it is read back ({1})"),
+    "approval.two_roles": ("{0} 同时以{1}和{2}两个身份签字", "{0} signs in two roles: {1} and {2}"),
+    "approval.no_signer": ("有审批结论但没有签字人", "decision without a signer"),
+    "approval.no_date": ("有审批结论但没有日期", "decision without a date"),
+    "approval.term_not_whole": ("核定账期“{0}”不是整数天数", "approved term {0!r} is not a whole number of days"),
+    "approval.limit_not_amount": ("核定额度“{0}”不是非负金额", "approved limit {0!r} is not a non-negative amount"),
+    "approval.level_not_in_list": ("核定等级“{0}”不在可选项中（{1}）", "final level {0!r} is not one of {1}"),
+    "approval.no_reason.term_above_request": ("核定账期 {0} 天高于申请的 {1} 天，但没有书面理由",
+                                              "approved term of {0} days is above the {1} requested, without a written reason"),
+    "approval.no_reason.limit_above_request": ("核定额度 {0:,.2f} 元高于申请的 {1:,.2f} 元，但没有书面理由",
+                                               "approved limit {0:,.2f} is above the {1:,.2f} requested, without a written reason"),
+    "approval.no_reason.term_above_policy": ("核定账期 {0} 天高于政策建议的 {1} 天，但没有书面理由",
+                                             "approved term of {0} days is above the policy's {1}, without a written reason"),
+    "approval.no_reason.limit_above_policy": ("核定额度 {0:,.2f} 元高于可授信额度 {1:,.2f} 元，但没有书面理由",
+                                              "approved limit {0:,.2f} is above the eligible {1:,.2f}, without a written reason"),
+    "approval.raised_level_needs_cfo": ("核定等级 {0} 高于系统评定等级 {1}：需要书面理由和财务总监审批（申请表第七部分）",
+                                        "final level {0} is above the system's level {1}: needs a written reason and "
+                                        "the CFO's approval (part 7 of the application)"),
+    "approval.forced_c_terms_need_cfo": ("强制C级客户（{1}）给予 {0} 天账期：需要书面理由和财务总监审批（申请表第七部分）",
+                                         "{0} days of credit for a customer forced to C ({1}): needs a written reason "
+                                         "and the CFO's approval (part 7 of the application)"),
+    "approval.c_level_terms": ("对 {1} 级客户给予 {0} 天账期", "credit terms ({0} days) approved for a {1}-level customer"),
+    "approval.term_needs_cfo": ("{0} 天账期需要财务总监在《客户特殊付款期限申请表》上审批，该表缺失或未审批",
+                                "a term of {0} days needs the CFO's approval on the special payment-term application, "
+                                "which is missing or not decided"),
+    "approval.not_filed": ("财务总监已批准，但财务部尚未备案（无备案日期）", "approved by the CFO but not yet filed by finance (no filing date)"),
+    "approval.another_run": ("表单来自另一次评级（{0}），本次核对的是 {1}", "form from another run ({0}); the forms are checked against run {1}"),
+    "approval.customer_not_in_run": ("客户 {0} 不在评级 {1} 中", "customer {0} is not in run {1}"),
+    "approval.fact_changed": ("锁定内容“{0}”被修改：表上为 {1}，登记为 {2}",
+                              "locked fact {0} changed: the form shows {1!r}, the run recorded {2!r}"),
+    "approval.basis_changed": ("数据依据摘要与登记簿不符：表单不是本次评级生成的", "the basis digest differs from the register's: the form was not written by this run"),
+    "approval.seal_broken": ("校验码不符：锁定内容被修改过（或校验码被重新计算）", "the seal does not match: locked facts were changed (or the digest recomputed)"),
+    "approval.seal_unverifiable": ("评级 {0} 不在本登记簿中，表单的校验码无法核对；请用记录该次评级的登记簿读取",
+                                   "run {0} is not in this register, so the form's seal cannot be checked; read it back "
+                                   "with the register that recorded the run"),
+    "approval.not_in_register": ("评级 {0} 不在登记簿中：仅按评级结果工作簿核对，登记簿无法确认",
+                                 "run {0} is not in the rating register: checked against the results workbook only, "
+                                 "which the register cannot confirm"),
+    "approval.missing_application": ("缺少表单：客户 {0} 没有《客户信用等级评定申请表》（申请账期 {1} 天）",
+                                     "missing form: no credit level assessment application for customer {0} "
+                                     "(requested {1} days)"),
+    "approval.missing_special": ("缺少表单：客户 {0} 没有《客户特殊付款期限申请表》（申请账期 {1} 天）",
+                                 "missing form: no special payment-term application for customer {0} (requested {1} days)"),
+    "approval.no_form_of_run": ("所读文件中没有评级 {0} 的任何表单（应有 {1} 份）", "none of the files read holds a form of run {0} ({1} expected)"),
+    "approval.copies_conflict": ("同一表单的多份副本决定不同：本份为 {0}；另见 {1}。均未采用，请只读取正确的一份，或指定以哪个文件为准",
+                                 "copies of this form disagree: this one says {0}; also {1}. None applied: read back the right "
+                                 "copy only, or say which file prevails"),
+    "approval.copy_overruled": ("与 {0} 的副本不同，按指定以 {0} 为准", "differs from the copy in {0}, which was chosen to prevail"),
+    "approval.copy_duplicate": ("与 {0}!{1} 的副本相同，只计一次", "same as the copy in {0}!{1}; counted once"),
+    "approval.duplicate_of_recorded": ("客户 {0} 的同一决定已于 {3} 从 {1} 读取并登记（审批日期 {2}），不再重复登记",
+                                       "customer {0}: the same decision was read back from {1} on {3} (decided {2}); "
+                                       "not recorded again"),
+    "approval.conflict_with_recorded": ("客户 {0} 的决定冲突：已登记 {1}（{2}，{3}），本次读到 {4}（{5}，{6}）。未采用，请处理冲突",
+                                        "customer {0}: conflicting decisions: recorded {1} ({2}, {3}), now read {4} "
+                                        "({5}, {6}). Not applied until the conflict is resolved"),
+    "approval.replaces_recorded": ("客户 {0}：按指定以本次读到的 {2} 取代已登记的 {1}（{3}，{4}）",
+                                   "customer {0}: {2}, read now, replaces the recorded {1} ({3}, {4}) as chosen"),
+    "approval.unreadable_file": ("文件无法读取：{0}", "the file cannot be read: {0}"),
+    "approval.not_approval_workbook": ("不是本程序导出的审批工作簿（没有表单布局），未从中读取任何决定",
+                                       "not an approval workbook written by Credit Desk (no form layout); no decision read from it"),
+    "approval.old_layout": ("审批表由较早版本导出（无登记簿校验），请重新导出审批表后再填写",
+                            "approval workbook written by an earlier version (not sealed for the register): export the forms again"),
+    "approval.layout_damaged": ("表单布局记录已损坏", "the form layout record is damaged"),
+    "approval.not_a_form": ("该工作表不是表单（没有表单编号），已忽略", "sheet is not a form (no form ID); ignored"),
+    "decisions.sheet.finals": ("最终授信清单", "Final decisions"),
+    "decisions.sheet.problems": ("问题清单", "Problems"),
+    "decisions.sheet.records": ("审批记录", "Approvals read"),
+    "decisions.customer_id": ("客户编号", "Customer ID"),
+    "decisions.name": ("客户名称", "Customer name"),
+    "decisions.status": ("状态", "Status"),
+    "decisions.term": ("核定账期(天)", "Approved term (days)"),
+    "decisions.limit": ("核定额度(元)", "Approved limit (CNY)"),
+    "decisions.level": ("核定等级", "Final level"),
+    "decisions.approvers": ("审批人", "Approvers"),
+    "decisions.date": ("审批日期", "Decided on"),
+    "decisions.forms": ("表单编号", "Form ID"),
+    "decisions.notes": ("说明", "Notes"),
+    "decisions.cell": ("单元格", "Cell"),
+    "decisions.form": ("表单", "Form"),
+    "decisions.decision": ("审批结论", "Decision"),
+    "decisions.errors": ("错误数", "Errors"),
+    "decisions.form.application": ("客户信用等级评定申请表", "Credit level assessment application"),
+    "decisions.form.special": ("客户特殊付款期限申请表", "Special payment-term application"),
+    "decisions.files_read": ("读取的文件", "Files read"),
+    "decisions.checked_against.register": ("核对依据：评级登记簿中记录的本次评级", "Checked against: the run as the rating register recorded it"),
+    "decisions.checked_against.results": ("核对依据：评级结果工作簿（该次评级不在登记簿中，登记簿无法确认）",
+                                          "Checked against: the results workbook (the run is not in the register, which cannot confirm it)"),
+    "note.no_application": ("没有有效的《客户信用等级评定申请表》", "no valid credit level assessment application"),
+    "note.application_errors": ("申请表有错误（见问题清单）", "the application has errors (see problems)"),
+    "note.special_errors": ("特殊付款期限申请表有错误（见问题清单）", "the special payment-term application has errors (see problems)"),
+    "note.awaiting_cfo": ("等待财务总监审批", "awaiting the CFO"),
+    "note.needs_cfo": ("需要书面理由和财务总监审批", "needs a written reason and the CFO's approval"),
+    "note.cfo_said": ("财务总监：{0}", "CFO: {0}"),
+    "note.duplicate": ("重复：已于 {2} 从 {0} 读取并登记", "duplicate: read back from {0} on {2} and recorded"),
+    "note.conflict": ("与已登记的决定冲突（{0}，{1}），未采用", "conflicts with the decision recorded ({0}, {1}); not applied"),
+    "note.replaces": ("取代已登记的决定（{0}，{1}）", "replaces the decision recorded ({0}, {1})"),
+    "note.copies_conflict": ("同一表单的副本决定不同，未采用", "copies of the form disagree; not applied"),
+})
+
 class Labels:
     """Label lookup for one language."""
 
@@ -507,3 +631,34 @@ def issue_text(text: str, lang: str) -> str:
         if pattern.match(text):
             return pattern.sub(repl, text)
     return text
+
+
+_CODE_IN_TEXT = __import__("re").compile(r"\b(?:status|role)\.[a-z_]+\b")
+
+
+def approval_text(code: str, args: tuple, lang: str) -> str:
+    """A read-back problem or note in ``lang``: the catalogue's words, its values filled in (codes
+    among them worded too: status.approved -> 已批准, field.total -> 总分)."""
+    lab = Labels(lang)
+    key = code if code.startswith("note.") else f"approval.{code}"
+
+    def word(v: Any) -> Any:
+        if isinstance(v, str):
+            if v.startswith("field."):
+                from desktop.core.forms import FACTS
+                k = v[6:]
+                if k in FACTS:
+                    return FACTS[k][lab._i]
+                if k.startswith("item:"):
+                    return k[5:]
+                return lab(k) if k in _LABELS else k
+            return _CODE_IN_TEXT.sub(lambda m: lab(m.group(0)) if m.group(0) in _LABELS else m.group(0), v)
+        if v is None:
+            return ""
+        return v
+    values = [word(a) for a in args]
+    try:
+        return lab(key).format(*values)
+    except (KeyError, IndexError, ValueError, TypeError):  # a value of another type than the text expects
+        plain = __import__("re").sub(r"\{(\d+)(?:![rsa])?(?::[^}]*)?\}", r"{\1}", lab(key))
+        return plain.format(*[str(v) for v in values], *[""] * 9)

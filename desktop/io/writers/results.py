@@ -106,7 +106,8 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
 FACTS_SHEET = "_facts"
 FACTS_FORMAT = "json-rows"  # one cell of JSON a customer; the first version had one cell a value
 FACT_COLUMNS = ("customer_id", "name", "total", "raw_level", "system_level", "recommended_term", "eligible_limit",
-                "requested_term", "requested_limit", "orders", "sales_12m", "open_ar", "overdue_balance")
+                "requested_term", "requested_limit", "orders", "sales_12m", "open_ar", "overdue_balance",
+                "route", "exceeds_policy", "rules", "next_review")
 
 
 def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts, tick: Tick = no_tick) -> None:
@@ -118,7 +119,7 @@ def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts, tick: Tick =
     """
     ws = wb.add_worksheet(FACTS_SHEET)
     ws.write_row(0, 0, ["run_id", run.run_id, "policy_sha256", policy.sha256, "as_of", rating.as_of.isoformat(),
-                        "format", FACTS_FORMAT])
+                        "format", FACTS_FORMAT, "started", run.started.date().isoformat()])
     ws.write_row(1, 0, list(FACT_COLUMNS) + [f"item:{it.key}" for it in policy.items])
     plain = [None, None]
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -126,7 +127,9 @@ def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts, tick: Tick =
         m = d.metrics
         values = [d.customer_id, d.customer.name, d.total, d.raw_level, d.level, d.recommended_term_days,
                   d.eligible_limit, d.requested_term_days, d.requested_limit, m.orders, _num(m.sales_12m),
-                  _num(m.open_ar), _num(m.overdue_balance)] + [i.points for i in d.items]
+                  _num(m.open_ar), _num(m.overdue_balance), d.approval_route, d.exceeds_policy,
+                  [h.code for h in (*d.overrides, *d.caps, *d.term_rules)], d.next_review.isoformat()] + \
+            [i.points for i in d.items]
         ws.write_cells(r, [d.customer_id, dumps(values)], plain)
     ws.very_hidden()
 
