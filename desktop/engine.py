@@ -138,7 +138,14 @@ def _bug(exc: BaseException, job: Job, committed: bool) -> Failed:
 
 def _outcome(session, job: Job, cancel, conn) -> Final:
     """Run ``job``; the last message of its outcome (its long lists sent before, in batches)."""
-    from desktop.errors import Cancelled, CreditDeskError, OutputFileError, PolicyError, StaleRatingError
+    from desktop.errors import (
+        Cancelled,
+        CreditDeskError,
+        OutputFileError,
+        PolicyError,
+        RunNotRegistered,
+        StaleRatingError,
+    )
     from desktop.io.workbook import PasswordRequired
     from desktop.session import AFTER_COMMIT
 
@@ -160,7 +167,8 @@ def _outcome(session, job: Job, cancel, conn) -> Final:
     except PasswordRequired as exc:
         return NeedPassword(str(exc.path), str(exc))
     except CreditDeskError as exc:
-        kinds = ((PolicyError, "policy"), (OutputFileError, "output"), (StaleRatingError, "stale"))
+        kinds = ((PolicyError, "policy"), (OutputFileError, "output"), (StaleRatingError, "stale"),
+                 (RunNotRegistered, "needs_results"))
         kind = next((k for cls, k in kinds if isinstance(exc, cls)), "input")
         return Failed(str(exc), kind)
     except Exception as exc:  # a bug: logged, told in one line; the engine stays alive

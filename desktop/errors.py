@@ -37,6 +37,15 @@ class UsageError(CreditDeskError):
     """The command was called with arguments that do not make sense together."""
 
 
+class RunNotRegistered(UsageError):
+    """Filled forms of a run the rating register does not hold, and no results workbook to check them against."""
+
+    def __init__(self, run_id: str, register: str):
+        super().__init__(f"run {run_id} is not in the rating register {register}; give the results workbook of that "
+                         f"run with --results (its forms are then checked against it, with a warning)")
+        self.run_id = run_id
+
+
 class Cancelled(Exception):  # noqa: N818  (not an error: the clerk's choice)
     """The user cancelled the job (Cancel, Ctrl+C, SIGTERM): nothing was written or recorded."""
 

@@ -306,7 +306,7 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     from collections import Counter
 
     from desktop.core.forms import ApprovalOutcome, Problem, evaluate
-    from desktop.errors import InputFileError, UsageError
+    from desktop.errors import InputFileError, RunNotRegistered
     from desktop.io.approvals_reader import Unreadable, read_filled_workbook
     from desktop.io.policy_file import load_policy
 
@@ -335,8 +335,7 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     ref = _reference_from_register(req.register, run_id) if req.register is not None else None
     if ref is None:
         if snapshot is None:
-            raise UsageError(f"run {run_id} is not in the rating register {req.register}; give the results workbook "
-                             f"of that run with --results (its forms are then checked against it, with a warning)")
+            raise RunNotRegistered(run_id, str(req.register))
         ref = _reference_from_results(snapshot)
     if ref.policy_sha256 != policy.sha256:
         raise InputFileError(f"run {run_id} was rated with another policy file (SHA-256 {ref.policy_sha256[:12]}…); "

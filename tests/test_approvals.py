@@ -14,7 +14,7 @@ from libreoffice import convert, soffice
 
 from desktop import services, session
 from desktop.cli import main
-from desktop.core.forms import seal, sealed_keys
+from desktop.core.forms import seal
 from desktop.paths import samples_dir
 
 AS_OF = date(2026, 6, 30)
