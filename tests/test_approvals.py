@@ -699,3 +699,26 @@ def test_results_snapshot_of_the_first_layout_and_a_damaged_one(tmp_path):
                                                   ["C1", '["C1","甲公司"]'], ["C2", '["C2", 甲']])
     with pytest.raises(InputFileError, match=r"bad.xlsx, sheet _facts, row 4: the record .* is damaged"):
         read_results_snapshot(bad)
+
+
+def test_forms_exported_later_from_the_window_session_are_sealed_with_the_registers_key(tmp_path):
+    """The window rates first (the run is recorded) and exports the forms afterwards: they carry the
+    same seal and basis digests as forms written with the run, and read back clean; a session whose
+    run was not recorded writes plain digests, which the register cannot confirm."""
+    from desktop.io.approvals_reader import read_filled_workbook
+    from desktop.io.register import Register
+    s = session.Session()
+    reading = session.ImportRequest(tuple(sorted(samples_dir().iterdir())), as_of=AS_OF)
+    done = s.run(session.RateRequest(reading, register=tmp_path / "register.sqlite"))
+    forms_path = tmp_path / "审批表.xlsx"
+    s.run(session.ExportForms(forms_path, run_id=done.run.run_id))
+    with Register(tmp_path / "register.sqlite", readonly=True) as reg:
+        key = reg.key()
+    forms, _ = read_filled_workbook(forms_path)
+    assert forms and all(f.meta["digest"] == seal(key, f.sealed) for f in forms)
+    wb = openpyxl.load_workbook(forms_path)
+    approve(form_sheet(wb, "C0003"), layout_cells(wb)["credit_application"])
+    wb.save(forms_path)
+    back = services.read_approvals(session.ApprovalsRequest(filled=[forms_path], register=tmp_path / "register.sqlite",
+                                                            out=tmp_path / "d.xlsx", today=TODAY))
+    assert errors_of(back) == [] and final(back, "C0003").status == "approved"
