@@ -138,12 +138,12 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
 def register_rows(rated: Rated, key: bytes | None = None) -> list[tuple]:
     """The rating register's entries for a run and its decisions; ``key``: the register's secret,
     which seals each decision's basis digest (and the run's approval forms)."""
-    from desktop.core.forms import KEYED, PLAIN, basis_digest
+    from desktop.core.forms import KEYED, PLAIN, basis_digest, key_check
     from desktop.io.register import Register
 
     run, policy, as_of = rated.run, rated.policy, rated.rating.as_of
     facts = {"run_id": run.run_id, "started": run.started.isoformat(), "operator": run.operator,
-             "seal": KEYED if key else PLAIN,
+             "seal": KEYED if key else PLAIN, **({"key_check": key_check(key, run.run_id)} if key else {}),
              "program_version": run.program_version, "as_of": rated.rating.as_of.isoformat(),
              "policy_sha256": policy.sha256, "policy": f"{policy.name} {policy.version}",
              "inputs": [{"file": s.file, "sha256": s.sha256, "sheet": s.sheet, "kind": s.kind,
@@ -340,7 +340,8 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     if ref.policy_sha256 != policy.sha256:
         raise InputFileError(f"run {run_id} was rated with another policy file (SHA-256 {ref.policy_sha256[:12]}…); "
                              f"give that policy with --policy")
-    words = {code: form_words(code) for code in ("zh", "en")}
+    words = {code: {**form_words(code), **{f"item:{it.key}": it.label_zh if code == "zh" else it.label_en
+                                           for it in policy.items}} for code in ("zh", "en")}
     outcome = evaluate(forms, ref, policy, today, words, frozenset(Path(p).name for p in req.prefer))
     if not forms:
         outcome.problems.insert(0, Problem("", "", "", "", "no_form_of_run", (run_id, 0)))
@@ -360,8 +361,8 @@ def _run_of(forms) -> str:
 
 def _reference_from_register(register: Path, run_id: str):
     """Run ``run_id`` as the register recorded it, or None when the register does not hold it."""
-    from desktop.core.forms import KEYED, RunReference
-    from desktop.io.register import Register
+    from desktop.core.forms import KEYED, RunReference, key_check
+    from desktop.io.register import Register, RegisterError
 
     if not Path(register).exists():
         return None
@@ -371,6 +372,10 @@ def _reference_from_register(register: Path, run_id: str):
     if found is None:
         return None
     run, decisions, approvals = found
+    if run.get("seal") == KEYED and (key is None or run.get("key_check") != key_check(key, run_id)):
+        raise RegisterError(f"{register}: the register's seal key is not the one run {run_id} was recorded with (it "
+                            f"was replaced or removed); no form is checked against it — ask the auditor for the "
+                            f"register's backup")
     mapped = {}
     for cid, d in decisions.items():
         m = {"name": d.get("name"), "total": d.get("total"), "raw_level": d.get("raw_level"),

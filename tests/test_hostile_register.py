@@ -230,6 +230,23 @@ def test_score_into_a_read_only_folder_with_no_register_yet(media, tmp_path, cap
     assert list(media.folder.iterdir()) == []
 
 
+def _one_form_approved(path):
+    """The approval workbook with C0003's application approved today, as a sales manager fills it."""
+    import json
+    from datetime import datetime
+
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    cells = {r[0]: json.loads(r[1]) for r in wb["_layout"].iter_rows(min_row=2, values_only=True) if r[0]}
+    c = cells["credit_application"]
+    ws = wb["评定-C0003"]
+    for key, value in {"manager_decision": "同意", "manager_signer": "赵经理", "manager_date": datetime.now()}.items():
+        ws[c[key]].value = value
+    out = path.with_name("filled.xlsx")
+    wb.save(out)
+    return out
+
+
 def test_approvals_on_a_read_only_register_says_so_and_writes_nothing(media, tmp_path, capsys):
     path = media.folder / "r.sqlite"
     run_dir = tmp_path / "run"
@@ -238,8 +255,8 @@ def test_approvals_on_a_read_only_register_says_so_and_writes_nothing(media, tmp
     assert code == 0, err
     media.read_only()
     decisions = run_dir / "decisions.xlsx"
-    code, _, err = cli(capsys, "approvals", run_dir / "approvals.xlsx", "--results", run_dir / "results.xlsx",
-                       "--out", decisions, "--register", path)
+    filled = _one_form_approved(run_dir / "approvals.xlsx")  # a decision to record
+    code, _, err = cli(capsys, "approvals", filled, "--out", decisions, "--register", path)
     line = one_line(err)
     assert code == 4 and "read-only" in line and "damaged" not in line
     assert not decisions.exists()

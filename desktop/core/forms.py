@@ -171,6 +171,12 @@ def seal(key: bytes | None, values: list[tuple[str, Any]]) -> str:
     return hmac.new(key, text, hashlib.sha256).hexdigest() if key else hashlib.sha256(text).hexdigest()
 
 
+def key_check(key: bytes, run_id: str) -> str:
+    """Recorded with each run: proves later that the register's secret is still the one the run's
+    forms were sealed with (a secret replaced in the file no longer gives it)."""
+    return hmac.new(key, f"credit-desk key check|{run_id}".encode(), hashlib.sha256).hexdigest()
+
+
 def is_sealed(key: str) -> bool:
     """A cell key the seal covers: a fact, an item's basis, band or points, an aging bucket."""
     return key in FACTS or key.startswith(("item:", "aging:"))
@@ -403,6 +409,11 @@ def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...], run_day: 
             report(key, "date_before_run", d, run_day)
         elif d > today:
             report(key, "date_after_today", d, today)
+    order = [(k, as_date(raw.get(k))) for k in ("manager_date", "cfo_date", "finance_filing_date") if k in f.cells]
+    order = [(k, d) for k, d in order if d is not None]
+    for (k1, d1), (k2, d2) in zip(order, order[1:]):  # the manager, then the CFO, then finance files it
+        if d2 < d1:
+            report(k2, "date_order", f"field.{k2}", d2, f"field.{k1}", d1, severity="warning")
     seen: dict[str, str] = {}
     for who, name in _signers(f):
         other = seen.get(person(name))
@@ -523,7 +534,9 @@ def _against_run(f: FilledForm, ref: RunReference, words: dict[str, str]) -> lis
     expected = _expected(recorded, words)
     for k, want in expected.items():
         if k in f.facts and canonical(f.facts[k]) != canonical(want):
-            found.append(problem(k, "fact_changed", f"field.{k}", f.facts[k], want))
+            name = f"{words.get(k, k)} {words.get('points_suffix', '')}" if k.startswith("item:") \
+                else f"field.{k}"  # an item by its name in the policy
+            found.append(problem(k, "fact_changed", name, f.facts[k], want))
     if recorded.get("basis_digest") and f.meta.get("basis_digest") != recorded["basis_digest"]:
         found.append(problem("basis_digest", "basis_changed"))
     digest = str(f.meta.get("digest") or "")

@@ -349,6 +349,11 @@ _LABELS.update({
     "approval.not_a_date": ("“{0}”不是日期", "not a date: {0!r}"),
     "approval.date_before_run": ("日期 {0} 早于本次评级（{1}）", "dated {0}, before the rating run ({1})"),
     "approval.date_after_today": ("日期 {0} 晚于读取日（{1}）", "dated {0}, after the day it is read back ({1})"),
+    "field.manager_date": ("销售部经理审批日期", "the sales manager's date"),
+    "field.cfo_date": ("财务总监审批日期", "the CFO's date"),
+    "field.finance_filing_date": ("财务部备案日期", "the filing date"),
+    "field.policy_sha256": ("政策文件SHA-256", "the policy file's SHA-256"),
+    "approval.date_order": ("{0}（{1}）早于{2}（{3}）", "{0} ({1}) is before {2} ({3})"),
     "approval.two_roles": ("{0} 同时以{1}和{2}两个身份签字", "{0} signs in two roles: {1} and {2}"),
     "approval.no_signer": ("有审批结论但没有签字人", "decision without a signer"),
     "approval.no_date": ("有审批结论但没有日期", "decision without a date"),
@@ -645,10 +650,14 @@ def approval_text(code: str, args: tuple, lang: str) -> str:
     def word(v: Any) -> Any:
         if isinstance(v, str):
             if v.startswith("field."):
-                from desktop.core.forms import FACTS
+                from desktop.core.forms import FACTS, INPUTS
                 k = v[6:]
+                if v in _LABELS:
+                    return lab(v)
                 if k in FACTS:
                     return FACTS[k][lab._i]
+                if k in INPUTS:
+                    return INPUTS[k][lab._i]
                 if k.startswith("item:"):
                     return k[5:]
                 return lab(k) if k in _LABELS else k
