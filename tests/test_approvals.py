@@ -722,3 +722,45 @@ def test_forms_exported_later_from_the_window_session_are_sealed_with_the_regist
     back = services.read_approvals(session.ApprovalsRequest(filled=[forms_path], register=tmp_path / "register.sqlite",
                                                             out=tmp_path / "d.xlsx", today=TODAY))
     assert errors_of(back) == [] and final(back, "C0003").status == "approved"
+
+
+@pytest.mark.parametrize("tamper, message", [
+    ("UPDATE meta SET value=? WHERE key='hmac_key'", "seal key is not the one run"),
+    ("DELETE FROM meta WHERE key='hmac_key' AND ? IS NOT NULL", "seal key is not the one run"),
+    ("UPDATE entries SET payload=replace(payload, '\"term_days\":60', '\"term_days\":90') "
+     "WHERE customer_id='C0007' AND kind='decision' AND ? IS NOT NULL", "was changed after it was recorded"),
+])
+def test_a_register_tampered_with_is_refused_as_the_reference(run, tmp_path, tamper, message):
+    """Someone with the file and a raw SQLite tool replaces the seal key (to reseal forged forms
+    with a key of their own) or edits the recorded decision: nothing is checked against it."""
+    import sqlite3
+
+    from desktop.errors import InputFileError
+    _, folder = run
+    register = register_copy(folder)
+    db = sqlite3.connect(register)
+    db.execute("DROP TRIGGER entries_no_update")
+    db.execute("DROP TRIGGER entries_no_delete")
+    db.execute(tamper, ((b"x" * 32).hex(),))
+    db.commit()
+    db.close()
+    filled = _fill_typical(folder / "approvals.xlsx", tmp_path / "filled.xlsx")
+    with pytest.raises(InputFileError, match=message):
+        read_back(folder, filled, register=register)
+
+
+def test_the_cfo_deciding_before_the_sales_manager_is_flagged(run, tmp_path):
+    _, folder = run
+
+    def edit(wb, c):
+        approve(form_sheet(wb, "C0007"), c["credit_application"], term=120, manager_reason="框架协议")
+        fill(form_sheet(wb, "C0007", "特殊账期"), c["special_term"], {
+            "manager_decision": "同意", "manager_signer": "赵经理", "manager_date": day(3),
+            "cfo_decision": "同意", "cfo_signer": "钱总监", "cfo_date": day(2), "cfo_reason": "战略客户",
+            "finance_filing_date": day(4)})
+    path = _edited(folder, tmp_path, edit)
+    back = read_back(folder, path)
+    cells = layout_cells(openpyxl.load_workbook(path))["special_term"]
+    assert ("特殊账期-C0007", cells["cfo_date"], "date_order") in problems_of(back, severity="warning")
+    assert final(back, "C0007").status == "approved", back.problems
+    assert "财务总监审批日期" in text_of(back, "date_order")
