@@ -82,6 +82,23 @@ ZH: dict[str, str] = {
     "Approvals read back": "审批结果", "Status": "状态", "Approved term": "核定账期", "Approved limit": "核定额度",
     "Final level": "核定等级", "Approvers": "审批人", "Form": "表单", "Cell": "单元格", "Decisions": "审批结论",
     "Run {0}: {1} forms read.": "运行 {0}：已读取 {1} 张表单。",
+    "Approval workbooks (*.xlsx *.xlsm *.xls *.ods)": "审批表 (*.xlsx *.xlsm *.xls *.ods)",
+    "Results workbooks (*.xlsx *.xlsm)": "评级结果工作簿 (*.xlsx *.xlsm)",
+    "Run not in the rating register": "评级不在登记簿中",
+    "The run these forms belong to is not in the rating register, so its forms can only be checked against "
+    "its results workbook, with a warning that the register cannot confirm it: choose the results workbook "
+    "of that run.":
+        "这些审批表所属的评级不在评级登记簿中，只能按该次评级的结果工作簿核对，并提示登记簿无法确认：请选择该次评级的结果工作簿。",
+    "Choose the results workbook…": "选择评级结果工作簿…",
+    "Notes": "说明", "Conflicts": "决定冲突", "Conflict": "冲突情况",
+    "Let this file's decision prevail": "以此文件的决定为准",
+    "The decisions in the selected file prevail in every conflict it is part of (the other copies, or the "
+    "decision recorded before, give way); the forms are read back again and the decisions recorded in the "
+    "register.":
+        "所选文件中的决定在其涉及的所有冲突中为准（其他副本或此前登记的决定不再采用）；将重新读取审批表，并把决定记入评级登记簿。",
+    "Nothing is applied for these customers until you choose which file's decision prevails: select its row, "
+    "then press “{0}”.":
+        "以下客户的决定互相冲突，在您指定以哪个文件的决定为准之前均不采用：请选中该文件所在的行，再按“{0}”。",
     # the session: out of date, unreadable files, export options
     "Cannot be read": "无法读取", "Remove selected files": "移除所选文件", "Export options…": "导出选项…",
     "The data or settings have changed: this rating is out of date. Rate again (F5) before exporting.":

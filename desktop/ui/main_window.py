@@ -644,6 +644,12 @@ class MainWindow(QMainWindow):
         if kind == "stale":
             self._rating_gone = True
             self._refresh_stale()
+        if kind == "needs_results":  # the forms' run is not in the register: ask for its results workbook
+            asked = getattr(self, "_approvals_request", None)
+            if asked is not None and asked.results is None:
+                self._ask_results()
+                return
+            kind = "input"
         if kind in ("engine", "engine_after_commit"):
             message = self.t("The work stopped: the engine process ended unexpectedly (exit code {0}). Nothing was written; "
                              "try again." if kind == "engine" else
@@ -856,27 +862,73 @@ class MainWindow(QMainWindow):
         self.exported.emit(paths)
 
     def read_approvals(self) -> None:
+        """Filled approval workbooks, checked against the rating register; the results workbook is
+        asked for only when the register does not hold their run (see ``_ask_results``)."""
         names, _ = QFileDialog.getOpenFileNames(self, self.t("Filled approval workbooks"),
-                                                self.settings.last_folder(), "Excel (*.xlsx)")
+                                                self.settings.last_folder(),
+                                                self.t("Approval workbooks (*.xlsx *.xlsm *.xls *.ods)"))
         if not names:
             return
-        results = self.results_path
-        if results is None or not results.exists():
-            name, _ = QFileDialog.getOpenFileName(self, self.t("Results workbook of that run"),
-                                                  self.settings.last_folder(), "Excel (*.xlsx)")
-            if not name:
-                return
-            results = Path(name)
+        results = self.results_path if self.results_path is not None and self.results_path.exists() else None
         out = Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")
         o = self.export_options
         req = ApprovalsRequest(filled=tuple(Path(n) for n in names), results=results, out=out,
                                policy_path=self.policy_path, register=Path(self.settings.register_path()),
                                protect_password=o.protect_password or None, open_password=o.open_password or None)
+        self._send_approvals(req)
+
+    def _send_approvals(self, req: ApprovalsRequest) -> None:
+        self._approvals_request = req  # a conflict's resolution or the results workbook is added to it
         self._run(req, self._approvals_done)
+
+    def _ask_results(self) -> None:
+        """The engine answered "needs_results": the forms' run is not in the register. Say so, and
+        read the same forms again against the results workbook the clerk chooses."""
+        req = getattr(self, "_approvals_request", None)
+        if req is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.t("Run not in the rating register"),
+                          self.t("The run these forms belong to is not in the rating register, so its forms can "
+                                 "only be checked against its results workbook, with a warning that the register "
+                                 "cannot confirm it: choose the results workbook of that run."),
+                          QMessageBox.StandardButton.Cancel, self)
+        choose = box.addButton(self.t("Choose the results workbook…"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(choose)
+        box.finished.connect(lambda _code: self._choose_results(req) if box.clickedButton() is choose else None)
+        self._results_question = self._last_error_box = box  # tests drive it
+        box.open()
+
+    def _choose_results(self, req: ApprovalsRequest) -> None:
+        from dataclasses import replace
+        name, _ = QFileDialog.getOpenFileName(self, self.t("Results workbook of that run"),
+                                              str(Path(req.filled[0]).parent),
+                                              self.t("Results workbooks (*.xlsx *.xlsm)"))
+        if not name:
+            return  # cancelled: nothing was read or recorded
+        self._send_approvals(replace(req, results=Path(name)))
+
+    def _prefer_file(self, name: str) -> None:
+        """The clerk's resolution of a conflict: the same forms read back again, the decisions in
+        the file ``name`` (one of those read) prevailing."""
+        from dataclasses import replace
+        req = getattr(self, "_approvals_request", None)
+        if req is None:
+            return
+        path = next((Path(p) for p in req.filled if Path(p).name == name), None)
+        if path is None or path in req.prefer:
+            return
+        dialog = getattr(self, "_approvals_dialog", None)
+        if dialog is not None:
+            dialog.close()
+        self._send_approvals(replace(req, prefer=(*req.prefer, path)))
 
     def _approvals_done(self, result: ApprovalsDone) -> None:
         from desktop.ui.approvals_dialog import ApprovalsDialog
+        old = getattr(self, "_approvals_dialog", None)
+        if old is not None:
+            old.close()
         dialog = ApprovalsDialog(result, self.language, self)
+        dialog.prefer_file.connect(self._prefer_file)
         self._approvals_dialog = dialog
         dialog.open()
         self.approvals_read.emit(result)
