@@ -327,16 +327,17 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     if req.results is not None:
         from desktop.io.approvals_reader import read_results_snapshot
         snapshot = read_results_snapshot(req.results, req.password)
-        run_id = snapshot.run_id
-    elif forms:
-        run_id = _run_of(forms)
-    else:  # nothing read: the files' problems say why
+    if not forms and snapshot is None:  # nothing read: the files' problems say why
         return Checked(ApprovalOutcome([], [], []), unreadable, "", today, lang, "register", today)
-    ref = _reference_from_register(req.register, run_id) if req.register is not None else None
+    registered = _registered_runs(req.register, {f.run_id for f in forms if f.run_id})
+    run_id = _run_of(forms, registered) if forms else snapshot.run_id
+    ref = _reference_from_register(req.register, run_id) if run_id in registered else None
+    if ref is None and snapshot is not None:  # the forms' run is not in the register: the results workbook's
+        run_id = snapshot.run_id
+        ref = (_reference_from_register(req.register, run_id) if req.register is not None else None) \
+            or _reference_from_results(snapshot)
     if ref is None:
-        if snapshot is None:
-            raise RunNotRegistered(run_id, str(req.register))
-        ref = _reference_from_results(snapshot)
+        raise RunNotRegistered(run_id, str(req.register))
     if ref.policy_sha256 != policy.sha256:
         raise InputFileError(f"run {run_id} was rated with another policy file (SHA-256 {ref.policy_sha256[:12]}…); "
                              f"give that policy with --policy")
@@ -348,15 +349,24 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     return Checked(outcome, unreadable, run_id, ref.as_of, lang, ref.source, today)
 
 
-def _run_of(forms) -> str:
-    """The run the forms read back belong to: the one most of them name (forms of any other run are
-    reported as such); between equals, the one recorded last."""
+def _run_of(forms, registered: set[str]) -> str:
+    """The run the forms read back belong to: of the runs they name, those the register holds
+    first, then the one most forms name, then the latest (forms of any other run are reported as
+    such)."""
     from collections import Counter
     counts = Counter(f.run_id for f in forms if f.run_id)
     if not counts:
         return ""
-    top = max(counts.values())
-    return max((r for r, n in counts.items() if n == top))  # run IDs start with their start time
+    return max(counts, key=lambda r: (r in registered, counts[r], r))  # run IDs start with their start time
+
+
+def _registered_runs(register: Path | None, runs: set[str]) -> set[str]:
+    """Which of ``runs`` the register holds."""
+    from desktop.io.register import Register
+    if register is None or not runs or not Path(register).exists():
+        return set()
+    with Register(register, readonly=True) as reg:
+        return {r for r in runs if reg.has_run(r)}
 
 
 def _reference_from_register(register: Path, run_id: str):

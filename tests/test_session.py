@@ -127,8 +127,8 @@ def test_a_run_recorded_by_another_window_meanwhile_is_prepared_again(tmp_path, 
     real_prepare = Register.prepare
     raced = []
 
-    def prepare(self, rows, new_run=None):
-        prepared = real_prepare(self, rows, new_run)
+    def prepare(self, rows, new_run=None, key=None):
+        prepared = real_prepare(self, rows, new_run, key)
         if not raced:
             raced.append(1)
             other = Session()

@@ -104,7 +104,7 @@ def test_whole_flow(qtbot, window, tmp_path, monkeypatch):
     # a sales manager fills the approval workbook in Excel; the clerk reads it back
     from test_approvals import approve, form_sheet, layout_cells
     wb = openpyxl.load_workbook(forms)
-    approve(form_sheet(wb, "C0003"), layout_cells(wb)["credit_application"], when=datetime(2026, 7, 2))
+    approve(form_sheet(wb, "C0003"), layout_cells(wb)["credit_application"], when=datetime.now())  # rated today
     filled = tmp_path / "out" / "审批表 已填.xlsx"
     wb.save(filled)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(filled)], ""))

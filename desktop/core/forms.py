@@ -603,6 +603,13 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
             good.append((f, out))
         if not good:
             continue
+        decided = [(g, o) for g, o in good if o.get("decision") or o.get("cfo_decision") or o.get("manager_decision")]
+        if decided and len(decided) < len(good):  # a blank copy beside a filled one: the filled one counts
+            for g, _o in good:
+                if all(g is not h for h, _ in decided):
+                    problems.append(Problem(g.file, g.sheet, fid, g.cells.get("form_id", ""), "copy_blank",
+                                            (decided[0][0].file,), "note"))
+            good = decided
         first_f, first = good[0]
         differing = [(g, o) for g, o in good[1:] if not _same_decision(first, o)]
         if differing:

@@ -472,6 +472,10 @@ class Register:
         return self._key()
 
     @_reading
+    def has_run(self, run_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (run_id,)).fetchone() is not None
+
+    @_reading
     def run_record(self, run_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None:
         """Run ``run_id`` as recorded: its entry, its decisions by customer, and the latest approval
         read back for each customer (with its entry ``seq``); None when the run is not in this register.

@@ -401,6 +401,7 @@ _LABELS.update({
                                  "copies of this form disagree: this one says {0}; also {1}. None applied: read back the right "
                                  "copy only, or say which file prevails"),
     "approval.copy_overruled": ("与 {0} 的副本不同，按指定以 {0} 为准", "differs from the copy in {0}, which was chosen to prevail"),
+    "approval.copy_blank": ("该副本未填写，采用 {0} 中已填写的副本", "this copy is blank; the filled copy in {0} is used"),
     "approval.copy_duplicate": ("与 {0}!{1} 的副本相同，只计一次", "same as the copy in {0}!{1}; counted once"),
     "approval.duplicate_of_recorded": ("客户 {0} 的同一决定已于 {3} 从 {1} 读取并登记（审批日期 {2}），不再重复登记",
                                        "customer {0}: the same decision was read back from {1} on {3} (decided {2}); "
