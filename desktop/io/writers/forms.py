@@ -35,7 +35,18 @@ from desktop.core.policy import Policy
 from desktop.io.forms_layout import Layout
 from desktop.io.writers.labels import CODE_WORDS, FIELD_WORDS, Labels
 from desktop.io.writers.results import RunFacts
-from desktop.io.writers.xlsx import FONT, Tick, new_workbook, no_tick, put, ticking
+from desktop.io.writers.xlsx import (
+    FONT,
+    Tick,
+    col_chars,
+    col_width_px,
+    new_workbook,
+    no_tick,
+    put,
+    row_height_pt,
+    text_width_px,
+    ticking,
+)
 
 INDEX_SHEET = "目录"
 LAYOUT_SHEET = "_layout"
@@ -170,9 +181,15 @@ class FormRenderer:
             if block.kind in ("facts", "inputs"):
                 for fields in block.rows:
                     span = 6 // len(fields)
-                    tall = any(INPUTS.get(f, ("", "", ""))[2] == "opinion" for f in fields) or \
-                        any(f in ("rules_fired", "request_reason") for f in fields)
-                    ws.set_row(r, 48 if tall else 20)
+                    # As tall as the row's wrapped labels and values; an opinion box holds two lines.
+                    px = [col_width_px(w) for w in layout.columns]
+                    texts = [(self._label(f, FACTS if block.kind == "facts" else INPUTS), px[n * span], fm.label)
+                             for n, f in enumerate(fields)]
+                    if block.kind == "facts":
+                        texts += [(facts[f], sum(px[n * span + 1:(n + 1) * span]), fm.value)
+                                  for n, f in enumerate(fields)]
+                    opinion = any(INPUTS.get(f, ("", "", ""))[2] == "opinion" for f in fields)
+                    ws.set_row(r, row_height_pt(texts, min_lines=2 if opinion else 1))
                     for n, fld in enumerate(fields):
                         c0 = n * span
                         c1 = c0 + span - 1
@@ -194,6 +211,9 @@ class FormRenderer:
                 ws.write_row(r, 0, heads[:2], fm.header)
                 ws.merge_range(r, 2, r, 3, heads[2], fm.header)
                 ws.write_row(r, 4, heads[4:], fm.header)
+                px = [col_width_px(w) for w in layout.columns]
+                widths = [px[0], px[1], px[2] + px[3], px[4], px[5]]  # item, max, basis (merged), band, points
+                ws.set_row(r, row_height_pt(zip([*heads[:3], *heads[4:]], widths, [fm.header] * 5)))
                 r += 1
                 for it in d.items:
                     item = self.policy.item(it.key)
@@ -204,6 +224,8 @@ class FormRenderer:
                     ws.merge_range(r, 2, r, 3, basis, fm.value)
                     ws.write_string(r, 4, band, fm.center)
                     ws.write_number(r, 5, it.points, fm.center)
+                    ws.set_row(r, row_height_pt(zip([self.lab.item(item), item.points, basis, band, it.points], widths,
+                                                    [fm.label, fm.center, fm.value, fm.center, fm.center])))
                     cells[f"item:{it.key}:basis"] = xl_rowcol_to_cell(r, 2)
                     cells[f"item:{it.key}:band"] = xl_rowcol_to_cell(r, 4)
                     cells[f"item:{it.key}"] = xl_rowcol_to_cell(r, 5)
@@ -218,6 +240,9 @@ class FormRenderer:
                         ws.write_number(r, 2 * n + 1, d.metrics.aging[b], fm.money)
                         cells[f"aging:{b}"] = xl_rowcol_to_cell(r, 2 * n + 1)
                         shown[f"aging:{b}"] = d.metrics.aging[b]
+                    px = [col_width_px(w) for w in layout.columns]  # as tall as the wrapped bucket names
+                    ws.set_row(r, row_height_pt([(self.lab.aging(b), px[2 * n], fm.label)
+                                                 for n, b in enumerate(buckets[start:start + 3])]))
                     r += 1
         r += 1
         meta(r, 0, self.lab("policy_sha256"), "policy_sha256", self.policy.sha256, 5)
@@ -270,13 +295,15 @@ class FormRenderer:
     def _print(self, ws, spec: FormSpec, last: int) -> None:
         ws.set_paper(9)
         ws.set_portrait()
-        ws.fit_to_pages(1, 1)  # a form is one page
+        ws.fit_to_pages(1, 1)  # a form is one page; the layout's widths and row heights keep the scale up
         ws.print_area(0, 0, last, 5)
         ws.repeat_rows(0, 1)
-        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
-        page = "第 &P 页 / 共 &N 页" if self.lab.lang == "zh" else "Page &P of &N"
-        ws.set_header(f"&L{spec.form_id}&R{self.layout.title if self.lab.lang == 'zh' else self.layout.title_en}")
-        ws.set_footer(f"&L{spec.form_id}&C{page}")
+        # No page header: the title and the form ID are the first two rows, and the footer names both
+        # again; no page numbers either (one page, and LibreOffice counts the whole workbook's pages).
+        ws.set_margins(left=0.3, right=0.3, top=0.3, bottom=0.45)
+        title = self.layout.title if self.lab.lang == "zh" else self.layout.title_en
+        ws.set_footer(f"&L{spec.form_id}&R{title.replace('&', '&&')}", margin=0.2)
+        ws.center_horizontally()
         ws.hide_gridlines(2)
 
 
@@ -323,15 +350,19 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
 def _write_index(ws, fm: _Formats, lab: Labels, rows, renderers, layouts, run: RunFacts) -> None:
     zh = lab.lang == "zh"
     ws.merge_range(0, 0, 0, 8, "审批表单目录" if zh else "Approval forms", fm.title)
-    ws.write_string(1, 0, f"{lab('run_id')}: {run.run_id}", fm.text)
+    ws.set_row(0, 30)
+    ws.merge_range(1, 0, 1, 8, f"{lab('run_id')}: {run.run_id}", fm.text)
     header = (["序号", "表单编号", "表单", "客户编号", "客户名称", "业务员", "申请账期(天)", "状态", "打开"] if zh else
               ["No.", "Form ID", "Form", "Customer ID", "Customer", "Salesperson", "Requested term", "Status", "Open"])
     ws.write_row(3, 0, header, fm.header)
     pending = "待审批" if zh else "pending"
+    table = []  # the rows' values, for the widths and heights below
     for n, (spec, sheet, _digest) in enumerate(rows, start=1):
         r = 3 + n
         d = spec.decision
         layout = layouts[spec.form_type]
+        table.append([n, spec.form_id, layout.title if zh else layout.title_en, d.customer_id, d.customer.name,
+                      d.customer.salesperson, d.requested_term_days, pending, "→ " + sheet])
         ws.write_number(r, 0, n, fm.center)
         ws.write_string(r, 1, spec.form_id, fm.value)
         ws.write_string(r, 2, layout.title if zh else layout.title_en, fm.value)
@@ -343,13 +374,28 @@ def _write_index(ws, fm: _Formats, lab: Labels, rows, renderers, layouts, run: R
         ref = "'" + sheet.replace("'", "''") + "'!" + decision_cell
         ws.write_formula(r, 7, f'=IF({ref}="","{pending}",{ref})', fm.center, pending)
         ws.write_url(r, 8, f"internal:'{sheet}'!A1", fm.link, string="→ " + sheet)
-    widths = [6, 24, 26, 12, 26, 10, 12, 10, 22]
+    # Form IDs, customer IDs, terms, decisions and links on one line: their columns as wide as the
+    # widest; titles, names and salespeople wrap beyond a width; headers wrap between words.
+    formats = [fm.center, fm.value, fm.value, fm.value, fm.value, fm.value, fm.int, fm.center, fm.link]
+    wraps_beyond = {2: 22, 4: 20, 5: 12}  # characters: a Chinese title, ten characters of a name
+    widths = []
+    for c in range(len(header)):
+        texts = [str(v[c]) for v in table if v[c] is not None] + (list(DECISIONS) if c == 7 else [])
+        longest = max([text_width_px(t, 10) for t in texts] + [0.0])
+        word = max(text_width_px(w, 10, True) for w in header[c].split())
+        chars = col_chars(max(longest, word) + 8)
+        widths.append(max(6.0, min(chars, wraps_beyond.get(c, chars))))
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
+    px = [col_width_px(w) for w in widths]
+    ws.set_row(3, row_height_pt(zip(header, px, [fm.header] * len(header))))
+    for n, values in enumerate(table, start=1):
+        ws.set_row(3 + n, row_height_pt(zip(values, px, formats)))
     ws.freeze_panes(4, 0)
     ws.autofilter(3, 0, 3 + max(len(rows), 1), len(header) - 1)
     ws.set_paper(9)
     ws.set_landscape()
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(3)
     ws.set_footer("&R&P / &N")

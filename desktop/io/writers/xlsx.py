@@ -552,3 +552,118 @@ def _chart_edges_px(ws) -> list[float]:
         except (TypeError, ValueError, AttributeError):
             continue
     return edges
+
+
+# ---------------------------------------------------------------- text on paper: widths, lines, row heights
+# xlsxwriter does not autofit, and neither Excel nor LibreOffice changes a row height written
+# into the file: a row is written as tall as its wrapped text needs, estimated here on the wide
+# side. A Latin character's advance is the wider of DejaVu Sans (what LibreOffice prints 等线's
+# Latin text with where 等线 is not installed) and Noto Sans CJK, any other character is one em
+# (a CJK character). tests/layout_fit.py checks written workbooks against the real fonts.
+
+# Advances of the characters " " to "~", in hundredths of an em, rounded up: regular, bold.
+_ADVANCE = {
+    False: (32, 41, 48, 84, 64, 96, 78, 28, 40, 40, 50, 84, 32, 37, 32, 40, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+            64, 34, 34, 84, 84, 84, 54, 100, 69, 69, 70, 78, 64, 58, 78, 76, 30, 54, 66, 56, 87, 75, 79, 64, 79,
+            70, 64, 62, 74, 69, 99, 69, 62, 69, 40, 40, 40, 84, 56, 61, 62, 64, 55, 64, 62, 36, 64, 64, 28, 28,
+            58, 29, 98, 64, 62, 64, 64, 42, 53, 40, 64, 60, 82, 60, 60, 53, 64, 34, 64, 84),
+    True: (35, 46, 58, 84, 70, 101, 88, 33, 46, 46, 53, 84, 38, 42, 38, 39, 70, 70, 70, 70, 70, 70, 70, 70, 70,
+           70, 40, 40, 84, 84, 84, 59, 101, 78, 77, 74, 84, 69, 69, 83, 84, 38, 57, 78, 64, 100, 84, 86, 74, 86,
+           78, 73, 69, 82, 78, 111, 78, 73, 73, 46, 39, 46, 84, 57, 63, 68, 72, 60, 72, 68, 44, 72, 72, 35, 35,
+           67, 35, 105, 72, 69, 72, 72, 50, 60, 48, 72, 66, 93, 65, 66, 59, 72, 37, 72, 84),
+}
+LINE_EM_CJK = 1.45  # line pitch of text with CJK characters (Noto Sans CJK's, LibreOffice's fallback)
+LINE_EM_LATIN = 1.3  # of Latin text alone (Excel's 等线; DejaVu Sans in LibreOffice is 1.17)
+TEXT_PAD_PX = 6  # a cell's left and right text margins together, with a pixel to spare
+PX_PER_PT = 4 / 3  # pixels a point at 96 dpi
+# A line may not start with closing punctuation nor end with opening punctuation (CJK line breaking).
+_NO_LINE_START = frozenset("）)]】」』〕》〉、，。；：？！%％·…—～")
+_NO_LINE_END = frozenset("（([【「『〔《〈")
+_BREAK_PIECES = re.compile(r"[\x21-\x7e\u00a0-\u02ff]+ *| +|.")
+
+
+def col_width_px(chars: float) -> int:
+    """The width in pixels Excel draws a column set to ``chars`` with (7-pixel digits and 5 of padding)."""
+    return 0 if chars <= 0 else int(chars * 7 + 0.5) + 5
+
+
+def col_chars(px: float) -> float:
+    """The ``set_column`` width that draws ``px`` pixels or a little more (the inverse of :func:`col_width_px`)."""
+    return max(0.0, math.ceil(max(px - 5, 0) / 7 * 4) / 4)
+
+
+def text_width_px(text: str, size_pt: float = BODY_PT, bold: bool = False) -> float:
+    """Printed width of one line of ``text`` in pixels, estimated on the wide side."""
+    table = _ADVANCE[bool(bold)]
+    em = sum(table[o - 32] if 32 <= (o := ord(ch)) < 127 else 100 for ch in text)
+    return em / 100 * size_pt * PX_PER_PT
+
+
+def _break_pieces(text: str) -> list[str]:
+    """The pieces a line may break between: a word of Latin text with its spaces, or one other
+    character; closing punctuation stays with what it follows, opening with what follows it."""
+    out: list[str] = []
+    for piece in _BREAK_PIECES.findall(text):
+        if out and (piece[0] in _NO_LINE_START or out[-1].rstrip()[-1:] in _NO_LINE_END):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
+def text_lines(text: str, width_px: float, size_pt: float = BODY_PT, bold: bool = False) -> int:
+    """How many lines ``text`` wraps to in a cell ``width_px`` wide (its own line breaks kept)."""
+    room = width_px - TEXT_PAD_PX
+
+    def width(s: str) -> float:
+        return text_width_px(s.rstrip(), size_pt, bold)
+
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        lines, line = lines + 1, ""
+        for piece in _break_pieces(paragraph):
+            if line and width(line + piece) > room:
+                lines, line = lines + 1, piece.lstrip()
+            else:
+                line += piece
+            while width(line) > room and len(line.rstrip()) > 1:  # a word longer than a line: broken anywhere
+                cut = next(i for i in range(1, len(line) + 1) if width(line[:i]) > room) - 1
+                lines, line = lines + 1, line[max(cut, 1):]
+    return lines
+
+
+def line_height_pt(text: str, size_pt: float = BODY_PT) -> float:
+    """The line pitch of ``text``: taller where a CJK font prints part of it."""
+    return size_pt * (LINE_EM_LATIN if str(text).isascii() else LINE_EM_CJK)
+
+
+def shown_text(value: Any) -> str:
+    """The text a cell written by :func:`put` shows for ``value``, or wider (numbers with 2 decimals)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, numbers.Real):
+        return "∞" if math.isinf(value) else f"{value:,.2f}"
+    if isinstance(value, (date, datetime)):
+        return "2026-12-31"
+    return str(value)
+
+
+def row_height_pt(cells: Iterable[tuple[Any, float, Any]], min_lines: int = 1) -> float:
+    """The height in points a row needs for every cell's text to show whole: ``cells`` are
+    (value, width in pixels of its cell or merged range, xlsxwriter format). Wrapped text counts
+    its lines; a row holds at least ``min_lines`` lines of its largest text. Rounded up to whole
+    pixels, as the programs draw rows."""
+    need, largest = 0.0, 0.0
+    for value, width_px, fmt in cells:
+        text = shown_text(value)
+        size = float(getattr(fmt, "font_size", BODY_PT) or BODY_PT)
+        largest = max(largest, size * LINE_EM_CJK)
+        if not text:
+            continue
+        lines = text_lines(text, width_px, size, bool(getattr(fmt, "bold", False))) \
+            if getattr(fmt, "text_wrap", False) else text.count("\n") + 1
+        need = max(need, lines * line_height_pt(text, size))
+    need = max(need, min_lines * largest)
+    return math.ceil(need * PX_PER_PT - 1e-6) / PX_PER_PT

@@ -1,0 +1,257 @@
+"""Approval forms and customer notices on paper: every text fits its cell, one A4 page each, legible.
+
+The fast tests measure every cell's text with the real fonts (tests/layout_fit.py): a long
+customer name, the rules fired, the request reason and typed opinions wrap inside their cells
+and their rows are tall enough. The LibreOffice tests print the workbooks to PDF, count the
+pages and measure the printed size of the text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import statistics
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from layout_fit import Offender, offenders
+from libreoffice import convert, soffice
+from test_printing import _box_per_pt, _words
+
+from desktop import services, session
+from desktop.core.forms import CREDIT_APPLICATION, INPUTS, SPECIAL_TERM, forms_needed
+from desktop.core.models import RuleHit
+from desktop.io.forms_layout import load_layouts
+from desktop.io.policy_file import load_policy
+from desktop.io.writers.forms import LAYOUT_SHEET, write_approval_workbook
+from desktop.io.writers.labels import Labels
+from desktop.io.writers.notices import Notice, write_notices
+from desktop.paths import samples_dir
+
+AS_OF = date(2026, 6, 30)
+FORM_ID = re.compile(r"(XYPD|TSQX)-\d{14}-\d{5}")
+TITLES = {"客户信用等级评定申请表": CREDIT_APPLICATION, "Customer credit level assessment application": CREDIT_APPLICATION,
+          "客户特殊付款期限申请表": SPECIAL_TERM, "Special payment-term application": SPECIAL_TERM}
+TARGET_PT = 9  # the printed size of a form's 10 pt text asked for
+# What the forms print at (LibreOffice here, their body text, the worst sample form): the special
+# term form 9.2 pt; the application form 8.4-8.7 pt in Chinese, 7.5-7.9 pt in English. Its blocks
+# cannot make the target: 51 rows (seven blocks with the CFO's, eight headings of 20 pt, five
+# opinion boxes of two lines, the seal rows) come to 900-930 pt in Chinese for a page of 788 pt,
+# and its English labels wrap to two lines. These floors catch a form getting smaller still.
+FLOOR_PT = {(CREDIT_APPLICATION, "zh"): 8.3, (CREDIT_APPLICATION, "en"): 7.4,
+            (SPECIAL_TERM, "zh"): TARGET_PT, (SPECIAL_TERM, "en"): TARGET_PT}
+NOTICE_PT = 12  # a notice's text, printed at 100 %
+LONG_NAME = "深圳市前海国际供应链管理服务股份有限公司华南区域第一分公司（原深圳市某某贸易有限公司）"
+LONG_REASON = ("客户为集团重点项目配套供应商，项目回款周期较长，业主方按季度结算，申请将付款期限延长至一百二十天，"
+               "并同步提高信用额度以覆盖旺季备货需求；业务员已取得客户近三年审计报告及银行流水，供审批参考。")
+OPINION = "同意。该客户合作多年，付款记录良好，经营稳定；本次申请与项目回款周期相符，建议按申请执行，请财务部备案。"
+
+
+def _isolated(mp: pytest.MonkeyPatch, base: Path) -> None:
+    """The register and settings of a module-scoped fixture in its own folder (the autouse one is per test)."""
+    mp.setenv("CREDIT_DESK_REGISTER", str(base / "register.sqlite"))
+    for var, folder in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                        ("APPDATA", "appdata")):
+        mp.setenv(var, str(base / folder))
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> dict[str, Path]:
+    """The samples rated as the command line rates them: approval workbooks in Chinese and English, notices."""
+    base = tmp_path_factory.mktemp("form-printing")
+    out = {"forms-zh": base / "审批表单.xlsx", "forms-en": base / "approvals.xlsx", "notices": base / "通知书.xlsx"}
+    with pytest.MonkeyPatch.context() as mp:
+        _isolated(mp, base)
+        for lang in ("zh", "en"):
+            services.score(session.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, lang=lang,
+                                                forms_out=out[f"forms-{lang}"],
+                                                notices_out=out["notices"] if lang == "zh" else None))
+    return out
+
+
+@pytest.fixture(scope="module")
+def long_texts(tmp_path_factory) -> dict[str, Path]:
+    """A customer with a long name, every rule fired and a long request reason, its forms and its notice."""
+    base = tmp_path_factory.mktemp("long-texts")
+    files, policy = sorted(samples_dir().iterdir()), load_policy()
+    with pytest.MonkeyPatch.context() as mp:
+        _isolated(mp, base)
+        imported = services.import_inputs(session.ImportRequest(tuple(files), (), AS_OF))
+        rated = services.rate_imported(imported, policy, AS_OF, files)
+    rating = rated.rating
+    codes = sorted({h.code for d in rating.decisions for h in (*d.overrides, *d.caps, *d.term_rules)})
+    target = next(d for d in rating.decisions if d.approval_route == "cfo_special")
+    customer = dataclasses.replace(target.customer, name=LONG_NAME, request_reason=LONG_REASON,
+                                   group="华南国际控股集团有限公司（香港）", salesperson="欧阳晓明（华南大区）")
+    changed = dataclasses.replace(target, customer=customer, overrides=tuple(RuleHit(c, {}) for c in codes))
+    rating = dataclasses.replace(rating, decisions=tuple(changed if d is target else d for d in rating.decisions))
+    specs = [s for s in forms_needed(rating, policy, rated.run.run_id) if s.decision is changed]
+    assert {s.form_type for s in specs} == {CREDIT_APPLICATION, SPECIAL_TERM}
+    out = {}
+    for lang in ("zh", "en"):
+        out[f"forms-{lang}"] = base / f"forms-{lang}.xlsx"
+        write_approval_workbook(str(out[f"forms-{lang}"]), specs, rating, policy, rated.run, load_layouts(), lang)
+    out["notices"] = base / "notices.xlsx"
+    write_notices(str(out["notices"]), [Notice(target.customer_id, LONG_NAME, 120, AS_OF, False),
+                                        Notice("C0002", LONG_NAME, 0, AS_OF, True)],
+                  company="深圳市某某电子科技股份有限公司华南销售服务中心与客户信用管理委员会联合办公室")
+    return out
+
+
+# ---------------------------------------------------------------- the measuring helper itself
+
+def test_offenders_names_the_cells_that_do_not_fit(tmp_path):
+    path = tmp_path / "tiny.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    wrap = wb.add_format({"font_name": "等线", "font_size": 10, "text_wrap": True})
+    plain = wb.add_format({"font_name": "等线", "font_size": 10})
+    ws.set_column(0, 0, 12)  # 89 px
+    ws.set_column(1, 1, 40)
+    ws.write_string(0, 0, "客户编号", plain)  # 4 characters: about 53 px
+    ws.write_string(1, 0, "深圳市前海国际供应链管理有限公司", plain)  # 16: about 213 px, one line
+    ws.merge_range(2, 0, 2, 1, "深圳市前海国际供应链管理有限公司", plain)  # fits the two columns merged
+    ws.write_string(3, 0, "客户信用等级评定申请表客户信用等级评定申请表", wrap)  # wraps to 4 lines in a 15 pt row
+    ws.set_row(4, 60)
+    ws.write_string(4, 0, "客户信用等级评定申请表客户信用等级评定申请表", wrap)  # 4 lines of 14.5 pt in a 60 pt row
+    wb.close()
+    found = offenders(path)
+    assert [(o.sheet, o.cell, o.text) for o in found] == [
+        ("s", "A2", "深圳市前海国际供应链管理有限公司"), ("s", "A4", "客户信用等级评定申请表客户信用等级评定申请表")]
+    wide, tall = found
+    assert wide.needed.axis == "wide" and 200 < wide.needed < 230 and wide.available == 89 - 4
+    assert tall.needed.axis.startswith("high (4 lines)") and tall.available == 20  # 15 pt
+    assert isinstance(wide, Offender) and len(wide) == 5
+
+
+# ---------------------------------------------------------------- every text fits its cell
+
+# The note under the seal rows ("grey cells are locked, fill in the yellow ones") is written into
+# column A alone and runs on over the empty cells to its right: it prints whole, but it is no
+# merged range. Merging it across the form (the rows below the items are another change's) makes
+# it fit; until then it is the one text allowed out of its cell.
+NOTE = {Labels("zh")("form.fill_yellow"), Labels("en")("form.fill_yellow")}
+
+
+def _fits(path: Path) -> None:
+    bad = [o for o in offenders(path) if not (o.text in NOTE and o.needed.axis == "wide")]
+    assert not bad, f"{len(bad)} cells of {path.name} do not fit, e.g.\n" + "\n".join(map(repr, bad[:12]))
+
+
+@pytest.mark.parametrize("which", ["forms-zh", "forms-en", "notices"])
+def test_every_text_of_the_samples_fits_its_cell(printed, which):
+    _fits(printed[which])
+
+
+@pytest.mark.parametrize("which", ["forms-zh", "forms-en", "notices"])
+def test_long_names_rules_and_reasons_wrap_inside_their_cells(long_texts, which):
+    _fits(long_texts[which])
+    wb = openpyxl.load_workbook(long_texts[which])
+    text = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(LONG_NAME in t for t in text)
+    if which != "notices":
+        assert LONG_REASON in text
+
+
+@pytest.mark.parametrize("which", ["forms-zh", "forms-en"])
+def test_typed_opinions_fit_their_boxes(printed, long_texts, tmp_path, which):
+    """An approver's opinion of two lines, typed in Excel, shows whole in print."""
+    for source in (printed[which], long_texts[which]):
+        wb = openpyxl.load_workbook(source)
+        cells = {row[0]: json.loads(row[1])
+                 for row in wb[LAYOUT_SHEET].iter_rows(min_row=2, values_only=True) if row[0]}
+        for ws in wb.worksheets[1:]:
+            if ws.sheet_state != "visible":
+                continue
+            kind = CREDIT_APPLICATION if ws[cells[CREDIT_APPLICATION]["form_id"]].value.startswith("XYPD") \
+                else SPECIAL_TERM
+            for key, cell in cells[kind].items():
+                if INPUTS.get(key, ("", "", ""))[2] == "opinion":
+                    ws[cell].value = OPINION
+        filled = tmp_path / f"filled-{source.name}"
+        wb.save(filled)
+        _fits(filled)
+
+
+# ---------------------------------------------------------------- printed by LibreOffice
+
+NO_LIBREOFFICE = soffice() is None or shutil.which("pdftotext") is None
+needs_libreoffice = pytest.mark.skipif(NO_LIBREOFFICE, reason="LibreOffice (soffice) or poppler's pdftotext is not "
+                                                              "installed")
+
+
+@pytest.fixture(scope="module")
+def pdfs(printed, tmp_path_factory) -> dict[str, list]:
+    """Each workbook printed to PDF by LibreOffice: its pages' words; and the box height of a point of text."""
+    base = tmp_path_factory.mktemp("form-pdfs")
+    out: dict[str, list] = {"per_pt": [_box_per_pt(base)]}
+    for which, path in printed.items():
+        out[which] = _words(convert(path, "pdf", base / which, base / f"profile-{which}"))
+    return out
+
+
+def _form_pages(pages) -> tuple[list[tuple[str, str, float]], int]:
+    """(form ID, form type, size of its body text in pt) per form page, and the number of index pages.
+
+    An index page lists many forms with a link (→) each; a form page names its one form ID (in
+    its first rows and its footer) and its title. The body text is the most common word height."""
+    forms, index = [], 0
+    for words in pages:
+        texts = [w[4] for w in words]
+        ids = {m.group() for t in texts if (m := FORM_ID.search(t))}
+        if any(t.startswith("→") for t in texts):
+            index += 1
+            continue
+        assert len(ids) == 1, ids  # one form on the page
+        line = " ".join(texts)
+        kind = next(k for title, k in TITLES.items() if title in line)
+        body = statistics.mode(round(w[3] - w[1], 2) for w in words)
+        forms.append((ids.pop(), kind, body))
+    return forms, index
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_form_prints_on_one_a4_page_legibly(printed, pdfs, lang):
+    pages, per_pt = pdfs[f"forms-{lang}"], pdfs["per_pt"][0]
+    wb = openpyxl.load_workbook(printed[f"forms-{lang}"], read_only=True)
+    sheets = [ws for ws in wb.worksheets[1:] if ws.sheet_state == "visible"]
+    ids = [next(FORM_ID.search(str(c.value)).group() for row in ws.iter_rows(max_row=2) for c in row
+                if c.value and FORM_ID.search(str(c.value))) for ws in sheets]
+    wb.close()
+    forms, index = _form_pages(pages)
+    assert [f[0] for f in forms] == ids, "a form printed on more than one page, or not at all"
+    assert index >= 1 and len(pages) == len(sheets) + index
+    sizes: dict[str, list[float]] = {}
+    for _id, kind, body in forms:
+        sizes.setdefault(kind, []).append(body / per_pt)
+    assert set(sizes) == {CREDIT_APPLICATION, SPECIAL_TERM}
+    for kind, got in sizes.items():
+        assert min(got) >= FLOOR_PT[(kind, lang)] - 0.05, (kind, lang, round(min(got), 2))
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+@pytest.mark.xfail(strict=True, reason="the application form's rows come to 900-930 pt for a page of 788 pt: "
+                                       "8.4-8.7 pt in print (see FLOOR_PT)")
+def test_application_forms_print_at_the_target_size(pdfs):
+    per_pt = pdfs["per_pt"][0]
+    forms, _index = _form_pages(pdfs["forms-zh"])
+    assert min(body for _id, kind, body in forms if kind == CREDIT_APPLICATION) / per_pt >= TARGET_PT - 0.05
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+def test_each_notice_prints_on_one_page_at_full_size(printed, pdfs):
+    pages, per_pt = pdfs["notices"], pdfs["per_pt"][0]
+    wb = openpyxl.load_workbook(printed["notices"], read_only=True)
+    assert len(pages) == len(wb.sheetnames) > 0
+    for words in pages:
+        body = statistics.mode(round(w[3] - w[1], 2) for w in words) / per_pt
+        assert body >= NOTICE_PT - 0.05, round(body, 2)
