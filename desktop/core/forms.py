@@ -131,7 +131,7 @@ def fact_values(d: Decision, as_of: date, words: dict[str, str]) -> dict[str, An
         "overdue_balance": m.overdue_balance,
         "avg_days_late": None if m.avg_days_late is None else round(m.avg_days_late, 1),
         "as_of": as_of, "total": d.total, "raw_level": d.raw_level, "system_level": d.level,
-        "rules_fired": "；".join(words.get(h.code, h.code) for h in rules) or words.get("none", "无"),
+        "rules_fired": words.get("sep", "；").join(words.get(h.code, h.code) for h in rules) or words.get("none", "无"),
         "next_review": d.next_review, "recommended_term": d.recommended_term_days,
         "eligible_limit": d.eligible_limit, "requested_term": d.requested_term_days,
         "requested_limit": d.requested_limit, "request_reason": c.request_reason,
@@ -513,7 +513,7 @@ def _expected(ref: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
     if "exceeds_policy" in ref:
         out["exceeds_policy"] = words.get("yes" if ref["exceeds_policy"] else "no")
     if "rules" in ref:
-        out["rules_fired"] = "；".join(words.get(c, c) for c in ref["rules"]) or words.get("none", "无")
+        out["rules_fired"] = words.get("sep", "；").join(words.get(c, c) for c in ref["rules"]) or words.get("none", "无")
     return out
 
 

@@ -23,6 +23,7 @@ class Block:
     kind: str
     heading: str
     rows: tuple[tuple[str, ...], ...] = ()
+    heading_en: str = ""  # the heading on English forms (the Chinese one when not given)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
             for fld in row:
                 if fld not in catalogue:
                     raise fail(f"blocks[{i}].rows[{r}]: unknown {kind} field {fld!r}")
-        blocks.append(Block(kind, str(b.get("heading", "")), tuple(tuple(r) for r in rows)))
+        blocks.append(Block(kind, str(b.get("heading", "")), tuple(tuple(r) for r in rows),
+                            str(b.get("heading_en") or b.get("heading", ""))))
     if not blocks:
         raise fail("no blocks")
     return Layout(form, str(doc.get("title", form)), str(doc.get("title_en", form)),

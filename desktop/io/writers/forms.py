@@ -86,7 +86,8 @@ def form_words(lab: Labels) -> dict[str, str]:
     words = {code: f"{code} {w[i]}" for code, w in CODE_WORDS.items()}
     words.update({k: w[i] for k, w in FIELD_WORDS.items()})
     words.update({f"route.{r}": lab(f"route.{r}") for r in ("none", "sales_manager", "cfo_special")})
-    words.update({"yes": lab("yes"), "no": lab("no"), "none": lab("none")})
+    words.update({"yes": lab("yes"), "no": lab("no"), "none": lab("none"), "points_suffix": lab("points_suffix"),
+                  "sep": "；" if lab.lang == "zh" else "; "})
     return words
 
 
@@ -161,7 +162,7 @@ class FormRenderer:
             ws.set_column(c, c, w)
         title = layout.title if self.lab.lang == "zh" else layout.title_en
         ws.merge_range(0, 0, 0, 5, title, fm.title)
-        ws.set_row(0, 30)
+        ws.set_row(0, 26)
         cells: dict[str, str] = {}
         shown: dict[str, Any] = {}  # every sealed cell's value, as written
 
@@ -171,12 +172,12 @@ class FormRenderer:
             cells[key] = xl_rowcol_to_cell(row, col + 1)
             shown[key] = value
 
-        meta(1, 0, "表单编号" if self.lab.lang == "zh" else "Form ID", "form_id", spec.form_id)
+        meta(1, 0, self.lab("form.form_id"), "form_id", spec.form_id)
         meta(1, 3, self.lab("run_id"), "run_id", run.run_id)
-        r = 3
+        r = 2
         for block in layout.blocks:
-            ws.merge_range(r, 0, r, 5, block.heading, fm.heading)
-            ws.set_row(r, 20)
+            ws.merge_range(r, 0, r, 5, block.heading if self.lab.lang == "zh" else block.heading_en, fm.heading)
+            ws.set_row(r, 17)
             r += 1
             if block.kind in ("facts", "inputs"):
                 for fields in block.rows:
@@ -249,7 +250,7 @@ class FormRenderer:
         meta(r + 1, 0, self.lab("form.basis_digest"), "basis_digest", basis_digest(d, as_of, self.key), 5)
         digest = seal(self.key, [(k, shown[k]) for k in sealed_keys(cells)])
         meta(r + 2, 0, self.lab("form.seal_keyed" if self.key else "form.seal_plain"), "digest", digest, 5)
-        ws.write_string(r + 3, 0, self.lab("form.fill_yellow"), fm.meta_label)
+        ws.merge_range(r + 3, 0, r + 3, 5, self.lab("form.fill_yellow"), fm.meta_label)
         last = r + 3
         cells["form_type"] = ""
         self.cells = cells

@@ -327,6 +327,7 @@ PARAMETER_WORDS: dict[str, tuple[str, str]] = {
 # form, in the decisions workbook and in the window's approvals dialog. Problems are codes with
 # values ({0}, {1}, ...); a value that is itself a code (status.*, role.*, field.*) is worded too.
 _LABELS.update({
+    "form.form_id": ("表单编号", "Form ID"),
     "form.basis_digest": ("数据依据摘要(登记簿)", "Basis digest (register)"),
     "form.seal_keyed": ("防篡改校验码(HMAC)", "Seal (HMAC-SHA256)"),
     "form.seal_plain": ("校验码(未登记)", "Digest (not registered)"),
