@@ -43,7 +43,7 @@ TARGET_PT = 9  # the printed size of a form's 10 pt text asked for
 # cannot make the target: 51 rows (seven blocks with the CFO's, eight headings of 20 pt, five
 # opinion boxes of two lines, the seal rows) come to 900-930 pt in Chinese for a page of 788 pt,
 # and its English labels wrap to two lines. These floors catch a form getting smaller still.
-FLOOR_PT = {(CREDIT_APPLICATION, "zh"): 8.3, (CREDIT_APPLICATION, "en"): 7.4,
+FLOOR_PT = {(CREDIT_APPLICATION, "zh"): 8.6, (CREDIT_APPLICATION, "en"): 7.9,
             (SPECIAL_TERM, "zh"): TARGET_PT, (SPECIAL_TERM, "en"): TARGET_PT}
 NOTICE_PT = 12  # a notice's text, printed at 100 %
 LONG_NAME = "深圳市前海国际供应链管理服务股份有限公司华南区域第一分公司（原深圳市某某贸易有限公司）"
@@ -69,8 +69,31 @@ def printed(tmp_path_factory) -> dict[str, Path]:
         _isolated(mp, base)
         for lang in ("zh", "en"):
             services.score(session.ScoreRequest(inputs=sorted(samples_dir().iterdir()), as_of=AS_OF, lang=lang,
-                                                forms_out=out[f"forms-{lang}"],
+                                                forms_out=out[f"forms-{lang}"], register=base / "register.sqlite",
                                                 notices_out=out["notices"] if lang == "zh" else None))
+            out[f"decisions-{lang}"] = _decisions(out[f"forms-{lang}"], base / "register.sqlite", lang)
+    return out
+
+
+def _decisions(forms: Path, register: Path, lang: str) -> Path:
+    """The decisions workbook of a read-back with approvals, errors and warnings (sheet names are
+    the same in both languages)."""
+    from test_approvals import TODAY, approve, day, fill, form_sheet, layout_cells
+    wb = openpyxl.load_workbook(forms)
+    cells = layout_cells(wb)
+    app, special = cells["credit_application"], cells["special_term"]
+    approve(form_sheet(wb, "C0003"), app)
+    approve(form_sheet(wb, "C0007"), app, term=120, limit=500000,
+            manager_reason="年度框架协议，工程结算周期长，按合同分期付款")
+    fill(form_sheet(wb, "C0007", "特殊账期"), special, {
+        "manager_decision": "同意", "manager_signer": "赵经理", "manager_date": day(1), "cfo_decision": "同意",
+        "cfo_signer": "钱总监", "cfo_date": day(0), "finance_filing_date": day(3)})  # the CFO before the manager
+    approve(form_sheet(wb, "C0025"), app, term=30, manager_final_level="B", when=day(-30),
+            salesperson_signer="赵经理", salesperson_date=day(1))
+    filled = forms.with_name(forms.stem + " 已填.xlsx")
+    wb.save(filled)
+    out = forms.with_name(f"decisions-{lang}.xlsx")
+    services.read_approvals(session.ApprovalsRequest(filled=[filled], register=register, out=out, today=TODAY))
     return out
 
 
@@ -143,7 +166,7 @@ def _fits(path: Path) -> None:
     assert not bad, f"{len(bad)} cells of {path.name} do not fit, e.g.\n" + "\n".join(map(repr, bad[:12]))
 
 
-@pytest.mark.parametrize("which", ["forms-zh", "forms-en", "notices"])
+@pytest.mark.parametrize("which", ["forms-zh", "forms-en", "notices", "decisions-zh", "decisions-en"])
 def test_every_text_of_the_samples_fits_its_cell(printed, which):
     _fits(printed[which])
 
@@ -238,8 +261,9 @@ def test_each_form_prints_on_one_a4_page_legibly(printed, pdfs, lang):
 
 @pytest.mark.libreoffice
 @needs_libreoffice
-@pytest.mark.xfail(strict=True, reason="the application form's rows come to 900-930 pt for a page of 788 pt: "
-                                       "8.4-8.7 pt in print (see FLOOR_PT)")
+@pytest.mark.xfail(strict=True, reason="a debt: the application form (nine items, six blocks and the CFO's) prints "
+                                       "at 8.7 pt here, where LibreOffice measures with DejaVu Sans (21 % wider "
+                                       "than 等线); 9 pt needs fewer rows or shorter labels (see FLOOR_PT)")
 def test_application_forms_print_at_the_target_size(pdfs):
     per_pt = pdfs["per_pt"][0]
     forms, _index = _form_pages(pdfs["forms-zh"])
@@ -255,3 +279,19 @@ def test_each_notice_prints_on_one_page_at_full_size(printed, pdfs):
     for words in pages:
         body = statistics.mode(round(w[3] - w[1], 2) for w in words) / per_pt
         assert body >= NOTICE_PT - 0.05, round(body, 2)
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_decisions_workbook_prints_one_page_wide(printed, pdfs, lang):
+    """Every page of every sheet starts with the sheet's first column: no page holds only the
+    columns that did not fit on the one before."""
+    wb = openpyxl.load_workbook(printed[f"decisions-{lang}"], read_only=True)
+    firsts = {next(ws.iter_rows(max_row=1, values_only=True))[0] for ws in wb.worksheets}
+    wb.close()
+    pages = pdfs[f"decisions-{lang}"]
+    assert len(pages) >= 3  # a page a sheet at least
+    for n, words in enumerate(pages, start=1):
+        line = " ".join(w[4] for w in words)  # in reading order: "Customer ID" is two words
+        assert any(t in line for t in firsts), f"page {n} has none of {firsts}"
