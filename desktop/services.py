@@ -305,7 +305,7 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     register recorded it (or, for a run the register does not hold, its results workbook)."""
     from collections import Counter
 
-    from desktop.core.forms import ApprovalOutcome, Problem, evaluate
+    from desktop.core.forms import ApprovalOutcome, evaluate
     from desktop.errors import InputFileError, RunNotRegistered
     from desktop.io.approvals_reader import Unreadable, read_filled_workbook
     from desktop.io.policy_file import load_policy
@@ -344,8 +344,6 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     words = {code: {**form_words(code), **{f"item:{it.key}": it.label_zh if code == "zh" else it.label_en
                                            for it in policy.items}} for code in ("zh", "en")}
     outcome = evaluate(forms, ref, policy, today, words, frozenset(Path(p).name for p in req.prefer))
-    if not forms:
-        outcome.problems.insert(0, Problem("", "", "", "", "no_form_of_run", (run_id, 0)))
     return Checked(outcome, unreadable, run_id, ref.as_of, lang, ref.source, today)
 
 
