@@ -556,16 +556,30 @@ def _against_run(f: FilledForm, ref: RunReference, words: dict[str, str]) -> lis
 # From all forms read back to the final decisions
 
 
+class Findings(list):
+    """The problems found, and the forms that have an error among them (kept as they are added:
+    a read-back of 100,000 forms looks this up once per customer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error_forms: set[str] = set()
+
+    def append(self, p: Problem) -> None:
+        super().append(p)
+        if p.severity == "error":
+            self.error_forms.add(p.form_id)
+
+    def __iadd__(self, more):
+        for p in more:
+            self.append(p)
+        return self
+
+
 @dataclass
 class ApprovalOutcome:
     finals: list[FinalDecision]
     problems: list[Problem]
     records: list[dict[str, Any]]  # one per form read: who decided what, when, on which form
-
-
-def _same_decision(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    keys = ("decision", "term_final", "limit_final", "level", "cfo_decision")
-    return all(a.get(k) == b.get(k) for k in keys)
 
 
 def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: date,
@@ -574,7 +588,7 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
 
     ``words``: per language (zh, en), the words forms show for codes; ``today``: the day of the
     read-back; ``prefer``: files whose decisions win a conflict (the clerk's resolution)."""
-    problems: list[Problem] = []
+    problems = Findings()
     levels = tuple(lv.level for lv in policy.levels)
     run_day = ref.started or ref.as_of
     if ref.source == "results":
@@ -610,8 +624,9 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
                     problems.append(Problem(g.file, g.sheet, fid, g.cells.get("form_id", ""), "copy_blank",
                                             (decided[0][0].file,), "note"))
             good = decided
+        good.sort(key=lambda pair: pair[1]["errors"] > 0)  # of equal copies, one without errors counts
         first_f, first = good[0]
-        differing = [(g, o) for g, o in good[1:] if not _same_decision(first, o)]
+        differing = [(g, o) for g, o in good[1:] if _key(o) != _key(first)]
         if differing:
             chosen = [(g, o) for g, o in good if g.file in prefer]
             if len({_key(o) for _, o in chosen}) == 1:
@@ -648,9 +663,9 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
         problems += missing
 
     customers = {cid for _, cid in checked} | set(conflicts)
-    order = list(ref.decisions)
+    order = {cid: n for n, cid in enumerate(ref.decisions)}
     finals = []
-    for cid in sorted(customers, key=lambda c: order.index(c) if c in ref.decisions else len(order)):
+    for cid in sorted(customers, key=lambda c: (order.get(c, len(order)), c)):
         rec = ref.decisions.get(cid, {})
         if cid in conflicts:
             fd = FinalDecision(cid, str(rec.get("name") or ""), "conflict", None, None, None, record=False)
@@ -691,12 +706,13 @@ def _record(f: FilledForm, out: dict[str, Any]) -> dict[str, Any]:
             "errors": out.get("errors", 0)}
 
 
-def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], policy: Policy,
+def _final(cid: str, ref: dict[str, Any], checked, problems: Findings, policy: Policy,
            levels: tuple[str, ...]) -> FinalDecision:
     app = checked.get((CREDIT_APPLICATION, cid))
     special = checked.get((SPECIAL_TERM, cid))
     fd = FinalDecision(cid, str(ref.get("name") or ""), "pending", None, None, None)
     roles: dict[str, tuple[str, FilledForm]] = {}
+    two_roles = False
     for pair in (app, special):
         if pair:
             f, out = pair
@@ -711,6 +727,7 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], poli
                 if seen is not None and seen[0] != who and seen[1] is not f:
                     problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get(f"{who}_signer", ""),
                                             "two_roles", (name, f"role.{seen[0]}", f"role.{who}")))
+                    two_roles = True
                 roles.setdefault(person(name), (who, f))
     fd.files = list(dict.fromkeys(fd.files))
     if app is None:
@@ -725,7 +742,7 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], poli
     cfo_said = None
     if decision == APPROVE:  # checked whatever else is wrong with the form, so every problem is listed
         cfo_said = _above_the_system(f, out, ref, level, system, term, levels, problems)
-    errors = {p.form_id for p in problems if p.severity == "error"}
+    errors = problems.error_forms
     if f.form_id in errors or decision == "invalid" or out.get("cfo_decision") == "invalid":
         fd.status = "invalid"
         fd.notes.append(("note.application_errors", ()))
@@ -768,7 +785,7 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: list[Problem], poli
         if not sf.inputs.get("finance_filing_date"):
             problems.append(Problem(sf.file, sf.sheet, sf.form_id, sf.cells.get("finance_filing_date", ""),
                                     "not_filed", (), "warning"))
-    if any(p.severity == "error" and p.code == "two_roles" and p.form_id in fd.forms for p in problems):
+    if two_roles:
         fd.status = "invalid"
         fd.notes.append(("note.application_errors", ()))
         fd.record = False
