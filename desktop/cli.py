@@ -417,8 +417,8 @@ def _approvals(args, parser) -> int:
                            register=_register_path(args), password=args.password,
                            protect_password=args.protect_password, open_password=args.open_password,
                            prefer=tuple(args.prefer), lang=args.lang)
-    named = {Path(p).name for p in args.filled}
-    stray = [str(p) for p in args.prefer if Path(p).name not in named]
+    named = {Path(p).resolve() for p in args.filled}
+    stray = [str(p) for p in args.prefer if Path(p).resolve() not in named]
     if stray:
         parser.error(f"approvals: --prefer names a file that is not read back: {', '.join(stray)}")
     result, code = _call(lambda cancel: Session().run(req, cancel=cancel))
@@ -429,16 +429,18 @@ def _approvals(args, parser) -> int:
     for f in finals:
         counts[f.status] = counts.get(f.status, 0) + 1
     errors = sum(p["severity"] == "error" for p in result.problems)
+    warnings = sum(p["severity"] == "warning" for p in result.problems)
     conflicts = counts.get("conflict", 0)
-    print(f"Read {len(result.outcome.records)} forms of run {result.run_id or '(none)'}: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {errors} problems."
+    decided = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no decision"
+    print(f"Read {result.forms_read} forms of run {result.run_id or '(none)'}: {decided}; "
+          f"{errors} errors, {warnings} warnings."
           + (" Checked against the results workbook only: the run is not in the rating register."
              if result.source == "results" else ""))
     if conflicts:
         print(f"{conflicts} conflicting decisions were not applied: see the problems; resolve with --prefer FILE.")
     for path in result.written:
         print(f"Wrote {path}")
-    return EXIT_OK if result.outcome.records else EXIT_INPUT  # nothing read back is the input's fault
+    return EXIT_OK if result.forms_read else EXIT_INPUT  # no form found in the files is the input's fault
 
 
 if __name__ == "__main__":

@@ -291,6 +291,7 @@ class Checked:
     lang: str = "zh"  # the language of the forms read (the decisions workbook's)
     source: str = "register"  # what the forms were checked against: register | results
     today: date | None = None
+    forms_read: int = 0  # form sheets found in the files (valid or not)
 
 
 def form_words(lang: str) -> dict[str, str]:
@@ -317,6 +318,8 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
         progress("read", n / max(len(req.filled), 1))
         try:
             f, u = read_filled_workbook(Path(path), req.password)
+            for form in f:
+                form.path = str(Path(path).resolve())
         except InputFileError as exc:
             f, u = [], [Unreadable(Path(path).name, "", "unreadable_file", (str(exc),))]
         forms += f
@@ -328,7 +331,7 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
         from desktop.io.approvals_reader import read_results_snapshot
         snapshot = read_results_snapshot(req.results, req.password)
     if not forms and snapshot is None:  # nothing read: the files' problems say why
-        return Checked(ApprovalOutcome([], [], []), unreadable, "", today, lang, "register", today)
+        return Checked(ApprovalOutcome([], [], []), unreadable, "", today, lang, "register", today, 0)
     registered = _registered_runs(req.register, {f.run_id for f in forms if f.run_id})
     run_id = _run_of(forms, registered) if forms else snapshot.run_id
     ref = _reference_from_register(req.register, run_id) if run_id in registered else None
@@ -343,8 +346,8 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
                              f"give that policy with --policy")
     words = {code: {**form_words(code), **{f"item:{it.key}": it.label_zh if code == "zh" else it.label_en
                                            for it in policy.items}} for code in ("zh", "en")}
-    outcome = evaluate(forms, ref, policy, today, words, frozenset(Path(p).name for p in req.prefer))
-    return Checked(outcome, unreadable, run_id, ref.as_of, lang, ref.source, today)
+    outcome = evaluate(forms, ref, policy, today, words, frozenset(str(Path(p).resolve()) for p in req.prefer))
+    return Checked(outcome, unreadable, run_id, ref.as_of, lang, ref.source, today, len(forms))
 
 
 def _run_of(forms, registered: set[str]) -> str:

@@ -764,3 +764,97 @@ def test_the_cfo_deciding_before_the_sales_manager_is_flagged(run, tmp_path):
     assert ("特殊账期-C0007", cells["cfo_date"], "date_order") in problems_of(back, severity="warning")
     assert final(back, "C0007").status == "approved", back.problems
     assert "财务总监审批日期" in text_of(back, "date_order")
+
+
+def _set_layout(wb, form_type: str, change) -> None:
+    """Edit the very hidden layout record of ``form_type`` (field -> cell), as a forger can."""
+    for row in wb["_layout"].iter_rows(min_row=2):
+        if row[0].value == form_type:
+            cells = json.loads(row[1].value)
+            change(cells)
+            row[1].value = json.dumps(cells, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("cfo_name", ["张\u200b经理", "张经理\u00ad", "\u2060张经理", "张-经理", "张·经理",
+                                      "Zh\u0430ng Wei"])
+def test_one_person_in_two_roles_whatever_invisible_or_look_alike_characters_they_add(run, tmp_path, cfo_name):
+    _, folder = run
+    manager = "Zhang Wei" if cfo_name.startswith("Zh") else "张经理"
+
+    def edit(wb, c):
+        approve(form_sheet(wb, "C0007"), c["credit_application"], term=120, signer=manager, manager_reason="框架协议")
+        fill(form_sheet(wb, "C0007", "特殊账期"), c["special_term"], {
+            "manager_decision": "同意", "manager_signer": manager, "manager_date": day(1), "cfo_decision": "同意",
+            "cfo_signer": cfo_name, "cfo_date": day(2), "cfo_reason": "战略客户", "finance_filing_date": day(3)})
+    back = read_back(folder, _edited(folder, tmp_path, edit))
+    assert [code for _, _, code in errors_of(back, "特殊账期-C0007")] == ["two_roles"]
+    assert final(back, "C0007").status == "invalid"
+
+
+def test_an_input_cell_pointed_elsewhere_in_the_layout_breaks_the_seal(run, tmp_path):
+    """The printed form says 不同意; the layout points the decision at a cell outside the print area
+    that says 同意."""
+    _, folder = run
+
+    def edit(wb, c):
+        ws = form_sheet(wb, "C0003")
+        approve(ws, c["credit_application"], manager_decision="不同意")
+        ws.protection.sheet = False
+        ws["H1"].value = "同意"
+        _set_layout(wb, "credit_application", lambda cells: cells.update(manager_decision="H1"))
+    back = read_back(folder, _edited(folder, tmp_path, edit))
+    assert [code for _, _, code in errors_of(back, "评定-C0003")] == ["seal_broken"]
+    assert "C0003" not in {f.customer_id for f in back.outcome.finals}
+
+
+def test_an_insider_resealing_a_shorter_layout_is_still_measured_against_the_registers_request(run, tmp_path):
+    """With the register's key, the forger drops the request, term and limit from the layout and
+    reseals: the approval is still measured against what the register recorded."""
+    from desktop.io.register import Register
+    _, folder = run
+    with Register(folder / "register.sqlite", readonly=True) as reg:
+        key = reg.key()
+
+    def edit(wb, c):
+        approve(form_sheet(wb, "C0013"), c["credit_application"], term=90, limit=1_000_000)
+        _set_layout(wb, "credit_application", lambda cells: [cells.pop(k) for k in (
+            "recommended_term", "eligible_limit", "requested_term", "requested_limit")])
+    path = _edited(folder, tmp_path, edit)
+    reseal(path, "评定-C0013", key)
+    back = read_back(folder, path)
+    codes = {code for _, _, code in errors_of(back, "评定-C0013")}
+    assert {"no_reason.term_above_policy", "no_reason.limit_above_policy"} <= codes
+    assert final(back, "C0013").status == "invalid"
+
+
+def test_terms_the_cfo_grants_a_customer_forced_to_c_need_part_7_too(run, tmp_path):
+    """C0020 (forced to C by three rules): the application grants 0 days, the CFO 120 on the
+    special form; the application's CFO block is empty."""
+    _, folder = run
+
+    def edit(wb, c):
+        approve(form_sheet(wb, "C0020"), c["credit_application"], term=0, limit=0)
+        fill(form_sheet(wb, "C0020", "特殊账期"), c["special_term"], {
+            "manager_decision": "同意", "manager_signer": "赵经理", "manager_date": day(1), "cfo_decision": "同意",
+            "cfo_signer": "钱总监", "cfo_date": day(2), "cfo_approved_term": 120, "cfo_reason": "x",
+            "finance_filing_date": day(3)})
+    back = read_back(folder, _edited(folder, tmp_path, edit))
+    assert "forced_c_terms_need_cfo" in {code for _, _, code in errors_of(back, "评定-C0020")}
+    assert final(back, "C0020").status == "invalid"
+
+
+def test_prefer_names_a_file_by_its_path_not_its_name(run, tmp_path):
+    """Two workbooks called f.xlsx in two folders: preferring one does not prefer the other."""
+    _, folder = run
+    register = register_copy(folder)
+    (tmp_path / "clerk").mkdir()
+    (tmp_path / "sm").mkdir()
+    clerk = _edited(folder, tmp_path / "clerk", lambda wb, c: approve(form_sheet(wb, "C0003"),
+                                                                    c["credit_application"], limit=500000), "f.xlsx")
+    read_back(folder, clerk, register=register)
+    sm = _edited(folder, tmp_path / "sm", lambda wb, c: approve(form_sheet(wb, "C0003"), c["credit_application"],
+                                                              manager_decision="不同意"), "f.xlsx")
+    back = read_back(folder, sm, register=register, prefer=(clerk,))
+    assert final(back, "C0003").status == "conflict"
+    back = read_back(folder, sm, register=register, prefer=(sm,))
+    assert final(back, "C0003").status == "rejected"

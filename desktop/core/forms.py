@@ -188,6 +188,14 @@ def sealed_keys(cells: dict[str, str]) -> list[str]:
     return [k for k in SEAL_META if k in cells] + [k for k in cells if is_sealed(k)]
 
 
+def sealed_values(cells: dict[str, str], value_of) -> list[tuple[str, Any]]:
+    """What a form's seal covers: the layout itself (every field's cell, inputs too: a decision
+    cell pointed elsewhere breaks the seal), then (key, ``value_of(key)``) for ``sealed_keys``."""
+    layout = json.dumps(sorted((k, c) for k, c in cells.items() if k not in ("digest", "form_type")),
+                        ensure_ascii=False, separators=(",", ":"))
+    return [("layout", layout)] + [(k, value_of(k)) for k in sealed_keys(cells)]
+
+
 def basis_digest(d: Decision, as_of: date, key: bytes | None) -> str:
     """The register's fingerprint of one decision and the data behind it, whatever language its
     forms are printed in: customer facts, metrics, aging, every item's value, band and points,
@@ -245,6 +253,7 @@ class FilledForm:
     meta: dict[str, Any] = field(default_factory=dict)
     sealed: list[tuple[str, Any]] = field(default_factory=list)
     lang: str = "zh"
+    path: str = ""  # the file's full path (``file`` is its name, as messages show it)
 
 
 @dataclass
@@ -300,6 +309,7 @@ class FinalDecision:
     notes: list[tuple[str, tuple]] = field(default_factory=list)  # (catalogue code, values)
     files: list[str] = field(default_factory=list)
     replaces: int | None = None  # the register entry of the earlier decision this one replaces
+    paths: list[str] = field(default_factory=list)  # the files' full paths (what ``prefer`` names)
     record: bool = True  # False: already in the register (a duplicate), or not a decision to record
 
 
@@ -369,9 +379,17 @@ def as_date(v: Any) -> date | None:
     return None
 
 
+# Cyrillic and Greek letters drawn like Latin ones: "Zhаng" with a Cyrillic а is "Zhang"
+_LOOKALIKE = str.maketrans("авсдеёghіјкмнорѕтuхуАВСЕНІЈКМНОРЅТХУαβεηικμνορτυχ",
+                           "abcdeeghijkmhopstuxyabcehijkmhopstxyabenikmvoptux")
+
+
 def person(name: str) -> str:
-    """A signer's name as compared: full-width folded, no spaces, any case ("张 三" is "张三")."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    """A signer's name as compared: full-width folded (NFKC), any case, without spaces, invisible
+    characters (zero-width space, soft hyphen, word joiner) or punctuation (欧阳·明 is 欧阳明,
+    Zhang-Wei is Zhang Wei), and Cyrillic or Greek look-alike letters read as the Latin ones."""
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_LOOKALIKE)
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "ZCP" and not ch.isspace())
 
 
 # ---------------------------------------------------------------------------------------
@@ -387,9 +405,11 @@ def _signers(f: FilledForm) -> list[tuple[str, str]]:
     return [(role, s) for role in ROLES if (s := _text(f.inputs.get(f"{role}_signer")))]
 
 
-def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...], run_day: date, today: date
-               ) -> tuple[dict[str, Any], list[Problem]]:
-    """Validate one form's inputs; returns the normalised decision and the problems found."""
+def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...], run_day: date, today: date,
+               recorded: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate one form's inputs; returns the normalised decision and the problems found.
+    ``recorded``: the run's decision for the customer; its request, term and limit are the ones
+    an approval is measured against (the form's, only where the run does not record them)."""
     problems: list[Problem] = []
 
     def report(key: str, code: str, *args: Any, severity: str = "error") -> None:
@@ -453,8 +473,9 @@ def check_form(f: FilledForm, policy: Policy, levels: tuple[str, ...], run_day: 
     out.update(term=None if term == -1 else term, limit=None if limit is not None and limit < 0 else limit,
                level=level)
     if decision == APPROVE:
-        req_term, req_limit = f.facts.get("requested_term"), f.facts.get("requested_limit")
-        rec_term, elig = f.facts.get("recommended_term"), f.facts.get("eligible_limit")
+        known = recorded or {}
+        req_term, req_limit, rec_term, elig = (known[k] if known.get(k) is not None else f.facts.get(k) for k in (
+            "requested_term", "requested_limit", "recommended_term", "eligible_limit"))
         term_v = out["term"] if out["term"] is not None else _as_int(req_term)
         limit_v = out["limit"] if out["limit"] is not None else _as_amount(req_limit)
         out["term_final"], out["limit_final"] = term_v, limit_v
@@ -587,7 +608,8 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
     """Check every form against its run and decide per customer.
 
     ``words``: per language (zh, en), the words forms show for codes; ``today``: the day of the
-    read-back; ``prefer``: files whose decisions win a conflict (the clerk's resolution)."""
+    read-back; ``prefer``: full paths of the files whose decisions win a conflict (the clerk's
+    resolution; two files of one name in two folders are two files)."""
     problems = Findings()
     levels = tuple(lv.level for lv in policy.levels)
     run_day = ref.started or ref.as_of
@@ -610,7 +632,7 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
             problems += found
             if found:
                 continue
-            out, probs = check_form(f, policy, levels, run_day, today)
+            out, probs = check_form(f, policy, levels, run_day, today, ref.decisions.get(f.customer_id))
             problems += probs
             out["errors"] = sum(p.severity == "error" for p in probs)
             records.append(_record(f, out))
@@ -628,7 +650,7 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
         first_f, first = good[0]
         differing = [(g, o) for g, o in good[1:] if _key(o) != _key(first)]
         if differing:
-            chosen = [(g, o) for g, o in good if g.file in prefer]
+            chosen = [(g, o) for g, o in good if (g.path or g.file) in prefer]
             if len({_key(o) for _, o in chosen}) == 1:
                 pick = chosen[0]
                 for g, o in good:
@@ -671,6 +693,7 @@ def evaluate(forms: list[FilledForm], ref: RunReference, policy: Policy, today: 
             fd = FinalDecision(cid, str(rec.get("name") or ""), "conflict", None, None, None, record=False)
             fd.forms = list(dict.fromkeys(g.form_id for g, _ in conflicts[cid]))
             fd.files = list(dict.fromkeys(g.file for g, _ in conflicts[cid]))
+            fd.paths = list(dict.fromkeys(g.path or g.file for g, _ in conflicts[cid]))
             fd.notes.append(("note.copies_conflict", ()))
             finals.append(fd)
             continue
@@ -718,13 +741,15 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: Findings, policy: P
             f, out = pair
             fd.forms.append(f.form_id)
             fd.files.append(f.file)
+            fd.paths.append(f.path or f.file)
             fd.approvers += out.get("signers", [])
             for d in out.get("dates", []):
                 if fd.decided_on is None or d > fd.decided_on:
                     fd.decided_on = d
             for who, name in _signers(f):  # one person, one role across the customer's forms
                 seen = roles.get(person(name))
-                if seen is not None and seen[0] != who and seen[1] is not f:
+                within = any(person(n) == person(name) and w != who for w, n in _signers(f))
+                if seen is not None and seen[0] != who and seen[1] is not f and not within:
                     problems.append(Problem(f.file, f.sheet, f.form_id, f.cells.get(f"{who}_signer", ""),
                                             "two_roles", (name, f"role.{seen[0]}", f"role.{who}")))
                     two_roles = True
@@ -740,8 +765,13 @@ def _final(cid: str, ref: dict[str, Any], checked, problems: Findings, policy: P
     system = ref.get("system_level") or f.facts.get("system_level")
     level = out.get("level") or system
     cfo_said = None
+    final_term = term  # the term granted in the end: the CFO's on the special form, where given
+    if special is not None and special[1].get("decision") == APPROVE and special[1].get("term") is not None:
+        final_term = special[1]["term"]
     if decision == APPROVE:  # checked whatever else is wrong with the form, so every problem is listed
-        cfo_said = _above_the_system(f, out, ref, level, system, term, levels, problems)
+        cfo_said = _above_the_system(f, out, ref, level, system, final_term, levels, problems)
+        if out.get("cfo_decision") in (REJECT, RETURN):  # the CFO said no, asked or not: that stands
+            cfo_said = out["cfo_decision"]
     errors = problems.error_forms
     if f.form_id in errors or decision == "invalid" or out.get("cfo_decision") == "invalid":
         fd.status = "invalid"
@@ -843,7 +873,7 @@ def _against_recorded(fd: FinalDecision, recorded: dict[str, Any] | None, prefer
         problems.append(Problem(", ".join(fd.files), "", ", ".join(fd.forms), "", "duplicate_of_recorded",
                                 (fd.customer_id, *where), "note"))
         return
-    if set(fd.files) & prefer:
+    if set(fd.paths) & prefer:
         fd.replaces = recorded.get("seq")
         fd.notes.append(("note.replaces", where))
         problems.append(Problem(", ".join(fd.files), "", ", ".join(fd.forms), "", "replaces_recorded",

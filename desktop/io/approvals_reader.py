@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from desktop.core.forms import FACTS, ID_PREFIX, INPUTS, FilledForm, canonical, is_sealed, sealed_keys
+from desktop.core.forms import FACTS, ID_PREFIX, INPUTS, FilledForm, canonical, is_sealed, sealed_values
 from desktop.errors import InputFileError
 from desktop.io.values import is_blank
 from desktop.io.workbook import RawSheet, read_file
@@ -279,5 +279,5 @@ def read_filled_workbook(path: Path, password: str | None = None) -> tuple[list[
                                 customer_id=str(canonical(values.get("customer_id")) or ""),
                                 run_id=str(values.get("run_id") or ""), file=name, sheet=sheet.name, facts=facts,
                                 inputs=inputs, cells=cells, meta=meta,
-                                sealed=[(k, values.get(k)) for k in sealed_keys(cells)], lang=lang))
+                                sealed=sealed_values(cells, values.get), lang=lang))
     return forms, problems

@@ -118,12 +118,13 @@ class ApprovalsDialog(QDialog):
 
         # conflicts: one row per customer and file its decision was read from
         conflicted = [f for f in o.finals if f.status == "conflict"]
-        self.conflict_rows: list[tuple[str, str]] = []  # (customer ID, file name) of each row
+        self.conflict_rows: list[tuple[str, str]] = []  # (customer ID, file's full path) of each row
         rows = []
         for f in conflicted:
-            for name in f.files or [""]:
+            paths = f.paths if len(f.paths) == len(f.files) else f.files
+            for name, path in zip(f.files, paths) if f.files else [("", "")]:
                 rows.append((f.customer_id, f.name, name, self._conflict_text(f, name, problems)))
-                self.conflict_rows.append((f.customer_id, name))
+                self.conflict_rows.append((f.customer_id, path))
         self.conflicts = _table([t("Customer ID"), t("Name"), t("File"), t("Conflict")])
         _fill(self.conflicts, rows)
         self.conflicts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

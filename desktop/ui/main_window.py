@@ -914,7 +914,8 @@ class MainWindow(QMainWindow):
         req = getattr(self, "_approvals_request", None)
         if req is None:
             return
-        path = next((Path(p) for p in req.filled if Path(p).name == name), None)
+        path = next((Path(p) for p in req.filled if str(Path(p).resolve()) == name or str(p) == name), None) or \
+            next((Path(p) for p in req.filled if Path(p).name == name), None)  # ``name``: the file's full path
         if path is None or path in req.prefer:
             return
         dialog = getattr(self, "_approvals_dialog", None)

@@ -28,7 +28,7 @@ from desktop.core.forms import (
     basis_digest,
     fact_values,
     seal,
-    sealed_keys,
+    sealed_values,
 )
 from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
@@ -248,7 +248,7 @@ class FormRenderer:
         r += 1
         meta(r, 0, self.lab("policy_sha256"), "policy_sha256", self.policy.sha256, 5)
         meta(r + 1, 0, self.lab("form.basis_digest"), "basis_digest", basis_digest(d, as_of, self.key), 5)
-        digest = seal(self.key, [(k, shown[k]) for k in sealed_keys(cells)])
+        digest = seal(self.key, sealed_values(cells, shown.__getitem__))
         meta(r + 2, 0, self.lab("form.seal_keyed" if self.key else "form.seal_plain"), "digest", digest, 5)
         ws.merge_range(r + 3, 0, r + 3, 5, self.lab("form.fill_yellow"), fm.meta_label)
         last = r + 3

@@ -666,6 +666,8 @@ def approval_text(code: str, args: tuple, lang: str) -> str:
             return _CODE_IN_TEXT.sub(lambda m: lab(m.group(0)) if m.group(0) in _LABELS else m.group(0), v)
         if v is None:
             return ""
+        if hasattr(v, "isoformat") and not isinstance(v, str):  # a date as the forms show it, 2026-12-30
+            return v.isoformat()[:10]
         return v
     values = [word(a) for a in args]
     try:
