@@ -65,3 +65,53 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("perf") is not None:
             item.add_marker(skip)
+
+
+# ------------------------------------------------------------ row issues a clerk reads in Chinese
+# Every row issue any test makes in this process (the hostile corpora, the readers' fixtures, the
+# command line run in-process) is recorded; at the end of the run each problem and action must
+# have its Chinese words (desktop/io/writers/labels.py issue_text): a new English text found by
+# a reader fails the run here, naming the text, even if no test looked at its wording.
+_ROW_ISSUE_TEXTS: dict[str, str] = {}
+
+
+def _record_row_issues() -> None:
+    from desktop.core import models
+    original = models.RowIssue.__init__
+    if getattr(original, "_recording", False):
+        return
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for text in (self.problem, self.action):
+            if text and len(_ROW_ISSUE_TEXTS) < 100_000:
+                _ROW_ISSUE_TEXTS.setdefault(text, f"{self.file} / {self.sheet}")
+
+    init._recording = True
+    models.RowIssue.__init__ = init
+
+
+_record_row_issues()
+
+
+def untranslated_row_issues() -> dict[str, str]:
+    from desktop.io.writers.labels import issue_text
+    from desktop.messages import english_sentences, has_cjk
+    return {text: where for text, where in _ROW_ISSUE_TEXTS.items()
+            if not has_cjk(issue_text(text, "zh")) or english_sentences(issue_text(text, "zh"))}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CREDIT_DESK_SHOW_ROW_ISSUES"):
+        print(f"\n{len(_ROW_ISSUE_TEXTS)} row issue texts recorded")
+    if not _ROW_ISSUE_TEXTS:
+        return
+    missing = untranslated_row_issues()
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"row issues without their Chinese words ({len(missing)}), add them to "
+                 f"desktop/io/writers/labels.py _ISSUE_ZH:"] + [f"  {t!r} (first seen in {w})"
+                                                                for t, w in list(missing.items())[:30]]
+        if reporter is not None:
+            reporter.write_line("\n".join(lines), red=True)
+        session.exitstatus = 1
