@@ -24,6 +24,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.unknown": ("发生了无法识别的问题：{detail}", "Something went wrong: {detail}"),
     # ------------------------------------------------------------------ policy (policy.*)
     # ------------------------------------------------------------------ mapping (mapping.*)
+    # The column mapping dialog and the profile manager (desktop/ui/mapping_dialog.py). Field
+    # and column lists come joined in the language ("客户编号、客户名称"; "L 经营状况、O 资产总额(万元)").
+    "mapping.title": ("列映射 — {file} / {sheet}", "Column mapping — {file} / {sheet}"),
+    "mapping.required": ("必须映射：{fields}", "Required: {fields}"),
+    "mapping.missing": ("评级用到、但还没有映射的字段：{fields}。请为它们选择列，或勾选“无此数据”确认工作表中没有这些数据。",
+                        "Fields the rating uses that are not mapped: {fields}. Choose their columns, or tick "
+                        "“Not in the sheet” to confirm the sheet holds no such data."),
+    "mapping.unused": ("未使用的列：{columns}。这些列有数据，但没有映射到任何字段，导入时不会读取。",
+                       "Unused columns: {columns}. They hold data but are mapped to no field, so they are not read."),
+    "mapping.confirm_absent": ("以下评级用到的字段没有映射：{fields}。\n\n确认工作表中没有这些数据吗？没有的数据按“缺失”评分。",
+                               "These fields the rating uses are not mapped: {fields}.\n\nConfirm that the sheet "
+                               "holds no such data? Data that is not there is scored as missing."),
+    "mapping.profile_matches": ("此表头已有映射方案“{name}”。", "This header row has the mapping profile “{name}”."),
+    "mapping.profile_place": ("{file} / {sheet}（{at}）", "{file} / {sheet} ({at})"),
+    "mapping.profile_saved_from": ("保存自 {file} / {sheet}（{at}）", "Saved from {file} / {sheet} ({at})"),
+    "mapping.profile_used": ("{at} 读取 {file} / {sheet}", "{at}: read {file} / {sheet}"),
+    "mapping.profile_columns": ("{kind}，{count} 列：{columns}", "{kind}, {count} columns: {columns}"),
+    "mapping.profile_absent": ("确认没有的数据：{fields}", "Confirmed not in the sheet: {fields}"),
+    "mapping.profile_name_taken": ("已有名为“{name}”的映射方案，请换一个名称。",
+                                   "There is already a mapping profile named “{name}”: choose another name."),
+    "mapping.profile_delete": ("删除映射方案“{name}”？之后同样表头的工作表不再按它读取，需要重新映射。",
+                               "Delete the mapping profile “{name}”? Sheets with its header row are then no longer "
+                               "read with it and must be mapped again."),
+    "mapping.profile_not_written": ("无法写入映射方案文件 {file}（可能没有权限或磁盘已满），映射方案未更改。",
+                                    "The mapping profiles file {file} cannot be written (no permission, or the disk "
+                                    "is full): the profiles are unchanged."),
+    "mapping.profile_changed": ("映射方案已更改：下次导入时生效。", "Mapping profiles changed: this applies from the next import."),
     # ------------------------------------------------------------------ command line (cli.*)
 }
 

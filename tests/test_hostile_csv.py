@@ -242,6 +242,8 @@ def test_stray_quote_and_shifted_row_through_the_importer(tmp_path):
         ("客户 资料.csv", "客户 资料", 5, "B", '"乙公司',
          "quote not closed on line 5: it would join the next 4 lines into this cell", "warning"),
         ("客户 资料.csv", "客户 资料", 7, "", "C4,丁,公司,400", "4 fields where the header row has 3", "warning"),
+        # the shifted row's last value sits in a column no field reads: named too
+        ("客户 资料.csv", "客户 资料", 3, "D", "D", "columns with data mapped to no field", "warning"),
         ("客户 资料.csv", "客户 资料", 7, "C 注册资本(万元)", "公司", "not an amount", "warning")]
 
 

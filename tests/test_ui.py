@@ -18,6 +18,8 @@ from PySide6.QtTest import QAbstractItemModelTester  # noqa: E402
 from PySide6.QtWidgets import QFileDialog  # noqa: E402
 from window_helpers import load, open_window, rate  # noqa: E402
 
+from desktop.core.policy import parse_interval  # noqa: E402
+from desktop.io.writers.labels import Labels  # noqa: E402
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.ui.i18n import Language  # noqa: E402
 from desktop.ui.main_window import MainWindow  # noqa: E402
@@ -226,6 +228,10 @@ def test_mapping_dialog_maps_by_hand_and_saves_a_profile(qtbot, window, tmp_path
     assert not dialog.ok_button.isEnabled()
     for field, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
         dialog.combos[field].setCurrentIndex(col + 1)
+    # the sheet has no due date, term or payment columns: complete once the clerk confirms each
+    assert dialog.ok_button.isEnabled() and dialog.status.text() != "映射完整"
+    for field in ("due_date", "term_days", "paid_date", "paid_amount"):
+        dialog.absent_boxes[field].setCheckState(Qt.CheckState.Checked)
     assert dialog.ok_button.isEnabled() and dialog.status.text() == "映射完整"
     dialog.profile_name.setText("往来账")
     with qtbot.waitSignal(w.imported, timeout=TIMEOUT):

@@ -75,6 +75,65 @@ REQUIRED = {
     LEDGER: [("customer_id", "customer_name"), ("invoice_date",), ("amount",)],
     RECEIPTS: [("customer_id", "customer_name"), ("date",), ("amount",)],
 }
+# The customer-sheet columns each scorecard basis reads (desktop.core.scoring.basis_values and
+# desktop.core.rating.customer_metrics); the bases from the ledger read none.
+# tests/test_ui_mapping.py checks that every basis the policy can name is here.
+BASIS_FIELDS: dict[str, tuple[str, ...]] = {
+    "avg_days_late": (), "sales_12m": (), "sales_growth": (),
+    "cooperation_years": ("first_trade_date",),  # else the earliest invoice date
+    "debt_ratio": ("total_assets", "total_liabilities"),
+    "current_ratio": ("current_assets", "current_liabilities"),
+    "registered_capital": ("registered_capital",),
+    "documents_missing": ("license", "tax_registration", "org_code", "agreement", "credit_code"),
+    "operating_status": ("operating_status",),
+}
+_KEY_DOCUMENTS = ("license", "tax_registration", "org_code", "credit_code")  # credit code: the three-in-one rule
+# A rule switch of the policy (section, flag) -> the customer-sheet columns the rule reads when it is on.
+RULE_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("force_c", "operating_poor"): ("operating_status",),
+    ("force_c", "revenue_decline"): ("revenue_trend",),
+    ("force_c", "litigation"): ("sued_by_suppliers",),
+    ("cap", "new_customer"): ("first_trade_date",),
+    ("cap", "documents"): _KEY_DOCUMENTS,
+    ("terms", "require_agreement"): ("agreement",),
+    ("terms", "require_documents"): _KEY_DOCUMENTS,
+}
+# Read by every rating whatever the policy: due dates fall back on the current term, and the
+# request decides the approval route and whether it exceeds the policy.
+DECISION_FIELDS = ("current_term_days", "requested_term_days", "requested_limit")
+
+
+def rating_fields(kind: str, policy) -> list[tuple[str, ...]]:
+    """The fields a rating under ``policy`` reads from a sheet of ``kind``, as groups (a group is
+    there when any one of its fields is mapped): the required ones, then what the policy's items
+    and switched-on rules read, then the request; the ledger and the receipts: every column their
+    tables hold (desktop.core.models), all of them feed the metrics. In the alias table's order."""
+    from desktop.core.models import LEDGER_COLUMNS, RECEIPT_COLUMNS
+    groups = list(REQUIRED[kind])
+    required = {f for g in groups for f in g}
+    if kind == CUSTOMERS:
+        wanted = {f for item in policy.items for f in BASIS_FIELDS[item.basis]}
+        for (section, flag), fields in RULE_FIELDS.items():
+            if getattr(getattr(policy, section), flag):
+                wanted.update(fields)
+        wanted.update(DECISION_FIELDS)
+    else:
+        wanted = set(LEDGER_COLUMNS if kind == LEDGER else RECEIPT_COLUMNS) - {"row"}
+    groups += [(f,) for f in ALIASES[kind] if f in wanted and f not in required]
+    return groups
+
+
+def unused_columns(headers: list[str], mapped, filled) -> list[tuple[int, str]]:
+    """The columns that hold data (``filled[c]``) and are mapped to no field (not in ``mapped``):
+    (column, header as written; "" when the column has no header)."""
+    taken = set(mapped)
+    return [(c, headers[c] if c < len(headers) else "") for c, has in enumerate(filled)
+            if has and c not in taken]
+
+
+def column_list(columns: list[tuple[int, str]], no_header: str = "", sep: str = ", ") -> str:
+    """``L 经营状况, O 资产总额(万元)``: each column by its letter and header (``no_header`` when blank)."""
+    return sep.join(f"{column_letter(c)} {h or no_header}".strip() for c, h in columns)
 # Unit of each amount field as stored: headers in another unit are converted.
 FIELD_UNITS = {
     "registered_capital": "万元", "total_assets": "万元", "total_liabilities": "万元",
@@ -262,6 +321,26 @@ def detect_header(rows: list[list[object]], kind: str | None = None) -> HeaderMa
         if best is None or (_rank(m) > _rank(best) if kind is None else len(m.columns) > len(best.columns)):
             best = m
     return best
+
+
+def known_headers(rows: list[list[object]], kind: str | None = None) -> HeaderMatch | None:
+    """The row within the first rows with the most headers that are aliases of a field of ``kind``
+    (of any kind: the kind with the most), matched as detection matches them, complete or not:
+    what a clerk who says what a sheet is can start from when its required headers were renamed.
+    The complete detection wins when there is one; None when no row names a field."""
+    found = detect_header(rows, kind)
+    if found is not None:
+        return found
+    best: HeaderMatch | None = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        row = row[:HEADER_SCAN_COLUMNS]
+        if not _names_a_field(row):
+            continue
+        for k in (kind,) if kind else KINDS:
+            m = match_row(row, k, i)
+            if best is None or len(m.columns) > len(best.columns):
+                best = m
+    return best if best is not None and best.columns else None
 
 
 _NAME_SAYS = {RECEIPTS: re.compile(r"回款|收款|到账|进账|receipt", re.I),

@@ -33,7 +33,9 @@ from desktop.io.headers import (
     HeaderMatch,
     classify,
     column_letter,
+    column_list,
     detect_header,
+    unused_columns,
 )
 from desktop.io.mapping_profiles import ProfileStore
 from desktop.io.sheets import SheetChoice, SheetSource
@@ -324,7 +326,8 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
     """Mapped columns of the data rows below the header; blank and total rows taken out."""
     body = sheet.frame.iloc[match.header_row + 1:]
     excel_rows = np.arange(match.header_row + 2, match.header_row + 2 + len(body))
-    blank_all = body.isna().all(axis=1).to_numpy()
+    blank = body.isna()
+    blank_all = blank.all(axis=1).to_numpy()
     issues = []
     total = np.zeros(len(body), dtype=bool)
     keys = [match.columns[f] for f in _TOTAL_KEYS[match.kind] if f in match.columns]
@@ -354,6 +357,7 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
             issues.append(RowIssue(raw.name, sheet.name, int(excel_rows[i]), "", named[0][1],
                                    "the header row again", "row not used", "warning"))
     issues.sort(key=lambda i: i.row)
+    issues[:0] = _unused_columns(raw, sheet, match, blank, ~blank_all & ~total)  # the header row: first
     src.blank_rows = int(blank_all.sum())
     src.rows_read = int((~blank_all).sum())
     src.rows_rejected = int(total.sum())
@@ -362,6 +366,24 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
     mapped.columns = list(match.columns.keys())
     mapped.index = excel_rows[keep]
     return mapped.astype("str"), issues
+
+
+def _unused_columns(raw: RawFile, sheet: RawSheet, match: HeaderMatch, blank: pd.DataFrame,
+                    rows: np.ndarray) -> list[RowIssue]:
+    """One warning naming the columns that hold data in the rows read and that no field reads
+    (a second column of a field is reported on its own): data is never left out unsaid."""
+    taken = {*match.columns.values(), *(c for c, _ in match.duplicates)}
+    others = [c for c in range(blank.shape[1]) if c not in taken]
+    if not others or not rows.any():
+        return []
+    filled = np.zeros(blank.shape[1], dtype=bool)
+    filled[others] = ~blank.iloc[:, others].to_numpy()[rows].all(axis=0)
+    unused = unused_columns(match.headers, taken, filled)
+    if not unused:
+        return []
+    return [RowIssue(raw.name, sheet.name, match.header_row + 1, ", ".join(column_letter(c) for c, _ in unused),
+                     column_list(unused), "columns with data mapped to no field",
+                     "not read; map them in the column mapping if the rating needs them", "warning")]
 
 
 _FEN_FIELDS = ("amount", "paid_amount")  # 元 amounts of the ledger and the receipts

@@ -59,6 +59,12 @@ ZH: dict[str, str] = {
     "Field": "字段", "Sheet kind": "工作表类型", "Profile": "映射方案", "(not mapped)": "（不映射）",
     "Required: ": "必须映射：", "One column is mapped to two fields": "同一列映射到了两个字段",
     "Mapping complete": "映射完整",
+    # mapping dialog: fields the rating uses, unused columns; the profile manager (文件 > 映射方案…)
+    "Not in the sheet": "无此数据", "The rating uses this field": "评级用到此字段", "(no header)": "（无表头）",
+    "Tick a field the rating uses when the sheet has no column for it": "评级用到、但工作表中没有对应列的字段：勾选以确认没有此数据",
+    "Mapping profiles…": "映射方案…", "Mapping profiles": "映射方案", "Saved from": "保存自", "Last read": "最近读取",
+    "Last read:": "最近读取：", "Not used since it was saved": "保存后尚未使用", "Rename": "重命名", "Delete": "删除",
+    "No mapping profile has been saved.": "尚未保存任何映射方案。", "A profile needs a name.": "映射方案需要一个名称。",
     # policy editor
     "Credit policy editor": "信用政策编辑器", "Range": "区间", "Points": "得分", "Add band": "增加分档",
     "Remove band": "删除分档", "Points (maximum)": "满分", "Points when data is missing": "缺少数据时得分",

@@ -290,6 +290,7 @@ class MainWindow(QMainWindow):
         self.act_remove = QAction(self, shortcut=QKeySequence.StandardKey.Delete, triggered=self.remove_selected_files)
         self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_options = QAction(self, triggered=self.edit_export_options)
+        self.act_profiles = QAction(self, triggered=self.manage_profiles)  # 文件 > 映射方案…
         self.sheets_view.addAction(self.act_remove)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.act_about = QAction(self, triggered=self.about)
@@ -303,6 +304,8 @@ class MainWindow(QMainWindow):
                   self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_file.insertMenu(self.act_clear, self.recent_menu)
+        after_clear = self.menu_file.actions()[self.menu_file.actions().index(self.act_clear) + 1]
+        self.menu_file.insertAction(after_clear, self.act_profiles)
         self.menu_rating = self.menuBar().addMenu("")
         for a in (self.act_rate, self.act_policy, self.act_choose_policy):
             self.menu_rating.addAction(a)
@@ -363,6 +366,7 @@ class MainWindow(QMainWindow):
                              (self.act_remove, "Remove selected files"), (self.act_options, "Export options…"),
                              (self.act_quit, "&Quit"), (self.act_about, "&About Credit Desk")):
             action.setText(t(text))
+        self.act_profiles.setText(t("Mapping profiles…"))
         self.menu_file.setTitle(t("&File"))
         self.recent_menu.setTitle(t("Recent files"))
         self.menu_rating.setTitle(t("R&ating"))
@@ -493,7 +497,15 @@ class MainWindow(QMainWindow):
         sheet = next(s for s in raw.sheets if s.name == source.sheet)
         words = {f"kind.{k}": v for k, v in self.sheets_model.kind_words.items()}
         words.update(self.language.field_words())
-        dialog = MappingDialog(Path(source.path), sheet, source.kind, words, self)
+        policy = self.policy_override
+        if policy is None:
+            try:
+                policy = load_policy(self.policy_path)  # the fields the rating reads depend on its rules
+            except Exception:  # an invalid policy file is said when rating; the default's fields meanwhile
+                policy = None
+        dialog = MappingDialog(Path(source.path), sheet, source.kind, words, self, lang=self.language.code,
+                               policy=policy, in_use=(source.header_row, source.columns),
+                               profiles=user_data_dir())
         self._mapping_dialog = dialog  # tests drive it
 
         def accepted() -> None:
@@ -507,6 +519,21 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(accepted)
         dialog.open()
         return dialog
+
+    def manage_profiles(self) -> QDialog:
+        """文件 > 映射方案…: the saved mapping profiles, to see, rename and delete."""
+        from desktop.ui.profile_manager import ProfileManager
+        words = {f"kind.{k}": v for k, v in self.sheets_model.kind_words.items()}
+        words.update(self.language.field_words())
+        manager = ProfileManager(user_data_dir(), words, self, lang=self.language.code)
+        self._profile_manager = manager  # tests drive it
+        manager.open()
+        return manager
+
+    def _record_profile_uses(self, sheets) -> None:
+        """The profiles this import read sheets with remember them (shown in the profile manager)."""
+        from desktop.ui.profile_manager import record_uses
+        record_uses(user_data_dir(), sheets)
 
     # ---------------------------------------------------------------- out of date
     def _rating_key(self) -> tuple:
@@ -726,6 +753,7 @@ class MainWindow(QMainWindow):
             self._rating_gone = True
         self.sheets_model.set_rows(result.sheets)
         self.issues_model.set_rows(result.issues)
+        self._record_profile_uses(result.sheets)
         self._refresh_stale()
         self._update_counts()
         self.imported.emit(result)

@@ -542,6 +542,8 @@ _ISSUE_ZH: list[tuple[str, str]] = [
     (r"read as (\w+); unhide it in Excel, or mark it not used, if it should not count",
      r"已按 \1 读取；如不应计入，请在 Excel 中取消隐藏核对，或标为不使用"),
     (r"second column for '(.+)'", r"字段“\1”的第二列"),
+    (r"columns with data mapped to no field", "未使用的列：有数据，但没有映射到任何字段"),
+    (r"not read; map them in the column mapping if the rating needs them", "未读取；如评级需要这些数据，请在列映射中为它们选择字段"),
     (r"duplicate customer ID \(also on row (.+)\)", r"客户编号重复（另见 \1 行）"),
     (r"not a valid 18-character unified social credit code \(check digit\)", "统一社会信用代码无效（18位校验码不符）"),
     (r"first trade date is after the assessment date", "首次合作日期晚于评估基准日"),
