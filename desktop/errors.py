@@ -8,17 +8,39 @@ class CreditDeskError(Exception):
 
 
 class PolicyError(CreditDeskError):
-    """The policy file is invalid; ``problems`` lists (key path, line or None, message)."""
+    """The policy is invalid. ``issues`` are its problems (``desktop.core.policy.PolicyProblem``:
+    key path, line or None, message, place); ``text(lang)`` words them for a clerk (the place as
+    a clerk reads it, the line of the file); ``str(exc)`` and ``problems`` are the technical
+    English of the command line and the log: (key path, line or None, message)."""
 
-    def __init__(self, source: str, problems: list[tuple[str, int | None, str]]):
+    def __init__(self, source: str, problems: list):
         self.source = source
-        self.problems = problems
-        lines = [
-            f"{source}: {path}" + (f" (line {line})" if line else "") + f": {message}"
-            for path, line, message in problems
-        ]
+        self.issues = list(problems)
+        self.code = "policy.invalid"
+        self.values = {"file": source.replace("\\", "/").rsplit("/", 1)[-1], "problems": self.issues}
+        self.detail = ""
+        lines = [f"{source}: {p.technical()}" for p in self.issues]
         # One problem, one line (the command line's error is a single line on stderr).
-        super().__init__("Invalid policy file:" + (f" {lines[0]}" if len(lines) == 1 else "\n" + "\n".join(lines)))
+        Exception.__init__(self, "Invalid policy file:" + (f" {lines[0]}" if len(lines) == 1 else "\n" + "\n".join(lines)))
+
+    @property
+    def problems(self) -> list[tuple[str, int | None, str]]:
+        return [(p.path, p.line, p.message.text("en")) for p in self.issues]
+
+    def lines(self, lang: str = "zh") -> list[str]:
+        """Each problem in the clerk's words, one a line."""
+        return [p.text(lang) for p in self.issues]
+
+    def text(self, lang: str = "zh") -> str:
+        from desktop.messages import Message
+        return Message("policy.invalid", {"file": self.values["file"],
+                                          "problems": ("；" if lang == "zh" else "; ").join(self.lines(lang))}).text(lang)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+    def __reduce__(self):
+        return PolicyError, (self.source, self.issues)
 
 
 class InputFileError(CreditDeskError):

@@ -7,7 +7,8 @@ words: no option names, key paths or library names (the technical detail goes to
 
 Codes are grouped by prefix, one section per part of the program:
 ``error.*`` (reading, writing, rating, the register), ``policy.*`` (policy problems and
-differences), ``mapping.*`` (column mapping and its profiles), ``cli.*`` (command-line lines).
+differences), ``mapping.*`` (column mapping and its profiles), ``cli.*`` (command-line lines),
+``rule.*`` (the data each rule fired on, as a sentence).
 """
 
 from __future__ import annotations
@@ -22,7 +23,480 @@ LANGS = ("zh", "en")
 CATALOGUE: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ errors (error.*)
     "error.unknown": ("发生了无法识别的问题：{detail}", "Something went wrong: {detail}"),
+    # Each text says what happened, to which file (sheet, row, column) and what to do. The values:
+    # {file} the file's path as given, {sheet} a sheet's name, {folder} a folder; numbers come
+    # formatted (1,048,576). Option names of the command line are added by desktop.cli (cli.hint.*).
+    # -- reading an input file
+    "error.file.unsupported_type": ("文件 {file} 的类型（{suffix}）无法读取。请选择 Excel 工作簿或 CSV 文件（{supported}）。",
+                                    "{file}: unsupported file type '{suffix}' (supported: {supported})"),
+    "error.file.not_a_file": ("{file} 不是文件（而是文件夹或设备），无法读取。请选择 Excel 工作簿或 CSV 文件。",
+                              "{file}: not a file (a folder, a device or a pipe)"),
+    "error.file.not_found": ("找不到文件 {file}：它可能已被移动、改名或删除。请重新选择该文件。",
+                             "{file}: file not found"),
+    "error.file.locked": ("文件 {file} 无法打开：它可能正在 Excel 中打开，或您没有权限。请关闭后重试。",
+                          "{file}: cannot be opened: it is locked by another program (is it open in Excel?) or you "
+                          "have no permission. Close it and try again."),
+    "error.file.cannot_read": ("文件 {file} 读取时出错。请检查它所在的磁盘或网络位置后重试。",
+                               "{file}: cannot be read; check the disk or network drive it is on and try again"),
+    "error.file.xlsb": ("文件 {file} 是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中打开，另存为 Excel 工作簿（.xlsx）后再打开。",
+                        "{file}: an Excel binary workbook (.xlsb) is not read: open it in Excel and save it as an "
+                        "Excel workbook (.xlsx)"),
+    "error.file.password_needed": ("工作簿 {file} 设有打开密码，请输入密码后打开。",
+                                   "{file}: the workbook is protected with a password; enter it to open the file"),
+    "error.file.wrong_password": ("输入的密码无法打开工作簿 {file}，请检查密码后重试。",
+                                  "{file}: the password does not open this workbook"),
+    "error.file.csv_binary": ("文件 {file} 不是文本格式的 CSV 文件（内容不是文字）。请确认选择了正确的文件。",
+                              "{file}: not a text CSV file (binary content)"),
+    "error.file.entities": ("已拒绝读取文件 {file}：其中含有工作簿不应有的内容（文件可能已损坏或被恶意改动）。请在 Excel 中打开并另存后再试。",
+                            "{file}: refused: the workbook's XML declares entities (an entity-expansion attack or a "
+                            "damaged file)"),
+    "error.file.not_readable": ("文件 {file} 无法读取：它不是可以打开的 {kind} 工作簿（文件可能已损坏，或只是改了扩展名）。请在 Excel 中打开确认，另存后再试。",
+                                "{file}: not a readable {kind} workbook (damaged, or not a workbook under a "
+                                "workbook's name)"),
+    "error.file.damaged": ("文件 {file} 无法读取：它不是可以打开的 {kind} 工作簿，文件已损坏或不完整（可能没有完整复制或下载）。请重新复制该文件，或在 Excel 中打开并另存后再试。",
+                           "{file}: not a readable {kind} workbook (the file is damaged or incomplete)"),
+    "error.file.parts_twice": ("已拒绝读取文件 {file}：文件内部有两个同名的部分（文件可能已损坏或被改动）。请在 Excel 中打开并另存后再试。",
+                               "{file}: refused: the file holds two parts of one name (a damaged or altered file?); "
+                               "open it in Excel and save it again"),
+    "error.file.too_large": ("已拒绝读取文件 {file}：解压后超过 {limit_mb} MB 的上限（文件可能已损坏或含恶意内容）。只有确认文件可信时，才请在设置中提高上限。",
+                             "{file}: refused: it unpacks to more than the limit of {limit_mb} MB (a damaged or "
+                             "malicious file?). Raise the limit in the settings only for a file you trust."),
+    "error.file.strings_count": ("已拒绝读取文件 {file}：文件声明有 {declared} 个文本，但最多只能容纳 {room} 个（文件可能已损坏或含恶意内容）。",
+                                 "{file}: refused: its shared-strings part declares {declared} strings but has room for "
+                                 "at most {room} (a damaged or malicious file?)"),
+    "error.file.beyond_excel": ("已拒绝读取文件 {file}：有工作表的内容超出 Excel 工作表的最大范围（{rows} 行、{cols} 列），文件可能已损坏或含恶意内容。",
+                                "{file}: refused: a sheet holds values beyond the largest sheet Excel allows ({rows} "
+                                "rows, {cols} columns): a damaged or malicious file?"),
+    "error.file.too_many_cells": ("已拒绝读取文件 {file}：重复的行和单元格展开后超过 {limit} 个单元格（文件可能已损坏或含恶意内容）。",
+                                  "{file}: refused: its repeated rows and cells expand to more than {limit} cells: a "
+                                  "damaged or malicious file?"),
+    "error.sheet.cannot_read": ("文件 {file} 的工作表“{sheet}”无法读取（可能已损坏）。请在 Excel 中打开并另存后再试。",
+                                "{file}, sheet '{sheet}': cannot be read"),
+    "error.sheet.beyond_excel": ("已拒绝读取文件 {file} 的工作表“{sheet}”：单元格 {cell} 超出 Excel 工作表的最大范围（{rows} 行、{cols} 列），文件可能已损坏或含恶意内容。",
+                                 "{file}, sheet '{sheet}': refused: a cell at {cell} lies beyond the largest sheet Excel "
+                                 "allows ({rows} rows, {cols} columns): a damaged or malicious file?"),
+    "error.sheet.sparse": ("已拒绝读取文件 {file} 的工作表“{sheet}”：它的使用范围延伸到 {cell}（{area} 个单元格），但只有 {cells} 个单元格有内容，"
+                           "远离数据的第 {row} 行、{column} 列附近还有内容。请在 Excel 中删除它并保存，然后重新读取。",
+                           "{file}, sheet '{sheet}': refused: its used range reaches {cell} ({area} cells) but holds only "
+                           "{cells} cells: something lies far from the data (row {row}, column {column}); delete it "
+                           "in Excel and save, then read it again."),
+    "error.sheet.too_many_cells": ("已拒绝读取文件 {file} 的工作表“{sheet}”：它的使用范围延伸到 {cell}，共 {area} 个单元格，超过 {limit} 个的上限。"
+                                   "请删除远离数据的内容；只有确认文件可信时，才请提高上限。",
+                                   "{file}, sheet '{sheet}': refused: its used range reaches {cell}, {area} cells, over "
+                                   "the limit of {limit}. Delete what lies far from the data, or raise the limit for a "
+                                   "file you trust."),
+    "error.sheet.not_found": ("文件 {file} 中没有名为“{sheet}”的工作表（现有工作表：{sheets}）。",
+                              "{file}: no sheet named '{sheet}' (sheets: {sheets})"),
+    "error.sheet.no_header": ("在文件 {file} 的工作表“{sheet}”的前几行中找不到{kind}的表头（需要有这些列：{columns}）。请检查表头，或手动指定列的对应关系。",
+                              "{file}, sheet '{sheet}': no header row of a {kind} sheet found in the first rows (it "
+                              "needs columns {columns})"),
+    "error.file.no_header": ("在文件 {file} 的前几行中找不到{kind}的表头（需要有这些列：{columns}）。请检查表头，或手动指定列的对应关系。",
+                             "{file}: no header row of a {kind} sheet found in the first rows (it needs columns "
+                             "{columns})"),
+    "error.kind.customers": ("客户信用资料", "customers"),
+    "error.kind.ledger": ("销售明细", "ledger"),
+    "error.kind.receipts": ("回款明细", "receipts"),
+    "error.columns.and": ("{a}、{b}", "{a} and {b}"),
+    "error.columns.or": ("{a}或{b}", "{a}/{b}"),
+    # -- the results workbook and the approval forms read back
+    "error.results.not_results": ("文件 {file} 不是本程序导出的评级结果工作簿（没有评级记录表）。请选择该次评级导出的评级结果工作簿。",
+                                  "{file}: not a results workbook written by Credit Desk (no record of its run)"),
+    "error.results.facts_damaged": ("文件 {file} 的评级记录（工作表 {sheet} 第 {row} 行）已损坏。请重新导出评级结果。",
+                                    "{file}, sheet {sheet}, row {row}: the record of the run's facts is damaged; export "
+                                    "the results again"),
+    "error.layout.unreadable": ("表单版式文件 {file} 无法读取（可能已损坏）。请重新安装本程序或联系管理员。",
+                                "{file}: the form layout cannot be read"),
+    "error.layout.invalid": ("表单版式文件 {file} 有误，无法生成审批表。请重新安装本程序或联系管理员。",
+                             "{file}: the form layout is invalid"),
+    "error.approvals.none_read": ("没有读到任何审批表，未写入审批结果：{problems}",
+                                  "No approval form was read, and no decisions workbook was written: {problems}"),
+    "error.approvals.file_problem": ("文件 {file}：{problem}", "{file}: {problem}"),
+    # -- rating
+    "error.nothing.no_data_rows": ("没有可评级的客户：客户信用资料表 {file} / {sheet} 只有表头，没有数据行。请填入客户资料后重新评级。",
+                                   "Nothing to rate: the customer sheet {file} / {sheet} has a header row but no data "
+                                   "rows"),
+    "error.nothing.none_read": ("没有可评级的客户：客户信用资料表中没有一行能读取（{problems}）。请按问题清单修改后重新评级。",
+                                "Nothing to rate: no customer could be read from the customer sheet ({problems})"),
+    "error.nothing.row_problem": ("工作表“{sheet}”第 {row} 行 {column}：{problem}", "{sheet}!{row} {column}: {problem}"),
+    "error.nothing.no_customer_sheet": ("没有可评级的客户：所读文件中没有客户信用资料表（{found}）。客户信用资料表需要有“客户编号”和“客户名称”两列；"
+                                        "请在“文件和工作表”中指定哪一张是客户信用资料表。",
+                                        "Nothing to rate: no customer sheet was found among the inputs ({found}); a "
+                                        "customer sheet needs the columns 客户编号 and 客户名称"),
+    "error.found.empty": ("{where}：空白", "{where}: empty"),
+    "error.found.no_header": ("{where}：没有识别出表头", "{where}: no header row recognised"),
+    "error.found.unreadable": ("{where}：无法读取", "{where}: cannot be read"),
+    "error.found.read_as": ("{where}：作为{kind}读取", "{where}: read as a {kind}"),
+    "error.found.none": ("没有任何工作表", "no sheet at all"),
+    "error.found.more": ("另有 {count} 张工作表", "and {count} more sheets"),
+    "error.found.kind.customers": ("客户信用资料", "customer sheet"),
+    "error.found.kind.ledger": ("销售明细", "sales ledger"),
+    "error.found.kind.receipts": ("回款明细", "receipts list"),
+    "error.as_of_range": ("评估基准日 {day} 超出可用范围（{first} 至 {last}），请选择其间的日期。",
+                          "the assessment date {day} is outside {first} to {last}"),
+    "error.customers_not_rated": ("以下客户不在本次评级中：{ids}", "not among the customers rated: {ids}"),
+    "error.customers_not_rated_more": ("以下客户不在本次评级中：{ids}，另有 {more} 个",
+                                       "not among the customers rated: {ids} and {more} more"),
+    "error.no_customer_named": ("没有指定要生成明细底稿的客户。", "no customer named for the working papers"),
+    "error.stale": ("这次评级的结果已不可用，请按 F5 重新评级。", "The rating is no longer available; rate again."),
+    "error.run_not_registered": ("评级 {run} 不在评级登记簿 {register} 中，无法确认这些审批表。请选择该次评级的评级结果工作簿（将与它核对，并提示登记簿无法确认）。",
+                                 "run {run} is not in the rating register {register}; give the results workbook of "
+                                 "that run (its forms are then checked against it, with a warning)"),
+    "error.run_other_policy": ("评级 {run} 使用的是另一份信用政策文件（SHA-256 {sha}…），请选择当时使用的信用政策文件后再读取。",
+                               "run {run} was rated with another policy file (SHA-256 {sha}…); choose that policy "
+                               "file"),
+    # -- writing the outputs
+    "error.output.is_input": ("{file} 是读入的文件之一，不能覆盖。请为输出文件另取一个名称（读入的文件不会被覆盖）。",
+                              "{file}: is one of the input files; choose another output name (inputs are never "
+                              "overwritten)"),
+    "error.output.is_register": ("{file} 是评级登记簿，不能作为输出文件。请为输出文件另取一个名称。",
+                                 "{file}: is the rating register; give the output another name"),
+    "error.output.twice": ("{file} 被指定为两个输出文件，请为每个输出文件分别命名。",
+                           "{file}: named for two outputs; give each output a file of its own"),
+    "error.output.twice_case": ("{file} 和 {other} 只差大小写，在 Windows 上是同一个文件，请为每个输出文件分别命名。",
+                                "{file} and {other}: named for two outputs, differing only in capitals (one file on "
+                                "Windows); give each output a name of its own"),
+    "error.output.cannot_make_folder": ("无法创建文件夹 {folder}，{file} 未写入。请选择其他文件夹。",
+                                        "{file}: cannot create the folder {folder}"),
+    "error.output.read_only_disk": ("{folder} 所在的磁盘是只读的，{file} 未写入。请选择可以写入的文件夹。",
+                                    "{file}: {folder} is on a read-only disk; choose a folder that can be written"),
+    "error.output.no_permission": ("您没有在文件夹 {folder} 中写入的权限，{file} 未写入。请选择其他文件夹。",
+                                   "{file}: no permission to write in {folder}"),
+    "error.output.cannot_write_in": ("无法在文件夹 {folder} 中写入，{file} 未写入。请选择其他文件夹后重试。",
+                                     "{file}: cannot write in {folder}"),
+    "error.output.not_put_back": ("原来的文件未能全部恢复（保存为 {kept}），请手动改回原来的名称。",
+                                  "the previous files could not all be put back (they are kept as {kept}); rename them "
+                                  "back by hand"),
+    "error.output.open_elsewhere": ("文件 {file} 无法替换：它可能正在 Excel 中打开，或您没有权限。请在 Excel 中关闭后重试。原文件未改动。",
+                                    "{file}: cannot be replaced: the file is open in another program (close it in Excel) "
+                                    "or you have no permission. The previous file is unchanged."),
+    "error.output.unsafe": ("文件 {file} 无法安全替换，原文件未改动。",
+                            "{file}: cannot be replaced safely. The previous file is unchanged."),
+    "error.output.cannot_write": ("文件 {file} 写入时出错，原文件未改动。请检查磁盘后重试。",
+                                  "{file}: cannot be written. The previous file is unchanged."),
+    "error.output.no_permission_file": ("您没有写入文件 {file} 的权限，原文件未改动。",
+                                        "{file}: no permission to write. The previous file is unchanged."),
+    "error.output.temp_full": ("临时文件夹 {temp} 所在的磁盘已满，{file} 未写入。请在该磁盘上腾出空间后重新导出。原文件未改动。",
+                               "{file}: the temporary folder {temp} is full (no space left on its disk); free some "
+                               "space there and export again. The previous file is unchanged."),
+    "error.output.disk_full": ("磁盘已满，{file} 未写入。请腾出空间后重新导出。原文件未改动。",
+                               "{file}: the disk is full; free some space and export again. The previous file is "
+                               "unchanged."),
+    # -- the rating register ({file}: the register file)
+    "error.register.kept_busy": ("其他窗口一直在评级登记簿 {file} 中登记评级，本次未登记也未写入任何文件。请重新评级。",
+                                 "{file}: other windows kept recording runs in the rating register; nothing was "
+                                 "recorded or written, rate again"),
+    "error.register.is_input": ("评级登记簿 {file} 是读入的文件之一。请在设置中选择另一个登记簿文件。",
+                                "{file}: the rating register is one of the input files; choose another register file"),
+    "error.register.not_a_register": ("{file} 不是评级登记簿。请在设置中选择另一个登记簿文件。",
+                                      "{file}: not a rating register (not an SQLite database); choose another register "
+                                      "file in the settings"),
+    "error.register.empty_file": ("{file} 是一个空文件，不是评级登记簿（其中从未登记过评级）。请在设置中选择另一个登记簿文件。",
+                                  "{file}: not a rating register (an empty file: no run was ever recorded in it); "
+                                  "choose another register file in the settings"),
+    "error.register.none_yet": ("{file} 处还没有评级登记簿（第一次评级时会自动创建）。",
+                                "{file}: no rating register there yet (it is created by the first rating run)"),
+    "error.register.folder_is_file": ("评级登记簿 {file} 无法创建：{folder} 是文件而不是文件夹。请在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                      "{file}: the rating register cannot be created there: {folder} is a file, not a "
+                                      "folder; choose a register file that can be written in the settings, or leave "
+                                      "the run unrecorded"),
+    "error.register.pending_unreadable": ("评级登记簿 {file} 所在文件夹是只读的，旁边的 {side} 中还有尚未并入的记录，且无法复制出来读取。请把这两个文件复制到可以写入的文件夹，再读取副本。",
+                                          "{file}: its folder is read-only and {side} beside it holds entries not yet "
+                                          "merged into it, which could not be copied to read them; copy both files "
+                                          "into a folder that can be written and read the copy"),
+    "error.register.foreign_database": ("{file} 是一个数据库，但不是评级登记簿。请在设置中选择另一个登记簿文件。",
+                                        "{file}: an SQLite database, but not a rating register; choose another register "
+                                        "file in the settings"),
+    "error.register.newer": ("评级登记簿 {file} 由较新版本的程序写入（格式 {version}，本程序能读格式 {ours}）。请升级本程序，或在设置中选择另一个登记簿文件。",
+                             "{file}: written by a newer Credit Desk (register format {version}, this program reads "
+                             "{ours}); update Credit Desk or choose another register file in the settings"),
+    "error.register.read_only_opened": ("评级登记簿 {file} 以只读方式打开，未登记任何内容。",
+                                        "{file}: the rating register was opened read-only, for reading; nothing was "
+                                        "recorded"),
+    "error.register.run_there": ("评级 {run} 已在评级登记簿 {file} 中，未重复登记。",
+                                 "{file}: run {run} is already in the rating register; it was not recorded again"),
+    "error.register.key_damaged": ("评级登记簿 {file} 的校验密钥已损坏。请核对登记簿，并与审计保存的登记簿副本比对。",
+                                   "{file}: the register's seal key is damaged; checking the register and the "
+                                   "auditor's copy of the register can tell what else changed"),
+    "error.register.key_replaced": ("评级登记簿 {file} 的校验密钥已不是登记评级 {run} 时的那一个（已被替换或删除），没有任何表单据此核对。请向审计索取登记簿的备份。",
+                                    "{file}: the register's seal key is not the one run {run} was recorded with (it "
+                                    "was replaced or removed); no form is checked against it — ask the auditor for "
+                                    "the register's backup"),
+    "error.register.entry_changed": ("评级登记簿 {file} 中评级 {run} 的第 {seq} 条记录在登记后被改动过，不据此核对任何内容。请核对登记簿，查看改动之处。",
+                                     "{file}: entry #{seq} of run {run} was changed after it was recorded; nothing is "
+                                     "checked against it (checking the register lists what changed)"),
+    "error.register.entry_unreadable": ("评级登记簿 {file} 的第 {seq} 条记录无法读取（内容不是本程序登记的）。请核对登记簿，查看问题所在。",
+                                        "{file}: entry #{seq} of the rating register cannot be read (its content is not "
+                                        "what Credit Desk records); checking the register lists what is wrong with it"),
+    "error.register.busy": ("评级登记簿 {file} 被其他窗口或程序占用超过 {seconds} 秒（可能正在长时间写入或备份）。请等它完成后重试。",
+                            "{file}: the rating register stayed busy for {seconds} s (another window or program is "
+                            "using it: a long write, a backup); wait for it to finish and try again"),
+    "error.register.busy_write": ("评级登记簿 {file} 被其他窗口或程序占用超过 {seconds} 秒（可能正在长时间写入或备份），未登记任何内容。请等它完成后重试。",
+                                  "{file}: the rating register stayed busy for {seconds} s (another window or program "
+                                  "is using it: a long write, a backup); nothing was recorded; try again when it has "
+                                  "finished"),
+    "error.register.disk_full": ("评级登记簿 {file} 所在的磁盘已满。请腾出空间后重试，或在设置中选择另一个登记簿文件。",
+                                 "{file}: the disk is full; free some space on it and try again, or choose another "
+                                 "register file in the settings"),
+    "error.register.disk_full_write": ("评级登记簿 {file} 所在的磁盘已满，未登记任何内容。请腾出空间后重试，或在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                       "{file}: the disk is full; nothing was recorded; free some space on it and try "
+                                       "again, or choose a register file that can be written in the settings, or "
+                                       "leave the run unrecorded"),
+    "error.register.a_folder": ("{file} 是文件夹，不是评级登记簿文件。请在设置中选择另一个登记簿文件。",
+                                "{file}: a folder, not a rating register file; choose another register file in the "
+                                "settings"),
+    "error.register.read_only": ("评级登记簿 {file} 是只读的（{reason}），未登记任何内容。请在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                 "{file}: the rating register is read-only ({reason}); nothing was recorded; choose a "
+                                 "register file that can be written in the settings, or leave the run unrecorded"),
+    "error.register.reason.disk": ("它在只读的磁盘或共享文件夹上", "it is on a read-only disk or share"),
+    "error.register.reason.file": ("文件是只读的", "the file is read-only"),
+    "error.register.reason.folder": ("它所在的文件夹 {folder} 是只读的，而登记簿需要在旁边保存工作文件",
+                                     "its folder {folder} is read-only, and the register keeps working files beside it"),
+    "error.register.reason.system": ("系统不允许写入", "the system refuses writing"),
+    "error.register.cannot_open_write": ("评级登记簿 {file} 无法以写入方式打开，未登记任何内容。请检查该文件及其文件夹可以写入，或在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                         "{file}: the rating register cannot be opened for writing; nothing was "
+                                         "recorded; check that the file and its folder can be written, or choose a "
+                                         "register file that can be written in the settings, or leave the run "
+                                         "unrecorded"),
+    "error.register.cannot_access": ("评级登记簿 {file} 无法{doing}。请检查该文件及其文件夹可以读取，或在设置中选择另一个登记簿文件。",
+                                     "{file}: the rating register cannot be {doing}; check that the file and its folder "
+                                     "can be read, or choose another register file in the settings"),
+    "error.register.drive_failed": ("{doing}评级登记簿 {file} 时磁盘或网络驱动器出错。请检查驱动器后重试。",
+                                    "{file}: the disk or network drive failed while the rating register was {doing}; "
+                                    "check the drive and try again"),
+    "error.register.drive_failed_write": ("{doing}评级登记簿 {file} 时磁盘或网络驱动器出错，未登记任何内容。请检查驱动器后重试。",
+                                          "{file}: the disk or network drive failed while the rating register was "
+                                          "{doing}; nothing was recorded; check the drive and try again"),
+    "error.register.cannot": ("评级登记簿 {file} 无法{doing}。请在设置中选择另一个登记簿文件。",
+                              "{file}: the rating register cannot be {doing}; choose another register file in the "
+                              "settings"),
+    "error.register.cannot_write": ("评级登记簿 {file} 无法{doing}，未登记任何内容。请在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                    "{file}: the rating register cannot be {doing}; nothing was recorded; choose a "
+                                    "register file that can be written in the settings, or leave the run unrecorded"),
+    "error.register.damaged": ("评级登记簿 {file} 无法{doing}：文件已损坏，或不是评级登记簿。请从备份恢复，或在设置中选择另一个登记簿文件。",
+                               "{file}: the rating register cannot be {doing}: the file is damaged, or it is not a "
+                               "rating register; restore it from a backup or choose another register file in the "
+                               "settings"),
+    "error.register.no_memory": ("{doing}评级登记簿 {file} 时内存不足。请关闭其他程序后重试。",
+                                 "{file}: not enough memory while the rating register was {doing}; close other programs "
+                                 "and try again"),
+    "error.register.no_memory_write": ("{doing}评级登记簿 {file} 时内存不足，未登记任何内容。请关闭其他程序后重试。",
+                                       "{file}: not enough memory while the rating register was {doing}; nothing was "
+                                       "recorded; close other programs and try again"),
+    "error.register.foreign_tables": ("{file} 是一个数据库，但不是评级登记簿（缺少登记簿的表）。请在设置中选择另一个登记簿文件。",
+                                      "{file}: an SQLite database, but not a rating register (its tables are not a "
+                                      "register's); choose another register file in the settings"),
+    "error.register.doing.opened": ("打开", "opened"),
+    "error.register.doing.read": ("读取", "read"),
+    "error.register.doing.written": ("写入", "written"),
+    "error.register.doing.closed": ("关闭", "closed"),
     # ------------------------------------------------------------------ policy (policy.*)
+    # A problem is "{where}: {problem}" (and its line where the file is known); {where} names the
+    # place as a clerk reads it (policy.where.*, policy.field.* for each setting), {problem} says
+    # what is wrong and what is allowed (values come formatted: 1,000,000; "nan (not a number)").
+    "policy.invalid": ("政策文件“{file}”有误，不能使用：{problems}", "The policy file {file} cannot be used: {problems}"),
+    "policy.problem": ("{where}：{problem}", "{where}: {problem}"),
+    "policy.problem_line": ("{where}：{problem}（第 {line} 行）", "{where}: {problem} (line {line})"),
+    "policy.problem_at_line": ("第 {line} 行：{problem}", "line {line}: {problem}"),
+    # the file itself
+    "policy.file.not_a_file": ("这不是一个文件（而是文件夹、设备或管道）", "not a file (a folder, a device or a pipe)"),
+    "policy.file.missing": ("文件不存在（可能已被移动、改名或删除）", "cannot be read: the file does not exist"),
+    "policy.file.no_permission": ("没有读取该文件的权限", "cannot be read: permission denied"),
+    "policy.file.unreadable": ("无法读取该文件（可能被其他程序占用，或所在磁盘无法访问）", "cannot be read"),
+    "policy.file.not_utf8": ("不是 UTF-8 编码的文本（请用记事本打开，另存为 UTF-8 编码）", "is not UTF-8 text"),
+    "policy.file.syntax": ("写法不符合政策文件的格式，请检查这一行的引号、括号、逗号和等号",
+                           "is not written as a policy file must be (check the quotes, brackets, commas and equals "
+                           "signs)"),
+    "policy.file.huge_number": ("这里的数字有几千位，没有哪个政策数值这么大",
+                                "a number there has thousands of digits; no policy value is that large"),
+    "policy.file.too_deep": ("列表或表嵌套太深，无法读取", "lists or tables are nested too deeply to read"),
+    # what is wrong with a value
+    "policy.missing": ("缺少此项", "missing"),
+    "policy.unknown_key": ("无法识别的设置（此处可写：{allowed}）", "unknown key (allowed: {allowed})"),
+    "policy.not_table": ("应为一个表，现为 {got}", "must be a table, got {got}"),
+    "policy.wrong_type": ("应为{expected}，现为 {got}", "must be {expected}, got {got}"),
+    "policy.must_be": ("应为 {allowed}，现为 {got}", "must be {allowed}, got {got}"),
+    "policy.level_table": ("应为每个等级各一个值的表", "must be a table with one value per level"),
+    "policy.unknown_level": ("没有这个等级（现有等级：{levels}）", "unknown level (levels: {levels})"),
+    "policy.schema": ("本程序只能读取第 {expected} 版格式的政策文件，该文件是 {got}",
+                      "this program reads schema version {expected}, the file has {got}"),
+    "policy.timeliness_max": ("不能超过评分项目“{item}”的满分 {points} 分，现为 {got}",
+                              "must be at most the {points} points of {item}, got {got}"),
+    "policy.cap_level": ("“{level}”不是已有的等级（{levels}）", "'{level}' is not a level ({levels})"),
+    "policy.aging.empty": ("至少要有一个逾期天数上限", "must list at least one upper bound of days past due"),
+    "policy.aging.too_many": ("最多 {most} 个上限，现有 {count} 个", "must list at most {most} upper bounds, got {count}"),
+    "policy.aging.increasing": ("必须从小到大排列，且不能重复", "must be strictly increasing"),
+    "policy.basis_used": ("数据依据“{basis}”已被评分项目“{other}”使用", "'{basis}' is already used by {other}"),
+    "policy.unknown_basis": ("无法识别的数据依据“{basis}”（可用：{allowed}）", "unknown basis '{basis}' (allowed: {allowed})"),
+    "policy.points_max": ("应在 0 到该项目满分 {most} 分之间", "must be between 0 and the item's {most} points"),
+    "policy.categories_not_bands": ("数据依据“{basis}”按分类计分，不能分档", "basis '{basis}' takes categories, not bands"),
+    "policy.bands_not_categories": ("数据依据“{basis}”按分档计分，不能按分类", "basis '{basis}' takes bands, not categories"),
+    "policy.unknown_category": ("无法识别的分类（可用：{allowed}）", "unknown category (allowed: {allowed})"),
+    "policy.category_points": ("应为 0 到 {most} 之间的整数（分），现为 {got}",
+                               "must be a whole number of points from 0 to {most}, got {got}"),
+    "policy.best_band": ("该项目满分 {most} 分，但最高一档只有 {top} 分",
+                         "the item is worth {most} points but its best band gives {top}"),
+    "policy.points_total": ("各评分项目满分合计 {total} 分，但评分卡满分是 {total_points} 分",
+                            "item points add up to {total}, but total_points is {total_points}"),
+    "policy.bands.none": ("没有任何分档", "no bands"),
+    "policy.bands.below": ("低于 {band} 的值不属于任何分档（第一档须从 -inf 开始）",
+                           "nothing covers values below {band} (the first band must start at -inf)"),
+    "policy.bands.above": ("高于 {band} 的值不属于任何分档（最后一档须到 inf 为止）",
+                           "nothing covers values above {band} (the last band must end at inf)"),
+    "policy.bands.overlap": ("分档 {first} 与 {second} 重叠", "bands {first} and {second} overlap"),
+    "policy.bands.gap": ("分档 {first} 与 {second} 之间有空缺", "gap between bands {first} and {second}"),
+    "policy.levels.none": ("至少要有一个等级", "must list at least one level"),
+    "policy.levels.unreachable": ("总分不可能达到 {score}：评分卡满分为 {total_points} 分",
+                                  "no total score can reach {score}: the scorecard has {total_points} points "
+                                  "(total_points)"),
+    "policy.levels.unique": ("等级名称不能重复", "level names must be unique"),
+    "policy.levels.same_min": ("{level} 与 {other} 的最低总分都是 {score}：两个等级的最低总分不能相同",
+                               "{level} starts at {score} like {other}: two levels cannot have the same minimum "
+                               "score"),
+    "policy.levels.order": ("必须低于 {other} 的 {score} 分：等级须从高到低排列",
+                            "must be lower than {other}'s {score}: list the best level first"),
+    "policy.levels.lowest_zero": ("最低的等级必须从 0 分开始，使每个总分都有等级",
+                                  "the lowest level must start at 0 so every score has a level"),
+    # a band's range as written ("(0, 7]")
+    "policy.range.syntax": ("“{range}”不是区间：区间写作“[0, 7)”或“(-inf, 0]”",
+                            "'{range}' is not an interval like \"[0, 7)\" or \"(-inf, 0]\""),
+    "policy.range.inf_side": ("“{range}”：只有区间的下限可以是 -inf，只有上限可以是 inf",
+                              "'{range}': only the lower end of a band can be -inf and only the upper end inf"),
+    "policy.range.nan": ("“{range}”：{bound} 不是数字；区间的端点须为数字、-inf 或 inf",
+                         "'{range}': {bound} is not a number; bounds must be numbers, -inf or inf"),
+    "policy.range.not_number": ("“{range}”：区间的端点须为数字、-inf 或 inf", "'{range}': bounds must be numbers, -inf or inf"),
+    "policy.range.outside": ("“{range}”：{bound} 不能作为端点：端点须为 -{most} 到 {most} 之间、最多 {decimals} 位小数的数"
+                             "（无界的一端写 -inf 或 inf）",
+                             "'{range}': {bound} cannot be a bound: a bound is a number from -{most} to {most} with at "
+                             "most {decimals} decimal places (write -inf or inf for an open end)"),
+    "policy.range.reversed": ("“{range}”：下限不能大于上限", "'{range}': the lower bound must not exceed the upper bound"),
+    "policy.range.empty": ("“{range}”是空区间，不含任何值", "'{range}' is empty"),
+    # what a value is, as the problem quotes it
+    "policy.value.bool": ("{value}（是/否值）", "{value} (a yes/no value)"),
+    "policy.value.digits": ("{sign}{digits} 位的数", "{sign}a number with {digits} digits"),
+    "policy.value.nan": ("nan（不是数字）", "nan (not a number)"),
+    "policy.value.inf": ("inf（无穷大）", "inf (infinity)"),
+    "policy.value.minus_inf": ("-inf（负无穷大）", "-inf (minus infinity)"),
+    "policy.value.text": ("文字“{value}”（数字不要加引号）", "the text \"{value}\" (numbers are written without quotes)"),
+    "policy.value.list": ("一个列表", "a list"),
+    "policy.value.table": ("一个表", "a table"),
+    "policy.value.date": ("日期 {value}", "the date {value}"),
+    "policy.value.other": ("无法识别的值（{kind}）", "a value of type {kind}"),
+    "policy.type.int": ("整数", "a whole number"),
+    "policy.type.float": ("数", "a number"),
+    "policy.type.str": ("文字", "text"),
+    "policy.type.bool": ("是或否（true 或 false）", "true or false"),
+    "policy.type.list": ("列表", "a list"),
+    "policy.type.dict": ("表", "a table"),
+    "policy.type.either": ("{first}或{second}", "{first} or {second}"),
+    "policy.allowed.whole": ("{lo} 到 {hi} 之间的整数", "a whole number from {lo} to {hi}"),
+    "policy.allowed.whole_unit": ("{lo} 到 {hi} 之间的整数（{unit}）", "a whole number of {unit} from {lo} to {hi}"),
+    "policy.allowed.number": ("{lo} 到 {hi} 之间的数", "a number from {lo} to {hi}"),
+    "policy.allowed.number_unit": ("{lo} 到 {hi} 之间的数（{unit}）", "a number of {unit} from {lo} to {hi}"),
+    "policy.allowed.decimals": ("{allowed}，最多 {decimals} 位小数", "{allowed} with at most {decimals} decimal places"),
+    "policy.unit.points": ("分", "points"),
+    "policy.unit.days": ("天", "days"),
+    "policy.unit.months": ("月", "months"),
+    "policy.unit.cny": ("元", "CNY (元)"),
+    "policy.unit.orders": ("笔订单", "orders"),
+    "policy.unit.years": ("年", "years"),
+    "policy.yes": ("是", "yes"),
+    "policy.no": ("否", "no"),
+    # where: the place of a problem or a difference, as a clerk reads it
+    "policy.where.top": ("政策文件", "the policy file"),
+    "policy.where.key": ("{parent}中的“{key}”", "“{key}” in {parent}"),
+    "policy.where.item": ("评分项目“{item}”", "scorecard item “{item}”"),
+    "policy.where.item_field": ("评分项目“{item}”的{field}", "{field} of scorecard item “{item}”"),
+    "policy.where.band": ("评分项目“{item}”第 {n} 档", "band {n} of scorecard item “{item}”"),
+    "policy.where.band_field": ("评分项目“{item}”第 {n} 档的{field}", "{field} of band {n} of scorecard item “{item}”"),
+    "policy.where.category": ("评分项目“{item}”中“{category}”的得分", "points for “{category}” in scorecard item “{item}”"),
+    "policy.where.level": ("等级 {level}", "level {level}"),
+    "policy.where.level_n": ("第 {n} 个等级", "level {n} of the list"),
+    "policy.where.level_field": ("等级 {level} 的{field}", "{field} of level {level}"),
+    "policy.where.level_n_field": ("第 {n} 个等级的{field}", "{field} of level {n} of the list"),
+    "policy.where.bucket": ("账龄分段的第 {n} 个上限", "upper bound {n} of the aging buckets"),
+    # the same places, short, for the list of differences ("付款及时性 第 2 档 得分：25 → 30")
+    "policy.brief.item_field": ("{item} {field}", "{item}, {field}"),
+    "policy.brief.band_field": ("{item} 第 {n} 档 {field}", "{item}, band {n}, {field}"),
+    "policy.brief.category": ("{item} “{category}” 得分", "{item}, “{category}”, points"),
+    "policy.brief.level_field": ("等级 {level} {field}", "level {level}, {field}"),
+    # a difference from the shipped default
+    "policy.change": ("{where}：{old} → {new}", "{where}: {old} → {new}"),
+    "policy.change.added": ("{where}：新增 {new}", "{where}: added {new}"),
+    "policy.change.removed": ("{where}：已删除（原为 {old}）", "{where}: removed (was {old})"),
+    # the policy editor and the window
+    "policy.save.shipped_folder": ("不能保存到程序自带的文件夹（{folder}）：其中的默认政策随程序安装和更新，不能改写。"
+                                   "请另选位置，例如“文档”文件夹。",
+                                   "A policy cannot be saved in the program's own folder ({folder}): the default policy "
+                                   "there comes with the program and is never changed. Choose another place, such as "
+                                   "your Documents folder."),
+    "policy.save.failed": ("无法保存到“{file}”：请确认文件夹存在、可以写入，且该文件没有被其他程序打开。",
+                           "Cannot save to {file}: check that the folder exists and can be written to, and that no "
+                           "other program has the file open."),
+    "policy.save.done": ("已保存到 {file}", "Saved to {file}"),
+    "policy.what_if": ("模拟结果：{total} 个客户中有 {changed} 个等级会变化{moves}。",
+                       "What if: {changed} of {total} customers would change level{moves}."),
+    "policy.cannot_use": ("政策文件“{file}”有 {count} 处问题，不能用于评级：",
+                          "The policy file {file} has {count} problems and cannot be used for rating:"),
+    "policy.more_problems": ("……另有 {count} 处问题，请在政策编辑器中查看。", "… and {count} more: see them in the policy editor."),
+    # each setting of the policy (the editor's labels too)
+    "policy.field.schema_version": ("政策文件格式版本", "schema version"),
+    "policy.field.name": ("政策名称", "policy name"),
+    "policy.field.version": ("政策版本号", "policy version"),
+    "policy.field.description": ("政策说明", "description"),
+    "policy.field.total_points": ("评分卡满分", "total points of the scorecard"),
+    "policy.field.items": ("评分项目", "scorecard items"),
+    "policy.field.item.label_zh": ("中文名称", "Chinese name"),
+    "policy.field.item.label_en": ("英文名称", "English name"),
+    "policy.field.item.basis": ("数据依据", "data basis"),
+    "policy.field.item.points": ("满分", "maximum points"),
+    "policy.field.item.missing_points": ("无数据时得分", "points without data"),
+    "policy.field.item.bands": ("分档", "bands"),
+    "policy.field.item.categories": ("分类得分", "category points"),
+    "policy.field.band.range": ("区间", "range"),
+    "policy.field.band.points": ("得分", "points"),
+    "policy.category.good": ("良好", "good"),
+    "policy.category.fair": ("一般", "fair"),
+    "policy.category.poor": ("不良", "poor"),
+    "policy.field.levels": ("等级设置", "levels"),
+    "policy.field.level.level": ("等级名称", "level name"),
+    "policy.field.level.label_zh": ("中文名称", "Chinese name"),
+    "policy.field.level.min_score": ("最低总分", "minimum score"),
+    "policy.field.rules": ("评级规则", "rating rules"),
+    "policy.field.rules.force_c": ("强制C级规则", "force-C rules"),
+    "policy.field.rules.force_c.timeliness": ("付款及时性过低强制C级", "force C on low timeliness"),
+    "policy.field.rules.force_c.timeliness_max_points": ("强制C级的付款及时性得分上限（不高于此分）",
+                                                         "timeliness points that force C (at most)"),
+    "policy.field.rules.force_c.operating_poor": ("经营状况不良强制C级", "force C on poor operating status"),
+    "policy.field.rules.force_c.revenue_decline": ("营业额持续下滑强制C级", "force C on sustained revenue decline"),
+    "policy.field.rules.force_c.litigation": ("被其他供应商起诉强制C级", "force C when sued by other suppliers"),
+    "policy.field.rules.cap": ("封顶规则", "cap rules"),
+    "policy.field.rules.cap.level": ("封顶等级（封顶的客户最高评到此等级）", "cap level (capped customers rate no higher)"),
+    "policy.field.rules.cap.new_customer": ("新客户封顶", "cap new customers"),
+    "policy.field.rules.cap.new_customer_min_orders": ("新客户订单数门槛（少于此数为新客户）", "orders below which a customer is new"),
+    "policy.field.rules.cap.new_customer_min_years": ("新客户合作年限门槛（年，不足此数为新客户）", "years of cooperation below which a customer is new"),
+    "policy.field.rules.cap.documents": ("关键资料不全封顶", "cap when key documents are incomplete"),
+    "policy.field.terms": ("账期设置", "term settings"),
+    "policy.field.terms.base_days": ("各等级基准账期", "base term of each level"),
+    "policy.field.terms.base_days.level": ("基准账期（天）", "base term (days)"),
+    "policy.field.terms.new_customer_cash_orders": ("新客户款到发货的前几笔订单数", "first orders on cash before delivery"),
+    "policy.field.terms.require_agreement": ("给予账期须签年度协议", "terms need a signed annual agreement"),
+    "policy.field.terms.require_documents": ("给予账期须关键资料齐全", "terms need complete key documents"),
+    "policy.field.limit": ("额度设置", "limit settings"),
+    "policy.field.limit.factors": ("各等级额度系数", "limit factor of each level"),
+    "policy.field.limit.factors.level": ("额度系数", "limit factor"),
+    "policy.field.limit.round_down_to": ("额度向下取整到（元）", "limits rounded down to (CNY)"),
+    "policy.field.limit.months_per_year": ("每年月数（额度计算用）", "months per year (for the limit)"),
+    "policy.field.limit.days_per_month": ("每月天数（额度计算用）", "days per month (for the limit)"),
+    "policy.field.approval": ("审批设置", "approval settings"),
+    "policy.field.approval.sales_manager_max_days": ("销售部经理可批最长账期（天）",
+                                                     "longest term a sales manager approves (days)"),
+    "policy.field.review": ("复评设置", "review settings"),
+    "policy.field.review.months": ("各等级复评周期", "review interval of each level"),
+    "policy.field.review.months.level": ("复评周期（月）", "review interval (months)"),
+    "policy.field.aging": ("账龄设置", "aging settings"),
+    "policy.field.aging.bucket_upper_days": ("账龄分段上限（逾期天数）", "aging bucket upper bounds (days past due)"),
+    "policy.field.metrics": ("指标计算设置", "metric settings"),
+    "policy.field.metrics.days_per_year": ("每年天数（计算合作年限用）", "days per year (for cooperation years)"),
     # ------------------------------------------------------------------ mapping (mapping.*)
     # The column mapping dialog and the profile manager (desktop/ui/mapping_dialog.py). Field
     # and column lists come joined in the language ("客户编号、客户名称"; "L 经营状况、O 资产总额(万元)").
@@ -52,6 +526,69 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                     "is full): the profiles are unchanged."),
     "mapping.profile_changed": ("映射方案已更改：下次导入时生效。", "Mapping profiles changed: this applies from the next import."),
     # ------------------------------------------------------------------ command line (cli.*)
+    # The command line's own lines, in English unless --lang or CREDIT_DESK_LANG asks for Chinese
+    # (desktop.cli.message_language); cli.hint.* is the option added to an error's line.
+    "cli.rated": ("已评级 {count} 个客户，评估基准日 {as_of}（{levels}）；问题 {issues} 条（其中 {errors} 行未使用）。",
+                  "Rated {count} customers as of {as_of} ({levels}); {issues} row issues ({errors} rows not used)."),
+    "cli.wrote": ("已写入 {file}", "Wrote {file}"),
+    "cli.read_forms": ("读取了评级 {run} 的 {forms} 份表单：{decided}；错误 {errors} 个，警告 {warnings} 个。",
+                       "Read {forms} forms of run {run}: {decided}; {errors} errors, {warnings} warnings."),
+    "cli.results_only": ("仅与评级结果工作簿核对：该次评级不在评级登记簿中。",
+                         " Checked against the results workbook only: the run is not in the rating register."),
+    "cli.no_decision": ("没有决定", "no decision"),
+    "cli.conflicts": ("{count} 个互相冲突的决定未采用：见问题清单；用 --prefer 文件 指定以哪个文件为准。",
+                      "{count} conflicting decisions were not applied: see the problems; resolve with --prefer FILE."),
+    "cli.no_memory": ("内存不足，无法完成（文件对这台电脑来说太大）",
+                      "not enough memory to finish (the files are too large for this computer)"),
+    "cli.nothing_written": ("；未写入或登记任何内容", "; nothing was written or recorded"),
+    "cli.disk_full": ("磁盘已满{where}", "the disk is full{where}"),
+    "cli.nothing_replaced": ("；未替换或登记任何内容：请腾出空间后重新运行",
+                             "; nothing was replaced or recorded: free some space and run again"),
+    "cli.no_ratings": ("{file} 中没有客户 {customer} 的评级记录。", "No ratings of {customer} in {file}."),
+    "cli.review_due": ("复评到期 {date}：{customer} {name}（{level}）", "review due {date}: {customer} {name} ({level})"),
+    "cli.intact": ("{file}：完好（{head}）", "{file}: intact ({head})"),
+    "cli.hint.customers": ("用 --customers 文件[:工作表] 指定客户信用资料表", "name it with --customers FILE[:SHEET]"),
+    "cli.hint.results": ("用 --results 评级结果.xlsx 指定", "with --results RESULTS.xlsx"),
+    "cli.hint.policy": ("用 --policy 政策文件 指定", "with --policy FILE"),
+    "cli.hint.tmpdir": ("或把环境变量 TMPDIR 设为有空间的磁盘上的文件夹", "or set TMPDIR to a folder on a disk with room"),
+    "cli.hint.max_unpacked": ("上限由环境变量 CREDIT_DESK_MAX_UNPACKED_MB 设定", "the limit is CREDIT_DESK_MAX_UNPACKED_MB"),
+    "cli.hint.max_cells": ("上限由环境变量 CREDIT_DESK_MAX_CELLS 设定", "the limit is CREDIT_DESK_MAX_CELLS"),
+    "cli.hint.verify": ("credit-desk verify-register 可列出问题所在", "credit-desk verify-register lists what is wrong"),
+    "cli.hint.register": ("或用 --register 登记簿文件 指定另一个登记簿", "or --register REGISTER.sqlite"),
+    "cli.hint.register_write": ("或用 --register 登记簿文件 指定另一个登记簿，或用 --no-register 本次不登记",
+                                "or --register REGISTER.sqlite, or --no-register"),
+    # ------------------------------------------------------------------ rules fired (rule.*)
+    # The data a rule fired on, as a sentence: rule.CODE, or rule.CODE.case where one rule has
+    # several reasons. Values come formatted (1,236,000; 1.56; 35.2%); lists joined in the
+    # language. desktop.io.writers.labels.rule_sentence picks the template and fills it in.
+    "rule.FORCE_C_TIMELINESS": ("加权平均逾期 {days} 天，付款及时性得 {points} 分，不高于 {max_points} 分",
+                                "{days} days late on average: timeliness earns {points} points, "
+                                "at most {max_points}"),
+    "rule.FORCE_C_OPERATING": ("经营状况为“{status}”", "operating status is {status}"),
+    "rule.FORCE_C_REVENUE_DECLINE": ("营业额趋势为“{trend}”", "revenue trend is {trend}"),
+    "rule.FORCE_C_LITIGATION": ("被其他供应商起诉（追讨货款）", "sued by other suppliers over payment"),
+    "rule.CAP_A_NEW_CUSTOMER.orders": ("订单 {orders} 笔，少于 {min_orders} 笔", "{orders} orders, fewer than {min_orders}"),
+    "rule.CAP_A_NEW_CUSTOMER.years": ("合作 {years} 年，不足 {min_years} 年",
+                                      "{years} years of cooperation, less than {min_years}"),
+    "rule.CAP_A_NEW_CUSTOMER.days": ("合作 {days} 天，不足 {min_years} 年",
+                                     "{days} days of cooperation, less than {min_years} years"),
+    "rule.CAP_A_NEW_CUSTOMER.no_trading": ("合作年限不明：截至评估基准日没有首次合作日期，也没有发票",
+                                           "cooperation unknown: no first trade date and no invoice up to the "
+                                           "assessment date"),
+    "rule.CAP_A_DOCUMENTS": ("缺少{missing}", "missing: {missing}"),
+    "rule.TERM_NEW_CUSTOMER_CASH": ("订单 {orders} 笔，前 {cash_orders} 笔款到发货",
+                                    "{orders} orders: the first {cash_orders} are cash before delivery"),
+    "rule.TERM_NO_AGREEMENT.no": ("未签订年度合作协议", "no signed annual agreement"),
+    "rule.TERM_NO_AGREEMENT.unknown": ("客户资料未注明是否签订年度合作协议",
+                                       "the customer sheet does not say whether an annual agreement is signed"),
+    "rule.TERM_DOCUMENTS_INCOMPLETE": ("缺少{missing}", "missing: {missing}"),
+    # the group rules (集团客户): data keys group, members; group, group_total, total, share, ceiling
+    "rule.CAP_B_GROUP_WARNING": ("同属集团“{group}”的{members}被强制C级", "{members} of group {group} forced to C"),
+    "rule.LIMIT_GROUP_CONCENTRATION": ("集团“{group}”可授信额度合计 {group_total} 元，超过全部客户合计 {total} 元的 "
+                                       "{share}（上限 {ceiling} 元）",
+                                       "group {group}: eligible limits add up to {group_total} CNY, above {share} "
+                                       "of the {total} CNY of all customers (ceiling {ceiling} CNY)"),
+    "rule.other": ("{detail}", "{detail}"),
 }
 
 _FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^}]*)?\}")
@@ -68,11 +605,23 @@ def text(code: str, lang: str = "zh", /, **values: Any) -> str:
     ``Message`` is worded in the same language. An unknown code is a bug: it raises KeyError."""
     zh, en = CATALOGUE[code]
     template = zh if lang == "zh" else en
-    filled = {k: (v.text(lang) if isinstance(v, Message) else "" if v is None else v) for k, v in values.items()}
+    filled = {k: _worded(v, lang) for k, v in values.items()}
     try:
         return template.format(**filled)
     except (KeyError, IndexError, ValueError):  # a missing value, or one of another type than the text expects
         return _FIELD.sub(lambda m: str(filled.get(m.group(1), "")), template)
+
+
+def _worded(value: Any, lang: str) -> Any:
+    """A value as the text shows it: a message (anything with ``text(lang)``) worded in ``lang``, a
+    list or tuple of values joined as a list is written in that language, None as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ("；" if lang == "zh" else "; ").join(str(_worded(v, lang)) for v in value)
+    if not isinstance(value, str) and callable(getattr(value, "text", None)):
+        return value.text(lang)
+    return value
 
 
 @dataclass(frozen=True)
@@ -93,10 +642,12 @@ def has_cjk(s: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in s)
 
 
-# An English sentence: three or more ASCII words in a row (file names and codes are single tokens).
-_ASCII_SENTENCE = re.compile(r"[A-Za-z][a-z']+(?:[ ,;:]+[A-Za-z][a-z']+){2,}")
+# An English sentence: three or more words in a row ("not a file", "close it in Excel") of which
+# at least two are lower-case words ("AAA AA A", "C0001 XYPD" and file names are not sentences).
+_ASCII_RUN = re.compile(r"\b[A-Za-z][a-z']*(?:[ ,;:()/-]+[A-Za-z][a-z']*){2,}\b")
+_LOWER_WORD = re.compile(r"\b[a-z][a-z']+\b")
 
 
 def english_sentences(s: str) -> list[str]:
     """The runs of English words in ``s`` (what a Chinese screen or workbook must not hold)."""
-    return _ASCII_SENTENCE.findall(s)
+    return [m for m in _ASCII_RUN.findall(s) if len(_LOWER_WORD.findall(m)) >= 2]

@@ -238,9 +238,10 @@ def test_a_bad_value_typed_in_the_editor_gets_the_files_message(qtbot, column, t
     assert editor.problems.count() == 0 and editor.save_button.isEnabled()
     row = [str(lv["level"]) for lv in editor.doc["levels"]].index("B")
     editor.levels.item(row, column).setText(typed)
-    shown = [editor.problems.item(i).text() for i in range(editor.problems.count())]
-    (path, _, message), = problems(change(old, new))
-    assert shown == [f"{path}: {message}"]
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(change(old, new).encode("utf-8"), "p.toml")
+    (problem,) = refused.value.issues
+    assert editor.problem_texts() == [problem.text("zh")]  # the file's message, place and line, in Chinese
     assert not editor.save_button.isEnabled() and not editor.use_button.isEnabled()
 
 
@@ -267,9 +268,13 @@ def test_the_editor_opens_a_file_with_hostile_numbers(qtbot, tmp_path):
                    .replace("timeliness_max_points = 5", 'timeliness_max_points = "5"'), encoding="utf-8")
     editor = PolicyEditor(bad)
     qtbot.addWidget(editor)
-    shown = [editor.problems.item(i).text().split(":")[0] for i in range(editor.problems.count())]
-    assert set(shown) == {"items.payment_timeliness.points", "items.payment_timeliness.missing_points",
-                          "limit.round_down_to", "rules.force_c.timeliness_max_points"}
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(bad.read_bytes(), str(bad))
+    assert {p for p, _, _ in refused.value.problems} == {
+        "items.payment_timeliness.points", "items.payment_timeliness.missing_points", "limit.round_down_to",
+        "rules.force_c.timeliness_max_points"}
+    assert sorted(editor.problem_texts()) == sorted(refused.value.lines("zh"))
+    assert not any("items." in t or "limit." in t for t in editor.problem_texts())
     assert not editor.save_button.isEnabled()
 
 

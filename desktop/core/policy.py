@@ -1,9 +1,12 @@
 """The credit policy as a typed, validated, versioned document.
 
 ``build_policy`` turns the plain mapping read from a policy file into a frozen
-``Policy``. It checks everything at once and reports every problem with its key path
-(``items.sales_12m.bands[2].range``), so a clerk editing the file sees all mistakes in
-one go. Where a problem is in a file, ``desktop.io.policy_file`` adds the line number.
+``Policy``. It checks everything at once and reports every problem, so a clerk editing the
+file sees all mistakes in one go. Each problem (``PolicyProblem``) carries its key path
+(``items.sales_12m.bands[2].range``, for the log and the command line), the place as a clerk
+reads it (``place``: 评分项目“年交易额”第 3 档的区间) and what is wrong, as a catalogue message
+(``desktop.messages``, ``policy.*``) worded in either language. Where a problem is in a file,
+``desktop.io.policy_file`` adds the line number.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from desktop.core.exact import NEAR
 from desktop.errors import PolicyError
+from desktop.messages import CATALOGUE, Message
 
 SCHEMA_VERSION = 1
 
@@ -32,6 +36,64 @@ NUMERIC_BASES = (
     "documents_missing",
 )
 CATEGORY_BASES = {"operating_status": ("good", "fair", "poor")}
+
+
+def _m(code: str, **values: Any) -> Message:
+    return Message(code, values)
+
+
+@dataclass(frozen=True)
+class Named(Message):
+    """A value worded per language without a catalogue code: a name the policy file itself gives
+    in both languages (an item's label_zh and label_en), or a list of names joined as each
+    language lists them."""
+
+    code: str = ""
+    zh: str = ""
+    en: str = ""
+
+    def text(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _names(names: Any) -> Named:
+    names = [str(n) for n in names]
+    return Named(zh="、".join(names), en=", ".join(names))
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One thing wrong in a policy: its key path (the log, the command line), its line in the
+    file (None when not known), what is wrong and the place as a clerk reads it (None: the file
+    as a whole); ``detail`` is technical English (the TOML reader's words) for the log only."""
+
+    path: str
+    line: int | None
+    message: Message
+    where: Message | None = None
+    detail: str = ""
+
+    def technical(self) -> str:
+        """The command line's and the log's words: key path, line, English message."""
+        text = self.message.text("en") + (f" ({self.detail})" if self.detail else "")
+        return f"{self.path}" + (f" (line {self.line})" if self.line else "") + f": {text}"
+
+    def text(self, lang: str = "zh") -> str:
+        """The problem in the clerk's words: place, what is wrong, the line of the file."""
+        if self.where is None:
+            if self.line:
+                return _m("policy.problem_at_line", line=self.line, problem=self.message).text(lang)
+            return self.message.text(lang)
+        code = "policy.problem_line" if self.line else "policy.problem"
+        return _m(code, where=self.where, problem=self.message, line=self.line).text(lang)
+
+
+class IntervalError(ValueError):
+    """A band's range that cannot be read; ``message`` says why (``str``: in English)."""
+
+    def __init__(self, message: Message):
+        super().__init__(message.text("en"))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -88,16 +150,15 @@ def _bound(text: str, whole: str, lower: bool) -> float:
     if word in _INFINITE:
         value = _INFINITE[word]
         if (value > 0) == lower:
-            raise ValueError(f"{whole!r}: only the lower end of a band can be -inf and only the upper end inf")
+            raise IntervalError(_m("policy.range.inf_side", range=whole))
         return value
     if word in ("nan", "+nan", "-nan"):
-        raise ValueError(f"{whole!r}: {text} is not a number; bounds must be numbers, -inf or inf")
+        raise IntervalError(_m("policy.range.nan", range=whole, bound=text))
     m = _DECIMAL.fullmatch(text)
     if not m:
-        raise ValueError(f"{whole!r}: bounds must be numbers, -inf or inf")
-    outside = ValueError(f"{whole!r}: {text[:30]}{'…' if len(text) > 30 else ''} cannot be a bound: a bound is "
-                         f"a number from -{BOUND_MAX:,} to {BOUND_MAX:,} with at most {BOUND_DECIMALS} "
-                         f"decimal places (write -inf or inf for an open end)")
+        raise IntervalError(_m("policy.range.not_number", range=whole))
+    outside = IntervalError(_m("policy.range.outside", range=whole, bound=f"{text[:30]}{'…' if len(text) > 30 else ''}",
+                               most=f"{BOUND_MAX:,}", decimals=BOUND_DECIMALS))
     # Checked before the exact value is built: 1e999999999 would take ages to expand.
     if len(text) > 60 or (m.group("exp") and len(m.group("exp").lstrip("+-")) > 3):
         raise outside
@@ -108,18 +169,18 @@ def _bound(text: str, whole: str, lower: bool) -> float:
 
 
 def parse_interval(text: str) -> Interval:
-    """Parse ``"(0, 7]"``; raise ValueError with a readable reason otherwise."""
+    """Parse ``"(0, 7]"``; raise IntervalError (a ValueError) with a readable reason otherwise."""
     m = _INTERVAL.match(text)
     if not m:
-        raise ValueError(f"{text!r} is not an interval like \"[0, 7)\" or \"(-inf, 0]\"")
+        raise IntervalError(_m("policy.range.syntax", range=text))
     lo_s, hi_s = m.group(2), m.group(3)
     lo, hi = _bound(lo_s, text, lower=True), _bound(hi_s, text, lower=False)
     # On the bounds as written: "[0.20000000000000001, 0.2]" is one float but no interval.
     if (lo if math.isinf(lo) else Fraction(lo_s)) > (hi if math.isinf(hi) else Fraction(hi_s)):
-        raise ValueError(f"{text!r}: the lower bound must not exceed the upper bound")
+        raise IntervalError(_m("policy.range.reversed", range=text))
     iv = Interval(lo, hi, m.group(1) == "[", m.group(4) == "]", text.strip())
     if lo == hi and not (iv.lower_closed and iv.upper_closed):
-        raise ValueError(f"{text!r} is empty")
+        raise IntervalError(_m("policy.range.empty", range=text))
     return iv
 
 
@@ -271,29 +332,31 @@ class Policy:
         return tuple(labels)
 
 
-def _show(v: Any) -> str:
+def _show(v: Any) -> Message | str:
     """A value as the message quotes it: short, in the file's spelling, never a traceback
     (``repr`` of a 5,000-digit integer raises; ``nan`` and ``true`` are named for what they are)."""
     if isinstance(v, bool):
-        return f"{'true' if v else 'false'} (a yes/no value)"
+        return _m("policy.value.bool", value="true" if v else "false")
     if isinstance(v, int):
         if v.bit_length() > 50:
             digits = len(str(abs(v))) if v.bit_length() < 14_000 else int(v.bit_length() * math.log10(2)) + 1
-            return f"{'-' if v < 0 else ''}a number with {digits:,} digits"
+            return _m("policy.value.digits", sign="-" if v < 0 else "", digits=f"{digits:,}")
         return f"{v:,}"
     if isinstance(v, float):
         if math.isnan(v):
-            return "nan (not a number)"
+            return _m("policy.value.nan")
         if math.isinf(v):
-            return "inf (infinity)" if v > 0 else "-inf (minus infinity)"
+            return _m("policy.value.inf" if v > 0 else "policy.value.minus_inf")
         return repr(v)
     if isinstance(v, str):
-        return f'the text "{v[:40]}{"…" if len(v) > 40 else ""}" (numbers are written without quotes)'
+        return _m("policy.value.text", value=f'{v[:40]}{"…" if len(v) > 40 else ""}')
     if isinstance(v, (list, tuple)):
-        return "a list"
+        return _m("policy.value.list")
     if isinstance(v, dict):
-        return "a table"
-    return type(v).__name__
+        return _m("policy.value.table")
+    if hasattr(v, "isoformat"):  # a TOML date or time
+        return _m("policy.value.date", value=v.isoformat())
+    return _m("policy.value.other", kind=type(v).__name__)
 
 
 def _fmt(x: float) -> str:
@@ -309,45 +372,46 @@ class _Num:
     lo: int | float
     hi: int | float
     whole: bool = True
-    unit: str = ""  # "days", "months", "points", ...
+    unit: str = ""  # a policy.unit.* word: "days", "months", "points", ...
     decimals: int | None = None  # most decimal places allowed
 
-    def allowed(self) -> str:
-        kind = ("a whole number" if self.whole else "a number") + (f" of {self.unit}" if self.unit else "")
-        text = f"{kind} from {_fmt(self.lo)} to {_fmt(self.hi)}"
-        return text + (f" with at most {self.decimals} decimal places" if self.decimals is not None else "")
+    def allowed(self) -> Message:
+        code = "policy.allowed." + ("whole" if self.whole else "number") + ("_unit" if self.unit else "")
+        text = _m(code, lo=_fmt(self.lo), hi=_fmt(self.hi),
+                  **({"unit": _m(f"policy.unit.{self.unit}")} if self.unit else {}))
+        return text if self.decimals is None else _m("policy.allowed.decimals", allowed=text, decimals=self.decimals)
 
-    def problem(self, v: Any) -> str | None:
+    def problem(self, v: Any) -> Message | None:
         """None when ``v`` is allowed, else the message (what is allowed, what the file has)."""
         number = not isinstance(v, bool) and (isinstance(v, int) or (not self.whole and isinstance(v, float)))
         if number and self.lo <= v <= self.hi:  # nan fails both comparisons
             if self.decimals is None or (Fraction(format(v, ".15g")) * 10 ** self.decimals).denominator == 1:
                 return None
-        return f"must be {self.allowed()}, got {_show(v)}"
+        return _m("policy.must_be", allowed=self.allowed(), got=_show(v))
 
 
 class _Check:
     """Collects problems while walking the document; each problem has a key path."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[str, str]] = []
+        self.problems: list[tuple[str, Message]] = []
 
-    def add(self, path: str, message: str) -> None:
+    def add(self, path: str, message: Message) -> None:
         self.problems.append((path, message))
 
     def table(self, value: Any, path: str, allowed: dict[str, tuple[type | tuple, bool]]) -> dict:
         """Check a table's keys and value types; return it (or {} when not a table)."""
         if not isinstance(value, dict):
-            self.add(path or "(top)", f"must be a table, got {type(value).__name__}")
+            self.add(path or "(top)", _m("policy.not_table", got=_show(value)))
             return {}
         for key in value:
             if key not in allowed:
-                self.add(_join(path, key), f"unknown key (allowed: {', '.join(allowed)})")
+                self.add(_join(path, key), _m("policy.unknown_key", allowed=_allowed_keys(path, allowed)))
         out = {}
         for key, (types, required) in allowed.items():
             if key not in value:
                 if required:
-                    self.add(_join(path, key), "missing")
+                    self.add(_join(path, key), _m("policy.missing"))
                 continue
             v = value[key]
             if isinstance(types, _Num):
@@ -356,22 +420,22 @@ class _Check:
                     self.add(_join(path, key), problem)
                     continue
             elif not _is_type(v, types):
-                self.add(_join(path, key), f"must be {_type_name(types)}, got {_show(v)}")
+                self.add(_join(path, key), _m("policy.wrong_type", expected=_type_name(types), got=_show(v)))
                 continue
             out[key] = v
         return out
 
     def per_level(self, value: Any, path: str, levels: list[str], spec: _Num) -> dict:
         if not isinstance(value, dict):
-            self.add(path, "must be a table with one value per level")
+            self.add(path, _m("policy.level_table"))
             return {}
         for key in value:
             if key not in levels:
-                self.add(_join(path, key), f"unknown level (levels: {', '.join(levels)})")
+                self.add(_join(path, key), _m("policy.unknown_level", levels=_names(levels)))
         out = {}
         for lv in levels:
             if lv not in value:
-                self.add(_join(path, lv), "missing")
+                self.add(_join(path, lv), _m("policy.missing"))
             elif problem := spec.problem(value[lv]):
                 self.add(_join(path, lv), problem)
             else:
@@ -385,6 +449,21 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _allowed_keys(path: str, keys: Any) -> Named:
+    """The keys a table may have: by their titles in Chinese (a clerk reads 满分, not points), as
+    written in English."""
+    if path.startswith("items.") and "bands[" in path:
+        prefix = "band."
+    elif path.startswith("items."):
+        prefix = "item."
+    elif path.startswith("levels["):
+        prefix = "level."
+    else:
+        prefix = f"{path}." if path else ""
+    titles = [CATALOGUE.get(f"policy.field.{prefix}{k}", (k, k))[0] for k in keys]
+    return Named(zh="、".join(titles), en=", ".join(str(k) for k in keys))
+
+
 def _is_type(v: Any, types: type | tuple) -> bool:
     types = types if isinstance(types, tuple) else (types,)
     if isinstance(v, bool) and bool not in types:
@@ -394,17 +473,20 @@ def _is_type(v: Any, types: type | tuple) -> bool:
     return isinstance(v, types)
 
 
-def _type_name(types: type | tuple) -> str:
+def _type_name(types: type | tuple) -> Message:
     types = types if isinstance(types, tuple) else (types,)
-    names = {int: "a whole number", float: "a number", str: "text", bool: "true or false",
-             list: "a list", dict: "a table"}
-    return " or ".join(names.get(t, t.__name__) for t in types)
+    names = [_m(f"policy.type.{t.__name__}") if f"policy.type.{t.__name__}" in CATALOGUE
+             else Named(zh=t.__name__, en=t.__name__) for t in types]
+    out = names[0]
+    for more in names[1:]:
+        out = _m("policy.type.either", first=out, second=more)
+    return out
 
 
-def check_bands_cover(bands: list[Interval]) -> str | None:
+def check_bands_cover(bands: list[Interval]) -> Message | None:
     """None when the intervals cover the real line exactly once, else the first problem."""
     if not bands:
-        return "no bands"
+        return _m("policy.bands.none")
     # On the bounds as written (exact fractions), as values are placed near an edge: two
     # bounds that are one float apart (0.1 and 0.10000000000000001) are a gap, not a meeting.
     inf = Fraction(10) ** 400  # above every bound a float can write
@@ -412,15 +494,15 @@ def check_bands_cover(bands: list[Interval]) -> str | None:
     hi = {id(iv): inf if iv.bounds_exact[1] is None else iv.bounds_exact[1] for iv in bands}
     ordered = sorted(bands, key=lambda iv: (lo[id(iv)], not iv.lower_closed))
     if ordered[0].lower != -math.inf:
-        return f"nothing covers values below {ordered[0].text} (the first band must start at -inf)"
+        return _m("policy.bands.below", band=ordered[0].text)
     for prev, nxt in zip(ordered, ordered[1:]):
         a, b = hi[id(prev)], lo[id(nxt)]
         if b < a or (b == a and prev.upper_closed and nxt.lower_closed):
-            return f"bands {prev.text} and {nxt.text} overlap"
+            return _m("policy.bands.overlap", first=prev.text, second=nxt.text)
         if b > a or (not prev.upper_closed and not nxt.lower_closed):
-            return f"gap between bands {prev.text} and {nxt.text}"
+            return _m("policy.bands.gap", first=prev.text, second=nxt.text)
     if ordered[-1].upper != math.inf:
-        return f"nothing covers values above {ordered[-1].text} (the last band must end at inf)"
+        return _m("policy.bands.above", band=ordered[-1].text)
     return None
 
 
@@ -432,7 +514,7 @@ MIN_SCORE = _Num(0, 1000, unit="points")
 TERM_DAYS = _Num(0, 3650, unit="days")  # ten years
 REVIEW_MONTHS = _Num(1, 120, unit="months")  # at least monthly, at most every ten years
 LIMIT_FACTOR = _Num(0, 100, whole=False, decimals=6)  # times the sales of the term; the default is 0 to 1.5
-ROUND_DOWN_TO = _Num(1, 10_000_000, unit="CNY (元)")
+ROUND_DOWN_TO = _Num(1, 10_000_000, unit="cny")
 MONTHS_PER_YEAR = _Num(1, 13, unit="months")  # 12, or 13 four-week periods
 DAYS_PER_MONTH = _Num(1, 31, unit="days")
 ORDER_COUNT = _Num(0, 1000, unit="orders")
@@ -456,8 +538,7 @@ def build_policy(doc: dict[str, Any]) -> Policy:
         "aging": (dict, True), "metrics": (dict, True),
     })
     if "schema_version" in top and top["schema_version"] != SCHEMA_VERSION:
-        c.add("schema_version", f"this program reads schema version {SCHEMA_VERSION}, "
-                                f"the file has {_show(top['schema_version'])}")
+        c.add("schema_version", _m("policy.schema", expected=SCHEMA_VERSION, got=_show(top["schema_version"])))
 
     items = _build_items(c, top.get("items", {}), top.get("total_points"))
     levels = _build_levels(c, top.get("levels", []), top.get("total_points"))
@@ -473,13 +554,14 @@ def build_policy(doc: dict[str, Any]) -> Policy:
     timeliness = next((it for it in items if it.basis == "avg_days_late"), None)
     if timeliness is not None and fc.get("timeliness_max_points", 0) > timeliness.points:
         c.add("rules.force_c.timeliness_max_points",
-              f"must be at most the {timeliness.points} points of items.{timeliness.key}, "
-              f"got {_show(fc.pop('timeliness_max_points'))}")
+              _m("policy.timeliness_max", points=timeliness.points, item=Named(zh=timeliness.label_zh,
+                                                                               en=timeliness.label_en),
+                 got=_show(fc.pop("timeliness_max_points"))))
     cap = c.table(rules.get("cap", {}), "rules.cap", {
         "level": (str, True), "new_customer": (bool, True), "new_customer_min_orders": (ORDER_COUNT, True),
         "new_customer_min_years": (YEARS, True), "documents": (bool, True)})
     if "level" in cap and names and cap["level"] not in names:
-        c.add("rules.cap.level", f"{cap['level']!r} is not a level ({', '.join(names)})")
+        c.add("rules.cap.level", _m("policy.cap_level", level=cap["level"], levels=_names(names)))
 
     terms = c.table(top.get("terms", {}), "terms", {
         "base_days": (dict, True), "new_customer_cash_orders": (ORDER_COUNT, True),
@@ -497,18 +579,18 @@ def build_policy(doc: dict[str, Any]) -> Policy:
     if "bucket_upper_days" in aging:
         bad = [(i, p) for i, b in enumerate(buckets) if (p := BUCKET_DAYS.problem(b))]
         if not buckets:
-            c.add("aging.bucket_upper_days", "must list at least one upper bound of days past due")
+            c.add("aging.bucket_upper_days", _m("policy.aging.empty"))
         elif len(buckets) > MAX_BUCKETS:
-            c.add("aging.bucket_upper_days", f"must list at most {MAX_BUCKETS} upper bounds, got {len(buckets):,}")
+            c.add("aging.bucket_upper_days", _m("policy.aging.too_many", most=MAX_BUCKETS, count=f"{len(buckets):,}"))
         elif bad:
             for i, p in bad:
                 c.add(f"aging.bucket_upper_days[{i}]", p)
         elif any(b >= a for a, b in zip(buckets[1:], buckets)):
-            c.add("aging.bucket_upper_days", "must be strictly increasing")
+            c.add("aging.bucket_upper_days", _m("policy.aging.increasing"))
     metrics = c.table(top.get("metrics", {}), "metrics", {"days_per_year": (DAYS_PER_YEAR, True)})
 
     if c.problems:
-        raise PolicyError("policy", [(p, None, m) for p, m in c.problems])
+        raise PolicyError("policy", [PolicyProblem(p, None, m, place(p, doc)) for p, m in c.problems])
     return Policy(
         schema_version=top["schema_version"], name=top["name"], version=top["version"],
         description=top.get("description", ""), total_points=top["total_points"],
@@ -540,40 +622,39 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
         if basis is None:
             continue
         if basis in bases_seen:
-            c.add(f"{path}.basis", f"{basis!r} is already used by items.{bases_seen[basis]}")
+            c.add(f"{path}.basis", _m("policy.basis_used", basis=basis, other=_item_name(raw, bases_seen[basis])))
         bases_seen[basis] = key
         # When the item's points are themselves wrong, only the general bound applies below.
         max_pts = t.get("points", ITEM_POINTS.hi)
         if "missing_points" in t and not 0 <= t["missing_points"] <= max_pts:
-            c.add(f"{path}.missing_points", f"must be between 0 and the item's {max_pts} points")
+            c.add(f"{path}.missing_points", _m("policy.points_max", most=max_pts))
         bands: list[Band] = []
         cats: list[tuple[str, int]] = []
         if basis in CATEGORY_BASES:
             if "bands" in t:
-                c.add(f"{path}.bands", f"basis {basis!r} takes categories, not bands")
+                c.add(f"{path}.bands", _m("policy.categories_not_bands", basis=basis))
             raw_cats = t.get("categories")
             if raw_cats is None:
-                c.add(f"{path}.categories", "missing")
+                c.add(f"{path}.categories", _m("policy.missing"))
             else:
                 for name, pts in raw_cats.items():
                     if name not in CATEGORY_BASES[basis]:
                         c.add(f"{path}.categories.{name}",
-                              f"unknown category (allowed: {', '.join(CATEGORY_BASES[basis])})")
+                              _m("policy.unknown_category", allowed=_category_names(CATEGORY_BASES[basis])))
                     elif not _is_type(pts, int) or not 0 <= pts <= max_pts:
-                        c.add(f"{path}.categories.{name}",
-                              f"must be a whole number of points from 0 to {max_pts}, got {_show(pts)}")
+                        c.add(f"{path}.categories.{name}", _m("policy.category_points", most=max_pts, got=_show(pts)))
                     else:
                         cats.append((name, pts))
                 for name in CATEGORY_BASES[basis]:
                     if name not in raw_cats:
-                        c.add(f"{path}.categories.{name}", "missing")
+                        c.add(f"{path}.categories.{name}", _m("policy.missing"))
             top_pts = max([p for _, p in cats] + [t.get("missing_points", 0)], default=0)
         elif basis in NUMERIC_BASES:
             if "categories" in t:
-                c.add(f"{path}.categories", f"basis {basis!r} takes bands, not categories")
+                c.add(f"{path}.categories", _m("policy.bands_not_categories", basis=basis))
             raw_bands = t.get("bands")
             if raw_bands is None:
-                c.add(f"{path}.bands", "missing")
+                c.add(f"{path}.bands", _m("policy.missing"))
                 raw_bands = []
             for i, b in enumerate(raw_bands):
                 bp = f"{path}.bands[{i}]"
@@ -582,11 +663,11 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
                     continue
                 try:
                     iv = parse_interval(bt["range"])
-                except ValueError as exc:
-                    c.add(f"{bp}.range", str(exc))
+                except IntervalError as exc:
+                    c.add(f"{bp}.range", exc.message)
                     continue
                 if not 0 <= bt["points"] <= max_pts:
-                    c.add(f"{bp}.points", f"must be between 0 and the item's {max_pts} points")
+                    c.add(f"{bp}.points", _m("policy.points_max", most=max_pts))
                 bands.append(Band(iv, bt["points"]))
             if bands and len(bands) == len(raw_bands):
                 problem = check_bands_cover([b.interval for b in bands])
@@ -594,34 +675,34 @@ def _build_items(c: _Check, raw: dict, total_points: Any) -> list[Item]:
                     c.add(f"{path}.bands", problem)
             top_pts = max([b.points for b in bands] + [t.get("missing_points", 0)], default=0)
         else:
-            allowed = ", ".join(NUMERIC_BASES + tuple(CATEGORY_BASES))
-            c.add(f"{path}.basis", f"unknown basis {basis!r} (allowed: {allowed})")
+            c.add(f"{path}.basis", _m("policy.unknown_basis", basis=basis,
+                                      allowed=_names(NUMERIC_BASES + tuple(CATEGORY_BASES))))
             continue
         # (Not when a band or category was itself refused: that problem is reported already.)
         complete = len(bands) == len(t.get("bands") or []) and len(cats) == len(t.get("categories") or {})
         if "points" in t and top_pts != max_pts and complete:
-            c.add(f"{path}.points", f"the item is worth {max_pts} points but its best band gives {top_pts}")
+            c.add(f"{path}.points", _m("policy.best_band", most=max_pts, top=top_pts))
         if {"label_zh", "label_en", "points", "missing_points"} <= t.keys():
             items.append(Item(key, t["label_zh"], t["label_en"], basis, max_pts, t["missing_points"],
                               tuple(bands), tuple(cats)))
     if isinstance(total_points, int) and raw and len(items) == len(raw):
         total = sum(it.points for it in items)
         if total != total_points:
-            c.add("items", f"item points add up to {total}, but total_points is {total_points}")
+            c.add("items", _m("policy.points_total", total=total, total_points=total_points))
     return items
 
 
 def _build_levels(c: _Check, raw: list, total_points: Any = None) -> list[LevelDef]:
     levels: list[LevelDef] = []
     if not isinstance(raw, list) or not raw:
-        c.add("levels", "must list at least one level")
+        c.add("levels", _m("policy.levels.none"))
         return levels
     for i, entry in enumerate(raw):
         t = c.table(entry, f"levels[{i}]", {"level": (str, True), "label_zh": (str, True),
                                             "min_score": (MIN_SCORE, True)})
         if "min_score" in t and isinstance(total_points, int) and t["min_score"] > total_points:
-            c.add(f"levels[{i}].min_score", f"no total score can reach {_show(t['min_score'])}: the scorecard "
-                                            f"has {total_points} points (total_points)")
+            c.add(f"levels[{i}].min_score", _m("policy.levels.unreachable", score=_show(t["min_score"]),
+                                               total_points=total_points))
             continue
         if len(t) == 3:
             levels.append(LevelDef(t["level"], t["label_zh"], t["min_score"]))
@@ -629,14 +710,137 @@ def _build_levels(c: _Check, raw: list, total_points: Any = None) -> list[LevelD
         return levels
     names = [lv.level for lv in levels]
     if len(set(names)) != len(names):
-        c.add("levels", "level names must be unique")
+        c.add("levels", _m("policy.levels.unique"))
     for i, (a, b) in enumerate(zip(levels, levels[1:])):
         if b.min_score == a.min_score:
-            c.add(f"levels[{i + 1}].min_score",
-                  f"{b.level} starts at {b.min_score} like {a.level}: two levels cannot have the same minimum score")
+            c.add(f"levels[{i + 1}].min_score", _m("policy.levels.same_min", level=b.level, score=b.min_score,
+                                                   other=a.level))
         elif b.min_score > a.min_score:
-            c.add(f"levels[{i + 1}].min_score",
-                  f"must be lower than {a.level}'s {a.min_score}: list the best level first")
+            c.add(f"levels[{i + 1}].min_score", _m("policy.levels.order", other=a.level, score=a.min_score))
     if levels[-1].min_score != 0:
-        c.add(f"levels[{len(levels) - 1}].min_score", "the lowest level must start at 0 so every score has a level")
+        c.add(f"levels[{len(levels) - 1}].min_score", _m("policy.levels.lowest_zero"))
     return levels
+
+
+# ---------------------------------------------------------------- places, as a clerk reads them
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+ITEM_FIELDS = ("label_zh", "label_en", "basis", "points", "missing_points", "bands", "categories")
+LEVEL_FIELDS = ("level", "label_zh", "min_score")
+PER_LEVEL = ("terms.base_days", "limit.factors", "review.months")  # tables with one value per level
+
+
+def split_path(path: str) -> list[str | int]:
+    """``"items.x.bands[2].range"`` -> ``["items", "x", "bands", 2, "range"]``."""
+    return [int(i) if i else k for k, i in _PART.findall(path)]
+
+
+def _get(doc: Any, *keys: str | int) -> Any:
+    for key in keys:
+        if isinstance(key, int) and isinstance(doc, list) and 0 <= key < len(doc):
+            doc = doc[key]
+        elif isinstance(key, str) and isinstance(doc, dict) and key in doc:
+            doc = doc[key]
+        else:
+            return None
+    return doc
+
+
+def _item_name(items: Any, key: str) -> Named:
+    """An item as the file names it in each language (its key when it has no label)."""
+    zh, en = _get(items, key, "label_zh"), _get(items, key, "label_en")
+    return Named(zh=zh if isinstance(zh, str) and zh.strip() else key,
+                 en=en if isinstance(en, str) and en.strip() else key)
+
+
+def _category_names(names: Any) -> Named:
+    words = [(n, CATALOGUE.get(f"policy.category.{n}", (n, n))) for n in names]
+    return Named(zh="、".join(f"{n}（{w[0]}）" for n, w in words), en=", ".join(n for n, _ in words))
+
+
+def category_word(name: str) -> Message:
+    """良好 / good for "good"; an unknown category as written."""
+    code = f"policy.category.{name}"
+    return _m(code) if code in CATALOGUE else Named(zh=name, en=name)
+
+
+def field_title(path: str) -> Message | None:
+    """The title of a setting (``rules.cap.new_customer_min_years`` -> 新客户：合作年限少于（年）),
+    None for a key the policy does not have."""
+    code = f"policy.field.{path}"
+    return _m(code) if code in CATALOGUE else None
+
+
+def place(path: str, doc: Any, brief: bool = False) -> Message | None:
+    """Where ``path`` is, as a clerk reads it: 评分项目“付款及时性”第 2 档的得分, 等级 AA 的最低总分;
+    ``brief``: the short form of the list of differences (付款及时性 第 2 档 得分). None: the
+    file as a whole (its encoding, its syntax)."""
+    if path in ("(file)", "(syntax)"):
+        return None
+    parts = split_path(path)
+    if not parts or path == "(top)":
+        return _m("policy.where.top")
+    head = parts[0]
+    if head == "items" and len(parts) >= 2:
+        return _item_place(parts[1:], _get(doc, "items"), brief)
+    if head == "levels" and len(parts) >= 2 and isinstance(parts[1], int):
+        i = parts[1]
+        name = _get(doc, "levels", i, "level")
+        level = {"level": name} if isinstance(name, str) and name else {"n": i + 1}
+        if len(parts) == 2:
+            return _m("policy.where.level" if "level" in level else "policy.where.level_n", **level)
+        field = parts[2]
+        if field in LEVEL_FIELDS and len(parts) == 3:
+            return _level_field(level, _m(f"policy.field.level.{field}"), brief)
+        return _unknown(_m("policy.where.level" if "level" in level else "policy.where.level_n", **level), parts[2:])
+    for table in PER_LEVEL:
+        keys = table.split(".")
+        if parts[:2] == keys and len(parts) == 3 and isinstance(parts[2], str):
+            return _level_field({"level": parts[2]}, _m(f"policy.field.{table}.level"), brief)
+    if parts[:2] == ["aging", "bucket_upper_days"] and len(parts) == 3 and isinstance(parts[2], int):
+        return _m("policy.where.bucket", n=parts[2] + 1)
+    # a plain setting, or the longest part of the path that is one, and the key unknown in it
+    for cut in range(len(parts), 0, -1):
+        if any(isinstance(p, int) for p in parts[:cut]):
+            continue
+        title = field_title(".".join(str(p) for p in parts[:cut]))
+        if title is not None:
+            return title if cut == len(parts) else _unknown(title, parts[cut:])
+    return _unknown(_m("policy.where.top"), parts)
+
+
+def _level_field(level: dict, field: Message, brief: bool) -> Message:
+    if "level" in level:
+        return _m("policy.brief.level_field" if brief else "policy.where.level_field", field=field, **level)
+    return _m("policy.where.level_n_field", field=field, **level)
+
+
+def _item_place(parts: list, items: Any, brief: bool) -> Message:
+    key = str(parts[0])
+    item = _item_name(items, key)
+    rest = parts[1:]
+    whole = _m("policy.where.item", item=item)
+    if not rest:
+        return whole
+    field = rest[0]
+    if field == "bands" and len(rest) >= 2 and isinstance(rest[1], int):
+        n = rest[1] + 1
+        if len(rest) == 2:
+            return _m("policy.where.band", item=item, n=n)
+        if rest[2] in ("range", "points") and len(rest) == 3:
+            return _m("policy.brief.band_field" if brief else "policy.where.band_field", item=item, n=n,
+                      field=_m(f"policy.field.band.{rest[2]}"))
+        return _unknown(_m("policy.where.band", item=item, n=n), rest[2:])
+    if field == "categories" and len(rest) == 2:
+        return _m("policy.brief.category" if brief else "policy.where.category", item=item,
+                  category=category_word(str(rest[1])))
+    if field in ITEM_FIELDS and len(rest) == 1:
+        return _m("policy.brief.item_field" if brief else "policy.where.item_field", item=item,
+                  field=_m(f"policy.field.item.{field}"))
+    return _unknown(whole, rest)
+
+
+def _unknown(parent: Message, rest: list) -> Message:
+    """A key the policy does not have, named as written, in the place it was written."""
+    key = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(rest))
+    return _m("policy.where.key", parent=parent, key=key)

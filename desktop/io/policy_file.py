@@ -1,17 +1,28 @@
-"""Load a policy file (TOML): parse, validate, and point each problem at its line."""
+"""Load a policy file (TOML): parse, validate, and point each problem at its line.
+
+Every problem is a ``PolicyProblem`` (a catalogue message, worded in either language); what a
+library says about the file (the TOML reader's error, the system's reason a file cannot be
+read) is kept as its technical detail for the log and the command line, never shown as the
+message."""
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import re
 import stat
 import tomllib
 from pathlib import Path
 
-from desktop.core.policy import Policy, build_policy
+from desktop.core.policy import Policy, PolicyProblem, build_policy, split_path
 from desktop.errors import PolicyError
+from desktop.messages import Message
 from desktop.paths import default_policy_path
+
+
+def _refused(source: str, code: str, path: str = "(file)", line: int | None = None, detail: str = "") -> PolicyError:
+    return PolicyError(source, [PolicyProblem(path, line, Message(code), None, detail)])
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -19,10 +30,13 @@ def load_policy(path: str | Path | None = None) -> Policy:
     path = Path(path) if path is not None else default_policy_path()
     try:
         if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a pipe would wait for ever
-            raise PolicyError(str(path), [("(file)", None, "not a file (a folder, a device or a pipe)")])
+            raise _refused(str(path), "policy.file.not_a_file")
         data = path.read_bytes()
     except OSError as exc:
-        raise PolicyError(str(path), [("(file)", None, f"cannot be read: {exc.strerror or exc}")]) from exc
+        code = {errno.ENOENT: "policy.file.missing", errno.EACCES: "policy.file.no_permission",
+                errno.EPERM: "policy.file.no_permission", errno.EISDIR: "policy.file.not_a_file"}.get(
+            exc.errno or 0, "policy.file.unreadable")
+        raise _refused(str(path), code, detail=str(exc.strerror or exc)) from exc
     return parse_policy(data, str(path))
 
 
@@ -31,33 +45,34 @@ def parse_policy(data: bytes, source: str) -> Policy:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise PolicyError(source, [("(file)", None, "is not UTF-8 text")]) from None
+        raise _refused(source, "policy.file.not_utf8") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise PolicyError(source, [("(syntax)", int(m.group(1)) if m else None, str(exc))]) from None
+        raise _refused(source, "policy.file.syntax", "(syntax)", int(m.group(1)) if m else None, str(exc)) from None
     except ValueError:  # an integer too long for Python to read (over 4,300 digits)
         m = re.search(r"\d{1000,}", text)
         line = text.count("\n", 0, m.start()) + 1 if m else None
-        raise PolicyError(source, [("(syntax)", line, "a number there has thousands of digits; "
-                                    "no policy value is that large")]) from None
+        raise _refused(source, "policy.file.huge_number", "(syntax)", line) from None
     except RecursionError:
-        raise PolicyError(source, [("(syntax)", None, "lists or tables are nested too deeply to read")]) from None
+        raise _refused(source, "policy.file.too_deep", "(syntax)") from None
     try:
         policy = build_policy(doc)
     except PolicyError as exc:
-        raise PolicyError(source, [(p, find_line(text, p), msg) for p, _, msg in exc.problems]) from None
+        raise PolicyError(source, with_lines(exc.issues, text)) from None
     return dataclasses.replace(policy, file_name=Path(source).name,
                                sha256=hashlib.sha256(data).hexdigest())
 
 
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+def with_lines(problems: list[PolicyProblem], text: str) -> list[PolicyProblem]:
+    """The problems of a policy with the line of ``text`` (its TOML) each one is on."""
+    return [dataclasses.replace(p, line=find_line(text, p.path)) for p in problems]
 
 
 def find_line(text: str, key_path: str) -> int | None:
     """Best-effort 1-based line of ``key_path`` (``items.x.bands[2].range``) in TOML text."""
-    parts: list[str | int] = [int(i) if i else k for k, i in _PART.findall(key_path)]
+    parts: list[str | int] = split_path(key_path)
     lines = text.splitlines()
     headers = []  # (line index, dotted name, is array-of-tables)
     for n, line in enumerate(lines):

@@ -80,8 +80,21 @@ ZH: dict[str, str] = {
     "Differences from the shipped default": "与默认政策的差异", "Save as…": "另存为…",
     "What if? Re-rate with this policy": "模拟：用此政策重新评级", "Use for rating": "用于评级", "Close": "关闭",
     "The policy is valid.": "政策有效。", "Fix the problems to save or use it.": "请先修正问题再保存或使用。",
-    "Save policy as": "政策另存为", "Policy files (*.toml)": "政策文件 (*.toml)", "Saved to ": "已保存到 ",
-    "What if: {0} of {1} customers would change level.": "模拟结果：{1} 个客户中有 {0} 个等级会变化。",
+    "Save policy as": "政策另存为", "Policy files (*.toml)": "政策文件 (*.toml)",
+    # policy editor: undo, the shipped default, closing, the tabs; the toolbar's policy and a file that failed
+    "Undo": "撤销", "Redo": "重做", "Restore default": "恢复默认", "Undo the last change": "撤销上一步修改",
+    "Redo the change undone": "重做刚才撤销的修改",
+    "Start again from the shipped default policy (can be undone)": "从程序自带的默认政策重新开始（可撤销）",
+    "General": "基本设置", "Rating rules": "评级规则", "Policy": "政策", "Terms and approval": "账期与审批", "Aging and metrics": "账龄与指标计算",
+    "Meaning": "含义", "my credit policy": "我的信用政策",
+    "This file cannot be read as a policy file: correct it at the lines listed (in Notepad, say), or press Restore "
+    "default to start again from the shipped policy and save it under another name.":
+        "该文件无法作为政策文件读取：请按所列行号（例如用记事本）改正，或按“恢复默认”从默认政策重新开始，再另存为新文件。",
+    "The policy has changes that are not saved. Save them before closing?": "政策有尚未保存的修改。关闭前要保存吗？",
+    "Save": "保存", "Don't save": "不保存",
+    "Open in the policy editor": "在政策编辑器中打开", "(edited, not saved)": "（已修改，未保存）",
+    "Policy in use: {0}": "当前使用的政策：{0}", "The shipped default policy": "程序自带的默认政策",
+    "Edited in the policy editor and not saved; based on {0}": "在政策编辑器中修改、尚未保存；基于 {0}",
     # approvals dialog
     "Error (not used)": "错误(未使用)", "Warning (used)": "警告(已使用)",
     "Password": "密码",

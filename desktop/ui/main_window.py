@@ -687,6 +687,10 @@ class MainWindow(QMainWindow):
         elif kind in ("bug", "bug_after_commit"):  # the message is the log file holding the traceback
             self._internal_error("after" if kind == "bug_after_commit" else "before", message)
             return
+        if kind == "policy":  # the file's problems, and a button that opens it in the policy editor
+            self._policy_failed(getattr(getattr(self.worker, "request", None), "policy_path", None) or self.policy_path,
+                                None, message)
+            return
         titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
                   "stale": "Rate again", "bug": "Unexpected error"}
         hints = {"output": "If the file is open in Excel, close it there and try again.",
@@ -967,19 +971,22 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getOpenFileName(self, self.t("Choose policy file"), self.settings.last_folder(),
                                               "Policy (*.toml)")
         if name:
+            from desktop.errors import PolicyError
             try:
                 load_policy(Path(name))
-            except Exception as exc:  # PolicyError: show every problem
-                self._error(str(exc), "policy")
+            except PolicyError as exc:  # every problem, and a button to open the file in the editor
+                self._policy_failed(Path(name), exc)
                 return
             self.policy_path, self.policy_override = Path(name), None
             self.settings.save_policy_path(name)
             self._update_policy_label()
             self._refresh_stale()
 
-    def edit_policy(self):
+    def edit_policy(self, path: Path | None = None):
+        """The policy editor on ``path`` (a file that failed to load opens too, its problems listed),
+        else on the policy file in use."""
         from desktop.ui.policy_editor import PolicyEditor
-        editor = PolicyEditor(self.policy_path, self)
+        editor = PolicyEditor(Path(path) if path else self.policy_path, self, self.language.code)
         editor.what_if_requested.connect(lambda p: self.what_if(p, editor))
         editor.use_requested.connect(self._use_policy)
         self._policy_editor = editor
@@ -1009,11 +1016,48 @@ class MainWindow(QMainWindow):
         self.what_if_done.emit(result.changed, result.total)
 
     def _update_policy_label(self) -> None:
-        if self.policy_override is not None:
-            name = f"{self.policy_override.name} {self.policy_override.version}*"
-        else:
-            name = self.policy_path.name if self.policy_path else self.t("shipped default")
-        self.policy_label.setText(self.t("Policy: ") + name)
+        """The toolbar names the policy file in use (its full path in the tooltip), marked when it
+        was edited in the policy editor and not saved."""
+        from desktop.paths import default_policy_path
+        path = self.policy_path or default_policy_path()
+        shipped = path.resolve() == default_policy_path().resolve()
+        name = self.t("shipped default") if shipped else path.name
+        unsaved = self.policy_override is not None and not self.policy_override.file_name
+        self.policy_label.setText(self.t("Policy: ") + name + (self.t("(edited, not saved)") if unsaved else ""))
+        where = self.t("The shipped default policy") + f" ({path})" if shipped else str(path)
+        self.policy_label.setToolTip(self.t("Edited in the policy editor and not saved; based on {0}").format(where)
+                                     if unsaved else self.t("Policy in use: {0}").format(where))
+
+    def _policy_failed(self, path: Path | None, exc=None, message: str = "") -> QMessageBox:
+        """A policy file that cannot be used: its problems in the clerk's words (line numbers, no key
+        paths) and a button that opens that very file in the policy editor."""
+        from desktop.errors import PolicyError
+        from desktop.messages import text as say
+        from desktop.paths import default_policy_path
+        path = Path(path) if path else default_policy_path()
+        if exc is None:  # the engine's refusal: the file is read again here for its problems by line
+            try:
+                load_policy(path)
+            except PolicyError as refused:
+                exc = refused
+            except Exception:  # noqa: BLE001  (the engine's message is shown instead)
+                exc = None
+        lang = self.language.code
+        if isinstance(exc, PolicyError):
+            lines = exc.lines(lang)
+            shown = "\n".join(lines[:8]) + ("\n" + say("policy.more_problems", lang, count=len(lines) - 8)
+                                              if len(lines) > 8 else "")
+            message = say("policy.cannot_use", lang, file=path.name, count=len(lines)) + "\n" + shown
+        box = QMessageBox(QMessageBox.Icon.Warning, self.t("Invalid policy"), message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setInformativeText(self.t("Open the policy editor to see and fix each problem."))
+        self.open_failed_policy_button = box.addButton(self.t("Open in the policy editor"),
+                                                       QMessageBox.ButtonRole.ActionRole)
+        self.open_failed_policy_button.clicked.connect(lambda: self.edit_policy(path))
+        self._last_error_box = box
+        box.open()
+        self.failed.emit(message, "policy")
+        return box
 
     # ---------------------------------------------------------------- review
     def _fill_filters(self) -> None:
