@@ -179,9 +179,12 @@ def output_writers(rated: Rated, req: S.ExportRequest, tick: Tick = no_tick) -> 
     from desktop import session as S
 
     if isinstance(req, S.ExportResults):
-        return [(req.path, sealed(lambda tmp: write_results(str(tmp), rated.rating, rated.policy,
+        _check_customers(rated, req.customers)  # before any file is written
+        rating = _only(rated.rating, req.customers)
+        filtered = None if req.customers is None else (len(rated.rating.decisions), req.filter_text)
+        return [(req.path, sealed(lambda tmp: write_results(str(tmp), rating, rated.policy,
                                                             rated.imported.sheets, rated.issues, rated.run, req.lang,
-                                                            tick), req.protect_password, req.open_password))]
+                                                            tick, filtered), req.protect_password, req.open_password))]
     if isinstance(req, S.ExportJson):
         return [(req.path, lambda tmp: write_summary_json(tmp, rated.rating, rated.policy, rated.issues))]
     if isinstance(req, S.ExportNotices):
@@ -194,6 +197,20 @@ def output_writers(rated: Rated, req: S.ExportRequest, tick: Tick = no_tick) -> 
         return [(req.path, sealed(lambda tmp: _write_detail(rated, req, tmp, tick), req.protect_password,
                                   req.open_password))]
     raise TypeError(f"not an export request: {req!r}")
+
+
+def _only(rating: Rating, customers: frozenset[str] | None) -> Rating:
+    """The rating of ``customers`` alone (None: every customer), in customer-sheet order."""
+    if customers is None:
+        return rating
+    return Rating(rating.as_of, tuple(d for d in rating.decisions if d.customer_id in customers))
+
+
+def issue_writers(req: S.ExportIssues, tick: Tick = no_tick) -> list[tuple[Path, Writer]]:
+    """The row-issues workbook the window's issues panel exports."""
+    from desktop.io.writers.results import write_issues
+    return [(req.path, sealed(lambda tmp: write_issues(str(tmp), list(req.issues), req.lang, tick),
+                              req.protect_password, req.open_password))]
 
 
 def _write_cash_notices(rated: Rated, tmp: Path) -> None:
@@ -242,6 +259,9 @@ def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Pa
     rating, policy, run = rated.rating, rated.policy, rated.run
     layouts = load_layouts()
     specs = forms_needed(rating, policy, run.run_id, frozenset(req.forms_for))
+    if req.customers is not None:  # a filter's customers: their forms keep the IDs of the whole run's
+        _check_customers(rated, req.customers)
+        specs = [s for s in specs if s.decision.customer_id in req.customers]
     groups: dict[str, list] = {}
     if req.split is None:
         groups[""] = specs

@@ -62,6 +62,8 @@ class ExportResults:
     protect_password: str | None = None
     open_password: str | None = None
     run_id: str | None = None  # the rating the front end shows: refused when the session holds another
+    customers: frozenset[str] | None = None  # the customers a filter shows (None: every customer rated)
+    filter_text: str = ""  # that filter in words, for the summary sheet's "filtered view" line
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class ExportForms:
     protect_password: str | None = None
     open_password: str | None = None
     run_id: str | None = None
+    customers: frozenset[str] | None = None  # the forms of these customers only (a filter's; None: all)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,18 @@ class ExportDetail:
 
 
 ExportRequest = ExportResults | ExportJson | ExportNotices | ExportForms | ExportDetail
+
+
+@dataclass(frozen=True)
+class ExportIssues:
+    """Row issues as the window's issues panel shows them (filtered, sorted), in a workbook of
+    their own; no rating needed: the issues of an import are exported as well."""
+
+    path: Path
+    issues: tuple = ()  # RowIssue records
+    lang: str = "zh"
+    protect_password: str | None = None
+    open_password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -318,6 +333,15 @@ class Session:
         rated = self._current(req.run_id)
         return Exported(self._commit(rated, (req,), None, progress, cancel, record=False))
 
+    def _export_issues(self, req: ExportIssues, progress: Progress, cancel: CancelToken) -> Exported:
+        from desktop import services
+        inputs = list(self.reading.inputs) if self.reading is not None else []
+        files = [("write", path, writer) for path, writer in services.issue_writers(req, cancel.check)]
+        _check_paths([path for _, path, _ in files], inputs)
+        written = _write_all(files, inputs, progress, cancel, lambda: None)
+        progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
+        return Exported(written)
+
     def _what_if(self, req: WhatIfRequest, progress: Progress, cancel: CancelToken) -> WhatIfDone:
         from desktop import services
         before = self._current(req.run_id)
@@ -477,6 +501,6 @@ def _check_paths(targets: list[Path], inputs: list[Path], register: Path | None 
 _HANDLERS: dict[type, Callable[..., Any]] = {
     ImportRequest: Session._import, RateRequest: Session._rate, ExportResults: Session._export,
     ExportJson: Session._export, ExportNotices: Session._export, ExportForms: Session._export,
-    ExportDetail: Session._export,
+    ExportDetail: Session._export, ExportIssues: Session._export_issues,
     WhatIfRequest: Session._what_if, ApprovalsRequest: Session._approvals,
 }

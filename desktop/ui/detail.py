@@ -9,6 +9,7 @@ from desktop.core.policy import Policy
 from desktop.io.writers.forms import basis_text
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
+from desktop.ui.models import amount_text  # amounts read 1,236,000 everywhere in the window
 
 
 def _level(level: str) -> str:
@@ -33,7 +34,7 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
     rules_html = "".join(f"<li><b>{escape(lab.code(h.code))}</b> "
                          f"<span style='color:#595959'>{escape(_data(h.data))}</span></li>" for h in rules) \
         or f"<li>{lab('none')}</li>"
-    aging = "".join(f"<tr><td>{escape(lab.aging(b))}</td><td align=right>{v:,.2f}</td></tr>"
+    aging = "".join(f"<tr><td>{escape(lab.aging(b))}</td><td align=right>{amount_text(v)}</td></tr>"
                     for b, v in m.aging.items())
     exceeds = ", ".join({"term": t("账期", "term"), "limit": t("额度", "limit")}[x] for x in d.exceeds)
 
@@ -48,8 +49,8 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
 <p>{t('等级', 'Level')} {_level(d.level)} &nbsp; {t('总分', 'Score')} <b>{d.total}</b>
  &nbsp; {t('按总分', 'by score')} {_level(d.raw_level)}</p>
 <table cellspacing=0 cellpadding=2>
-{kv(lab('recommended_term'), d.recommended_term_days)}{kv(lab('eligible_limit'), f"{d.eligible_limit:,}")}
-{kv(lab('requested_term'), d.requested_term_days)}{kv(lab('requested_limit'), f"{d.requested_limit:,.2f}")}
+{kv(lab('recommended_term'), d.recommended_term_days)}{kv(lab('eligible_limit'), amount_text(d.eligible_limit))}
+{kv(lab('requested_term'), d.requested_term_days)}{kv(lab('requested_limit'), amount_text(d.requested_limit) or '—')}
 {kv(lab('approval_route'), lab('route.' + d.approval_route))}
 {kv(lab('exceeds_policy'), (lab('yes') + ' (' + exceeds + ')') if d.exceeds_policy else lab('no'))}
 {kv(lab('next_review'), d.next_review.isoformat())}{kv(lab('salesperson'), c.salesperson or '—')}
@@ -61,15 +62,15 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
 <h3>{t('触发规则', 'Rules fired')}</h3><ul>{rules_html}</ul>
 <h3>{t('指标', 'Metrics')}</h3>
 <table cellspacing=0 cellpadding=2>
-{kv(lab('orders'), m.orders)}{kv(lab('sales_12m'), num(m.sales_12m))}{kv(lab('sales_prev_12m'), num(m.sales_prev_12m))}
+{kv(lab('orders'), m.orders)}{kv(lab('sales_12m'), amount_text(m.sales_12m) or '—')}{kv(lab('sales_prev_12m'), amount_text(m.sales_prev_12m) or '—')}
 {kv(lab('sales_growth'), num(m.sales_growth, '{:+.1%}'))}{kv(lab('avg_days_late'), num(m.avg_days_late, '{:.1f}'))}
 {kv(lab('cooperation_years'), num(m.cooperation_years))}{kv(lab('debt_ratio'), num(m.debt_ratio, '{:.1%}'))}
 {kv(lab('current_ratio'), num(m.current_ratio))}{kv(lab('dso'), num(m.dso, '{:.1f}'))}
 </table>
 <h3>{t('应收账龄', 'AR aging')}</h3>
 <table border=1 cellspacing=0 cellpadding=3>{aging}
-<tr><td><b>{lab('open_ar')}</b></td><td align=right><b>{m.open_ar:,.2f}</b></td></tr>
-<tr><td>{lab('overdue_balance')}</td><td align=right>{m.overdue_balance:,.2f}</td></tr></table>
+<tr><td><b>{lab('open_ar')}</b></td><td align=right><b>{amount_text(m.open_ar)}</b></td></tr>
+<tr><td>{lab('overdue_balance')}</td><td align=right>{amount_text(m.overdue_balance)}</td></tr></table>
 """
 
 

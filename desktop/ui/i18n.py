@@ -54,6 +54,23 @@ ZH: dict[str, str] = {
         "显示 {0} / {1} 个客户 · {2} · {3} 个需销售部经理审批，{4} 个需财务总监审批 · {5} 条数据问题（{6} 行未使用）",
     "Select a customer to see why.": "选择一个客户查看评级依据。", "About Credit Desk": "关于信用管理台",
     "Customer credit rating, payment terms and approvals.": "客户信用评级、信用期限与审批。",
+    # review like in Excel: copy, filtered exports, find, totals, the issues panel
+    "Copy": "复制", "Copy with headers": "复制（含表头）", "Open AR": "应收余额", "Overdue": "逾期余额",
+    "Export the filtered view…": "导出当前筛选结果…",
+    "Export approval forms of the filtered view…": "导出当前筛选结果的审批表…",
+    "Export row issues…": "导出数据问题…", "Save row issues": "保存数据问题",
+    "No row issues shown": "没有显示的数据问题", "There are no row issues to export.": "没有可导出的数据问题。",
+    "No customer shown": "没有显示的客户",
+    "The filters show no customer: change or clear them first.": "当前筛选条件下没有客户：请先修改或清除筛选。",
+    "Find a customer": "查找客户", "Clear filters": "清除筛选", "Errors": "错误", "Warnings": "警告",
+    "Show every customer again (Esc in the search box)": "重新显示全部客户（在搜索框中按 Esc 也可）",
+    "Find a customer by ID, name or salesperson (Ctrl+F); Esc clears every filter":
+        "按客户编号、名称或业务员查找客户（Ctrl+F）；按 Esc 清除全部筛选",
+    "Shown: eligible limit {0} · open AR {1} · overdue {2}": "显示的客户合计：可授信额度 {0} · 应收余额 {1} · 逾期余额 {2}",
+    "{0} of {1} issues shown": "显示 {0} / {1} 条",
+    "A new rating: the filters were cleared and every customer is shown.": "新的评级结果：已清除筛选条件，显示全部客户。",
+    "The filters were cleared to show customer {0}.": "已清除筛选条件，以显示客户 {0}。",
+    "This row issue is about no rated customer.": "此数据问题不涉及已评级的客户。",
     # mapping dialog
     "Column mapping": "列映射", "Name to save this mapping as a profile (optional)": "保存为映射方案的名称（可选）",
     "Field": "字段", "Sheet kind": "工作表类型", "Profile": "映射方案", "(not mapped)": "（不映射）",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QElapsedTimer, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtCore import QTimer as _QTimer
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +49,7 @@ from desktop.session import (
     ApprovalsRequest,
     ExportDetail,
     ExportForms,
+    ExportIssues,
     ExportResults,
     Imported,
     ImportRequest,
@@ -60,7 +61,7 @@ from desktop.session import (
 from desktop.ui.detail import detail_html
 from desktop.ui.export_options import ExportOptions
 from desktop.ui.i18n import Language
-from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel
+from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel, amount_text, selection_text
 from desktop.ui.settings import Settings, user_data_dir
 from desktop.ui.worker import start_worker
 
@@ -202,13 +203,35 @@ class MainWindow(QMainWindow):
         self.sheets_dock.setWidget(self.sheets_view)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sheets_dock)
 
+        self._copy_actions: list[tuple[QAction, QAction]] = []  # (copy, copy with headers) of each table
         self.issues_view = QTableView()
         self.issues_view.setModel(self.issues_model)
-        self.issues_view.setSortingEnabled(False)
+        self.issues_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as found, first
+        self.issues_view.setSortingEnabled(True)  # the model sorts itself: pinyin, numbers as numbers
+        self.issues_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.issues_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.issues_view.horizontalHeader().setStretchLastSection(True)
+        self.issues_view.doubleClicked.connect(self.show_issue_customer)
+        self._add_copy_actions(self.issues_view)
+        self.severity_label, self.severity_filter, self.issues_shown = QLabel(), QComboBox(), QLabel()
+        self.severity_filter.currentIndexChanged.connect(self._severity_changed)
+        self.export_issues_button = QPushButton()
+        self.export_issues_button.clicked.connect(self._export_issues_clicked)
+        self.issues_model.modelReset.connect(self._update_issue_count)
+        self.issues_model.layoutChanged.connect(self._update_issue_count)
+        issues_panel = QWidget()
+        panel = QVBoxLayout(issues_panel)
+        panel.setContentsMargins(0, 0, 0, 0)
+        issues_bar = QHBoxLayout()
+        for widget in (self.severity_label, self.severity_filter, self.issues_shown):
+            issues_bar.addWidget(widget)
+        issues_bar.addStretch(1)
+        issues_bar.addWidget(self.export_issues_button)
+        panel.addLayout(issues_bar)
+        panel.addWidget(self.issues_view, 1)
         self.issues_dock = QDockWidget(self)
         self.issues_dock.setObjectName("issues")
-        self.issues_dock.setWidget(self.issues_view)
+        self.issues_dock.setWidget(issues_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.issues_dock)
 
         self.level_filter, self.sales_filter, self.route_filter = QComboBox(), QComboBox(), QComboBox()
@@ -226,7 +249,13 @@ class MainWindow(QMainWindow):
             bar.addWidget(label)
             bar.addWidget(w)
         bar.addWidget(self.exceeds_filter)
+        self.clear_filter_button = QPushButton()
+        self.clear_filter_button.clicked.connect(self.clear_filters)
+        bar.addWidget(self.clear_filter_button)
         bar.addStretch(1)
+        self.act_clear_filters = QAction(self, shortcut=QKeySequence("Esc"), triggered=self.clear_filters)
+        self.act_clear_filters.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Esc in the search box
+        self.search.addAction(self.act_clear_filters)
 
         self.table = QTableView()
         self.table.setModel(self.results_model)
@@ -234,12 +263,14 @@ class MainWindow(QMainWindow):
         # Column widths from the rows on screen, not the first thousand (Qt's default): every
         # cell measured is a call into Python, and fitting must not hold the window up.
         self.table.horizontalHeader().setResizeContentsPrecision(0)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # Several rows may be selected (Ctrl/Shift+click): the working papers of the selected customers.
+        # Cells, rows and ranges, as in Excel (click, Ctrl/Shift+click, Shift+arrows, Ctrl+A; Ctrl+C copies
+        # them); the customers of the rows holding a selected cell are the selected customers.
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self._add_copy_actions(self.table)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
         split = QSplitter()
@@ -283,6 +314,10 @@ class MainWindow(QMainWindow):
         self.act_forms = QAction(self, shortcut=QKeySequence("Ctrl+E"), triggered=lambda: self.export_forms())
         self.act_detail = QAction(self, triggered=lambda: self.export_detail())
         self.act_detail_selected = QAction(self, triggered=lambda: self.export_detail(selected=True))
+        self.act_export_shown = QAction(self, triggered=lambda: self.export_results(shown=True))
+        self.act_forms_shown = QAction(self, triggered=lambda: self.export_forms(shown=True))
+        self.act_export_issues = QAction(self, triggered=lambda: self.export_issues())
+        self.act_find = QAction(self, shortcut=QKeySequence.StandardKey.Find, triggered=self.focus_search)
         self.act_approvals = QAction(self, shortcut=QKeySequence("Ctrl+R"), triggered=self.read_approvals)
         self.act_policy = QAction(self, shortcut=QKeySequence("Ctrl+P"), triggered=self.edit_policy)
         self.act_choose_policy = QAction(self, triggered=self.choose_policy)
@@ -300,7 +335,8 @@ class MainWindow(QMainWindow):
         self.menu_file = self.menuBar().addMenu("")
         self.recent_menu = self.menu_file.addMenu("")
         for a in (self.act_open, self.act_remove, self.act_clear, None, self.act_export, self.act_forms,
-                  self.act_detail, self.act_detail_selected, self.act_options, self.act_approvals, None,
+                  self.act_export_shown, self.act_forms_shown, self.act_detail, self.act_detail_selected,
+                  self.act_export_issues, self.act_options, self.act_approvals, None,
                   self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_file.insertMenu(self.act_clear, self.recent_menu)
@@ -312,6 +348,9 @@ class MainWindow(QMainWindow):
         self.menu_view = self.menuBar().addMenu("")
         self.menu_view.addAction(self.sheets_dock.toggleViewAction())
         self.menu_view.addAction(self.issues_dock.toggleViewAction())
+        self.menu_view.addSeparator()
+        self.menu_view.addAction(self.act_find)
+        self.menu_view.addAction(self.act_clear_filters)
         self.menu_lang = self.menu_view.addMenu("")
         self.menu_lang.addAction(self.act_zh)
         self.menu_lang.addAction(self.act_en)
@@ -343,8 +382,10 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton()
         self.cancel_button.clicked.connect(self.cancel)
         self.counts = QLabel()
+        self.totals = QLabel()  # eligible limit, open AR and overdue of the rows shown
         sb = self.statusBar()
         sb.addWidget(self.counts, 1)
+        sb.addWidget(self.totals)
         sb.addPermanentWidget(self.stage)
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.cancel_button)
@@ -403,10 +444,12 @@ class MainWindow(QMainWindow):
                             "cfo_special": t("CFO (special term)")}
         self.results_model.set_headers(
             [t("Customer ID"), t("Name"), t("Salesperson"), t("Score"), t("By score"), t("Level"), t("Rules"),
-             t("Recommended term"), t("Eligible limit"), t("Requested term"), t("Requested limit"), t("Route"),
+             t("Recommended term"), t("Eligible limit"), t("Requested term"), t("Requested limit"), t("Open AR"),
+             t("Overdue"), t("Route"),
              t("Exceeds"), t("Next review")], self.route_words, (t("Yes"), t("No")))
         self.sheets_model.set_rows(self.sheets_model._rows)
-        self.issues_model.set_rows(self.issues_model._rows)
+        self.issues_model.refresh()
+        self._retranslate_review()
         self._fill_filters()
         self._update_policy_label()
         self._update_counts()
@@ -451,6 +494,7 @@ class MainWindow(QMainWindow):
         self.import_result = self.result = None
         self.sheets_model.set_rows([])
         self.issues_model.set_rows([])
+        self._reset_filters()
         self.results_model.set_rows([])
         self.detail.clear()
         self._set_stale(False)
@@ -564,6 +608,10 @@ class MainWindow(QMainWindow):
         self.act_forms.setEnabled(exportable)
         self.act_detail.setEnabled(exportable)
         self.act_detail_selected.setEnabled(exportable)
+        self.act_export_shown.setEnabled(exportable)
+        self.act_forms_shown.setEnabled(exportable)
+        self.act_export_issues.setEnabled(not busy)  # what the panel shows: no rating needed
+        self.export_issues_button.setEnabled(not busy)
         self.act_approvals.setEnabled(not busy)
 
     # ---------------------------------------------------------------- jobs
@@ -785,12 +833,16 @@ class MainWindow(QMainWindow):
         self.import_result = Imported(rated.sheets, rated.issues)
         self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
+        cleared = self._reset_filters()  # the last rating's filter could hide every customer of this one
         self.results_model.set_rows(rated.rating.decisions)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
         _QTimer.singleShot(0, self._fit_columns)  # a slice of its own: the window repaints first
         self._fill_filters()
         self._refresh_stale()
         self._update_counts()
+        if cleared:  # never a silent "0 of 42 shown"
+            self.statusBar().showMessage(self.t("A new rating: the filters were cleared and every customer is shown."),
+                                         10000)
         if self.results_model.rowCount():
             self.table.selectRow(0)
             self.table.scrollToTop()
@@ -826,27 +878,81 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def export_results(self, path: Path | None = None) -> None:
+    def export_results(self, path: Path | None = None, shown: bool = False) -> None:
+        """The results workbook of every customer rated, or (``shown``) of those the filters show,
+        which its summary sheet says (the same service writes both)."""
         if not self._need_result():
             return
-        path = path or self._save_name(self.t("Save results workbook"), f"评级结果 {self.result.rating.as_of}.xlsx")
+        scope = self._filtered_scope() if shown else (None, "")
+        if scope is None:
+            return
+        customers, words = scope
+        default = f"评级结果 {self.result.rating.as_of}{'（筛选）' if customers is not None else ''}.xlsx"
+        path = path or self._save_name(self.t("Save results workbook"), default)
         if path is None:
             return
         o = self.export_options
         self.results_path = path
         self._run(ExportResults(path, self.language.code, o.protect_password or None, o.open_password or None,
-                                run_id=self.result.run.run_id), self._exported)
+                                run_id=self.result.run.run_id, customers=customers, filter_text=words),
+                  self._exported)
 
-    def export_forms(self, path: Path | None = None) -> None:
+    def export_forms(self, path: Path | None = None, shown: bool = False) -> None:
+        """The approval workbook, or (``shown``) the forms of the customers the filters show."""
         if not self._need_result():
             return
-        path = path or self._save_name(self.t("Save approval workbook"), f"审批表 {self.result.rating.as_of}.xlsx")
+        scope = self._filtered_scope() if shown else (None, "")
+        if scope is None:
+            return
+        customers = scope[0]
+        default = f"审批表 {self.result.rating.as_of}{'（筛选）' if customers is not None else ''}.xlsx"
+        path = path or self._save_name(self.t("Save approval workbook"), default)
         if path is None:
             return
         o = self.export_options
         self._run(ExportForms(path, self.language.code, self._forms_for(o.forms_for), o.split,
                               o.forms_password or None, o.protect_password or None, o.open_password or None,
-                              run_id=self.result.run.run_id), self._exported)
+                              run_id=self.result.run.run_id, customers=customers), self._exported)
+
+    def _filtered_scope(self) -> tuple[frozenset[str] | None, str] | None:
+        """The customers the filters show and the filters in words; (None, "") with no filter on
+        (every customer); None, and the clerk told, when the filters show nobody."""
+        if not self.results_model.filter_active:
+            return None, ""
+        shown = self.results_model.shown_ids()
+        if not shown:
+            self._inform("No customer shown", "The filters show no customer: change or clear them first.")
+            return None
+        return frozenset(shown), self._filter_words()
+
+    def _filter_words(self) -> str:
+        """The filters that are on, as the window words them (the filtered export's summary says them)."""
+        colon, sep = ("：", "；") if self.language.code == "zh" else (": ", "; ")
+        parts = [f"{label.text()}{colon}{combo.currentText()}" for label, combo in
+                 zip(self.filter_labels, (self.level_filter, self.sales_filter, self.route_filter))
+                 if combo.currentData() is not None]
+        if self.search.text().strip():
+            parts.append(f"{self.t('Search')}{colon}{self.search.text().strip()}")
+        if self.exceeds_filter.isChecked():
+            parts.append(self.exceeds_filter.text())
+        return sep.join(parts)
+
+    def export_issues(self, path: Path | None = None) -> None:
+        """The row issues the panel shows (its severity filter, its order), written by the engine."""
+        m = self.issues_model
+        issues = tuple(m.row_object(r) for r in range(m.rowCount()))
+        if not issues:
+            self._inform("No row issues shown", "There are no row issues to export.")
+            return
+        path = path or self._save_name(self.t("Save row issues"), "数据问题.xlsx")
+        if path is None:
+            return
+        o = self.export_options
+        self._run(ExportIssues(path, issues, self.language.code, o.protect_password or None, o.open_password or None),
+                  self._exported)
+
+    def _export_issues_clicked(self) -> None:
+        self.export_issues()
 
     def export_detail(self, path: Path | None = None, selected: bool = False) -> None:
         """The working papers (明细底稿) of every customer, or of the rows selected in the results table."""
@@ -1079,15 +1185,51 @@ class MainWindow(QMainWindow):
         self.results_model.set_filter(level=self.level_filter.currentData(), salesperson=self.sales_filter.currentData(),
                               route=self.route_filter.currentData(), exceeds_only=self.exceeds_filter.isChecked(),
                               text=self.search.text().strip())
+        self.clear_filter_button.setEnabled(self.results_model.filter_active)
         self._update_counts()
+        if not self.table.currentIndex().isValid():
+            self._show_detail(QModelIndex())  # the customer in the detail pane is filtered out
+
+    def _reset_filters(self) -> bool:
+        """Every filter of the results table off, in one pass; True when one was on."""
+        was = self.results_model.filter_active
+        widgets = (self.level_filter, self.sales_filter, self.route_filter, self.exceeds_filter, self.search)
+        for w in widgets:
+            w.blockSignals(True)
+        for combo in (self.level_filter, self.sales_filter, self.route_filter):
+            combo.setCurrentIndex(0)
+        self.exceeds_filter.setChecked(False)
+        self.search.clear()
+        for w in widgets:
+            w.blockSignals(False)
+        if was:
+            self.results_model.clear_filter()
+        self.clear_filter_button.setEnabled(False)
+        return was
+
+    def clear_filters(self) -> None:
+        """清除筛选 (the button, or Esc in the search box): every customer shown again."""
+        self._reset_filters()
+        self._update_counts()
+        if not self.table.currentIndex().isValid():
+            self._show_detail(QModelIndex())
+
+    def focus_search(self) -> None:
+        """Ctrl+F: to the search box, its text selected (typing replaces it)."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
 
     def _update_counts(self) -> None:
         if self.result is None:
+            self.totals.clear()
             n_files = len(self.files)
             self.counts.setText(self.t("{0} files; open the workbooks and rate (F5).").format(n_files)
                                 if n_files else self.t("Open or drop the customer sheet and the ledger."))
             return
         counts = self.result.counts
+        totals = self.results_model.totals()
+        self.totals.setText(self.t("Shown: eligible limit {0} · open AR {1} · overdue {2}").format(
+            amount_text(totals["eligible_limit"]), amount_text(totals["open_ar"]), amount_text(totals["overdue"])))
         levels = " ".join(f"{lv} {counts['levels'].get(lv, 0)}" for lv in ("AAA", "AA", "A", "B", "C"))
         self.counts.setText(self.t("{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · "
                                    "{5} row issues ({6} rows not used)").format(
@@ -1103,7 +1245,7 @@ class MainWindow(QMainWindow):
 
     def selected_decisions(self) -> list:
         """The decisions of the rows selected in the results table, top to bottom."""
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        rows = sorted({r for span in self.table.selectionModel().selection() for r in range(span.top(), span.bottom() + 1)})
         return [self.results_model.row_object(r) for r in rows if 0 <= r < self.results_model.rowCount()]
 
     def _show_detail(self, current: QModelIndex, previous: QModelIndex | None = None) -> None:
@@ -1112,6 +1254,127 @@ class MainWindow(QMainWindow):
             return
         d = self.results_model.row_object(current.row())
         self.detail.setHtml(detail_html(d, self.result.policy, self.language.code))
+
+    # ---------------------------------------------------------------- Excel habits
+    def _add_copy_actions(self, view: QTableView) -> None:
+        """Ctrl+C copies the selected cells with their column headers, Ctrl+Shift+C without; both
+        are also in the table's context menu (复制 / 复制（含表头）)."""
+        copy = QAction(view, shortcut=QKeySequence("Ctrl+Shift+C"),
+                       triggered=lambda: self.copy_selection(view, headers=False))
+        with_headers = QAction(view, shortcut=QKeySequence.StandardKey.Copy, triggered=lambda: self.copy_selection(view))
+        for action in (copy, with_headers):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            view.addAction(action)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self._copy_actions.append((copy, with_headers))
+
+    def copy_selection(self, view: QTableView, headers: bool = True) -> str:
+        """The selected cells (the current one when none is) to the clipboard as Excel pastes them:
+        tab-separated, numbers plain, formula-looking text quoted (models.selection_text)."""
+        spans = [(s.top(), s.bottom(), s.left(), s.right()) for s in view.selectionModel().selection()]
+        current = view.currentIndex()
+        if not spans and current.isValid():
+            spans = [(current.row(), current.row(), current.column(), current.column())]
+        text = selection_text(view.model(), spans, headers)
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return text
+
+    def _severity_changed(self, _index: int) -> None:
+        self.issues_model.set_severity(self.severity_filter.currentData())
+
+    def _update_issue_count(self) -> None:
+        m = self.issues_model
+        self.issues_shown.setText(self.t("{0} of {1} issues shown").format(m.rowCount(), m.total_rows)
+                                  if m.total_rows else "")
+
+    def _issue_customer(self, issue) -> str | None:
+        """The rated customer a row issue is about: the customer-sheet row it names, or a value that
+        is one customer's ID or name (a ledger row's); None when it names no rated customer."""
+        if self.result is None:
+            return None
+        if getattr(self, "_issue_index", (None,))[0] is not self.result:
+            decisions = self.result.rating.decisions
+            names: dict[str, list[str]] = {}
+            for d in decisions:
+                names.setdefault(d.customer.name, []).append(d.customer_id)
+            self._issue_index = (self.result,
+                                 {(d.customer.source.file, d.customer.source.sheet, d.customer.source.row): d.customer_id
+                                  for d in decisions},
+                                 {d.customer_id for d in decisions},
+                                 {n: ids[0] for n, ids in names.items() if len(ids) == 1})
+        _, by_row, ids, by_name = self._issue_index
+        found = by_row.get((issue.file, issue.sheet, issue.row))
+        if found is None and isinstance(issue.value, str):
+            value = issue.value.strip()
+            found = value if value in ids else by_name.get(value)
+        return found
+
+    def show_issue_customer(self, index: QModelIndex) -> bool:
+        """Double-click on a row issue: its customer in the results table (filters hiding it cleared)."""
+        if not index.isValid():
+            return False
+        customer = self._issue_customer(self.issues_model.row_object(index.row()))
+        if customer is None:
+            self.statusBar().showMessage(self.t("This row issue is about no rated customer."), 8000)
+            return False
+        return self.show_customer(customer)
+
+    def show_customer(self, customer_id: str) -> bool:
+        """Select ``customer_id``'s row and show its detail; filters that hide it are cleared (and the clerk told)."""
+        m = self.results_model
+        row = m.row_of(customer_id)
+        if row < 0 and m.filter_active and any(d.customer_id == customer_id for d in m.all_rows()):
+            self.clear_filters()
+            row = m.row_of(customer_id)
+            self.statusBar().showMessage(self.t("The filters were cleared to show customer {0}.").format(customer_id),
+                                         8000)
+        if row < 0:
+            return False
+        self.table.setCurrentIndex(m.index(row, 0))
+        self.table.selectRow(row)
+        self.table.scrollTo(m.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def _retranslate_review(self) -> None:
+        """The words of the review tools: copy, filters, the issues panel, the toolbar's tooltips."""
+        t = self.t
+        for copy, with_headers in self._copy_actions:
+            copy.setText(t("Copy"))
+            with_headers.setText(t("Copy with headers"))
+        self.act_export_shown.setText(t("Export the filtered view…"))
+        self.act_forms_shown.setText(t("Export approval forms of the filtered view…"))
+        self.act_export_issues.setText(t("Export row issues…"))
+        self.export_issues_button.setText(t("Export row issues…"))
+        self.act_find.setText(t("Find a customer"))
+        self.act_clear_filters.setText(t("Clear filters"))
+        self.clear_filter_button.setText(t("Clear filters"))
+        self.clear_filter_button.setToolTip(t("Show every customer again (Esc in the search box)"))
+        self.clear_filter_button.setEnabled(self.results_model.filter_active)
+        self.search.setToolTip(t("Find a customer by ID, name or salesperson (Ctrl+F); Esc clears every filter"))
+        self.severity_label.setText(t("Severity"))
+        current = self.severity_filter.currentData()
+        self.severity_filter.blockSignals(True)
+        self.severity_filter.clear()
+        for text, data in ((t("All"), None), (t("Errors"), "error"), (t("Warnings"), "warning")):
+            self.severity_filter.addItem(text, data)
+        self.severity_filter.setCurrentIndex(max(self.severity_filter.findData(current), 0) if current else 0)
+        self.severity_filter.blockSignals(False)
+        self._update_issue_count()
+        self._set_action_tooltips()
+
+    def _set_action_tooltips(self) -> None:
+        """Every toolbar button's tooltip: what it does and its shortcut."""
+        import re
+        zh = self.language.code == "zh"
+        for bar in self.findChildren(QToolBar):
+            for action in bar.actions():
+                if action.isSeparator() or not action.text():
+                    continue
+                text = re.sub(r"\(&\w\)|&(?=\w)", "", action.text()).rstrip("…. ")
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                action.setToolTip((f"{text}（{keys}）" if zh else f"{text} ({keys})") if keys else text)
 
     # ---------------------------------------------------------------- misc
     def about(self) -> None:

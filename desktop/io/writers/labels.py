@@ -32,6 +32,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "route.sales_manager": ("销售部经理审批", "Sales manager"),
     "route.cfo_special": ("特殊付款期限申请(财务总监)", "Special term application (CFO)"),
     "exceeds_count": ("超出政策的申请", "Requests exceeding policy"),
+    "export_scope": ("导出范围", "Export scope"),
+    "export_scope.filtered": ("仅筛选结果：本次评级 {0} 个客户中的 {1} 个", "Filtered view only: {1} of the {0} customers rated"),
+    "export_filter": ("筛选条件", "Filter"),
     "chart.title": ("客户信用等级分布", "Customers per credit level"),
     # results columns
     "customer_id": ("客户编号", "Customer ID"),

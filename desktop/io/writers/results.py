@@ -62,11 +62,14 @@ def _num(v: Any) -> Any:
 
 
 def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetSource],
-                  issues: list[RowIssue], run: RunFacts, lang: str = "zh", tick: Tick = no_tick) -> None:
+                  issues: list[RowIssue], run: RunFacts, lang: str = "zh", tick: Tick = no_tick,
+                  filtered: tuple[int, str] | None = None) -> None:
     """Write the whole results workbook to ``path`` (the caller makes it atomic).
 
     ``tick()`` is called every few thousand rows and before the package is zipped: the job's
     cancel checkpoint (it raises to stop; the caller removes the temporary file).
+    ``filtered``: ``rating`` holds only the customers a filter showed; (how many the run rated,
+    the filter in words), said on the summary sheet so that no reader takes it for the whole run.
     """
     lab = Labels(lang)
     wb = new_workbook(path, constant_memory=True)  # every sheet below is written top to bottom
@@ -86,7 +89,7 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
         _write_aging(ws_age, fm, lab, rating, policy, tick)
         _write_exceptions(ws_exc, fm, lab, issues, tick)
         not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
-        _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated)
+        _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated, filtered)
         note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
         print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
         print_setup(ws_res, names["results"], note, repeat_cols=2, groups=[i for i, col in enumerate(
@@ -172,8 +175,28 @@ def _write_exceptions(ws, fm: Formats, lab: Labels, issues: list[RowIssue], tick
     ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
 
 
+def write_issues(path: str, issues: list[RowIssue], lang: str = "zh", tick: Tick = no_tick) -> None:
+    """The row issues alone, as the results workbook's exceptions sheet lays them out (the
+    window's issues panel exports what it shows: its severity filter, in its order)."""
+    lab = Labels(lang)
+    wb = new_workbook(path, constant_memory=True)
+    try:
+        fm = Formats(wb)
+        wb.set_properties({"title": lab("sheet.exceptions"), "company": ""})
+        name = lab("sheet.exceptions")
+        ws = wb.add_worksheet(name)
+        _write_exceptions(ws, fm, lab, issues, tick)
+        print_setup(ws, name, "", repeat_cols=4)
+        tick()
+        wb.close()
+    except BaseException:  # cancelled or failed: the temporary files go, the caller removes the target's
+        abandon(wb)
+        raise
+
+
 def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
-                   issues: list[RowIssue], run: RunFacts, results_sheet: str, n: int, not_rated: int) -> None:
+                   issues: list[RowIssue], run: RunFacts, results_sheet: str, n: int, not_rated: int,
+                   filtered: tuple[int, str] | None = None) -> None:
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 3, 14)
@@ -182,6 +205,8 @@ def _write_summary(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Pol
              ("run_time", run.started, fm.datetime), ("operator", run.operator, fm.text),
              ("policy", f"{policy.name} {policy.version} ({policy.file_name})", fm.text),
              ("customers_rated", n, fm.int),
+             *((("export_scope", lab("export_scope.filtered", filtered[0], n), fm.label),
+                ("export_filter", filtered[1] or lab("none"), fm.text)) if filtered is not None else ()),
              ("customers_not_rated", not_rated, fm.int),
              ("exceptions_count", len(issues), fm.int)]
     r = 2
