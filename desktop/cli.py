@@ -4,17 +4,64 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from desktop import __version__
 from desktop.errors import CreditDeskError, OutputFileError, UsageError
+from desktop.messages import text
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 0, 2, 3, 4
 EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE): one line on stderr, the traceback in the log
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as shells report it
 CANCELLED_LINE = "已取消 / cancelled: nothing was written"
+LANG_VARIABLE = "CREDIT_DESK_LANG"
+
+# The command line's own words for what the window asks the clerk in its own way: the option to use.
+_REGISTER_READ = ("not_a_register", "empty_file", "foreign_database", "newer", "a_folder", "cannot_access", "cannot",
+                  "damaged", "disk_full", "foreign_tables", "busy")
+_REGISTER_WRITE = ("read_only", "folder_is_file", "cannot_open_write", "disk_full_write", "cannot_write", "is_input",
+                   "busy_write", "drive_failed_write", "no_memory_write", "read_only_opened")
+HINTS = {
+    "error.nothing.no_customer_sheet": "cli.hint.customers",
+    "error.run_not_registered": "cli.hint.results",
+    "error.run_other_policy": "cli.hint.policy",
+    "error.output.temp_full": "cli.hint.tmpdir",
+    "error.file.too_large": "cli.hint.max_unpacked",
+    "error.sheet.too_many_cells": "cli.hint.max_cells",
+    "error.file.too_many_cells": "cli.hint.max_cells",
+    "error.register.key_damaged": "cli.hint.verify",
+    "error.register.entry_changed": "cli.hint.verify",
+    "error.register.entry_unreadable": "cli.hint.verify",
+    **{f"error.register.{c}": "cli.hint.register" for c in _REGISTER_READ},
+    **{f"error.register.{c}": "cli.hint.register_write" for c in _REGISTER_WRITE},
+}
+_language = {"code": "en"}  # of this call's messages (see message_language)
+
+
+def message_language(given: str | None = None) -> str:
+    """The language of the command line's messages: ``--lang`` when it was given, else the
+    environment variable CREDIT_DESK_LANG (zh or en), else English (scripts and logs read them)."""
+    if given in ("zh", "en"):
+        return given
+    env = os.environ.get(LANG_VARIABLE, "").strip().lower()
+    return env if env in ("zh", "en") else "en"
+
+
+def _say(code: str, **values) -> str:
+    return text(code, _language["code"], **values)
+
+
+def error_line(exc: CreditDeskError, lang: str | None = None) -> str:
+    """The one stderr line of a problem the user can act on, with the option that helps, if any."""
+    lang = lang or _language["code"]
+    line = str(exc) if lang == "en" else exc.text(lang)  # str(): the English of scripts and logs (a policy's key paths)
+    hint = HINTS.get(getattr(exc, "code", ""))
+    if hint is not None:
+        line += f"（{text(hint, lang)}）" if lang == "zh" else f" ({text(hint, lang)})"
+    return f"credit-desk: {line}"
 
 
 def _as_of(text: str) -> date:
@@ -45,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read this file (or sheet) as the receipts list")
     s.add_argument("--policy", type=Path, help="policy file (default: the shipped default policy)")
     s.add_argument("--as-of", type=_as_of, help="assessment date YYYY-MM-DD (default: today)")
-    s.add_argument("--lang", choices=("zh", "en"), default="zh", help="workbook language (default zh)")
+    s.add_argument("--lang", choices=("zh", "en"),
+                   help="language of the workbooks (default zh) and, when given, of these messages (default English, "
+                        f"or {LANG_VARIABLE}=zh|en)")
     s.add_argument("--out", type=Path, required=True, metavar="RESULTS.xlsx", help="results workbook to write")
     s.add_argument("--json", type=Path, metavar="SUMMARY.json", help="also write a JSON summary")
     s.add_argument("--operator", help="name recorded as operator (default: the login name)")
@@ -87,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--prefer", type=Path, action="append", default=[], metavar="FILLED.xlsx",
                    help="resolve a conflict: the decisions in this filled workbook (one of those read) replace "
                         "the ones recorded before or read from another copy; repeat for several files")
-    a.add_argument("--lang", choices=("zh", "en"), help="language of the decisions workbook (default: the forms')")
+    a.add_argument("--lang", choices=("zh", "en"),
+                   help="language of the decisions workbook (default: the forms') and, when given, of these messages "
+                        f"(default English, or {LANG_VARIABLE}=zh|en)")
     _register_options(a)
     _protection_options(a)
 
@@ -155,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
 
     program = argv is None
     argv = sys.argv[1:] if argv is None else argv
+    _language["code"] = message_language()  # until the arguments are read (--lang)
     _job_state["committed"] = False  # this call's job has not yet passed its commit point
     headless = bool(argv) and argv[0] != "--smoke-test"
     handled = headless and threading.current_thread() is threading.main_thread()
@@ -197,18 +249,17 @@ def _last_resort(exc: BaseException, committed: bool = False) -> int:
     """
     from desktop import diagnostics
     if isinstance(exc, CreditDeskError):
-        print(f"credit-desk: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return EXIT_OUTPUT if isinstance(exc, OutputFileError) else EXIT_USAGE if isinstance(exc, UsageError) \
             else EXIT_INPUT
     diagnostics.log_exception(exc, "command line")
     if isinstance(exc, MemoryError):
-        print("credit-desk: not enough memory to finish (the files are too large for this computer)"
-              + ("" if committed else "; nothing was written or recorded"), file=sys.stderr)
+        print("credit-desk: " + _say("cli.no_memory") + ("" if committed else _say("cli.nothing_written")),
+              file=sys.stderr)
         return EXIT_INPUT
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        print(f"credit-desk: the disk is full{f' ({exc.filename})' if exc.filename else ''}"
-              + ("" if committed else "; nothing was replaced or recorded: free some space and run again"),
-              file=sys.stderr)
+        print("credit-desk: " + _say("cli.disk_full", where=f" ({exc.filename})" if exc.filename else "")
+              + ("" if committed else _say("cli.nothing_replaced")), file=sys.stderr)
         return EXIT_OUTPUT
     print(f"credit-desk: {diagnostics.internal_error_line(exc, committed)}", file=sys.stderr)
     return EXIT_INTERNAL
@@ -234,6 +285,7 @@ def _main(argv: list[str]) -> int:
         return gui_main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    _language["code"] = message_language(getattr(args, "lang", None))
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -261,7 +313,7 @@ def _main(argv: list[str]) -> int:
     if not args.inputs and not choices:
         parser.error("give at least one INPUT file or --customers")
     req = ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
-                       as_of=args.as_of, lang=args.lang, out=args.out, json_out=args.json,
+                       as_of=args.as_of, lang=args.lang or "zh", out=args.out, json_out=args.json,
                        operator=args.operator, forms_out=args.forms,
                        forms_for=frozenset(x.strip() for x in args.forms_for.split(",") if x.strip()),
                        forms_split=args.forms_split, forms_password=args.forms_password,
@@ -277,10 +329,10 @@ def _main(argv: list[str]) -> int:
         levels[d.level] = levels.get(d.level, 0) + 1
     counts = ", ".join(f"{lv.level} {levels.get(lv.level, 0)}" for lv in result.policy.levels)
     errors = sum(1 for i in result.issues if i.severity == "error")
-    print(f"Rated {len(result.rating.decisions)} customers as of {result.rating.as_of} ({counts}); "
-          f"{len(result.issues)} row issues ({errors} rows not used).")
+    print(_say("cli.rated", count=len(result.rating.decisions), as_of=result.rating.as_of, levels=counts,
+               issues=len(result.issues), errors=errors))
     for path in result.written:
-        print(f"Wrote {path}")
+        print(_say("cli.wrote", file=path))
     return EXIT_OK
 
 
@@ -311,13 +363,13 @@ def _call(job):
             terminated = cancel.reason == "SIGTERM" or isinstance(exc, _Terminated)
             return None, EXIT_SIGTERM if terminated else EXIT_SIGINT
         except UsageError as exc:  # two outputs named the same file, say
-            print(f"credit-desk: {exc}", file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
             return None, EXIT_USAGE
         except OutputFileError as exc:
-            print(f"credit-desk: {exc}", file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
             return None, EXIT_OUTPUT
         except CreditDeskError as exc:  # input, policy, nothing to rate
-            print(f"credit-desk: {exc}", file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
             return None, EXIT_INPUT
         except Exception as exc:  # noqa: BLE001  (a bug, a full disk, no memory)
             return None, _last_resort(exc, committed=cancel.committing)
@@ -375,15 +427,14 @@ def _register_command(args) -> int:
 
     path = _register_path(args)
     if not path.exists():
-        print(f"credit-desk: {path}: no rating register there yet (it is created by the first rating run)",
-              file=sys.stderr)
+        print("credit-desk: " + _say("error.register.none_yet", file=path), file=sys.stderr)
         return EXIT_INPUT
     try:
         with Register(path, readonly=True) as reg:  # never written: works on read-only media too
             if args.command == "history":
                 rows = reg.history(args.customer_id)
                 if not rows:
-                    print(f"No ratings of {args.customer_id} in {path}.")
+                    print(_say("cli.no_ratings", customer=args.customer_id, file=path))
                 for r in rows:
                     approved = "; ".join(f"{a.get('status')} {a.get('approved_term_days')}天 {a.get('approved_limit')}"
                                          for a in r["approvals"])
@@ -397,13 +448,14 @@ def _register_command(args) -> int:
                 print(problem)
             if args.due:
                 for d in reg.reviews_due(args.due.isoformat()):
-                    print(f"review due {d['next_review']}: {d['customer_id']} {d['name']} ({d['level']})")
+                    print(_say("cli.review_due", date=d["next_review"], customer=d["customer_id"], name=d["name"],
+                               level=d["level"]))
             if problems:
                 return EXIT_INPUT
-            print(f"{path}: intact ({reg.head()})")
+            print(_say("cli.intact", file=path, head=reg.head()))
             return EXIT_OK
     except CreditDeskError as exc:
-        print(f"credit-desk: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return EXIT_INPUT
 
 
@@ -431,15 +483,14 @@ def _approvals(args, parser) -> int:
     errors = sum(p["severity"] == "error" for p in result.problems)
     warnings = sum(p["severity"] == "warning" for p in result.problems)
     conflicts = counts.get("conflict", 0)
-    decided = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no decision"
-    print(f"Read {result.forms_read} forms of run {result.run_id or '(none)'}: {decided}; "
-          f"{errors} errors, {warnings} warnings."
-          + (" Checked against the results workbook only: the run is not in the rating register."
-             if result.source == "results" else ""))
+    decided = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or _say("cli.no_decision")
+    print(_say("cli.read_forms", forms=result.forms_read, run=result.run_id or "(none)", decided=decided,
+               errors=errors, warnings=warnings)
+          + (_say("cli.results_only") if result.source == "results" else ""))
     if conflicts:
-        print(f"{conflicts} conflicting decisions were not applied: see the problems; resolve with --prefer FILE.")
+        print(_say("cli.conflicts", count=conflicts))
     for path in result.written:
-        print(f"Wrote {path}")
+        print(_say("cli.wrote", file=path))
     return EXIT_OK if result.forms_read else EXIT_INPUT  # no form found in the files is the input's fault
 
 

@@ -63,16 +63,18 @@ class Done:
 
 @dataclass(frozen=True)
 class Failed:
-    message: str  # a bug: one line (its traceback is in the engine's log, never in a message)
+    message: str  # in English; a bug: one line (its traceback is in the engine's log, never in a message)
     kind: str  # "input" | "output" | "policy" | "stale" | "bug"
     log: str = ""  # a bug: the log file holding its traceback ("" when none could be written)
     committed: bool = False  # a bug at or after the job's commit point: its files and register entry may stand
+    texts: dict[str, str] = dataclasses.field(default_factory=dict)  # the message by language: the window's is shown
 
 
 @dataclass(frozen=True)
 class NeedPassword:
     file: str
-    message: str
+    message: str  # in English
+    texts: dict[str, str] = dataclasses.field(default_factory=dict)  # the message by language
 
 
 @dataclass(frozen=True)
@@ -165,12 +167,12 @@ def _outcome(session, job: Job, cancel, conn) -> Final:
     except Cancelled:
         return WasCancelled()
     except PasswordRequired as exc:
-        return NeedPassword(str(exc.path), str(exc))
+        return NeedPassword(str(exc.path), str(exc), exc.texts())
     except CreditDeskError as exc:
         kinds = ((PolicyError, "policy"), (OutputFileError, "output"), (StaleRatingError, "stale"),
                  (RunNotRegistered, "needs_results"))
         kind = next((k for cls, k in kinds if isinstance(exc, cls)), "input")
-        return Failed(str(exc), kind)
+        return Failed(str(exc), kind, texts=exc.texts())
     except Exception as exc:  # a bug: logged, told in one line; the engine stays alive
         return _bug(exc, job, committed or cancel.committing)  # committing: past the last checkpoint
     # committed: the result stands even if Cancel was pressed after the commit point

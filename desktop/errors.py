@@ -1,10 +1,58 @@
-"""The one exception tree of Credit Desk; every message is meant for a finance clerk."""
+"""The one exception tree of Credit Desk; every message is meant for a finance clerk.
+
+An error is a catalogue code and its named values (``desktop.messages``): ``str(exc)`` is its
+English text (logs, scripts), ``exc.text("zh")`` the Chinese one; the technical detail (a
+library's error text, an errno string) goes to the log, never on screen.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from desktop.messages import CATALOGUE, Message
+
+
+def _restore(cls: type, state: dict, args: tuple) -> CreditDeskError:
+    exc = cls.__new__(cls)
+    exc.__dict__.update(state)
+    exc.args = args
+    return exc
 
 
 class CreditDeskError(Exception):
     """Base class: a problem the user can act on, with a message that says what and where."""
+
+    def __init__(self, code: str, /, *, detail: str = "", **values: Any):
+        # A code not in the catalogue is a text of its own, not yet worded in two languages
+        # (PolicyError's lines): shown as it is in either language.
+        self.code = code
+        self.values = values
+        self.detail = detail
+        super().__init__(self.text("en"))
+        if detail:
+            from desktop.diagnostics import LOG
+            try:
+                LOG.info("%s: %s (%s)", code, self.args[0], detail)
+            except Exception:  # noqa: BLE001  (a full disk must not turn one problem into two)
+                pass
+
+    @property
+    def message(self) -> Message:
+        """The message not yet worded (picklable: the engine sends it, a problem list keeps it)."""
+        if self.code in CATALOGUE:
+            return Message(self.code, dict(self.values))
+        return Message("error.unknown", {"detail": self.code})
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` ("zh" or "en")."""
+        return Message(self.code, self.values).text(lang) if self.code in CATALOGUE else self.code
+
+    def texts(self) -> dict[str, str]:
+        """The message in every language the program speaks."""
+        return {lang: self.text(lang) for lang in ("zh", "en")}
+
+    def __reduce__(self):  # subclasses take other arguments: rebuilt from their state, not called again
+        return _restore, (type(self), self.__dict__.copy(), self.args)
 
 
 class PolicyError(CreditDeskError):
@@ -63,8 +111,7 @@ class RunNotRegistered(UsageError):
     """Filled forms of a run the rating register does not hold, and no results workbook to check them against."""
 
     def __init__(self, run_id: str, register: str):
-        super().__init__(f"run {run_id} is not in the rating register {register}; give the results workbook of that "
-                         f"run with --results (its forms are then checked against it, with a warning)")
+        super().__init__("error.run_not_registered", run=run_id, register=register)
         self.run_id = run_id
 
 

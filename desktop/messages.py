@@ -115,11 +115,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.nothing.no_data_rows": ("没有可评级的客户：客户信用资料表 {file} / {sheet} 只有表头，没有数据行。请填入客户资料后重新评级。",
                                    "Nothing to rate: the customer sheet {file} / {sheet} has a header row but no data "
                                    "rows"),
-    "error.nothing.none_read": ("没有可评级的客户：客户信用资料表中没有一行能读取（{problems}）。请按问题清单修改后重新评级。",
+    "error.nothing.none_read": ("没有可评级的客户：客户信用资料表中没有一行能读取（{problems}）。请按“数据问题”中列出的问题修改后重新评级。",
                                 "Nothing to rate: no customer could be read from the customer sheet ({problems})"),
     "error.nothing.row_problem": ("工作表“{sheet}”第 {row} 行 {column}：{problem}", "{sheet}!{row} {column}: {problem}"),
     "error.nothing.no_customer_sheet": ("没有可评级的客户：所读文件中没有客户信用资料表（{found}）。客户信用资料表需要有“客户编号”和“客户名称”两列；"
-                                        "请在“文件和工作表”中指定哪一张是客户信用资料表。",
+                                        "请在“文件与工作表”中指定哪一张是客户信用资料表。",
                                         "Nothing to rate: no customer sheet was found among the inputs ({found}); a "
                                         "customer sheet needs the columns 客户编号 and 客户名称"),
     "error.found.empty": ("{where}：空白", "{where}: empty"),
@@ -553,7 +553,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.hint.tmpdir": ("或把环境变量 TMPDIR 设为有空间的磁盘上的文件夹", "or set TMPDIR to a folder on a disk with room"),
     "cli.hint.max_unpacked": ("上限由环境变量 CREDIT_DESK_MAX_UNPACKED_MB 设定", "the limit is CREDIT_DESK_MAX_UNPACKED_MB"),
     "cli.hint.max_cells": ("上限由环境变量 CREDIT_DESK_MAX_CELLS 设定", "the limit is CREDIT_DESK_MAX_CELLS"),
-    "cli.hint.verify": ("credit-desk verify-register 可列出问题所在", "credit-desk verify-register lists what is wrong"),
+    "cli.hint.verify": ("可用 verify-register 命令查看问题所在", "credit-desk verify-register lists what is wrong"),
     "cli.hint.register": ("或用 --register 登记簿文件 指定另一个登记簿", "or --register REGISTER.sqlite"),
     "cli.hint.register_write": ("或用 --register 登记簿文件 指定另一个登记簿，或用 --no-register 本次不登记",
                                 "or --register REGISTER.sqlite, or --no-register"),

@@ -27,6 +27,7 @@ from desktop.io.importer import ImportResult, import_files
 from desktop.io.writers.results import RunFacts, write_results
 from desktop.io.writers.summary_json import write_summary_json
 from desktop.io.writers.xlsx import no_tick
+from desktop.messages import CATALOGUE, Message, text
 
 if TYPE_CHECKING:
     from desktop import session as S
@@ -89,19 +90,32 @@ def import_inputs(req: S.ImportRequest, progress: Progress | None = None, tick: 
                         lambda p: pw.get(str(Path(p).resolve()), pw.get("*")), tick, req.strict)
 
 
-_NOT_READ = {"ignored": "no header row recognised", "unreadable": "cannot be read"}
-
-
-def _what_was_found(sheets) -> str:
+def _what_was_found(sheets) -> list[Message]:
     """Each input sheet and what it was taken for: why no customer sheet is among them."""
-    from desktop.io.importer import KIND_WORDS
     if not sheets:
-        return "no sheet at all"
-    shown = [f"{s.file}" + (f" / {s.sheet}" if s.sheet else "") + ": "
-             + ("empty" if s.kind == "ignored" and s.empty else _NOT_READ.get(s.kind)
-               or f"read as a {KIND_WORDS.get(s.kind, s.kind)}")
-             for s in sheets[:8]]
-    return "; ".join(shown) + (f"; and {len(sheets) - 8} more sheets" if len(sheets) > 8 else "")
+        return [Message("error.found.none")]
+    shown = []
+    for s in sheets[:8]:
+        where = f"{s.file}" + (f" / {s.sheet}" if s.sheet else "")
+        if s.kind in ("ignored", "unreadable"):
+            code = "error.found.empty" if s.kind == "ignored" and s.empty else \
+                "error.found.no_header" if s.kind == "ignored" else "error.found.unreadable"
+            shown.append(Message(code, {"where": where}))
+        else:
+            kind = Message(f"error.found.kind.{s.kind}") if f"error.found.kind.{s.kind}" in CATALOGUE else s.kind
+            shown.append(Message("error.found.read_as", {"where": where, "kind": kind}))
+    return shown + ([Message("error.found.more", {"count": len(sheets) - 8})] if len(sheets) > 8 else [])
+
+
+@dataclass(frozen=True)
+class _IssueWords:
+    """A row issue's problem, worded in the reader's language when the message is."""
+
+    problem: str
+
+    def text(self, lang: str) -> str:
+        from desktop.io.writers.labels import issue_text
+        return issue_text(self.problem, lang)
 
 
 def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: list[Path],
@@ -113,19 +127,20 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
     started = datetime.now().replace(microsecond=0)
     try:
         check_as_of(as_of)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    except ValueError:
+        from desktop.core.models import FIRST_DAY, LAST_DAY
+        raise UsageError("error.as_of_range", day=as_of.isoformat(), first=FIRST_DAY.isoformat(),
+                         last=LAST_DAY.isoformat()) from None
     if not imported.customers:
         sheets = [s for s in imported.sheets if s.kind == "customers"]
         if sheets and not any(s.rows_read for s in sheets):
-            raise NothingToRateError(f"Nothing to rate: the customer sheet {sheets[0].file} / {sheets[0].sheet} has a "
-                                     f"header row but no data rows")
+            raise NothingToRateError("error.nothing.no_data_rows", file=sheets[0].file, sheet=sheets[0].sheet)
         if sheets:
-            details = "; ".join(f"{i.sheet}!{i.row} {i.column}: {i.problem}" for i in imported.issues[:5])
-            raise NothingToRateError(f"Nothing to rate: no customer could be read from the customer sheet ({details})")
-        raise NothingToRateError("Nothing to rate: no customer sheet was found among the inputs ("
-                                 + _what_was_found(imported.sheets) + "); a customer sheet needs the columns "
-                                 "客户编号 and 客户名称")
+            details = [Message("error.nothing.row_problem", {"sheet": i.sheet, "row": i.row, "column": i.column,
+                                                             "problem": _IssueWords(i.problem)})
+                       for i in imported.issues[:5]]
+            raise NothingToRateError("error.nothing.none_read", problems=details)
+        raise NothingToRateError("error.nothing.no_customer_sheet", found=_what_was_found(imported.sheets))
     progress("rate", 0.4)
     rating, unapplied = rate(imported.customers, imported.ledger, imported.receipts, policy, as_of,
                              lambda stage, f: progress(stage, 0.4 + 0.3 * f))
@@ -230,10 +245,11 @@ def _check_customers(rated: Rated, customers: frozenset[str] | None) -> None:
         known = {d.customer_id for d in rated.rating.decisions}
         unknown = sorted(set(customers) - known)
         if unknown:
-            raise UsageError(f"not among the customers rated: {', '.join(unknown[:10])}"
-                             + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
+            if len(unknown) > 10:
+                raise UsageError("error.customers_not_rated_more", ids=", ".join(unknown[:10]), more=len(unknown) - 10)
+            raise UsageError("error.customers_not_rated", ids=", ".join(unknown))
         if not customers:
-            raise UsageError("no customer named for the working papers")
+            raise UsageError("error.no_customer_named")
 
 
 def _write_detail(rated: Rated, req: S.ExportDetail, tmp: Path, tick: Tick) -> None:
@@ -341,7 +357,7 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
             for form in f:
                 form.path = str(Path(path).resolve())
         except InputFileError as exc:
-            f, u = [], [Unreadable(Path(path).name, "", "unreadable_file", (str(exc),))]
+            f, u = [], [Unreadable(Path(path).name, "", "unreadable_file", (exc.message,))]
         forms += f
         unreadable += u
         tick()
@@ -362,8 +378,7 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
     if ref is None:
         raise RunNotRegistered(run_id, str(req.register))
     if ref.policy_sha256 != policy.sha256:
-        raise InputFileError(f"run {run_id} was rated with another policy file (SHA-256 {ref.policy_sha256[:12]}…); "
-                             f"give that policy with --policy")
+        raise InputFileError("error.run_other_policy", run=run_id, sha=ref.policy_sha256[:12])
     words = {code: {**form_words(code), **{f"item:{it.key}": it.label_zh if code == "zh" else it.label_en
                                            for it in policy.items}} for code in ("zh", "en")}
     outcome = evaluate(forms, ref, policy, today, words, frozenset(str(Path(p).resolve()) for p in req.prefer))
@@ -404,9 +419,7 @@ def _reference_from_register(register: Path, run_id: str):
         return None
     run, decisions, approvals = found
     if run.get("seal") == KEYED and (key is None or run.get("key_check") != key_check(key, run_id)):
-        raise RegisterError(f"{register}: the register's seal key is not the one run {run_id} was recorded with (it "
-                            f"was replaced or removed); no form is checked against it — ask the auditor for the "
-                            f"register's backup")
+        raise RegisterError("error.register.key_replaced", file=register, run=run_id)
     mapped = {}
     for cid, d in decisions.items():
         m = {"name": d.get("name"), "total": d.get("total"), "raw_level": d.get("raw_level"),
@@ -455,10 +468,30 @@ def problem_rows(checked: Checked, lang: str) -> list[dict]:
     """Every problem of a read-back (the files' own first), worded in ``lang``."""
     from desktop.io.writers.labels import approval_text
     out = [{"file": u.file, "sheet": u.sheet, "form_id": "", "cell": "", "code": u.code, "severity": "error",
-            "problem": approval_text(u.code, u.args, lang)} for u in checked.unreadable]
+            "problem": unreadable_text(u, lang)} for u in checked.unreadable]
     out += [{"file": p.file, "sheet": p.sheet, "form_id": p.form_id, "cell": p.cell, "code": p.code,
              "severity": p.severity, "problem": approval_text(p.code, p.args, lang)} for p in checked.outcome.problems]
     return out
+
+
+def unreadable_text(u, lang: str) -> str:
+    """Why a file or sheet read back gave no form (an ``approvals_reader.Unreadable``), in ``lang``."""
+    from desktop.io.writers.labels import approval_text
+    return approval_text(u.code, tuple(a.text(lang) if isinstance(a, Message) else a for a in u.args), lang)
+
+
+def nothing_read(checked: Checked) -> dict[str, str]:
+    """When no form was read: why, file by file, in each language ({} when a form was read)."""
+    if checked.forms_read:
+        return {}
+
+    def why(u, lang: str) -> str:
+        own = [a for a in u.args if isinstance(a, Message)]  # the file's own error: it names the file
+        return own[0].text(lang) if u.code == "unreadable_file" and own else \
+            text("error.approvals.file_problem", lang, file=u.file, problem=unreadable_text(u, lang))
+    rows = {lang: [why(u, lang) for u in checked.unreadable]
+            or [p["problem"] for p in problem_rows(checked, lang)] for lang in ("zh", "en")}
+    return {lang: text("error.approvals.none_read", lang, problems=rows[lang]) for lang in rows}
 
 
 def approval_writers(checked: Checked, req: S.ApprovalsRequest) -> list[tuple[Path, Writer]]:

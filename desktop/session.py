@@ -385,7 +385,7 @@ class Session:
         """The session's rating, refused when it is not the one the front end shows."""
         rated = self.rated
         if rated is None or (run_id is not None and rated.run.run_id != run_id):
-            raise StaleRatingError("The rating is no longer available; rate again.")
+            raise StaleRatingError("error.stale")
         return rated
 
     def _commit(self, rated: Rated, outputs: tuple, register: Path | None, progress: Progress,
@@ -424,8 +424,7 @@ class Session:
             except HeadMoved:
                 cancel.committing = False  # written again: cancellable again until its commit point
                 continue
-        raise OutputFileError(f"{register}: other windows kept recording runs in the rating register; "
-                              f"nothing was recorded or written, rate again")
+        raise OutputFileError("error.register.kept_busy", file=register)
 
 
 def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: list[Path], progress: Progress,
@@ -482,19 +481,17 @@ def _check_paths(targets: list[Path], inputs: list[Path], register: Path | None 
     links by file identity), and by names that differ only in capitals (one file on Windows)."""
     from desktop.io.safe_write import check_target, same_file, same_name_ignoring_case
     if register is not None:
-        check_target(Path(register), inputs, "the rating register is one of the input files; choose another "
-                                             "register file (or --no-register)")
+        check_target(Path(register), inputs, register=True)
     for n, target in enumerate(targets):
         check_target(target, inputs)
         if register is not None and (same_file(target, Path(register))
                                      or same_name_ignoring_case(target, Path(register))):
-            raise UsageError(f"{target}: is the rating register; give the output another name")
+            raise UsageError("error.output.is_register", file=target)
         for other in targets[:n]:
             if same_file(target, other):
-                raise UsageError(f"{target}: named for two outputs; give each output a file of its own")
+                raise UsageError("error.output.twice", file=target)
             if same_name_ignoring_case(target, other):
-                raise UsageError(f"{target} and {other}: named for two outputs, differing only in capitals (one "
-                                 f"file on Windows); give each output a name of its own")
+                raise UsageError("error.output.twice_case", file=target, other=other)
     return targets
 
 

@@ -339,7 +339,7 @@ def test_an_encrypted_filled_workbook_reads_with_its_password(run, filled, uncon
     for password in (None, "错误"):  # no password, a wrong one: the file is named, nothing raised
         forms, problems = read_filled_workbook(locked, password)
         assert forms == [] and [(u.file, u.sheet, u.code) for u in problems] == [(locked.name, "", "unreadable_file")]
-        assert "password" in problems[0].args[0]
+        assert "password" in str(problems[0].args[0]) and "密码" in problems[0].args[0].text("zh")
 
 
 # ---------------------------------------------------------------- the layout sheet and sheets that are not forms
@@ -404,4 +404,5 @@ def test_a_file_the_reader_refuses_is_named_not_raised(tmp_path):
     for path in (broken, missing):
         forms, problems = read_filled_workbook(path)
         assert forms == [] and [(u.file, u.sheet, u.code) for u in problems] == [(path.name, "", "unreadable_file")]
-        assert problems[0].args and path.name in problems[0].args[0]
+        assert problems[0].args and path.name in str(problems[0].args[0])  # a message, worded in the reader's language
+        assert path.name in problems[0].args[0].text("zh")

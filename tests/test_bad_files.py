@@ -56,7 +56,8 @@ def test_empty_workbook_and_header_only(tmp_path, capsys):
     empty = workbook(tmp_path / "empty.xlsx", [])
     code, err = cli(["score", str(empty), "--out", str(tmp_path / "o.xlsx")], capsys)
     assert (code, err) == (3, "credit-desk: Nothing to rate: no customer sheet was found among the inputs "
-                              "(empty.xlsx / 客户: empty); a customer sheet needs the columns 客户编号 and 客户名称")
+                              "(empty.xlsx / 客户: empty); a customer sheet needs the columns 客户编号 and 客户名称 "
+                              "(name it with --customers FILE[:SHEET])")
     header = workbook(tmp_path / "header.xlsx", [HEADER])
     code, err = cli(["score", str(header), "--out", str(tmp_path / "o.xlsx")], capsys)
     assert (code, err) == (3, "credit-desk: Nothing to rate: the customer sheet header.xlsx / 客户 has a header "

@@ -122,3 +122,54 @@ def test_the_command_line_reads_with_the_mapping_profiles_the_window_saved(tmp_p
     assert c0007(["--profiles", str(elsewhere)]) == pytest.approx(base + 1_000_000)
     assert c0007(["--profiles", str(tmp_path / "空")]) == pytest.approx(base)
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------- the messages' language
+
+def _no_customer_sheet(tmp_path: Path) -> Path:
+    return xlsx(tmp_path / "销售.xlsx", {"销售": [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 1]]})
+
+
+def test_messages_are_english_unless_chinese_is_asked_for(tmp_path, capsys, monkeypatch):
+    """English by default (scripts, logs); Chinese with --lang zh, or CREDIT_DESK_LANG=zh; an
+    explicit --lang wins over the variable. The option the window has no use for is the CLI's own."""
+    from desktop.messages import english_sentences
+    monkeypatch.delenv("CREDIT_DESK_LANG", raising=False)
+    ledger, out = _no_customer_sheet(tmp_path), tmp_path / "结果.xlsx"
+    args = ["score", str(ledger), "--out", str(out), "--no-register"]
+
+    assert main(args) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("credit-desk: Nothing to rate: no customer sheet") and "--customers FILE[:SHEET]" in err
+
+    assert main([*args, "--lang", "zh"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("credit-desk: 没有可评级的客户") and "销售.xlsx" in err and "\n" not in err
+    assert "--customers" in err and english_sentences(err.removeprefix("credit-desk: ")) == []
+
+    monkeypatch.setenv("CREDIT_DESK_LANG", "zh")
+    assert main(args) == 3
+    assert capsys.readouterr().err.startswith("credit-desk: 没有可评级的客户")
+    assert main([*args, "--lang", "en"]) == 3  # the option given wins
+    assert capsys.readouterr().err.startswith("credit-desk: Nothing to rate")
+    assert not out.exists()
+
+
+def test_the_language_variable_words_the_lines_of_every_command(tmp_path, capsys, monkeypatch):
+    register = tmp_path / "没有 登记簿.sqlite"
+    monkeypatch.setenv("CREDIT_DESK_LANG", "zh")
+    assert main(["history", "C1", "--register", str(register)]) == 3
+    assert capsys.readouterr().err.strip() == f"credit-desk: {register} 处还没有评级登记簿（第一次评级时会自动创建）。"
+    monkeypatch.setenv("CREDIT_DESK_LANG", "fr")  # not a language of the program: English
+    assert main(["history", "C1", "--register", str(register)]) == 3
+    assert "no rating register there yet" in capsys.readouterr().err
+    monkeypatch.setenv("CREDIT_DESK_LANG", "zh")
+    out = tmp_path / "结果.xlsx"
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--no-register"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [lines[0], f"已写入 {out}"] and lines[0].startswith("已评级 42 个客户，评估基准日 2026-06-30")
+    import openpyxl
+
+    from desktop.messages import has_cjk
+    assert has_cjk(openpyxl.load_workbook(out, read_only=True).sheetnames[0])  # the workbook: zh, as without --lang
+

@@ -376,7 +376,7 @@ def test_no_customer_sheet_names_each_input_and_what_it_was_taken_for(tmp_path, 
     assert code == 3
     assert err == ("credit-desk: Nothing to rate: no customer sheet was found among the inputs (销售.xlsx / 销售: read "
                    "as a sales ledger; 销售.xlsx / 说明: no header row recognised); a customer sheet needs the columns "
-                   "客户编号 and 客户名称")
+                   "客户编号 and 客户名称 (name it with --customers FILE[:SHEET])")
 
 
 # ---------------------------------------------------------------- outputs
@@ -549,8 +549,9 @@ def test_a_zip_holding_two_parts_of_one_name_is_refused(tmp_path):
     path = raw_xlsx(tmp_path / "twice.xlsx", HEADER_CELLS)
     with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(path, "a") as z:
         z.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData/></worksheet>")
-    with pytest.raises(Exception, match="holds two parts named xl/worksheets/sheet1.xml"):
+    with pytest.raises(Exception, match="holds two parts of one name") as caught:
         read_file(path)
+    assert "xl/worksheets/sheet1.xml" in caught.value.detail  # the part's name goes to the log
 
 
 def test_ids_that_differ_only_in_capitals_are_said_to_be_two_customers(tmp_path):

@@ -250,7 +250,7 @@ def test_a_file_that_is_not_a_register_is_refused(tmp_path):
 def test_a_damaged_register_gives_a_clear_message(tmp_path):
     broken = tmp_path / "broken.sqlite"
     broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    with pytest.raises(RegisterError, match=r"broken\.sqlite: the rating register cannot be opened .*restore it "
+    with pytest.raises(RegisterError, match=r"broken\.sqlite: the rating register cannot be opened.*restore it "
                                             r"from a backup"):
         Register(broken)
 

@@ -296,7 +296,7 @@ def test_a_dead_engine_is_reported_and_replaced(qtbot, window, tmp_path, monkeyp
     target = tmp_path / "结果.xlsx"
     with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as sig:
         w.export_results(target)
-    assert sig.args == ["The rating is no longer available; rate again.", "stale"]
+    assert sig.args == ["这次评级的结果已不可用，请按 F5 重新评级。", "stale"]  # in the window's language
     assert not target.exists()
     # the table still shows the rating, marked out of date, and nothing exports it
     assert w.stale and w.banner.isVisible() and not w.act_export.isEnabled() and not w.act_forms.isEnabled()

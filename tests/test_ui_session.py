@@ -26,6 +26,7 @@ from desktop.engine import Engine  # noqa: E402
 from desktop.io.approvals_reader import read_results_snapshot  # noqa: E402
 from desktop.io.policy_file import load_policy  # noqa: E402
 from desktop.io.register import Register  # noqa: E402
+from desktop.messages import english_sentences  # noqa: E402
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.session import ExportResults  # noqa: E402
 from desktop.ui.export_options import ExportOptions  # noqa: E402
@@ -268,8 +269,10 @@ def test_a_broken_file_is_listed_and_removable_and_the_good_ones_are_rated(qtbot
     m = w.sheets_model
     assert m.index(row, m.KIND_COLUMN).data() == "无法读取"
     assert m.index(row, 0).data() == broken.name  # the file, and its error where the sheet name would be
-    assert m.index(row, 1).data() and m.index(row, 1).data() in source.error
-    assert m.index(row, 0).data(Qt.ItemDataRole.ToolTipRole) == source.error
+    zh = source.error_texts["zh"]  # the error in the window's language, the file named
+    assert m.index(row, 1).data() and m.index(row, 1).data() == zh.replace(source.path, source.file)
+    assert broken.name in m.index(row, 1).data() and not english_sentences(m.index(row, 1).data())
+    assert m.index(row, 0).data(Qt.ItemDataRole.ToolTipRole) == zh
     assert not m.setData(m.index(row, m.KIND_COLUMN), "客户信用资料")  # no sheet to read another way
     problems = [i for i in w.issues_model._rows if i.file == broken.name]
     assert [(i.problem, i.severity) for i in problems] == [("file cannot be read", "error")]

@@ -45,7 +45,7 @@ class Unreadable:
     file: str
     sheet: str
     code: str  # a catalogue code (desktop.io.writers.labels, "approval.*")
-    args: tuple = ()
+    args: tuple = ()  # the text's values; a desktop.messages.Message among them is worded in the text's language
 
 
 def _open(path: Path, password: str | None = None, read_only: bool = False):
@@ -63,12 +63,12 @@ def _open(path: Path, password: str | None = None, read_only: bool = False):
         containers.inspect(data, Path(path))  # a returned form is a user's file: no bomb reaches the reader
         return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found") from None
+        raise InputFileError("error.file.not_found", file=path) from None
     except PermissionError:
-        raise InputFileError(f"{path}: cannot be opened: it is locked by another program (is it open in "
-                             f"Excel?) or you have no permission") from None
+        raise InputFileError("error.file.locked", file=path) from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(f"{path}: not a readable .xlsx workbook ({str(exc).splitlines()[0][:120]})") from None
+        raise InputFileError("error.file.not_readable", file=path, kind=".xlsx",
+                             detail=(str(exc).splitlines() or [type(exc).__name__])[0][:120]) from None
 
 
 def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSnapshot:
@@ -76,7 +76,7 @@ def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSna
     wb = _open(path, password, read_only=True)  # only the fact sheet is read, not 8 million cells
     try:
         if FACTS_SHEET not in wb.sheetnames:
-            raise InputFileError(f"{path}: not a results workbook written by Credit Desk (no {FACTS_SHEET} sheet)")
+            raise InputFileError("error.results.not_results", file=path, detail=f"no {FACTS_SHEET} sheet")
         rows = wb[FACTS_SHEET].iter_rows(values_only=True)
         head = next(rows, ())
         meta = dict(zip(head[0::2], head[1::2]))
@@ -90,8 +90,7 @@ def read_results_snapshot(path: Path, password: str | None = None) -> ResultsSna
                 try:
                     values = json.loads(row[1])
                 except (TypeError, ValueError, IndexError):
-                    raise InputFileError(f"{path}, sheet {FACTS_SHEET}, row {r}: the record of the run's facts "
-                                         f"is damaged; export the results again") from None
+                    raise InputFileError("error.results.facts_damaged", file=path, sheet=FACTS_SHEET, row=r) from None
             else:  # written before the facts were kept as JSON: one cell a value
                 values = row
             facts[str(row[0])] = dict(zip(keys, values))
@@ -245,7 +244,7 @@ def read_filled_workbook(path: Path, password: str | None = None) -> tuple[list[
     try:
         raw = read_file(path, password)
     except InputFileError as exc:  # not found, locked, damaged, a zip bomb, a wrong or missing password
-        return [], [Unreadable(name, "", "unreadable_file", (str(exc),))]
+        return [], [Unreadable(name, "", "unreadable_file", (exc.message,))]  # worded in the reader's language
     layout_sheet = next((s for s in raw.sheets if s.name == LAYOUT_SHEET), None)
     if layout_sheet is None:  # LibreOffice may make it a plain hidden sheet: found by its name
         return [], [Unreadable(name, "", "not_approval_workbook")]

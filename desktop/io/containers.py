@@ -104,14 +104,13 @@ def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, struct.error, EOFError, NotImplementedError):
-        raise InputFileError(f"{path}: not a readable {path.suffix.lower() or 'zip'} workbook (its zip container "
-                             f"is damaged or incomplete)") from None
+        raise InputFileError("error.file.damaged", file=path, kind=path.suffix.lower() or "zip",
+                             detail="its zip container is damaged or incomplete") from None
     names = {i.filename for i in infos}
     if len(names) < len(infos):  # which copy a reader takes is its own choice: neither is trusted
         from collections import Counter
         twice = sorted(name for name, n in Counter(i.filename for i in infos).items() if n > 1)
-        raise InputFileError(f"{path}: refused: the file holds two parts named {twice[0]} (a damaged or altered "
-                             f"file?); open it in Excel and save it again")
+        raise InputFileError("error.file.parts_twice", file=path, detail=f"two parts named {twice[0]}")
     kind = "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else \
         "xlsb" if "xl/workbook.bin" in names else "zip"
     package = Package(kind)
@@ -122,9 +121,8 @@ def inspect(data: bytes, path: Path, limits: Limits | None = None) -> Package:
         budget = limits.unpacked_bytes - package.unpacked
         size, content = _inflate(data, z, info, budget, keep)
         if size > budget:
-            raise InputFileError(f"{path}: refused: it unpacks to more than the limit of "
-                                 f"{limits.unpacked_bytes / 2**20:,.0f} MB (a damaged or malicious file?). Raise the "
-                                 f"limit in the settings only for a file you trust.")
+            raise InputFileError("error.file.too_large", file=path, limit_mb=f"{limits.unpacked_bytes / 2**20:,.0f}",
+                                 detail="CREDIT_DESK_MAX_UNPACKED_MB")
         package.unpacked += size
         if content is not None:
             package.parts[info.filename] = content
@@ -254,9 +252,8 @@ def _check_xlsx(package: Package, path: Path, limits: Limits) -> None:
         m = re.search(rb"\buniqueCount\s*=\s*[\"']\s*(\d+)", tag.group(1)) if tag else None
         if m:
             if int(m.group(1)) > len(sst) // 5 + 16:
-                raise InputFileError(f"{path}: refused: its shared-strings part declares {int(m.group(1)):,} "
-                                     f"strings but has room for at most {len(sst) // 5:,} (a damaged or malicious "
-                                     f"file?)")
+                raise InputFileError("error.file.strings_count", file=path, declared=f"{int(m.group(1)):,}",
+                                     room=f"{len(sst) // 5:,}")
     names = {part: sheet for sheet, part in sheet_parts(parts).items()}
     for part, xml in parts.items():  # every part that holds cells, named in the workbook or not
         if b"sheetData" in xml[:1 << 20] or b"sheetData" in xml:
@@ -271,21 +268,18 @@ def _check_used_range(xml: bytes, path: Path, sheet: str, limits: Limits) -> Non
     """
     cells, last_row, last_col = used_range(xml)
     area = last_row * last_col
-    where = f"{path}, sheet '{sheet}'"
     far_ref = f"{column_letter(min(last_col, 10 * MAX_COLS) - 1)}{last_row}"  # the corner: what lies farthest out
     if last_row > limits.rows or last_col > limits.cols:
-        raise InputFileError(f"{where}: refused: a cell at {far_ref} lies beyond the largest sheet Excel allows "
-                             f"({limits.rows:,} rows, {limits.cols:,} columns): a damaged or malicious file?")
+        raise InputFileError("error.sheet.beyond_excel", file=path, sheet=sheet, cell=far_ref, rows=f"{limits.rows:,}",
+                             cols=f"{limits.cols:,}")
     if not cells or area <= SPARSE_MIN_CELLS:
         return
     if cells * SPARSE_RATIO < area:
-        raise InputFileError(f"{where}: refused: its used range reaches {far_ref} ({area:,} cells) but holds only "
-                             f"{cells:,} cells: something lies far from the data (row {last_row}, column "
-                             f"{column_letter(last_col - 1)}); delete it in Excel and save, then read it again.")
+        raise InputFileError("error.sheet.sparse", file=path, sheet=sheet, cell=far_ref, area=f"{area:,}",
+                             cells=f"{cells:,}", row=last_row, column=column_letter(last_col - 1))
     if area > limits.cells:
-        raise InputFileError(f"{where}: refused: its used range reaches {far_ref}, {area:,} cells, over the limit of "
-                             f"{limits.cells:,} (CREDIT_DESK_MAX_CELLS). Delete what lies far from the data, or "
-                             f"raise the limit for a file you trust.")
+        raise InputFileError("error.sheet.too_many_cells", file=path, sheet=sheet, cell=far_ref, area=f"{area:,}",
+                             limit=f"{limits.cells:,}", detail="CREDIT_DESK_MAX_CELLS")
 
 
 _CHUNK = 1 << 24
@@ -400,8 +394,7 @@ def _check_ods(package: Package, path: Path, limits: Limits) -> None:
 
 def _ods_bound(path: Path, limits: Limits, last_row: int, last_col: int) -> None:
     if last_row > limits.rows or last_col > limits.cols:
-        raise InputFileError(f"{path}: refused: a sheet holds values beyond the largest sheet Excel allows "
-                             f"({limits.rows:,} rows, {limits.cols:,} columns): a damaged or malicious file?")
+        raise InputFileError("error.file.beyond_excel", file=path, rows=f"{limits.rows:,}", cols=f"{limits.cols:,}")
     if last_row * last_col > limits.cells:
-        raise InputFileError(f"{path}: refused: its repeated rows and cells expand to more than "
-                             f"{limits.cells:,} cells (CREDIT_DESK_MAX_CELLS): a damaged or malicious file?")
+        raise InputFileError("error.file.too_many_cells", file=path, limit=f"{limits.cells:,}",
+                             detail="CREDIT_DESK_MAX_CELLS")

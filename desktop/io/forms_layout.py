@@ -43,10 +43,10 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
         data = path.read_bytes()
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LayoutError(f"{path}: cannot be read: {exc}") from None
+        raise LayoutError("error.layout.unreadable", file=path, detail=str(exc)) from None
 
-    def fail(msg: str) -> LayoutError:
-        return LayoutError(f"{path}: {msg}")
+    def fail(msg: str) -> LayoutError:  # a file we ship: what is wrong in it goes to the log
+        return LayoutError("error.layout.invalid", file=path, detail=msg)
 
     allowed = {"schema_version", "form", "title", "title_en", "sheet_prefix", "columns", "blocks"}
     unknown = set(doc) - allowed

@@ -138,7 +138,8 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                     if strict:
                         raise
                     path = wanted[key]
-                    unreadable.append(SheetSource(path.name, str(path), "", "", "unreadable", "auto", error=str(exc)))
+                    unreadable.append(SheetSource(path.name, str(path), "", "", "unreadable", "auto", error=str(exc),
+                                                  error_texts=exc.texts()))
                     issues.append(RowIssue(path.name, "", None, "", str(exc), "file cannot be read",
                                            "file not read; the other files are used", "error"))
                 tick()
@@ -157,8 +158,8 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
         raw = files[_file_key(ch.path)]
         if ch.sheet is not None:
             if ch.sheet not in [s.name for s in raw.sheets]:
-                raise InputFileError(f"{raw.path}: no sheet named '{ch.sheet}' "
-                                     f"(sheets: {', '.join(s.name for s in raw.sheets)})")
+                raise InputFileError("error.sheet.not_found", file=raw.path, sheet=ch.sheet,
+                                     sheets=", ".join(s.name for s in raw.sheets))
             chosen[(_file_key(ch.path), ch.sheet)] = ch
         else:
             whole_file_choice[_file_key(ch.path)] = ch.kind
@@ -181,7 +182,7 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                     continue
                 match = _manual_match(sheet, choice) if choice.columns else detect_header(top, choice.kind)
                 if match is None:
-                    raise InputFileError(_no_header_message(raw, sheet, choice.kind))
+                    raise _no_header(raw, sheet, choice.kind)
             elif explicit_sheets and key not in input_keys:
                 sources.append(src)  # only the named sheet of this file was asked for
                 continue
@@ -229,7 +230,7 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
             sources.append(src)
         for ch_key, kind in whole_file_choice.items():
             if ch_key == key and not any(d.raw is raw and d.match.kind == kind for d in data):
-                raise InputFileError(_no_header_message(raw, raw.sheets[0] if raw.sheets else None, kind))
+                raise _no_header(raw, raw.sheets[0] if raw.sheets else None, kind)
 
     sources.extend(unreadable)
     tick()
@@ -309,11 +310,18 @@ def _is_empty(sheet: RawSheet) -> bool:
     return bool(sheet.frame.isna().all(axis=None))
 
 
-def _no_header_message(raw: RawFile, sheet: RawSheet | None, kind: str) -> str:
+def _no_header(raw: RawFile, sheet: RawSheet | None, kind: str) -> InputFileError:
     from desktop.io.headers import ALIASES, REQUIRED
-    need = " and ".join("/".join(ALIASES[kind][f][0] for f in group) for group in REQUIRED[kind])
-    where = f"{raw.path}, sheet '{sheet.name}'" if sheet else str(raw.path)
-    return f"{where}: no header row of a {kind} sheet found in the first rows (it needs columns {need})"
+    from desktop.messages import Message
+
+    def joined(words: list, how: str):  # "a/b", "a and b and c" (客户编号或客户名称, …和…) in either language
+        return words[0] if len(words) == 1 else Message(f"error.columns.{how}", {"a": words[0],
+                                                                                 "b": joined(words[1:], how)})
+    need = joined([joined([ALIASES[kind][f][0] for f in group], "or") for group in REQUIRED[kind]], "and")
+    what = Message(f"error.kind.{kind}")
+    if sheet is not None:
+        return InputFileError("error.sheet.no_header", file=raw.path, sheet=sheet.name, kind=what, columns=need)
+    return InputFileError("error.file.no_header", file=raw.path, kind=what, columns=need)
 
 
 def _col_label(match: HeaderMatch, col: int) -> str:

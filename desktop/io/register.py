@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 from desktop.errors import InputFileError, OutputFileError
+from desktop.messages import Message
 
 SCHEMA_VERSION = 1
 GENESIS = "0" * 64
@@ -50,9 +51,6 @@ _SCHEMA = (
     *(f"CREATE TRIGGER entries_no_{op.lower()} BEFORE {op} ON entries "
       f"BEGIN SELECT RAISE(ABORT, 'the rating register is append-only'); END" for op in ("UPDATE", "DELETE")),
 )
-_CHOOSE = "choose another register file in the settings (or --register)"
-_ELSEWHERE = ("choose a register file that can be written in the settings (or --register), "
-              "or leave the run unrecorded (--no-register)")
 _MAGIC = b"SQLite format 3\x00"
 _COLUMNS = {"seq", "kind", "run_id", "customer_id", "payload", "prev_hash", "hash"}
 
@@ -104,59 +102,56 @@ def entry_hash(prev_hash: str, seq: int, kind: str, run_id: str, customer_id: st
 
 
 def _failure(path: Path, exc: Exception, doing: str, writing: bool = False) -> RegisterError:
-    """An SQLite or OS error as one line for the clerk: what happened to which file, and what to do.
+    """An SQLite or OS error as one line for the clerk: what happened to which file, and what to do
+    (SQLite's or the system's own words go to the log).
 
-    ``doing``: "opened", "read" or "written"; ``writing``: the register was opened to record a run
-    (busy, read-only, a full disk or a failing drive then count as an output problem). Only
+    ``doing``: "opened", "read", "written" or "closed"; ``writing``: the register was opened to record
+    a run (busy, read-only, a full disk or a failing drive then count as an output problem). Only
     SQLite's own finding that the file is malformed is called damage.
     """
     error = RegisterWriteError if writing or doing == "written" else RegisterError
-    nothing = "; nothing was recorded" if error is RegisterWriteError else ""
+    w = error is RegisterWriteError  # its texts say nothing was recorded, and where to record instead
     code = getattr(exc, "sqlite_errorcode", None)
     code = code & 0xFF if isinstance(code, int) else None
     number = exc.errno if isinstance(exc, OSError) else None
     text = " ".join(str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc).split())
+    done = Message(f"error.register.doing.{doing}")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_PROTOCOL) or \
             (code is None and number is None and ("locked" in text or "busy" in text)):
-        then = "wait for it to finish and try again" if nothing else "try again when it has finished"
-        return error(f"{path}: the rating register stayed busy for {BUSY_TIMEOUT_S:g} s (another window or "
-                     f"program is using it: a long write, a backup){nothing}; {then}")
+        return error("error.register.busy_write" if w else "error.register.busy", file=path,
+                     seconds=f"{BUSY_TIMEOUT_S:g}", detail=text)
     if code == sqlite3.SQLITE_FULL or number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or \
             (code == sqlite3.SQLITE_IOERR and _disk_full(path)):
-        return error(f"{path}: the disk is full ({text}){nothing}; free some space on it and try again, "
-                     f"or {_ELSEWHERE if nothing else _CHOOSE}")
+        return error("error.register.disk_full_write" if w else "error.register.disk_full", file=path, detail=text)
     if number is not None and (number == errno.EISDIR or path.is_dir()):
-        return RegisterError(f"{path}: a folder, not a rating register file; {_CHOOSE}")
+        return RegisterError("error.register.a_folder", file=path, detail=text)
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) or \
             number in (errno.EROFS, errno.EACCES, errno.EPERM):
         if error is RegisterWriteError:
             reason = _read_only_reason(path)
             if reason is not None or code in (sqlite3.SQLITE_READONLY, None) or number == errno.EROFS:
-                return _read_only(path, reason or text)
-            return error(f"{path}: the rating register cannot be opened for writing ({text}); nothing was recorded; "
-                         f"check that the file and its folder can be written, or {_ELSEWHERE}")
-        return error(f"{path}: the rating register cannot be {doing} ({text}); check that the file and its "
-                     f"folder can be read, or {_CHOOSE}")
+                return _read_only(path, reason or Message("error.register.reason.system"), text)
+            return error("error.register.cannot_open_write", file=path, detail=text)
+        return error("error.register.cannot_access", file=path, doing=done, detail=text)
     if code == sqlite3.SQLITE_IOERR or number == errno.EIO:
-        return error(f"{path}: the disk or network drive failed while the rating register was {doing} "
-                     f"({text}){nothing}; check the drive and try again")
+        return error("error.register.drive_failed_write" if w else "error.register.drive_failed", file=path,
+                     doing=done, detail=text)
     if number is not None:  # a folder that is a file, a name too long, ...
-        return error(f"{path}: the rating register cannot be {doing} ({text}){nothing}; "
-                     f"{_ELSEWHERE if nothing else _CHOOSE}")
+        return error("error.register.cannot_write" if w else "error.register.cannot", file=path, doing=done,
+                     detail=text)
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return RegisterError(f"{path}: the rating register cannot be {doing} ({text}): SQLite finds the file "
-                             f"damaged, or it is not a rating register; restore it from a backup or {_CHOOSE}")
+        return RegisterError("error.register.damaged", file=path, doing=done, detail=text)
     if code == sqlite3.SQLITE_NOMEM:
-        return error(f"{path}: not enough memory while the rating register was {doing}{nothing}; "
-                     f"close other programs and try again")
+        return error("error.register.no_memory_write" if w else "error.register.no_memory", file=path,
+                     doing=done, detail=text)
     if code == sqlite3.SQLITE_ERROR and text.startswith("no such "):
-        return RegisterError(f"{path}: an SQLite database, but not a rating register ({text}); {_CHOOSE}")
-    return error(f"{path}: the rating register cannot be {doing} (SQLite: {text}){nothing}")
+        return RegisterError("error.register.foreign_tables", file=path, detail=text)
+    return error("error.register.cannot_write" if w else "error.register.cannot", file=path, doing=done,
+                 detail=f"SQLite: {text}")
 
 
-def _read_only(path: Path, reason: str) -> RegisterWriteError:
-    return RegisterWriteError(f"{path}: the rating register is read-only ({reason}); nothing was recorded; "
-                              f"{_ELSEWHERE}")
+def _read_only(path: Path, reason: Message, detail: str = "") -> RegisterWriteError:
+    return RegisterWriteError("error.register.read_only", file=path, reason=reason, detail=detail)
 
 
 def _existing_folder(path: Path) -> Path:
@@ -167,19 +162,19 @@ def _existing_folder(path: Path) -> Path:
     return folder
 
 
-def _read_only_reason(path: Path) -> str | None:
+def _read_only_reason(path: Path) -> Message | None:
     """Why nothing can be recorded in ``path``: a read-only disk or share, file or folder; None if none is seen.
     (A WAL-mode register needs its folder too: SQLite keeps its -wal and -shm files beside it.)"""
     folder = _existing_folder(path)
     try:
         if hasattr(os, "statvfs") and os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return "it is on a read-only disk or share"
+            return Message("error.register.reason.disk")
     except OSError:
         pass
     if path.is_file() and not os.access(path, os.W_OK):
-        return "the file is read-only"
+        return Message("error.register.reason.file")
     if folder.is_dir() and not os.access(folder, os.W_OK):
-        return f"its folder {folder} is read-only, and the register keeps working files beside it"
+        return Message("error.register.reason.folder", {"folder": folder})
     return None
 
 
@@ -256,21 +251,20 @@ class Register:
         try:
             header = _header(self.path)
             if header not in (b"", _MAGIC):  # never write into a file not ours
-                raise RegisterError(f"{self.path}: not a rating register (not an SQLite database); {_CHOOSE}")
+                raise RegisterError("error.register.not_a_register", file=self.path)
             if readonly:
                 if header == b"":
-                    raise RegisterError(f"{self.path}: not a rating register (an empty file: no run was ever "
-                                        f"recorded in it); {_CHOOSE}" if self.path.exists() else
-                                        f"{self.path}: no rating register there yet (it is created by the first "
-                                        f"rating run)")
+                    if self.path.exists():
+                        raise RegisterError("error.register.empty_file", file=self.path)
+                    raise RegisterError("error.register.none_yet", file=self.path)
                 self.db = self._open_read_only()
             else:
                 reason = _read_only_reason(self.path)  # said before anything is written, not half-way
                 if reason is not None:
                     raise _read_only(self.path, reason)
                 if not _existing_folder(self.path).is_dir():
-                    raise RegisterWriteError(f"{self.path}: the rating register cannot be created there: "
-                                             f"{_existing_folder(self.path)} is a file, not a folder; {_ELSEWHERE}")
+                    raise RegisterWriteError("error.register.folder_is_file", file=self.path,
+                                             folder=_existing_folder(self.path))
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._open_schema()
@@ -315,10 +309,8 @@ class Register:
             for source in (self.path, *pending):
                 shutil.copyfile(source, self._copy / source.name)
         except OSError as exc:
-            raise RegisterError(f"{self.path}: its folder is read-only and {pending[0].name} beside it holds "
-                                f"entries not yet merged into it, which could not be copied to read them "
-                                f"({exc.strerror or exc}); copy both files into a folder that can be written "
-                                f"and read the copy") from None
+            raise RegisterError("error.register.pending_unreadable", file=self.path, side=pending[0].name,
+                                detail=str(exc.strerror or exc)) from None
         return connect(self._copy / self.path.name)  # SQLite merges the -wal into the copy, not the original
 
     def _tables(self) -> set[str]:
@@ -343,10 +335,9 @@ class Register:
             except sqlite3.OperationalError:  # someone else's table called meta
                 pass
         if version is None or not str(version[0]).isdigit():
-            raise RegisterError(f"{self.path}: an SQLite database, but not a rating register; {_CHOOSE}")
+            raise RegisterError("error.register.foreign_database", file=self.path)
         if int(version[0]) > SCHEMA_VERSION:
-            raise RegisterError(f"{self.path}: written by a newer Credit Desk (register format {version[0]}, "
-                                f"this program reads {SCHEMA_VERSION}); update Credit Desk or {_CHOOSE}")
+            raise RegisterError("error.register.newer", file=self.path, version=version[0], ours=SCHEMA_VERSION)
 
     def _rollback(self) -> None:
         """After a failed statement or COMMIT: the error raised says what happened, not this rollback
@@ -403,15 +394,13 @@ class Register:
     def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None,
                      key: bytes | None = None) -> Head:
         if self.readonly:
-            raise RegisterWriteError(f"{self.path}: the rating register was opened read-only, for reading; "
-                                     f"nothing was recorded")
+            raise RegisterWriteError("error.register.read_only_opened", file=self.path)
         try:
             self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until these entries are in
             try:
                 if new_run is not None and self.db.execute(
                         "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (new_run,)).fetchone():
-                    raise RegisterWriteError(f"{self.path}: run {new_run} is already in the rating register; "
-                                             f"it was not recorded again")
+                    raise RegisterWriteError("error.register.run_there", file=self.path, run=new_run)
                 if key is not None:  # the secret the forms were sealed with is the register's, or becomes it
                     held = self._key()
                     if held is None:
@@ -463,8 +452,7 @@ class Register:
         try:
             return bytes.fromhex(row[0]) if row else None
         except (TypeError, ValueError):
-            raise RegisterError(f"{self.path}: the register's seal key is damaged; verify-register and the "
-                                f"auditor's copy of the register can tell what else changed") from None
+            raise RegisterError("error.register.key_damaged", file=self.path) from None
 
     @_reading
     def key(self) -> bytes | None:
@@ -485,8 +473,7 @@ class Register:
         run, decisions, approvals = None, {}, {}
         for seq, kind, rid, cid, payload, prev_hash, h in rows:
             if entry_hash(prev_hash, seq, kind, rid, cid, payload) != h:
-                raise RegisterError(f"{self.path}: entry #{seq} of run {run_id} was changed after it was recorded; "
-                                    f"nothing is checked against it (verify-register lists what changed)")
+                raise RegisterError("error.register.entry_changed", file=self.path, seq=seq, run=run_id)
             data = self._payload(seq, payload)
             if kind == "run":
                 run = data
@@ -514,8 +501,7 @@ class Register:
         except (TypeError, ValueError):
             data = None
         if not isinstance(data, dict):
-            raise RegisterError(f"{self.path}: entry #{seq} of the rating register cannot be read (its content is "
-                                f"not what Credit Desk records); verify-register lists what is wrong with it")
+            raise RegisterError("error.register.entry_unreadable", file=self.path, seq=seq)
         return data
 
     def _as_of(self, where: str = "", params: tuple = ()) -> dict[str, str]:

@@ -46,11 +46,13 @@ def same_name_ignoring_case(a: Path, b: Path) -> bool:
     return name(a) == name(b)
 
 
-def check_target(target: Path, inputs: Iterable[Path], message: str | None = None) -> None:
+def check_target(target: Path, inputs: Iterable[Path], register: bool = False) -> None:
+    """Refuse ``target`` when it is one of the ``inputs`` (``register``: the target is the rating register)."""
     for p in inputs:
         if same_file(target, Path(p)) or same_name_ignoring_case(target, Path(p)):
-            raise OutputFileError(f"{target}: " + (message or "is one of the input files; choose another output "
-                                                             "name (inputs are never overwritten)"))
+            if register:
+                raise OutputFileError("error.register.is_input", file=target)
+            raise OutputFileError("error.output.is_input", file=target)
 
 
 SCRATCH_PREFIX = "credit-desk-job-"
@@ -163,24 +165,26 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_empty(missing)
-        raise OutputFileError(f"{target}: cannot create the folder {folder}: {exc.strerror or exc}") from None
+        raise OutputFileError("error.output.cannot_make_folder", file=target, folder=folder,
+                              detail=str(exc.strerror or exc)) from None
     scratch = current_scratch()
     if scratch is not None and missing:  # the job's end (or, if it is killed, the next start) removes them if empty
         with contextlib.suppress(OSError), open(scratch / _MADE, "a", encoding="utf-8") as f:
             f.writelines(f"{p}\n" for p in missing)
     _remove_leftovers(target)
     if _read_only_disk(folder):
-        raise OutputFileError(f"{target}: {folder} is on a read-only disk; choose a folder that can be written")
+        raise OutputFileError("error.output.read_only_disk", file=target, folder=folder)
     if not os.access(folder, os.W_OK):
-        raise OutputFileError(f"{target}: no permission to write in {folder}")
+        raise OutputFileError("error.output.no_permission", file=target, folder=folder)
     try:
         where = _temp_folder_for(folder)
         prefix = f".~{target.stem}.~{os.getpid()}~" if where == folder else "credit-desk-"
         fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=target.suffix + ".tmp", dir=where)
     except PermissionError:
-        raise OutputFileError(f"{target}: no permission to write in {folder}") from None
+        raise OutputFileError("error.output.no_permission", file=target, folder=folder) from None
     except OSError as exc:
-        raise OutputFileError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
+        raise OutputFileError("error.output.cannot_write_in", file=target, folder=folder,
+                              detail=str(exc.strerror or exc)) from None
     os.close(fd)
     staged = Staged(target, Path(tmp_name))
     if scratch is not None and where == folder:  # beside the target: listed, so a killed job's is found
@@ -286,8 +290,7 @@ def replacing(staged: Sequence[Staged], proof: tuple[Path, str] | None = None) -
         kept = [k for k in (_undo(e) for e in reversed(done)) if k]
         _write_journal(journal, "cleanup" if stuck else None, stuck)
         if kept:  # the previous file could not be put back: say where it is, never delete it
-            raise OutputFileError("the previous files could not all be put back (they are kept as "
-                                  + ", ".join(kept) + "); rename them back by hand") from None
+            raise OutputFileError("error.output.not_put_back", kept=", ".join(kept)) from None
         raise
     else:
         _write_journal(journal, "committed", entries)
@@ -317,9 +320,7 @@ def _check_replaceable(target: Path) -> None:
         with open(target, "r+b"):
             pass
     except PermissionError:
-        raise OutputFileError(f"{target}: cannot be replaced: the file is open in another program "
-                              f"(close it in Excel) or you have no permission. The previous file is unchanged.") \
-            from None
+        raise OutputFileError("error.output.open_elsewhere", file=target) from None
     except OSError:
         pass  # anything else shows itself, with its own message, when the file is replaced
 
@@ -427,7 +428,7 @@ def _make_backup(target: Path, backup: Path) -> None:
         os.link(target, backup)
         return
     except FileExistsError:
-        raise OutputFileError(f"{target}: cannot be replaced safely. The previous file is unchanged.") from None
+        raise OutputFileError("error.output.unsafe", file=target, detail="the backup name is taken") from None
     except OSError:  # no hard links here (FAT, some network shares): a copy
         pass
     try:
@@ -435,8 +436,7 @@ def _make_backup(target: Path, backup: Path) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             backup.unlink()  # a partial copy
-        raise OutputFileError(f"{target}: cannot be replaced safely ({exc.strerror or exc}). "
-                              f"The previous file is unchanged.") from None
+        raise OutputFileError("error.output.unsafe", file=target, detail=str(exc.strerror or exc)) from None
 
 
 def _temp_folder_for(folder: Path) -> Path:
@@ -487,12 +487,9 @@ def _replace(tmp: Path, target: Path) -> None:
     try:
         os.replace(tmp, target)
     except PermissionError:
-        raise OutputFileError(f"{target}: cannot be replaced: the file is open in another program "
-                              f"(close it in Excel) or you have no permission. The previous file is unchanged.") \
-            from None
+        raise OutputFileError("error.output.open_elsewhere", file=target) from None
     except OSError as exc:
-        raise OutputFileError(f"{target}: cannot be written: {exc.strerror or exc}. "
-                              f"The previous file is unchanged.") from None
+        raise OutputFileError("error.output.cannot_write", file=target, detail=str(exc.strerror or exc)) from None
 
 
 def write_atomic(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[Path] = ()) -> Path:
@@ -512,17 +509,13 @@ def _write_error(target: Path, exc: Exception) -> Exception:
     if os_error is None:
         return exc
     if isinstance(os_error, PermissionError):
-        return OutputFileError(f"{target}: no permission to write. The previous file is unchanged.")
+        return OutputFileError("error.output.no_permission_file", file=target)
     if os_error.errno == errno.ENOSPC:
         temp = _full_temp_folder(target)
         if temp is not None:  # the workbook writer's temporary files filled it, not the target's disk
-            return OutputFileError(f"{target}: the temporary folder {temp} is full (no space left on its disk); "
-                                   f"free some space there, or set TMPDIR to a folder on a disk with room, and "
-                                   f"export again. The previous file is unchanged.")
-        return OutputFileError(f"{target}: the disk is full; free some space and export again. "
-                               f"The previous file is unchanged.")
-    return OutputFileError(f"{target}: cannot be written: {os_error.strerror or os_error}. "
-                           f"The previous file is unchanged.")
+            return OutputFileError("error.output.temp_full", file=target, temp=temp)
+        return OutputFileError("error.output.disk_full", file=target)
+    return OutputFileError("error.output.cannot_write", file=target, detail=str(os_error.strerror or os_error))
 
 
 def _full_temp_folder(target: Path) -> Path | None:

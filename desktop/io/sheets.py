@@ -22,7 +22,8 @@ class SheetSource:
     rows_used: int = 0
     rows_rejected: int = 0
     blank_rows: int = 0
-    error: str = ""  # kind "unreadable": why the file could not be read (the other files still are)
+    error: str = ""  # kind "unreadable": why the file could not be read (the other files still are), in English
+    error_texts: dict[str, str] = field(default_factory=dict)  # ... by language: the window shows its own
     empty: bool = False  # kind "ignored": the sheet holds nothing at all
 
 

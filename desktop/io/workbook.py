@@ -35,8 +35,8 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 class PasswordRequired(InputFileError):
     """The workbook is encrypted with a password (Excel's "Encrypt with Password")."""
 
-    def __init__(self, path: Path, message: str):
-        super().__init__(message)
+    def __init__(self, path: Path, code: str, /, **values):
+        super().__init__(code, file=path, **values)
         self.path = path
 CSV_SUFFIXES = {".csv", ".txt"}
 SUPPORTED = ", ".join(sorted(SPREADSHEET_SUFFIXES | {".csv"}))
@@ -105,18 +105,17 @@ def read_file(path: str | Path, password: str | None = None, max_rows: int | Non
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
-        raise InputFileError(f"{path}: unsupported file type '{suffix or '(none)'}' (supported: {SUPPORTED})")
+        raise InputFileError("error.file.unsupported_type", file=path, suffix=suffix or "(none)", supported=SUPPORTED)
     try:
         if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a pipe would wait for ever, a device never end
-            raise InputFileError(f"{path}: not a file (a folder, a device or a pipe)")
+            raise InputFileError("error.file.not_a_file", file=path)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found") from None
+        raise InputFileError("error.file.not_found", file=path) from None
     except PermissionError:
-        raise InputFileError(f"{path}: cannot be opened: it is locked by another program "
-                             f"(is it open in Excel?) or you have no permission. Close it and try again.") from None
+        raise InputFileError("error.file.locked", file=path) from None
     except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        raise InputFileError("error.file.cannot_read", file=path, detail=str(exc.strerror or exc)) from None
     digest = hashlib.sha256(data).hexdigest()
     content = containers.sniff(data)  # what the file is, whatever its name says
     if suffix in CSV_SUFFIXES and content == "other":
@@ -128,8 +127,7 @@ def read_file(path: str | Path, password: str | None = None, max_rows: int | Non
         content = containers.sniff(data)
     package = containers.inspect(data, path) if content == "zip" else None
     if package is not None and package.kind == "xlsb":  # binary sheets: their used range cannot be checked
-        raise InputFileError(f"{path}: an Excel binary workbook (.xlsb) is not read: open it in Excel and save it "
-                             f"as an Excel workbook (.xlsx)")
+        raise InputFileError("error.file.xlsb", file=path)
     if renamed:
         suffix = ".xls" if content == "ole" else ".xlsx" if package is None or package.kind != "ods" else ".ods"
     sheets = _read_spreadsheet(data, path, suffix, max_rows, package)
@@ -150,13 +148,13 @@ def _decrypt_if_encrypted(data: bytes, path: Path, password: str | None) -> byte
     if not encrypted:
         return data
     if not password:
-        raise PasswordRequired(path, f"{path}: the workbook is protected with a password; enter it to open the file")
+        raise PasswordRequired(path, "error.file.password_needed")
     out = io.BytesIO()
     try:
         office.load_key(password=password)
         office.decrypt(out)
     except Exception:
-        raise PasswordRequired(path, f"{path}: the password does not open this workbook") from None
+        raise PasswordRequired(path, "error.file.wrong_password") from None
     return out.getvalue()
 
 
@@ -265,7 +263,7 @@ def _csv_lines(data: bytes, path: Path) -> tuple[list[str], str, dict[int, list[
                                    f"(a damaged save?)", "NUL characters removed"))
         data = body[:-1] if body.endswith(b"\x1a") else body  # DOS end-of-file mark
         if _csv_binary(data):
-            raise InputFileError(f"{path}: not a text CSV file (binary content)")
+            raise InputFileError("error.file.csv_binary", file=path)
         if b"\r" in data:  # CR never occurs inside a UTF-8 or GBK character
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         try:
@@ -578,9 +576,8 @@ def _read_spreadsheet(data: bytes, path: Path, suffix: str, max_rows: int | None
         names = list(wb.sheet_names)
     except Exception as exc:  # calamine's own error types for corrupt files
         if "entity" in str(exc).lower() or _declares_entities(parts):
-            raise InputFileError(f"{path}: refused: the workbook's XML declares entities (an entity-expansion "
-                                 f"attack or a damaged file)") from None
-        raise InputFileError(f"{path}: not a readable {suffix} workbook ({_short(exc)})") from None
+            raise InputFileError("error.file.entities", file=path, detail=_short(exc)) from None
+        raise InputFileError("error.file.not_readable", file=path, kind=suffix, detail=_short(exc)) from None
     xml = package is not None and package.kind == "xlsx"
     sheet_parts = containers.sheet_parts(parts) if xml else {}
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -638,7 +635,7 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
         except Exception as exc:
             if "chart" in str(exc).lower():
                 continue
-            raise InputFileError(f"{path}, sheet '{name}': cannot be read ({_short(exc)})") from None
+            raise InputFileError("error.sheet.cannot_read", file=path, sheet=name, detail=_short(exc)) from None
         first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
         frame.columns = range(first_col, first_col + frame.shape[1])
         frame = frame.reindex(columns=range(first_col + frame.shape[1]))  # leading empty columns back

@@ -430,6 +430,7 @@ class MainWindow(QMainWindow):
         kinds = {"customers": t("Customers"), "ledger": t("Sales ledger"), "receipts": t("Receipts"),
                  "ignored": t("Not used")}
         self.sheets_model.kind_words = {**kinds, "unreadable": t("Cannot be read")}
+        self.sheets_model.lang = lang
         self.kind_delegate.words = kinds
         self.sheets_model.headers = [t("File"), t("Sheet"), t("Read as"), t("Header row"), t("Rows read"),
                                      t("Used"), t("Rejected")]
@@ -713,7 +714,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.t("Cancelled; nothing was changed."), 8000)
         self.cancelled.emit()
 
-    def _error(self, message: str, kind: str) -> None:
+    def _error(self, message: str | dict[str, str], kind: str) -> None:
+        if isinstance(message, dict):  # the engine's message in every language: the window's is shown
+            message = message.get(self.language.code) or message.get("en", "")
         if self.worker is not None and isinstance(self.worker.request, ImportRequest):
             self._put_back_inputs()
         if kind == "stale":
@@ -779,9 +782,11 @@ class MainWindow(QMainWindow):
     def _internal_box_closed(self) -> None:
         self._internal_box = None
 
-    def _ask_password(self, path: str, message: str) -> None:
+    def _ask_password(self, path: str, message: str | dict[str, str]) -> None:
         """An encrypted workbook: ask for its password, then read again (decrypted in memory only)."""
         from PySide6.QtWidgets import QInputDialog
+        if isinstance(message, dict):  # in every language: the window's is asked
+            message = message.get(self.language.code) or message.get("en", "")
         password, ok = QInputDialog.getText(self, self.t("Password"), message, QLineEdit.EchoMode.Password)
         if ok and password:
             self.passwords[str(Path(path).resolve())] = password

@@ -440,10 +440,16 @@ class SheetsModel(_Table):
         super().__init__(parent)
         self.kind_words: dict[str, str] = {}
         self.on_kind_changed = None  # callable(SheetSource, kind)
+        self.lang = "zh"  # of an unreadable file's error
+
+    def error(self, s: SheetSource) -> str:
+        """Why the file could not be read, in the window's language."""
+        return s.error_texts.get(self.lang) or s.error
 
     def value(self, s: SheetSource, column: int) -> Any:
         # why it could not be read, where a sheet would be (the file is in the first column already)
-        sheet = s.error.removeprefix(f"{s.path}: ") if s.kind == "unreadable" else s.sheet
+        sheet = self.error(s).removeprefix(f"{s.path}: ").replace(s.path, s.file) if s.kind == "unreadable" \
+            else s.sheet
         return (s.file, sheet, self.kind_words.get(s.kind, s.kind), s.header_row, s.rows_read, s.rows_used,
                 s.rows_rejected)[column]
 
@@ -468,7 +474,7 @@ class SheetsModel(_Table):
 
     def tooltip(self, s: SheetSource, column: int, v: Any) -> str | None:
         if s.kind == "unreadable":
-            return s.error
+            return self.error(s)
         return super().tooltip(s, column, v)
 
     def extra(self, s: SheetSource, column: int, role: int) -> Any:

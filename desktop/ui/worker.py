@@ -17,12 +17,13 @@ class Worker(QObject):
     started = Signal()
     progress = Signal(str, float)  # stage, fraction done
     result = Signal(object)  # the use case's result (desktop.session): the job was committed
-    error = Signal(str, str)  # message, kind ("input", "output", "policy", "stale", "bug", "engine",
+    error = Signal(object, str)  # message (a str, or {language: text}), kind ("input", "output", "policy", "stale",
+    # "bug", "engine",
     # "engine_after_commit": the engine died; the message is its exit code, the window words it;
     # "bug", "bug_after_commit": a bug, before or at/after the commit point; the message is the log
     # file holding its traceback, "" when none could be written; the window words it)
     cancelled = Signal()  # stopped before its commit point: nothing changed
-    password_needed = Signal(str, str)  # file, message
+    password_needed = Signal(str, object)  # file, message ({language: text}, or a str)
     engine_restarted = Signal()  # the job ran in a new engine process: the session it had is gone
     finished = Signal()
 
@@ -59,11 +60,11 @@ class Worker(QObject):
                 elif isinstance(message, WasCancelled):
                     self.cancelled.emit()
                 elif isinstance(message, NeedPassword):
-                    self.password_needed.emit(message.file, message.message)
+                    self.password_needed.emit(message.file, message.texts or message.message)
                 elif isinstance(message, Failed) and message.kind == "bug":
                     self.error.emit(message.log, "bug_after_commit" if message.committed or finished else "bug")
                 elif isinstance(message, Failed):
-                    self.error.emit(message.message, message.kind)
+                    self.error.emit(message.texts or message.message, message.kind)
         except EngineStopped as exc:
             self.engine_restarted.emit()
             self.error.emit(str(exc), "engine_after_commit" if finished else "engine")
