@@ -491,7 +491,10 @@ def _approvals(args, parser) -> int:
         print(_say("cli.conflicts", count=conflicts))
     for path in result.written:
         print(_say("cli.wrote", file=path))
-    return EXIT_OK if result.forms_read else EXIT_INPUT  # no form found in the files is the input's fault
+    if not result.forms_read:  # no form found in the files is the input's fault: each file's problem, and no workbook
+        print("credit-desk: " + result.nothing_read.get(_language["code"], ""), file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
 
 
 if __name__ == "__main__":

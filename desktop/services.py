@@ -495,13 +495,14 @@ def nothing_read(checked: Checked) -> dict[str, str]:
 
 
 def approval_writers(checked: Checked, req: S.ApprovalsRequest) -> list[tuple[Path, Writer]]:
-    """The decisions workbook, its JSON and the payment-term notices a read-back writes."""
+    """The decisions workbook, its JSON and the payment-term notices a read-back writes; when no form
+    was read, nothing was decided: only the JSON (for a script, it lists each file's problem)."""
     from desktop.io.writers.decisions import write_decisions
     from desktop.io.writers.notices import Notice, write_notices
 
     outcome = checked.outcome
     out: list[tuple[Path, Writer]] = []
-    if req.out is not None:
+    if req.out is not None and checked.forms_read:
         out.append((req.out, sealed(lambda tmp: write_decisions(
             str(tmp), checked, problem_rows(checked, checked.lang), [Path(p).name for p in req.filled],
             checked.lang), req.protect_password, req.open_password)))
@@ -516,7 +517,7 @@ def approval_writers(checked: Checked, req: S.ApprovalsRequest) -> list[tuple[Pa
                 "problems": problem_rows(checked, "en")}
         out.append((req.json_out, lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1),
                                                              encoding="utf-8")))
-    if req.notices_out is not None:
+    if req.notices_out is not None and checked.forms_read:
         notices = [Notice(f.customer_id, f.name, f.approved_term_days or 0, f.decided_on or checked.as_of, False)
                    for f in outcome.finals if f.status == "approved"]
         out.append((req.notices_out, sealed(lambda tmp: write_notices(str(tmp), notices),

@@ -257,6 +257,7 @@ class ApprovalsDone:
     source: str = "register"  # register | results: what the forms were checked against
     problems: list = field(default_factory=list)  # every problem as a row worded in the forms' language
     forms_read: int = 0  # form sheets found in the files read (valid or not)
+    nothing_read: dict[str, str] = field(default_factory=dict)  # no form read: why, by language (nothing written)
 
 
 # ---------------------------------------------------------------- the session
@@ -373,7 +374,8 @@ class Session:
         written = _write_all(files, inputs, progress, cancel, record)
         progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
         return ApprovalsDone(checked.outcome, checked.unreadable, checked.run_id, written, checked.lang,
-                             checked.source, services.problem_rows(checked, checked.lang), checked.forms_read)
+                             checked.source, services.problem_rows(checked, checked.lang), checked.forms_read,
+                             services.nothing_read(checked))
 
     # ------------------------------------------------------------ helpers
     def _read(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> tuple[ImportResult, tuple]:

@@ -173,3 +173,20 @@ def test_the_language_variable_words_the_lines_of_every_command(tmp_path, capsys
     from desktop.messages import has_cjk
     assert has_cjk(openpyxl.load_workbook(out, read_only=True).sheetnames[0])  # the workbook: zh, as without --lang
 
+
+def test_approvals_of_files_that_hold_no_form_write_no_decisions_workbook(tmp_path, capsys):
+    import openpyxl
+    junk = tmp_path / "会议记录.xlsx"
+    openpyxl.Workbook().save(junk)
+    text_file = tmp_path / "备忘.xlsx"
+    text_file.write_text("not a workbook", encoding="utf-8")
+    out = tmp_path / "审批结果.xlsx"
+    args = ["approvals", str(junk), str(text_file), "--register", str(tmp_path / "r.sqlite"), "--out", str(out)]
+    assert main(args) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("credit-desk: No approval form was read, and no decisions workbook was written: 会议记录.xlsx: ")
+    assert str(text_file) in err and "\n" not in err and not out.exists()
+    assert main([*args, "--lang", "zh"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("credit-desk: 没有读到任何审批表，未写入审批结果：文件 会议记录.xlsx：") and "备忘.xlsx" in err
+    assert not out.exists()

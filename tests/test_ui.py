@@ -112,6 +112,7 @@ def test_whole_flow(qtbot, window, tmp_path, monkeypatch):
     filled = tmp_path / "out" / "审批表 已填.xlsx"
     wb.save(filled)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(filled)], ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, caption, proposed, *a, **k: (proposed, ""))
     with qtbot.waitSignal(w.approvals_read, timeout=TIMEOUT) as sig:
         w.read_approvals()
     result = sig.args[0]

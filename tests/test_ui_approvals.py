@@ -85,11 +85,17 @@ def window(qtbot, qapp, tmp_path):
     w.close()
 
 
-def pick(monkeypatch, files: list[Path], results: list[Path | None] | None = None) -> dict[str, list]:
-    """The file dialogs answer ``files`` (the filled workbooks) and then, one per question, ``results``
-    (None: Cancel). A results question that is not expected fails the test."""
-    asked: dict[str, list] = {"filled": [], "results": []}
+def pick(monkeypatch, files: list[Path], results: list[Path | None] | None = None,
+         save: Path | None | bool = True) -> dict[str, list]:
+    """The file dialogs answer ``files`` (the filled workbooks), then where to save the decisions
+    (``save``: True the name proposed, a path, or None: Cancel), and then, one per question,
+    ``results`` (None: Cancel). A results question that is not expected fails the test."""
+    asked: dict[str, list] = {"filled": [], "results": [], "save": []}
     answers = list(results or [])
+
+    def save_name(parent, caption, proposed, filters, *a, **k):
+        asked["save"].append(proposed)
+        return (proposed if save is True else str(save) if save else ""), ""
 
     def open_names(parent, caption, folder, filters, *a, **k):
         asked["filled"].append(filters)
@@ -103,6 +109,7 @@ def pick(monkeypatch, files: list[Path], results: list[Path | None] | None = Non
 
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", open_names)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", open_name)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
     return asked
 
 
@@ -280,6 +287,66 @@ def test_an_english_window_shows_the_english_words(qtbot, qapp, registered, tmp_
     assert {dialog.problems.item(r, 0).text() for r in range(dialog.problems.rowCount())} == \
         {en("severity.approval_error")}
     assert dialog.problems.item(0, 1).text() == done.problems[0]["problem"]  # worded in the forms' language
+
+
+# ---------------------------------------------------------------- files that hold no approval form
+
+def _not_forms(kind: str, folder: Path, registered: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if kind == "results":  # the results workbook, picked by mistake
+        path = folder / "评级结果.xlsx"
+        shutil.copy(registered / "results.xlsx", path)
+    elif kind == "random":
+        path = folder / "会议记录.xlsx"
+        wb = openpyxl.Workbook()
+        wb.active["A1"] = "会议记录"
+        wb.save(path)
+    else:  # a text file renamed .xlsx
+        path = folder / "备忘（文本）.xlsx"
+        path.write_text("这不是工作簿\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["results", "random", "text"])
+def test_a_file_that_holds_no_approval_form_is_named_in_chinese_and_nothing_is_written(
+        qtbot, window, registered, tmp_path, monkeypatch, kind):
+    from desktop.messages import english_sentences
+    w = window
+    w.settings.save_register_path(str(own_register(registered, tmp_path)))
+    path = _not_forms(kind, tmp_path / "收到的文件", registered)
+    before = sorted(p.name for p in path.parent.iterdir())
+    asked = pick(monkeypatch, [path])
+    with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as sig:
+        w.read_approvals()
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    message, what = sig.args
+    assert what == "input" and message == w._last_error_box.text()
+    assert path.name in message and "没有读到任何审批表" in message
+    words = message.replace(str(path.parent), "")
+    assert not english_sentences(words) and "calamine" not in words and "Traceback" not in words, message
+    assert not english_sentences(w._last_error_box.informativeText())
+    # asked where the decisions would go (proposed beside the forms), and nothing written there or anywhere
+    assert asked["save"] == [str(path.with_name(f"{path.stem} 审批结果.xlsx"))]
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+    assert getattr(w, "_approvals_dialog", None) is None
+
+
+def test_the_decisions_workbook_goes_where_the_clerk_chooses(qtbot, window, registered, tmp_path, monkeypatch):
+    w = window
+    w.settings.save_register_path(str(own_register(registered, tmp_path)))
+    path = filled(registered, tmp_path / "收到" / "已填.xlsx")
+    chosen = tmp_path / "归档" / "本月审批结果.xlsx"
+    chosen.parent.mkdir()
+    pick(monkeypatch, [path], save=chosen)
+    result = read_back(qtbot, w)
+    assert result.written == [chosen] and chosen.exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["已填.xlsx"]
+
+    # Cancel where to save: nothing is read, recorded or written
+    pick(monkeypatch, [path], save=None)
+    w.read_approvals()
+    assert w.worker is None and not w._pending
+    assert sorted(p.name for p in path.parent.iterdir()) == ["已填.xlsx"]
 
 
 # ---------------------------------------------------------------- on a small screen

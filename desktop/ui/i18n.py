@@ -46,6 +46,7 @@ ZH: dict[str, str] = {
     "Select the customers in the results table first (Ctrl+click or Shift+click for several).":
         "请先在评级结果表中选择客户（按住 Ctrl 或 Shift 单击可选多个）。",
     "Filled approval workbooks": "已填写的审批表", "Results workbook of that run": "对应的评级结果工作簿",
+    "Save the decisions workbook as": "审批结果另存为",
     "Choose policy file": "选择政策文件", "Policy: ": "政策：", "shipped default": "默认政策", "All": "全部",
     "Wrote ": "已写入 ",
     "{0} files; open the workbooks and rate (F5).": "已选 {0} 个文件；请按 F5 评级。",

@@ -1013,7 +1013,13 @@ class MainWindow(QMainWindow):
         if not names:
             return
         results = self.results_path if self.results_path is not None and self.results_path.exists() else None
-        out = Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")
+        # where the decisions go is the clerk's choice (proposed beside the forms); written only when a form was read
+        name, _ = QFileDialog.getSaveFileName(self, self.t("Save the decisions workbook as"),
+                                              str(Path(names[0]).with_name(Path(names[0]).stem + " 审批结果.xlsx")),
+                                              "Excel (*.xlsx)")
+        if not name:
+            return
+        out = Path(name)
         o = self.export_options
         req = ApprovalsRequest(filled=tuple(Path(n) for n in names), results=results, out=out,
                                policy_path=self.policy_path, register=Path(self.settings.register_path()),
@@ -1071,6 +1077,10 @@ class MainWindow(QMainWindow):
         old = getattr(self, "_approvals_dialog", None)
         if old is not None:
             old.close()
+        if result.nothing_read:  # no approval form in any file: why, file by file (nothing was written)
+            self._error(result.nothing_read, "input")
+            self.approvals_read.emit(result)
+            return
         dialog = ApprovalsDialog(result, self.language, self)
         dialog.prefer_file.connect(self._prefer_file)
         self._approvals_dialog = dialog
