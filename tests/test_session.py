@@ -116,6 +116,8 @@ def test_an_unreadable_file_stops_the_command_line_and_is_listed_in_the_window(t
     assert imported.unreadable[0].error and broken.name in imported.unreadable[0].error
     errors = [i for i in imported.issues if i.file == broken.name]
     assert [(i.severity, i.problem) for i in errors] == [("error", "file cannot be read")]
+    assert errors[0].value == str(broken)  # where it is; why, in the reader's language, is the file's line:
+    assert imported.unreadable[0].error_texts["zh"].startswith(f"文件 {broken} 无法读取")
     done = session.run(RateRequest(ImportRequest((*SAMPLES, broken), (), AS_OF, strict=False)))
     assert len(done.rating.decisions) == 42
 

@@ -140,7 +140,9 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
                     path = wanted[key]
                     unreadable.append(SheetSource(path.name, str(path), "", "", "unreadable", "auto", error=str(exc),
                                                   error_texts=exc.texts()))
-                    issues.append(RowIssue(path.name, "", None, "", str(exc), "file cannot be read",
+                    # the value is where the file is; why it cannot be read is its line in the files'
+                    # list (error_texts: in the reader's language), not an English sentence here
+                    issues.append(RowIssue(path.name, "", None, "", str(path), "file cannot be read",
                                            "file not read; the other files are used", "error"))
                 tick()
         except BaseException:
