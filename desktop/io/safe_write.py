@@ -165,6 +165,13 @@ def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[P
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_empty(missing)
+        there = folder  # the folder it would be made in: what the clerk can change
+        while not there.exists() and there.parent != there:
+            there = there.parent
+        if exc.errno == errno.EROFS:
+            raise OutputFileError("error.output.read_only_disk", file=target, folder=there, detail=str(exc)) from None
+        if isinstance(exc, PermissionError):
+            raise OutputFileError("error.output.no_permission", file=target, folder=there, detail=str(exc)) from None
         raise OutputFileError("error.output.cannot_make_folder", file=target, folder=folder,
                               detail=str(exc.strerror or exc)) from None
     scratch = current_scratch()
