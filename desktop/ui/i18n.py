@@ -34,6 +34,11 @@ ZH: dict[str, str] = {
     "Cannot read the input": "无法读取输入文件", "Cannot write the file": "无法写入文件",
     "Invalid policy": "信用政策文件有误", "Unexpected error": "意外错误",
     "If the file is open in Excel, close it there and try again.": "如果该文件正在 Excel 中打开，请先关闭再重试。",
+    "Choose another name or folder, or close the file in the program that holds it, then try again.":
+        "请换一个文件名或文件夹，或在占用该文件的程序中关闭它，然后重试。",
+    "Cannot read the approvals": "无法读取审批表",
+    "Only approval workbooks exported by this program (filled in Excel or another office program) can be read back.":
+        "只能读取本程序导出的审批工作簿（可在 Excel 或其他办公软件中填写）。",
     "Check the file, or choose how its sheets are read in Files and sheets.":
         "请检查文件，或在“文件与工作表”中指定各工作表的用途。",
     "Open the policy editor to see and fix each problem.": "请打开信用政策编辑器查看并修正每个问题。",
@@ -55,6 +60,30 @@ ZH: dict[str, str] = {
         "显示 {0} / {1} 个客户 · {2} · {3} 个需销售部经理审批，{4} 个需财务总监审批 · {5} 条数据问题（{6} 行未使用）",
     "Select a customer to see why.": "选择一个客户查看评级依据。", "About Credit Desk": "关于信用管理台",
     "Customer credit rating, payment terms and approvals.": "客户信用评级、信用期限与审批。",
+    # the user guide (F1, desktop/ui/help.py: its tables and rule lists) and the About box
+    "&User guide": "用户指南(&U)", "User guide": "用户指南", "Credit Desk": "信用管理台", "Credit policy": "信用政策",
+    "Policy file": "政策文件", "Rating register": "评级登记簿",
+    "edited in the policy editor, not saved": "已在信用政策编辑器中修改，尚未保存",
+    "The policy file {0} cannot be read; the shipped policy is shown.": "政策文件 {0} 无法读取，以下按默认政策说明。",
+    "Item": "评分项目", "Data": "数据依据", "Bands and points": "分档与得分", "{0}: {1} points": "{0}：{1} 分",
+    "Total": "合计", "Total score": "总分", "{0} (cash before delivery)": "{0}（款到发货）", "Key": "按键",
+    "What it does": "功能",
+    "Payment timeliness scores {0} points or fewer (a customer with a payment history)":
+        "付款及时性得分不高于 {0} 分（有付款记录的客户）",
+    "Operating status is poor": "经营状况不良（不良、较差、亏损、严重亏损）", "Revenue in sustained decline": "营业额持续下滑",
+    "Sued by other suppliers over payment": "被其他供应商起诉（货款纠纷）",
+    "None: this policy forces no customer to C.": "无：本政策不强制任何客户为C级。",
+    "these customers are rated {0} at most:": "以下客户最高评为 {0} 级：", "this policy caps no level.": "本政策不设封顶。",
+    "New customer: fewer than {0} orders, or less than {1} years of cooperation":
+        "新客户：订单少于 {0} 笔，或合作不满 {1} 年",
+    "Key documents incomplete: business licence, tax registration, organisation code":
+        "关键资料不全：营业执照、税务登记证、组织机构代码证",
+    "A new customer's first {0} orders are cash before delivery (0 days).": "新客户的前 {0} 笔订单款到发货（0 天）。",
+    "Credit terms need a signed annual agreement and complete key documents; otherwise 0 days.":
+        "给予账期须签订年度合作协议且关键资料齐全，否则为 0 天。",
+    "Credit terms need a signed annual agreement; otherwise 0 days.": "给予账期须签订年度合作协议，否则为 0 天。",
+    "Credit terms need complete key documents; otherwise 0 days.": "给予账期须关键资料齐全，否则为 0 天。",
+    "Otherwise the recommended term is the level's base term (table above).": "其余情况下，建议账期为等级的基准账期（见上表）。",
     # review like in Excel: copy, filtered exports, find, totals, the issues panel
     "Copy": "复制", "Copy with headers": "复制（含表头）", "Open AR": "应收余额", "Overdue": "逾期余额",
     "Export the filtered view…": "导出当前筛选结果…",

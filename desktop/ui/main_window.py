@@ -62,6 +62,7 @@ from desktop.ui.detail import detail_html
 from desktop.ui.export_options import ExportOptions
 from desktop.ui.i18n import Language
 from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel, amount_text, selection_text
+from desktop.ui.screen import ElidedLabel, breakable, fit_to_screen, free_area, largest
 from desktop.ui.settings import Settings, user_data_dir
 from desktop.ui.worker import start_worker
 
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
     cancelled = Signal()
     busy_changed = Signal(bool)
     progress_shown = Signal(str, float)  # the progress display was refreshed: stage, fraction
+    FIRST_SIZE = (1280, 800)  # px: the window's size the first time (less where the screen is smaller)
 
     def __init__(self, language: Language, settings: Settings | None = None):
         super().__init__()
@@ -182,6 +184,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+            # a layout saved while the toolbar could still be hidden or moved: it is back at the top
+            self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.main_toolbar)
+            self.main_toolbar.show()
+        self._fit_to_screen(restored=geometry is not None)
 
     # ---------------------------------------------------------------- construction
     def _build(self) -> None:
@@ -304,7 +310,7 @@ class MainWindow(QMainWindow):
         self.as_of.setDateRange(QDate(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day),
                                 QDate(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day))
         self.as_of.dateChanged.connect(lambda _d: self._refresh_stale())
-        self.policy_label = QLabel()
+        self.policy_label = ElidedLabel()  # the toolbar's first to give way: a long file name is elided
         self.as_of_label = QLabel()
 
         self.act_open = QAction(self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_files)
@@ -329,6 +335,7 @@ class MainWindow(QMainWindow):
         self.sheets_view.addAction(self.act_remove)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.act_about = QAction(self, triggered=self.about)
+        self.act_help = QAction(self, shortcut=QKeySequence("F1"), triggered=self.show_help)
         self.act_zh = QAction("中文", self, checkable=True, triggered=lambda: self.switch_language("zh"))
         self.act_en = QAction("English", self, checkable=True, triggered=lambda: self.switch_language("en"))
 
@@ -355,20 +362,28 @@ class MainWindow(QMainWindow):
         self.menu_lang.addAction(self.act_zh)
         self.menu_lang.addAction(self.act_en)
         self.menu_help = self.menuBar().addMenu("")
+        self.menu_help.addAction(self.act_help)
         self.menu_help.addAction(self.act_about)
 
+        # The as-of date and the policy first: a toolbar too narrow for its items moves the last
+        # ones into its overflow menu, and these two must stay in sight (the buttons are in the
+        # menus too, with their shortcuts). Fixed at the top: it cannot be hidden, moved or floated.
         tb = QToolBar(self)
         tb.setObjectName("main")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (self.act_open, self.act_rate, self.act_export, self.act_forms, self.act_approvals,
-                  self.act_policy):
-            tb.addAction(a)
-        tb.addSeparator()
+        tb.setMovable(False)
+        tb.setFloatable(False)
+        tb.toggleViewAction().setVisible(False)
         tb.addWidget(self.as_of_label)
         tb.addWidget(self.as_of)
         tb.addSeparator()
         tb.addWidget(self.policy_label)
+        tb.addSeparator()
+        for a in (self.act_open, self.act_rate, self.act_export, self.act_forms, self.act_approvals,
+                  self.act_policy):
+            tb.addAction(a)
         self.addToolBar(tb)
+        self.main_toolbar = tb
 
         self.stage = QLabel()
         self._stage, self._fraction = "", 0.0
@@ -405,7 +420,8 @@ class MainWindow(QMainWindow):
                              (self.act_approvals, "Read filled approvals…"), (self.act_policy, "&Policy editor…"),
                              (self.act_choose_policy, "Choose policy file…"), (self.act_clear, "Clear files"),
                              (self.act_remove, "Remove selected files"), (self.act_options, "Export options…"),
-                             (self.act_quit, "&Quit"), (self.act_about, "&About Credit Desk")):
+                             (self.act_quit, "&Quit"), (self.act_about, "&About Credit Desk"),
+                             (self.act_help, "&User guide")):
             action.setText(t(text))
         self.act_profiles.setText(t("Mapping profiles…"))
         self.menu_file.setTitle(t("&File"))
@@ -744,14 +760,19 @@ class MainWindow(QMainWindow):
             return
         titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
                   "stale": "Rate again", "bug": "Unexpected error"}
-        hints = {"output": "If the file is open in Excel, close it there and try again.",
+        hints = {"output": "Choose another name or folder, or close the file in the program that holds it, then try again.",
                  "input": "Check the file, or choose how its sheets are read in Files and sheets.",
                  "policy": "Open the policy editor to see and fix each problem.",
                  "stale": "The data or settings have changed since this rating; press F5 to rate again.",
                  "bug": "Please send this message to your administrator."}
+        hint = hints[kind]
+        if kind == "input" and isinstance(getattr(self.worker, "request", None), ApprovalsRequest):
+            titles["input"], hint = "Cannot read the approvals", ("Only approval workbooks exported by this program "
+                                                                 "(filled in Excel or another office program) can be "
+                                                                 "read back.")
         box = QMessageBox(QMessageBox.Icon.Warning, self.t(titles[kind]), message, QMessageBox.StandardButton.Ok,
                           self)
-        box.setInformativeText(self.t(hints[kind]))
+        box.setInformativeText(self.t(hint))
         self._last_error_box = box
         box.open()
         self.failed.emit(message, kind)
@@ -1392,9 +1413,95 @@ class MainWindow(QMainWindow):
                 action.setToolTip((f"{text}（{keys}）" if zh else f"{text} ({keys})") if keys else text)
 
     # ---------------------------------------------------------------- misc
-    def about(self) -> None:
-        QMessageBox.about(self, self.t("About Credit Desk"),
-                          f"<h3>Credit Desk {__version__}</h3><p>{self.t('Customer credit rating, payment terms and approvals.')}</p>")
+    def about(self) -> QMessageBox:
+        """The version, the policy in use (its name and file) and the rating register, in the window's
+        language; each path a link that opens its folder."""
+        from html import escape
+        t = self.t
+        policy, file, name, note = self._policy_in_use()
+        sep = "：" if self.language.code == "zh" else ": "
+
+        def path_html(path: str) -> str:  # wraps at its folders (see breakable); a link to its folder
+            if not path or not Path(path).is_absolute():
+                return breakable(escape(path))
+            return f"<a href='{QUrl.fromLocalFile(str(Path(path).parent)).toString()}'>{breakable(escape(path))}</a>"
+
+        text = (f"<h3>{escape(t('Credit Desk'))} {escape(__version__)}</h3>"
+                f"<p>{escape(t('Customer credit rating, payment terms and approvals.'))}</p>"
+                f"<p><b>{escape(t('Credit policy'))}</b>{sep}{escape(name)}<br>"
+                f"{escape(t('Policy file'))}{sep}{path_html(file)}</p>"
+                + (f"<p style='color:#C00000'>{escape(note)}</p>" if note else "")
+                + f"<p><b>{escape(t('Rating register'))}</b>{sep}{path_html(self.settings.register_path())}</p>")
+        box = QMessageBox(QMessageBox.Icon.Information, t("About Credit Desk"), text, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setObjectName("about")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        self._about_box = box  # tests read it
+        box.open()
+        return box
+
+    def _policy_in_use(self) -> tuple[Policy, str, str, str]:
+        """The policy the next rating uses: (policy, its file, its name as the window says it, a warning
+        or ""). A policy file that cannot be read gives the shipped one, with the warning."""
+        from desktop.errors import PolicyError
+        from desktop.paths import default_policy_path
+        override = self.policy_override
+        path = self.policy_path or default_policy_path()
+        if override is not None:  # from the policy editor: saved (it has a file), or edits of ``path``
+            name = f"{override.name} {override.version}"
+            if override.file_name:
+                return override, str(path), name, ""
+            edited = self.t("edited in the policy editor, not saved")
+            return override, str(path), name + (f"（{edited}）" if self.language.code == "zh" else f" ({edited})"), ""
+        try:
+            policy = load_policy(path)
+        except (PolicyError, OSError):
+            note = self.t("The policy file {0} cannot be read; the shipped policy is shown.").format(path)
+            policy = load_policy()
+            return policy, str(default_policy_path()), f"{policy.name} {policy.version}", note
+        return policy, str(path), f"{policy.name} {policy.version}", ""
+
+    def show_help(self) -> QDialog:
+        """F1: the user guide in the window's language, explaining the policy in use; it stays open
+        beside the window (not modal)."""
+        from desktop.ui.help import HelpDialog, guide_html
+        policy, file, name, note = self._policy_in_use()
+        native = QKeySequence.SequenceFormat.NativeText
+        keys = {job: action.shortcut().toString(native) for job, action in (
+            ("open", self.act_open), ("rate", self.act_rate), ("export", self.act_export), ("forms", self.act_forms),
+            ("approvals", self.act_approvals), ("policy", self.act_policy), ("help", self.act_help))}
+        html = guide_html(policy, self.language.code, self.t, file, self._shortcuts(), keys, note, name)
+        old = getattr(self, "_help_dialog", None)
+        if old is not None:
+            old.close()
+        dialog = HelpDialog(html, self.t("User guide"), self)
+        self._help_dialog = dialog  # tests read it
+        dialog.show()
+        return dialog
+
+    def _shortcuts(self) -> list[tuple[str, str]]:
+        """(key, action) of every action of the window with a shortcut, in the order they were made."""
+        native = QKeySequence.SequenceFormat.NativeText
+        rows: dict[str, str] = {}
+        for action in self.findChildren(QAction):
+            for sequence in action.shortcuts():
+                key = sequence.toString(native)
+                if key and action.text():
+                    rows.setdefault(key, action.text())
+        return list(rows.items())
+
+    def _fit_to_screen(self, restored: bool) -> None:
+        """The first size: FIRST_SIZE, or what the screen's free area (the taskbar excluded) leaves of
+        it, in the middle of that area. A layout restored from a larger screen (or another resolution
+        or scale) is brought back inside this one; a maximized one stays maximized."""
+        if restored:
+            if self.isMaximized() or self.isFullScreen():
+                return
+            most = largest(self)
+            if self.width() <= most.width() and self.height() <= most.height() and \
+                    free_area(self).contains(self.geometry()):
+                return
+        fit_to_screen(self, self.size() if restored else self.FIRST_SIZE, bounded=False, centred=not restored)
 
     def closeEvent(self, event):  # noqa: N802
         if self.worker is not None:
