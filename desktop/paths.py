@@ -26,6 +26,11 @@ def samples_dir() -> Path:
     return templates_dir() / "samples"
 
 
+def help_guide_path(lang: str) -> Path:
+    """The user guide (F1) in ``lang`` ("zh" or "en"): ``templates/help/guide_<lang>.html``."""
+    return templates_dir() / "help" / f"guide_{'en' if lang == 'en' else 'zh'}.html"
+
+
 def user_data_folder() -> Path:
     """Where the program keeps the user's data (the rating register) without Qt:
     %APPDATA%\\CreditDesk on Windows, ~/Library/Application Support/CreditDesk on macOS,

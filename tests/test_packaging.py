@@ -30,8 +30,10 @@ def test_installed_wheel_carries_the_templates(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
     code = ("import desktop.paths as p, desktop.io.policy_file as f; "
-            "print(p.default_policy_path()); print(f.load_policy().name); print(len(list(p.samples_dir().iterdir())))")
+            "print(p.default_policy_path()); print(f.load_policy().name); print(len(list(p.samples_dir().iterdir()))); "
+            "print(p.help_guide_path('zh').is_file(), p.help_guide_path('en').is_file())")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path,
                          env={"PYTHONPATH": str(target), "PATH": ""}, encoding="utf-8").stdout.split("\n")
     assert Path(out[0]) == target / "desktop" / "templates" / "policy" / "default.toml"
     assert out[1] == "默认信用政策" and out[2] == "3"
+    assert out[3] == "True True"  # the user guide (F1) in both languages
