@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.io.writers.labels import Labels, approval_text
+from desktop.ui.screen import fit_to_screen
 
 SEVERITIES = {"error": "severity.approval_error", "warning": "severity.approval_warning", "note": "severity.note"}
 CONFLICT_CODES = ("copies_conflict", "conflict_with_recorded")
@@ -216,15 +217,5 @@ class ApprovalsDialog(QDialog):
 
     def _fit_screen(self) -> None:
         """As large as is useful, never larger than the screen's free area (1366x768 at 200 %
-        leaves 683x384): the tables scroll, the buttons stay on screen. Qt places the dialog over
-        the window and moves it inside the free area when it is shown."""
-        screen = self.screen()
-        want = QSize(1000, 600)
-        if screen is None:
-            self.resize(want)
-            return
-        free = screen.availableGeometry().size()
-        frame = QSize(16, 40)  # the window frame and title bar the system adds around the dialog
-        most = QSize(max(free.width() - frame.width(), 320), max(free.height() - frame.height(), 200))
-        self.setMaximumSize(most)
-        self.resize(want.boundedTo(most))
+        leaves 683x384): the tables scroll, the buttons stay on screen."""
+        fit_to_screen(self, QSize(1000, 600), centred=True)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
+from desktop.ui.screen import fit_to_screen
+
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -59,6 +61,9 @@ class ExportOptionsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(buttons)
+        # a row's label above its field when the dialog is narrower than both side by side
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        fit_to_screen(self, (max(self.sizeHint().width(), 480), self.sizeHint().height()), centred=True)
 
     def options(self) -> ExportOptions:
         return ExportOptions(self.open_password.text(), self.protect_password.text(), self.forms_password.text(),
