@@ -770,7 +770,7 @@ class MainWindow(QMainWindow):
             titles["input"], hint = "Cannot read the approvals", ("Only approval workbooks exported by this program "
                                                                  "(filled in Excel or another office program) can be "
                                                                  "read back.")
-        box = QMessageBox(QMessageBox.Icon.Warning, self.t(titles[kind]), message, QMessageBox.StandardButton.Ok,
+        box = QMessageBox(QMessageBox.Icon.Warning, self.t(titles[kind]), breakable(message), QMessageBox.StandardButton.Ok,
                           self)
         box.setInformativeText(self.t(hint))
         self._last_error_box = box
