@@ -20,8 +20,6 @@ from window_helpers import load, open_window, rate  # noqa: E402
 
 from desktop.core.policy import parse_interval  # noqa: E402
 from desktop.io.writers.labels import Labels  # noqa: E402
-from desktop.core.policy import parse_interval  # noqa: E402
-from desktop.io.writers.labels import Labels  # noqa: E402
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.ui.i18n import Language  # noqa: E402
 from desktop.ui.main_window import MainWindow  # noqa: E402
@@ -152,7 +150,8 @@ def test_an_output_error_from_the_engine_is_shown_with_its_hint(qtbot, window, t
         w.export_results()
     message, kind = sig.args
     assert kind == "output" and str(target) in message
-    assert w._last_error_box.informativeText() == "如果该文件正在 Excel 中打开，请先关闭再重试。"
+    # the hint does not send the clerk to Excel for a file that is not open anywhere
+    assert w._last_error_box.informativeText() == "请换一个文件名或文件夹，或在占用该文件的程序中关闭它，然后重试。"
     assert blocker.read_bytes() == b"previous"
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     rate(qtbot, w)  # the engine goes on after the error
