@@ -461,7 +461,9 @@ def _done(rated: Rated, written: list[Path]) -> RateDone:
 
 
 def _stamps(req: ImportRequest) -> tuple:
-    """Each input's size and modification time: a file saved again since it was read is read again."""
+    """Each input's size and modification time: a file saved again since it was read is read again;
+    and the saved mapping profiles (not their notes of use): a profile deleted, renamed or changed
+    since the sheets were read means they are read again, never rated the way it read them."""
     out = []
     for p in req.inputs:
         try:
@@ -469,6 +471,10 @@ def _stamps(req: ImportRequest) -> tuple:
             out.append((str(Path(p).resolve()), st.st_size, st.st_mtime_ns))
         except OSError:
             out.append((str(p), None, None))
+    if req.profiles is not None:
+        from desktop.io.mapping_profiles import ProfileStore
+        out.append(("profiles", tuple((m.name, m.kind, m.signature, tuple(sorted(m.columns.items())),
+                                       tuple(m.absent)) for m in ProfileStore(req.profiles).load())))
     return tuple(out)
 
 

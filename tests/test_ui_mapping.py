@@ -296,6 +296,37 @@ def test_profiles_are_listed_renamed_and_deleted_and_a_deleted_one_no_longer_app
     assert sheet_source(w, "往来", fourth.name).kind == "ignored"
 
 
+def test_deleting_a_profile_that_read_a_sheet_on_screen_reads_it_again_and_the_rating_is_out_of_date(
+        qtbot, window, tmp_path):
+    w = window
+    odd = odd_ledger(tmp_path / "往来.xlsx")
+    load(qtbot, w, SAMPLES + [odd])
+    dialog = w.map_columns(sheet_source(w, "往来"))
+    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
+    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
+        dialog.combos[fld].setCurrentIndex(col + 1)
+    for fld in dialog.missing():
+        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog.profile_name.setText("往来账")
+    accept(qtbot, w, dialog)
+    w.choices.clear()  # from now on the sheet is read by the profile alone
+    with qtbot.waitSignal(w.imported, timeout=TIMEOUT):
+        w.reimport()
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    assert sheet_source(w, "往来").chosen_by == "profile: 往来账"
+    rate(qtbot, w)
+    assert not w.stale
+    w.manage_profiles()
+    manager = w._profile_manager
+    manager.table.selectRow(0)
+    manager.delete_selected()
+    with qtbot.waitSignal(w.imported, timeout=TIMEOUT):
+        manager.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    assert sheet_source(w, "往来").kind == "ignored"  # read again without the deleted profile
+    assert w.stale  # the rating on screen was made with it: export is refused until F5
+
+
 def test_the_mapping_dialog_opens_the_profile_manager(qtbot, window, tmp_path):
     w = window
     odd = odd_ledger(tmp_path / "往来.xlsx")

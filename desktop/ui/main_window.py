@@ -588,8 +588,16 @@ class MainWindow(QMainWindow):
         words.update(self.language.field_words())
         manager = ProfileManager(user_data_dir(), words, self, lang=self.language.code)
         self._profile_manager = manager  # tests drive it
+        manager.changed.connect(self._profiles_changed)
         manager.open()
         return manager
+
+    def _profiles_changed(self) -> None:
+        """A profile renamed or deleted: the sheets on screen are read again with the profiles left
+        (the session sees the change too, so a rating made with a deleted profile is out of date)."""
+        if self.files:
+            self._refresh_stale()
+            self.reimport()
 
     def _record_profile_uses(self, sheets) -> None:
         """The profiles this import read sheets with remember them (shown in the profile manager)."""
