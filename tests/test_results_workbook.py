@@ -87,7 +87,7 @@ def test_audit_sheet_traces_policy_inputs_and_rows(sample_run):
             assert r[4] == r[5] + r[6] and r[8] == "✓"
             assert re.fullmatch(r"[0-9a-f]{64}", r[9])
     bands = [r for r in rows if r[0] == "付款及时性"]
-    assert [r[3] for r in bands][:2] == ["值 ≤ 0", "0 < 值 ≤ 7"] and bands[-1][3] == "无数据"
+    assert [r[3] for r in bands][:2] == ["按时", "逾期 > 0 天且 ≤ 7 天"] and bands[-1][3] == "无付款记录"
     # the bounds the formulas use, as numerator and denominator (-1 / 0: minus infinity), included, points
     assert [r[4:11] for r in bands][:2] == [(-1, 0, 0, 0, 1, 1, 30), (0, 1, 0, 7, 1, 1, 25)]
     debt = [r[4:11] for r in rows if r[0] == "资产负债率"]

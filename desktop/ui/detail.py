@@ -28,12 +28,17 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
     rows = "".join(
         f"<tr><td>{escape(lab.item(policy.item(i.key)))}</td><td align=right>{i.points} / {policy.item(i.key).points}"
         f"</td><td>{escape(basis_text(d, i.key, policy, lab))}</td>"
-        f"<td>{escape(lab('missing') if i.band == 'missing' else lab.word(i.band))}</td></tr>"
+        f"<td>{escape(lab.scored_band(policy.item(i.key), i.band))}</td></tr>"
         for i in d.items)
     rules = [*d.overrides, *d.caps, *d.term_rules]
-    rules_html = "".join(f"<li><b>{escape(lab.code(h.code))}</b> "
-                         f"<span style='color:#595959'>{escape(_data(h.data))}</span></li>" for h in rules) \
-        or f"<li>{lab('none')}</li>"
+    colon = "：" if zh else ": "
+
+    def code(h) -> str:  # the code the workbooks print beside the words, for tracing: in the English view only
+        return "" if zh else f" <span style='color:#595959;font-size:small'>{escape(h.code)}</span>"
+
+    # the rule in words, then what it fired on, as a sentence
+    rules_html = "".join(f"<li><b>{escape(lab.code_words(h.code))}</b>{colon}{escape(lab.rule(h))}{code(h)}</li>"
+                         for h in rules) or f"<li>{lab('none')}</li>"
     aging = "".join(f"<tr><td>{escape(lab.aging(b))}</td><td align=right>{amount_text(v)}</td></tr>"
                     for b, v in m.aging.items())
     exceeds = ", ".join({"term": t("账期", "term"), "limit": t("额度", "limit")}[x] for x in d.exceeds)
@@ -72,7 +77,3 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
 <tr><td><b>{lab('open_ar')}</b></td><td align=right><b>{amount_text(m.open_ar)}</b></td></tr>
 <tr><td>{lab('overdue_balance')}</td><td align=right>{amount_text(m.overdue_balance)}</td></tr></table>
 """
-
-
-def _data(data: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in data.items())

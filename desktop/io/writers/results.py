@@ -30,6 +30,7 @@ from desktop.io.writers.xlsx import (
     Formats,
     Tick,
     abandon,
+    display_width,
     fit_widths,
     new_workbook,
     no_tick,
@@ -264,7 +265,9 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 26)
     ws.set_column(2, 9, 11)
-    ws.set_column(3, 3, 16)  # the band as a reader writes it: "0 < 值 ≤ 7"
+    # the band as a clerk writes it ("逾期 > 7 天且 ≤ 30 天"), as wide as the longest
+    bands = [lab.band(b.interval, it.basis) for it in policy.items for b in it.bands]
+    ws.set_column(3, 3, max([16] + [display_width(t) + 2 for t in bands]))
     ws.write_string(0, 0, lab("title.audit"), fm.title)
     facts = [("program_version", run.program_version), ("run_id", run.run_id),
              ("run_time", run.started), ("operator", run.operator), ("as_of", rating.as_of),

@@ -153,7 +153,7 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         for b in it.bands:
             iv = b.interval
             (lo_n, lo_d), (hi_n, hi_d) = (_bound(q, sign) for q, sign in zip(iv.bounds_exact, (-1, 1)))
-            entries.append((lab.band(iv), (lo_n, lo_d, int(iv.lower_closed), hi_n, hi_d, int(iv.upper_closed)),
+            entries.append((lab.band(iv, it.basis), (lo_n, lo_d, int(iv.lower_closed), hi_n, hi_d, int(iv.upper_closed)),
                             b.points))
         for cat, pts in it.categories:
             entries.append((lab.word(cat), (None,) * 6, pts))
@@ -178,7 +178,7 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         put(ws, r, 0, f"{lab.item(it)}", fm.text)
         put(ws, r, 1, lab.basis(it.basis), fm.text)
         put(ws, r, 2, it.points, fm.int)
-        put(ws, r, 3, lab("missing_band"), fm.text)
+        put(ws, r, 3, lab.missing_band(it.basis), fm.text)
         put(ws, r, 10, it.missing_points, fm.int)
         put(ws, r, 11, f"{stem}_Missing", fm.text)
         name1(f"{stem}_Missing", r, 10)
