@@ -163,7 +163,10 @@ def test_worked_example_form_facts(run):
                                      "operating_status", "debt_ratio", "current_ratio", "registered_capital",
                                      "documents")] == [25, 10, 12, 4, 15, 8, 4, 4, 5]
     assert v["request_reason"] == "年度大单，需延长账期以配合工程结算"
-    assert ws["C" + cells["item:payment_timeliness"][1:]].value == "加权平均逾期 4.2 天"
+    assert v["item:payment_timeliness:basis"] == "加权平均逾期 4.2 天"
+    assert v["item:payment_timeliness:band"] == "逾期 > 0 天且 ≤ 7 天" and v["item:documents:band"] == "齐全"
+    points = ws[cells["item:payment_timeliness"]]
+    assert points.number_format == '0" / 30"'  # shows 25 / 30; the cell holds the points
 
 
 def _fill_typical(path: Path, out: Path | None = None) -> Path:

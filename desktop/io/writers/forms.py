@@ -78,6 +78,14 @@ class _Formats:
         self.header = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center"})
         self.link = wb.add_format({"font_name": FONT, "font_size": 10, "font_color": "#0563C1", "underline": 1})
         self.text = wb.add_format({"font_name": FONT, "font_size": 10})
+        self._wb, self._base, self._points = wb, base, {}
+
+    def points(self, max_points: int):
+        """An item's points shown with the item's maximum ("25 / 30"); the cell holds the number."""
+        if max_points not in self._points:
+            self._points[max_points] = self._wb.add_format({**self._base, "align": "center",
+                                                             "num_format": f'0" / {max_points}"'})
+        return self._points[max_points]
 
 
 def form_words(lab: Labels) -> dict[str, str]:
@@ -207,28 +215,30 @@ class FormRenderer:
                         cells[fld] = xl_rowcol_to_cell(r, c0 + 1)
                     r += 1
             elif block.kind == "items":
-                heads = (["项目", "满分", "数据依据", "", "分档", "得分"] if self.lab.lang == "zh"
-                         else ["Item", "Max", "Data basis", "", "Band", "Points"])
-                ws.write_row(r, 0, heads[:2], fm.header)
-                ws.merge_range(r, 2, r, 3, heads[2], fm.header)
-                ws.write_row(r, 4, heads[4:], fm.header)
+                # item | data basis (two columns) | band (two columns: "逾期 > 15 天且 ≤ 30 天" on one
+                # line) | points of the item's maximum ("25 / 30": the cell holds 25)
+                heads = (["项目", "数据依据", "分档", "得分"] if self.lab.lang == "zh"
+                         else ["Item", "Data basis", "Band", "Points"])
+                ws.write_string(r, 0, heads[0], fm.header)
+                ws.merge_range(r, 1, r, 2, heads[1], fm.header)
+                ws.merge_range(r, 3, r, 4, heads[2], fm.header)
+                ws.write_string(r, 5, heads[3], fm.header)
                 px = [col_width_px(w) for w in layout.columns]
-                widths = [px[0], px[1], px[2] + px[3], px[4], px[5]]  # item, max, basis (merged), band, points
-                ws.set_row(r, row_height_pt(zip([*heads[:3], *heads[4:]], widths, [fm.header] * 5)))
+                widths = [px[0], px[1] + px[2], px[3] + px[4], px[5]]
+                ws.set_row(r, row_height_pt(zip(heads, widths, [fm.header] * 4)))
                 r += 1
                 for it in d.items:
                     item = self.policy.item(it.key)
                     basis = basis_text(d, it.key, self.policy, self.lab)
-                    band = self.lab("missing") if it.band == "missing" else self.lab.word(it.band)
+                    band = self.lab.scored_band(item, it.band)
                     ws.write_string(r, 0, self.lab.item(item), fm.label)
-                    ws.write_number(r, 1, item.points, fm.center)
-                    ws.merge_range(r, 2, r, 3, basis, fm.value)
-                    ws.write_string(r, 4, band, fm.center)
-                    ws.write_number(r, 5, it.points, fm.center)
-                    ws.set_row(r, row_height_pt(zip([self.lab.item(item), item.points, basis, band, it.points], widths,
-                                                    [fm.label, fm.center, fm.value, fm.center, fm.center])))
-                    cells[f"item:{it.key}:basis"] = xl_rowcol_to_cell(r, 2)
-                    cells[f"item:{it.key}:band"] = xl_rowcol_to_cell(r, 4)
+                    ws.merge_range(r, 1, r, 2, basis, fm.value)
+                    ws.merge_range(r, 3, r, 4, band, fm.center)
+                    ws.write_number(r, 5, it.points, fm.points(item.points))
+                    ws.set_row(r, row_height_pt(zip([self.lab.item(item), basis, band, f"{it.points} / {item.points}"],
+                                                    widths, [fm.label, fm.value, fm.center, fm.center])))
+                    cells[f"item:{it.key}:basis"] = xl_rowcol_to_cell(r, 1)
+                    cells[f"item:{it.key}:band"] = xl_rowcol_to_cell(r, 3)
                     cells[f"item:{it.key}"] = xl_rowcol_to_cell(r, 5)
                     shown.update({f"item:{it.key}:basis": basis, f"item:{it.key}:band": band,
                                   f"item:{it.key}": it.points})
