@@ -75,6 +75,28 @@ def levels(w) -> tuple[dict[str, tuple[int, str]], Counter]:
 
 
 # ---------------------------------------------------------------- pre-fill
+def test_saying_what_a_sheet_with_renamed_headers_is_opens_the_mapping_prefilled(qtbot, window, tmp_path):
+    """Read as 客户信用资料 on a sheet whose required headers were renamed: not an error box, the
+    mapping dialog on that kind with the headers it knows mapped; Cancel changes nothing."""
+    w = window
+    load(qtbot, w, OTHERS + [renamed_customer_sheet(tmp_path)])
+    source = sheet_source(w, "客户信用资料")
+    row = w.sheets_model._rows.index(source)
+    index = w.sheets_model.index(row, w.sheets_model.KIND_COLUMN)
+    assert w.sheets_model.setData(index, w.sheets_model.kind_words[CUSTOMERS])
+    dialog = w._mapping_dialog
+    assert dialog.isVisible() and w.worker is None  # no import was started, no error box
+    assert dialog.kind.currentData() == CUSTOMERS and dialog.columns()["operating_status"] == 11
+    dialog.reject()
+    assert sheet_source(w, "客户信用资料").kind == "ignored" and not w.choices
+    assert w.sheets_model.setData(index, w.sheets_model.kind_words[CUSTOMERS])
+    dialog = w._mapping_dialog
+    for fld, col in (("customer_id", 0), ("name", 1), ("salesperson", 3)):
+        dialog.combos[fld].setCurrentIndex(col + 1)
+    accept(qtbot, w, dialog)
+    assert sheet_source(w, "客户信用资料").kind == "customers"
+
+
 def test_renamed_headers_are_prefilled_and_the_worked_example_keeps_its_score(qtbot, window, tmp_path):
     w = window
     load(qtbot, w, SAMPLES)

@@ -539,10 +539,29 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(p, lambda p=p: self.add_files([Path(p)]))
 
     def _kind_changed(self, source, kind: str) -> None:
+        """The clerk says what a sheet is (Read as). When its headers do not fit that kind (renamed
+        headers), the mapping dialog opens on that kind with every header it knows mapped: the
+        sheet is read when the clerk has mapped the rest (Cancel changes nothing)."""
+        from desktop.io.headers import KINDS
+        if kind in KINDS and not self._headers_fit(source, kind):
+            import dataclasses
+            self.map_columns(dataclasses.replace(source, kind=kind))
+            return
         path = Path(source.path)
         self.choices[(path, source.sheet)] = SheetChoice(path, source.sheet, kind)
         self._refresh_stale()
         self.reimport()
+
+    @staticmethod
+    def _headers_fit(source, kind: str) -> bool:
+        from desktop.io.headers import HEADER_SCAN_ROWS, detect_header
+        from desktop.io.workbook import read_file
+        try:
+            raw = read_file(Path(source.path), max_rows=HEADER_SCAN_ROWS)
+            sheet = next(s for s in raw.sheets if s.name == source.sheet)
+        except Exception:  # noqa: BLE001  (a password, a file gone: the import says what it is)
+            return True
+        return detect_header(sheet.head(HEADER_SCAN_ROWS), kind) is not None
 
     def _sheet_double_clicked(self, index: QModelIndex) -> None:
         if index.column() != SheetsModel.KIND_COLUMN:
