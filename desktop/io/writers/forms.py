@@ -99,6 +99,11 @@ def form_words(lab: Labels) -> dict[str, str]:
     return words
 
 
+def _yuan(v: float) -> str:
+    """An amount as a clerk reads it: 1,236,000 (the fen shown only when there are some: 1,236,000.50)."""
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+
 def basis_text(d: Decision, key: str, policy: Policy, lab: Labels) -> str:
     """The data behind an item's points, in words."""
     item = policy.item(key)
@@ -116,10 +121,10 @@ def basis_text(d: Decision, key: str, policy: Policy, lab: Labels) -> str:
         since = f"（自 {first:%Y-%m-%d}）" if zh and first else (f" (since {first:%Y-%m-%d})" if first else "")
         return f"{v:.2f} 年{since}" if zh else f"{v:.2f} years{since}"
     if item.basis == "sales_12m":
-        return f"{v:,.2f} 元" if zh else f"CNY {v:,.2f}"
+        return f"{_yuan(v)} 元" if zh else f"CNY {_yuan(v)}"
     if item.basis == "sales_growth":
         prev = score.detail.get("sales_prev_12m", 0)
-        return f"{v:+.1%}（上年 {prev:,.0f} 元）" if zh else f"{v:+.1%} (prior year {prev:,.0f})"
+        return f"{v:+.1%}（上年 {_yuan(prev)} 元）" if zh else f"{v:+.1%} (prior year CNY {_yuan(prev)})"
     if item.basis == "operating_status":
         return lab.word(v)
     if item.basis in ("debt_ratio",):
@@ -127,7 +132,7 @@ def basis_text(d: Decision, key: str, policy: Policy, lab: Labels) -> str:
     if item.basis == "current_ratio":
         return "∞" if math.isinf(v) else f"{v:.2f}"
     if item.basis == "registered_capital":
-        return f"{v:,.2f} 万元" if zh else f"{v:,.2f} x 10k CNY"
+        return f"{_yuan(v)} 万元" if zh else f"CNY {_yuan(v * 10_000)}"
     if item.basis == "documents_missing":
         missing = score.detail.get("missing", [])
         three = "（三证合一）" if zh and score.detail.get("three_in_one") else (
