@@ -644,7 +644,7 @@ def has_cjk(s: str) -> bool:
 
 # An English sentence: three or more words in a row ("not a file", "close it in Excel") of which
 # at least two are lower-case words ("AAA AA A", "C0001 XYPD" and file names are not sentences).
-_ASCII_RUN = re.compile(r"\b[A-Za-z][a-z']*(?:[ ,;:()/-]+[A-Za-z][a-z']*){2,}\b")
+_ASCII_RUN = re.compile(r"\b[A-Za-z][a-z']*(?:[ ,;:()-]+[A-Za-z][a-z']*){2,}\b")
 _LOWER_WORD = re.compile(r"\b[a-z][a-z']+\b")
 
 
