@@ -1,10 +1,19 @@
-"""Every message a clerk, a sales manager or an auditor reads, in Chinese and English.
+"""The one catalogue: every text a clerk, a sales manager or an auditor reads, in Chinese and English.
+
+Its parts, one place each:
+
+- here, ``CATALOGUE``: messages, a code and its named values (below);
+- ``desktop.messages.window``: the window's words (English source text -> Chinese, what ``tr()``
+  and ``Language.text`` are given) and the mapping dialog's field names;
+- ``desktop.messages.workbooks``: the words of every workbook we write, key -> (Chinese, English),
+  with the rule codes', fields', data bases' and policy settings' names;
+- ``desktop.messages.rows``: the row problems the readers find, English pattern -> Chinese.
+
+``tests/test_catalogue.py`` walks every part and fails on a missing or untranslated text.
 
 A message is a code and its named values: ``text("error.file_not_found", "zh", file="a.xlsx")``.
 The texts say what happened, where (file, sheet, row, column) and what to do, in the clerk's
 words: no option names, key paths or library names (the technical detail goes to the log).
-``tests/test_catalogue.py`` walks every code and fails on a missing or untranslated text.
-
 Codes are grouped by prefix, one section per part of the program:
 ``error.*`` (reading, writing, rating, the register), ``policy.*`` (policy problems and
 differences), ``mapping.*`` (column mapping and its profiles), ``cli.*`` (command-line lines),
