@@ -403,3 +403,56 @@ def test_the_mapping_dialog_fits_a_small_screen_with_its_buttons_visible(qtbot, 
             assert shown.rect().contains(where), (button.text(), where, shown.rect())
     manager.close()
     dialog.close()
+
+
+def test_a_profile_tells_apart_two_columns_headed_alike(tmp_path):
+    """日 | 钱 | 日 | 钱: invoice date and amount are the first pair, paid date and amount the second;
+    a file of that shape is read the same way, never the paid amount as the invoice amount."""
+    row = ["单位", "票号", "日", "钱", "日", "钱"]
+    store = ProfileStore(tmp_path)
+    columns = {"customer_id": 0, "invoice_no": 1, "invoice_date": 2, "amount": 3, "paid_date": 4, "paid_amount": 5}
+    from desktop.io.mapping_profiles import header_columns, occurrences
+    store.save(MappingProfile("两对", LEDGER, signature(row), {f: row[c] for f, c in columns.items()},
+                              occurrence=occurrences(row, columns)))
+    profile, header_row, cols = store.match([row, ["C1", "X1", "2026-01-05", 10, "2026-02-01", 10]])
+    assert (profile.name, header_row, cols) == ("两对", 0, columns)
+    # a profile saved before occurrences were kept: the doubled headers are left for the clerk
+    assert header_columns(row, {f: row[c] for f, c in columns.items()}) == {"customer_id": 0, "invoice_no": 1}
+
+
+def test_a_profile_name_another_sheet_has_is_refused_not_replaced(qtbot, window, tmp_path):
+    w = window
+    store = ProfileStore(user_data_dir())
+    store.save(MappingProfile("往来账", CUSTOMERS, "x|y", {"customer_id": "x", "name": "y"}))
+    odd = odd_ledger(tmp_path / "往来.xlsx")
+    load(qtbot, w, SAMPLES + [odd])
+    dialog = w.map_columns(sheet_source(w, "往来"))
+    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
+    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
+        dialog.combos[fld].setCurrentIndex(col + 1)
+    for fld in dialog.missing():
+        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog.profile_name.setText("往来账")
+    dialog.accept()
+    assert dialog.isVisible() and "已有名为“往来账”的映射方案" in dialog.status.text()
+    assert [(p.name, p.signature) for p in store.load()] == [("往来账", "x|y")]  # the other one is kept
+    dialog.profile_name.setText("往来账 二")
+    accept(qtbot, w, dialog)
+    assert {p.name for p in store.load()} == {"往来账", "往来账 二"}
+
+
+def test_a_profile_that_cannot_be_saved_is_said_and_the_mapping_still_applies(qtbot, window, tmp_path):
+    w = window
+    (user_data_dir() / FILE_NAME).mkdir(parents=True)  # the profiles file cannot be written
+    odd = odd_ledger(tmp_path / "往来.xlsx")
+    load(qtbot, w, SAMPLES + [odd])
+    dialog = w.map_columns(sheet_source(w, "往来"))
+    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
+    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
+        dialog.combos[fld].setCurrentIndex(col + 1)
+    for fld in dialog.missing():
+        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog.profile_name.setText("往来账")
+    accept(qtbot, w, dialog)
+    assert sheet_source(w, "往来").kind == LEDGER  # the clerk's mapping is used
+    assert "无法写入映射方案文件" in w._last_info_box.text()

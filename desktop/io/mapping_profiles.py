@@ -24,6 +24,33 @@ def signature(headers: list[object]) -> str:
     return "|".join(split_header(h)[0] for h in headers if h is not None and str(h).strip())
 
 
+def header_columns(row: list[object], wanted: dict[str, str], occurrence: dict[str, int] | None = None
+                   ) -> dict[str, int]:
+    """field -> the column of ``row`` headed as ``wanted`` says. A header written more than once is
+    told apart by the field's ``occurrence`` (0: the first column so headed); a field with none
+    whose header is written twice is left out (for the clerk to map), never guessed."""
+    where: dict[str, list[int]] = {}
+    for c, h in enumerate(row):
+        if h is not None and str(h).strip():
+            where.setdefault(str(h).strip(), []).append(c)
+    out: dict[str, int] = {}
+    for f, h in wanted.items():
+        cols = where.get(str(h).strip(), [])
+        n = (occurrence or {}).get(f)
+        if n is not None:
+            if n < len(cols):
+                out[f] = cols[n]
+        elif len(cols) == 1:
+            out[f] = cols[0]
+    return out
+
+
+def occurrences(row: list[object], columns: dict[str, int]) -> dict[str, int]:
+    """field -> how many columns before its own are headed alike (what ``header_columns`` reads back)."""
+    text = [str(h).strip() if h is not None else "" for h in row]
+    return {f: text[:c].count(text[c]) for f, c in columns.items() if c < len(text)}
+
+
 @dataclass
 class MappingProfile:
     name: str
@@ -31,6 +58,9 @@ class MappingProfile:
     signature: str
     columns: dict[str, str]  # field -> header as written
     absent: list[str] = field(default_factory=list)  # fields the clerk confirmed the sheet does not hold
+    # field -> which of the columns headed alike it is (0: the first): a header written twice
+    # ("日期 | 金额 | 日期 | 金额") is told apart by its place among its namesakes, not by its text
+    occurrence: dict[str, int] = field(default_factory=dict)
     saved_from: dict[str, str] = field(default_factory=dict)  # file, path, sheet, at: where it was mapped
     used: list[dict[str, str]] = field(default_factory=list)  # file, path, sheet, at: last reads, newest first
 
@@ -50,6 +80,8 @@ def _profile(data: object) -> MappingProfile | None:
             and isinstance(p.columns, dict)):
         return None
     p.absent = [f for f in p.absent if isinstance(f, str)] if isinstance(p.absent, list) else []
+    p.occurrence = {f: n for f, n in p.occurrence.items() if isinstance(f, str) and isinstance(n, int)
+                    and not isinstance(n, bool) and n >= 0} if isinstance(p.occurrence, dict) else {}
     p.saved_from = p.saved_from if isinstance(p.saved_from, dict) else {}
     p.used = [u for u in p.used if isinstance(u, dict)][:LAST_USES] if isinstance(p.used, list) else []
     return p
@@ -129,7 +161,5 @@ class ProfileStore:
             sig = signature(row)
             for p in profiles:
                 if p.signature == sig:
-                    index = {str(h).strip(): c for c, h in enumerate(row) if h is not None and str(h).strip()}
-                    cols = {f: index[h] for f, h in p.columns.items() if h in index}
-                    return p, i, cols
+                    return p, i, header_columns(row, p.columns, p.occurrence)
         return None

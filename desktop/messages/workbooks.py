@@ -268,14 +268,16 @@ LABELS: dict[str, tuple[str, str]] = {
                     "customer's figure in the results workbook."),
 }
 
+# What each rule is, without the policy's numbers (the cap level, the orders, the years: the policy
+# in use sets them, and the rule's sentence, rule.*, says them with the customer's data)
 CODE_WORDS: dict[str, tuple[str, str]] = {
     "FORCE_C_TIMELINESS": ("付款及时性得分过低，强制C级", "timeliness points too low: forced to C"),
     "FORCE_C_OPERATING": ("经营状况不良，强制C级", "poor operating status: forced to C"),
     "FORCE_C_REVENUE_DECLINE": ("营业额持续下滑，强制C级", "sustained revenue decline: forced to C"),
     "FORCE_C_LITIGATION": ("被其他供应商起诉，强制C级", "sued by other suppliers: forced to C"),
-    "CAP_A_NEW_CUSTOMER": ("新客户(订单少于3笔或合作不满1年)，最高A级", "new customer (few orders or < 1 year): at most A"),
-    "CAP_A_DOCUMENTS": ("关键资料不全，最高A级", "key documents incomplete: at most A"),
-    "TERM_NEW_CUSTOMER_CASH": ("新客户前3笔订单款到发货", "new customer: cash before delivery"),
+    "CAP_A_NEW_CUSTOMER": ("新客户（订单笔数或合作年限不足），等级封顶", "new customer (too few orders or years): level capped"),
+    "CAP_A_DOCUMENTS": ("关键资料不全，等级封顶", "key documents incomplete: level capped"),
+    "TERM_NEW_CUSTOMER_CASH": ("新客户首批订单款到发货", "new customer: first orders cash before delivery"),
     "TERM_NO_AGREEMENT": ("未签年度合作协议，不给账期", "no signed annual agreement: no credit terms"),
     "TERM_DOCUMENTS_INCOMPLETE": ("关键资料不全，不给账期", "key documents incomplete: no credit terms"),
 }

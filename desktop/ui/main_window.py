@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from desktop import __version__
 from desktop.core.policy import Policy
 from desktop.engine import Engine
+from desktop.errors import CreditDeskError
 from desktop.io.policy_file import load_policy
 from desktop.io.sheets import SheetChoice
 from desktop.session import (
@@ -593,7 +594,15 @@ class MainWindow(QMainWindow):
             self.choices[(choice.path, choice.sheet)] = choice
             profile = dialog.profile()
             if profile is not None:
-                ProfileStore(user_data_dir()).save(profile)
+                store = ProfileStore(user_data_dir())
+                try:
+                    store.save(profile)
+                except (OSError, CreditDeskError):  # the mapping is used all the same; the clerk is told
+                    from desktop.diagnostics import LOG
+                    from desktop.messages import text
+                    LOG.warning("mapping profile not saved to %s", store.path, exc_info=True)
+                    self._inform("Column mapping", text("mapping.profile_not_written", self.language.code,
+                                                        file=str(store.path)))
             self._refresh_stale()
             self.reimport()
         dialog.accepted.connect(accepted)

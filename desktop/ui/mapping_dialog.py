@@ -48,7 +48,7 @@ from desktop.io.headers import (
     rating_fields,
     unused_columns,
 )
-from desktop.io.mapping_profiles import MappingProfile, ProfileStore, signature
+from desktop.io.mapping_profiles import MappingProfile, ProfileStore, header_columns, occurrences, signature
 from desktop.io.sheets import SheetChoice
 from desktop.io.workbook import RawSheet
 from desktop.messages import text
@@ -174,8 +174,7 @@ class MappingDialog(QDialog):
         if given is not None and in_use is not None and in_use[0]:
             row = in_use[0] - 1
             cells = self.rows[row] if row < len(self.rows) else []
-            index = {str(h).strip(): c for c, h in enumerate(cells) if h is not None and str(h).strip()}
-            cols = {f: index[h.strip()] for f, h in in_use[1].items() if h.strip() in index}
+            cols = header_columns(cells, in_use[1])  # a header written twice: left for the clerk
             if cols:
                 return given, row, cols
         found = known_headers(self.rows, given)
@@ -364,7 +363,7 @@ class MappingDialog(QDialog):
 
     # ------------------------------------------------------------ OK
     def accept(self) -> None:
-        if self._required_missing() or self._duplicated():
+        if self._required_missing() or self._duplicated() or self._name_taken():
             return
         missing = self.missing()
         if not missing:
@@ -385,6 +384,18 @@ class MappingDialog(QDialog):
         box.finished.connect(answered)
         box.open()
 
+    def _name_taken(self) -> bool:
+        """A profile name another sheet's profile has: refused, said (saving would replace that one)."""
+        mine = self.profile()
+        if mine is None or self.profiles is None:
+            return False
+        taken = any(p.name == mine.name and (p.signature, p.kind) != (mine.signature, mine.kind)
+                    for p in ProfileStore(self.profiles).load())
+        if taken:
+            self.status.setText(text("mapping.profile_name_taken", self.lang, name=mine.name))
+            self.profile_name.setFocus()
+        return taken
+
     def choice(self) -> SheetChoice:
         return SheetChoice(self.path, self.sheet.name, self.kind.currentData(), self.header_row.value() - 1,
                            self.columns())
@@ -394,9 +405,10 @@ class MappingDialog(QDialog):
         if not name:
             return None
         headers = self._headers()
+        columns = {f: c for f, c in self.columns().items() if c < len(headers)}
         return MappingProfile(name, self.kind.currentData(), signature(headers),
-                              {f: headers[c] for f, c in self.columns().items() if c < len(headers)},
-                              absent=self.absent(),
+                              {f: headers[c] for f, c in columns.items()},
+                              absent=self.absent(), occurrence=occurrences(headers, columns),
                               saved_from={"file": self.path.name, "path": str(self.path), "sheet": self.sheet.name,
                                           "at": datetime.now().strftime("%Y-%m-%d %H:%M")})
 
@@ -404,5 +416,7 @@ class MappingDialog(QDialog):
         from desktop.ui.profile_manager import ProfileManager
         manager = ProfileManager(self.profiles, self.field_words, self, lang=self.lang)
         self._manager = manager  # tests drive it
+        if hasattr(self.parent(), "_profiles_changed"):  # the window reads its sheets again
+            manager.changed.connect(self.parent()._profiles_changed)
         manager.open()
         return manager

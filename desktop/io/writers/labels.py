@@ -32,7 +32,7 @@ class Labels:
         return f"{code} {CODE_WORDS[code][self._i]}" if code in CODE_WORDS else code
 
     def code_words(self, code: str) -> str:
-        """A rule in words only ("新客户…，最高A级"); the code itself where it has none."""
+        """A rule in words only ("关键资料不全，等级封顶"); the code itself where it has none."""
         return CODE_WORDS[code][self._i] if code in CODE_WORDS else code
 
     def rule(self, hit) -> str:
