@@ -382,6 +382,24 @@ def test_the_toolbar_names_the_policy_file_in_use(qtbot, window, tmp_path, monke
     assert w.policy_label.text() == "Policy: 另一份.toml" and str(other) in w.policy_label.toolTip()
 
 
+def test_saving_over_the_policy_file_in_use_makes_the_rating_out_of_date(qtbot, window, tmp_path, monkeypatch):
+    """The rating was made with the file as it was; its SHA-256 in the export would no longer be the
+    file's: export waits for F5."""
+    from window_helpers import rate
+    w = window
+    mine = a_policy_file(tmp_path, "我的政策.toml", ("AA = 60, A = 45", "AA = 70, A = 45"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(mine), "")))
+    w.choose_policy()
+    load(qtbot, w, sorted(samples_dir().iterdir()))
+    rate(qtbot, w)
+    assert not w.stale
+    editor = w.edit_policy()
+    editor.levels.item(2, 1).setText("50")
+    editor.save_to(mine)
+    assert w.stale and not w.act_export.isEnabled()
+    editor.close()
+
+
 # ------------------------------------------------------------------ a small screen
 
 @pytest.mark.parametrize("free", [QRect(0, 0, 960, 510), QRect(0, 0, 1366, 728)], ids=["200% on 1920x1080",

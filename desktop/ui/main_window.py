@@ -7,6 +7,8 @@ large the workbooks are.
 
 from __future__ import annotations
 
+import os
+
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,7 +123,17 @@ def _key(files, choices, as_of: date, policy_path: Path | None, policy: Policy |
     return (tuple(str(Path(f).resolve()) for f in files),
             tuple(sorted(((str(Path(c.path).resolve()), str(c.sheet)), c.kind, c.header_row,
                           tuple(sorted((c.columns or {}).items()))) for c in choices)),
-            as_of, str(policy_path or ""), policy)  # an edited policy by its content
+            as_of, str(policy_path or ""), _stamp(policy_path), policy)  # an edited policy by its content
+
+
+def _stamp(path: Path | None) -> tuple | None:
+    """A policy file's size and time: the file saved again (by the policy editor over the file in
+    use, or by another program) is another policy, and the rating made with the old one is out of date."""
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return None if st is None else (st.st_size, st.st_mtime_ns)
 
 
 def _inputs_of(reading: ImportRequest) -> tuple[list[Path], dict]:
@@ -1167,6 +1179,7 @@ class MainWindow(QMainWindow):
         editor = PolicyEditor(Path(path) if path else self.policy_path, self, self.language.code)
         editor.what_if_requested.connect(lambda p: self.what_if(p, editor))
         editor.use_requested.connect(self._use_policy)
+        editor.saved.connect(lambda _path: self._refresh_stale())  # over the file in use: out of date
         self._policy_editor = editor
         editor.open()
         return editor
