@@ -111,6 +111,19 @@ def test_clipboard_cells():
         == ["1236000", "1236000", "1234.56", "-500", "", "", "'-5%", "'+86", "a b"]
 
 
+
+@pytest.mark.parametrize("text", ["00123", "1-2", "1E3", "1e5", "1/2", "3-4", "3:4", "(5)", "12%", "¥100", "1 000",
+                                  "TRUE", "false", "'lead", "2026-06-30"])
+def test_text_excel_would_turn_into_a_number_date_or_truth_value_is_kept_as_text(text):
+    """An ID 00123 pasted into Excel must stay 00123, a name 3-4 must not become 4 March."""
+    assert clipboard_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["C0001", "天成医药", "北京1号", "ABC-1", "A 1"])
+def test_text_excel_keeps_as_text_is_copied_as_it_is(text):
+    assert clipboard_cell(text) == text
+
+
 # ---------------------------------------------------------------- export what the filters show
 
 def _sheet_rows(path: Path, sheet: str) -> list[tuple]:

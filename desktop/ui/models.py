@@ -42,6 +42,11 @@ def _blank(v: Any) -> bool:
 
 
 _FORMULA_START = ("=", "+", "-", "@")
+# Text Excel would turn into something else when pasted: a number (00123 loses its zeros, 1E3 is
+# 1000, (5) is -5), a date or time (1-2, 1/2, 3:4), a percentage, a currency, TRUE/FALSE, or text
+# already led by an apostrophe (Excel would swallow it). Quoted too, so an ID stays as written.
+_EXCEL_WOULD_CONVERT = __import__("re").compile(
+    r"^(?:\s*[-+(]?[$¥￥]?\s*[\d][\d\s.,/:\-eE]*%?\)?\s*|\s*(?i:true|false)\s*|'.*)$")
 
 
 def clipboard_cell(v: Any) -> str:
@@ -61,7 +66,7 @@ def clipboard_cell(v: Any) -> str:
     if isinstance(v, date):
         return v.isoformat()
     text = str(v).replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(_FORMULA_START) or _EXCEL_WOULD_CONVERT.match(text) else text
 
 
 def selection_text(model: _Table, ranges: Sequence[tuple[int, int, int, int]], headers: bool = True) -> str:
