@@ -72,7 +72,7 @@ def test_decompression_bomb_is_refused_before_unpacking(tmp_path, monkeypatch):
     with pytest.raises(Exception) as exc:
         read_file(bomb)
     assert str(exc.value) == (f"{bomb}: refused: it unpacks to more than the limit of 50 MB (a damaged or "
-                              f"malicious file?). Raise the limit in the settings only for a file you trust.")
+                              f"malicious file?). Only for a file you trust, ask your administrator to raise the limit.")
     monkeypatch.setenv("CREDIT_DESK_MAX_UNPACKED_MB", "200")
     assert read_file(bomb).sheets[0].head(2)[1][0] == "C1"
 

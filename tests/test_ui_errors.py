@@ -104,3 +104,22 @@ def test_the_window_passes_its_own_language(tmp_path):
     exc = InputFileError("error.file.not_found", file=Path("客户.xlsx"))
     failed = Failed(str(exc), "input", texts=exc.texts())
     assert failed.texts["zh"].startswith("找不到文件 客户.xlsx") and failed.texts["en"] == "客户.xlsx: file not found"
+
+
+def test_the_register_errors_send_the_clerk_to_a_setting_the_window_has(qtbot, qapp, tmp_path, monkeypatch):
+    """评级登记簿位置… under 文件 is where every register message sends the clerk: it exists, and
+    the register chosen there is the one the next rating records in."""
+    from PySide6.QtWidgets import QFileDialog
+    from window_helpers import open_window
+
+    from desktop.messages import CATALOGUE
+    w = open_window(qtbot, qapp, tmp_path)
+    register = {code: zh for code, (zh, _) in CATALOGUE.items() if code.startswith("error.register.")}
+    assert sum("“文件 → 评级登记簿位置…”" in zh for zh in register.values()) >= 10
+    assert not any("设置中" in zh or "本次不登记" in zh for zh in register.values())  # no setting the window lacks
+    action = next(a for a in w.menu_file.actions() if a.text() == "评级登记簿位置…")
+    target = tmp_path / "团队 登记簿" / "登记簿.sqlite"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    action.trigger()
+    assert w.settings.register_path() == str(target)
+    w.close()

@@ -67,9 +67,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.file.parts_twice": ("已拒绝读取文件 {file}：文件内部有两个同名的部分（文件可能已损坏或被改动）。请在 Excel 中打开并另存后再试。",
                                "{file}: refused: the file holds two parts of one name (a damaged or altered file?); "
                                "open it in Excel and save it again"),
-    "error.file.too_large": ("已拒绝读取文件 {file}：解压后超过 {limit_mb} MB 的上限（文件可能已损坏或含恶意内容）。只有确认文件可信时，才请在设置中提高上限。",
+    "error.file.too_large": ("已拒绝读取文件 {file}：解压后超过 {limit_mb} MB 的上限（文件可能已损坏或含恶意内容）。只有确认文件可信时，才请系统管理员提高上限。",
                              "{file}: refused: it unpacks to more than the limit of {limit_mb} MB (a damaged or "
-                             "malicious file?). Raise the limit in the settings only for a file you trust."),
+                             "malicious file?). Only for a file you trust, ask your administrator to raise the limit."),
     "error.file.strings_count": ("已拒绝读取文件 {file}：文件声明有 {declared} 个文本，但最多只能容纳 {room} 个（文件可能已损坏或含恶意内容）。",
                                  "{file}: refused: its shared-strings part declares {declared} strings but has room for "
                                  "at most {room} (a damaged or malicious file?)"),
@@ -194,30 +194,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.kept_busy": ("其他窗口一直在评级登记簿 {file} 中登记评级，本次未登记也未写入任何文件。请重新评级。",
                                  "{file}: other windows kept recording runs in the rating register; nothing was "
                                  "recorded or written, rate again"),
-    "error.register.is_input": ("评级登记簿 {file} 是读入的文件之一。请在设置中选择另一个登记簿文件。",
+    "error.register.is_input": ("评级登记簿 {file} 是读入的文件之一。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                 "{file}: the rating register is one of the input files; choose another register file"),
-    "error.register.not_a_register": ("{file} 不是评级登记簿。请在设置中选择另一个登记簿文件。",
+    "error.register.not_a_register": ("{file} 不是评级登记簿。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                       "{file}: not a rating register (not an SQLite database); choose another register "
-                                      "file in the settings"),
-    "error.register.empty_file": ("{file} 是一个空文件，不是评级登记簿（其中从未登记过评级）。请在设置中选择另一个登记簿文件。",
+                                      "file under File → Rating register location…"),
+    "error.register.empty_file": ("{file} 是一个空文件，不是评级登记簿（其中从未登记过评级）。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                   "{file}: not a rating register (an empty file: no run was ever recorded in it); "
-                                  "choose another register file in the settings"),
+                                  "choose another register file under File → Rating register location…"),
     "error.register.none_yet": ("{file} 处还没有评级登记簿（第一次评级时会自动创建）。",
                                 "{file}: no rating register there yet (it is created by the first rating run)"),
-    "error.register.folder_is_file": ("评级登记簿 {file} 无法创建：{folder} 是文件而不是文件夹。请在设置中选择可以写入的登记簿文件，或本次不登记。",
+    "error.register.folder_is_file": ("评级登记簿 {file} 无法创建：{folder} 是文件而不是文件夹。请在“文件 → 评级登记簿位置…”中选择可以写入的登记簿文件。",
                                       "{file}: the rating register cannot be created there: {folder} is a file, not a "
-                                      "folder; choose a register file that can be written in the settings, or leave "
-                                      "the run unrecorded"),
+                                      "folder; choose a register file that can be written under File → Rating register location…"),
     "error.register.pending_unreadable": ("评级登记簿 {file} 所在文件夹是只读的，旁边的 {side} 中还有尚未并入的记录，且无法复制出来读取。请把这两个文件复制到可以写入的文件夹，再读取副本。",
                                           "{file}: its folder is read-only and {side} beside it holds entries not yet "
                                           "merged into it, which could not be copied to read them; copy both files "
                                           "into a folder that can be written and read the copy"),
-    "error.register.foreign_database": ("{file} 是一个数据库，但不是评级登记簿。请在设置中选择另一个登记簿文件。",
+    "error.register.foreign_database": ("{file} 是一个数据库，但不是评级登记簿。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                         "{file}: an SQLite database, but not a rating register; choose another register "
-                                        "file in the settings"),
-    "error.register.newer": ("评级登记簿 {file} 由较新版本的程序写入（格式 {version}，本程序能读格式 {ours}）。请升级本程序，或在设置中选择另一个登记簿文件。",
+                                        "file under File → Rating register location…"),
+    "error.register.newer": ("评级登记簿 {file} 由较新版本的程序写入（格式 {version}，本程序能读格式 {ours}）。请升级本程序，或在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                              "{file}: written by a newer Credit Desk (register format {version}, this program reads "
-                             "{ours}); update Credit Desk or choose another register file in the settings"),
+                             "{ours}); update Credit Desk or choose another register file under File → Rating register location…"),
     "error.register.read_only_opened": ("评级登记簿 {file} 以只读方式打开，未登记任何内容。",
                                         "{file}: the rating register was opened read-only, for reading; nothing was "
                                         "recorded"),
@@ -243,57 +242,55 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                   "{file}: the rating register stayed busy for {seconds} s (another window or program "
                                   "is using it: a long write, a backup); nothing was recorded; try again when it has "
                                   "finished"),
-    "error.register.disk_full": ("评级登记簿 {file} 所在的磁盘已满。请腾出空间后重试，或在设置中选择另一个登记簿文件。",
+    "error.register.disk_full": ("评级登记簿 {file} 所在的磁盘已满。请腾出空间后重试，或在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                  "{file}: the disk is full; free some space on it and try again, or choose another "
-                                 "register file in the settings"),
-    "error.register.disk_full_write": ("评级登记簿 {file} 所在的磁盘已满，未登记任何内容。请腾出空间后重试，或在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                 "register file under File → Rating register location…"),
+    "error.register.disk_full_write": ("评级登记簿 {file} 所在的磁盘已满，未登记任何内容。请腾出空间后重试，或在“文件 → 评级登记簿位置…”中选择可以写入的登记簿文件。",
                                        "{file}: the disk is full; nothing was recorded; free some space on it and try "
-                                       "again, or choose a register file that can be written in the settings, or "
-                                       "leave the run unrecorded"),
-    "error.register.a_folder": ("{file} 是文件夹，不是评级登记簿文件。请在设置中选择另一个登记簿文件。",
-                                "{file}: a folder, not a rating register file; choose another register file in the "
-                                "settings"),
-    "error.register.read_only": ("评级登记簿 {file} 是只读的（{reason}），未登记任何内容。请在设置中选择可以写入的登记簿文件，或本次不登记。",
+                                       "again, or choose a register file that can be written under File → Rating register location…"),
+    "error.register.a_folder": ("{file} 是文件夹，不是评级登记簿文件。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
+                                "{file}: a folder, not a rating register file; choose another register file under File "
+                                "→ Rating register location…"),
+    "error.register.read_only": ("评级登记簿 {file} 是只读的（{reason}），未登记任何内容。请在“文件 → 评级登记簿位置…”中选择可以写入的登记簿文件。",
                                  "{file}: the rating register is read-only ({reason}); nothing was recorded; choose a "
-                                 "register file that can be written in the settings, or leave the run unrecorded"),
+                                 "register file that can be written under File → Rating register location…"),
     "error.register.reason.disk": ("它在只读的磁盘或共享文件夹上", "it is on a read-only disk or share"),
     "error.register.reason.file": ("文件是只读的", "the file is read-only"),
     "error.register.reason.folder": ("它所在的文件夹 {folder} 是只读的，而登记簿需要在旁边保存工作文件",
                                      "its folder {folder} is read-only, and the register keeps working files beside it"),
     "error.register.reason.system": ("系统不允许写入", "the system refuses writing"),
-    "error.register.cannot_open_write": ("评级登记簿 {file} 无法以写入方式打开，未登记任何内容。请检查该文件及其文件夹可以写入，或在设置中选择可以写入的登记簿文件，或本次不登记。",
+    "error.register.cannot_open_write": ("评级登记簿 {file} 无法以写入方式打开，未登记任何内容。请检查该文件及其文件夹可以写入，或在“文件 → 评级登记簿位置…”中选择可以写入的登记簿文件。",
                                          "{file}: the rating register cannot be opened for writing; nothing was "
                                          "recorded; check that the file and its folder can be written, or choose a "
-                                         "register file that can be written in the settings, or leave the run "
-                                         "unrecorded"),
-    "error.register.cannot_access": ("评级登记簿 {file} 无法{doing}。请检查该文件及其文件夹可以读取，或在设置中选择另一个登记簿文件。",
+                                         "register file that can be written under File → Rating register location…"),
+    "error.register.cannot_access": ("评级登记簿 {file} 无法{doing}。请检查该文件及其文件夹可以读取，或在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                      "{file}: the rating register cannot be {doing}; check that the file and its folder "
-                                     "can be read, or choose another register file in the settings"),
+                                     "can be read, or choose another register file under File → Rating register location…"),
     "error.register.drive_failed": ("{doing}评级登记簿 {file} 时磁盘或网络驱动器出错。请检查驱动器后重试。",
                                     "{file}: the disk or network drive failed while the rating register was {doing}; "
                                     "check the drive and try again"),
     "error.register.drive_failed_write": ("{doing}评级登记簿 {file} 时磁盘或网络驱动器出错，未登记任何内容。请检查驱动器后重试。",
                                           "{file}: the disk or network drive failed while the rating register was "
                                           "{doing}; nothing was recorded; check the drive and try again"),
-    "error.register.cannot": ("评级登记簿 {file} 无法{doing}。请在设置中选择另一个登记簿文件。",
-                              "{file}: the rating register cannot be {doing}; choose another register file in the "
-                              "settings"),
-    "error.register.cannot_write": ("评级登记簿 {file} 无法{doing}，未登记任何内容。请在设置中选择可以写入的登记簿文件，或本次不登记。",
+    "error.register.cannot": ("评级登记簿 {file} 无法{doing}。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
+                              "{file}: the rating register cannot be {doing}; choose another register file under File "
+                              "→ Rating register location…"),
+    "error.register.cannot_write": ("评级登记簿 {file} 无法{doing}，未登记任何内容。请在“文件 → 评级登记簿位置…”中选择可以写入的登记簿文件。",
                                     "{file}: the rating register cannot be {doing}; nothing was recorded; choose a "
-                                    "register file that can be written in the settings, or leave the run unrecorded"),
-    "error.register.damaged": ("评级登记簿 {file} 无法{doing}：文件已损坏，或不是评级登记簿。请从备份恢复，或在设置中选择另一个登记簿文件。",
+                                    "register file that can be written under File → Rating register location…"),
+    "error.register.damaged": ("评级登记簿 {file} 无法{doing}：文件已损坏，或不是评级登记簿。请从备份恢复，或在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                "{file}: the rating register cannot be {doing}: the file is damaged, or it is not a "
-                               "rating register; restore it from a backup or choose another register file in the "
-                               "settings"),
+                               "rating register; restore it from a backup or choose another register file under File "
+                               "→ Rating register location…"),
     "error.register.no_memory": ("{doing}评级登记簿 {file} 时内存不足。请关闭其他程序后重试。",
                                  "{file}: not enough memory while the rating register was {doing}; close other programs "
                                  "and try again"),
     "error.register.no_memory_write": ("{doing}评级登记簿 {file} 时内存不足，未登记任何内容。请关闭其他程序后重试。",
                                        "{file}: not enough memory while the rating register was {doing}; nothing was "
                                        "recorded; close other programs and try again"),
-    "error.register.foreign_tables": ("{file} 是一个数据库，但不是评级登记簿（缺少登记簿的表）。请在设置中选择另一个登记簿文件。",
+    "error.register.foreign_tables": ("{file} 是一个数据库，但不是评级登记簿（缺少登记簿的表）。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                       "{file}: an SQLite database, but not a rating register (its tables are not a "
-                                      "register's); choose another register file in the settings"),
+                                      "register's); choose another register file under File → Rating register location…"),
     "error.register.doing.opened": ("打开", "opened"),
     "error.register.doing.read": ("读取", "read"),
     "error.register.doing.written": ("写入", "written"),

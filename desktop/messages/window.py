@@ -104,6 +104,8 @@ ZH: dict[str, str] = {
     # mapping dialog: fields the rating uses, unused columns; the profile manager (文件 > 映射方案…)
     "Not in the sheet": "无此数据", "The rating uses this field": "评级用到此字段", "(no header)": "（无表头）",
     "Tick a field the rating uses when the sheet has no column for it": "评级用到、但工作表中没有对应列的字段：勾选以确认没有此数据",
+    "Rating register location…": "评级登记簿位置…", "Rating register location": "评级登记簿位置",
+    "Rating register (*.sqlite)": "评级登记簿 (*.sqlite)", "Ratings are now recorded in ": "此后的评级将登记在 ",
     "Mapping profiles…": "映射方案…", "Mapping profiles": "映射方案", "Saved from": "保存自", "Last read": "最近读取",
     "Last read:": "最近读取：", "Not used since it was saved": "保存后尚未使用", "Rename": "重命名", "Delete": "删除",
     "No mapping profile has been saved.": "尚未保存任何映射方案。", "A profile needs a name.": "映射方案需要一个名称。",

@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
         self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_options = QAction(self, triggered=self.edit_export_options)
         self.act_profiles = QAction(self, triggered=self.manage_profiles)  # 文件 > 映射方案…
+        self.act_register = QAction(self, triggered=self.choose_register)  # 文件 > 评级登记簿位置…
         self.sheets_view.addAction(self.act_remove)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.act_about = QAction(self, triggered=self.about)
@@ -357,7 +358,7 @@ class MainWindow(QMainWindow):
         for a in (self.act_open, self.act_remove, self.act_clear, None, self.act_export, self.act_forms,
                   self.act_export_shown, self.act_forms_shown, self.act_detail, self.act_detail_selected,
                   self.act_export_issues, self.act_options, self.act_approvals, None,
-                  self.act_quit):
+                  self.act_register, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_file.insertMenu(self.act_clear, self.recent_menu)
         after_clear = self.menu_file.actions()[self.menu_file.actions().index(self.act_clear) + 1]
@@ -437,6 +438,7 @@ class MainWindow(QMainWindow):
                              (self.act_help, "&User guide")):
             action.setText(t(text))
         self.act_profiles.setText(t("Mapping profiles…"))
+        self.act_register.setText(t("Rating register location…"))
         self.menu_file.setTitle(t("&File"))
         self.recent_menu.setTitle(t("Recent files"))
         self.menu_rating.setTitle(t("R&ating"))
@@ -620,6 +622,19 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(accepted)
         dialog.open()
         return dialog
+
+    def choose_register(self) -> Path | None:
+        """文件 > 评级登记簿位置…: the rating register file every rating is recorded in (a new name
+        starts a new register there; the ratings recorded before stay in the old file)."""
+        current = self.settings.register_path()
+        name, _ = QFileDialog.getSaveFileName(self, self.t("Rating register location"), current,
+                                              self.t("Rating register (*.sqlite)"),
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if not name:
+            return None
+        self.settings.save_register_path(name)
+        self.statusBar().showMessage(self.t("Ratings are now recorded in ") + name, 10000)
+        return Path(name)
 
     def manage_profiles(self) -> QDialog:
         """文件 > 映射方案…: the saved mapping profiles, to see, rename and delete."""
