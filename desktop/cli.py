@@ -483,8 +483,11 @@ def _approvals(args, parser) -> int:
     errors = sum(p["severity"] == "error" for p in result.problems)
     warnings = sum(p["severity"] == "warning" for p in result.problems)
     conflicts = counts.get("conflict", 0)
-    decided = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or _say("cli.no_decision")
-    print(_say("cli.read_forms", forms=result.forms_read, run=result.run_id or "(none)", decided=decided,
+    from desktop.io.writers.labels import Labels
+    lab = Labels(_language["code"])
+    decided = ("，" if lab.lang == "zh" else ", ").join(
+        f"{lab('status.' + k)} {v}" for k, v in sorted(counts.items())) or _say("cli.no_decision")
+    print(_say("cli.read_forms", forms=result.forms_read, run=result.run_id or _say("cli.no_run"), decided=decided,
                errors=errors, warnings=warnings)
           + (_say("cli.results_only") if result.source == "results" else ""))
     if conflicts:

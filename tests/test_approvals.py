@@ -15,6 +15,7 @@ from libreoffice import convert, soffice
 from desktop import services, session
 from desktop.cli import main
 from desktop.core.forms import seal
+from desktop.messages import english_sentences
 from desktop.paths import samples_dir
 
 AS_OF = date(2026, 6, 30)
@@ -861,3 +862,12 @@ def test_prefer_names_a_file_by_its_path_not_its_name(run, tmp_path):
     assert final(back, "C0003").status == "conflict"
     back = read_back(folder, sm, register=register, prefer=(sm,))
     assert final(back, "C0003").status == "rejected"
+
+
+def test_the_command_lines_summary_words_the_decisions_in_the_language_asked(run, tmp_path, capsys):
+    _, folder = run
+    code = main(["approvals", str(folder / "approvals.xlsx"), "--register", str(folder / "register.sqlite"),
+                 "--out", str(tmp_path / "审批结果.xlsx"), "--lang", "zh"])
+    out = capsys.readouterr().out
+    assert code == 0 and "待审批" in out and "pending" not in out
+    assert english_sentences(out.replace(str(tmp_path), "")) == []

@@ -553,6 +553,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.no_ratings": ("{file} 中没有客户 {customer} 的评级记录。", "No ratings of {customer} in {file}."),
     "cli.review_due": ("复评到期 {date}：{customer} {name}（{level}）", "review due {date}: {customer} {name} ({level})"),
     "cli.intact": ("{file}：完好（{head}）", "{file}: intact ({head})"),
+    "cli.no_run": ("（无）", "(none)"),
     "cli.hint.customers": ("用 --customers 文件[:工作表] 指定客户信用资料表", "name it with --customers FILE[:SHEET]"),
     "cli.hint.results": ("用 --results 评级结果.xlsx 指定", "with --results RESULTS.xlsx"),
     "cli.hint.policy": ("用 --policy 政策文件 指定", "with --policy FILE"),
