@@ -278,6 +278,9 @@ def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Pa
     if req.customers is not None:  # a filter's customers: their forms keep the IDs of the whole run's
         _check_customers(rated, req.customers)
         specs = [s for s in specs if s.decision.customer_id in req.customers]
+    # the forms of a filter's customers say so on their index (the read-back then misses the others')
+    scope = None if req.customers is None else (len(req.customers), len(rated.rating.decisions),
+                                                req.filter_text)
     groups: dict[str, list] = {}
     if req.split is None:
         groups[""] = specs
@@ -297,8 +300,8 @@ def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Pa
         names.add(unique.casefold())
         path = target.with_name(unique + target.suffix)
         out.append((path, sealed(lambda tmp, g=group: write_approval_workbook(
-            str(tmp), g, rating, policy, run, layouts, req.lang, req.forms_password, tick, rated.seal_key),
-            req.protect_password, req.open_password)))
+            str(tmp), g, rating, policy, run, layouts, req.lang, req.forms_password, tick, rated.seal_key,
+            scope), req.protect_password, req.open_password)))
     return out
 
 

@@ -95,6 +95,7 @@ class ExportForms:
     open_password: str | None = None
     run_id: str | None = None
     customers: frozenset[str] | None = None  # the forms of these customers only (a filter's; None: all)
+    filter_text: str = ""  # that filter in words, for the index's "filtered view" line
 
 
 @dataclass(frozen=True)

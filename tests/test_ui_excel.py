@@ -154,6 +154,15 @@ def test_export_of_the_filtered_view_holds_the_shown_customers_and_says_it_is_fi
     assert summary["已评级客户数"] == len(shown)
     aging = [r[0] for r in _sheet_rows(results, "应收账龄")[1:-1]]  # the last row: totals
     assert aging == shown
+    # the audit sheet, every printed page and the workbook's title say it too
+    audit = {r[0]: r[1] for r in _sheet_rows(results, "审计信息") if r and r[0]}
+    assert audit["导出范围"].startswith(f"仅筛选结果：本次评级 42 个客户中的 {len(shown)} 个")
+    assert "整次评级" in audit["导出范围"] and audit["筛选条件"] == "业务员：王磊"
+    wb = openpyxl.load_workbook(results)
+    assert all("仅筛选结果" in "".join(part.text or "" for part in (ws.oddFooter.left, ws.oddFooter.center,
+                                                                    ws.oddFooter.right))
+               for ws in wb.worksheets if ws.sheet_state == "visible")
+    assert "导出范围" in wb.properties.title
 
     # the approval forms of the shown customers only, with the form IDs of the whole run's workbook
     everyone, mine = tmp_path / "全部审批表.xlsx", tmp_path / "王磊" / "审批表.xlsx"
@@ -172,6 +181,9 @@ def test_export_of_the_filtered_view_holds_the_shown_customers_and_says_it_is_fi
                 out.setdefault(cid, set()).add(r[1:])
         return out
     everyone_forms, my_forms = forms(everyone), forms(mine)
+    index = [r[0] for r in _sheet_rows(mine, "目录")[:4] if r and r[0]]
+    assert any(str(v).startswith(f"导出范围：仅筛选结果：本次评级 42 个客户中的 {len(shown)} 个") for v in index)
+    assert not any("导出范围" in str(r[0]) for r in _sheet_rows(everyone, "目录")[:4] if r and r[0])
     assert my_forms and set(my_forms) == set(everyone_forms) & set(shown)
     assert all(my_forms[c] == everyone_forms[c] for c in my_forms)  # the same form IDs as the whole run's
 

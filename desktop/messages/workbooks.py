@@ -34,6 +34,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "exceeds_count": ("超出政策的申请", "Requests exceeding policy"),
     "export_scope": ("导出范围", "Export scope"),
     "export_scope.filtered": ("仅筛选结果：本次评级 {0} 个客户中的 {1} 个", "Filtered view only: {1} of the {0} customers rated"),
+    "export_scope.whole_run": ("输入文件、行数核对与异常清单为整次评级的（未按筛选删减）",
+                               "the inputs, the row reconciliation and the exceptions are the whole run's (not filtered)"),
     "export_filter": ("筛选条件", "Filter"),
     "chart.title": ("客户信用等级分布", "Customers per credit level"),
     # results columns

@@ -1001,7 +1001,8 @@ class MainWindow(QMainWindow):
         o = self.export_options
         self._run(ExportForms(path, self.language.code, self._forms_for(o.forms_for), o.split,
                               o.forms_password or None, o.protect_password or None, o.open_password or None,
-                              run_id=self.result.run.run_id, customers=customers), self._exported)
+                              run_id=self.result.run.run_id, customers=customers, filter_text=scope[1]),
+                  self._exported)
 
     def _filtered_scope(self) -> tuple[frozenset[str] | None, str] | None:
         """The customers the filters show and the filters in words; (None, "") with no filter on

@@ -325,9 +325,11 @@ class FormRenderer:
 
 def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating, policy: Policy, run: RunFacts,
                             layouts: dict[str, Layout], lang: str = "zh", password: str | None = None,
-                            tick: Tick = no_tick, key: bytes | None = None) -> None:
+                            tick: Tick = no_tick, key: bytes | None = None,
+                            scope: tuple[int, int, str] | None = None) -> None:
     """Write the index and the forms in ``specs`` to ``path``; ``tick()`` is the cancel checkpoint;
-    ``key``: the secret of the register the run is recorded in (seals each form)."""
+    ``key``: the secret of the register the run is recorded in (seals each form); ``scope``: the
+    forms are those of a filter's customers (shown, rated, the filter in words), said on the index."""
     lab = Labels(lang)
     wb = new_workbook(path, in_memory=True)  # thousands of small sheets: no temporary file for each
     fm = _Formats(wb)
@@ -342,7 +344,7 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
         ws = wb.add_worksheet(sheet_title(layout.sheet_prefix, spec.decision.customer_id, used))
         digest = renderers[spec.form_type].render(ws, spec, run, rating.as_of, words)
         rows.append((spec, ws.name, digest))
-    _write_index(index, fm, lab, rows, renderers, layouts, run)
+    _write_index(index, fm, lab, rows, renderers, layouts, run, scope)
     hidden = wb.add_worksheet(LAYOUT_SHEET)
     hidden.write_row(0, 0, ["form_type", "cells", "layout_sha256", "run_id", "policy_sha256", "program_version",
                             "lang", "layout_version"])
@@ -363,11 +365,17 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
     wb.close()
 
 
-def _write_index(ws, fm: _Formats, lab: Labels, rows, renderers, layouts, run: RunFacts) -> None:
+def _write_index(ws, fm: _Formats, lab: Labels, rows, renderers, layouts, run: RunFacts,
+                 scope: tuple[int, int, str] | None = None) -> None:
     zh = lab.lang == "zh"
     ws.merge_range(0, 0, 0, 8, "审批表单目录" if zh else "Approval forms", fm.title)
     ws.set_row(0, 30)
-    ws.merge_range(1, 0, 1, 8, f"{lab('run_id')}: {run.run_id}", fm.text)
+    ws.merge_range(1, 0, 1, 8, f"{lab('run_id')}{'：' if zh else ': '}{run.run_id}", fm.text)
+    if scope is not None:  # the forms of the customers a filter showed, not the whole run's
+        shown, rated, words = scope
+        ws.merge_range(2, 0, 2, 8, f"{lab('export_scope')}{'：' if zh else ': '}"
+                       f"{lab('export_scope.filtered', rated, shown)}"
+                       + (f"（{words}）" if zh and words else f" ({words})" if words else ""), fm.text)
     header = (["序号", "表单编号", "表单", "客户编号", "客户名称", "业务员", "申请账期(天)", "状态", "打开"] if zh else
               ["No.", "Form ID", "Form", "Customer ID", "Customer", "Salesperson", "Requested term", "Status", "Open"])
     ws.write_row(3, 0, header, fm.header)

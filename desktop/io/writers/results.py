@@ -76,7 +76,9 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
     wb = new_workbook(path, constant_memory=True)  # every sheet below is written top to bottom
     try:
         fm = Formats(wb)
-        wb.set_properties({"title": lab("title.summary"), "author": run.operator, "company": "",
+        wb.set_properties({"title": lab("title.summary") + (
+                               "" if filtered is None else f" ({lab('export_scope')})"),
+                           "author": run.operator, "company": "",
                            "comments": f"run {run.run_id}"})
         names = {k: lab(f"sheet.{k}") for k in ("summary", "results", "aging", "exceptions", "audit")}
         ws_sum = wb.add_worksheet(names["summary"])
@@ -85,13 +87,16 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
         ws_exc = wb.add_worksheet(names["exceptions"])
         ws_aud = wb.add_worksheet(names["audit"])
 
-        tables = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run)
+        scope = None if filtered is None else lab("export_scope.filtered", filtered[0], n_rated(rating))
+        tables = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run,
+                              None if filtered is None else (scope, filtered[1] or lab("none")))
         n = write_results_sheet(ws_res, fm, lab, rating, policy, tables, tick)
         _write_aging(ws_age, fm, lab, rating, policy, tick)
         _write_exceptions(ws_exc, fm, lab, issues, tick)
         not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
         _write_summary(wb, ws_sum, fm, lab, rating, policy, issues, run, names["results"], n, not_rated, filtered)
-        note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}"
+        note = f"{lab('run_id')} {run.run_id}  {lab('as_of')} {rating.as_of.isoformat()}" + (
+            f"  {scope}" if scope else "")  # every printed page of a filtered export says it is one
         print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
         print_setup(ws_res, names["results"], note, repeat_cols=2, groups=[i for i, col in enumerate(
             results_columns(policy, lab)) if col.key in GROUP_STARTS])
@@ -260,8 +265,12 @@ def _colour(level: str) -> str:
     return LEVEL_COLOURS.get(level, "#5B9BD5")
 
 
+def n_rated(rating: Rating) -> int:
+    return len(rating.decisions)
+
+
 def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy,
-                 sheets: list[SheetSource], run: RunFacts) -> Names:
+                 sheets: list[SheetSource], run: RunFacts, scope: tuple[str, str] | None = None) -> Names:
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 26)
     ws.set_column(2, 9, 11)
@@ -275,6 +284,9 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
              ("policy_version", policy.version), ("policy_sha256", policy.sha256)]
     if run.register_head:
         facts.append(("register_head", run.register_head))
+    if scope is not None:  # the customers shown by a filter only: the tables below are the whole run's
+        facts += [("export_scope", f"{scope[0]}；{lab('export_scope.whole_run')}" if lab.lang == "zh"
+                   else f"{scope[0]}; {lab('export_scope.whole_run')}"), ("export_filter", scope[1])]
     r = 2
     for key, value in facts:
         ws.write_string(r, 0, lab(key), fm.label)
