@@ -318,6 +318,11 @@ def test_amounts_read_the_same_everywhere_and_the_status_bar_adds_up_the_shown_r
     assert everyone == expected() and "可授信额度 2,606,000" in everyone
     w.sales_filter.setCurrentIndex(w.sales_filter.findData("刘洋"))
     assert w.totals.text() == expected() != everyone
+    # the level and route counts beside them are the shown rows' too, not the whole run's
+    shown = [m.row_object(n) for n in range(m.rowCount())]
+    levels = " ".join(f"{lv} {sum(d.level == lv for d in shown)}" for lv in ("AAA", "AA", "A", "B", "C"))
+    assert w.counts.text().startswith(f"显示 {len(shown)} / 42 个客户 · {levels} · "
+                                      f"{sum(d.approval_route == 'sales_manager' for d in shown)} 个需销售部经理审批")
     w.search.setText("没有这个客户")
     assert w.totals.text() == "显示的客户合计：可授信额度 0 · 应收余额 0 · 逾期余额 0"
 

@@ -144,3 +144,14 @@ def test_the_chinese_window_after_a_rating_shows_no_english(qtbot, qapp, tmp_pat
     assert any("付款及时性" in s for _, s in texts)
     assert _english(texts) == []
     w.close()
+
+
+def test_qts_own_dialogs_keep_qts_chinese_not_ours(qapp):
+    """The file dialog's "Name" column is a file's name (名称), not a customer's (客户名称): our table
+    answers our windows' texts only, Qt's translations answer Qt's own classes."""
+    from PySide6.QtCore import QCoreApplication
+
+    from desktop.ui.i18n import Language
+    Language(qapp, "zh")
+    assert QCoreApplication.translate("MappingDialog", "Column mapping") == "列映射"
+    assert QCoreApplication.translate("QFileSystemModel", "Name") != ZH["Name"]

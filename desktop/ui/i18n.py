@@ -14,7 +14,11 @@ from desktop.messages.window import FIELD_WORDS_ZH, ZH  # noqa: E402
 
 class _TableTranslator(QTranslator):
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401
-        return ZH.get(source_text)  # None (a null string): not ours, ask the next translator
+        # None (a null string): not ours, ask the next translator. Qt's own classes (QFileDialog,
+        # QFileSystemModel, ...) are Qt's translations': their "Name" is a file's, not a customer's.
+        if context and context.startswith("Q"):
+            return None
+        return ZH.get(source_text)
 
     def isEmpty(self) -> bool:  # noqa: N802
         return False

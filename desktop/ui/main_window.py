@@ -64,7 +64,7 @@ from desktop.session import (
 from desktop.ui.detail import detail_html
 from desktop.ui.export_options import ExportOptions
 from desktop.ui.i18n import Language
-from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel, amount_text, selection_text
+from desktop.ui.models import IssuesModel, ResultsModel, SheetsModel, amount_text, pinyin_sorted, selection_text
 from desktop.ui.screen import ElidedLabel, breakable, fit_to_screen, free_area, largest
 from desktop.ui.settings import Settings, user_data_dir
 from desktop.ui.worker import start_worker
@@ -1270,7 +1270,7 @@ class MainWindow(QMainWindow):
     def _fill_filters(self) -> None:
         salespeople = self.result.counts["salespeople"] if self.result else []
         for combo, items in ((self.level_filter, [(lv, lv) for lv in ("AAA", "AA", "A", "B", "C")]),
-                             (self.sales_filter, [(s, s) for s in salespeople]),
+                             (self.sales_filter, [(s, s) for s in pinyin_sorted(salespeople)]),
                              (self.route_filter, list((w, k) for k, w in getattr(self, "route_words", {}).items()))):
             current = combo.currentData()
             combo.blockSignals(True)
@@ -1328,14 +1328,19 @@ class MainWindow(QMainWindow):
                                 if n_files else self.t("Open or drop the customer sheet and the ledger."))
             return
         counts = self.result.counts
+        shown = [self.results_model.row_object(r) for r in range(self.results_model.rowCount())]
+        by_level, by_route = {}, {}  # of the rows shown, like the totals beside them
+        for d in shown:
+            by_level[d.level] = by_level.get(d.level, 0) + 1
+            by_route[d.approval_route] = by_route.get(d.approval_route, 0) + 1
         totals = self.results_model.totals()
         self.totals.setText(self.t("Shown: eligible limit {0} · open AR {1} · overdue {2}").format(
             amount_text(totals["eligible_limit"]), amount_text(totals["open_ar"]), amount_text(totals["overdue"])))
-        levels = " ".join(f"{lv} {counts['levels'].get(lv, 0)}" for lv in ("AAA", "AA", "A", "B", "C"))
+        levels = " ".join(f"{lv} {by_level.get(lv, 0)}" for lv in ("AAA", "AA", "A", "B", "C"))
         self.counts.setText(self.t("{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · "
                                    "{5} row issues ({6} rows not used)").format(
             self.results_model.rowCount(), self.results_model.total_rows, levels,
-            counts["routes"].get("sales_manager", 0), counts["routes"].get("cfo_special", 0),
+            by_route.get("sales_manager", 0), by_route.get("cfo_special", 0),
             len(self.result.issues), counts["errors"]))
 
     def selected_decision(self):
