@@ -84,8 +84,8 @@ def test_ctrl_c_copies_a_range_with_its_headers_as_excel_pastes_it(qtbot, qapp, 
     assert w.results_model.index(first, COLUMN["eligible_limit"]).data() == "1,236,000"  # as the window shows it
 
     # the context menu: 复制 (no headers, Ctrl+Shift+C) and 复制（含表头）
-    copy, with_headers = (a for a in w.table.actions() if a.text() in ("复制", "复制（含表头）"))
-    assert (copy.text(), with_headers.text()) == ("复制", "复制（含表头）")
+    copy, with_headers = (a for a in w.table.actions() if a.text() in ("复制（不含表头）", "复制（含表头）"))
+    assert (copy.text(), with_headers.text()) == ("复制（不含表头）", "复制（含表头）")
     assert w.table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
     select(w.table, (first, first, COLUMN["requested_limit"], COLUMN["requested_limit"]))
     copy.trigger()

@@ -80,7 +80,7 @@ ZH: dict[str, str] = {
     "Credit terms need complete key documents; otherwise 0 days.": "给予账期须关键资料齐全，否则为 0 天。",
     "Otherwise the recommended term is the level's base term (table above).": "其余情况下，建议账期为等级的基准账期（见上表）。",
     # review like in Excel: copy, filtered exports, find, totals, the issues panel
-    "Copy": "复制", "Copy with headers": "复制（含表头）", "Open AR": "应收余额", "Overdue": "逾期余额",
+    "Copy": "复制", "Copy without headers": "复制（不含表头）", "Copy with headers": "复制（含表头）", "Open AR": "应收余额", "Overdue": "逾期余额",
     "Export the filtered view…": "导出当前筛选结果…",
     "Export approval forms of the filtered view…": "导出当前筛选结果的审批表…",
     "Export row issues…": "导出数据问题…", "Save row issues": "保存数据问题",

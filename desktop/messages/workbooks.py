@@ -336,7 +336,7 @@ PARAMETER_WORDS: dict[str, tuple[str, str]] = {
 LABELS.update({
     "form.form_id": ("表单编号", "Form ID"),
     "form.basis_digest": ("数据依据摘要(登记簿)", "Basis digest (register)"),
-    "form.seal_keyed": ("防篡改校验码(HMAC)", "Seal (HMAC-SHA256)"),
+    "form.seal_keyed": ("防篡改校验码", "Seal (HMAC-SHA256)"),
     "form.seal_plain": ("校验码(未登记)", "Digest (not registered)"),
     "form.fill_yellow": ("本表灰色区域为系统生成，已锁定；请仅填写黄色区域。",
                          "Grey cells are generated and locked; fill in the yellow cells only."),

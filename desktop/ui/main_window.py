@@ -1364,7 +1364,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- Excel habits
     def _add_copy_actions(self, view: QTableView) -> None:
         """Ctrl+C copies the selected cells with their column headers, Ctrl+Shift+C without; both
-        are also in the table's context menu (复制 / 复制（含表头）)."""
+        are also in the table's context menu (复制（不含表头） / 复制（含表头）)."""
         copy = QAction(view, shortcut=QKeySequence("Ctrl+Shift+C"),
                        triggered=lambda: self.copy_selection(view, headers=False))
         with_headers = QAction(view, shortcut=QKeySequence.StandardKey.Copy, triggered=lambda: self.copy_selection(view))
@@ -1447,7 +1447,7 @@ class MainWindow(QMainWindow):
         """The words of the review tools: copy, filters, the issues panel, the toolbar's tooltips."""
         t = self.t
         for copy, with_headers in self._copy_actions:
-            copy.setText(t("Copy"))
+            copy.setText(t("Copy without headers"))
             with_headers.setText(t("Copy with headers"))
         self.act_export_shown.setText(t("Export the filtered view…"))
         self.act_forms_shown.setText(t("Export approval forms of the filtered view…"))
