@@ -1,8 +1,15 @@
-"""Screenshots of the window for the README: main window, detail pane, mapping dialog, policy editor.
+"""Screenshots of the window for the README, in Chinese, as a clerk's screen shows them.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py [FOLDER]   (default: docs/)
+    xvfb-run -a -s "-screen 0 1366x768x24" python scripts/screenshots.py 1366
+    QT_SCALE_FACTOR=2 xvfb-run -a -s "-screen 0 1920x1080x24" python scripts/screenshots.py 200
 
-Without a display it falls back to Qt's offscreen platform.
+The first argument names the screen in the files' names (docs/window-1366.png, ...); each shot is
+the whole screen, so what does not fit would show. Shots: the main window after rating the
+samples (a customer's detail pane open), the mapping dialog of a customer sheet whose ID, name
+and salesperson headers were renamed (the headers it knows mapped, the unused columns listed),
+the policy editor with an invalid band typed (its problem listed), and the error box of a file
+that is not a workbook. Without a display it falls back to Qt's offscreen platform (the window
+alone, not the screen).
 """
 
 from __future__ import annotations
@@ -15,8 +22,11 @@ from pathlib import Path
 if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
 from PySide6.QtCore import QDate, QEventLoop, QSettings, QStandardPaths, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 
 def wait(signal, timeout_ms: int = 60_000) -> None:
@@ -26,16 +36,41 @@ def wait(signal, timeout_ms: int = 60_000) -> None:
     loop.exec()
 
 
-def settle(app: QApplication, ms: int = 300) -> None:
+def settle(ms: int = 400) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
 
 
-def main(folder: Path) -> None:
+def shoot(app: QApplication, widget, path: Path) -> None:
+    """The whole screen (what a clerk sees, the window where the program put it), or, offscreen,
+    the widget alone."""
+    settle()
+    screen = app.primaryScreen()
+    image = screen.grabWindow(0) if os.environ.get("QT_QPA_PLATFORM") != "offscreen" else widget.grab()
+    image.save(str(path))
+    print(path)
+
+
+def renamed_customer_sheet(folder: Path) -> Path:
+    import openpyxl
+
+    from desktop.paths import samples_dir
+    source = next(p for p in samples_dir().iterdir() if p.name.startswith("客户信用资料"))
+    wb = openpyxl.load_workbook(source)
+    ws = wb.active
+    ws["A3"], ws["B3"], ws["D3"] = "代号", "户名", "经办人"
+    path = folder / "客户信用资料 改表头.xlsx"
+    wb.save(path)
+    return path
+
+
+def main(name: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="screens "))
     QStandardPaths.setTestModeEnabled(True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
+    os.environ.setdefault("CREDIT_DESK_REGISTER", str(work / "register.sqlite"))
     from desktop.app import _application
     from desktop.paths import samples_dir
     from desktop.ui.i18n import Language
@@ -46,36 +81,48 @@ def main(folder: Path) -> None:
     settings = Settings()
     settings.save_open_folder_after_export(False)
     w = MainWindow(Language(app, "zh"), settings)
-    w.resize(1480, 900)
     w.show()
     w.as_of.setDate(QDate(2026, 6, 30))
-    w.add_files(sorted(samples_dir().iterdir()))
+    samples = sorted(samples_dir().iterdir())
+    w.add_files(samples)
     wait(w.imported)
     w.rate()
     wait(w.rated)
-    settle(app)
+    settle()
     row = next(r for r in range(w.results_model.rowCount()) if w.results_model.index(r, 0).data() == "C0007")
     w.table.selectRow(row)
-    settle(app)
-    w.grab().save(str(folder / "main-window.png"))
-    w.detail.grab().save(str(folder / "detail-pane.png"))
-
-    source = next(s for s in w.sheets_model._rows if s.kind == "receipts")
-    dialog = w.map_columns(source)
-    settle(app)
-    dialog.grab().save(str(folder / "mapping-dialog.png"))
-    dialog.reject()
+    shoot(app, w, folder / f"window-{name}.png")
 
     editor = w.edit_policy()
     editor.items_list.setCurrentRow(0)
-    editor.bands.item(1, 0).setText("(0, 8]")  # an invalid edit: shows the problem list at work
-    settle(app)
-    editor.grab().save(str(folder / "policy-editor.png"))
-    editor.close()
+    editor.bands.item(1, 0).setText("(0, 8]")  # an invalid edit: the problem list at work
+    shoot(app, editor, folder / f"policy-editor-{name}.png")
+    editor.discard_and_close() if hasattr(editor, "discard_and_close") else editor.done(0)
+    settle()
+
+    w.clear_files()
+    others = [p for p in samples if not p.name.startswith("客户信用资料")]
+    w.add_files(others + [renamed_customer_sheet(work)])
+    wait(w.imported)
+    settle()
+    source = next(s for s in w.sheets_model._rows if s.sheet == "客户信用资料")
+    dialog = w.map_columns(source)
+    shoot(app, dialog, folder / f"mapping-{name}.png")
+    dialog.reject()
+    settle()
+
+    junk = work / "不是工作簿.xlsx"
+    junk.write_text("这只是一段文字。", encoding="utf-8")
+    w.clear_files()
+    w.add_files([junk])
+    wait(w.imported)
+    w.rate()
+    wait(w.failed, 20_000)
+    box = next((b for b in w.findChildren(QMessageBox) if b.isVisible()), w)
+    shoot(app, box, folder / f"error-{name}.png")
     w.close()
-    for name in ("main-window", "detail-pane", "mapping-dialog", "policy-editor"):
-        print(folder / f"{name}.png")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs")
+    main(sys.argv[1] if len(sys.argv) > 1 else "1366",
+         Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs")

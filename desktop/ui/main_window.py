@@ -8,7 +8,6 @@ large the workbooks are.
 from __future__ import annotations
 
 import os
-
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -894,6 +893,7 @@ class MainWindow(QMainWindow):
             self._rating_gone = True
         self.sheets_model.set_rows(result.sheets)
         self.issues_model.set_rows(result.issues)
+        self._fit_issue_columns()
         self._record_profile_uses(result.sheets)
         self._refresh_stale()
         self._update_counts()
@@ -922,6 +922,7 @@ class MainWindow(QMainWindow):
         self.import_result = Imported(rated.sheets, rated.issues)
         self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
+        self._fit_issue_columns()
         cleared = self._reset_filters()  # the last rating's filter could hide every customer of this one
         self.results_model.set_rows(rated.rating.decisions)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
@@ -941,6 +942,15 @@ class MainWindow(QMainWindow):
         """_rating_key() of the settings ``request`` was made from (the clerk may have changed them since)."""
         r = request.reading
         return _key(r.files, r.choices, r.as_of, request.policy_path, request.policy)
+
+    def _fit_issue_columns(self) -> None:
+        """The issues' columns as wide as their text on the rows on screen, each within a cap, so the
+        problem column is read whole and the action column takes what is left (it stretches)."""
+        view, fm = self.issues_view, self.issues_view.fontMetrics()
+        caps = {6: 34}  # the problem: up to 34 characters' width, the others up to 12
+        view.resizeColumnsToContents()
+        for c in range(self.issues_model.columnCount() - 1):
+            view.setColumnWidth(c, min(view.columnWidth(c), fm.horizontalAdvance("中") * caps.get(c, 12)))
 
     def _fit_columns(self) -> None:
         self.table.resizeColumnsToContents()  # measured on the rows on screen (see _build)

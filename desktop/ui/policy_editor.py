@@ -90,7 +90,15 @@ def differences(doc: dict, default: dict) -> list[tuple[str, Any, Any]]:
     return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
-def value_text(path: str, value: Any, lang: str) -> str:
+def _basis_of(path: str, doc: dict) -> str | None:
+    """The data basis of the item a band's path is in (items.<key>.bands[n].range), for its words."""
+    m = re.match(r"items\.([^.\[]+)\.", path)
+    item = doc.get("items", {}).get(m.group(1)) if m and isinstance(doc.get("items"), dict) else None
+    basis = item.get("basis") if isinstance(item, dict) else None
+    return basis if isinstance(basis, str) else None
+
+
+def value_text(path: str, value: Any, lang: str, basis: str | None = None) -> str:
     """A setting's value as the list of differences shows it: 是/否, 1,000, a band as a clerk
     writes it (desktop.io.writers.labels: 0 < 值 ≤ 7)."""
     if isinstance(value, bool):
@@ -102,7 +110,7 @@ def value_text(path: str, value: Any, lang: str) -> str:
     if isinstance(value, str) and path.endswith(".range"):
         from desktop.io.writers.labels import Labels
         try:
-            return Labels(lang).band(parse_interval(value))
+            return Labels(lang).band(parse_interval(value), basis)
         except ValueError:
             return value
     return str(value)
@@ -114,13 +122,14 @@ def difference_texts(doc: dict, default: dict, lang: str) -> list[str]:
     out = []
     for path, old, new in differences(doc, default):
         where = place(path, doc if new is not None else default, brief=True) or Message("policy.where.top")
+        basis = _basis_of(path, doc) or _basis_of(path, default)
         if old is None:
-            out.append(_say("policy.change.added", lang, where=where, new=value_text(path, new, lang)))
+            out.append(_say("policy.change.added", lang, where=where, new=value_text(path, new, lang, basis)))
         elif new is None:
-            out.append(_say("policy.change.removed", lang, where=where, old=value_text(path, old, lang)))
+            out.append(_say("policy.change.removed", lang, where=where, old=value_text(path, old, lang, basis)))
         else:
-            out.append(_say("policy.change", lang, where=where, old=value_text(path, old, lang),
-                            new=value_text(path, new, lang)))
+            out.append(_say("policy.change", lang, where=where, old=value_text(path, old, lang, basis),
+                            new=value_text(path, new, lang, basis)))
     return out
 
 
@@ -615,8 +624,10 @@ class PolicyEditor(QDialog):
         if not isinstance(rng, str):
             return ""
         from desktop.io.writers.labels import Labels
+        item = self._current_item()
+        basis = item.get("basis") if isinstance(item, dict) and isinstance(item.get("basis"), str) else None
         try:
-            return Labels(self.lang).band(parse_interval(rng))
+            return Labels(self.lang).band(parse_interval(rng), basis)
         except ValueError:
             return ""
 

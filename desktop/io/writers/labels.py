@@ -10,7 +10,6 @@ from typing import Any
 
 from desktop.core.policy import parse_interval
 from desktop.messages import text as message
-
 from desktop.messages.workbooks import BASIS_WORDS, CODE_WORDS, FIELD_WORDS, PARAMETER_WORDS  # noqa: F401
 from desktop.messages.workbooks import LABELS as _LABELS
 
