@@ -320,7 +320,7 @@ def test_a_file_that_holds_no_approval_form_is_named_in_chinese_and_nothing_is_w
         w.read_approvals()
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     message, what = sig.args
-    assert what == "input" and message == w._last_error_box.text()
+    assert what == "input" and message == w._last_error_box.text().replace("\u200b", "")  # the path may wrap at its folders
     assert path.name in message and "没有读到任何审批表" in message
     words = message.replace(str(path.parent), "")
     assert not english_sentences(words) and "calamine" not in words and "Traceback" not in words, message
