@@ -456,3 +456,14 @@ def test_a_profile_that_cannot_be_saved_is_said_and_the_mapping_still_applies(qt
     accept(qtbot, w, dialog)
     assert sheet_source(w, "往来").kind == LEDGER  # the clerk's mapping is used
     assert "无法写入映射方案文件" in w._last_info_box.text()
+
+
+def test_a_damaged_profiles_file_is_kept_aside_not_overwritten_by_the_next_save(tmp_path):
+    store = ProfileStore(tmp_path)
+    store.path.write_text('{"profiles": [{"name": "往来账", "kind": "ledger", "signature": "a|b", "col', encoding="utf-8")
+    damaged = store.path.read_bytes()
+    assert store.load() == []
+    store.save(MappingProfile("新方案", CUSTOMERS, "x|y", {"customer_id": "x", "name": "y"}))
+    assert [p.name for p in store.load()] == ["新方案"]
+    (kept,) = tmp_path.glob("mapping_profiles.damaged-*.json")
+    assert kept.read_bytes() == damaged  # the old profiles are still there to recover

@@ -102,9 +102,29 @@ class ProfileStore:
         return [p for p in map(_profile, items if isinstance(items, list) else []) if p is not None]
 
     def _write(self, profiles: list[MappingProfile]) -> None:
+        self._keep_damaged()
         data = {"profiles": [asdict(p) for p in profiles]}
         write_atomic(self.path, lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1),
                                                            encoding="utf-8"))
+
+    def _keep_damaged(self) -> None:
+        """A profiles file that cannot be read is kept beside it (…damaged-<time>.json), never
+        overwritten by the next save: the profiles in it may still be recovered by hand."""
+        try:
+            json.loads(self.path.read_text(encoding="utf-8"))
+            return
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError):
+            pass
+        import time
+        backup = self.path.with_name(f"{self.path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}{self.path.suffix}")
+        try:
+            self.path.replace(backup)
+        except OSError:
+            return  # the write below then fails or replaces it; nothing more can be kept
+        from desktop.diagnostics import LOG
+        LOG.warning("the mapping profiles file %s could not be read; kept as %s", self.path, backup)
 
     def save(self, profile: MappingProfile) -> None:
         """Add ``profile``; it replaces the profile of the same header row and kind, and one of its name."""
