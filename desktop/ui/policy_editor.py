@@ -537,12 +537,7 @@ class PolicyEditor(QDialog):
                 elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
                     widget.setValue(spin_value(value, widget))
                 elif isinstance(widget, QComboBox):
-                    widget.clear()
-                    for name in self._level_names():
-                        widget.addItem(name, name)
-                    if isinstance(value, str) and widget.findData(value) < 0:
-                        widget.addItem(value, value)
-                    widget.setCurrentIndex(widget.findData(value) if isinstance(value, str) else -1)
+                    self._fill_level_combo(widget, value)
                 elif path == "aging.bucket_upper_days":
                     widget.setText(", ".join(str(v) for v in value) if isinstance(value, list) else "")
                 else:
@@ -619,6 +614,16 @@ class PolicyEditor(QDialog):
             self.del_band.setEnabled(not categories)
         finally:
             self._loading = False
+
+    def _fill_level_combo(self, widget: QComboBox, value: Any) -> None:
+        """A level setting's choices: the policy's levels, and the file's value if it is none of them
+        (shown, so the Problems list can name it)."""
+        widget.clear()
+        for name in self._level_names():
+            widget.addItem(name, name)
+        if isinstance(value, str) and widget.findData(value) < 0:
+            widget.addItem(value, value)
+        widget.setCurrentIndex(widget.findData(value) if isinstance(value, str) else -1)
 
     def _band_meaning(self, rng: Any) -> str:
         if not isinstance(rng, str):
@@ -738,13 +743,7 @@ class PolicyEditor(QDialog):
         for group in SCALARS.values():
             for path, k, _spec in group:
                 if k == kind:
-                    widget, value = self.fields[path], self._value(path)
-                    widget.clear()
-                    for name in self._level_names():
-                        widget.addItem(name, name)
-                    if isinstance(value, str) and widget.findData(value) < 0:
-                        widget.addItem(value, value)
-                    widget.setCurrentIndex(widget.findData(value) if isinstance(value, str) else -1)
+                    self._fill_level_combo(self.fields[path], self._value(path))
         self._loading = False
 
     # -- validation, differences ---------------------------------------------------------------
