@@ -59,6 +59,18 @@ def odd_ledger(path: Path) -> Path:
     return path
 
 
+def map_odd_ledger(w):
+    """The mapping dialog of odd_ledger's sheet, mapped as a clerk maps it: a sales ledger, its four
+    columns by hand, the fields it lacks ticked 无此数据 (not yet accepted)."""
+    dialog = w.map_columns(sheet_source(w, "往来"))
+    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
+    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
+        dialog.combos[fld].setCurrentIndex(col + 1)
+    for fld in dialog.missing():
+        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    return dialog
+
+
 def sheet_source(w, sheet: str, file: str | None = None):
     return next(s for s in w.sheets_model._rows if s.sheet == sheet and (file is None or s.file == file))
 
@@ -254,12 +266,7 @@ def test_profiles_are_listed_renamed_and_deleted_and_a_deleted_one_no_longer_app
     w = window
     odd = odd_ledger(tmp_path / "往来.xlsx")
     load(qtbot, w, SAMPLES + [odd])
-    dialog = w.map_columns(sheet_source(w, "往来"))
-    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
-    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
-        dialog.combos[fld].setCurrentIndex(col + 1)
-    for fld in dialog.missing():
-        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog = map_odd_ledger(w)
     dialog.profile_name.setText("往来账")
     accept(qtbot, w, dialog)
     # a file of the same shape is read with it, and the profile remembers the sheet it read
@@ -323,12 +330,7 @@ def test_deleting_a_profile_that_read_a_sheet_on_screen_reads_it_again_and_the_r
     w = window
     odd = odd_ledger(tmp_path / "往来.xlsx")
     load(qtbot, w, SAMPLES + [odd])
-    dialog = w.map_columns(sheet_source(w, "往来"))
-    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
-    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
-        dialog.combos[fld].setCurrentIndex(col + 1)
-    for fld in dialog.missing():
-        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog = map_odd_ledger(w)
     dialog.profile_name.setText("往来账")
     accept(qtbot, w, dialog)
     w.choices.clear()  # from now on the sheet is read by the profile alone
@@ -426,12 +428,7 @@ def test_a_profile_name_another_sheet_has_is_refused_not_replaced(qtbot, window,
     store.save(MappingProfile("往来账", CUSTOMERS, "x|y", {"customer_id": "x", "name": "y"}))
     odd = odd_ledger(tmp_path / "往来.xlsx")
     load(qtbot, w, SAMPLES + [odd])
-    dialog = w.map_columns(sheet_source(w, "往来"))
-    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
-    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
-        dialog.combos[fld].setCurrentIndex(col + 1)
-    for fld in dialog.missing():
-        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog = map_odd_ledger(w)
     dialog.profile_name.setText("往来账")
     dialog.accept()
     assert dialog.isVisible() and "已有名为“往来账”的映射方案" in dialog.status.text()
@@ -446,12 +443,7 @@ def test_a_profile_that_cannot_be_saved_is_said_and_the_mapping_still_applies(qt
     (user_data_dir() / FILE_NAME).mkdir(parents=True)  # the profiles file cannot be written
     odd = odd_ledger(tmp_path / "往来.xlsx")
     load(qtbot, w, SAMPLES + [odd])
-    dialog = w.map_columns(sheet_source(w, "往来"))
-    dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
-    for fld, col in (("customer_id", 0), ("invoice_no", 1), ("invoice_date", 2), ("amount", 3)):
-        dialog.combos[fld].setCurrentIndex(col + 1)
-    for fld in dialog.missing():
-        dialog.absent_boxes[fld].setCheckState(Qt.CheckState.Checked)
+    dialog = map_odd_ledger(w)
     dialog.profile_name.setText("往来账")
     accept(qtbot, w, dialog)
     assert sheet_source(w, "往来").kind == LEDGER  # the clerk's mapping is used

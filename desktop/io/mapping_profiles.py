@@ -113,9 +113,9 @@ class ProfileStore:
         try:
             json.loads(self.path.read_text(encoding="utf-8"))
             return
-        except FileNotFoundError:
+        except OSError:  # none there, or not a file that can be read: the write says what is wrong
             return
-        except (OSError, ValueError):
+        except ValueError:  # a file whose text is not the profiles' (cut short, edited by hand)
             pass
         import time
         backup = self.path.with_name(f"{self.path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}{self.path.suffix}")
