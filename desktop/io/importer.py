@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -256,6 +256,9 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
             issues.extend(iss)
     ledger = pd.concat(ledgers, ignore_index=True) if ledgers else Table.empty(LEDGER_COLUMNS)
     receipt_frame = pd.concat(receipts, ignore_index=True) if receipts else Table.empty(RECEIPT_COLUMNS)
+    # a formula cell without a saved value holds the reader's marker, not a value a clerk typed:
+    # its problem says what it is, the value column stays blank
+    issues = [replace(i, value=None) if i.value == V.FORMULA_WITHOUT_VALUE else i for i in issues]
     return ImportResult(customers, ledger, receipt_frame, issues, sources)
 
 
