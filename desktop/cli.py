@@ -298,20 +298,20 @@ def _main(argv: list[str]) -> int:
 
     for opt, path in (("--out", args.out), ("--forms", args.forms), ("--detail", args.detail)):
         if path is not None and path.suffix.lower() != ".xlsx":
-            parser.error(f"{opt} must name an .xlsx file, got {path}")
+            parser.error(_say("cli.usage.not_xlsx", option=opt, file=path))
     if args.out.suffix.lower() != ".xlsx":
-        parser.error(f"--out must name an .xlsx file, got {args.out}")
+        parser.error(_say("cli.usage.not_xlsx", option="--out", file=args.out))
     detail_customers = None
     if args.detail_customers is not None:
         if args.detail is None:
-            parser.error("--detail-customers needs --detail DETAIL.xlsx")
+            parser.error(_say("cli.usage.detail_customers_alone"))
         detail_customers = frozenset(x.strip() for x in args.detail_customers.split(",") if x.strip())
         if not detail_customers:
-            parser.error("--detail-customers: give customer IDs separated by commas")
+            parser.error(_say("cli.usage.detail_customers_empty"))
     choices = [parse_sheet_spec(v, k) for k, vals in (("customers", args.customers), ("ledger", args.sales),
                                                       ("receipts", args.receipts)) for v in vals]
     if not args.inputs and not choices:
-        parser.error("give at least one INPUT file or --customers")
+        parser.error(_say("cli.usage.no_input"))
     req = ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
                        as_of=args.as_of, lang=args.lang or "zh", out=args.out, json_out=args.json,
                        operator=args.operator, forms_out=args.forms,
@@ -463,7 +463,7 @@ def _approvals(args, parser) -> int:
     from desktop.session import ApprovalsRequest, Session
 
     if args.out is None and args.json is None and args.notices is None:
-        parser.error("approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx")
+        parser.error(_say("cli.usage.approvals_no_output"))
     req = ApprovalsRequest(filled=tuple(args.filled), results=args.results, out=args.out, json_out=args.json,
                            policy_path=args.policy, notices_out=args.notices,
                            register=_register_path(args), password=args.password,
@@ -472,7 +472,7 @@ def _approvals(args, parser) -> int:
     named = {Path(p).resolve() for p in args.filled}
     stray = [str(p) for p in args.prefer if Path(p).resolve() not in named]
     if stray:
-        parser.error(f"approvals: --prefer names a file that is not read back: {', '.join(stray)}")
+        parser.error(_say("cli.usage.prefer_not_read", files=", ".join(stray)))
     result, code = _call(lambda cancel: Session().run(req, cancel=cancel))
     if result is None:
         return code

@@ -190,3 +190,17 @@ def test_approvals_of_files_that_hold_no_form_write_no_decisions_workbook(tmp_pa
     err = capsys.readouterr().err.strip()
     assert err.startswith("credit-desk: 没有读到任何审批表，未写入审批结果：文件 会议记录.xlsx：") and "备忘.xlsx" in err
     assert not out.exists()
+
+
+def test_a_mistake_of_use_is_told_in_the_language_asked(tmp_path, capsys):
+    """The command line's own usage errors name its options as typed, in Chinese with --lang zh."""
+    with pytest.raises(SystemExit) as stop:
+        main(["score", "--out", str(tmp_path / "结果.txt"), "--lang", "zh"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "--out 必须是 .xlsx 文件" in err
+    with pytest.raises(SystemExit):
+        main(["score", "--out", str(tmp_path / "结果.xlsx"), "--lang", "zh"])
+    assert "请至少给出一个输入文件" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["score", "--out", str(tmp_path / "结果.txt")])
+    assert "--out must name an .xlsx file" in capsys.readouterr().err
