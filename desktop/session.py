@@ -475,7 +475,8 @@ def _stamps(req: ImportRequest) -> tuple:
     if req.profiles is not None:
         from desktop.io.mapping_profiles import ProfileStore
         out.append(("profiles", tuple((m.name, m.kind, m.signature, tuple(sorted(m.columns.items())),
-                                       tuple(m.absent)) for m in ProfileStore(req.profiles).load())))
+                                       tuple(m.absent), tuple(sorted(m.occurrence.items())))
+                                      for m in ProfileStore(req.profiles).load())))
     return tuple(out)
 
 

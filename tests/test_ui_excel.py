@@ -436,3 +436,11 @@ def test_the_issues_of_an_import_are_exported_before_any_rating(tmp_path):
     assert {r[0] for r in rows[1:]} == {"Error (not used)"}
     with pytest.raises(OutputFileError):  # never written over an input
         s.run(ExportIssues(SAMPLES[0], errors))
+
+
+def test_the_next_review_is_copied_as_a_date_excel_can_sort(window):
+    from desktop.ui.models import selection_text
+    m = window.results_model
+    column = m.KEYS.index("next_review")
+    text = selection_text(m, [(0, 0, column, column)], headers=False)
+    assert text == m.row_object(0).next_review.isoformat()  # no apostrophe: Excel takes it as a date

@@ -459,3 +459,14 @@ def test_a_damaged_profiles_file_is_kept_aside_not_overwritten_by_the_next_save(
     assert [p.name for p in store.load()] == ["新方案"]
     (kept,) = tmp_path.glob("mapping_profiles.damaged-*.json")
     assert kept.read_bytes() == damaged  # the old profiles are still there to recover
+
+
+def test_a_profiles_file_with_one_unreadable_entry_is_kept_aside_too(tmp_path):
+    store = ProfileStore(tmp_path)
+    store.path.write_text('{"profiles": [{"name": "坏的", "signature": "a|b", "columns": {}}, '
+                          '{"name": "好的", "kind": "customers", "signature": "x|y", "columns": {"name": "y"}}]}',
+                          encoding="utf-8")
+    assert [p.name for p in store.load()] == ["好的"]
+    store.rename("好的", "好的 二")
+    (kept,) = tmp_path.glob("mapping_profiles.damaged-*.json")
+    assert "坏的" in kept.read_text(encoding="utf-8")

@@ -111,12 +111,14 @@ class ProfileStore:
         """A profiles file that cannot be read is kept beside it (…damaged-<time>.json), never
         overwritten by the next save: the profiles in it may still be recovered by hand."""
         try:
-            json.loads(self.path.read_text(encoding="utf-8"))
-            return
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except OSError:  # none there, or not a file that can be read: the write says what is wrong
             return
         except ValueError:  # a file whose text is not the profiles' (cut short, edited by hand)
-            pass
+            data = None
+        items = data.get("profiles") if isinstance(data, dict) else None
+        if isinstance(items, list) and all(_profile(x) is not None for x in items):
+            return  # every entry is one the store reads: nothing would be lost by writing
         import time
         backup = self.path.with_name(f"{self.path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}{self.path.suffix}")
         try:

@@ -559,7 +559,8 @@ class MainWindow(QMainWindow):
         from desktop.io.headers import KINDS
         if kind in KINDS and not self._headers_fit(source, kind):
             import dataclasses
-            self.map_columns(dataclasses.replace(source, kind=kind))
+            # the new kind's headers, not the columns the sheet was read with as another kind
+            self.map_columns(dataclasses.replace(source, kind=kind, header_row=None, columns={}))
             return
         path = Path(source.path)
         self.choices[(path, source.sheet)] = SheetChoice(path, source.sheet, kind)

@@ -337,6 +337,12 @@ class ResultsModel(_Table):
     def filter_active(self) -> bool:
         return self._filter != self.NO_FILTER
 
+    def copy_value(self, obj: Any, column: int) -> Any:
+        """The next review as a date (Excel pastes it as one, to sort and filter), the rest as shown."""
+        if self.KEYS[column] == "next_review":
+            return obj.next_review
+        return super().copy_value(obj, column)
+
     def shown_ids(self) -> list[str]:
         """The customer IDs on screen, top to bottom."""
         return [d.customer_id for d in self._rows]

@@ -132,7 +132,7 @@ def basis_text(d: Decision, key: str, policy: Policy, lab: Labels) -> str:
     if item.basis == "current_ratio":
         return "∞" if math.isinf(v) else f"{v:.2f}"
     if item.basis == "registered_capital":
-        return f"{_yuan(v)} 万元" if zh else f"CNY {_yuan(v * 10_000)}"
+        return f"{_yuan(v)} 万元" if zh else f"CNY {_yuan(round(v * 10_000, 2))}"
     if item.basis == "documents_missing":
         missing = score.detail.get("missing", [])
         three = "（三证合一）" if zh and score.detail.get("three_in_one") else (
