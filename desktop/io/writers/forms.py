@@ -124,7 +124,7 @@ def basis_text(d: Decision, key: str, policy: Policy, lab: Labels) -> str:
         return f"{_yuan(v)} 元" if zh else f"CNY {_yuan(v)}"
     if item.basis == "sales_growth":
         prev = score.detail.get("sales_prev_12m", 0)
-        return f"{v:+.1%}（上年 {_yuan(prev)} 元）" if zh else f"{v:+.1%} (prior year CNY {_yuan(prev)})"
+        return f"{v:+.1%}（上年 {_yuan(prev)} 元）" if zh else f"{v:+.1%} (prior year {_yuan(prev)})"
     if item.basis == "operating_status":
         return lab.word(v)
     if item.basis in ("debt_ratio",):
