@@ -95,10 +95,15 @@ _record_row_issues()
 
 
 def untranslated_row_issues() -> dict[str, str]:
+    import re
+
     from desktop.io.writers.labels import issue_text
     from desktop.messages import english_sentences, has_cjk
-    return {text: where for text, where in _ROW_ISSUE_TEXTS.items()
-            if not has_cjk(issue_text(text, "zh")) or english_sentences(issue_text(text, "zh"))}
+    paths = re.compile(r"\S*[/\\]\S*")  # a file's path in the words is the file's, not English
+
+    def foreign(zh: str) -> bool:
+        return not has_cjk(zh) or bool(english_sentences(paths.sub("", zh)))
+    return {text: where for text, where in _ROW_ISSUE_TEXTS.items() if foreign(issue_text(text, "zh"))}
 
 
 def pytest_sessionfinish(session, exitstatus):
