@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +33,13 @@ def test_installed_wheel_carries_the_templates(tmp_path):
     code = ("import desktop.paths as p, desktop.io.policy_file as f; "
             "print(p.default_policy_path()); print(f.load_policy().name); print(len(list(p.samples_dir().iterdir()))); "
             "print(p.help_guide_path('zh').is_file(), p.help_guide_path('en').is_file())")
+    # Only the installed wheel on the path; the child prints Chinese into this test's pipe, so its
+    # encoding is the harness's choice, not the console's (cp1252 on GitHub's Windows runner).
+    # Windows needs SYSTEMROOT for its system libraries.
+    env = {"PYTHONPATH": str(target), "PATH": "", "PYTHONIOENCODING": "utf-8",
+           **{k: os.environ[k] for k in ("SYSTEMROOT",) if k in os.environ}}
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path,
-                         env={"PYTHONPATH": str(target), "PATH": ""}, encoding="utf-8").stdout.split("\n")
+                         env=env, encoding="utf-8").stdout.splitlines()
     assert Path(out[0]) == target / "desktop" / "templates" / "policy" / "default.toml"
     assert out[1] == "默认信用政策" and out[2] == "3"
     assert out[3] == "True True"  # the user guide (F1) in both languages
