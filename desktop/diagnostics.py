@@ -6,13 +6,22 @@ main thread, in another thread, or raised where Python can only print it (``__de
 garbage-collected generator) is written with its traceback to the log file, and the user sees
 one line that names the log. The log lives in the user's data folder (``logs/``), one file per
 front end, rotated at 1 MB; ``CREDIT_DESK_LOG_DIR`` points it elsewhere (tests, locked-down
-PCs whose profile folder is read-only).
+PCs whose profile folder is read-only). ``CREDIT_DESK_LOG_LEVEL`` (debug, info, warning, error;
+the command line's ``--log-level``) says how much is written: info by default, debug adds each
+stage of a job.
+
+``details`` is what a clerk copies for IT from the internal-error box: the program, Python, the
+system and its code pages, the log folder, the time and the last traceback (technical, in
+English: it is for IT, never shown as a message).
 """
 
 from __future__ import annotations
 
+import locale
 import logging
 import os
+import platform
+import re
 import sys
 import threading
 import traceback
@@ -22,14 +31,20 @@ from pathlib import Path
 
 LOG = logging.getLogger("credit_desk")
 _state: dict[str, Path | None] = {"file": None}
+_last: dict[str, str] = {}  # the last traceback this process logged ("traceback"), for ``details``
+LEVEL_VARIABLE = "CREDIT_DESK_LOG_LEVEL"
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 def log_folder() -> Path:
-    override = os.environ.get("CREDIT_DESK_LOG_DIR")
-    if override:
-        return Path(override)
-    from desktop.paths import user_data_folder
-    return user_data_folder() / "logs"
+    """``logs/`` in the user's data folder, or ``CREDIT_DESK_LOG_DIR`` (desktop.paths.logs_folder)."""
+    from desktop.paths import logs_folder
+    return logs_folder()
+
+
+def log_path(name: str) -> Path:
+    """The log file of front end ``name`` ("window", "engine", "cli")."""
+    return log_folder() / f"{name}.log"
 
 
 class _LogFile(RotatingFileHandler):
@@ -52,7 +67,7 @@ def setup_logging(name: str) -> Path | None:
     _state["file"] = None
     LOG.propagate = False  # never to stderr, where a user would read it, even without a file
     folder = log_folder()
-    path = folder / f"{name}.log"
+    path = log_path(name)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8"):  # writable now, not only at the first error
@@ -63,9 +78,17 @@ def setup_logging(name: str) -> Path | None:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     LOG.addHandler(handler)
-    LOG.setLevel(logging.INFO)
     _state["file"] = Path(handler.baseFilename)  # absolute: the user is told where it is
+    asked = os.environ.get(LEVEL_VARIABLE, "").strip().lower()
+    set_level(asked if asked in LEVELS else "info")
+    if asked and asked not in LEVELS:
+        LOG.warning("%s=%r is not one of %s: info is used", LEVEL_VARIABLE, asked, ", ".join(LEVELS))
     return _state["file"]
+
+
+def set_level(name: str) -> None:
+    """How much the log holds from now on: ``name`` one of LEVELS (debug adds each stage of a job)."""
+    LOG.setLevel(LEVELS[name])
 
 
 def log_file() -> Path | None:
@@ -76,6 +99,7 @@ def log_file() -> Path | None:
 def log_exception(exc: BaseException, context: str = "") -> Path | None:
     """Write ``exc`` with its traceback to the log; returns the log file (None if there is none)."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    _last["traceback"] = text  # kept for the details IT is sent, even when no log can be written
     try:
         LOG.error("%s%s", f"{context}: " if context else "", text)
     except Exception:  # noqa: BLE001  (a full disk must not turn one problem into two)
@@ -94,6 +118,86 @@ def internal_error_line(exc: BaseException, committed: bool = False) -> str:
     done = ("it came after the job had started to save its work: check the files and the register"
             if committed else "nothing was written or recorded")
     return f"internal error ({type(exc).__name__}); {done}; {detail}"
+
+
+def last_traceback() -> str:
+    """The traceback this process logged last ("" when none)."""
+    return _last.get("traceback", "")
+
+
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ (?P<level>[A-Z]+) ", re.MULTILINE)
+
+
+def last_logged_traceback(path: str | Path, tail: int = 512_000) -> str:
+    """The last error with a traceback in the log file ``path`` (another process's: the engine's),
+    the whole record with its time and process; "" when there is none or the file cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - tail))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    starts = list(_RECORD.finditer(text))
+    for n in range(len(starts) - 1, -1, -1):
+        record = text[starts[n].start():starts[n + 1].start() if n + 1 < len(starts) else len(text)]
+        if starts[n]["level"] == "ERROR" and "Traceback (most recent call last)" in record:
+            return record.rstrip()
+    return ""
+
+
+def windows_code_pages(kernel32=None) -> str:
+    """The ANSI, OEM and console code pages Windows uses for this process ("" elsewhere):
+    936 on a Chinese PC, where a file "saved as ANSI" by Notepad is GBK."""
+    if kernel32 is None:
+        if sys.platform != "win32":
+            return ""
+        import ctypes
+        kernel32 = ctypes.windll.kernel32
+    try:
+        return (f"ANSI code page {kernel32.GetACP()}, OEM code page {kernel32.GetOEMCP()}, "
+                f"console output code page {kernel32.GetConsoleOutputCP()}")
+    except Exception as exc:  # noqa: BLE001  (the details are best effort: they must not fail)
+        return f"code pages unknown ({exc!r})"
+
+
+def details(problem: str = "", error: str | None = None, extra: dict[str, str] | None = None) -> str:
+    """What IT needs to look into a problem, as text a clerk pastes into a mail: the program and
+    its version, Python, ``extra`` (the window adds Qt), the system and its code pages, frozen or
+    not, the log folder, the time, ``problem`` (one line) and ``error`` (a traceback; the last this
+    process logged when None). Technical and in English: for IT, never shown as a message."""
+    from datetime import datetime
+
+    from desktop import __version__
+
+    def safely(get) -> str:
+        try:
+            return str(get())
+        except Exception as exc:  # noqa: BLE001
+            return f"unknown ({exc!r})"
+
+    frozen = getattr(sys, "frozen", False) or hasattr(sys, "_MEIPASS")
+    encodings = (f"preferred {safely(lambda: locale.getpreferredencoding(False))}, "
+                 f"filesystem {sys.getfilesystemencoding()}, "
+                 f"stdout {getattr(sys.stdout, 'encoding', None)}, UTF-8 mode {sys.flags.utf8_mode}")
+    pages = windows_code_pages()
+    lines = [f"Credit Desk {__version__}",
+             f"Time: {datetime.now().astimezone().isoformat(timespec='seconds')}",
+             f"Python: {platform.python_version()} ({platform.python_implementation()}, "
+             f"{platform.architecture()[0]}) {sys.executable}",
+             *(f"{name}: {value}" for name, value in (extra or {}).items()),
+             f"System: {safely(platform.platform)}",
+             f"Encodings: {encodings}" + (f"; {pages}" if pages else ""),
+             f"Locale: {safely(lambda: locale.getlocale())}",
+             f"Frozen: {'yes' if frozen else 'no'} ({sys.executable if frozen else Path(__file__).resolve().parent})",
+             f"Log folder: {log_folder()}",
+             f"Log file: {log_file() or 'none could be written'}",
+             f"Process: {os.getpid()}"]
+    if problem:
+        lines.append(f"Problem: {problem}")
+    error = last_traceback() if error is None else error
+    lines += ["", error.rstrip() if error else "No traceback was recorded."]
+    return "\n".join(lines) + "\n"
 
 
 def install_hooks(report: Callable[[str], None] | None = None) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import multiprocessing
 import signal
 import threading
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 BATCH = 500  # records per message: unpacking a batch of decisions takes about 20 ms
+LOG = logging.getLogger("credit_desk.engine")  # in engine.log (desktop.diagnostics)
 
 
 class EngineStopped(Exception):
@@ -98,8 +100,9 @@ def serve(conn, cancel_flag) -> None:
 
     if threading.current_thread() is threading.main_thread():  # (a test may host it in a thread)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    setup_logging("engine")
+    setup_logging("engine")  # at CREDIT_DESK_LOG_LEVEL, inherited from the window
     install_hooks()
+    LOG.debug("engine started")
     try:
         _serve(conn, cancel_flag)
     except Exception as exc:  # a bug outside any job: logged, and the engine ends without printing it
@@ -123,7 +126,9 @@ def _serve(conn, cancel_flag) -> None:
         if job is None:
             return
         try:
-            conn.send(_outcome(session, job, cancel, conn))
+            outcome = _outcome(session, job, cancel, conn)
+            LOG.debug("job %d (%s): %s", job.number, type(job.request).__name__, type(outcome).__name__)
+            conn.send(outcome)
         except (EOFError, OSError, _WindowGone):  # the window is gone
             return
         except Exception as exc:  # the job committed, but its result could not be sent (a bug)

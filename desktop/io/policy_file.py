@@ -3,13 +3,20 @@
 Every problem is a ``PolicyProblem`` (a catalogue message, worded in either language); what a
 library says about the file (the TOML reader's error, the system's reason a file cannot be
 read) is kept as its technical detail for the log and the command line, never shown as the
-message."""
+message.
+
+TOML is UTF-8, and so is every file the policy editor saves; Notepad's "UTF-8 with BOM" reads
+too. A file Notepad saved as "ANSI" on a Chinese PC (code page 936, GBK) is read as GB18030 (which
+holds all of GBK), with a warning in the log: the window and the command line say so once, and
+the policy editor saves it as UTF-8. Its SHA-256 is of its bytes, as for any file. Bytes that are
+neither are refused with the way to save the file as UTF-8 in Notepad."""
 
 from __future__ import annotations
 
 import dataclasses
 import errno
 import hashlib
+import logging
 import re
 import stat
 import tomllib
@@ -19,6 +26,14 @@ from desktop.core.policy import Policy, PolicyProblem, build_policy, split_path
 from desktop.errors import PolicyError
 from desktop.messages import Message
 from desktop.paths import default_policy_path
+
+LOG = logging.getLogger("credit_desk.policy")
+UTF8, ANSI = "utf-8", "gb18030"  # ANSI: what Notepad's "ANSI" is on a Chinese Windows (GBK, read as GB18030)
+# Read as GB18030, these are not Chinese text: control characters, the private use area (GB18030's
+# user-defined codes), and a character right between two Latin letters (a Western file's é in
+# "Crédit" decodes to one Chinese character: "Cr閐it").
+_NOT_CHINESE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000-\uf8ff\U000f0000-\U0010ffff]"
+                               r"|(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
 
 
 def _refused(source: str, code: str, path: str = "(file)", line: int | None = None, detail: str = "") -> PolicyError:
@@ -40,12 +55,48 @@ def load_policy(path: str | Path | None = None) -> Policy:
     return parse_policy(data, str(path))
 
 
+def decode_policy(data: bytes, source: str) -> tuple[str, str]:
+    """The text of a policy file's bytes and how it was read: UTF8 (with or without a BOM), or ANSI
+    for Chinese text saved as "ANSI" (GBK), with a warning in the log; other bytes are refused
+    (``policy.file.not_utf8``, naming ``source``)."""
+    text, encoding = _decode(data, source)
+    if encoding == ANSI:
+        LOG.warning("the policy file %s is not UTF-8: read as GB18030 (Notepad's ANSI on a Chinese PC); TOML files "
+                    "are UTF-8, the policy editor saves it so", source)
+    return text, encoding
+
+
+def _decode(data: bytes, source: str) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8-sig"), UTF8
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode(ANSI)
+    except UnicodeDecodeError:
+        raise _refused(source, "policy.file.not_utf8", detail="neither UTF-8 nor GB18030") from None
+    found = _NOT_CHINESE_TEXT.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise _refused(source, "policy.file.not_utf8", line=line,
+                       detail=f"not UTF-8, and read as GB18030 it is not Chinese text (line {line})")
+    return text, ANSI
+
+
+def file_encoding(path: str | Path) -> str | None:
+    """How the policy file ``path`` is read (UTF8 or ANSI), None when it cannot be (its problem is
+    said when it is loaded)."""
+    try:
+        if not Path(path).is_file():  # a pipe would wait for ever
+            return None
+        return _decode(Path(path).read_bytes(), str(path))[1]
+    except (OSError, PolicyError):
+        return None
+
+
 def parse_policy(data: bytes, source: str) -> Policy:
     """Validate policy bytes; ``source`` names the file in messages."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _refused(source, "policy.file.not_utf8") from None
+    text, _encoding = decode_policy(data, source)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

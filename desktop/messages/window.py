@@ -196,6 +196,9 @@ ZH: dict[str, str] = {
     "No log file could be written.": "无法写入日志文件。",
     "Please send the log file to your administrator.": "请将该日志文件发给系统管理员。",
     "Please tell your administrator what you were doing when it happened.": "请告诉系统管理员出错时您正在进行的操作。",
+    "Copy details": "复制诊断信息", "Open log folder": "打开日志文件夹", "Log folder": "日志文件夹",
+    "The details are on the clipboard: paste them into a message to your administrator.":
+        "诊断信息已复制到剪贴板，请粘贴到邮件或消息中发给系统管理员。",
 }
 
 FIELD_WORDS_ZH = {
