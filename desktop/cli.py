@@ -310,6 +310,7 @@ def _main(argv: list[str]) -> int:
             parser.error(_say("cli.usage.detail_customers_empty"))
     choices = [parse_sheet_spec(v, k) for k, vals in (("customers", args.customers), ("ledger", args.sales),
                                                       ("receipts", args.receipts)) for v in vals]
+    args.inputs = _input_files(args.inputs, parser, needed=not choices)
     if not args.inputs and not choices:
         parser.error(_say("cli.usage.no_input"))
     req = ScoreRequest(inputs=args.inputs, choices=choices, policy_path=args.policy,
@@ -334,6 +335,22 @@ def _main(argv: list[str]) -> int:
     for path in result.written:
         print(_say("cli.wrote", file=path))
     return EXIT_OK
+
+
+def _input_files(given: list[Path], parser: argparse.ArgumentParser, needed: bool) -> list[Path]:
+    """The input arguments as files: patterns expanded (cmd.exe and PowerShell pass ``*.xlsx`` as
+    typed), Excel's lock files, hidden or system files and dot-files a pattern matched left out with
+    a note on stderr each (desktop.input_files). A pattern that matches nothing is a mistake of use
+    (exit 2), and so is nothing left to read when ``needed``."""
+    from desktop.input_files import expand
+    found = expand(given)
+    if found.unmatched:
+        parser.error(_say("cli.usage.no_match", pattern=", ".join(found.unmatched)))
+    for path, code in found.skipped:
+        print("credit-desk: " + _say(code, file=path), file=sys.stderr)
+    if given and not found.files and needed:
+        parser.error(_say("cli.usage.all_skipped"))
+    return found.files
 
 
 def _call(job):
@@ -464,6 +481,7 @@ def _approvals(args, parser) -> int:
 
     if args.out is None and args.json is None and args.notices is None:
         parser.error(_say("cli.usage.approvals_no_output"))
+    args.filled = _input_files(args.filled, parser, needed=True)
     req = ApprovalsRequest(filled=tuple(args.filled), results=args.results, out=args.out, json_out=args.json,
                            policy_path=args.policy, notices_out=args.notices,
                            register=_register_path(args), password=args.password,
@@ -498,6 +516,18 @@ def _approvals(args, parser) -> int:
         print("credit-desk: " + result.nothing_read.get(_language["code"], ""), file=sys.stderr)
         return EXIT_INPUT
     return EXIT_OK
+
+
+def console_main(argv: list[str] | None = None) -> int:
+    """The console program of the frozen app (``credit-desk.exe`` beside the window's ``CreditDesk.exe``):
+    the command line only. With no arguments it prints the usage and exits 2, as a command with no
+    subcommand does (a clerk typing ``credit-desk`` in cmd.exe learns the commands; the window is
+    CreditDesk.exe's)."""
+    given = sys.argv[1:] if argv is None else argv
+    if not given:
+        build_parser().print_help()
+        return EXIT_USAGE
+    return main(argv)
 
 
 if __name__ == "__main__":

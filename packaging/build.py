@@ -1,7 +1,8 @@
 """Build the frozen one-folder app for this platform, report its size, and smoke-test it.
 
     python packaging/build.py [--no-smoke]
-Writes dist/CreditDesk/ (CreditDesk.exe on Windows).
+Writes dist/CreditDesk/: CreditDesk.exe (the window) and credit-desk.exe (the console program) on
+Windows, CreditDesk and credit-desk elsewhere.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def folder_size(folder: Path) -> int:
 
 
 def main() -> int:
+    for stream in (sys.stdout, sys.stderr):  # a cp1252 runner's console prints the Chinese paths as escapes
+        stream.reconfigure(errors="backslashreplace")
     if sys.platform == "win32":
         windows_version_file(ROOT / "build" / "version_info.txt")
     spec = ROOT / "packaging" / "credit_desk.spec"
@@ -44,6 +47,7 @@ def main() -> int:
                    check=True, cwd=ROOT)
     app_dir = ROOT / "dist" / "CreditDesk"
     exe = app_dir / ("CreditDesk.exe" if sys.platform == "win32" else "CreditDesk")
+    console = app_dir / ("credit-desk.exe" if sys.platform == "win32" else "credit-desk")
     size = folder_size(app_dir)
     files = sum(1 for p in app_dir.rglob("*") if p.is_file() and not p.is_symlink())
     print(f"bundle: {app_dir} {size / 1e6:.0f} MB in {files} files")
@@ -59,8 +63,65 @@ def main() -> int:
         print(proc.stderr[-4000:], file=sys.stderr)
         print("smoke test FAILED", file=sys.stderr)
         return 1
+    if not console_smoke_test(console, app_dir, out):
+        print("smoke test of the console program FAILED", file=sys.stderr)
+        return 1
     print("smoke test passed")
     return 0
+
+
+def console_smoke_test(console: Path, app_dir: Path, out: Path) -> bool:
+    """The console program as a clerk runs it in cmd.exe: ``--version``, then ``score`` over a wildcard
+    it expands itself (passed as typed, no shell), in a folder named with Chinese and a space that
+    also holds an Excel lock file (~$, skipped with a note). Asserts the exit codes, the files
+    written and the summary printed."""
+    import json
+    import shutil
+
+    if not console.is_file():
+        print(f"console program missing: {console}", file=sys.stderr)
+        return False
+    env = {k: v for k, v in os.environ.items() if k != "CREDIT_DESK_LANG"}  # its English lines are asserted
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(console), *args], env=env, capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=600)
+        print(f"$ {console.name} {' '.join(args)}  -> exit {proc.returncode}\n{proc.stdout.strip()}")
+        return proc
+
+    version = run("--version")
+    if version.returncode != 0 or __version__ not in version.stdout:
+        print(version.stderr[-4000:], file=sys.stderr)
+        return False
+    inputs = out / "样例 输入"
+    shutil.rmtree(inputs, ignore_errors=True)
+    shutil.copytree(app_dir / "_internal" / "templates" / "samples", inputs)
+    lock = inputs / "~$客户信用资料 2026.xlsx"
+    lock.write_bytes(b"\x14owner\x00")  # what Excel leaves beside a workbook that is open
+    results, summary = out / "console" / "评级结果.xlsx", out / "console" / "summary.json"
+    for p in (results, summary):
+        p.unlink(missing_ok=True)
+    score = run("score", str(inputs / "*"), "--as-of", "2026-06-30", "--out", str(results), "--json", str(summary),
+                "--no-register", "--no-profiles")
+    problems = []
+    if score.returncode != 0:
+        problems.append(f"score exited {score.returncode}")
+    if "Rated 42 customers as of 2026-06-30" not in score.stdout:
+        problems.append("no summary line printed")
+    if "skipped" not in score.stderr or "~$" not in score.stderr:
+        problems.append("the lock file was not skipped with a note")
+    if not results.is_file():
+        problems.append(f"{results} not written")
+    try:
+        if json.loads(summary.read_text(encoding="utf-8"))["as_of"] != "2026-06-30":
+            problems.append("summary.json has another as_of")
+    except (OSError, ValueError, KeyError) as exc:
+        problems.append(f"summary.json unreadable: {exc}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(score.stderr[-4000:], file=sys.stderr)
+    return not problems
 
 
 if __name__ == "__main__":

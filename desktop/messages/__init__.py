@@ -17,6 +17,7 @@ words: no option names, key paths or library names (the technical detail goes to
 Codes are grouped by prefix, one section per part of the program:
 ``error.*`` (reading, writing, rating, the register), ``policy.*`` (policy problems and
 differences), ``mapping.*`` (column mapping and its profiles), ``cli.*`` (command-line lines),
+``input.*`` (files named as inputs and left out),
 ``rule.*`` (the data each rule fired on, as a sentence).
 """
 
@@ -566,6 +567,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                       "approvals: give --out DECISIONS.xlsx, --json DECISIONS.json or --notices NOTICES.xlsx"),
     "cli.usage.prefer_not_read": ("approvals：--prefer 指定的文件不在读取的审批表之中：{files}",
                                   "approvals: --prefer names a file that is not read back: {files}"),
+    "cli.usage.no_match": ("{pattern} 没有匹配到任何文件", "{pattern} matches no file"),
+    "cli.usage.all_skipped": ("跳过上述文件后，没有可读取的输入文件", "no input file is left once the files above are skipped"),
+    # ------------------------------------------------------------------ inputs left out (input.*)
+    # A file named as an input (by a wildcard, a shell, a drop on the window) that is never a workbook.
+    "input.skipped.lock_file": ("已跳过 {file}：这是 Excel 或 WPS 打开工作簿时在旁边生成的锁定文件，不是工作簿。",
+                                "skipped {file}: the lock file Excel or WPS keeps beside an open workbook, not a "
+                                "workbook"),
+    "input.skipped.hidden": ("已跳过 {file}：这是隐藏文件或系统文件。", "skipped {file}: a hidden or system file"),
+    "input.skipped.dot_file": ("已跳过 {file}：名称以“.”开头的隐藏文件（由通配符匹配到）。",
+                               "skipped {file}: a hidden file (its name starts with a dot) matched by a wildcard"),
     "cli.hint.customers": ("用 --customers 文件[:工作表] 指定客户信用资料表", "name it with --customers FILE[:SHEET]"),
     "cli.hint.results": ("用 --results 评级结果.xlsx 指定", "with --results RESULTS.xlsx"),
     "cli.hint.policy": ("用 --policy 政策文件 指定", "with --policy FILE"),

@@ -509,6 +509,15 @@ class MainWindow(QMainWindow):
             self.add_files([Path(n) for n in names])
 
     def add_files(self, paths: list[Path]) -> None:
+        from desktop.input_files import is_lock_file
+        from desktop.messages import text
+        locks = [p for p in paths if is_lock_file(p)]  # Excel's ~$ file beside an open workbook, dropped with it
+        if locks:
+            self.statusBar().showMessage(("；" if self.language.code == "zh" else "; ").join(
+                text("input.skipped.lock_file", self.language.code, file=p.name) for p in locks), 15000)
+            paths = [p for p in paths if not is_lock_file(p)]
+            if not paths:
+                return
         for p in paths:
             if p not in self.files:
                 self.files.append(p)
