@@ -513,7 +513,7 @@ class MainWindow(QMainWindow):
         from desktop.messages import text
         locks = [p for p in paths if is_lock_file(p)]  # Excel's ~$ file beside an open workbook, dropped with it
         if locks:
-            self.statusBar().showMessage(("；" if self.language.code == "zh" else "; ").join(
+            self.statusBar().showMessage(("" if self.language.code == "zh" else "; ").join(  # each zh note ends in 。
                 text("input.skipped.lock_file", self.language.code, file=p.name) for p in locks), 15000)
             paths = [p for p in paths if not is_lock_file(p)]
             if not paths:
