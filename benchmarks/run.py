@@ -285,7 +285,8 @@ def run_responsive(data: Path) -> dict:
            "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-m", "perf",
-                           "tests/test_responsive.py"], cwd=HERE.parent, env=env, capture_output=True, text=True)
+                           "tests/test_responsive.py"], cwd=HERE.parent, env={**env, "PYTHONIOENCODING": "utf-8"},
+                          capture_output=True, text=True, encoding="utf-8", errors="replace")
     wall = time.perf_counter() - start
     lines = proc.stdout.splitlines()
     # "10000x100000: job 5.6 s, … longest event-loop gap 85 ms, … longest interval 0.26 s"

@@ -67,8 +67,8 @@ class Offender(NamedTuple):
 
 def _fc(pattern: str, fmt: str) -> str:
     try:
-        return subprocess.run(["fc-match", "-f", fmt, pattern], capture_output=True, text=True, check=True,
-                              timeout=30).stdout.strip()
+        return subprocess.run(["fc-match", "-f", fmt, pattern], capture_output=True, text=True, encoding="utf-8",
+                              check=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
 

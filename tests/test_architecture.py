@@ -51,7 +51,8 @@ def test_only_ui_imports_pyside():
 def test_importing_the_engine_loads_no_qt():
     code = ("import sys, desktop.services, desktop.cli, desktop.engine; "
             "print([m for m in sys.modules if m.startswith('PySide6')])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                         check=True).stdout
     assert out.strip() == "[]"
 
 
@@ -60,7 +61,8 @@ def test_the_window_loads_no_data_libraries():
     code = ("import sys, desktop.app, desktop.ui.main_window, desktop.ui.detail; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'pyarrow', 'fastexcel', 'numpy', "
             "'openpyxl'}), 'desktop.io.importer' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                         check=True).stdout
     assert out.strip() == "[] False"
 
 

@@ -18,7 +18,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "clerk_errors.py"
 
 def test_every_mistake_a_clerk_makes_is_told_in_chinese(tmp_path):
     report = tmp_path / "report.json"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONIOENCODING": "utf-8"}  # read from a pipe as UTF-8
     env.pop("DISPLAY", None)
     run = subprocess.run([sys.executable, str(SCRIPT), "--report", str(report)], capture_output=True, text=True,
                          encoding="utf-8", env=env, timeout=900)

@@ -42,7 +42,8 @@ def test_killed_export_leaves_the_old_output_and_no_stray_file(tmp_path):
     target.write_bytes(b"the previous results")
     sys_tmp = tmp_path / "system-temp"
     sys_tmp.mkdir()
-    env = {**os.environ, "TMPDIR": str(sys_tmp), "TEMP": str(sys_tmp), "TMP": str(sys_tmp)}
+    env = {**os.environ, "TMPDIR": str(sys_tmp), "TEMP": str(sys_tmp), "TMP": str(sys_tmp),
+           "PYTHONIOENCODING": "utf-8"}  # its lines name Chinese files: read from this test's pipe as UTF-8
     proc = subprocess.Popen([sys.executable, "-m", "desktop.cli", "score", *map(str, inputs), "--as-of", "2026-06-30",
                              "--out", str(target)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

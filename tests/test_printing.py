@@ -176,7 +176,7 @@ def test_print_setup_narrow_wide_and_fitted(tmp_path):
 
 def _words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
     """Each page's words as (xMin, yMin, xMax, yMax, text), from poppler's pdftotext -bbox."""
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, encoding="utf-8",
                          check=True, timeout=120).stdout
     root = ET.fromstring(re.sub(r'\sxmlns="[^"]*"', "", xml, count=1))
     return [[(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")), w.text or "")

@@ -198,7 +198,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     db = tmp_path / "shared register.sqlite"  # not created beforehand: both writers may create it at once
     writers = [subprocess.Popen([sys.executable, str(Path(__file__).parent / "register_writer.py"), str(db), tag,
                                  "30", "50"]) for tag in ("A", "B")]
-    Path(str(db) + ".go").write_text("go")
+    Path(str(db) + ".go").write_text("go", encoding="ascii")
     assert [w.wait(timeout=300) for w in writers] == [0, 0]
     with Register(db) as reg:
         runs = reg.runs()

@@ -74,10 +74,16 @@ def walk(screen: str, lang: str, tmp_path_factory) -> list[dict]:
                                                    "logicalDpi": dpi, "logicalBaseDpi": 96, "dpr": 1}]}),
                           encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("QT_SCALE") and k != "QT_SCREEN_SCALE_FACTORS"}
-        env["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+        # by its name in the child's working folder: Qt splits the platform's arguments at every ":", and
+        # a Windows path has one after its drive letter
+        env["QT_QPA_PLATFORM"] = f"offscreen:configfile={config.name}"
+        env["PYTHONIOENCODING"] = "utf-8"  # its errors are read from this test's pipe as UTF-8
+        # the program from this checkout, installed or not (the child runs in the walk's folder)
+        env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
         out = work / "walk.json"
         done = subprocess.run([sys.executable, str(HERE / "screen_walk.py"), str(out), str(work), lang], env=env,
-                              capture_output=True, text=True, timeout=600, cwd=work)
+                              capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=600,
+                              cwd=work)
         assert done.returncode == 0, done.stderr[-3000:]
         _walks[screen, lang] = json.loads(out.read_text(encoding="utf-8"))
     return _walks[screen, lang]

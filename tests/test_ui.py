@@ -271,7 +271,7 @@ def test_smoke_test_entry_point_is_stable(tmp_path):
     were freed twice used to crash the process now and then at the end of a job."""
     import subprocess
     import sys
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")  # its report, read from a pipe
     for n in range(3):
         out = tmp_path / f"run{n}"
         proc = subprocess.run([sys.executable, "-m", "desktop", "--smoke-test", str(out)], env=env,
