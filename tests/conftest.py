@@ -50,6 +50,8 @@ def _isolated_home(tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("APPDATA", str(tmp_path / "appdata"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "localappdata"))  # the data folder on Windows
+    monkeypatch.delenv("CREDIT_DESK_HOME", raising=False)  # IT's data folder on this machine is not the test's
     monkeypatch.setenv("CREDIT_DESK_LOG_DIR", str(tmp_path_factory.mktemp("logs")))  # the window's, the engine's, the CLI's; not in tmp_path, which tests list
 
 

@@ -9,6 +9,10 @@ its run's head (entry number and hash) on its audit sheet, and ``verify(expected
 that entry is still there, unchanged - and, by the chain, every entry before it.
 Two windows writing at once: WAL journal, a 30 s busy timeout, and each append is one ``BEGIN IMMEDIATE``
 transaction (read the head, append, commit), so writers queue, never interleave inside a run, never lose one.
+That holds on one computer only: WAL does not work across hosts, so a register on a network path (a share,
+a mapped network drive, an NFS or SMB mount) is refused before anything opens it (``refuse_network``),
+for reading too - a reader on another PC would not see the writer's shared-memory index and could miss
+recorded entries, and one rule is simpler to state: the SQLite register lives on this computer's disk.
 The reading commands open it read-only (``Register(path, readonly=True)``), so a register on a CD, a
 read-only share or in a read-only folder can still be read; every SQLite or OS error becomes one line
 saying what happened (busy, read-only, disk full, not a register), and only SQLite's own finding is
@@ -150,6 +154,22 @@ def _failure(path: Path, exc: Exception, doing: str, writing: bool = False) -> R
                  detail=f"SQLite: {text}")
 
 
+def refuse_network(path: str | Path, writing: bool = True, choosing: bool = False, **probe: Any) -> None:
+    """Raise when ``path`` is on a network path (a share, a mapped network drive, a network file
+    system: desktop.io.local_disk): SQLite's WAL mode does not work across computers, so such a
+    register is never opened, for writing or for reading. ``writing``: the register was to record a
+    run (RegisterWriteError); ``choosing``: the window's File → 评级登记簿位置… refuses the choice
+    itself; ``probe``: ``local_disk.network_place``'s mount table or drive-type function (tests)."""
+    from desktop.io.local_disk import network_place
+    place = network_place(path, **probe)
+    if place is None:
+        return
+    where = Message(f"error.register.where.{place.kind}", {place.kind: place.where})
+    code = "error.register.on_network_choice" if choosing else \
+        "error.register.on_network_write" if writing else "error.register.on_network"
+    raise (RegisterWriteError if writing else RegisterError)(code, file=path, where=where, detail=place.detail)
+
+
 def _read_only(path: Path, reason: Message, detail: str = "") -> RegisterWriteError:
     return RegisterWriteError("error.register.read_only", file=path, reason=reason, detail=detail)
 
@@ -248,6 +268,7 @@ class Register:
         self.readonly = readonly
         self.db: sqlite3.Connection | None = None
         self._copy: Path | None = None  # a private copy read instead (see _open_read_only)
+        refuse_network(self.path, writing=not readonly)  # never opened there, not even to read its header
         try:
             header = _header(self.path)
             if header not in (b"", _MAGIC):  # never write into a file not ours

@@ -176,9 +176,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.output.not_put_back": ("原来的文件未能全部恢复（保存为 {kept}），请手动改回原来的名称。",
                                   "the previous files could not all be put back (they are kept as {kept}); rename them "
                                   "back by hand"),
-    "error.output.open_elsewhere": ("文件 {file} 无法替换：它可能正在 Excel 中打开，或您没有权限。请在 Excel 中关闭后重试。原文件未改动。",
-                                    "{file}: cannot be replaced: the file is open in another program (close it in Excel) "
-                                    "or you have no permission. The previous file is unchanged."),
+    # a target that cannot be replaced: the owner file beside it says who has it open ({user}: the name
+    # that program was given), else another program holds it for a while (antivirus, indexer, OneDrive)
+    "error.output.open_in_excel": ("文件 {file} 正在 Excel 或 WPS 中打开（打开者：{user}），无法替换。请关闭该文件后重试。原文件未改动。",
+                                   "{file}: cannot be replaced: it is open in Excel or WPS (opened by {user}); close "
+                                   "it and try again. The previous file is unchanged."),
+    "error.output.open_in_excel_unnamed": ("文件 {file} 正在 Excel 或 WPS 中打开，无法替换。请关闭该文件后重试。原文件未改动。",
+                                           "{file}: cannot be replaced: it is open in Excel or WPS; close it and try "
+                                           "again. The previous file is unchanged."),
+    "error.output.open_in_libreoffice": ("文件 {file} 正在 LibreOffice 中打开（打开者：{user}），无法替换。请关闭该文件后重试。原文件未改动。",
+                                         "{file}: cannot be replaced: it is open in LibreOffice (opened by {user}); "
+                                         "close it and try again. The previous file is unchanged."),
+    "error.output.open_in_libreoffice_unnamed": ("文件 {file} 正在 LibreOffice 中打开，无法替换。请关闭该文件后重试。原文件未改动。",
+                                                 "{file}: cannot be replaced: it is open in LibreOffice; close it and "
+                                                 "try again. The previous file is unchanged."),
+    "error.output.open_elsewhere": ("文件 {file} 无法替换：另一个程序正在使用该文件（例如杀毒软件、Windows 搜索或 OneDrive 同步）。"
+                                    "请稍后重试；如果一直如此，可能是您没有替换它的权限。原文件未改动。",
+                                    "{file}: cannot be replaced: another program is using the file (antivirus, "
+                                    "Windows Search or OneDrive syncing, for example); try again in a moment. If it "
+                                    "stays so, you may have no permission to replace it. The previous file is "
+                                    "unchanged."),
+    "error.output.read_only_file": ("文件 {file} 是只读的，无法替换。请在该文件的“属性”中取消“只读”后重试，或另取一个名称。原文件未改动。",
+                                    "{file}: cannot be replaced: the file is read-only; clear “Read-only” in its "
+                                    "Properties, or choose another name. The previous file is unchanged."),
     "error.output.unsafe": ("文件 {file} 无法安全替换，原文件未改动。",
                             "{file}: cannot be replaced safely. The previous file is unchanged."),
     "error.output.cannot_write": ("文件 {file} 写入时出错，原文件未改动。请检查磁盘后重试。",
@@ -292,6 +312,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.foreign_tables": ("{file} 是一个数据库，但不是评级登记簿（缺少登记簿的表）。请在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                                       "{file}: an SQLite database, but not a rating register (its tables are not a "
                                       "register's); choose another register file under File → Rating register location…"),
+    # a register on a network path (desktop.io.local_disk): refused before anything opens it
+    "error.register.on_network": ("评级登记簿 {file} 在网络位置上（{where}），未打开。登记簿文件只能放在这台电脑自己的磁盘上；要查看网络上的登记簿，请先把它复制到本机磁盘，再打开副本。团队共用请使用数据库服务器上的团队登记簿（以后的版本提供）。",
+                                  "{file}: the rating register is on a network location ({where}) and was not "
+                                  "opened. An SQLite register must be on this computer's own disk; to read one on "
+                                  "the network, copy it to this computer first and open the copy. A team shares "
+                                  "one register on a database server (the team register, in a later version)."),
+    "error.register.on_network_write": ("评级登记簿 {file} 在网络位置上（{where}），未登记任何内容。登记簿文件只能放在这台电脑自己的磁盘上：请在“文件 → 评级登记簿位置…”中选择本机磁盘上的文件。团队共用请使用数据库服务器上的团队登记簿（以后的版本提供）。",
+                                        "{file}: the rating register is on a network location ({where}); nothing "
+                                        "was recorded. An SQLite register must be on this computer's own disk: "
+                                        "choose a file on this computer's disk under File → Rating register "
+                                        "location…. A team shares one register on a database server (the team "
+                                        "register, in a later version)."),
+    "error.register.on_network_choice": ("{file} 在网络位置上（{where}），不能用作评级登记簿。登记簿文件只能放在这台电脑自己的磁盘上：请选择本机磁盘上的文件。团队共用请使用数据库服务器上的团队登记簿（以后的版本提供）。",
+                                         "{file} is on a network location ({where}) and cannot be the rating "
+                                         "register. An SQLite register must be on this computer's own disk: choose "
+                                         "a file on this computer's disk. A team shares one register on a database "
+                                         "server (the team register, in a later version)."),
+    "error.register.where.share": ("网络共享文件夹 {share}", "the network share {share}"),
+    "error.register.where.drive": ("网络驱动器 {drive}", "the network drive {drive}"),
+    "error.register.where.mount": ("挂载在 {mount} 的网络文件系统", "a network file system mounted at {mount}"),
     "error.register.doing.opened": ("打开", "opened"),
     "error.register.doing.read": ("读取", "read"),
     "error.register.doing.written": ("写入", "written"),
@@ -309,7 +349,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "policy.file.missing": ("文件不存在（可能已被移动、改名或删除）", "cannot be read: the file does not exist"),
     "policy.file.no_permission": ("没有读取该文件的权限", "cannot be read: permission denied"),
     "policy.file.unreadable": ("无法读取该文件（可能被其他程序占用，或所在磁盘无法访问）", "cannot be read"),
-    "policy.file.not_utf8": ("不是 UTF-8 编码的文本（请用记事本打开，另存为 UTF-8 编码）", "is not UTF-8 text"),
+    "policy.file.not_utf8": ("不是 UTF-8 编码的文本，也不是中文 ANSI（GBK）编码的文本。请用记事本打开该文件，选择“文件 → 另存为”，"
+                             "在“编码”中选 UTF-8 后保存",
+                             "is not UTF-8 text, nor Chinese ANSI (GBK) text: open it in Notepad, choose File → Save "
+                             "as, pick UTF-8 under Encoding and save"),
+    # a file Notepad saved as ANSI on a Chinese PC: read (desktop.io.policy_file), and said once
+    "policy.file.read_as_ansi": ("政策文件“{file}”不是 UTF-8 编码，已按中文 ANSI（GBK）编码读取；在信用政策编辑器中保存后将存为 UTF-8 编码。",
+                                 "The policy file {file} is not UTF-8: it was read as Chinese ANSI (GBK) text; saved "
+                                 "from the policy editor it becomes UTF-8."),
     "policy.file.syntax": ("写法不符合政策文件的格式，请检查这一行的引号、括号、逗号和等号",
                            "is not written as a policy file must be (check the quotes, brackets, commas and equals "
                            "signs)"),
@@ -555,6 +602,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.review_due": ("复评到期 {date}：{customer} {name}（{level}）", "review due {date}: {customer} {name} ({level})"),
     "cli.intact": ("{file}：完好（{head}）", "{file}: intact ({head})"),
     "cli.no_run": ("（无）", "(none)"),
+    # a bug: one line, the traceback in the log ({done}: cli.nothing_written or cli.after_commit)
+    "cli.internal_error": ("内部错误（{kind}）{done}；{where}", "internal error ({kind}){done}; {where}"),
+    "cli.after_commit": ("；发生在任务开始保存结果之后：请核对文件和评级登记簿",
+                         "; it came after the job had started to save its work: check the files and the register"),
+    "cli.log_at": ("详细信息已记入日志文件 {file}", "the details are in {file}"),
+    "cli.no_log": ("无法写入日志文件", "no log file could be written"),
     # the command line's own mistakes of use (its options are its words: named as typed)
     "cli.usage.not_xlsx": ("{option} 必须是 .xlsx 文件，现为 {file}", "{option} must name an .xlsx file, got {file}"),
     "cli.usage.detail_customers_alone": ("--detail-customers 需要同时给出 --detail 明细底稿.xlsx",
@@ -584,6 +637,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.hint.max_unpacked": ("上限由环境变量 CREDIT_DESK_MAX_UNPACKED_MB 设定", "the limit is CREDIT_DESK_MAX_UNPACKED_MB"),
     "cli.hint.max_cells": ("上限由环境变量 CREDIT_DESK_MAX_CELLS 设定", "the limit is CREDIT_DESK_MAX_CELLS"),
     "cli.hint.verify": ("可用 verify-register 命令查看问题所在", "credit-desk verify-register lists what is wrong"),
+    "cli.hint.log_level": ("用 --log-level=debug 重新运行，日志会记下每个步骤", "run again with --log-level=debug to log each step"),
     "cli.hint.register": ("或用 --register 登记簿文件 指定另一个登记簿", "or --register REGISTER.sqlite"),
     "cli.hint.register_write": ("或用 --register 登记簿文件 指定另一个登记簿，或用 --no-register 本次不登记",
                                 "or --register REGISTER.sqlite, or --no-register"),

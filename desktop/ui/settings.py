@@ -1,5 +1,10 @@
 """UI state only (window layout, recent files, last folder, language), in QSettings.
-The credit policy lives in its own file, never here."""
+The credit policy lives in its own file, never here.
+
+The settings are an INI file named explicitly, ``settings.ini`` in the user's data folder
+(``desktop.paths.settings_file``: Local AppData on Windows), beside the profiles, the logs and the
+register - not where Qt would put it (Roaming AppData on Windows). ``ORG`` and ``APP`` name the
+application to Qt; earlier versions' settings, in Qt's place, are copied over by desktop.upgrade."""
 
 from __future__ import annotations
 
@@ -15,17 +20,18 @@ MAX_RECENT = 10
 
 
 def user_data_dir() -> Path:
-    """Mapping profiles and other user data: the user's application-data folder, the same one
-    the command line uses (``desktop.paths.user_data_folder``)."""
-    from desktop.paths import user_data_folder
-    folder = user_data_folder()
+    """The mapping profiles' folder, the same one the command line uses (``desktop.paths.profiles_folder``)."""
+    from desktop.paths import profiles_folder
+    folder = profiles_folder()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 class Settings:
-    def __init__(self) -> None:
-        self.q = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)
+    def __init__(self, path: Path | None = None) -> None:
+        from desktop.paths import settings_file
+        self.path = path or settings_file()  # the About box and IT can tell where it is
+        self.q = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     def recent_files(self) -> list[str]:
         value = self.q.value(K_RECENT, [])
