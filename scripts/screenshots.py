@@ -8,7 +8,8 @@ the whole screen, so what does not fit would show. Shots: the main window after 
 samples (a customer's detail pane open), the mapping dialog of a customer sheet whose ID, name
 and salesperson headers were renamed (the headers it knows mapped, the unused columns listed),
 the policy editor with an invalid band typed (its problem listed), and the error box of a file
-that is not a workbook. Without a display it falls back to Qt's offscreen platform (the window
+that is not a workbook; the main window once more with Windows 11's dark palette (Fusion style),
+docs/window-dark.png (window-<name>-dark.png for another screen than 1366). Without a display it falls back to Qt's offscreen platform (the window
 alone, not the screen).
 """
 
@@ -52,6 +53,31 @@ def shoot(app: QApplication, widget, path: Path) -> None:
     print(path)
 
 
+# Windows 11 in dark mode, as Qt 6 reads its palette from the system
+DARK = {"Window": "#202020", "WindowText": "#ffffff", "Base": "#1c1c1c", "AlternateBase": "#2b2b2b",
+        "Text": "#ffffff", "Button": "#2d2d2d", "ButtonText": "#ffffff", "Highlight": "#0078d4",
+        "HighlightedText": "#ffffff", "PlaceholderText": "#9d9d9d", "Link": "#4cc2ff", "ToolTipBase": "#2b2b2b",
+        "ToolTipText": "#ffffff", "BrightText": "#ffffff", "Light": "#3c3c3c", "Midlight": "#333333",
+        "Mid": "#292929", "Dark": "#191919", "Shadow": "#000000"}
+
+
+def shoot_dark(app: QApplication, widget, path: Path) -> None:
+    """``widget`` under the dark palette, then the palette and style as they were."""
+    from PySide6.QtGui import QColor, QPalette
+    style, before = app.style().name(), QPalette(app.palette())
+    app.setStyle("Fusion")
+    dark = QPalette()
+    for role, colour in DARK.items():
+        dark.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    for role in ("WindowText", "Text", "ButtonText"):  # a disabled button looks disabled
+        dark.setColor(QPalette.ColorGroup.Disabled, getattr(QPalette.ColorRole, role), QColor("#787878"))
+    app.setPalette(dark)
+    shoot(app, widget, path)
+    app.setStyle(style)
+    app.setPalette(before)
+    settle()
+
+
 def renamed_customer_sheet(folder: Path) -> Path:
     import openpyxl
 
@@ -71,6 +97,8 @@ def main(name: str, folder: Path) -> None:
     QStandardPaths.setTestModeEnabled(True)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
     os.environ.setdefault("CREDIT_DESK_REGISTER", str(work / "register.sqlite"))
+    # the settings file lies in the data folder: a first start's window, not the layout this user left
+    os.environ.setdefault("CREDIT_DESK_HOME", str(work / "data"))
     from desktop.app import _application
     from desktop.paths import samples_dir
     from desktop.ui.i18n import Language
@@ -92,6 +120,7 @@ def main(name: str, folder: Path) -> None:
     row = next(r for r in range(w.results_model.rowCount()) if w.results_model.index(r, 0).data() == "C0007")
     w.table.selectRow(row)
     shoot(app, w, folder / f"window-{name}.png")
+    shoot_dark(app, w, folder / ("window-dark.png" if name == "1366" else f"window-{name}-dark.png"))
 
     editor = w.edit_policy()
     editor.items_list.setCurrentRow(0)

@@ -13,7 +13,7 @@ main window to read the same forms back again with that file preferred.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.io.writers.labels import Labels, approval_text
+from desktop.ui.colors import colours
 from desktop.ui.screen import fit_to_screen
 
 SEVERITIES = {"error": "severity.approval_error", "warning": "severity.approval_warning", "note": "severity.note"}
 CONFLICT_CODES = ("copies_conflict", "conflict_with_recorded")
-ERROR_COLOUR, WARNING_COLOUR, GREY = "#C00000", "#7F6000", "#808080"
 COLUMN_CAP = 320  # px: a long text is read in its tooltip (or wrapped), not in a column wider than the screen
 LAST_COLUMN_CAP = 480  # px: the problem or conflict texts wrap, the last column stretches to the dialog's width
 MIN_TEXT_WIDTH = 200  # px: narrower, a wrapped text is a column of single characters
@@ -86,14 +86,16 @@ class ApprovalsDialog(QDialog):
         self.setWindowTitle(t("Approvals read back"))
         o = result.outcome
         self.result = result
+        pal = colours()  # the palette's: readable in dark mode too
 
         # what the forms were checked against: the register, or only the results workbook
         self.source_line = QLabel(lab(f"decisions.checked_against.{result.source}"))
         self.source_line.setWordWrap(True)
         if result.source == "results":
             self.source_line.setObjectName("approvalsWarning")
-            self.source_line.setStyleSheet("#approvalsWarning { background: #FFF2CC; border: 1px solid #BF9000; "
-                                           f"color: {WARNING_COLOUR}; padding: 4px; }}")
+            self.source_line.setStyleSheet(f"#approvalsWarning {{ background: {pal.warning_background}; "
+                                           f"border: 1px solid {pal.warning_border}; color: {pal.warning}; "
+                                           "padding: 4px; }")
 
         self.decisions = _table([t("Customer ID"), t("Name"), t("Status"), t("Approved term"), t("Approved limit"),
                                  t("Final level"), t("Approvers"), t("Notes")])
@@ -103,9 +105,9 @@ class ApprovalsDialog(QDialog):
                                for f in o.finals])
         for r, f in enumerate(o.finals):
             if f.status in ("conflict", "invalid"):
-                self.decisions.item(r, 2).setForeground(QColor(ERROR_COLOUR))
+                self.decisions.item(r, 2).setForeground(pal.qcolor("error"))
             elif f.status == "pending":
-                self.decisions.item(r, 2).setForeground(QColor(GREY))
+                self.decisions.item(r, 2).setForeground(pal.qcolor("muted"))
 
         problems = list(result.problems)
         # the problem's text next to its severity, where it was found after it: what a small screen shows
@@ -113,9 +115,8 @@ class ApprovalsDialog(QDialog):
         _fill(self.problems, [(lab(SEVERITIES[p["severity"]]) if p["severity"] in SEVERITIES else p["severity"],
                                p["problem"], p["file"], p["sheet"], p["cell"], p["form_id"]) for p in problems])
         for r, p in enumerate(problems):
-            colour = {"error": ERROR_COLOUR, "warning": WARNING_COLOUR}.get(p["severity"])
-            if colour:
-                self.problems.item(r, 0).setForeground(QColor(colour))
+            if p["severity"] in ("error", "warning"):
+                self.problems.item(r, 0).setForeground(pal.qcolor(p["severity"]))
 
         # conflicts: one row per customer and file its decision was read from
         conflicted = [f for f in o.finals if f.status == "conflict"]

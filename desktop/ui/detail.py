@@ -8,16 +8,18 @@ from desktop.core.models import Decision
 from desktop.core.policy import Policy
 from desktop.io.writers.forms import basis_text
 from desktop.io.writers.labels import Labels
-from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
+from desktop.ui.colors import Colours, colours
 from desktop.ui.models import amount_text  # amounts read 1,236,000 everywhere in the window
 
 
-def _level(level: str) -> str:
-    bg, fg = LEVEL_COLOURS.get(level, "#DDDDDD"), LEVEL_FONT.get(level, "#000000")
+def _level(level: str, pal: Colours) -> str:
+    bg, fg = pal.level(level)
     return f'<span style="background:{bg};color:{fg};font-weight:bold">&nbsp;{escape(level)}&nbsp;</span>'
 
 
-def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
+def detail_html(d: Decision, policy: Policy, lang: str = "zh", pal: Colours | None = None) -> str:
+    """The pane's HTML, in the colours of ``pal`` (default: the application's palette's)."""
+    pal = pal or colours()
     lab = Labels(lang)
     zh = lang == "zh"
     c, m = d.customer, d.metrics
@@ -34,7 +36,7 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
     colon = "：" if zh else ": "
 
     def code(h) -> str:  # the code the workbooks print beside the words, for tracing: in the English view only
-        return "" if zh else f" <span style='color:#595959;font-size:small'>{escape(h.code)}</span>"
+        return "" if zh else f" <span style='color:{pal.muted};font-size:small'>{escape(h.code)}</span>"
 
     # the rule in words, then what it fired on, as a sentence
     rules_html = "".join(f"<li><b>{escape(lab.code_words(h.code))}</b>{colon}{escape(lab.rule(h))}{code(h)}</li>"
@@ -44,15 +46,15 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
     exceeds = ", ".join({"term": t("账期", "term"), "limit": t("额度", "limit")}[x] for x in d.exceeds)
 
     def kv(label: str, value: object) -> str:
-        return f"<tr><td style='color:#595959'>{escape(label)}</td><td><b>{escape(str(value))}</b></td></tr>"
+        return f"<tr><td style='color:{pal.muted}'>{escape(label)}</td><td><b>{escape(str(value))}</b></td></tr>"
 
     def num(v: float | None, fmt: str = "{:,.2f}") -> str:
         return "—" if v is None else fmt.format(v)
 
     return f"""
-<h2 style="margin-bottom:2px">{escape(c.name)} <span style="color:#595959;font-size:small">{escape(c.customer_id)}</span></h2>
-<p>{t('等级', 'Level')} {_level(d.level)} &nbsp; {t('总分', 'Score')} <b>{d.total}</b>
- &nbsp; {t('按总分', 'by score')} {_level(d.raw_level)}</p>
+<h2 style="margin-bottom:2px">{escape(c.name)} <span style="color:{pal.muted};font-size:small">{escape(c.customer_id)}</span></h2>
+<p>{t('等级', 'Level')} {_level(d.level, pal)} &nbsp; {t('总分', 'Score')} <b>{d.total}</b>
+ &nbsp; {t('按总分', 'by score')} {_level(d.raw_level, pal)}</p>
 <table cellspacing=0 cellpadding=2>
 {kv(lab('recommended_term'), d.recommended_term_days)}{kv(lab('eligible_limit'), amount_text(d.eligible_limit))}
 {kv(lab('requested_term'), d.requested_term_days)}{kv(lab('requested_limit'), amount_text(d.requested_limit) or '—')}
@@ -62,7 +64,7 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh") -> str:
 </table>
 <h3>{t('评分项目', 'Scorecard items')}</h3>
 <table border=1 cellspacing=0 cellpadding=3 width="100%">
-<tr style="background:#DDEBF7"><th>{t('项目', 'Item')}</th><th>{t('得分', 'Points')}</th><th>{t('数据依据', 'Data basis')}</th>
+<tr style="background:{pal.header};color:{pal.header_text}"><th>{t('项目', 'Item')}</th><th>{t('得分', 'Points')}</th><th>{t('数据依据', 'Data basis')}</th>
 <th>{t('分档', 'Band')}</th></tr>{rows}</table>
 <h3>{t('触发规则', 'Rules fired')}</h3><ul>{rules_html}</ul>
 <h3>{t('指标', 'Metrics')}</h3>

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from desktop.core.policy import Policy
 from desktop.io.writers.labels import Labels
 from desktop.paths import help_guide_path
+from desktop.ui.colors import colours
 from desktop.ui.screen import fit_to_screen
 
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _MNEMONIC = re.compile(r"\(&\w\)|&(?=[^&\s])")  # "打开工作簿(&O)…", "&Open workbooks…"
 TABLE = '<table border="1" cellspacing="0" cellpadding="4" width="100%" style="border-collapse: collapse">'
-HEAD = '<tr style="background:#DDEBF7">'
 # Data every customer has (desktop.core.scoring.basis_values: sales of 0 without invoices, a count
 # of documents): its item has no "no data" band worth a line.
 NEVER_MISSING = frozenset({"sales_12m", "documents_missing"})
@@ -47,7 +47,9 @@ def _list(lines: list[str]) -> str:
 
 def _row(cells: list[str], head: bool = False) -> str:
     tag = "th" if head else "td"
-    return (HEAD if head else "<tr>") + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+    pal = colours()  # the palette's: a header row that reads in dark mode too
+    start = f'<tr style="background:{pal.header};color:{pal.header_text}">' if head else "<tr>"
+    return start + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
 
 
 def scorecard_table(policy: Policy, lab: Labels, t: Callable[[str], str]) -> str:
@@ -129,7 +131,8 @@ def guide_html(policy: Policy, lang: str, t: Callable[[str], str], policy_file: 
     values = {
         "policy_name": escape(policy_name or f"{policy.name} {policy.version}"),
         "policy_file": escape(policy_file),
-        "policy_note": f'<p style="color:#C00000">{escape(note)}</p>' if note else "",
+        "policy_note": f'<p style="color:{colours().error}">{escape(note)}</p>' if note else "",
+        "muted": colours().muted,
         "total_points": str(policy.total_points),
         "scorecard": scorecard_table(policy, lab, t),
         "levels": levels_table(policy, lab, t),

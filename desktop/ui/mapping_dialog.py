@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -52,10 +52,10 @@ from desktop.io.mapping_profiles import MappingProfile, ProfileStore, header_col
 from desktop.io.sheets import SheetChoice
 from desktop.io.workbook import RawSheet
 from desktop.messages import text
+from desktop.ui.colors import colours
 from desktop.ui.screen import fit_to_screen
 
 PREVIEW_ROWS = 12
-MAPPED_COLOUR, UNUSED_COLOUR = "#E2EFDA", "#FCE4D6"  # the header cells of mapped and of unused columns
 FIELD, COLUMN, ABSENT = range(3)  # the columns of the fields table
 
 
@@ -115,7 +115,7 @@ class MappingDialog(QDialog):
         self.status.setWordWrap(True)
         self.unused_label = QLabel()
         self.unused_label.setWordWrap(True)
-        self.unused_label.setStyleSheet("color: #9C5700;")
+        self.unused_label.setStyleSheet(f"color: {colours().warning};")
         self.profile_note = QLabel(text("mapping.profile_matches", lang, name=saved.name) if saved else "")
         self.profile_note.setVisible(saved is not None)
 
@@ -352,13 +352,14 @@ class MappingDialog(QDialog):
         """In the preview's header row: mapped columns green, unused ones (data, no field) orange."""
         row = self.header_row.value() - 1
         mapped, spare = set(cols.values()), {c for c, _ in unused}
+        pal = colours()  # green and orange tints of the palette's base: the text on them reads in dark mode too
         for r in {getattr(self, "_marked_row", row), row}:
             for c in range(self.preview.columnCount()):
                 item = self.preview.item(r, c) if r < self.preview.rowCount() else None
                 if item is None:
                     continue
-                colour = (MAPPED_COLOUR if c in mapped else UNUSED_COLOUR if c in spare else None) if r == row else None
-                item.setBackground(QBrush(QColor(colour)) if colour else QBrush())
+                colour = ("mapped" if c in mapped else "unused" if c in spare else None) if r == row else None
+                item.setBackground(QBrush(pal.qcolor(colour)) if colour else QBrush())
         self._marked_row = row
 
     # ------------------------------------------------------------ OK

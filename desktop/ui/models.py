@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 
 from desktop.core.models import Decision, RowIssue
 from desktop.io.sheets import SheetSource
-from desktop.io.writers.xlsx import LEVEL_COLOURS, LEVEL_FONT
+from desktop.ui.colors import colours
 
 Index = QModelIndex | QPersistentModelIndex
 LEVEL_ORDER = {lv: n for n, lv in enumerate(("AAA", "AA", "A", "B", "C"))}  # best first, as the policy lists them
@@ -393,14 +393,14 @@ class ResultsModel(_Table):
         key = self.KEYS[column]
         if key in ("level", "raw_level"):
             level = d.level if key == "level" else d.raw_level
-            if role == Qt.ItemDataRole.BackgroundRole and level in LEVEL_COLOURS:
-                return QColor(LEVEL_COLOURS[level])
-            if role == Qt.ItemDataRole.ForegroundRole and level in LEVEL_FONT:
-                return QColor(LEVEL_FONT[level])
+            if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+                found = colours().level_colours(level)  # the palette's now: it follows a switch to dark mode
+                if found is not None:
+                    return QColor(found[0] if role == Qt.ItemDataRole.BackgroundRole else found[1])
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return int(Qt.AlignmentFlag.AlignCenter)
         if key == "exceeds" and role == Qt.ItemDataRole.ForegroundRole and d.exceeds_policy:
-            return QColor("#C00000")
+            return colours().qcolor("error")
         return None
 
 
@@ -438,7 +438,7 @@ class IssuesModel(_Table):
 
     def extra(self, i: RowIssue, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and i.severity == "error":
-            return QColor("#C00000")
+            return colours().qcolor("error")
         return None
 
 
@@ -492,7 +492,7 @@ class SheetsModel(_Table):
         if role == Qt.ItemDataRole.EditRole and column == self.KIND_COLUMN:
             return self.kind_words.get(s.kind, s.kind)
         if role == Qt.ItemDataRole.ForegroundRole and s.kind == "ignored":
-            return QColor("#808080")
+            return colours().qcolor("muted")
         if s.kind == "unreadable" and role == Qt.ItemDataRole.ForegroundRole:
-            return QColor("#C00000")
+            return colours().qcolor("error")
         return None
