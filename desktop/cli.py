@@ -21,9 +21,9 @@ LANG_VARIABLE = "CREDIT_DESK_LANG"
 
 # The command line's own words for what the window asks the clerk in its own way: the option to use.
 _REGISTER_READ = ("not_a_register", "empty_file", "foreign_database", "newer", "a_folder", "cannot_access", "cannot",
-                  "damaged", "disk_full", "foreign_tables", "busy")
+                  "damaged", "disk_full", "foreign_tables", "busy", "on_network")
 _REGISTER_WRITE = ("read_only", "folder_is_file", "cannot_open_write", "disk_full_write", "cannot_write", "is_input",
-                   "busy_write", "drive_failed_write", "no_memory_write", "read_only_opened")
+                   "busy_write", "drive_failed_write", "no_memory_write", "read_only_opened", "on_network_write")
 HINTS = {
     "error.nothing.no_customer_sheet": "cli.hint.customers",
     "error.run_not_registered": "cli.hint.results",
@@ -79,6 +79,7 @@ def _as_of(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="credit-desk", description="Customer credit rating, terms and approvals.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _log_option(p)
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("score", help="rate customers and write the results workbook",
                        description="Rate every customer of the customer sheet against the credit policy.")
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-profiles", action="store_true", help="use no saved mapping profile")
     _register_options(s)
     _protection_options(s)
+    _log_option(s)
 
     a = sub.add_parser("approvals", help="read filled approval workbooks back and write the decisions",
                        description="Check each decision in filled approval workbooks and list the final terms.")
@@ -141,11 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default English, or {LANG_VARIABLE}=zh|en)")
     _register_options(a)
     _protection_options(a)
+    _log_option(a)
 
     h = sub.add_parser("history", help="a customer's ratings over time, from the rating register",
                        description="Every recorded rating of a customer, its level changes and approvals.")
     h.add_argument("customer_id", metavar="CUSTOMER_ID")
     h.add_argument("--register", type=Path, help="the rating register (default: the user's register)")
+    _log_option(h)
     v = sub.add_parser("verify-register", help="check that no recorded rating was changed or deleted",
                        description="Recompute the register's hash chain; with --head, also check that the "
                                    "entry printed on a results workbook's audit sheet is still there.")
@@ -153,7 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--head", metavar='"#N HASH"', type=_head,
                    help="the register entry from a results workbook's audit sheet")
     v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
+    _log_option(v)
     return p
+
+
+def _log_option(p: argparse.ArgumentParser) -> None:
+    """--log-level, before the subcommand or after it (SUPPRESS: a subcommand's parser leaves the
+    value given before it alone)."""
+    from desktop.diagnostics import LEVEL_VARIABLE, LEVELS
+    p.add_argument("--log-level", choices=tuple(LEVELS), type=str.lower, default=argparse.SUPPRESS,
+                   help="how much the log file (cli.log in the log folder) holds: debug adds each stage of the run "
+                        f"(default info, or {LEVEL_VARIABLE}=debug|info|warning|error)")
 
 
 def _protection_options(p: argparse.ArgumentParser) -> None:
@@ -172,10 +186,10 @@ def _register_options(p: argparse.ArgumentParser) -> None:
 
 
 def _profiles_folder(args) -> Path | None:
-    from desktop.paths import user_data_folder
+    from desktop.paths import profiles_folder
     if args.no_profiles:
         return None
-    return args.profiles or user_data_folder()
+    return args.profiles or profiles_folder()
 
 
 def _register_path(args) -> Path | None:
@@ -193,6 +207,31 @@ def _terminate(signum, frame) -> None:
     raise _Terminated
 
 
+def console_never_fails() -> None:
+    """stdout and stderr write what their encoding cannot show as an escape (\\u5df2) instead of failing.
+
+    A console or pipe in cp1252 (an English Windows, GitHub's runner) or ascii cannot encode
+    Chinese: the summary line would otherwise end the run with a UnicodeEncodeError after its
+    outputs were written. The encoding is kept: a cp936 console or pipe shows Chinese as it is
+    (and Python writes a real Windows console in UTF-16 anyway). A UTF stream that already
+    passes a file name's undecodable bytes through (surrogateescape) is left as it is.
+    """
+    import codecs
+    for stream in (sys.stdout, sys.stderr):
+        if not hasattr(stream, "reconfigure"):  # None (a windowed build), or a caller's own object
+            continue
+        try:
+            utf = codecs.lookup(stream.encoding).name.startswith("utf")
+        except (LookupError, TypeError):
+            utf = False
+        if utf and stream.errors == "surrogateescape":
+            continue
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # closed, or a stream that cannot change now: it stays as it was
+            continue
+
+
 def main(argv: list[str] | None = None) -> int:
     """``credit-desk`` with no arguments opens the window; subcommands run headless.
 
@@ -205,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     import threading
 
     program = argv is None
+    if program:  # in-process callers (tests) keep their own streams
+        console_never_fails()
     argv = sys.argv[1:] if argv is None else argv
     _language["code"] = message_language()  # until the arguments are read (--lang)
     _job_state["committed"] = False  # this call's job has not yet passed its commit point
@@ -218,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         if headless:
             from desktop import diagnostics
             from desktop.io.safe_write import sweep_leftovers
+            from desktop.upgrade import carry_over_old_data
             diagnostics.setup_logging("cli")
+            carry_over_old_data()  # an upgrade from a version that kept the data in Roaming AppData
             sweep_leftovers()  # what a killed run left in the temporary folder goes now
             if program:  # in-process callers (tests) keep their own hooks
                 diagnostics.install_hooks()
@@ -261,8 +304,22 @@ def _last_resort(exc: BaseException, committed: bool = False) -> int:
         print("credit-desk: " + _say("cli.disk_full", where=f" ({exc.filename})" if exc.filename else "")
               + ("" if committed else _say("cli.nothing_replaced")), file=sys.stderr)
         return EXIT_OUTPUT
-    print(f"credit-desk: {diagnostics.internal_error_line(exc, committed)}", file=sys.stderr)
+    log = diagnostics.log_file()
+    line = _say("cli.internal_error", kind=type(exc).__name__,
+                done=_say("cli.after_commit" if committed else "cli.nothing_written"),
+                where=_say("cli.log_at", file=log) if log else _say("cli.no_log"))
+    hint = _say("cli.hint.log_level")
+    print(f"credit-desk: {line}" + (f"（{hint}）" if _language["code"] == "zh" else f" ({hint})"), file=sys.stderr)
     return EXIT_INTERNAL
+
+
+def _policy_note(policy: Path | None) -> None:
+    """A policy file Notepad saved as ANSI (GBK) is read: said once, on stderr."""
+    if policy is None:
+        return
+    from desktop.io.policy_file import ANSI, file_encoding
+    if file_encoding(policy) == ANSI:
+        print("credit-desk: " + _say("policy.file.read_as_ansi", file=policy), file=sys.stderr)
 
 
 def _signals() -> list:
@@ -286,6 +343,10 @@ def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _language["code"] = message_language(getattr(args, "lang", None))
+    if getattr(args, "log_level", None):
+        from desktop.diagnostics import set_level
+        set_level(args.log_level)
+    _policy_note(getattr(args, "policy", None))
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -434,7 +495,7 @@ def _head(text: str) -> tuple[int, str]:
 
 
 def _register_command(args) -> int:
-    from desktop.io.register import Head, Register
+    from desktop.io.register import Head, Register, refuse_network
 
     def cell(value, spec: str) -> str:  # an entry changed by hand may hold anything: printed as it is
         try:
@@ -443,6 +504,11 @@ def _register_command(args) -> int:
             return format("" if value is None else str(value), spec.replace(",", ""))
 
     path = _register_path(args)
+    try:
+        refuse_network(path, writing=False)  # before even asking the share whether it is there
+    except CreditDeskError as exc:
+        print(error_line(exc), file=sys.stderr)
+        return EXIT_INPUT
     if not path.exists():
         print("credit-desk: " + _say("error.register.none_yet", file=path), file=sys.stderr)
         return EXIT_INPUT

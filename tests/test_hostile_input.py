@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -116,7 +117,8 @@ def _memory_cap() -> None:  # a regression aborts in the child at 3 GB instead o
 def run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real program in a child process (hooks installed as for a clerk)."""
     return subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT, capture_output=True, text=True,
-                          encoding="utf-8", timeout=120, env={**os.environ, "PYTHONUTF8": "1", **(env or {})},
+                          encoding="utf-8", timeout=120,  # its lines are read from this test's pipe as UTF-8:
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},  # not UTF-8 mode
                           preexec_fn=_memory_cap if sys.platform != "win32" else None)
 
 
@@ -391,7 +393,10 @@ def test_no_output_may_be_another_output_the_register_the_policy_or_an_input(tmp
     out.write_bytes(b"previous results")
     policy = tmp_path / "policy.xlsx"  # a policy under a workbook's name: still an input, never overwritten
     policy.write_text((templates_dir() / "policy" / "default.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    os.link(SAMPLES[0], tmp_path / "link.xlsx")
+    inputs = tmp_path / "样例"  # copies beside the test's files: a hard link cannot cross volumes (the checkout
+    inputs.mkdir()  # on D: and the temporary folder on C: on GitHub's Windows runner)
+    samples = [str(shutil.copy2(s, inputs)) for s in SAMPLES]
+    os.link(samples[0], tmp_path / "link.xlsx")
     cases = [
         (["--out", str(out), "--json", str(out)], 2, "named for two outputs"),
         (["--out", str(out), "--json", str(tmp_path / "." / "结果.xlsx")], 2, "named for two outputs"),
@@ -403,7 +408,7 @@ def test_no_output_may_be_another_output_the_register_the_policy_or_an_input(tmp
         (["--out", str(tmp_path / "new.xlsx"), "--policy", str(tmp_path / "NEW.xlsx")], 4, "is one of the input files"),
     ]
     for extra, code, words in cases:
-        got, err = cli(["score", *SAMPLES, "--as-of", "2026-06-30", "--no-register", *extra], capsys)
+        got, err = cli(["score", *samples, "--as-of", "2026-06-30", "--no-register", *extra], capsys)
         assert (got, words in err, err.count("\n")) == (code, True, 0), (extra, err)
     reg = tmp_path / "reg.xlsx"  # a register under a workbook's name, given as the output too
     got, err = cli(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(reg), "--register", str(reg)], capsys)
@@ -412,7 +417,7 @@ def test_no_output_may_be_another_output_the_register_the_policy_or_an_input(tmp
                     SAMPLES[0]], capsys)
     assert (got, "the rating register is one of the input files" in err) == (4, True)
     assert out.read_bytes() == b"previous results" and not reg.exists() and not (tmp_path / "new.xlsx").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.xlsx", "policy.xlsx", "结果.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.xlsx", "policy.xlsx", "样例", "结果.xlsx"]
 
 
 @pytest.mark.parametrize(("as_of", "code", "words"), [
@@ -464,8 +469,8 @@ def test_a_bug_no_memory_or_a_full_disk_is_one_line_and_the_detail_goes_to_the_l
     assert log is not None and log.parent == Path(os.environ["CREDIT_DESK_LOG_DIR"]).resolve()
     text = log.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text and type(raised).__name__ in text
-    if code == 70:
-        assert err.endswith(str(log))
+    if code == 70:  # the log named, then how to log each step
+        assert err.endswith(f"{log} (run again with --log-level=debug to log each step)")
 
 
 def test_the_program_itself_prints_no_traceback_for_a_bug_a_thread_or_an_unraisable_error(tmp_path):
@@ -487,7 +492,7 @@ def test_the_program_itself_prints_no_traceback_for_a_bug_a_thread_or_an_unraisa
         f"{str(tmp_path / 'r.xlsx')!r}, '--no-register']\n"
         "sys.exit(main())\n")
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
-                          env={**os.environ, "CREDIT_DESK_LOG_DIR": str(tmp_path / "logs"), "PYTHONUTF8": "1"},
+                          env={**os.environ, "CREDIT_DESK_LOG_DIR": str(tmp_path / "logs"), "PYTHONIOENCODING": "utf-8"},
                           timeout=300)
     assert proc.returncode == 70
     assert proc.stderr.startswith("credit-desk: internal error (RuntimeError)") and proc.stderr.count("\n") == 1
