@@ -16,6 +16,7 @@ This module loads no data library at import time: the window imports it for its 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from desktop.services import Rated
 
 Progress = Callable[[str, float], None]
+LOG = logging.getLogger("credit_desk.session")  # each stage at debug, what a run did at info (desktop.diagnostics)
 AFTER_COMMIT = ("committed", "done")  # progress stages reported after the commit point: no checkpoint
 
 
@@ -282,10 +284,15 @@ class Session:
             raise TypeError(f"not a request: {request!r}")
         cancel = cancel or NEVER
         report = progress or (lambda stage, fraction: None)
+        job, last = type(request).__name__, [""]
+        LOG.debug("%s: started", job)
 
         def checked(stage: str, fraction: float) -> None:  # every progress report is a cancel checkpoint
             if stage not in AFTER_COMMIT:
                 cancel.check()
+            if stage != last[0]:
+                last[0] = stage
+                LOG.debug("%s: stage %s", job, stage)
             report(stage, fraction)
 
         if cancel is not NEVER:
@@ -326,6 +333,9 @@ class Session:
             imported, stamps = self._read(req.reading, progress, cancel)
         as_of = req.reading.as_of or date.today()
         rated = services.rate_imported(imported, policy, as_of, req.reading.inputs, req.operator, progress)
+        LOG.info("rated %d customers as of %s with the policy %s %s (%s, SHA-256 %s); run %s",
+                 len(rated.rating.decisions), as_of, policy.name, policy.version, policy.file_name or "not saved",
+                 policy.sha256 or "-", rated.run.run_id)
         written = self._commit(rated, req.outputs, req.register, progress, cancel)
         self.imported, self.reading, self._stamps, self.rated = imported, req.reading, stamps, rated
         progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
@@ -382,7 +392,11 @@ class Session:
     def _read(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> tuple[ImportResult, tuple]:
         from desktop import services
         stamps = _stamps(req)  # before reading: a file saved meanwhile is read again next time
-        return services.import_inputs(req, progress, cancel.check), stamps
+        imported = services.import_inputs(req, progress, cancel.check)
+        LOG.debug("inputs read: %s; %d customers, %d ledger lines, %d receipts, %d row issues",
+                  "; ".join(f"{s.file} / {s.sheet}: {s.kind}, {s.rows_read} rows" for s in imported.sheets),
+                  len(imported.customers), len(imported.ledger), len(imported.receipts), len(imported.issues))
+        return imported, stamps
 
     def _current(self, run_id: str | None) -> Rated:
         """The session's rating, refused when it is not the one the front end shows."""
@@ -396,9 +410,11 @@ class Session:
         """Write every output to a temporary file, then, in one step: register the run (when
         ``register``), put the files in place, all or nothing. Returns the paths written."""
         from desktop import services
-        from desktop.io.register import GENESIS, Head, HeadMoved, Register, new_key, prepare_after
+        from desktop.io.register import GENESIS, Head, HeadMoved, Register, new_key, prepare_after, refuse_network
 
         recording = register is not None and record
+        if recording:
+            refuse_network(register)  # a register on a network path: said before any workbook is written
         for _attempt in range(3):  # another window recorded a run between prepare and commit: again
             prepared = None
             if recording:
@@ -421,6 +437,7 @@ class Session:
                 if prepared is not None:
                     with Register(register) as reg:
                         reg.commit(prepared)
+                    LOG.info("recorded in the rating register %s as %s", register, prepared.head)
             proof = (Path(register), str(prepared.head)) if prepared is not None else None
             try:
                 return _write_all(files, rated.inputs, progress, cancel, record, proof)
@@ -435,17 +452,20 @@ def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: li
     """The commit of a use case: every file written to its temporary path (stage name, path,
     writer), a last cancel checkpoint, then ``record()`` (the register) and the files put in
     place in one step, all or nothing. Returns the targets."""
-    from desktop.io.safe_write import replacing, stage
+    from desktop.io.safe_write import check_replaceable, replacing, stage
 
+    check_replaceable(path for _, path, _ in files)  # the forms open in Excel: said before the results are written
     staged = []
     try:
         for n, (name, path, writer) in enumerate(files):
             progress(name, 0.7 + 0.25 * n / max(len(files), 1))
             staged.append(stage(path, writer, inputs))
+            LOG.debug("%s written to a temporary file for %s", name, path)
         cancel.last_check()  # the last moment a cancel counts: from here the job is committed
         with replacing(staged, proof):
             record()
         progress("committed", 0.95)  # the front end may now say so, whatever happens next
+        LOG.info("wrote %s", ", ".join(str(s.target) for s in staged) or "no file")
         return [s.target for s in staged]
     finally:
         for s in staged:

@@ -56,11 +56,13 @@ def test_unreadable_input_and_bad_policy_exit_3(tmp_path, capsys):
     assert "p.toml: name: missing" in capsys.readouterr().err
 
 
-def test_an_input_is_never_the_output(tmp_path, capsys):
+def test_an_input_is_never_the_output(tmp_path, capsys, monkeypatch):
     src = tmp_path / "客户.xlsx"
     src.write_bytes(next(Path(p) for p in SAMPLES if "客户" in p).read_bytes())
     before = src.read_bytes()
-    rel = os.path.relpath(src)
+    (tmp_path / "下级").mkdir()
+    monkeypatch.chdir(tmp_path / "下级")  # a path relative to the working folder, as a clerk types it: no
+    rel = str(Path("..") / "客户.xlsx")  # relpath from the checkout, which fails across drives (D: and C:)
     assert main(["score", str(src), "--out", rel]) == 4
     assert "is one of the input files" in capsys.readouterr().err
     link = tmp_path / "link.xlsx"
@@ -82,7 +84,7 @@ def test_locked_output_keeps_the_previous_file(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(os, "replace", locked)
     assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out)]) == 4
     err = capsys.readouterr().err
-    assert "open in another program (close it in Excel)" in err and "previous file is unchanged" in err
+    assert "another program is using the file" in err and "previous file is unchanged" in err
     assert out.read_bytes() == b"previous results"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["结果.xlsx"]
 
@@ -90,7 +92,8 @@ def test_locked_output_keeps_the_previous_file(tmp_path, capsys, monkeypatch):
 def test_module_entry_point_runs(tmp_path):
     out = tmp_path / "r.xlsx"
     proc = subprocess.run([sys.executable, "-m", "desktop", "score", *SAMPLES, "--as-of", "2026-06-30",
-                           "--out", str(out)], capture_output=True, text=True, encoding="utf-8")
+                           "--out", str(out)], capture_output=True, text=True, encoding="utf-8",
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # this test's pipe, not a console
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
 

@@ -146,7 +146,7 @@ def test_a_target_open_in_excel_leaves_it_and_every_other_target_as_they_were(tm
     with scratch_folder():
         staged = [stage(a, write("new a")), stage(b, write("new b"))]
         monkeypatch.setattr(os, "replace", excel_has_b)
-        with pytest.raises(OutputFileError, match=r"b\.xlsx: cannot be replaced: the file is open in another program"):
+        with pytest.raises(OutputFileError, match=r"b\.xlsx: cannot be replaced: another program is using the file"):
             with replacing(staged):
                 pass
     monkeypatch.undo()
@@ -224,7 +224,7 @@ def test_a_target_excel_holds_is_found_before_any_target_is_touched(tmp_path, pr
         monkeypatch.setattr(safe_write, "open", excel_has_b, raising=False)
         links = []
         monkeypatch.setattr(os, "link", lambda *x: links.append(x))
-        with pytest.raises(OutputFileError, match=r"b\.xlsx: cannot be replaced: the file is open in another program"):
+        with pytest.raises(OutputFileError, match=r"b\.xlsx: cannot be replaced: another program is using the file"):
             with replacing(staged):
                 pass
     assert links == [] and a.read_text(encoding="utf-8") == "old a"  # not even a backup was made

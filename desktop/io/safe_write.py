@@ -155,10 +155,12 @@ class Staged:
 def stage(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[Path] = ()) -> Staged:
     """Run ``writer(tmp_path)``; the target is not touched (``replacing`` puts it in place).
 
-    On any error (also cancel and Ctrl+C) the temporary file is removed.
+    On any error (also cancel and Ctrl+C) the temporary file is removed. A target another program
+    holds (open in Excel) is refused before the writer runs, with nothing made.
     """
     target = Path(target)
     check_target(target, inputs)
+    _check_replaceable(target)
     folder = target.parent if str(target.parent) else Path(".")
     missing = _missing_folders(folder)
     try:
@@ -318,18 +320,155 @@ def _unlink(path: str) -> bool:
         return False
 
 
+def check_replaceable(targets: Iterable[Path]) -> None:
+    """Refuse, before anything is written, a run whose target another program holds (a workbook
+    takes minutes to write: the clerk hears it at once, not after)."""
+    for target in targets:
+        _check_replaceable(Path(target))
+
+
 def _check_replaceable(target: Path) -> None:
     """Refuse early, touching nothing, a target another program holds (Excel denies writing to the
-    workbook it has open; Windows then refuses to replace it too)."""
+    workbook it has open; Windows then refuses to replace it too). A hold of a moment (antivirus
+    scanning the file just written) is waited out, about a second."""
     if not target.is_file():
         return
+    for wait in (*RETRY_WAITS_S, None):
+        try:
+            with open(target, "r+b"):
+                return
+        except OSError as exc:
+            if not _held(exc):
+                return  # anything else shows itself, with its own message, when the file is replaced
+            if wait is None or _read_only(target):
+                raise _refusal(target, exc) from None
+            time.sleep(wait)
+
+
+# Waits between tries of a target another program holds: about a second in all, what an antivirus
+# scan, the search indexer or OneDrive's sync of a file just written takes.
+RETRY_WAITS_S = (0.05, 0.1, 0.2, 0.3, 0.4)
+_HELD_WINERRORS = (5, 32, 33)  # access denied, sharing violation, lock violation
+
+
+def _held(exc: OSError) -> bool:
+    """Whether ``exc`` says another program holds the file (or denies access to it)."""
+    return isinstance(exc, PermissionError) or getattr(exc, "winerror", None) in _HELD_WINERRORS
+
+
+def _read_only(target: Path) -> bool:
     try:
-        with open(target, "r+b"):
-            pass
-    except PermissionError:
-        raise OutputFileError("error.output.open_elsewhere", file=target) from None
+        return not os.stat(target).st_mode & stat.S_IWUSR  # on Windows: the read-only attribute
     except OSError:
-        pass  # anything else shows itself, with its own message, when the file is replaced
+        return False
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who has a file open, as its owner file beside it says: ``program`` "excel" (Excel or WPS,
+    whose owner file is ``~$name``) or "libreoffice" (``.~lock.name#``); ``user`` "" when unknown."""
+
+    program: str
+    user: str
+
+
+def who_holds(target: Path) -> Holder | None:
+    """The owner file an office program keeps beside a file it has open; None when there is none.
+    A damaged or unreadable owner file still says the program, without a name."""
+    folder = target.parent if str(target.parent) else Path(".")
+    for program, name, parse in (("libreoffice", f".~lock.{target.name}#", _libreoffice_user),
+                                 ("excel", f"~${target.name}", _office_user)):
+        owner = folder / name
+        try:
+            if not owner.is_file():
+                continue
+        except OSError:
+            continue
+        try:
+            with open(owner, "rb") as f:
+                raw = f.read(4096)
+        except OSError:  # held open by its program
+            return Holder(program, "")
+        try:
+            user = parse(raw)
+        except Exception:  # noqa: BLE001  (a damaged owner file must not hide the real message)
+            user = ""
+        return Holder(program, user)
+    return None
+
+
+def _clean_name(name: str) -> str:
+    """A user name fit for a message: printable characters only (no markup), at most 52 (Office's limit)."""
+    import unicodedata
+    kept = "".join(" " if unicodedata.category(c)[0] == "Z" else c for c in name
+                   if c not in "<>&\ufffd" and unicodedata.category(c)[0] != "C")
+    return kept.strip()[:52]
+
+
+def _office_user(raw: bytes) -> str:
+    """The user name in an Excel, WPS or Word owner file: byte 0 the name's length, the name in
+    the ANSI code page padded to 54 bytes, then a 2-byte length and the name in UTF-16LE (at 55
+    for Excel and PowerPoint, at 54 for Word); 165 bytes (162 for Word). The UTF-16 copy first."""
+    for at in (55, 54):
+        if len(raw) < at + 2:
+            continue
+        n = raw[at] | raw[at + 1] << 8
+        if 0 < n <= 52 and len(raw) >= at + 2 + 2 * n:
+            try:
+                name = _clean_name(raw[at + 2:at + 2 + 2 * n].decode("utf-16-le"))
+            except UnicodeDecodeError:
+                continue
+            if name and len(name) == n:
+                return name
+    if len(raw) < 55 or not 0 < raw[0] <= 54:  # cut short: the ANSI copy may be cut too
+        return ""
+    ansi = raw[1:54].rstrip(b" \x00")
+    import locale
+    for encoding in dict.fromkeys([locale.getencoding() if sys.platform == "win32" else "gbk", "gbk"]):
+        try:
+            return _clean_name(ansi.decode(encoding))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return ""
+
+
+def _libreoffice_user(raw: bytes) -> str:
+    """The user in a LibreOffice lock file: ``name,login,host,date,profile;`` in UTF-8, a backslash
+    escaping a comma or semicolon; the name when LibreOffice was given one, else the login."""
+    fields, field, escaped = [], [], False
+    for c in raw.decode("utf-8", errors="replace"):
+        if escaped:
+            field.append(c)
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c in ",;":
+            fields.append("".join(field))
+            field = []
+            if c == ";" or len(fields) == 2:
+                break
+        else:
+            field.append(c)
+    fields.append("".join(field))
+    return next((name for name in map(_clean_name, fields[:2]) if name), "")
+
+
+def _refusal(target: Path, exc: OSError | None = None) -> OutputFileError:
+    """The clerk's message for a target that cannot be replaced: read-only, open in an office
+    program (by whom, when its owner file says), else held by some other program."""
+    detail = str(exc or "")
+    if _read_only(target):
+        return OutputFileError("error.output.read_only_file", file=target, detail=detail)
+    holder = who_holds(target)
+    if holder is None:
+        return OutputFileError("error.output.open_elsewhere", file=target, detail=detail)
+    if holder.program == "libreoffice":
+        if holder.user:
+            return OutputFileError("error.output.open_in_libreoffice", file=target, user=holder.user, detail=detail)
+        return OutputFileError("error.output.open_in_libreoffice_unnamed", file=target, detail=detail)
+    if holder.user:
+        return OutputFileError("error.output.open_in_excel", file=target, user=holder.user, detail=detail)
+    return OutputFileError("error.output.open_in_excel_unnamed", file=target, detail=detail)
 
 
 def _identity(path: Path) -> list[int] | None:
@@ -487,16 +626,81 @@ def _remove_leftovers(target: Path) -> None:
 
 
 def _replace(tmp: Path, target: Path) -> None:
-    try:  # a temporary file is private (0600); the output gets the old file's mode, or the usual 0644
-        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if target.exists() else 0o644)
+    """Move ``tmp`` onto ``target``, trying again for about a second while another program holds
+    the target (antivirus, the indexer, OneDrive); then the output takes its folder's permissions."""
+    try:  # a temporary file is private (0600): the output gets the old file's mode, or a new file's
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if target.exists() else _new_file_mode())
     except OSError:
         pass
+    tries = 0
+    for wait in (*RETRY_WAITS_S, None):
+        tries += 1
+        try:
+            os.replace(tmp, target)
+            break
+        except OSError as exc:
+            if not _held(exc):
+                raise OutputFileError("error.output.cannot_write", file=target,
+                                      detail=str(exc.strerror or exc)) from None
+            if wait is None or _read_only(target):
+                raise _refusal(target, exc) from None
+            time.sleep(wait)
+    if tries > 1:
+        from desktop.diagnostics import LOG
+        LOG.info("%s: held by another program, replaced at try %d", target, tries)
+    _inherit_permissions(target)
+
+
+def _new_file_mode() -> int:
+    """The mode a program's new file gets: 0666 less the umask (0644 under the usual 022)."""
+    if sys.platform == "win32":
+        return 0o666  # only the read-only attribute: the permissions come from the folder
+    try:  # Linux says the umask without changing it (os.umask would, for every thread a moment)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+SE_FILE_OBJECT = 1
+DACL_SECURITY_INFORMATION = 0x00000004
+UNPROTECTED_DACL_SECURITY_INFORMATION = 0x20000000
+ACL_REVISION = 2
+
+
+def _advapi32():  # the Windows security calls (a function: tests put a stand-in here)
+    import ctypes
+    return ctypes.WinDLL("advapi32", use_last_error=True)
+
+
+def _inherit_permissions(path: Path) -> None:
+    """Windows: give ``path`` the permissions its folder passes on. A file made in %TEMP% and moved
+    keeps %TEMP%'s private ones (only its owner could open it); an empty, unprotected DACL makes
+    it take the inheritable entries of its new folder. A failure is logged: the file is in place."""
+    if sys.platform != "win32":
+        return
+    from desktop.diagnostics import LOG
     try:
-        os.replace(tmp, target)
-    except PermissionError:
-        raise OutputFileError("error.output.open_elsewhere", file=target) from None
-    except OSError as exc:
-        raise OutputFileError("error.output.cannot_write", file=target, detail=str(exc.strerror or exc)) from None
+        import ctypes
+        advapi32 = _advapi32()
+        acl = ctypes.create_string_buffer(8)  # an ACL header with no entries
+        if not advapi32.InitializeAcl(acl, ctypes.sizeof(acl), ACL_REVISION):
+            raise OSError(ctypes.get_last_error(), "InitializeAcl failed")
+        advapi32.SetNamedSecurityInfoW.argtypes = [ctypes.c_wchar_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_void_p,
+                                                   ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        advapi32.SetNamedSecurityInfoW.restype = ctypes.c_uint32
+        rc = advapi32.SetNamedSecurityInfoW(str(path), SE_FILE_OBJECT,
+                                            DACL_SECURITY_INFORMATION | UNPROTECTED_DACL_SECURITY_INFORMATION,
+                                            None, None, acl, None)
+        if rc != 0:
+            raise OSError(rc, f"SetNamedSecurityInfoW returned {rc}")
+    except Exception as exc:  # noqa: BLE001  (the output is written; its permissions are the folder's to fix)
+        LOG.warning("%s: could not take the folder's permissions: %s", path, exc)
 
 
 def write_atomic(target: str | Path, writer: Callable[[Path], None], inputs: Iterable[Path] = ()) -> Path:
