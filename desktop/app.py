@@ -85,13 +85,20 @@ def _could_not_start(language, exc: BaseException) -> int:
     """The window could not be built: the traceback to the log, one box for the clerk."""
     from PySide6.QtWidgets import QMessageBox
 
-    from desktop.diagnostics import log_exception
-    from desktop.ui.main_window import internal_error_hint, internal_error_text
+    from desktop.diagnostics import details, log_exception
+    from desktop.ui.main_window import (
+        INTERNAL_ERRORS,
+        add_diagnostics_buttons,
+        internal_error_hint,
+        internal_error_text,
+        qt_versions,
+    )
 
     log = log_exception(exc, "start-up")
     box = QMessageBox(QMessageBox.Icon.Critical, language.text("Internal error"),
                       internal_error_text(language, "start", str(log) if log else ""), QMessageBox.StandardButton.Ok)
     box.setInformativeText(internal_error_hint(language, str(log) if log else ""))
+    add_diagnostics_buttons(box, language, details(INTERNAL_ERRORS["start"], extra=qt_versions()))
     box.exec()
     return 1
 
@@ -182,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         return smoke_test(argv[1] if len(argv) > 1 else "smoke-output")
     setup_logging("window")  # the user's data folder (CREDIT_DESK_LOG_DIR elsewhere); none: the window runs anyway
     install_hooks()
+    from desktop.upgrade import carry_over_old_data
+    carry_over_old_data()  # before the settings are read: an earlier version's are copied into the data folder
     app = _application(argv)
     settings = Settings()
     language = Language(app, settings.language())

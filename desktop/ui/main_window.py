@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QElapsedTimer, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QElapsedTimer, QEvent, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtCore import QTimer as _QTimer
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -60,6 +60,7 @@ from desktop.session import (
     WhatIfDone,
     WhatIfRequest,
 )
+from desktop.ui.colors import colours
 from desktop.ui.detail import detail_html
 from desktop.ui.export_options import ExportOptions
 from desktop.ui.i18n import Language
@@ -104,12 +105,43 @@ INTERNAL_ERRORS = {  # what the clerk is told about a bug (its traceback is in t
 }
 
 
-def internal_error_text(language: Language, situation: str, log: str) -> str:
-    """One line in the clerk's language: an internal error (``situation``, a key of INTERNAL_ERRORS)
-    happened, what it changed, and the log file that holds the detail (``log``; "" when none)."""
+def internal_error_text(language: Language, situation: str, log: str, line: str = "") -> str:
+    """One line in the clerk's language: an internal error (``situation``, a key of INTERNAL_ERRORS;
+    or ``line``, already in the clerk's language) happened, what it changed, and the log file that
+    holds the detail (``log``; "" when none)."""
     where = language.text("The details are in the log file {0}.").format(log) if log else \
         language.text("No log file could be written.")
-    return language.text(INTERNAL_ERRORS[situation]) + ("" if language.code == "zh" else " ") + where
+    return (line or language.text(INTERNAL_ERRORS[situation])) + ("" if language.code == "zh" else " ") + where
+
+
+def add_diagnostics_buttons(box: QMessageBox, language: Language, details: str) -> None:
+    """The internal-error box's buttons for IT: 复制诊断信息 puts ``details`` (desktop.diagnostics.details)
+    on the clipboard and says so in the box, which stays open; 打开日志文件夹 opens the log folder (when
+    there is one)."""
+    from desktop.diagnostics import log_folder
+    hint = box.informativeText()
+    copy = box.addButton(language.text("Copy details"), QMessageBox.ButtonRole.ActionRole)
+    copy.setObjectName("copy_details")
+    copy.clicked.disconnect()  # the box's own reaction, closing it: the clerk may open the folder next
+
+    def copied() -> None:
+        QGuiApplication.clipboard().setText(details)
+        box.setInformativeText(hint + "\n" + language.text("The details are on the clipboard: paste them into a "
+                                                           "message to your administrator."))
+    copy.clicked.connect(copied)
+    folder = log_folder()
+    if folder.is_dir():
+        opener = box.addButton(language.text("Open log folder"), QMessageBox.ButtonRole.ActionRole)
+        opener.setObjectName("open_log_folder")
+        opener.clicked.disconnect()
+        opener.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+
+
+def qt_versions() -> dict[str, str]:
+    """The Qt line of the diagnostic details."""
+    import PySide6
+    from PySide6.QtCore import qVersion
+    return {"Qt": f"PySide6 {PySide6.__version__}, Qt {qVersion()}, platform {QGuiApplication.platformName()}"}
 
 
 def internal_error_hint(language: Language, log: str) -> str:
@@ -187,6 +219,7 @@ class MainWindow(QMainWindow):
         self._last_job = None  # (worker, thread) kept alive until its thread has finished
         self.passwords: dict[str, str] = {}  # encrypted inputs: resolved path -> password (memory only)
         self._internal_box: QMessageBox | None = None  # the internal-error box on screen
+        self.diagnostics = ""  # the details its 复制诊断信息 copies (desktop.diagnostics.details)
         self._uncaught.connect(self._show_uncaught, Qt.ConnectionType.QueuedConnection)
         self.setAcceptDrops(True)
         self._build()
@@ -297,7 +330,7 @@ class MainWindow(QMainWindow):
         split.setSizes([760, 420])
         self.banner = QWidget()
         self.banner.setObjectName("staleBanner")
-        self.banner.setStyleSheet("#staleBanner { background: #FFF2CC; border: 1px solid #BF9000; }")
+        self._apply_colours()
         bl = QHBoxLayout(self.banner)
         bl.setContentsMargins(8, 4, 8, 4)
         self.banner_text = QLabel()
@@ -641,6 +674,12 @@ class MainWindow(QMainWindow):
                                               options=QFileDialog.Option.DontConfirmOverwrite)
         if not name:
             return None
+        from desktop.io.register import refuse_network
+        try:  # on a share or a network drive: refused now, not at the first rating
+            refuse_network(name, choosing=True)
+        except CreditDeskError as exc:
+            self._inform("Rating register location", exc.text(self.language.code))
+            return None
         self.settings.save_register_path(name)
         self.statusBar().showMessage(self.t("Ratings are now recorded in ") + name, 10000)
         return Path(name)
@@ -816,14 +855,20 @@ class MainWindow(QMainWindow):
                 self._ask_results()
                 return
             kind = "input"
-        if kind in ("engine", "engine_after_commit"):
-            message = self.t("The work stopped: the engine process ended unexpectedly (exit code {0}). Nothing was written; "
-                             "try again." if kind == "engine" else
-                             "The engine process ended unexpectedly (exit code {0}) after the job had finished: what it "
-                             "wrote and recorded stands; check the files and the register before doing it "
-                             "again.").format(message)
-            kind = "bug"
-        elif kind in ("bug", "bug_after_commit"):  # the message is the log file holding the traceback
+        if kind in ("engine", "engine_after_commit"):  # the message is its exit code
+            from desktop import diagnostics
+            said = ("The work stopped: the engine process ended unexpectedly (exit code {0}). Nothing was written; "
+                    "try again." if kind == "engine" else
+                    "The engine process ended unexpectedly (exit code {0}) after the job had finished: what it "
+                    "wrote and recorded stands; check the files and the register before doing it "
+                    "again.")
+            job = type(getattr(self.worker, "request", None)).__name__
+            diagnostics.LOG.error("the engine process ended unexpectedly (exit code %s) during a job (%s)", message, job)
+            log = diagnostics.log_file()  # the window's, which says when; the engine's last error goes to the details
+            self._internal_error("engine", str(log or ""), self.t(said).format(message), said.format(message),
+                                 diagnostics.last_logged_traceback(diagnostics.log_path("engine")))
+            return
+        if kind in ("bug", "bug_after_commit"):  # the message is the log file holding the traceback
             self._internal_error("after" if kind == "bug_after_commit" else "before", message)
             return
         if kind == "policy":  # the file's problems, and a button that opens it in the policy editor
@@ -855,18 +900,31 @@ class MainWindow(QMainWindow):
         self._uncaught.emit()
 
     def _show_uncaught(self) -> None:
-        from desktop.diagnostics import log_file
+        from desktop.diagnostics import last_traceback, log_file
         log = log_file()
-        self._internal_error("window", str(log) if log else "")
+        self._internal_error("window", str(log) if log else "", error=last_traceback())
 
-    def _internal_error(self, situation: str, log: str) -> None:
+    def _internal_error(self, situation: str, log: str, line: str = "", problem: str = "",
+                        error: str | None = None) -> None:
         """One box for a bug, in the clerk's language; while it is open, further bugs are only logged
-        (and reported by ``failed``), so a bug that repeats does not bury the window in boxes."""
-        message = internal_error_text(self.language, situation, log)
+        (and reported by ``failed``), so a bug that repeats does not bury the window in boxes.
+
+        ``line`` and ``problem``: what happened in the clerk's language and in English, when it is not
+        ``situation``'s (a key of INTERNAL_ERRORS); ``error``: the traceback for the details IT is sent
+        (default: this process's last when ``log`` is its log, else the last in ``log``)."""
+        from desktop import diagnostics
+        message = internal_error_text(self.language, situation, log, line)
         if self._internal_box is None:
             box = QMessageBox(QMessageBox.Icon.Critical, self.t("Internal error"), message,
                               QMessageBox.StandardButton.Ok, self)
             box.setInformativeText(internal_error_hint(self.language, log))
+            if error is None:
+                own = log and Path(log) == diagnostics.log_file()
+                error = diagnostics.last_traceback() if own or not log else diagnostics.last_logged_traceback(log)
+            where = f"; log: {log}" if log else "; no log file could be written"
+            self.diagnostics = diagnostics.details((problem or INTERNAL_ERRORS[situation]) + where, error,
+                                                   qt_versions())  # when it happened, not when copied
+            add_diagnostics_buttons(box, self.language, self.diagnostics)
             box.finished.connect(self._internal_box_closed)
             self._internal_box = self._last_error_box = box
             box.open()
@@ -1207,6 +1265,10 @@ class MainWindow(QMainWindow):
             self.settings.save_policy_path(name)
             self._update_policy_label()
             self._refresh_stale()
+            from desktop.io.policy_file import ANSI, file_encoding
+            if file_encoding(name) == ANSI:  # Notepad's ANSI (GBK): read, and said once
+                from desktop.messages import text as say
+                self._inform("Credit policy", say("policy.file.read_as_ansi", self.language.code, file=Path(name).name))
 
     def edit_policy(self, path: Path | None = None):
         """The policy editor on ``path`` (a file that failed to load opens too, its problems listed),
@@ -1376,7 +1438,7 @@ class MainWindow(QMainWindow):
 
     def _show_detail(self, current: QModelIndex, previous: QModelIndex | None = None) -> None:
         if self.result is None or not current.isValid():
-            self.detail.setHtml(f"<p style='color:#808080'>{self.t('Select a customer to see why.')}</p>")
+            self.detail.setHtml(f"<p style='color:{colours().muted}'>{self.t('Select a customer to see why.')}</p>")
             return
         d = self.results_model.row_object(current.row())
         self.detail.setHtml(detail_html(d, self.result.policy, self.language.code))
@@ -1504,9 +1566,11 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- misc
     def about(self) -> QMessageBox:
-        """The version, the policy in use (its name and file) and the rating register, in the window's
-        language; each path a link that opens its folder."""
+        """The version, the policy in use (its name and file), the rating register and the log folder, in
+        the window's language; each path a link that opens its folder."""
         from html import escape
+
+        from desktop.diagnostics import log_folder
         t = self.t
         policy, file, name, note = self._policy_in_use()
         sep = "：" if self.language.code == "zh" else ": "
@@ -1516,12 +1580,18 @@ class MainWindow(QMainWindow):
                 return breakable(escape(path))
             return f"<a href='{QUrl.fromLocalFile(str(Path(path).parent)).toString()}'>{breakable(escape(path))}</a>"
 
+        def folder_html(folder: Path) -> str:  # the logs: a link that opens the folder itself (once it exists)
+            if not folder.is_dir():
+                return breakable(escape(str(folder)))
+            return f"<a href='{QUrl.fromLocalFile(str(folder)).toString()}'>{breakable(escape(str(folder)))}</a>"
+
         text = (f"<h3>{escape(t('Credit Desk'))} {escape(__version__)}</h3>"
                 f"<p>{escape(t('Customer credit rating, payment terms and approvals.'))}</p>"
                 f"<p><b>{escape(t('Credit policy'))}</b>{sep}{escape(name)}<br>"
                 f"{escape(t('Policy file'))}{sep}{path_html(file)}</p>"
-                + (f"<p style='color:#C00000'>{escape(note)}</p>" if note else "")
-                + f"<p><b>{escape(t('Rating register'))}</b>{sep}{path_html(self.settings.register_path())}</p>")
+                + (f"<p style='color:{colours().error}'>{escape(note)}</p>" if note else "")
+                + f"<p><b>{escape(t('Rating register'))}</b>{sep}{path_html(self.settings.register_path())}</p>"
+                + f"<p><b>{escape(t('Log folder'))}</b>{sep}{folder_html(log_folder())}</p>")
         box = QMessageBox(QMessageBox.Icon.Information, t("About Credit Desk"), text, QMessageBox.StandardButton.Ok,
                           self)
         box.setObjectName("about")
@@ -1592,6 +1662,27 @@ class MainWindow(QMainWindow):
                     free_area(self).contains(self.geometry()):
                 return
         fit_to_screen(self, self.size() if restored else self.FIRST_SIZE, bounded=False, centred=not restored)
+
+    def _apply_colours(self) -> None:
+        """The colours not painted from the palette by Qt itself (the stale banner, the detail pane's
+        HTML), computed from the palette as it is now: Windows switched to dark mode, or back."""
+        c = colours()
+        self.banner.setStyleSheet(f"#staleBanner {{ background: {c.warning_background}; "
+                                  f"border: 1px solid {c.warning_border}; }} "
+                                  f"#staleBanner QLabel {{ color: {c.banner_text}; }}")
+        self._colours = c
+
+    def changeEvent(self, event):  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
+                and hasattr(self, "banner") and colours() != getattr(self, "_colours", None):
+            self._apply_colours()
+            if not self.detail.document().isEmpty():  # the same customer, where the clerk had scrolled to
+                scroll = self.detail.verticalScrollBar().value()
+                self._show_detail(self.table.currentIndex())
+                self.detail.verticalScrollBar().setValue(scroll)
+            for view in (self.table, self.issues_view, self.sheets_view):
+                view.viewport().update()  # the models' colours: asked again as the cells are painted
 
     def closeEvent(self, event):  # noqa: N802
         if self.worker is not None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import tomlkit
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -50,11 +50,12 @@ from PySide6.QtWidgets import (
 from desktop.core import policy as P
 from desktop.core.policy import Policy, build_policy, category_word, parse_interval, place
 from desktop.errors import PolicyError
-from desktop.io.policy_file import load_policy, parse_policy, with_lines
+from desktop.io.policy_file import ANSI, UTF8, decode_policy, load_policy, parse_policy, with_lines
 from desktop.io.safe_write import write_atomic
 from desktop.messages import Message
 from desktop.messages import text as _say
 from desktop.paths import default_policy_path, templates_dir
+from desktop.ui.colors import colours
 from desktop.ui.i18n import ZH
 from desktop.ui.screen import fit_to_screen
 
@@ -212,6 +213,7 @@ class PolicyEditor(QDialog):
         self.default_text = default_policy_path().read_bytes().decode("utf-8-sig")
         self.default = tomlkit.parse(self.default_text).unwrap()
         self.load_error: PolicyError | None = None  # the file could not be read as a policy file at all
+        self.encoding = UTF8  # how the file was read: ANSI for one Notepad saved as ANSI (GBK); saved as UTF-8
         self.doc, file_text = self._read(self.source_path)
         self._current = file_text  # the document's text now
         self._saved_text = file_text  # the text of the file the editor shows (saved or opened)
@@ -235,7 +237,7 @@ class PolicyEditor(QDialog):
         """The document of ``path`` and its text; a file that is not a TOML document gives an
         empty one, with ``load_error`` saying why (in the clerk's words, by line)."""
         try:
-            raw = path.read_bytes().decode("utf-8-sig")
+            raw, self.encoding = decode_policy(path.read_bytes(), str(path))
             doc = tomlkit.parse(raw)
             doc.unwrap()  # a value tomlkit reads but cannot hand over (10**5000) fails here, not later
             return doc, raw
@@ -367,6 +369,10 @@ class PolicyEditor(QDialog):
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
         layout.addWidget(split, 1)
+        self.encoding_note = QLabel(self._t("policy.file.read_as_ansi", file=self.source_path.name))
+        self.encoding_note.setWordWrap(True)
+        self.encoding_note.setVisible(self.encoding == ANSI and self.load_error is None)
+        layout.addWidget(self.encoding_note)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
 
@@ -771,7 +777,7 @@ class PolicyEditor(QDialog):
             self.changes.addItems(difference_texts(plain, self.default, self.lang))
         for line in lines:
             self.problems.addItem(line[:1].upper() + line[1:])  # an English line starts with a capital
-            self.problems.item(self.problems.count() - 1).setForeground(QColor("#C00000"))
+            self.problems.item(self.problems.count() - 1).setForeground(colours().qcolor("error"))
         ok = self.policy is not None
         for b in (self.save_button, self.what_if_button, self.use_button):
             b.setEnabled(ok)
@@ -811,6 +817,7 @@ class PolicyEditor(QDialog):
         policy = parse_policy(doc_text.encode("utf-8"), str(path))  # validated before anything is written
         write_atomic(path, lambda tmp: Path(tmp).write_bytes(doc_text.encode("utf-8")))
         self.saved_path = self.file_path = path
+        self.encoding_note.hide()  # the file shown is UTF-8 now
         self._saved_text = doc_text
         self.policy = policy
         self.validate()
