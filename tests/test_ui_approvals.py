@@ -31,6 +31,7 @@ from window_helpers import TIMEOUT, open_window  # noqa: E402
 from desktop import services, session  # noqa: E402
 from desktop.io.register import Register  # noqa: E402
 from desktop.io.writers.labels import Labels  # noqa: E402
+from desktop.ui.colors import colours  # noqa: E402
 
 ZH = Labels("zh")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -152,7 +153,7 @@ def test_forms_of_a_registered_run_are_checked_against_the_register_without_aski
     assert set(statuses.values()) <= {ZH(f"status.{s}") for s in ("approved", "rejected", "returned", "pending",
                                                                     "invalid", "conflict")}
     assert dialog.source_line.text() == ZH("decisions.checked_against.register")
-    assert "FFF2CC" not in dialog.source_line.styleSheet()
+    assert colours().warning_background not in dialog.source_line.styleSheet()  # no warning box
     # every word of the tables is Chinese, the problems' severities included
     severities = {dialog.problems.item(r, 0).text() for r in range(dialog.problems.rowCount())}
     assert ZH("severity.approval_error") in severities and severities <= {ZH("severity.approval_error"), ZH("severity.approval_warning"),
@@ -202,7 +203,8 @@ def test_a_run_not_in_the_register_asks_for_its_results_workbook_and_warns(qtbot
     assert result.source == "results" and w._approvals_request.results == results
     dialog = w._approvals_dialog
     assert dialog.source_line.text() == ZH("decisions.checked_against.results")
-    assert "登记簿无法确认" in dialog.source_line.text() and "FFF2CC" in dialog.source_line.styleSheet()
+    assert "登记簿无法确认" in dialog.source_line.text() \
+        and colours().warning_background in dialog.source_line.styleSheet()
     assert status_column(dialog)["C0003"] == "已批准"
     warnings = [dialog.problems.item(r, 1).text() for r in range(dialog.problems.rowCount())
                 if dialog.problems.item(r, 0).text() == ZH("severity.approval_warning")]
@@ -374,11 +376,14 @@ def show_on_screen(done: Path, screen: str, shot: Path) -> dict:
     width, height, scale = SCREENS[screen]
     config = shot.with_suffix(".json")
     config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
-                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}", QT_SCALE_FACTOR=scale,
-               PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])]))
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    # the screen file by its name in the child's working folder: Qt splits the platform's arguments at
+    # every ":", and a Windows path has one after its drive letter
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config.name}", QT_SCALE_FACTOR=scale,
+               PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])]),
+               PYTHONIOENCODING="utf-8")  # its lines are read from this test's pipe as UTF-8
     out = subprocess.run([sys.executable, __file__, str(done), str(shot)], env=env, capture_output=True, text=True,
-                         timeout=120)
+                         encoding="utf-8", timeout=120, cwd=config.parent)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
