@@ -32,12 +32,16 @@ def carry_over_old_data() -> list[tuple[str, Path, Path]]:
         if not os.environ.get("CREDIT_DESK_REGISTER", "").strip():  # else IT or a test chose the register
             targets["register"] = here / paths.REGISTER_FILE
         old_registers = [p for what, p in paths.old_data_locations() if what == "register"]
+        settled = _settled(here)
         for what, old in paths.old_data_locations():
             target = targets.get(what)
-            if target is None or _exists(target):
+            if target is None or what in settled:
                 continue
             source = old / _profiles_name() if what == "profiles" else old
             if not _exists(source):
+                continue
+            if _exists(target):  # the data folder has its own: never copied later (if it is deleted, say)
+                _settle(here, settled, what)
                 continue
             try:
                 here.mkdir(parents=True, exist_ok=True)
@@ -50,6 +54,7 @@ def carry_over_old_data() -> list[tuple[str, Path, Path]]:
             except (OSError, sqlite3.Error, ValueError, CreditDeskError) as exc:
                 LOG.warning("upgrade: %s not copied from %s to %s: %s", what, source, target, exc)
                 continue
+            _settle(here, settled, what)
             if copied:
                 LOG.info("upgrade: %s copied from %s to %s (the old file is kept)", what, source, target)
                 done.append((what, source, target))
@@ -61,6 +66,29 @@ def carry_over_old_data() -> list[tuple[str, Path, Path]]:
         except Exception:  # noqa: BLE001
             pass
     return done
+
+
+_SETTLED = "carried-over.txt"  # in the data folder: the kinds of data that need no copy any more, one per line
+
+
+def _settled(here: Path) -> set[str]:
+    """The kinds carried over (or found in the data folder) at an earlier start: a register or settings
+    file deleted later in the data folder is not replaced by the old version's copy."""
+    try:
+        return {line.strip() for line in (here / _SETTLED).read_text(encoding="utf-8").splitlines() if line.strip()}
+    except OSError:
+        return set()
+
+
+def _settle(here: Path, settled: set[str], what: str) -> None:
+    if what in settled:
+        return
+    settled.add(what)
+    try:
+        here.mkdir(parents=True, exist_ok=True)
+        (here / _SETTLED).write_text("".join(f"{k}\n" for k in sorted(settled)), encoding="utf-8")
+    except OSError:  # not remembered: the next start looks again (and finds the file there)
+        pass
 
 
 def _profiles_name() -> str:

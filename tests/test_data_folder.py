@@ -176,6 +176,38 @@ def test_an_upgrade_is_done_once_and_never_replaces_what_the_new_folder_has(monk
     assert (new / "settings.ini").read_text(encoding="utf-8") == "[ui]\nlanguage=zh\n"
 
 
+def test_a_register_deleted_after_the_upgrade_is_not_replaced_by_the_old_one(monkeypatch, tmp_path, qapp):
+    """A clerk (or IT) who removes the new register, or moves it away, must not find last year's old
+    copy silently back in its place at the next start: each kind is carried over once."""
+    own_register(monkeypatch)
+    roaming_app = tmp_path / "Roaming" / "CreditDesk"
+    roaming_app.mkdir(parents=True)
+    reg, _ = old_register(roaming_app / "register.sqlite")
+    reg.close()
+    windows(monkeypatch, tmp_path)
+    assert [what for what, _, _ in carry_over_old_data()] == ["register"]
+    new = tmp_path / "Local" / "CreditDesk"
+    (new / "register.sqlite").unlink()
+    assert carry_over_old_data() == []
+    assert not (new / "register.sqlite").exists()
+    assert (roaming_app / "register.sqlite").exists()  # the old one is still kept
+
+
+def test_a_data_folder_with_its_own_register_never_takes_the_old_one_later(monkeypatch, tmp_path, qapp):
+    own_register(monkeypatch)
+    roaming_app = tmp_path / "Roaming" / "CreditDesk"
+    roaming_app.mkdir(parents=True)
+    reg, _ = old_register(roaming_app / "register.sqlite")
+    reg.close()
+    windows(monkeypatch, tmp_path)
+    new = tmp_path / "Local" / "CreditDesk"
+    with Register(new / "register.sqlite") as now:
+        now.record_run({"run_id": "R-new", "as_of": "2026-07-31"}, [{"customer_id": "C0007", "level": "AA"}])
+    assert carry_over_old_data() == []
+    (new / "register.sqlite").unlink()
+    assert carry_over_old_data() == []  # it had its own: the old one is not the clerk's latest
+
+
 def test_a_chosen_register_is_kept_by_the_upgrade(monkeypatch, tmp_path, qapp):
     from desktop.ui.settings import Settings
 
@@ -202,7 +234,8 @@ def test_an_upgrade_that_fails_is_logged_and_the_rest_is_copied(monkeypatch, tmp
         done = carry_over_old_data()
         new = tmp_path / "Local" / "CreditDesk"
         assert [what for what, _, _ in done] == ["settings"]
-        assert not (new / "register.sqlite").exists() and sorted(p.name for p in new.iterdir()) == ["settings.ini"]
+        assert not (new / "register.sqlite").exists() and sorted(p.name for p in new.iterdir()) == ["carried-over.txt", "settings.ini"]
+        assert (new / "carried-over.txt").read_text(encoding="utf-8") == "settings\n"  # the register is tried again
         assert (roaming_app / "register.sqlite").is_file()
         text = (logs / "cli.log").read_text(encoding="utf-8")
         assert "upgrade: register not copied from" in text and "upgrade: settings copied from" in text
