@@ -425,6 +425,13 @@ def test_a_policy_saved_as_ansi_is_read_with_the_digest_of_its_bytes(tmp_path, c
     assert file_encoding(path) == ANSI and file_encoding(default_policy_path()) == UTF8
 
 
+def test_an_ansi_policy_with_a_chinese_word_between_two_levels_is_read(tmp_path):
+    # "A或B", "AAA至C": common Chinese (both bytes of GBK above 0x80) between Latin letters, not a Western é
+    text = SHIPPED.replace("\n", "\n# 等级 A或B、AAA至C 的客户\n", 1)
+    path = policy_file(tmp_path, "华东区政策（ANSI）.toml", text.encode("gbk"))
+    assert load_policy(path).items == load_policy().items and file_encoding(path) == ANSI
+
+
 def test_a_policy_saved_as_utf8_with_bom_loads(tmp_path):
     path = policy_file(tmp_path, "bom.toml", b"\xef\xbb\xbf" + SHIPPED.encode("utf-8"))
     assert load_policy(path).items == load_policy().items and file_encoding(path) == UTF8

@@ -30,10 +30,18 @@ from desktop.paths import default_policy_path
 LOG = logging.getLogger("credit_desk.policy")
 UTF8, ANSI = "utf-8", "gb18030"  # ANSI: what Notepad's "ANSI" is on a Chinese Windows (GBK, read as GB18030)
 # Read as GB18030, these are not Chinese text: control characters, the private use area (GB18030's
-# user-defined codes), and a character right between two Latin letters (a Western file's é in
-# "Crédit" decodes to one Chinese character: "Cr閐it").
+# user-defined codes), and a character right between two Latin letters whose second byte is an
+# ASCII one (a Western file's é in "Crédit" takes the "d" with it: "Cr閐it"; "A或B" in GBK is
+# Chinese, both bytes of 或 above 0x7f).
 _NOT_CHINESE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000-\uf8ff\U000f0000-\U0010ffff]"
-                               r"|(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+                               r"|(?<=[A-Za-z])(?P<between>[^\x00-\x7f])(?=[A-Za-z])")
+
+
+def _not_chinese(m: re.Match) -> bool:
+    if m["between"] is None:
+        return True
+    encoded = m["between"].encode(ANSI)
+    return len(encoded) != 2 or encoded[1] < 0x80
 
 
 def _refused(source: str, code: str, path: str = "(file)", line: int | None = None, detail: str = "") -> PolicyError:
@@ -75,7 +83,7 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
         text = data.decode(ANSI)
     except UnicodeDecodeError:
         raise _refused(source, "policy.file.not_utf8", detail="neither UTF-8 nor GB18030") from None
-    found = _NOT_CHINESE_TEXT.search(text)
+    found = next((m for m in _NOT_CHINESE_TEXT.finditer(text) if _not_chinese(m)), None)
     if found:
         line = text.count("\n", 0, found.start()) + 1
         raise _refused(source, "policy.file.not_utf8", line=line,
