@@ -27,11 +27,12 @@ VersionInfoProductName={#AppNameEn}
 VersionInfoDescription={#AppNameZh} ({#AppNameEn}) 安装程序
 DefaultDirName={autopf}\CreditDesk
 DefaultGroupName={cm:AppName}
-; An upgrade installs where the earlier version is, in its language, and closes a running
-; CreditDesk.exe (the window and its engine process) through Windows' Restart Manager without
-; starting it again afterwards. No AppMutex: the program creates no mutex.
+; An upgrade installs where the earlier version is, and closes a running CreditDesk.exe (the
+; window and its engine process) through Windows' Restart Manager without starting it again
+; afterwards. No AppMutex: the program creates no mutex. The wizard speaks Windows' display
+; language on an upgrade too: the earlier installers had English only, whose language it would take.
 UsePreviousAppDir=yes
-UsePreviousLanguage=yes
+UsePreviousLanguage=no
 CloseApplications=yes
 RestartApplications=no
 ShowLanguageDialog=auto

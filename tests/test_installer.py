@@ -194,6 +194,12 @@ def test_an_upgrade_finds_the_earlier_installation_and_closes_the_running_progra
     assert setup["CloseApplications"] == "yes" and setup["RestartApplications"] == "no"
 
 
+def test_an_upgrade_speaks_the_windows_display_language_not_the_earlier_installers():
+    # the earlier installers had English only: taking their language would show every clerk who
+    # upgrades an English wizard on a Chinese Windows
+    assert setup_directives()["UsePreviousLanguage"] == "no"
+
+
 def test_an_app_mutex_only_when_the_program_creates_one():
     sources = [*(ROOT / "desktop").rglob("*.py"), ROOT / "packaging" / "launcher.py"]
     creates = any(re.search(r"CreateMutex", p.read_text(encoding="utf-8")) for p in sources)
