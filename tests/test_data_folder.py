@@ -339,6 +339,20 @@ def test_a_mapped_network_drive_is_network_and_a_local_drive_is_not():
     assert "网络驱动器 Z:" in exc.value.text("zh")
 
 
+def test_on_windows_a_drive_is_asked_once_though_the_real_path_is_checked_too(monkeypatch):
+    # Really on Windows the path and its real path (links followed) are both checked: on one drive
+    # (C:\Users\张三\... whose real path is C:\Users) the drive is asked once, as the test above expects
+    asked = []
+    monkeypatch.setattr(local_disk.sys, "platform", "win32")
+    monkeypatch.setattr(local_disk.os.path, "abspath", lambda p: str(p))
+    monkeypatch.setattr(local_disk.os.path, "realpath", lambda p: "C:\\Users")
+    monkeypatch.setattr(local_disk, "_existing", lambda p: p)
+    found = network_place(r"C:\Users\张三\AppData\Local\CreditDesk\register.sqlite", platform="win32",
+                          drive_type=lambda root: asked.append(root) or DRIVE_FIXED)
+    monkeypatch.undo()
+    assert found is None and asked == ["C:\\"]
+
+
 def test_network_mounts_are_network_by_the_longest_mount_point(tmp_path):
     mnt, cifs = tmp_path / "mnt", tmp_path / "财务 共享"
     table = NFS_MOUNTS.format(mnt=mnt, cifs=str(cifs).replace(" ", "\\040"))

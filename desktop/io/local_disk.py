@@ -95,12 +95,16 @@ def _windows_drive(text: str, platform: str, drive_type: Callable[[str], int]) -
             candidates.append(os.path.realpath(_existing(Path(candidates[0]))))
         except (OSError, ValueError):
             pass
+    asked: set[str] = set()
     for candidate in candidates:
         share = _unc_share(candidate, forward=True)
         if share is not None:
             return NetworkPlace("share", share, "UNC path (resolved)")
         if len(candidate) >= 2 and candidate[1] == ":" and candidate[0].isalpha():
             drive = candidate[0].upper() + ":"
+            if drive in asked:  # the real path on the same drive: its type is known
+                continue
+            asked.add(drive)
             try:
                 kind = drive_type(drive + "\\")
             except (OSError, AttributeError, ValueError):
