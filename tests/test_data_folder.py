@@ -275,7 +275,9 @@ def test_the_window_carries_the_old_data_over_before_it_reads_its_settings(monke
 
     seen: dict[str, str] = {}
     own_register(monkeypatch)
-    old = tmp_path / "config" / "CreditDesk" / "Credit Desk.ini"
+    # where Qt kept the old settings on this system: Roaming AppData on Windows, ~/.config elsewhere
+    old = next(p for what, p in paths.old_data_locations() if what == "settings" and p.name == "Credit Desk.ini")
+    assert tmp_path in old.parents
     old.parent.mkdir(parents=True)
     old_settings(old, "")
     monkeypatch.setattr(diagnostics, "install_hooks", lambda *a, **k: None)
