@@ -69,6 +69,19 @@ def test_a_workbook_with_no_customer_sheet(qtbot, window, tmp_path):
     assert "客户信用资料" in shown and "作为销售明细读取" in shown
 
 
+def test_a_sheet_named_like_markup_is_shown_as_it_is_named(qtbot, window, tmp_path):
+    """Excel allows < and > in a sheet name: the box names "<b>销售" as it is, not as bold text."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+    w = window
+    ledger = _xlsx(tmp_path / "销售明细.xlsx", [["客户编号", "发票号", "开票日期", "金额"], ["C1", "F1", "2026-01-05", 1]],
+                   sheet="<b>销售")
+    load(qtbot, w, [ledger])
+    _rate_fails(qtbot, w)
+    label = w._last_error_box.findChild(QLabel, "qt_msgbox_label")
+    assert "<b>销售" in label.text() and label.textFormat() == Qt.TextFormat.PlainText
+
+
 def test_the_same_error_in_an_english_window(qtbot, window, tmp_path):
     w = window
     w.language.switch("en")

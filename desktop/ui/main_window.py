@@ -889,6 +889,7 @@ class MainWindow(QMainWindow):
                                                                  "read back.")
         box = QMessageBox(QMessageBox.Icon.Warning, self.t(titles[kind]), breakable(message), QMessageBox.StandardButton.Ok,
                           self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a sheet or column named "<b>回款" is shown as it is, not as markup
         box.setInformativeText(self.t(hint))
         self._last_error_box = box
         box.open()
@@ -917,6 +918,7 @@ class MainWindow(QMainWindow):
         if self._internal_box is None:
             box = QMessageBox(QMessageBox.Icon.Critical, self.t("Internal error"), message,
                               QMessageBox.StandardButton.Ok, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
             box.setInformativeText(internal_error_hint(self.language, log))
             if error is None:
                 own = log and Path(log) == diagnostics.log_file()
@@ -1033,6 +1035,7 @@ class MainWindow(QMainWindow):
         """A message the clerk closes; window-modal, so the event loop (and a running job) goes on."""
         box = QMessageBox(QMessageBox.Icon.Information, self.t(title), self.t(text), QMessageBox.StandardButton.Ok,
                           self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         self._last_info_box = box
         box.open()
 
@@ -1339,6 +1342,7 @@ class MainWindow(QMainWindow):
             message = say("policy.cannot_use", lang, file=path.name, count=len(lines)) + "\n" + shown
         box = QMessageBox(QMessageBox.Icon.Warning, self.t("Invalid policy"), message, QMessageBox.StandardButton.Ok,
                           self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a key or file name of the policy is shown as it is
         box.setInformativeText(self.t("Open the policy editor to see and fix each problem."))
         self.open_failed_policy_button = box.addButton(self.t("Open in the policy editor"),
                                                        QMessageBox.ButtonRole.ActionRole)
