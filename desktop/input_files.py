@@ -74,6 +74,11 @@ def matches(pattern: str, windows: bool | None = None) -> list[str]:
     brackets."""
     windows = sys.platform == "win32" if windows is None else windows
     folder, name = os.path.split(pattern)
+    while folder and not os.path.isdir(folder):  # D:\报表[2026]\一*\*.xlsx: the folder above the wildcard
+        above, step = os.path.split(folder)
+        if above == folder:
+            break
+        folder, name = above, os.path.join(step, name)
     if folder and os.path.isdir(folder):
         pattern = os.path.join(glob.escape(folder), name)
     found = [f for f in glob.glob(pattern, include_hidden=True) if os.path.isfile(f)]

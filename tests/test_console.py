@@ -65,6 +65,15 @@ def test_a_pattern_in_a_folder_whose_own_name_has_brackets(tmp_path, capsys):
     assert "Rated 42 customers" in capsys.readouterr().out
 
 
+def test_a_wildcard_in_a_folder_inside_a_folder_whose_name_has_brackets(tmp_path, capsys):
+    """D:\\报表[2026]\\一*\\*: the brackets of the folder that exists are its name; the wildcard below it is one."""
+    folder = _copies(tmp_path / "报表[2026]" / "一月")
+    assert _score(tmp_path / "报表[2026]" / "一*" / "*", tmp_path=tmp_path) == 0
+    assert "Rated 42 customers" in capsys.readouterr().out
+    assert len(input_files.expand([str(tmp_path / "报表[2026]" / "*" / "*.xlsx")]).files) == 2
+    assert [p.parent for p in input_files.expand([str(tmp_path / "报表[2026]" / "一*" / "回款*")]).files] == [folder]
+
+
 def test_a_file_named_with_brackets_is_read_not_taken_as_a_pattern(tmp_path, capsys):
     folder = _copies(tmp_path / "in")
     (folder / CUSTOMERS.name).rename(folder / "a[1].xlsx")
