@@ -295,6 +295,11 @@ def _last_resort(exc: BaseException, committed: bool = False) -> int:
         print(error_line(exc), file=sys.stderr)
         return EXIT_OUTPUT if isinstance(exc, OutputFileError) else EXIT_USAGE if isinstance(exc, UsageError) \
             else EXIT_INPUT
+    if isinstance(exc, BrokenPipeError) and committed:  # `| head`, `| more` quit early: the work is done and stands
+        import contextlib
+        with contextlib.suppress(OSError, ValueError):  # Python's own flush at exit then says nothing either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     diagnostics.log_exception(exc, "command line")
     if isinstance(exc, MemoryError):
         print("credit-desk: " + _say("cli.no_memory") + ("" if committed else _say("cli.nothing_written")),

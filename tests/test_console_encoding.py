@@ -67,6 +67,22 @@ def test_a_problem_in_chinese_on_such_a_console_is_one_line_with_its_exit_code(t
     assert not (tmp_path / "结果.xlsx").exists()
 
 
+def test_a_reader_that_quits_early_leaves_the_outputs_and_exit_0_without_an_internal_error(tmp_path):
+    """``credit-desk score ... | more`` quit at the first line (or ``| head -1``): the pipe is closed
+    before the summary is printed, after the outputs were written."""
+    out = tmp_path / "评级结果.xlsx"
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the child prints anything
+    try:
+        done = subprocess.run([sys.executable, "-m", "desktop", "score", *SAMPLES, "--as-of", "2026-06-30", "--lang",
+                               "zh", "--out", str(out), "--no-register", "--no-profiles"], cwd=ROOT,
+                              env=_clerk_console("gbk"), stdout=write, stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write)
+    assert done.stderr.decode("gbk") == "" and done.returncode == 0
+    assert out.is_file()
+
+
 def _stream(encoding: str, errors: str = "strict") -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors=errors, write_through=True)
 
