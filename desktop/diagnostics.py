@@ -50,6 +50,16 @@ def log_path(name: str) -> Path:
 class _LogFile(RotatingFileHandler):
     """The log file; a write that fails (disk full, file locked) is dropped without a word on stderr."""
 
+    def doRollover(self) -> None:  # noqa: N802
+        """Rotate; when another process holds the file open (Windows refuses to rename it: a second
+        window, the engine of another window, a command line at the same time), keep appending to it
+        rather than lose every later record (a rotation is tried again at the next record over the size)."""
+        try:
+            super().doRollover()
+        except OSError:
+            if self.stream is None:
+                self.stream = self._open()
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
         if _state["file"] == Path(self.baseFilename):
             _state["file"] = None  # from now on the user is told that no log could be written
@@ -125,12 +135,14 @@ def last_traceback() -> str:
     return _last.get("traceback", "")
 
 
-_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ (?P<level>[A-Z]+) ", re.MULTILINE)
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<pid>\d+) (?P<level>[A-Z]+) ", re.MULTILINE)
 
 
-def last_logged_traceback(path: str | Path, tail: int = 512_000) -> str:
+def last_logged_traceback(path: str | Path, tail: int = 512_000, pid: int | None = None) -> str:
     """The last error with a traceback in the log file ``path`` (another process's: the engine's),
-    the whole record with its time and process; "" when there is none or the file cannot be read."""
+    the whole record with its time and process; "" when there is none or the file cannot be read.
+    ``pid``: only that process's (an engine that died without a word must not be sent with an older
+    engine's unrelated traceback)."""
     try:
         with open(path, "rb") as f:
             f.seek(0, os.SEEK_END)
@@ -141,6 +153,8 @@ def last_logged_traceback(path: str | Path, tail: int = 512_000) -> str:
     starts = list(_RECORD.finditer(text))
     for n in range(len(starts) - 1, -1, -1):
         record = text[starts[n].start():starts[n + 1].start() if n + 1 < len(starts) else len(text)]
+        if pid is not None and int(starts[n]["pid"]) != pid:
+            continue
         if starts[n]["level"] == "ERROR" and "Traceback (most recent call last)" in record:
             return record.rstrip()
     return ""

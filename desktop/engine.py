@@ -233,6 +233,7 @@ class Engine:
         self._lock = threading.Lock()
         self._jobs = 0
         self.generation = 0  # engine processes started: a new one holds no session yet
+        self.pid: int | None = None  # the last engine process started (its log records carry it)
 
     def start(self) -> None:
         """Start the engine now (it takes a second to load its libraries); run() starts it anyway."""
@@ -245,6 +246,7 @@ class Engine:
             process.start()
             child.close()
             self._process, self._conn = process, parent
+            self.pid = process.pid
             self.generation += 1
 
     def begin(self, request: Any) -> Job:

@@ -317,6 +317,38 @@ def test_the_last_traceback_is_found_in_another_processs_log(tmp_path):
     assert diagnostics.last_logged_traceback(tmp_path / "none.log") == ""
 
 
+def test_an_engine_that_died_silently_is_not_sent_with_an_older_engines_traceback(tmp_path):
+    log = tmp_path / "engine.log"
+    log.write_text(
+        "2026-06-28 09:00:00,001 11 ERROR credit_desk: engine job 1 (RateRequest): Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in first\nKeyError: \'days ago\'\n\n'
+        "2026-06-30 09:00:01,002 22 INFO credit_desk: engine started\n", encoding="utf-8")
+    assert diagnostics.last_logged_traceback(log, pid=22) == ""  # the engine that died (22) logged none
+    assert diagnostics.last_logged_traceback(log, pid=11).endswith("KeyError: 'days ago'")
+
+
+def test_a_log_another_process_holds_open_keeps_its_records_when_it_cannot_be_rotated(tmp_path, monkeypatch):
+    """Windows refuses to rename a log file another process has open (a second window, a command line):
+    the rotation fails, and every later record must still be written, not dropped."""
+    monkeypatch.setenv("CREDIT_DESK_LOG_DIR", str(tmp_path))
+    path = diagnostics.setup_logging("cli")
+    try:
+        handler = next(h for h in diagnostics.LOG.handlers if isinstance(h, diagnostics._LogFile))
+        handler.maxBytes = 200
+
+        def held(src, dst):
+            raise PermissionError(32, "The process cannot access the file because it is being used by another process")
+        monkeypatch.setattr(os, "rename", held)
+        for n in range(20):
+            diagnostics.LOG.warning("record %d %s", n, "x" * 40)
+        text = path.read_text(encoding="utf-8")
+        assert all(f"record {n} " in text for n in range(20))
+        assert diagnostics.log_file() == path  # the clerk is not told that no log could be written
+    finally:
+        monkeypatch.undo()
+        diagnostics.setup_logging("cli")
+
+
 # ---------------------------------------------------------------- the logs and their level
 
 def test_the_log_exists_after_a_command_line_run_and_says_what_it_did(tmp_path, capsys):

@@ -866,7 +866,8 @@ class MainWindow(QMainWindow):
             diagnostics.LOG.error("the engine process ended unexpectedly (exit code %s) during a job (%s)", message, job)
             log = diagnostics.log_file()  # the window's, which says when; the engine's last error goes to the details
             self._internal_error("engine", str(log or ""), self.t(said).format(message), said.format(message),
-                                 diagnostics.last_logged_traceback(diagnostics.log_path("engine")))
+                                 diagnostics.last_logged_traceback(diagnostics.log_path("engine"),
+                                                                   pid=getattr(self.engine, "pid", None)))
             return
         if kind in ("bug", "bug_after_commit"):  # the message is the log file holding the traceback
             self._internal_error("after" if kind == "bug_after_commit" else "before", message)
