@@ -71,3 +71,49 @@ def test_the_check_can_fail(tmp_path):
     tree = ast.parse("import os\nopen('x')\n")
     assert "os" in _imports(tree)
     assert any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "open" for n in ast.walk(tree))
+
+
+def _unnamed_encodings(tree: ast.AST) -> list[int]:
+    """Lines of text-mode opens that leave the encoding to the locale: ``open``/``X.open`` without ``b`` in
+    the mode, ``read_text``/``write_text``, ``subprocess`` calls with ``text=True`` or
+    ``universal_newlines=True``, each without ``encoding=``."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        kwargs = {k.arg for k in node.keywords}
+        if "encoding" in kwargs or any(k.arg is None for k in node.keywords):  # **kwargs: not known here
+            continue
+        if name in ("read_text", "write_text"):
+            lines.append(node.lineno)
+        elif name == "open" and (isinstance(func, ast.Name) or isinstance(func, ast.Attribute)
+                                 and isinstance(func.value, ast.Name) and func.value.id in ("io", "codecs")):
+            mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"),
+                                                                 None)
+            text_mode = not (isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "b" in mode.value)
+            if text_mode and not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(
+                    node.args[0].value, int)):  # open(fd) of a stream: its own encoding
+                lines.append(node.lineno)
+        elif name in ("run", "Popen", "check_output", "check_call", "call") and any(
+                k.arg in ("text", "universal_newlines") and isinstance(k.value, ast.Constant) and k.value.value
+                for k in node.keywords):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_text_file_the_program_opens_names_its_encoding():
+    """Windows reads a file opened without ``encoding=`` in the ANSI code page (cp936 on a clerk's PC,
+    cp1252 on the build machine), Linux in UTF-8: the program must never leave it to the locale."""
+    found = []
+    for path in sorted(PKG.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [f"{path.relative_to(PKG.parent)}:{line}" for line in _unnamed_encodings(tree)]
+    assert found == []
+
+
+def test_the_encoding_check_can_fail():
+    tree = ast.parse("from pathlib import Path\nopen('a.txt')\nPath('b').read_text()\nopen('c', 'rb')\n"
+                     "import subprocess\nsubprocess.run(['x'], text=True)\nopen('d', encoding='utf-8')\n")
+    assert _unnamed_encodings(tree) == [2, 3, 6]

@@ -2,8 +2,14 @@
 
 A clerk's PC has a cp936 console; GitHub's Windows runner and an English Windows have cp1252, a
 script's pipe may be ascii. Each is tried on the real program in a child process, with the
-environment a clerk has (no PYTHONUTF8, LANG=C, ``--lang zh``): the run ends with exit 0 and its
+environment a clerk has (no PYTHONUTF8, ``--lang zh``): the run ends with exit 0 and its
 outputs, what the encoding can show is shown, the rest comes out as escapes, never a traceback.
+
+What this does not simulate: on Linux ``LANG=C`` turns Python's UTF-8 mode on (PEP 540), and with it
+off the file-system encoding would become ASCII, which Windows never has (its file names are
+Unicode). So only the console's encoding is a clerk's here; that every file the program opens
+names its encoding (else Windows reads it as cp936) is checked in the source by
+``tests/test_architecture.py::test_every_text_file_the_program_opens_names_its_encoding``.
 """
 
 from __future__ import annotations

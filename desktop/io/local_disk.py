@@ -151,7 +151,8 @@ def _mount_table() -> str:
     if sys.platform == "darwin" or "bsd" in sys.platform:
         import subprocess
         try:
-            return subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5, check=False).stdout
+            return subprocess.run(["/sbin/mount"], capture_output=True, text=True, encoding="utf-8", errors="replace",
+                                  timeout=5, check=False).stdout
         except (OSError, subprocess.SubprocessError):
             return ""
     return ""
