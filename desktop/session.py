@@ -415,6 +415,11 @@ class Session:
         recording = register is not None and record
         if recording:
             refuse_network(register)  # a register on a network path: said before any workbook is written
+            from desktop.upgrade import old_register_waiting
+            old = old_register_waiting(register)
+            if old is not None:  # never a second history beside the old version's
+                from desktop.io.register import RegisterWriteError
+                raise RegisterWriteError("error.register.old_not_carried", file=register, old=old)
         for _attempt in range(3):  # another window recorded a run between prepare and commit: again
             prepared = None
             if recording:

@@ -91,6 +91,24 @@ def _settle(here: Path, settled: set[str], what: str) -> None:
         pass
 
 
+def old_register_waiting(register: str | Path) -> Path | None:
+    """The old version's register, when ``register`` is the data folder's default, does not exist
+    yet, and the old one has not been carried over (its copy failed at start-up: held by a program,
+    damaged): a run recorded now would start a second history beside the old one, whose chain then
+    never comes across. The copy is tried once more first; None when there is nothing to wait for."""
+    here = paths.user_data_folder()
+    target = here / paths.REGISTER_FILE
+    if os.environ.get("CREDIT_DESK_REGISTER", "").strip() or Path(register) != target or _exists(target):
+        return None
+    if "register" in _settled(here):
+        return None
+    olds = [p for what, p in paths.old_data_locations() if what == "register" and _exists(p)]
+    if not olds:
+        return None
+    carry_over_old_data()  # the program that held it may have let it go
+    return None if _exists(target) else olds[0]
+
+
 def _profiles_name() -> str:
     from desktop.io.mapping_profiles import FILE_NAME
     return FILE_NAME

@@ -193,6 +193,49 @@ def test_a_register_deleted_after_the_upgrade_is_not_replaced_by_the_old_one(mon
     assert (roaming_app / "register.sqlite").exists()  # the old one is still kept
 
 
+def test_a_run_never_starts_a_second_history_while_the_old_register_is_not_carried_over(monkeypatch, tmp_path,
+                                                                                       capsys):
+    """The old register could not be copied at start-up (held by a program, damaged): the first rating must
+    not create an empty register beside it (the old chain would then never come across, and only the log
+    would say so). It is refused, nothing written; once the old one is moved away the run records."""
+    own_register(monkeypatch)
+    windows(monkeypatch, tmp_path)
+    roaming_app = tmp_path / "Roaming" / "CreditDesk"
+    roaming_app.mkdir(parents=True)
+    damaged = roaming_app / "register.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    assert carry_over_old_data() == []  # the copy fails (logged)
+    new = tmp_path / "Local" / "CreditDesk"
+    out = tmp_path / "评级结果.xlsx"
+    args = ["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--lang", "zh"]
+    assert main(args) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert f"旧版本的评级登记簿 {damaged} 还没有复制到 {new / 'register.sqlite'}" in err
+    assert not out.exists() and not (new / "register.sqlite").exists()
+    damaged.rename(roaming_app / "register.damaged.sqlite")  # what the message says to do
+    assert main(args) == 0
+    assert out.exists() and (new / "register.sqlite").exists()
+
+
+def test_an_old_register_held_at_start_up_is_carried_over_when_the_first_run_records(monkeypatch, tmp_path):
+    own_register(monkeypatch)
+    windows(monkeypatch, tmp_path)
+    roaming_app = tmp_path / "Roaming" / "CreditDesk"
+    roaming_app.mkdir(parents=True)
+    reg, head = old_register(roaming_app / "register.sqlite")
+    reg.close()
+    import desktop.upgrade as upgrade
+    real = upgrade._copy_register
+    monkeypatch.setattr(upgrade, "_copy_register", lambda *a: (_ for _ in ()).throw(OSError(32, "in use")))
+    assert carry_over_old_data() == []  # held at start-up
+    monkeypatch.setattr(upgrade, "_copy_register", real)  # let go by the time the clerk rates
+    out = tmp_path / "out.xlsx"
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out)]) == 0
+    with Register(tmp_path / "Local" / "CreditDesk" / "register.sqlite", readonly=True) as now:
+        assert now.has_run("R-old")  # one history: the old runs, then this one
+        assert now.head().seq > int(head.split()[0].lstrip("#"))
+
+
 def test_a_data_folder_with_its_own_register_never_takes_the_old_one_later(monkeypatch, tmp_path, qapp):
     own_register(monkeypatch)
     roaming_app = tmp_path / "Roaming" / "CreditDesk"

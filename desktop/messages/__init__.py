@@ -324,6 +324,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                         "choose a file on this computer's disk under File → Rating register "
                                         "location…. A team shares one register on a database server (the team "
                                         "register, in a later version)."),
+    "error.register.old_not_carried": ("旧版本的评级登记簿 {old} 还没有复制到 {file}（启动时复制失败：它可能正被另一个程序使用，或已损坏），本次未登记任何内容，也未写入任何文件，以免评级历史从此分成两份。请关闭其他打开它的程序后重试；如果旧登记簿已损坏，请把它移到别处（或改名）后重试。",
+                                       "The old version's rating register {old} has not been copied to {file} yet "
+                                       "(the copy at start-up failed: another program may be using it, or it is "
+                                       "damaged); nothing was recorded or written, so that the rating history does "
+                                       "not split in two. Close any other program that has it open and try again; "
+                                       "if the old register is damaged, move it elsewhere (or rename it) and try "
+                                       "again."),
     "error.register.on_network_choice": ("{file} 在网络位置上（{where}），不能用作评级登记簿。登记簿文件只能放在这台电脑自己的磁盘上：请选择本机磁盘上的文件。团队共用请使用数据库服务器上的团队登记簿（以后的版本提供）。",
                                          "{file} is on a network location ({where}) and cannot be the rating "
                                          "register. An SQLite register must be on this computer's own disk: choose "
