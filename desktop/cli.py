@@ -597,8 +597,30 @@ def console_main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     if not given:
         build_parser().print_help()
+        if started_from_explorer():  # a double click: the console window would close before it is read
+            print("\n" + text("cli.double_clicked", "zh") + "\n" + text("cli.double_clicked", "en"))
+            try:
+                input()
+            except (EOFError, KeyboardInterrupt):
+                pass
         return EXIT_USAGE
     return main(argv)
+
+
+def started_from_explorer(kernel32=None) -> bool:
+    """Whether this console program owns its console alone (Windows made one for it: a double click in
+    Explorer, not cmd.exe or PowerShell, which share theirs). ``kernel32``: a fake, in tests."""
+    if kernel32 is None:
+        if sys.platform != "win32":
+            return False
+        import ctypes
+        kernel32 = ctypes.windll.kernel32
+    try:
+        import ctypes
+        pids = (ctypes.c_ulong * 4)()
+        return kernel32.GetConsoleProcessList(pids, 4) == 1
+    except Exception:  # noqa: BLE001  (best effort: without it the usage is printed as in a console)
+        return False
 
 
 if __name__ == "__main__":

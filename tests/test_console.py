@@ -276,3 +276,25 @@ def test_the_summary_json_of_a_wildcard_run_names_the_files_read(tmp_path, capsy
     capsys.readouterr()
     assert "~$" not in js.read_text(encoding="utf-8")
     assert json.loads(js.read_text(encoding="utf-8"))["as_of"] == "2026-06-30"
+
+
+def test_a_double_click_on_the_console_program_waits_with_a_word_instead_of_flashing_shut(monkeypatch, capsys):
+    """Explorer gives a double-clicked credit-desk.exe a console of its own, which closes when it ends:
+    the usage would flash by. Alone in its console, it says where the window is and waits for Enter."""
+    import desktop.cli as cli
+
+    class Alone:
+        def __init__(self, n):
+            self.n = n
+
+        def GetConsoleProcessList(self, pids, size):  # noqa: N802
+            return self.n
+    assert cli.started_from_explorer(Alone(1)) and not cli.started_from_explorer(Alone(2))  # cmd.exe shares its own
+    waited = []
+    monkeypatch.setattr(cli, "started_from_explorer", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda *a: waited.append(1) or "")
+    assert console_main([]) == 2
+    out = capsys.readouterr().out
+    assert "请在命令提示符或 PowerShell 中运行它" in out and "CreditDesk.exe" in out and waited == [1]
+    monkeypatch.setattr(cli, "started_from_explorer", lambda: False)
+    assert console_main([]) == 2 and waited == [1]  # typed in a console: no wait

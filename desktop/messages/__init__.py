@@ -591,6 +591,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # (desktop.cli.message_language); cli.hint.* is the option added to an error's line.
     "cli.rated": ("已评级 {count} 个客户，评估基准日 {as_of}（{levels}）；问题 {issues} 条（其中 {errors} 行未使用）。",
                   "Rated {count} customers as of {as_of} ({levels}); {issues} row issues ({errors} rows not used)."),
+    "cli.double_clicked": ("这是命令行程序，请在命令提示符或 PowerShell 中运行它；打开窗口请用同一文件夹中的 CreditDesk.exe。按 Enter 键关闭。",
+                           "This is the command-line program: run it in Command Prompt or PowerShell; the "
+                           "window is CreditDesk.exe in the same folder. Press Enter to close."),
     "cli.wrote": ("已写入 {file}", "Wrote {file}"),
     "cli.read_forms": ("读取了评级 {run} 的 {forms} 份表单：{decided}；错误 {errors} 个，警告 {warnings} 个。",
                        "Read {forms} forms of run {run}: {decided}; {errors} errors, {warnings} warnings."),
