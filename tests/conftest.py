@@ -122,3 +122,22 @@ def pytest_sessionfinish(session, exitstatus):
         if reporter is not None:
             reporter.write_line("\n".join(lines), red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def own_diagnostics():
+    """The test's own hooks and log; the previous ones (pytest's, pytest-qt's) put back after it."""
+    import logging
+    import sys
+    import threading
+
+    from desktop import diagnostics
+    saved = sys.excepthook, threading.excepthook, sys.unraisablehook
+    yield
+    sys.excepthook, threading.excepthook, sys.unraisablehook = saved
+    for handler in list(diagnostics.LOG.handlers):
+        diagnostics.LOG.removeHandler(handler)
+        handler.close()
+    diagnostics._state["file"] = None
+    diagnostics._last.clear()
+    diagnostics.LOG.setLevel(logging.INFO)

@@ -113,6 +113,15 @@ def old_register(path: Path) -> tuple[Register, str]:
     return reg, str(reg.head())
 
 
+def roaming_with_old_register(tmp_path: Path) -> tuple[Path, str]:
+    """An old version's Roaming folder holding its register (closed): (the folder, the register's head)."""
+    roaming_app = tmp_path / "Roaming" / "CreditDesk"
+    roaming_app.mkdir(parents=True)
+    reg, head = old_register(roaming_app / "register.sqlite")
+    reg.close()
+    return roaming_app, head
+
+
 def old_settings(path: Path, register: str) -> None:
     from PySide6.QtCore import QSettings
     q = QSettings(str(path), QSettings.Format.IniFormat)
@@ -159,10 +168,7 @@ def test_an_upgrade_on_windows_copies_the_register_settings_and_profiles_and_kee
 
 def test_an_upgrade_is_done_once_and_never_replaces_what_the_new_folder_has(monkeypatch, tmp_path, qapp):
     own_register(monkeypatch)
-    roaming_app = tmp_path / "Roaming" / "CreditDesk"
-    roaming_app.mkdir(parents=True)
-    reg, _ = old_register(roaming_app / "register.sqlite")
-    reg.close()
+    roaming_app, _ = roaming_with_old_register(tmp_path)
     windows(monkeypatch, tmp_path)
     old_settings(roaming_app / "Credit Desk.ini", r"D:\评级\登记簿.sqlite")  # a register the clerk chose
     assert len(carry_over_old_data()) == 2
@@ -180,10 +186,7 @@ def test_a_register_deleted_after_the_upgrade_is_not_replaced_by_the_old_one(mon
     """A clerk (or IT) who removes the new register, or moves it away, must not find last year's old
     copy silently back in its place at the next start: each kind is carried over once."""
     own_register(monkeypatch)
-    roaming_app = tmp_path / "Roaming" / "CreditDesk"
-    roaming_app.mkdir(parents=True)
-    reg, _ = old_register(roaming_app / "register.sqlite")
-    reg.close()
+    roaming_app, _ = roaming_with_old_register(tmp_path)
     windows(monkeypatch, tmp_path)
     assert [what for what, _, _ in carry_over_old_data()] == ["register"]
     new = tmp_path / "Local" / "CreditDesk"
@@ -220,10 +223,7 @@ def test_a_run_never_starts_a_second_history_while_the_old_register_is_not_carri
 def test_an_old_register_held_at_start_up_is_carried_over_when_the_first_run_records(monkeypatch, tmp_path):
     own_register(monkeypatch)
     windows(monkeypatch, tmp_path)
-    roaming_app = tmp_path / "Roaming" / "CreditDesk"
-    roaming_app.mkdir(parents=True)
-    reg, head = old_register(roaming_app / "register.sqlite")
-    reg.close()
+    roaming_app, head = roaming_with_old_register(tmp_path)
     import desktop.upgrade as upgrade
     real = upgrade._copy_register
     monkeypatch.setattr(upgrade, "_copy_register", lambda *a: (_ for _ in ()).throw(OSError(32, "in use")))
@@ -238,10 +238,7 @@ def test_an_old_register_held_at_start_up_is_carried_over_when_the_first_run_rec
 
 def test_a_data_folder_with_its_own_register_never_takes_the_old_one_later(monkeypatch, tmp_path, qapp):
     own_register(monkeypatch)
-    roaming_app = tmp_path / "Roaming" / "CreditDesk"
-    roaming_app.mkdir(parents=True)
-    reg, _ = old_register(roaming_app / "register.sqlite")
-    reg.close()
+    roaming_app, _ = roaming_with_old_register(tmp_path)
     windows(monkeypatch, tmp_path)
     new = tmp_path / "Local" / "CreditDesk"
     with Register(new / "register.sqlite") as now:

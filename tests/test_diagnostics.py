@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -75,17 +74,8 @@ def planted_serve(conn, cancel_flag) -> None:
 # ---------------------------------------------------------------- helpers
 
 @pytest.fixture(autouse=True)
-def _own_hooks_and_log():
-    """Each test's hooks and log; the previous ones (pytest's, pytest-qt's) put back after it."""
-    saved = sys.excepthook, threading.excepthook, sys.unraisablehook
-    yield
-    sys.excepthook, threading.excepthook, sys.unraisablehook = saved
-    for handler in list(diagnostics.LOG.handlers):
-        diagnostics.LOG.removeHandler(handler)
-        handler.close()
-    diagnostics._state["file"] = None
-    diagnostics._last.clear()
-    diagnostics.LOG.setLevel(logging.INFO)
+def _own_hooks_and_log(own_diagnostics):
+    """Each test's hooks and log (conftest's ``own_diagnostics``)."""
 
 
 @pytest.fixture

@@ -77,15 +77,8 @@ def fault(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def hooks():
-    """The test's own hooks and log; the previous ones (pytest's, pytest-qt's) put back after it."""
-    saved = sys.excepthook, threading.excepthook, sys.unraisablehook
-    yield
-    sys.excepthook, threading.excepthook, sys.unraisablehook = saved
-    for handler in list(diagnostics.LOG.handlers):
-        diagnostics.LOG.removeHandler(handler)
-        handler.close()
-    diagnostics._state["file"] = None
+def hooks(own_diagnostics):
+    """The test's own hooks and log (conftest's ``own_diagnostics``)."""
 
 
 @pytest.fixture
