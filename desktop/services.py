@@ -169,8 +169,9 @@ def register_rows(rated: Rated, key: bytes | None = None) -> list[tuple]:
                   "limit": d.eligible_limit, "requested_term_days": d.requested_term_days,
                   "requested_limit": d.requested_limit, "route": d.approval_route,
                   "exceeds_policy": d.exceeds_policy, "next_review": d.next_review.isoformat(),
-                  "rules": [h.code for h in (*d.overrides, *d.caps, *d.term_rules)],
-                  "items": {i.key: i.points for i in d.items}, "basis_digest": basis_digest(d, as_of, key)}
+                  "rules": [h.code for h in d.rules],
+                  "items": {i.key: i.points for i in d.items}, "basis_digest": basis_digest(d, as_of, key),
+                  **({"group": d.group.name} if d.group is not None else {})}
                  for d in rated.rating.decisions]
     return Register.run_rows(facts, decisions)
 

@@ -121,7 +121,7 @@ def forms_needed(rating: Rating, policy: Policy, run_id: str, also: frozenset[st
 def fact_values(d: Decision, as_of: date, words: dict[str, str]) -> dict[str, Any]:
     """Every fact a form may show, as written on the form. ``words`` translates codes."""
     m, c = d.metrics, d.customer
-    rules = [*d.overrides, *d.caps, *d.term_rules]
+    rules = d.rules
     return {
         "customer_id": c.customer_id, "name": c.name, "credit_code": c.credit_code, "salesperson": c.salesperson,
         "group": c.group, "first_trade_date": m.first_trade_date, "registered_capital": c.registered_capital,
@@ -221,6 +221,10 @@ def basis_digest(d: Decision, as_of: date, key: bytes | None) -> str:
         nums.append(i.points)
         words += (i.key, i.band)
     words += [h.code for h in (*d.overrides, *d.caps, *d.term_rules)]
+    if d.group is not None or d.limit_rules:  # a customer outside groups keeps the digest it always had
+        words += ["group", d.group.name if d.group else "", *(d.group.members if d.group else ()),
+                  *(h.code for h in d.limit_rules)]
+        nums.append(d.limit_before_rules)
     text = array("d", nums).tobytes() + "\x1f".join(map(str, words)).encode()
     return hmac.new(key, text, hashlib.sha256).hexdigest() if key else hashlib.sha256(text).hexdigest()
 

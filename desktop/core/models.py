@@ -12,6 +12,8 @@ from desktop.core.credit_code import is_valid_credit_code
 if TYPE_CHECKING:  # pandas loads where tables are read, not where records are shown
     import pandas as pd
 
+    from desktop.core.groups import Group, GroupFigures
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -56,6 +58,7 @@ class Customer:
     salesperson: str | None = None
     sales_manager: str | None = None
     group: str | None = None
+    controller: str | None = None  # 实际控制人: common control by a person links a group too
     first_trade_date: date | None = None
     registered_capital: float | None = None
     agreement: bool | None = None
@@ -189,12 +192,24 @@ class Decision:
     request_given: bool
     approval_route: str  # none | sales_manager | cfo_special
     exceeds_policy: bool
-    exceeds: tuple[str, ...]  # "term", "limit"
+    exceeds: tuple[str, ...]  # "term", "limit", "group_limit" (the group's requests above its ceiling)
     next_review: date
+    group: Group | None = None  # the group the customer belongs to (desktop.core.groups)
+    limit_rules: tuple[RuleHit, ...] = ()  # LIMIT_GROUP_CONCENTRATION
 
     @property
     def customer_id(self) -> str:
         return self.customer.customer_id
+
+    @property
+    def limit_before_rules(self) -> int:
+        """The eligible limit by level, term and sales, before the total-amount control."""
+        return next((h.data["limit_before"] for h in self.limit_rules if "limit_before" in h.data), self.eligible_limit)
+
+    @property
+    def rules(self) -> tuple[RuleHit, ...]:
+        """Every rule that fired, in the order they apply: force C, caps, terms, limits."""
+        return (*self.overrides, *self.caps, *self.term_rules, *self.limit_rules)
 
     def points(self, key: str) -> int:
         return next(i.points for i in self.items if i.key == key)
@@ -206,3 +221,5 @@ class Rating:
 
     as_of: date
     decisions: tuple[Decision, ...]
+    groups: tuple[GroupFigures, ...] = ()  # every group's figures, in the order of its first member
+

@@ -260,6 +260,18 @@ class CapRules:
 
 
 @dataclass(frozen=True)
+class GroupRules:
+    """The group rules (集团客户, DOMAIN.md "Groups and related parties"): early warning caps
+    the other members of a group at ``warning_level`` when one is forced to C; total-amount
+    control holds a group's eligible limits to ``concentration_share`` of the run's total."""
+
+    warning: bool = True
+    warning_level: str = "B"
+    concentration: bool = True
+    concentration_share: float = 0.20
+
+
+@dataclass(frozen=True)
 class TermRules:
     base_days: dict[str, int]
     new_customer_cash_orders: int
@@ -294,6 +306,7 @@ class Policy:
     review_months: dict[str, int]
     aging_bucket_upper_days: tuple[int, ...]
     days_per_year: float
+    group: GroupRules = GroupRules()  # a policy file without [rules.group] has them on, at 20 %
     file_name: str = ""  # set by the file loader, shown in the audit sheet
     sha256: str = ""
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -521,7 +534,8 @@ ORDER_COUNT = _Num(0, 1000, unit="orders")
 YEARS = _Num(0, 100, whole=False, unit="years")
 BUCKET_DAYS = _Num(1, 3650, unit="days")
 MAX_BUCKETS = 20
-DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")  # 360, 365, 365.25, 366
+DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")
+GROUP_SHARE = _Num(0.01, 1, whole=False, decimals=4)  # a group's most of the run's total eligible limit  # 360, 365, 365.25, 366
 
 
 def build_policy(doc: dict[str, Any]) -> Policy:
@@ -547,7 +561,8 @@ def build_policy(doc: dict[str, Any]) -> Policy:
     names = [e["level"] for e in top.get("levels", []) if isinstance(e, dict) and isinstance(e.get("level"), str)] \
         if isinstance(top.get("levels"), list) else []
 
-    rules = c.table(top.get("rules", {}), "rules", {"force_c": (dict, True), "cap": (dict, True)})
+    rules = c.table(top.get("rules", {}), "rules", {"force_c": (dict, True), "cap": (dict, True),
+                                                   "group": (dict, False)})
     fc = c.table(rules.get("force_c", {}), "rules.force_c", {
         "timeliness": (bool, True), "timeliness_max_points": (ITEM_POINTS, True),
         "operating_poor": (bool, True), "revenue_decline": (bool, True), "litigation": (bool, True)})
@@ -562,6 +577,16 @@ def build_policy(doc: dict[str, Any]) -> Policy:
         "new_customer_min_years": (YEARS, True), "documents": (bool, True)})
     if "level" in cap and names and cap["level"] not in names:
         c.add("rules.cap.level", _m("policy.cap_level", level=cap["level"], levels=_names(names)))
+
+    # The group rules: optional (a policy written before them has them as the defaults say).
+    group = c.table(rules.get("group", {}), "rules.group", {
+        "warning": (bool, False), "warning_level": (str, False), "concentration": (bool, False),
+        "concentration_share": (GROUP_SHARE, False)})
+    if "warning_level" in group and names and group["warning_level"] not in names:
+        c.add("rules.group.warning_level", _m("policy.cap_level", level=group.pop("warning_level"),
+                                              levels=_names(names)))
+    if "warning_level" not in group and names and "B" not in names:  # levels named otherwise: the one above the worst
+        group["warning_level"] = names[-2] if len(names) > 1 else names[-1]
 
     terms = c.table(top.get("terms", {}), "terms", {
         "base_days": (dict, True), "new_customer_cash_orders": (ORDER_COUNT, True),
@@ -605,7 +630,9 @@ def build_policy(doc: dict[str, Any]) -> Policy:
                          days_per_month=limit["days_per_month"]),
         sales_manager_max_days=approval["sales_manager_max_days"],
         review_months=review_months, aging_bucket_upper_days=tuple(buckets),
-        days_per_year=float(metrics["days_per_year"]), source=doc,
+        days_per_year=float(metrics["days_per_year"]),
+        group=GroupRules(**{k: float(v) if k == "concentration_share" else v for k, v in group.items()}),
+        source=doc,
     )
 
 

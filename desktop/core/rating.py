@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 
+from desktop.core.groups import CONCENTRATION, Group, GroupFigures, concentration, find_groups, requests_over
 from desktop.core.metrics import compute_metrics
-from desktop.core.models import Customer, Decision, Metrics, Rating
+from desktop.core.models import Customer, Decision, Metrics, Rating, RuleHit
 from desktop.core.policy import Policy
-from desktop.core.scoring import cap_rules, final_level, force_c_rules, ratio, score_items
+from desktop.core.scoring import GROUP_WARNING, cap_rules, final_level, force_c_rules, ratio, score_items
 from desktop.core.terms import approval_route, eligible_limit, next_review, recommended_term
 
 Progress = Callable[[str, float], None]
@@ -57,12 +59,18 @@ def customer_metrics(c: Customer, row: dict | None, policy: Policy, as_of: date)
 
 
 def decide(c: Customer, m: Metrics, policy: Policy, as_of: date) -> Decision:
-    """Score one customer and derive level, term, limit, route and review date."""
+    """Score one customer and derive level, term, limit, route and review date (before the
+    group rules, which ``rate`` applies to the members of groups)."""
     items = score_items(c, m, policy)
     total = sum(i.points for i in items)
     raw = policy.level_for(total)
     overrides = force_c_rules(c, items, policy)
     caps = cap_rules(c, m, policy)
+    return _decided(c, m, items, total, raw, overrides, caps, policy, as_of)
+
+
+def _decided(c: Customer, m: Metrics, items, total: int, raw: str, overrides, caps, policy: Policy,
+             as_of: date) -> Decision:
     level = final_level(raw, overrides, caps, policy)
     base, term, term_rules = recommended_term(level, c, m, policy)
     limit = eligible_limit(m.sales_12m, term, level, policy)
@@ -76,6 +84,70 @@ def decide(c: Customer, m: Metrics, policy: Policy, as_of: date) -> Decision:
         recommended_term_days=term, eligible_limit=limit, requested_term_days=req_term,
         requested_limit=req_limit, request_given=given, approval_route=approval_route(req_term, policy),
         exceeds_policy=bool(exceeds), exceeds=exceeds, next_review=next_review(as_of, level, policy))
+
+
+def _with_limit(d: Decision, limit: int, hit: RuleHit | None, group_over: bool) -> Decision:
+    """``d`` with the eligible limit the total-amount control left (``hit``), the request that
+    counts following it, and "group_limit" among the exceeded when the group's requests are over."""
+    c = d.customer
+    req_limit = c.requested_limit if c.requested_limit is not None else float(limit)
+    exceeds = tuple(k for k, over in (("term", d.requested_term_days > d.recommended_term_days),
+                                      ("limit", req_limit > limit), ("group_limit", group_over)) if over)
+    return replace(d, eligible_limit=limit, requested_limit=req_limit, exceeds=exceeds, exceeds_policy=bool(exceeds),
+                   limit_rules=d.limit_rules + ((hit,) if hit else ()))
+
+
+def apply_group_rules(decisions: list[Decision], groups: list[Group], policy: Policy,
+                      as_of: date) -> tuple[list[Decision], tuple[GroupFigures, ...]]:
+    """The group rules over a run's decisions (DOMAIN.md, in its order): early warning, then the
+    level's term and limit again, then total-amount control over the run's total T; every
+    member carries its group. Customers outside groups are returned as they were."""
+    if not groups:
+        return decisions, ()
+    at = {d.customer_id: n for n, d in enumerate(decisions)}
+    rules = policy.group
+    forced_of: dict[str, tuple[str, ...]] = {}
+    for g in groups:
+        forced = tuple(cid for cid in g.members if decisions[at[cid]].overrides)
+        forced_of[g.name] = forced
+        for cid in g.members:
+            d = decisions[at[cid]]
+            if rules.warning and forced and not d.overrides:
+                hit = RuleHit(GROUP_WARNING, {"group": g.name, "members": list(forced),
+                                              "names": [decisions[at[f]].customer.name for f in forced],
+                                              "level": rules.warning_level})
+                d = _decided(d.customer, d.metrics, d.items, d.total, d.raw_level, d.overrides,
+                             d.caps + (hit,), policy, as_of)
+            decisions[at[cid]] = replace(d, group=g)
+    total = sum(d.eligible_limit for d in decisions)  # T, before the total-amount control
+    figures = []
+    for g in groups:
+        members = [decisions[at[cid]] for cid in g.members]
+        before = [d.eligible_limit for d in members]
+        ceiling = None
+        reduced = requests = False
+        if rules.concentration:
+            ceiling, reduced, after = concentration(before, total, policy)
+            s = sum(before)
+            reqs = [d.customer.requested_limit if d.customer.requested_limit is not None else float(a)
+                    for d, a in zip(members, after)]
+            requests = requests_over(reqs, ceiling)
+            for d, a in zip(members, after):
+                hit = RuleHit(CONCENTRATION, {"group": g.name, "group_total": s, "total": total,
+                                              "share": rules.concentration_share, "ceiling": float(ceiling),
+                                              "limit_before": d.eligible_limit}) if reduced else None
+                if hit or requests:
+                    decisions[at[d.customer_id]] = _with_limit(d, a, hit, requests)
+            members = [decisions[at[cid]] for cid in g.members]
+        figures.append(GroupFigures(
+            group=g, sales_12m=sum(d.metrics.sales_12m for d in members),
+            open_ar=sum(d.metrics.open_ar for d in members),
+            overdue_balance=sum(d.metrics.overdue_balance for d in members),
+            eligible_limit_before=sum(before), eligible_limit=sum(d.eligible_limit for d in members),
+            requested_limit=sum(d.requested_limit for d in members), ceiling=ceiling, total_limit=total,
+            worst_level=max((d.level for d in members), key=policy.rank), forced_c=forced_of[g.name],
+            reduced=reduced, requests_over=requests))
+    return decisions, tuple(figures)
 
 
 def current_terms(customers: Sequence[Customer]) -> pd.Series:
@@ -96,5 +168,6 @@ def rate(customers: Sequence[Customer], ledger: pd.DataFrame, receipts: pd.DataF
         decisions.append(decide(c, customer_metrics(c, rows.get(c.customer_id), policy, as_of), policy, as_of))
         if n % 5000 == 4999:
             progress("scoring", 0.5 + 0.5 * n / len(customers))
+    decisions, groups = apply_group_rules(decisions, find_groups(customers), policy, as_of)
     progress("scoring", 1.0)
-    return Rating(as_of=as_of, decisions=tuple(decisions)), unapplied
+    return Rating(as_of=as_of, decisions=tuple(decisions), groups=groups), unapplied

@@ -134,14 +134,25 @@ def cap_rules(customer: Customer, m: Metrics, policy: Policy) -> tuple[RuleHit, 
     return tuple(hits)
 
 
+GROUP_WARNING = "CAP_B_GROUP_WARNING"
+
+
+def cap_level(code: str, policy: Policy) -> str:
+    """The level a cap rule holds a customer to: the group warning's level (B), else the cap level (A)."""
+    return policy.group.warning_level if code == GROUP_WARNING else policy.cap.level
+
+
 def final_level(raw_level: str, overrides: tuple[RuleHit, ...], caps: tuple[RuleHit, ...],
                 policy: Policy) -> str:
-    """Force C wins over a cap; a cap lowers a better level to the cap level."""
+    """Force C wins over a cap; a cap lowers a better level to its cap level (the lowest of them)."""
     if overrides:
         return policy.levels[-1].level
-    if caps and policy.rank(raw_level) < policy.rank(policy.cap.level):
-        return policy.cap.level
-    return raw_level
+    level = raw_level
+    for hit in caps:
+        cap = cap_level(hit.code, policy)
+        if policy.rank(level) < policy.rank(cap):
+            level = cap
+    return level
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

@@ -35,7 +35,8 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "credit_code": ["统一社会信用代码", "社会信用代码", "信用代码", "credit code", "unified social credit code", "uscc"],
         "salesperson": ["业务员", "销售人员", "销售员", "业务代表", "salesperson", "sales rep"],
         "sales_manager": ["销售部经理", "销售经理", "所属经理", "sales manager"],
-        "group": ["所属集团", "集团", "关联集团", "group"],
+        "group": ["所属集团", "集团", "关联集团", "集团名称", "所属集团名称", "group"],
+        "controller": ["实际控制人", "实控人", "最终控制人", "actual controller", "controller"],
         "first_trade_date": ["首次合作日期", "首次交易日期", "合作开始日期", "首次合作时间", "first trade date"],
         "registered_capital": ["注册资本", "注册资金", "registered capital"],
         "agreement": ["年度合作协议", "是否签订协议", "合作协议", "年度协议", "agreement", "annual agreement"],
@@ -95,6 +96,8 @@ RULE_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("force_c", "litigation"): ("sued_by_suppliers",),
     ("cap", "new_customer"): ("first_trade_date",),
     ("cap", "documents"): _KEY_DOCUMENTS,
+    ("group", "warning"): ("group", "controller", "credit_code"),
+    ("group", "concentration"): ("group", "controller", "credit_code"),
     ("terms", "require_agreement"): ("agreement",),
     ("terms", "require_documents"): _KEY_DOCUMENTS,
 }

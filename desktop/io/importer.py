@@ -43,7 +43,8 @@ from desktop.io.workbook import PasswordRequired, RawFile, RawSheet, read_file
 
 CUSTOMER_PARSERS: dict[str, Callable[[Any], V.Parsed]] = {
     "customer_id": V.parse_code, "name": V.parse_text, "credit_code": V.parse_credit_code,
-    "salesperson": V.parse_text, "sales_manager": V.parse_text, "group": V.parse_text, "first_trade_date": V.parse_date,
+    "salesperson": V.parse_text, "sales_manager": V.parse_text, "group": V.parse_text,
+    "controller": V.parse_text, "first_trade_date": V.parse_date,
     "registered_capital": V.parse_amount, "agreement": V.parse_yes_no, "license": V.parse_yes_no,
     "tax_registration": V.parse_yes_no, "org_code": V.parse_yes_no,
     "operating_status": V.parse_operating_status, "revenue_trend": V.parse_revenue_trend,
@@ -538,6 +539,19 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
                                    "three-in-one licence rule not applied", "warning"))
         customers.append(customer)
         d.source.rows_used += 1
+    # One legal entity under two customer IDs (the same valid credit code): both rated, one group.
+    by_code: dict[str, list[Customer]] = {}
+    for c in customers:
+        if c.credit_code_valid:
+            by_code.setdefault(c.credit_code.strip().upper(), []).append(c)
+    for same in (v for v in by_code.values() if len(v) > 1):
+        for c in same:
+            d = next(d for d in sheets if d.raw.name == c.source.file and d.sheet.name == c.source.sheet)
+            others = ", ".join(o.customer_id for o in same if o is not c)
+            issues.append(RowIssue(c.source.file, c.source.sheet, c.source.row,
+                                   _col_label(d.match, d.match.columns["credit_code"]), c.credit_code,
+                                   f"the same unified social credit code as customer {others}",
+                                   "both rated, as members of one group", "warning"))
     return customers, issues, dup_ids
 
 

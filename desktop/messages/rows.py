@@ -116,6 +116,8 @@ ISSUE_ZH: list[tuple[str, str]] = [
     (r"read as a workbook", "已按工作簿读取"),
     (r"customer ID differs from (.+) only in capitals", r"客户编号与 \1 仅大小写不同"),
     (r"rated as separate customers; check that they are not one", "按不同客户分别评级；请核对是否为同一客户"),
+    (r"the same unified social credit code as customer (.+)", r"统一社会信用代码与客户 \1 相同"),
+    (r"both rated, as members of one group", "均参与评级，并视为同一集团的成员"),
     (r"sheet not used: say what it is \((.+), or in the list of sheets\)",
      "该表未使用：请指定它是哪种表（在工作表列表中选择）"),
 ]

@@ -282,6 +282,9 @@ CODE_WORDS: dict[str, tuple[str, str]] = {
     "TERM_NEW_CUSTOMER_CASH": ("新客户首批订单款到发货", "new customer: first orders cash before delivery"),
     "TERM_NO_AGREEMENT": ("未签年度合作协议，不给账期", "no signed annual agreement: no credit terms"),
     "TERM_DOCUMENTS_INCOMPLETE": ("关键资料不全，不给账期", "key documents incomplete: no credit terms"),
+    "CAP_B_GROUP_WARNING": ("集团预警：同集团成员被强制C级，等级封顶", "group warning: a member of the group forced to C, level capped"),
+    "LIMIT_GROUP_CONCENTRATION": ("集团总量控制：集团额度合计超过上限，按比例压降",
+                                  "group total-amount control: the group's limits above the ceiling, scaled down"),
 }
 
 FIELD_WORDS: dict[str, tuple[str, str]] = {

@@ -32,7 +32,7 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh", pal: Colours | No
         f"</td><td>{escape(basis_text(d, i.key, policy, lab))}</td>"
         f"<td>{escape(lab.scored_band(policy.item(i.key), i.band))}</td></tr>"
         for i in d.items)
-    rules = [*d.overrides, *d.caps, *d.term_rules]
+    rules = list(d.rules)
     colon = "：" if zh else ": "
 
     def code(h) -> str:  # the code the workbooks print beside the words, for tracing: in the English view only
@@ -43,7 +43,8 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh", pal: Colours | No
                          for h in rules) or f"<li>{lab('none')}</li>"
     aging = "".join(f"<tr><td>{escape(lab.aging(b))}</td><td align=right>{amount_text(v)}</td></tr>"
                     for b, v in m.aging.items())
-    exceeds = ", ".join({"term": t("账期", "term"), "limit": t("额度", "limit")}[x] for x in d.exceeds)
+    exceeds = ", ".join({"term": t("账期", "term"), "limit": t("额度", "limit"),
+                         "group_limit": t("集团申请额度合计", "group's requests in total")}[x] for x in d.exceeds)
 
     def kv(label: str, value: object) -> str:
         return f"<tr><td style='color:{pal.muted}'>{escape(label)}</td><td><b>{escape(str(value))}</b></td></tr>"

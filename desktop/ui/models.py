@@ -306,7 +306,7 @@ class ResultsModel(_Table):
         }
 
     def rules(self, d: Decision) -> list[str]:
-        return [self.code_words(h.code) for h in (*d.overrides, *d.caps, *d.term_rules)]
+        return [self.code_words(h.code) for h in d.rules]
 
     def rule_words(self, d: Decision) -> str:
         return "；".join(self.rules(d))

@@ -18,7 +18,9 @@ COLUMNS: dict[str, list[tuple[str, str, str, dict | None]]] = {
          {"validate": "length", "criteria": "==", "value": 18, "error_message": "统一社会信用代码应为18位"}),
         ("salesperson", "业务员", "负责该客户的业务员。", None),
         ("sales_manager", "销售部经理", "审批该客户的销售部经理；审批表可按经理分册。", None),
-        ("group", "所属集团", "关联方所属集团，可空。", None),
+        ("group", "所属集团", "同一集团的客户填相同的集团名称（全角半角、空格不影响），可空。同属一个集团的客户合并看风险："
+         "一家被强制评为C级，其他成员最高评为B级；集团可授信额度合计不超过全部客户合计的一定比例（信用政策设定，默认20%）。", None),
+        ("controller", "实际控制人", "可空。实际控制人相同的客户视同一个集团。", None),
         ("first_trade_date", "首次合作日期", "日期。为空时取最早的开票日期。",
          {"validate": "date", "criteria": ">", "value": "1900-01-01", "error_message": "请输入日期"}),
         ("registered_capital", "注册资本(万元)", "单位以表头为准：万元或元。",

@@ -262,7 +262,10 @@ def rule_sentence(code: str, data: dict[str, Any], lang: str = "zh") -> str:
         elif code == "TERM_NO_AGREEMENT":
             text = say("rule.TERM_NO_AGREEMENT." + ("unknown" if d.get("agreement") is None else "no"))
         elif code == "CAP_B_GROUP_WARNING":
-            text = say("rule.CAP_B_GROUP_WARNING", group=d["group"], members=listed(d["members"]))
+            names = d.get("names") or [None] * len(d["members"])
+            who = [f"{n}（{m}）" if lang == "zh" and n else f"{n} ({m})" if n else str(m)
+                   for m, n in zip(d["members"], names)]
+            text = say("rule.CAP_B_GROUP_WARNING", group=d["group"], members=listed(who))
         elif code == "LIMIT_GROUP_CONCENTRATION":
             text = say("rule.LIMIT_GROUP_CONCENTRATION", group=d["group"], group_total=amount(d["group_total"]),
                        total=amount(d["total"]), share=percent(d["share"]), ceiling=amount(d["ceiling"]))

@@ -137,7 +137,7 @@ def _write_facts(wb, rating: Rating, policy: Policy, run: RunFacts, tick: Tick =
         values = [d.customer_id, d.customer.name, d.total, d.raw_level, d.level, d.recommended_term_days,
                   d.eligible_limit, d.requested_term_days, d.requested_limit, m.orders, _num(m.sales_12m),
                   _num(m.open_ar), _num(m.overdue_balance), d.approval_route, d.exceeds_policy,
-                  [h.code for h in (*d.overrides, *d.caps, *d.term_rules)], d.next_review.isoformat()] + \
+                  [h.code for h in d.rules], d.next_review.isoformat()] + \
             [i.points for i in d.items]
         ws.write_cells(r, [d.customer_id, dumps(values)], plain)
     ws.very_hidden()

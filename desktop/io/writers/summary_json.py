@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from desktop.core.groups import GroupFigures
 from desktop.core.models import Rating, RowIssue
 from desktop.core.policy import Policy
 
@@ -28,6 +29,17 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def group_dict(g: GroupFigures) -> dict[str, Any]:
+    """A group's figures: members, sums, the limits before and after the total-amount control,
+    the ceiling (None when the control is off) and the worst final level."""
+    return {"name": g.name, "members": list(g.members), "links": [k.as_dict() for k in g.group.links],
+            "sales_12m": g.sales_12m, "open_ar": g.open_ar, "overdue_balance": g.overdue_balance,
+            "eligible_limit_before": g.eligible_limit_before, "eligible_limit": g.eligible_limit,
+            "requested_limit": g.requested_limit, "ceiling": None if g.ceiling is None else float(g.ceiling),
+            "total_limit": g.total_limit, "worst_level": g.worst_level, "forced_c": list(g.forced_c),
+            "reduced": g.reduced, "requests_over": g.requests_over}
+
+
 def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict[str, Any]:
     customers = []
     for d in rating.decisions:
@@ -37,7 +49,9 @@ def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict
             "items": {i.key: i.points for i in d.items},
             "raw_level": d.raw_level, "level": d.level,
             "overrides": [h.code for h in d.overrides], "caps": [h.code for h in d.caps],
-            "term_rules": [h.code for h in d.term_rules],
+            "term_rules": [h.code for h in d.term_rules], "limit_rules": [h.code for h in d.limit_rules],
+            "rule_data": {h.code: h.data for h in d.rules},
+            "group": None if d.group is None else d.group.as_dict(),
             "recommended_term_days": d.recommended_term_days, "eligible_limit": d.eligible_limit,
             "requested_term_days": d.requested_term_days, "requested_limit": d.requested_limit,
             "approval_route": d.approval_route, "exceeds_policy": d.exceeds_policy,
@@ -53,6 +67,7 @@ def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict
         "as_of": rating.as_of,
         "policy": {"name": policy.name, "version": policy.version, "sha256": policy.sha256},
         "customers": customers,
+        "groups": [group_dict(g) for g in rating.groups],
         "exceptions": [i.as_dict() for i in issues],
     })
 

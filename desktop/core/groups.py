@@ -1,0 +1,198 @@
+"""Groups and related parties (集团客户): who belongs together, and the two group rules.
+
+DOMAIN.md "Groups and related parties". Customers are linked when they carry the same 所属集团
+(after trimming, full-width to half-width, spaces and capitals ignored; blank and words that
+mean "none" link nobody), the same valid unified credit code (one legal entity under two
+customer IDs), or the same 实际控制人 (common control by a person); a group is a connected set
+of two or more linked customers.
+
+The rules run after every member's own force-C and cap rules, once, in this order:
+
+- early warning ``CAP_B_GROUP_WARNING``: a member forced to C caps every member of its group
+  not itself forced to C at the policy's warning level (B); it does not cascade;
+- total-amount control ``LIMIT_GROUP_CONCENTRATION``: a group whose eligible limits add up to
+  S above the ceiling share x T (T: every rated customer's eligible limit, before this rule)
+  has each member's limit scaled by ceiling / S, rounded down to the policy's step; a group's
+  requests adding up to more than the ceiling exceed the policy for every member.
+
+Everything is in whole numbers (元, fen, the share as written), so the ceiling at exactly
+20 % and one yuan over fall where the policy says.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from desktop.core.exact import fen, written
+from desktop.core.models import Customer
+from desktop.core.policy import Policy
+
+# The fields that link customers, in the order a group's links are listed.
+LINK_FIELDS = ("group", "credit_code", "controller")
+# What a clerk writes in 所属集团 or 实际控制人 for "none": these link nobody.
+NO_GROUP = frozenset({"无", "没有", "暂无", "否", "空", "无集团", "非集团", "独立", "单体", "不适用", "-", "--", "—", "——",
+                      "/", "\\", "0", "n/a", "na", "none", "null", "nil", "no", "x"})
+_SPACE = re.compile(r"\s+")
+
+WARNING, CONCENTRATION = "CAP_B_GROUP_WARNING", "LIMIT_GROUP_CONCENTRATION"
+
+
+def link_key(text: str | None) -> str | None:
+    """The form two values of 所属集团 (or 实际控制人) are compared in: full-width turned
+    half-width (NFKC), every space removed, capitals ignored; None for blank or a word for none."""
+    if text is None:
+        return None
+    key = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
+    return None if not key or key in NO_GROUP else key
+
+
+def _code_key(c: Customer) -> str | None:
+    return c.credit_code.strip().upper() if c.credit_code and c.credit_code_valid else None
+
+
+@dataclass(frozen=True)
+class GroupLink:
+    """One shared value that linked customers: the field, the value as written (the most
+    frequent writing), and the customers that carry it, in customer-sheet order."""
+
+    field: str  # "group" | "credit_code" | "controller"
+    value: str
+    customers: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "value": self.value, "customers": list(self.customers)}
+
+
+@dataclass(frozen=True)
+class Group:
+    """A connected set of two or more linked customers: its name, members (customer IDs in
+    sheet order) and every link between them."""
+
+    name: str
+    members: tuple[str, ...]
+    links: tuple[GroupLink, ...]
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "members": list(self.members), "links": [k.as_dict() for k in self.links]}
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """A group's figures in a run, after the group rules (``eligible_limit_before``: before the
+    total-amount control). ``ceiling``: share x the run's total, None when the control is off."""
+
+    group: Group
+    sales_12m: float
+    open_ar: float
+    overdue_balance: float
+    eligible_limit_before: int
+    eligible_limit: int
+    requested_limit: float
+    ceiling: Fraction | None
+    total_limit: int  # T: every rated customer's eligible limit, before the control
+    worst_level: str
+    forced_c: tuple[str, ...]  # members forced to C (they trigger the early warning)
+    reduced: bool  # the total-amount control scaled the members' limits
+    requests_over: bool  # the members' requests add up to more than the ceiling
+
+    @property
+    def name(self) -> str:
+        return self.group.name
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return self.group.members
+
+
+def find_groups(customers: Sequence[Customer]) -> list[Group]:
+    """Every group among ``customers``, in the sheet order of each group's first member."""
+    order = {c.customer_id: n for n, c in enumerate(customers)}
+    parent = list(range(len(customers)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    shared: dict[tuple[str, str], list[int]] = {}
+    for n, c in enumerate(customers):
+        for fld, key in (("group", link_key(c.group)), ("credit_code", _code_key(c)),
+                         ("controller", link_key(c.controller))):
+            if key is not None:
+                shared.setdefault((fld, key), []).append(n)
+    links: list[tuple[str, list[int]]] = []
+    for (fld, _key), idx in shared.items():
+        if len(idx) < 2:
+            continue
+        links.append((fld, idx))
+        for i in idx[1:]:
+            a, b = root(idx[0]), root(i)
+            if a != b:  # the lower index stays the root: a group's root is its first member
+                parent[max(a, b)] = min(a, b)
+    by_root: dict[int, list[int]] = {}
+    for n in range(len(customers)):
+        by_root.setdefault(root(n), []).append(n)
+    link_of: dict[int, list[GroupLink]] = {}
+    for fld, idx in links:
+        writings = [_written(customers[i], fld) for i in idx]
+        value = _most_frequent(writings)
+        link_of.setdefault(root(idx[0]), []).append(
+            GroupLink(fld, value, tuple(customers[i].customer_id for i in idx)))
+    groups = []
+    for r, idx in by_root.items():
+        if len(idx) < 2:
+            continue
+        members = tuple(customers[i].customer_id for i in idx)
+        mine = sorted(link_of.get(r, []), key=lambda k: (LINK_FIELDS.index(k.field), order[k.customers[0]]))
+        groups.append(Group(_name(customers, idx, mine), members, tuple(mine)))
+    groups.sort(key=lambda g: order[g.members[0]])
+    return groups
+
+
+def _most_frequent(values: list[str]) -> str:
+    """The value written most often; on a tie, the one written first."""
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+
+
+def _written(c: Customer, fld: str) -> str:
+    v = getattr(c, fld)
+    return v.strip().upper() if fld == "credit_code" else str(v).strip()
+
+
+def _name(customers: Sequence[Customer], idx: list[int], links: list[GroupLink]) -> str:
+    """The most frequent 所属集团 as written among the members (the first written on a tie),
+    else the credit code, else the actual controller."""
+    names = [str(customers[i].group).strip() for i in idx if link_key(customers[i].group) is not None]
+    if names:
+        return _most_frequent(names)
+    for fld in ("credit_code", "controller"):
+        link = next((k for k in links if k.field == fld), None)
+        if link is not None:
+            return link.value
+    return customers[idx[0]].customer_id  # not reached: a group has a link
+
+
+def concentration(limits: Sequence[int], total: int, policy: Policy) -> tuple[Fraction, bool, list[int]]:
+    """(ceiling, over, limits after the control) for a group whose members' eligible limits are
+    ``limits`` in a run whose total is ``total``: each limit x ceiling / S, rounded down to the
+    policy's step, when S is above the ceiling, else unchanged."""
+    share = written(policy.group.concentration_share)
+    ceiling = total * share
+    s = sum(limits)
+    if s <= ceiling:
+        return ceiling, False, list(limits)
+    step = policy.limit.round_down_to
+    num, den = ceiling.numerator, ceiling.denominator
+    return ceiling, True, [lim * num // (s * den * step) * step for lim in limits]
+
+
+def requests_over(requested: Sequence[float], ceiling: Fraction) -> bool:
+    """The members' requests (元, to the fen) add up to more than the ceiling."""
+    return sum(fen(r) for r in requested) > ceiling * 100
