@@ -398,6 +398,12 @@ def _main(argv: list[str]) -> int:
     errors = sum(1 for i in result.issues if i.severity == "error")
     print(_say("cli.rated", count=len(result.rating.decisions), as_of=result.rating.as_of, levels=counts,
                issues=len(result.issues), errors=errors))
+    groups = result.rating.groups
+    if groups:
+        warned = sum(1 for d in result.rating.decisions if any(h.code == "CAP_B_GROUP_WARNING" for h in d.caps))
+        scaled = sum(1 for d in result.rating.decisions if d.limit_rules)
+        print(_say("cli.groups", groups=len(groups), members=sum(len(g.members) for g in groups), warned=warned,
+                   scaled=scaled))
     for path in result.written:
         print(_say("cli.wrote", file=path))
     return EXIT_OK

@@ -170,7 +170,8 @@ def test_the_language_variable_words_the_lines_of_every_command(tmp_path, capsys
     out = tmp_path / "结果.xlsx"
     assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--no-register"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [lines[0], f"已写入 {out}"] and lines[0].startswith("已评级 42 个客户，评估基准日 2026-06-30")
+    assert lines == [lines[0], lines[1], f"已写入 {out}"] and lines[0].startswith("已评级 42 个客户，评估基准日 2026-06-30")
+    assert lines[1].startswith("集团 2 个（成员 ") and "集团预警封顶" in lines[1]  # the samples' two groups
     import openpyxl
 
     from desktop.messages import has_cjk

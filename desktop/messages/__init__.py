@@ -589,6 +589,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ command line (cli.*)
     # The command line's own lines, in English unless --lang or CREDIT_DESK_LANG asks for Chinese
     # (desktop.cli.message_language); cli.hint.* is the option added to an error's line.
+    "cli.groups": ("集团 {groups} 个（成员 {members} 户）：集团预警封顶 {warned} 户，集团总量控制压降额度 {scaled} 户。",
+                   "{groups} groups ({members} members): {warned} capped by the group warning, {scaled} limits "
+                   "scaled down by the group total-amount control."),
     "cli.rated": ("已评级 {count} 个客户，评估基准日 {as_of}（{levels}）；问题 {issues} 条（其中 {errors} 行未使用）。",
                   "Rated {count} customers as of {as_of} ({levels}); {issues} row issues ({errors} rows not used)."),
     "cli.double_clicked": ("这是命令行程序，请在命令提示符或 PowerShell 中运行它；打开窗口请用同一文件夹中的 CreditDesk.exe。按 Enter 键关闭。",
