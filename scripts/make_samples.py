@@ -5,6 +5,12 @@ header, units in headers, full-width characters, yes/no written six ways, amount
 dates in five forms, blank rows, a total row, an Excel error value, a duplicated customer
 ID, ledger rows for a customer who is not on the customer sheet, and receipts in a GBK CSV.
 
+Two groups of related customers (DOMAIN.md "Groups and related parties"), the rest stand alone:
+嘉禾集团, three members one of which is sued by its suppliers (the early warning caps the two
+others, A on their own, at B), and 恒信控股(HX), whose eligible limits add up to more than 20 % of
+all customers' (the total-amount control scales them down); its members are linked by 所属集团
+written three ways, by 实际控制人 and by one credit code under two customer IDs.
+
     python scripts/make_samples.py [FOLDER]   (default: templates/samples)
 """
 
@@ -13,7 +19,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import xlsxwriter
@@ -21,6 +27,7 @@ import xlsxwriter
 from desktop.core.credit_code import check_char
 
 AS_OF = date(2026, 6, 30)
+CREATED = {"created": datetime(2026, 6, 30)}  # a fixed date in the file properties: the same bytes every run
 SURNAMES = "华东 华南 华北 西南 东方 远大 恒信 金桥 永盛 新欣 宏达 天成 瑞丰 鼎盛 博远 中联 安泰 嘉禾 万通 隆基".split()
 TRADES = "商贸 电子 建材 机械 食品 化工 物流 医药 纺织 五金".split()
 SALES = ["王磊", "李娜", "张伟", "刘洋", "陈静"]
@@ -28,6 +35,16 @@ STATUS = ["良好", "正常", "良好", "良好", "一般", "良好", "正常", 
 TREND = ["增长", "平稳", "下滑", "增长", "平稳", "增长", "平稳", "增长", "平稳", "持续下滑"]
 YES = ["是", "有", "Y", "√", "1", "是"]
 NO = ["否", "无", "N", "×", "0", "否"]
+# 所属集团 as the clerks wrote it: 恒信控股(HX) with full-width letters and brackets, spaces and small
+# letters (one group all the same); 无 and 独立 link nobody. Everyone else: blank.
+GROUPS = {
+    "C0025": "嘉禾集团", "C0033": "嘉禾集团", "C0035": "嘉禾集团",  # C0025 is sued by its suppliers
+    "C0004": "恒信控股(HX)", "C0019": "恒信控股(HX)", "C0005": "恒信控股（ＨＸ）", "C0034": " 恒信控股 (hx)",
+    "C0010": "无", "C0022": "无", "C0041": "独立",
+}
+# 实际控制人: C0026 belongs to 恒信控股(HX) through its controller alone; the others link nobody.
+CONTROLLERS = {"C0004": "李建华", "C0026": "李建华", "C0007": "王志远", "C0025": "周文斌", "C0003": "陈国栋"}
+SAME_CODE_AS = {"C0031": "C0005"}  # one company under two customer IDs (the same credit code)
 
 
 def credit_code(rng: random.Random, valid: bool = True) -> str:
@@ -103,11 +120,12 @@ def make(folder: Path) -> None:
 
     # ---------- customer credit sheet ----------
     wb = xlsxwriter.Workbook(folder / "客户信用资料 2026.xlsx")
+    wb.set_properties(CREATED)
     ws = wb.add_worksheet("客户信用资料")
     title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "font_name": "等线"})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": "等线"})
     datef = wb.add_format({"num_format": "yyyy-mm-dd"})
-    headers = ["客户编号", "客户名称", "统一社会信用代码", "业务员", "所属集团", "首次合作日期", "注册资本（万元）",
+    headers = ["客户编号", "客户名称", "统一社会信用代码", "业务员", "所属集团", "实际控制人", "首次合作日期", "注册资本（万元）",
                "年度合作协议", "营业执照", "税务登记证", "组织机构代码证", "经营状况", "营业额趋势", "被其他供应商起诉",
                "资产总额(万元)", "负债总额(万元)", "流动资产(万元)", "流动负债(万元)", "现行账期(天)", "申请账期(天)",
                "申请额度(元)", "申请理由"]
@@ -115,6 +133,7 @@ def make(folder: Path) -> None:
     ws.write_row(1, 0, ["填表单位：财务部信用管理组", "", "", "", "", "单位：万元（注明者除外）"])
     ws.write_row(2, 0, headers, head)
     r = 3
+    codes = {}
     for i, c in enumerate(customers):
         if i in (12, 30):
             r += 1  # blank rows people leave between blocks
@@ -127,7 +146,8 @@ def make(folder: Path) -> None:
             c["name"],
             credit_code(rng, valid=(i % 11 != 5)) if three_in_one else None,
             rng.choice(SALES),
-            rng.choice(["", "", "远大集团", "恒信控股"]),
+            rng.choice(["", "", "远大集团", "恒信控股"]),  # drawn as before, replaced below (GROUPS)
+            CONTROLLERS.get(c["cid"]),
             fmt_date(rng, c["start"]) if i % 9 else None,
             rng.choice([50, 200, 800, 2000, 6000, "1,000", None]),
             rng.choice(YES) if rng.random() < 0.8 else rng.choice(NO),
@@ -144,12 +164,17 @@ def make(folder: Path) -> None:
             rng.choice([None, None, 200000, "50万", 1_000_000]),
             None,
         ]
-        if c["cid"] == "C0007":  # the worked example: everything on file, good, a 120-day request
-            row[2:22] = [credit_code(rng), "王磊", "远大集团", date(2019, 3, 1), 2000, "是", "是", "是", "是",
-                         "良好", "增长", "否", 10000, 5500, 4000, 2500, 60, 120, 500000,
+        row[4] = GROUPS.get(c["cid"])
+        if c["cid"] == "C0007":  # the worked example: everything on file, good, a 120-day request, no group
+            row[2:23] = [credit_code(rng), "王磊", None, CONTROLLERS["C0007"], date(2019, 3, 1), 2000, "是", "是",
+                         "是", "是", "良好", "增长", "否", 10000, 5500, 4000, 2500, 60, 120, 500000,
                          "年度大单，需延长账期以配合工程结算"]
-        if row[19] and row[19] > 90 and not row[21]:
-            row[21] = "客户要求配合项目回款周期"
+        if c["cid"] in SAME_CODE_AS:
+            assert row[2] and i % 11 != 5 and codes[SAME_CODE_AS[c["cid"]]], "both have a valid code of their own"
+            row[2] = codes[SAME_CODE_AS[c["cid"]]]
+        codes[c["cid"]] = row[2] if row[2] and i % 11 != 5 else None
+        if row[20] and row[20] > 90 and not row[22]:
+            row[22] = "客户要求配合项目回款周期"
         for col, v in enumerate(row):
             if isinstance(v, date):
                 ws.write_datetime(r, col, v, datef)
@@ -163,7 +188,7 @@ def make(folder: Path) -> None:
     # a duplicated customer ID, and a row with an Excel error value in a numeric column
     ws.write_row(r, 0, ["C0015", "华南电子有限公司（重复录入）", None, "李娜"])
     ws.write_row(r + 1, 0, ["C0043", "金桥物流有限公司", None, "张伟"])
-    ws.write_formula(r + 1, 14, "=1/0", None, "#DIV/0!")
+    ws.write_formula(r + 1, headers.index("资产总额(万元)"), "=1/0", None, "#DIV/0!")
     ws.write_row(r + 2, 0, ["", "=HYPERLINK(\"http://example.invalid\",\"点击\")"])  # a name but no ID
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 24)
@@ -174,6 +199,7 @@ def make(folder: Path) -> None:
 
     # ---------- sales ledger ----------
     wb = xlsxwriter.Workbook(folder / "销售明细 2024-2026.xlsx")
+    wb.set_properties(CREATED)
     ws = wb.add_worksheet("销售明细")
     hdr = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期", "回款日期", "回款金额"]
     ws.merge_range(0, 0, 0, len(hdr) - 1, "销售及应收明细账", title)
