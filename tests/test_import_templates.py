@@ -27,16 +27,17 @@ def test_templates_have_notes_and_validation():
     assert ws["A1"].comment is not None and "必填" in ws["A1"].comment.text
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation
              if dv.type == "list"}
-    assert lists["I2"] == '"是,否"'
-    assert "持续下滑" in lists["N2"]
+    assert lists["J2"] == '"是,否"'  # 年度合作协议, after 所属集团 and 实际控制人
+    assert "持续下滑" in lists["O2"]
+    assert ws["G1"].value == "实际控制人" and "视同一个集团" in ws["G1"].comment.text
 
 
 def test_filled_templates_import(tmp_path):
     folder = templates_dir() / "imports"
     wb = openpyxl.load_workbook(folder / TITLES[CUSTOMERS][1])
     ws = wb.active
-    ws.append(["C001", "甲公司", "91350100M000100Y43", "王磊", "赵经理", None, dt.date(2020, 1, 2), 1200, "是", "是", None, None,
-               "良好", "增长", "否", 1000, 400, 500, 250, 45, 120, 300000, "工程回款周期长"])
+    ws.append(["C001", "甲公司", "91350100M000100Y43", "王磊", "赵经理", "甲集团", "张三", dt.date(2020, 1, 2), 1200, "是", "是",
+               None, None, "良好", "增长", "否", 1000, 400, 500, 250, 45, 120, 300000, "工程回款周期长"])
     cust = tmp_path / "客户.xlsx"
     wb.save(cust)
     wb = openpyxl.load_workbook(folder / TITLES[LEDGER][1])
@@ -48,5 +49,6 @@ def test_filled_templates_import(tmp_path):
     (c,) = r.customers
     assert (c.customer_id, c.registered_capital, c.requested_term_days, c.request_reason, c.sales_manager) == \
         ("C001", 1200, 120, "工程回款周期长", "赵经理")
+    assert (c.group, c.controller) == ("甲集团", "张三")
     assert r.issues == []
     assert list(r.ledger["amount"]) == [1000.0] and r.ledger["paid_date"].iloc[0] == dt.datetime(2026, 2, 6)
