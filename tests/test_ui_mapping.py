@@ -98,7 +98,7 @@ def test_saying_what_a_sheet_with_renamed_headers_is_opens_the_mapping_prefilled
     assert w.sheets_model.setData(index, w.sheets_model.kind_words[CUSTOMERS])
     dialog = w._mapping_dialog
     assert dialog.isVisible() and w.worker is None  # no import was started, no error box
-    assert dialog.kind.currentData() == CUSTOMERS and dialog.columns()["operating_status"] == 11
+    assert dialog.kind.currentData() == CUSTOMERS and dialog.columns()["operating_status"] == 12
     dialog.reject()
     assert sheet_source(w, "客户信用资料").kind == "ignored" and not w.choices
     assert w.sheets_model.setData(index, w.sheets_model.kind_words[CUSTOMERS])
@@ -124,8 +124,8 @@ def test_renamed_headers_are_prefilled_and_the_worked_example_keeps_its_score(qt
     dialog = w.map_columns(source)
     # the dialog takes it for a customer sheet and maps every header it knows, on the right row
     assert dialog.kind.currentData() == CUSTOMERS and dialog.header_row.value() == 3
-    assert len(dialog.columns()) == 19
-    assert dialog.columns()["operating_status"] == 11 and dialog.columns()["total_assets"] == 14
+    assert len(dialog.columns()) == 20
+    assert dialog.columns()["operating_status"] == 12 and dialog.columns()["total_assets"] == 15
     assert dialog.status.text() == "必须映射：客户编号、客户名称" and not dialog.ok_button.isEnabled()
     assert dialog.unused_label.text().startswith("未使用的列：A 代号、B 户名、D 经办人。")
     for fld, col in (("customer_id", 0), ("name", 1), ("salesperson", 3)):
@@ -152,7 +152,7 @@ def test_saying_the_kind_prefills_the_known_headers_of_that_kind(qtbot, window, 
     dialog.kind.setCurrentIndex(dialog.kind.findData(LEDGER))
     assert dialog.header_row.value() == 3 and dialog.columns() == {}  # no ledger header on the sheet
     dialog.kind.setCurrentIndex(dialog.kind.findData(CUSTOMERS))
-    assert dialog.header_row.value() == 3 and len(dialog.columns()) == 19
+    assert dialog.header_row.value() == 3 and len(dialog.columns()) == 20
 
 
 # ---------------------------------------------------------------- unused columns
@@ -165,8 +165,8 @@ def test_columns_mapped_to_nothing_are_listed_in_the_dialog_and_as_row_issues(qt
         dialog.combos[fld].setCurrentIndex(col + 1)
     dialog.combos["operating_status"].setCurrentIndex(0)  # (not mapped)
     dialog.combos["total_assets"].setCurrentIndex(0)
-    assert dialog.unused() == [(11, "经营状况"), (14, "资产总额(万元)")]
-    assert dialog.unused_label.text() == ("未使用的列：L 经营状况、O 资产总额(万元)。这些列有数据，但没有映射到任何字段，"
+    assert dialog.unused() == [(12, "经营状况"), (15, "资产总额(万元)")]
+    assert dialog.unused_label.text() == ("未使用的列：M 经营状况、P 资产总额(万元)。这些列有数据，但没有映射到任何字段，"
                                           "导入时不会读取。")
     assert dialog.status.text().startswith("评级用到、但还没有映射的字段：经营状况、资产总额。")
     dialog.accept()  # fields the rating uses are neither mapped nor confirmed: asked first
@@ -180,10 +180,10 @@ def test_columns_mapped_to_nothing_are_listed_in_the_dialog_and_as_row_issues(qt
     assert len(unused) == 1
     issue = unused[0]
     assert (issue.file, issue.sheet, issue.row, issue.column, issue.value, issue.severity) == \
-        (renamed.name, "客户信用资料", 3, "L, O", "L 经营状况, O 资产总额(万元)", "warning")
+        (renamed.name, "客户信用资料", 3, "M, P", "M 经营状况, P 资产总额(万元)", "warning")
     row = w.issues_model._rows.index(issue)
     shown = [w.issues_model.index(row, c).data() for c in range(w.issues_model.columnCount())]
-    assert "未使用的列：有数据，但没有映射到任何字段" in shown and "L, O" in shown
+    assert "未使用的列：有数据，但没有映射到任何字段" in shown and "M, P" in shown
     assert any(str(s).startswith("未读取；如评级需要这些数据") for s in shown)
     # ... and the results workbook's exceptions
     rate(qtbot, w)
@@ -193,7 +193,7 @@ def test_columns_mapped_to_nothing_are_listed_in_the_dialog_and_as_row_issues(qt
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     ws = openpyxl.load_workbook(target, read_only=True)["异常清单"]
     rows = [[c for c in r if c is not None] for r in ws.iter_rows(values_only=True)]
-    assert any("未使用的列：有数据，但没有映射到任何字段" in r and "L 经营状况, O 资产总额(万元)" in r for r in rows)
+    assert any("未使用的列：有数据，但没有映射到任何字段" in r and "M 经营状况, P 资产总额(万元)" in r for r in rows)
 
 
 def test_every_sheet_read_says_which_columns_no_field_reads(tmp_path):
@@ -247,12 +247,15 @@ def test_the_fields_that_count_come_from_the_policy(tmp_path):
     assert used == {"customer_id", "name", "credit_code", "first_trade_date", "registered_capital", "agreement",
                     "license", "tax_registration", "org_code", "operating_status", "revenue_trend",
                     "sued_by_suppliers", "total_assets", "total_liabilities", "current_assets",
-                    "current_liabilities", "current_term_days", "requested_term_days", "requested_limit"}
+                    "current_liabilities", "current_term_days", "requested_term_days", "requested_limit",
+                    "group", "controller"}  # the group rules link customers by them
     # a rule switched off, an item taken out: their fields no longer count
     edited = replace(policy, items=tuple(i for i in policy.items if i.basis != "current_ratio"),
                      force_c=replace(policy.force_c, litigation=False))
     less = {f for group in rating_fields(CUSTOMERS, edited) for f in group}
     assert used - less == {"sued_by_suppliers", "current_assets", "current_liabilities"}
+    no_groups = replace(policy, group=replace(policy.group, warning=False, concentration=False))
+    assert used - {f for group in rating_fields(CUSTOMERS, no_groups) for f in group} == {"group", "controller"}
     # the tables cover every basis a policy can name and every rule switch of the policy
     assert set(BASIS_FIELDS) == set(NUMERIC_BASES) | set(CATEGORY_BASES)
     switches = {(section, f.name) for section, cls in (("force_c", ForceCRules), ("cap", CapRules),
