@@ -47,7 +47,9 @@ def link_key(text: str | None) -> str | None:
     half-width (NFKC), every space removed, capitals ignored; None for blank or a word for none."""
     if text is None:
         return None
-    key = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
+    text = unicodedata.normalize("NFKC", str(text))
+    # zero-width and other invisible format characters (U+200B, U+FEFF, ...) pasted from web pages
+    key = _SPACE.sub("", "".join(ch for ch in text if unicodedata.category(ch) != "Cf")).casefold()
     return None if not key or key in NO_GROUP else key
 
 

@@ -106,22 +106,24 @@ def apply_group_rules(decisions: list[Decision], groups: list[Group], policy: Po
         return decisions, ()
     at = {d.customer_id: n for n, d in enumerate(decisions)}
     rules = policy.group
-    forced_of: dict[str, tuple[str, ...]] = {}
+    forced_of: list[tuple[str, ...]] = []
     for g in groups:
         forced = tuple(cid for cid in g.members if decisions[at[cid]].overrides)
-        forced_of[g.name] = forced
+        forced_of.append(forced)
+        # one hit for the whole group, its data shared by every member it caps (a group of
+        # thousands with hundreds forced to C must not hold a list per member)
+        hit = RuleHit(GROUP_WARNING, {"group": g.name, "members": list(forced),
+                                      "names": [decisions[at[f]].customer.name for f in forced],
+                                      "level": rules.warning_level}) if rules.warning and forced else None
         for cid in g.members:
             d = decisions[at[cid]]
-            if rules.warning and forced and not d.overrides:
-                hit = RuleHit(GROUP_WARNING, {"group": g.name, "members": list(forced),
-                                              "names": [decisions[at[f]].customer.name for f in forced],
-                                              "level": rules.warning_level})
+            if hit is not None and not d.overrides:
                 d = _decided(d.customer, d.metrics, d.items, d.total, d.raw_level, d.overrides,
                              d.caps + (hit,), policy, as_of)
             decisions[at[cid]] = replace(d, group=g)
     total = sum(d.eligible_limit for d in decisions)  # T, before the total-amount control
     figures = []
-    for g in groups:
+    for g, forced in zip(groups, forced_of):
         members = [decisions[at[cid]] for cid in g.members]
         before = [d.eligible_limit for d in members]
         ceiling = None
@@ -145,7 +147,7 @@ def apply_group_rules(decisions: list[Decision], groups: list[Group], policy: Po
             overdue_balance=sum(d.metrics.overdue_balance for d in members),
             eligible_limit_before=sum(before), eligible_limit=sum(d.eligible_limit for d in members),
             requested_limit=sum(d.requested_limit for d in members), ceiling=ceiling, total_limit=total,
-            worst_level=max((d.level for d in members), key=policy.rank), forced_c=forced_of[g.name],
+            worst_level=max((d.level for d in members), key=policy.rank), forced_c=forced,
             reduced=reduced, requests_over=requests))
     return decisions, tuple(figures)
 

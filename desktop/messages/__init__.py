@@ -536,6 +536,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "policy.field.rules.cap.new_customer_min_orders": ("新客户订单数门槛（少于此数为新客户）", "orders below which a customer is new"),
     "policy.field.rules.cap.new_customer_min_years": ("新客户合作年限门槛（年，不足此数为新客户）", "years of cooperation below which a customer is new"),
     "policy.field.rules.cap.documents": ("关键资料不全封顶", "cap when key documents are incomplete"),
+    "policy.field.rules.group": ("集团客户规则", "group rules"),
+    "policy.field.rules.group.warning": ("集团预警（一户被强制C级，同集团其他成员等级封顶）",
+                                         "group warning (a member forced to C caps the other members)"),
+    "policy.field.rules.group.warning_level": ("集团预警封顶等级", "level the group warning caps at"),
+    "policy.field.rules.group.concentration": ("集团总量控制（集团可授信额度合计不超过上限）",
+                                               "group total-amount control (a group's eligible limits held to a ceiling)"),
+    "policy.field.rules.group.concentration_share": ("集团额度上限（占全部客户可授信额度合计的比例）",
+                                                     "group ceiling (share of every customer's eligible limit)"),
     "policy.field.terms": ("账期设置", "term settings"),
     "policy.field.terms.base_days": ("各等级基准账期", "base term of each level"),
     "policy.field.terms.base_days.level": ("基准账期（天）", "base term (days)"),
@@ -681,6 +689,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule.TERM_DOCUMENTS_INCOMPLETE": ("缺少{missing}", "missing: {missing}"),
     # the group rules (集团客户): data keys group, members; group, group_total, total, share, ceiling
     "rule.CAP_B_GROUP_WARNING": ("同属集团“{group}”的{members}被强制C级", "{members} of group {group} forced to C"),
+    "rule.members_more": ("{members}等 {count} 户", "{members} and others, {count} in all"),
     "rule.LIMIT_GROUP_CONCENTRATION": ("集团“{group}”可授信额度合计 {group_total} 元，超过全部客户合计 {total} 元的 "
                                        "{share}（上限 {ceiling} 元）",
                                        "group {group}: eligible limits add up to {group_total} CNY, above {share} "

@@ -225,6 +225,8 @@ def percent(v: float, decimals: int = 1) -> str:
     return figure(v * 100, decimals) + "%"
 
 
+SHOWN_MEMBERS = 5  # the forced members a group warning's sentence names; the rest are counted
+
 _ONE = re.compile(r"(?<![\d.,])1 (order|year|day|document)s\b")
 
 
@@ -264,8 +266,11 @@ def rule_sentence(code: str, data: dict[str, Any], lang: str = "zh") -> str:
         elif code == "CAP_B_GROUP_WARNING":
             names = d.get("names") or [None] * len(d["members"])
             who = [f"{n}（{m}）" if lang == "zh" and n else f"{n} ({m})" if n else str(m)
-                   for m, n in zip(d["members"], names)]
-            text = say("rule.CAP_B_GROUP_WARNING", group=d["group"], members=listed(who))
+                   for m, n in zip(d["members"][:SHOWN_MEMBERS], names)]
+            members = listed(who)
+            if len(d["members"]) > SHOWN_MEMBERS:  # a group with many forced to C: the first, and how many
+                members = say("rule.members_more", members=members, count=f"{len(d['members']):,}")
+            text = say("rule.CAP_B_GROUP_WARNING", group=d["group"], members=members)
         elif code == "LIMIT_GROUP_CONCENTRATION":
             text = say("rule.LIMIT_GROUP_CONCENTRATION", group=d["group"], group_total=amount(d["group_total"]),
                        total=amount(d["total"]), share=percent(d["share"]), ceiling=amount(d["ceiling"]))

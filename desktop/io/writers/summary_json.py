@@ -50,7 +50,10 @@ def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict
             "raw_level": d.raw_level, "level": d.level,
             "overrides": [h.code for h in d.overrides], "caps": [h.code for h in d.caps],
             "term_rules": [h.code for h in d.term_rules], "limit_rules": [h.code for h in d.limit_rules],
-            "rule_data": {h.code: h.data for h in d.rules},
+            # the group warning's forced members are the group's forced_c (top-level groups), not
+            # repeated on every member it caps
+            "rule_data": {h.code: ({k: v for k, v in h.data.items() if k not in ("members", "names")}
+                                   if h.code == "CAP_B_GROUP_WARNING" else h.data) for h in d.rules},
             "group": None if d.group is None else d.group.as_dict(),
             "recommended_term_days": d.recommended_term_days, "eligible_limit": d.eligible_limit,
             "requested_term_days": d.requested_term_days, "requested_limit": d.requested_limit,
