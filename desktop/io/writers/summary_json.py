@@ -40,7 +40,21 @@ def group_dict(g: GroupFigures) -> dict[str, Any]:
             "reduced": g.reduced, "requests_over": g.requests_over}
 
 
+LISTED_MEMBERS = 500  # above this, a customer's group names the group, and the members are listed once, in groups
+
+
+def member_group(group, n: int) -> dict[str, Any]:
+    """A customer's group: name, members and links, its size and its place in the top-level
+    "groups" (0-based). A group of more than LISTED_MEMBERS has its members and links there only
+    (null here): on every member they would grow the file with the square of the group's size."""
+    small = len(group.members) <= LISTED_MEMBERS
+    return {"name": group.name, "members": list(group.members) if small else None,
+            "links": [k.as_dict() for k in group.links] if small else None,
+            "size": len(group.members), "index": n}
+
+
 def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict[str, Any]:
+    index = {id(g.group): n for n, g in enumerate(rating.groups)}
     customers = []
     for d in rating.decisions:
         m = d.metrics
@@ -54,7 +68,7 @@ def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict
             # repeated on every member it caps
             "rule_data": {h.code: ({k: v for k, v in h.data.items() if k not in ("members", "names")}
                                    if h.code == "CAP_B_GROUP_WARNING" else h.data) for h in d.rules},
-            "group": None if d.group is None else d.group.as_dict(),
+            "group": None if d.group is None else member_group(d.group, index[id(d.group)]),
             "recommended_term_days": d.recommended_term_days, "eligible_limit": d.eligible_limit,
             "requested_term_days": d.requested_term_days, "requested_limit": d.requested_limit,
             "approval_route": d.approval_route, "exceeds_policy": d.exceeds_policy,
