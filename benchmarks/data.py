@@ -5,6 +5,15 @@ Chinese names, customer IDs that are text with leading zeros (``001500``), mostl
 and number cells with some dates and amounts written as text, a few blank rows, a total row
 and ledger rows for customers who are not on the customer sheet.
 
+The customer sheet has 所属集团 and 实际控制人 columns (DOMAIN.md "Groups and related parties"):
+about 5 % of customers in groups of 2-20 named by 所属集团, written now and then full-width or
+with a space; in some groups a member left 所属集团 blank and is linked by a shared 实际控制人 or
+by a second customer ID with the same valid credit code, and a few controllers bridge two named
+groups; one holding group (about 30 % of the customers) is large enough for the
+total-amount control. Others write 无 and the like, a group name or a controller no one else
+has: these link nobody. The groups come from a random stream of their own, so every other cell
+is what the generator wrote before it had these columns.
+
     python benchmarks/data.py FOLDER [--customers 100000] [--ledger 1000000] [--seed 7]
 
 Files are cached: the same seed and sizes give the same bytes, and an existing file is kept.
@@ -31,13 +40,22 @@ TREND = ["增长", "平稳", "下滑", "增长", "平稳", "增长", "平稳", "
 CUSTOMER_HEADERS = ["客户编号", "客户名称", "统一社会信用代码", "业务员", "销售经理", "首次合作日期", "注册资本（万元）",
                     "年度合作协议", "营业执照", "税务登记证", "组织机构代码证", "经营状况", "营业额趋势",
                     "被其他供应商起诉", "资产总额(万元)", "负债总额(万元)", "流动资产(万元)", "流动负债(万元)",
-                    "现行账期(天)", "申请账期(天)", "申请额度(元)", "申请理由"]
+                    "现行账期(天)", "申请账期(天)", "申请额度(元)", "申请理由", "所属集团", "实际控制人"]
+GROUP_COL, CONTROLLER_COL = CUSTOMER_HEADERS.index("所属集团"), CUSTOMER_HEADERS.index("实际控制人")
+# The customer sheet's layout: bumped when its columns change, so a cached file of an older layout is
+# not taken for this one (the ledger's layout has not changed: its cached files are still good).
+CUSTOMER_LAYOUT = "g1"
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹")
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏建国志新文宇浩")
+HOLDING = "ZL中联控股集团"  # the holding group: its ASCII letters are also written full-width or in lower case
+HOLDING_SHARE = 0.3  # of the customers: enough for its limits to pass 20 % of the run's total
+GROUPED_SHARE = 0.05  # of the customers, in groups of 2-20
 LEDGER_HEADERS = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期", "回款日期", "回款金额"]
 
 
 def paths(folder: Path, customers: int, ledger: int, seed: int) -> tuple[Path, Path]:
     tag = f"{customers}c-{ledger}r-s{seed}"
-    return folder / f"客户信用资料 {tag}.xlsx", folder / f"销售明细 {tag}.xlsx"
+    return folder / f"客户信用资料 {tag}-{CUSTOMER_LAYOUT}.xlsx", folder / f"销售明细 {tag}.xlsx"
 
 
 def customer_id(n: int) -> str:
@@ -57,17 +75,81 @@ def make(folder: Path, customers: int = 100_000, ledger: int = 1_000_000, seed: 
     rng = random.Random(seed)
     names = [f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}有限公司" for n in range(1, customers + 1)]
     if not cust_path.exists():
-        _customers(cust_path, names, rng)
+        _customers(cust_path, names, rng, group_plan(customers, random.Random(f"{seed}-groups")))
     if not ledger_path.exists():
         _ledger(ledger_path, names, ledger, random.Random(seed + 1))
     return cust_path, ledger_path
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    """How a clerk happens to write a group's name: mostly as it is, now and then full-width,
+    in lower case, with a space inside or around it (the same group after normalisation)."""
+    pick = rng.random()
+    if pick < 0.06:
+        return _full_width(name)
+    if pick < 0.09:
+        return name.lower()
+    if pick < 0.12:
+        return f"{name[:2]} {name[2:]}"
+    if pick < 0.15:
+        return f" {name}　"
+    return name
+
+
+def group_plan(customers: int, rng: random.Random) -> dict[int, dict[str, str]]:
+    """Customer number -> the 所属集团 / 实际控制人 / 统一社会信用代码 it writes (only customers
+    that write one; a credit code here replaces the one the customer stream drew)."""
+    people = iter(rng.sample(range(len(SURNAMES) * len(GIVEN) ** 2), len(SURNAMES) * len(GIVEN) ** 2))
+
+    def person() -> str:  # a controller no one else has
+        k = next(people)
+        return SURNAMES[k // len(GIVEN) ** 2] + GIVEN[k // len(GIVEN) % len(GIVEN)] + GIVEN[k % len(GIVEN)]
+
+    n_holding, n_grouped = round(customers * HOLDING_SHARE), round(customers * GROUPED_SHARE)
+    chosen = rng.sample(range(1, customers + 1), n_holding + n_grouped)
+    plan: dict[int, dict[str, str]] = {n: {"group": _variant(HOLDING, rng)} for n in sorted(chosen[:n_holding])}
+    rest, k = chosen[n_holding:], 0
+    small: list[list[int]] = []
+    while len(rest) >= 2:
+        size = min(rng.randint(2, 20), len(rest))
+        members, rest = sorted(rest[:size]), rest[size:]
+        k += 1
+        name = f"{rng.choice(PLACES)}{rng.choice(['控股', '实业', '投资', '产业', '发展'])}集团{k}"
+        for n in members:
+            plan[n] = {"group": _variant(name, rng)}
+        if len(members) >= 3 and rng.random() < 0.2:  # a member linked by its controller alone
+            boss, alone = members[0], members[-1]
+            plan[boss]["controller"] = plan[alone]["controller"] = person()
+            del plan[alone]["group"]
+        elif len(members) >= 3 and rng.random() < 0.15:  # the same legal entity under a second ID
+            code = credit_code(rng)
+            plan[members[0]]["credit_code"] = plan[members[-1]]["credit_code"] = code
+            plan[members[-1]]["group"] = ""
+        small.append(members)
+    for a, b in zip(small[::25], small[1::25]):  # a controller bridges two named groups
+        plan[a[1]]["controller"] = plan[b[1]]["controller"] = person()  # [1]: no other link of its own
+    for n in range(1, customers + 1):  # link nobody: a word for none, a group of one, a controller of one
+        if n in plan:
+            continue
+        pick = rng.random()
+        if pick < 0.03:
+            plan[n] = {"group": rng.choice(["无", "—", "独立", "无集团", "N/A", "／"])}
+        elif pick < 0.04:
+            plan[n] = {"group": f"{rng.choice(PLACES)}单体{n}号集团"}
+        elif pick < 0.12:
+            plan[n] = {"controller": person()}
+    return plan
 
 
 def _atomic(path: Path) -> Path:
     return path.with_name(f".~{path.name}.tmp")
 
 
-def _customers(path: Path, names: list[str], rng: random.Random) -> None:
+def _customers(path: Path, names: list[str], rng: random.Random, plan: dict[int, dict[str, str]]) -> None:
     tmp = _atomic(path)
     wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_numbers": False})
     ws = wb.add_worksheet("客户信用资料")
@@ -84,8 +166,14 @@ def _customers(path: Path, names: list[str], rng: random.Random) -> None:
         cur_a = None if assets is None else round(assets * rng.uniform(0.3, 0.7))
         ws.write_string(r, 0, customer_id(n))
         ws.write_string(r, 1, name)
-        if rng.random() < 0.7:
-            ws.write_string(r, 2, credit_code(rng))
+        mine = plan.get(n, {})
+        code = credit_code(rng) if rng.random() < 0.7 else None  # drawn even when the plan replaces it
+        if mine.get("credit_code", code):
+            ws.write_string(r, 2, mine.get("credit_code", code))
+        if mine.get("group"):
+            ws.write_string(r, GROUP_COL, mine["group"])
+        if mine.get("controller"):
+            ws.write_string(r, CONTROLLER_COL, mine["controller"])
         ws.write_string(r, 3, rng.choice(SALES))
         ws.write_string(r, 4, rng.choice(MANAGERS))
         if n % 50 == 0:
