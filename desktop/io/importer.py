@@ -506,6 +506,7 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
                                    cid, f"customer ID differs from {others} only in capitals",
                                    "rated as separate customers; check that they are not one", "warning"))
     customers = []
+    code_column: dict[str, str] = {}  # customer ID -> its credit code's column, on its own sheet
     for d, row, rec in staged:
         cid = rec["customer_id"]
         col = _col_label(d.match, d.match.columns["customer_id"])
@@ -537,6 +538,8 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
                                    customer.credit_code,
                                    "not a valid 18-character unified social credit code (check digit)",
                                    "three-in-one licence rule not applied", "warning"))
+        if customer.credit_code_valid:
+            code_column[cid] = _col_label(d.match, d.match.columns["credit_code"])
         customers.append(customer)
         d.source.rows_used += 1
     # One legal entity under two customer IDs (the same valid credit code): both rated, one group.
@@ -546,10 +549,8 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
             by_code.setdefault(c.credit_code.strip().upper(), []).append(c)
     for same in (v for v in by_code.values() if len(v) > 1):
         for c in same:
-            d = next(d for d in sheets if d.raw.name == c.source.file and d.sheet.name == c.source.sheet)
             others = ", ".join(o.customer_id for o in same if o is not c)
-            issues.append(RowIssue(c.source.file, c.source.sheet, c.source.row,
-                                   _col_label(d.match, d.match.columns["credit_code"]), c.credit_code,
+            issues.append(RowIssue(c.source.file, c.source.sheet, c.source.row, code_column[c.customer_id], c.credit_code,
                                    f"the same unified social credit code as customer {others}",
                                    "both rated, as members of one group", "warning"))
     return customers, issues, dup_ids
