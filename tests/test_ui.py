@@ -197,16 +197,17 @@ def test_models_pass_qt_model_tester(qtbot, window):
     for model in (w.results_model, w.issues_model, w.sheets_model):
         QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     m = w.results_model
+    level, total = m.KEYS.index("level"), m.KEYS.index("total")
     w.level_filter.setCurrentIndex(w.level_filter.findData("B"))
-    assert m.rowCount() and {m.index(r, 5).data() for r in range(m.rowCount())} == {"B"}
+    assert m.rowCount() and {m.index(r, level).data() for r in range(m.rowCount())} == {"B"}
     w.table.selectRow(m.rowCount() - 1)
     chosen = w.selected_decision()
-    m.sort(3, Qt.SortOrder.DescendingOrder)
-    totals = [int(m.index(r, 3).data()) for r in range(m.rowCount())]
+    m.sort(total, Qt.SortOrder.DescendingOrder)
+    totals = [int(m.index(r, total).data()) for r in range(m.rowCount())]
     assert totals == sorted(totals, reverse=True) and totals
     assert w.selected_decision() is chosen  # the selection follows the customer through the sort
     w.level_filter.setCurrentIndex(0)  # every level again, still sorted by score
-    totals = [int(m.index(r, 3).data()) for r in range(m.rowCount())]
+    totals = [int(m.index(r, total).data()) for r in range(m.rowCount())]
     assert len(totals) == m.total_rows == 42 and totals == sorted(totals, reverse=True)
     assert w.selected_decision() is chosen
     rate(qtbot, w)  # a reset under the tester

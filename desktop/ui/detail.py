@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
+from urllib.parse import quote, unquote
 
+from desktop.core.groups import GroupFigures
 from desktop.core.models import Decision
 from desktop.core.policy import Policy
 from desktop.io.writers.forms import basis_text
-from desktop.io.writers.labels import Labels
+from desktop.io.writers.labels import Labels, amount, percent
+from desktop.messages.window import ZH
 from desktop.ui.colors import Colours, colours
 from desktop.ui.models import amount_text  # amounts read 1,236,000 everywhere in the window
+
+GROUP_ANCHOR = "group"  # the group panel's heading: the pane scrolls to it with scrollToAnchor
+CUSTOMER_LINK = "customer:"  # a group member's ID in the group panel links to its row: customer:<ID, %-quoted>
+LINK_WORDS = {"group": "Same group name", "credit_code": "Same unified credit code",
+              "controller": "Same actual controller"}
 
 
 def _level(level: str, pal: Colours) -> str:
@@ -17,8 +26,88 @@ def _level(level: str, pal: Colours) -> str:
     return f'<span style="background:{bg};color:{fg};font-weight:bold">&nbsp;{escape(level)}&nbsp;</span>'
 
 
-def detail_html(d: Decision, policy: Policy, lang: str = "zh", pal: Colours | None = None) -> str:
-    """The pane's HTML, in the colours of ``pal`` (default: the application's palette's)."""
+def customer_link(customer_id: str) -> str:
+    return CUSTOMER_LINK + quote(customer_id, safe="")
+
+
+def linked_customer(href: str) -> str | None:
+    """The customer ID a link of the group panel names; None for any other link."""
+    return unquote(href[len(CUSTOMER_LINK):]) if href.startswith(CUSTOMER_LINK) else None
+
+
+def group_html(d: Decision, figures: GroupFigures | None, members: Mapping[str, Decision], policy: Policy,
+               lang: str, pal: Colours) -> str:
+    """The group panel of a member of a group: the group's name, how it is linked (each link: the
+    field in words, the value, the customers carrying it), its members (ID, name, level; the ones
+    forced to C marked, each ID a link to its row) and the group's figures after the group rules.
+    ``members``: the members' decisions by ID; ``figures``: the group's, from Rating.groups."""
+    g = d.group
+    if g is None:
+        return ""
+    lab = Labels(lang)
+    zh = lang == "zh"
+
+    def tr(source: str) -> str:  # the window's words (desktop/messages/window.py)
+        return ZH.get(source, source) if zh else source
+
+    sep, colon, gap = ("、", "：", "") if zh else (", ", ": ", " ")  # （ in Chinese brings its own space
+    forced = set(figures.forced_c) if figures is not None else {m for m in g.members
+                                                                if members.get(m) is not None and members[m].overrides}
+
+    def who(cid: str) -> str:
+        m = members.get(cid)
+        return escape(f"{cid} {m.customer.name}" if m is not None else cid)
+
+    links = "".join(f"<li>{escape(tr(LINK_WORDS.get(k.field, k.field)))}{colon}<b>{escape(k.value)}</b>"
+                    f" — {sep.join(who(c) for c in k.customers)}</li>" for k in g.links)
+    rows = []
+    for cid in g.members:
+        m = members.get(cid)
+        notes = []
+        if cid == d.customer_id:
+            notes.append(escape(tr("this customer")))
+        if cid in forced:
+            notes.append(f"<b style='color:{pal.error}'>{escape(tr('forced to C'))}</b>")
+        link = f"<a href='{escape(customer_link(cid), quote=True)}' style='color:{pal.text}'>{escape(cid)}</a>"
+        rows.append(f"<tr><td>{link}</td><td>{escape(m.customer.name) if m else ''}</td>"
+                    f"<td align=center>{_level(m.level, pal) if m else ''}</td><td>{sep.join(notes)}</td></tr>")
+    head = (f"<tr style='background:{pal.header};color:{pal.header_text}'><th>{escape(tr('Customer ID'))}</th>"
+            f"<th>{escape(tr('Name'))}</th><th>{escape(tr('Level'))}</th><th>{escape(tr('Notes'))}</th></tr>")
+
+    def kv(label: str, value: str) -> str:
+        return f"<tr><td style='color:{pal.muted}'>{escape(label)}</td><td align=right><b>{value}</b></td></tr>"
+
+    sums = ""
+    if figures is not None:
+        f = figures
+        if f.ceiling is None:
+            ceiling = escape(tr("off (the total-amount control is switched off)"))
+        else:
+            ceiling = escape(tr("{0} ({1} of every customer's eligible limit, {2})").format(
+                amount(float(f.ceiling)), percent(policy.group.concentration_share), amount_text(f.total_limit)))
+        after = amount_text(f.eligible_limit)
+        if f.reduced:
+            after += f"{gap}<span style='color:{pal.error}'>{escape(tr('(scaled down)'))}</span>"
+        requested = amount_text(f.requested_limit)
+        if f.requests_over:
+            requested += f"{gap}<span style='color:{pal.error}'>{escape(tr('(above the ceiling)'))}</span>"
+        sums = (f"<p style='margin-bottom:2px'><b>{escape(tr('Group figures'))}</b></p><table cellspacing=0 cellpadding=2>"
+                f"{kv(tr('Members'), str(len(g.members)))}{kv(lab('sales_12m'), amount_text(f.sales_12m))}"
+                f"{kv(lab('open_ar'), amount_text(f.open_ar))}{kv(lab('overdue_balance'), amount_text(f.overdue_balance))}"
+                f"{kv(tr('Eligible limits before the total-amount control (CNY)'), amount_text(f.eligible_limit_before))}"
+                f"{kv(tr('Eligible limits after the total-amount control (CNY)'), after)}"
+                f"{kv(tr('Ceiling of the group (CNY)'), ceiling)}{kv(tr('Requested limits (CNY)'), requested)}"
+                f"{kv(tr('Worst level'), _level(f.worst_level, pal))}</table>")
+    return (f"<h3><a name='{GROUP_ANCHOR}'></a>{escape(tr('Group'))}{colon}{escape(g.name)}</h3>"
+            f"<p style='margin-bottom:2px'><b>{escape(tr('Linked by'))}</b></p><ul>{links}</ul>"
+            f"<table border=1 cellspacing=0 cellpadding=3>{head}{''.join(rows)}</table>{sums}")
+
+
+def detail_html(d: Decision, policy: Policy, lang: str = "zh", pal: Colours | None = None,
+                figures: GroupFigures | None = None, members: Mapping[str, Decision] | None = None) -> str:
+    """The pane's HTML, in the colours of ``pal`` (default: the application's palette's); for a
+    member of a group, its group panel (``figures``: the group's, ``members``: the members'
+    decisions by ID, see ``group_html``)."""
     pal = pal or colours()
     lab = Labels(lang)
     zh = lang == "zh"
@@ -68,6 +157,7 @@ def detail_html(d: Decision, policy: Policy, lang: str = "zh", pal: Colours | No
 <tr style="background:{pal.header};color:{pal.header_text}"><th>{t('项目', 'Item')}</th><th>{t('得分', 'Points')}</th><th>{t('数据依据', 'Data basis')}</th>
 <th>{t('分档', 'Band')}</th></tr>{rows}</table>
 <h3>{t('触发规则', 'Rules fired')}</h3><ul>{rules_html}</ul>
+{group_html(d, figures, members or {d.customer_id: d}, policy, lang, pal)}
 <h3>{t('指标', 'Metrics')}</h3>
 <table cellspacing=0 cellpadding=2>
 {kv(lab('orders'), m.orders)}{kv(lab('sales_12m'), amount_text(m.sales_12m) or '—')}{kv(lab('sales_prev_12m'), amount_text(m.sales_prev_12m) or '—')}

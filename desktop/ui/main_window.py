@@ -286,17 +286,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.issues_dock)
 
         self.level_filter, self.sales_filter, self.route_filter = QComboBox(), QComboBox(), QComboBox()
+        self.group_filter = QComboBox()  # every customer, those in no group, or one group's members
+        self.group_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.group_filter.setMaximumWidth(260)  # a long group name is elided, its whole name in the list
         self.exceeds_filter = QCheckBox()
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
-        for combo in (self.level_filter, self.sales_filter, self.route_filter):
+        for combo in self._filter_combos():
             combo.currentIndexChanged.connect(self._apply_filter)
         self.exceeds_filter.toggled.connect(self._apply_filter)
         self.search.textChanged.connect(self._apply_filter)
-        self.filter_labels = [QLabel(), QLabel(), QLabel(), QLabel()]
+        self.filter_labels = [QLabel(), QLabel(), QLabel(), QLabel(), QLabel()]
         bar = QHBoxLayout()
-        for label, w in zip(self.filter_labels, (self.level_filter, self.sales_filter, self.route_filter,
-                                                 self.search)):
+        for label, w in zip(self.filter_labels, (*self._filter_combos(), self.search)):
             bar.addWidget(label)
             bar.addWidget(w)
         bar.addWidget(self.exceeds_filter)
@@ -324,6 +326,7 @@ class MainWindow(QMainWindow):
         self._add_copy_actions(self.table)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._detail_link)  # a group member's ID in the group panel
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -486,10 +489,10 @@ class MainWindow(QMainWindow):
         self.banner_text.setText(t("The data or settings have changed: this rating is out of date. Rate again (F5) "
                                    "before exporting."))
         self.banner_button.setText(t("Rate again (F5)"))
-        for label, text in zip(self.filter_labels, ("Level", "Salesperson", "Route", "Search")):
+        for label, text in zip(self.filter_labels, ("Level", "Salesperson", "Route", "Group", "Search")):
             label.setText(t(text))
         self.exceeds_filter.setText(t("Exceeds policy only"))
-        self.search.setPlaceholderText(t("customer ID, name, salesperson"))
+        self.search.setPlaceholderText(t("customer ID, name, salesperson, group"))
         kinds = {"customers": t("Customers"), "ledger": t("Sales ledger"), "receipts": t("Receipts"),
                  "ignored": t("Not used")}
         self.sheets_model.kind_words = {**kinds, "unreadable": t("Cannot be read")}
@@ -507,7 +510,8 @@ class MainWindow(QMainWindow):
         self.route_words = {"none": t("None"), "sales_manager": t("Sales manager"),
                             "cfo_special": t("CFO (special term)")}
         self.results_model.set_headers(
-            [t("Customer ID"), t("Name"), t("Salesperson"), t("Score"), t("By score"), t("Level"), t("Rules"),
+            [t("Customer ID"), t("Name"), t("Salesperson"), t("Group"), t("Score"), t("By score"), t("Level"),
+             t("Rules"),
              t("Recommended term"), t("Eligible limit"), t("Requested term"), t("Requested limit"), t("Open AR"),
              t("Overdue"), t("Route"),
              t("Exceeds"), t("Next review")], self.route_words, (t("Yes"), t("No")))
@@ -1101,8 +1105,7 @@ class MainWindow(QMainWindow):
         """The filters that are on, as the window words them (the filtered export's summary says them)."""
         colon, sep = ("：", "；") if self.language.code == "zh" else (": ", "; ")
         parts = [f"{label.text()}{colon}{combo.currentText()}" for label, combo in
-                 zip(self.filter_labels, (self.level_filter, self.sales_filter, self.route_filter))
-                 if combo.currentData() is not None]
+                 zip(self.filter_labels, self._filter_combos()) if combo.currentData() is not None]
         if self.search.text().strip():
             parts.append(f"{self.t('Search')}{colon}{self.search.text().strip()}")
         if self.exceeds_filter.isChecked():
@@ -1354,11 +1357,28 @@ class MainWindow(QMainWindow):
         return box
 
     # ---------------------------------------------------------------- review
+    def _filter_combos(self) -> tuple[QComboBox, ...]:
+        """The filter bar's lists, in its order (the labels before them are ``filter_labels``)."""
+        return self.level_filter, self.sales_filter, self.route_filter, self.group_filter
+
+    def _group_items(self) -> list[tuple[str, str]]:
+        """The group filter's choices after 全部: 非集团客户, then each group by name in pinyin order
+        (a group is known by its first member's ID: two groups may carry one name)."""
+        groups = self.result.rating.groups if self.result else ()
+        if not groups:
+            return []
+        first = {}
+        for g in groups:
+            first.setdefault(g.name, []).append(g.members[0])
+        named = [(name, cid) for name in pinyin_sorted(first) for cid in first[name]]
+        return [(self.t("Outside groups"), ResultsModel.OUTSIDE_GROUPS), *named]
+
     def _fill_filters(self) -> None:
         salespeople = self.result.counts["salespeople"] if self.result else []
         for combo, items in ((self.level_filter, [(lv, lv) for lv in ("AAA", "AA", "A", "B", "C")]),
                              (self.sales_filter, [(s, s) for s in pinyin_sorted(salespeople)]),
-                             (self.route_filter, list((w, k) for k, w in getattr(self, "route_words", {}).items()))):
+                             (self.route_filter, list((w, k) for k, w in getattr(self, "route_words", {}).items())),
+                             (self.group_filter, self._group_items())):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -1371,8 +1391,8 @@ class MainWindow(QMainWindow):
 
     def _apply_filter(self) -> None:
         self.results_model.set_filter(level=self.level_filter.currentData(), salesperson=self.sales_filter.currentData(),
-                              route=self.route_filter.currentData(), exceeds_only=self.exceeds_filter.isChecked(),
-                              text=self.search.text().strip())
+                              route=self.route_filter.currentData(), group=self.group_filter.currentData(),
+                              exceeds_only=self.exceeds_filter.isChecked(), text=self.search.text().strip())
         self.clear_filter_button.setEnabled(self.results_model.filter_active)
         self._update_counts()
         if not self.table.currentIndex().isValid():
@@ -1381,10 +1401,10 @@ class MainWindow(QMainWindow):
     def _reset_filters(self) -> bool:
         """Every filter of the results table off, in one pass; True when one was on."""
         was = self.results_model.filter_active
-        widgets = (self.level_filter, self.sales_filter, self.route_filter, self.exceeds_filter, self.search)
+        widgets = (*self._filter_combos(), self.exceeds_filter, self.search)
         for w in widgets:
             w.blockSignals(True)
-        for combo in (self.level_filter, self.sales_filter, self.route_filter):
+        for combo in self._filter_combos():
             combo.setCurrentIndex(0)
         self.exceeds_filter.setChecked(False)
         self.search.clear()
@@ -1446,7 +1466,31 @@ class MainWindow(QMainWindow):
             self.detail.setHtml(f"<p style='color:{colours().muted}'>{self.t('Select a customer to see why.')}</p>")
             return
         d = self.results_model.row_object(current.row())
-        self.detail.setHtml(detail_html(d, self.result.policy, self.language.code))
+        figures, members = self._group_of(d)
+        self.detail.setHtml(detail_html(d, self.result.policy, self.language.code, figures=figures, members=members))
+
+    def _group_of(self, d) -> tuple:
+        """(the group's figures, its members' decisions by ID) of ``d``'s group, (None, {}) outside
+        groups. The index of members is made once per rating, on the first member shown (one pass
+        over the run's decisions, none per click)."""
+        if d.group is None or self.result is None:
+            return None, {}
+        index = getattr(self, "_group_index", None)
+        if index is None or index[0] is not self.result:
+            rating = self.result.rating
+            figures = {g.members[0]: g for g in rating.groups}
+            wanted = {m for g in rating.groups for m in g.members}
+            members = {x.customer_id: x for x in rating.decisions if x.customer_id in wanted}
+            index = self._group_index = (self.result, figures, members)
+        _, figures, members = index
+        return figures.get(d.group.members[0]), {m: members[m] for m in d.group.members if m in members}
+
+    def _detail_link(self, url: QUrl) -> None:
+        """A member's ID clicked in the group panel: that customer's row and detail."""
+        from desktop.ui.detail import linked_customer
+        customer_id = linked_customer(url.toEncoded().data().decode("ascii"))  # as written: %-quoted
+        if customer_id is not None:
+            self.show_customer(customer_id)
 
     # ---------------------------------------------------------------- Excel habits
     def _add_copy_actions(self, view: QTableView) -> None:
@@ -1545,7 +1589,7 @@ class MainWindow(QMainWindow):
         self.clear_filter_button.setText(t("Clear filters"))
         self.clear_filter_button.setToolTip(t("Show every customer again (Esc in the search box)"))
         self.clear_filter_button.setEnabled(self.results_model.filter_active)
-        self.search.setToolTip(t("Find a customer by ID, name or salesperson (Ctrl+F); Esc clears every filter"))
+        self.search.setToolTip(t("Find a customer by ID, name, salesperson or group (Ctrl+F); Esc clears every filter"))
         self.severity_label.setText(t("Severity"))
         current = self.severity_filter.currentData()
         self.severity_filter.blockSignals(True)

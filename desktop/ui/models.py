@@ -274,13 +274,15 @@ class _Table(QAbstractTableModel):
 class ResultsModel(_Table):
     """One row per rated customer; filters and sorts itself (see _Table)."""
 
-    KEYS = ("customer_id", "name", "salesperson", "total", "raw_level", "level", "rules", "recommended_term",
+    KEYS = ("customer_id", "name", "salesperson", "group", "total", "raw_level", "level", "rules", "recommended_term",
             "eligible_limit", "requested_term", "requested_limit", "open_ar", "overdue", "route", "exceeds",
             "next_review")
     AMOUNTS = ("eligible_limit", "requested_limit", "open_ar", "overdue")
     amount_columns = frozenset(map(KEYS.index, AMOUNTS))
     numeric_columns = frozenset({KEYS.index("customer_id")})
-    NO_FILTER: dict[str, Any] = {"level": None, "salesperson": None, "route": None, "exceeds_only": False, "text": ""}
+    NO_FILTER: dict[str, Any] = {"level": None, "salesperson": None, "route": None, "group": None, "exceeds_only": False,
+                                 "text": ""}
+    OUTSIDE_GROUPS = ""  # the group filter's value for the customers in no group (a group's is its first member's ID)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -290,7 +292,8 @@ class ResultsModel(_Table):
         self._filter: dict[str, Any] = dict(self.NO_FILTER)
         self._getters: dict[str, Callable[[Decision], Any]] = {
             "customer_id": lambda d: d.customer_id, "name": lambda d: d.customer.name,
-            "salesperson": lambda d: d.customer.salesperson, "total": lambda d: d.total,
+            "salesperson": lambda d: d.customer.salesperson, "group": lambda d: d.group.name if d.group else "",
+            "total": lambda d: d.total,
             "raw_level": lambda d: d.raw_level, "level": lambda d: d.level, "rules": self.rule_words,
             "recommended_term": lambda d: d.recommended_term_days, "eligible_limit": lambda d: d.eligible_limit,
             "requested_term": lambda d: d.requested_term_days, "requested_limit": lambda d: d.requested_limit,
@@ -326,7 +329,9 @@ class ResultsModel(_Table):
         super().set_rows(rows)
 
     def set_filter(self, **kw: Any) -> None:
-        """Filter by level, salesperson, route, exceeds policy and free text (ID, name, salesperson, group)."""
+        """Filter by level, salesperson, route, group (None: every customer; OUTSIDE_GROUPS: those in
+        no group; a group's first member's ID: that group's members), exceeds policy and free text
+        (ID, name, salesperson, 所属集团 as written and the identified group's name)."""
         self._filter.update(kw)
         self._relayout(self._visible())
 
@@ -369,12 +374,14 @@ class ResultsModel(_Table):
             rows = [d for d in rows if (d.customer.salesperson or "") == f["salesperson"]]
         if f["route"]:
             rows = [d for d in rows if d.approval_route == f["route"]]
+        if f["group"] is not None:  # a group is known by its first member: two groups can carry one name
+            rows = [d for d in rows if (d.group.members[0] if d.group else self.OUTSIDE_GROUPS) == f["group"]]
         if f["exceeds_only"]:
             rows = [d for d in rows if d.exceeds_policy]
         if f["text"]:
             text = f["text"].lower()
             rows = [d for d in rows if text in " ".join((d.customer_id, d.customer.name, d.customer.salesperson or "",
-                                                         d.customer.group or "")).lower()]
+                                                         d.customer.group or "", d.group.name if d.group else "")).lower()]
         return rows
 
     def value(self, d: Decision, column: int) -> Any:

@@ -104,6 +104,9 @@ def value_text(path: str, value: Any, lang: str, basis: str | None = None) -> st
     writes it (desktop.io.writers.labels: 0 < 值 ≤ 7)."""
     if isinstance(value, bool):
         return _say("policy.yes" if value else "policy.no", lang)
+    if path in SHARES and isinstance(value, (int, float)) and abs(value) <= 100:  # not nan, inf or 10**400
+        from desktop.io.writers.labels import percent
+        return percent(value, SHARE_DECIMALS)  # as the editor shows it: 20%, not 0.2
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -151,7 +154,8 @@ def documents_folder() -> Path:
 
 
 # The settings with a widget of their own (the items and levels have theirs): key path, kind, range.
-# kind: "text", "int", "float", "bool", "level" (one of the levels), "days" (a list of days).
+# kind: "text", "int", "float", "bool", "level" (one of the levels), "days" (a list of days), "share"
+# (a share of 1 shown and typed as a percentage: 20 % is 0.2 in the file).
 SCALARS: dict[str, tuple[tuple[str, str, Any], ...]] = {
     "general": (("name", "text", None), ("version", "text", None), ("description", "text", None),
                 ("total_points", "int", P.TOTAL_POINTS)),
@@ -168,7 +172,11 @@ SCALARS: dict[str, tuple[tuple[str, str, Any], ...]] = {
     "limit": (("limit.round_down_to", "int", P.ROUND_DOWN_TO), ("limit.months_per_year", "int", P.MONTHS_PER_YEAR),
               ("limit.days_per_month", "int", P.DAYS_PER_MONTH)),
     "aging": (("aging.bucket_upper_days", "days", P.BUCKET_DAYS), ("metrics.days_per_year", "float", P.DAYS_PER_YEAR)),
+    "group": (("rules.group.warning", "bool", None), ("rules.group.warning_level", "level", None),
+              ("rules.group.concentration", "bool", None), ("rules.group.concentration_share", "share", P.GROUP_SHARE)),
 }
+SHARE_DECIMALS = 2  # of the percentage: the file's share to 4 places (GROUP_SHARE)
+SHARES = frozenset(path for group in SCALARS.values() for path, kind, _spec in group if kind == "share")
 LEVEL_COLUMNS = ("min_score", "terms.base_days", "limit.factors", "review.months", "level", "label_zh")
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -215,6 +223,8 @@ class PolicyEditor(QDialog):
         self.load_error: PolicyError | None = None  # the file could not be read as a policy file at all
         self.encoding = UTF8  # how the file was read: ANSI for one Notepad saved as ANSI (GBK); saved as UTF-8
         self.doc, file_text = self._read(self.source_path)
+        if self.load_error is None and self._complete_group_rules():
+            file_text = self.dump()  # the settings shown are the file's: opening is no edit
         self._current = file_text  # the document's text now
         self._saved_text = file_text  # the text of the file the editor shows (saved or opened)
         self.file_path: Path | None = self.source_path if self.load_error is None else None
@@ -249,6 +259,31 @@ class PolicyEditor(QDialog):
             except PolicyError as refused:
                 self.load_error = refused
             return tomlkit.document(), ""
+
+    def _complete_group_rules(self) -> bool:
+        """A file written before the group rules ([rules.group] missing, or some of its keys) gets
+        them as the policy reads it without them (on, B, 20 %), so the editor shows them and saving
+        writes them; True when something was added."""
+        rules = self.doc.get("rules")
+        if not isinstance(rules, dict):
+            return False  # no rules table: the Problems list says so
+        names = self._level_names()
+        level = "B" if not names or "B" in names else names[-2] if len(names) > 1 else names[-1]
+        if "group" not in rules:
+            table = tomlkit.parse(self.default_text)["rules"]["group"]  # with the shipped file's comments
+            table["warning_level"] = level
+            rules["group"] = table
+            return True
+        group = rules["group"]
+        if not isinstance(group, dict):
+            return False  # not a table: the Problems list says so
+        defaults = {"warning": P.GroupRules.warning, "warning_level": level,
+                    "concentration": P.GroupRules.concentration,
+                    "concentration_share": P.GroupRules.concentration_share}
+        missing = [k for k in defaults if k not in group]
+        for key in missing:
+            group[key] = defaults[key]
+        return bool(missing)
 
     # -- the window ---------------------------------------------------------------------------
     def t(self, source: str) -> str:
@@ -313,7 +348,7 @@ class PolicyEditor(QDialog):
         tabs.addTab(_scroll(self._form_page(("general",), ("limit", "aging"))), self.t("General"))
         tabs.addTab(items_tab, self.t("Scorecard items"))
         tabs.addTab(self.levels, self.t("Levels, terms and factors"))
-        tabs.addTab(_scroll(self._form_page(("force_c", "cap"), ("terms",))), self.t("Rating rules"))
+        tabs.addTab(_scroll(self._form_page(("force_c", "cap"), ("terms", "group"))), self.t("Rating rules"))
         self.tabs = tabs
 
         self.problems = QListWidget()
@@ -388,7 +423,8 @@ class PolicyEditor(QDialog):
     def _form_page(self, left: tuple[str, ...], right: tuple[str, ...]) -> QWidget:
         """Two columns of group boxes, one form row per setting."""
         titles = {"general": self.t("Policy"), "force_c": self._field("rules.force_c"), "cap": self._field("rules.cap"),
-                  "terms": self.t("Terms and approval"), "limit": self._field("limit"), "aging": self.t("Aging and metrics")}
+                  "terms": self.t("Terms and approval"), "limit": self._field("limit"), "aging": self.t("Aging and metrics"),
+                  "group": self._field("rules.group")}
         page = QWidget()
         row = QHBoxLayout(page)
         for groups in (left, right):
@@ -424,6 +460,14 @@ class PolicyEditor(QDialog):
             w.setRange(float(spec.lo), float(spec.hi))
             w.setSingleStep(0.5 if spec.hi <= 100 else 1.0)
             w.valueChanged.connect(lambda v, p=path: self._set(p, round(float(v), 2)))
+        elif kind == "share":  # shown as 20 %, written as 0.2
+            w = QDoubleSpinBox()
+            w.setDecimals(SHARE_DECIMALS)
+            w.setRange(float(spec.lo) * 100, float(spec.hi) * 100)
+            w.setSingleStep(1.0)
+            w.setSuffix(" %")
+            w.setProperty("share", True)
+            w.valueChanged.connect(lambda v, p=path: self._set(p, round(float(v) / 100, SHARE_DECIMALS + 2)))
         elif kind == "level":
             w = QComboBox()
             w.activated.connect(lambda _i, p=path, c=w: self._set(p, c.currentData()))
@@ -540,6 +584,9 @@ class PolicyEditor(QDialog):
                 value = self._value(path)
                 if isinstance(widget, QCheckBox):
                     widget.setChecked(value is True)
+                elif widget.property("share"):
+                    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                    widget.setValue(spin_value(value * 100 if number else value, widget))
                 elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
                     widget.setValue(spin_value(value, widget))
                 elif isinstance(widget, QComboBox):
