@@ -35,8 +35,9 @@ from libreoffice import convert, soffice
 
 from desktop import services, session
 from desktop.core.credit_code import check_char
-from desktop.core.models import Customer, Decision, Metrics
-from desktop.core.rating import customer_metrics, decide
+from desktop.core.groups import find_groups
+from desktop.core.models import Customer, Decision, Metrics, Rating
+from desktop.core.rating import apply_group_rules, customer_metrics, decide
 from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
 from desktop.io.writers.labels import Labels
 from desktop.paths import samples_dir
@@ -294,8 +295,10 @@ def write_hand_made(folder: Path) -> list[Path]:
     ws.title, lw.title = "客户信用资料", "销售明细"
     ws.append(CUSTOMER_HEADER)
     lw.append(LEDGER_HEADER)
-    for m in HAND_MADE:
+    for n, m in enumerate(HAND_MADE):
         values = {"id": m.id, "name": f"手工{m.id}有限公司", **m.fields}
+        if values.get("code") == VALID_CODE:  # a code of its own: one code under two IDs would link them as a group
+            values["code"] = credit_code(f"91110108MA01X{n:04d}")
         ws.append([values.get(f) for f in FIELDS])
         lines = [(RECENT, a, late) for a, late in m.recent] + [(PRIOR, a, 0) for a in m.prior] \
             + [(NOT_DUE, a, None) for a in m.not_due] + [(day, a, 0) for day, a in m.dated]
@@ -470,8 +473,26 @@ def timeliness(due_amount: float | None = None, late_amount_days: float | None =
 
 
 def rerate(d: Decision, policy, change: Change) -> Decision:
+    """The customer's own decision on the edited data (before the group rules)."""
     c, row = change(d.customer, ledger_row(d.metrics))
     return decide(c, customer_metrics(c, row, policy, AS_OF), policy, AS_OF)
+
+
+def rerate_all(rating: Rating, policy, changes: dict[str, Change]) -> Rating:
+    """The engine on the edited data: every customer decided again, then the group rules (an edit
+    can move the other members of its group, and through the run's total every reduced group)."""
+    decisions, customers = [], []
+    for d in rating.decisions:
+        c, row = changes.get(d.customer_id, lambda c, r: (c, r))(d.customer, ledger_row(d.metrics))
+        customers.append(c)
+        decisions.append(decide(c, customer_metrics(c, row, policy, AS_OF), policy, AS_OF))
+    decisions, groups = apply_group_rules(decisions, find_groups(customers), policy, AS_OF)
+    return Rating(AS_OF, tuple(decisions), groups)
+
+
+def group_of(rating: Rating) -> dict[str, tuple[int, Any]]:
+    """Customer id -> (group number, figures), as the results sheet numbers the groups."""
+    return {cid: (k, g) for k, g in enumerate(rating.groups, start=1) for cid in g.members}
 
 
 @dataclass(frozen=True)
@@ -548,8 +569,9 @@ EDITS = [
 ]
 
 
-def expected_row(d: Decision, policy) -> dict[str, Any]:
-    """Every formula column of the results sheet, as the engine's decision gives it."""
+def expected_row(d: Decision, policy, group: tuple[int, Any] | None = None) -> dict[str, Any]:
+    """Every formula column of the results sheet, as the engine's decision gives it (``group``: the
+    customer's group number and figures, for the group columns)."""
     c, m = d.customer, d.metrics
     docs = documents_on_file(c)
     big = lambda v: None if v is None else (1e307 if v == math.inf else v)  # noqa: E731  (x / 0 on the sheet)
@@ -575,6 +597,13 @@ def expected_row(d: Decision, policy) -> dict[str, Any]:
         LAB("requested_term"): d.requested_term_days, LAB("requested_limit"): d.requested_limit,
         LAB("request_given"): LAB("request.given") if d.request_given else LAB("request.default"),
     })
+    gf = None if group is None else group[1]
+    if policy.group.warning:
+        row[LAB("group_forced")] = None if gf is None else len(gf.forced_c)
+    if policy.group.concentration:
+        row.update({LAB("eligible_limit_before"): d.limit_before_rules, LAB("limit_rules"): rules(d.limit_rules),
+                    LAB("group_limit_before"): None if gf is None else gf.eligible_limit_before,
+                    LAB("group_requests_over"): None if gf is None else yes_no(gf.requests_over)})
     # The whole numbers the band lookups compare: fen, fen-days, days x 4 (365.25 = 1461 / 4),
     # financial figures in fen of 万元 (x 1,000,000), a denominator never negative.
     fen = lambda v: round(v * 100)  # noqa: E731
@@ -608,6 +637,8 @@ class Edited:
     rows: dict[str, int]  # customer id -> Excel row
     values: dict[str, dict[str, Any]]  # customer id -> header -> recalculated value
     formula_headers: set[str]  # headers of the columns holding a formula (first customer row)
+    after: Rating  # the engine's rating of the edited data, group rules included
+    moved: set[str]  # customers not edited whose decision the edits moved (members of the same groups)
 
 
 @pytest.fixture(scope="module")
@@ -628,9 +659,14 @@ def edited(samples_run, office, tmp_path_factory) -> Edited:
     recalculated, seconds = office.recalculate(path)
     print(f"\n  {len(EDITS)} edited customers recalculated in {seconds:.1f} s")
     ws2 = openpyxl.load_workbook(recalculated, data_only=True)[RESULTS]
+    after = rerate_all(samples_run.result.rating, samples_run.result.policy, {e.customer_id: e.change for e in EDITS})
+    was, now = group_of(samples_run.result.rating), group_of(after)  # a group's figures are on each member's row
+    moved = {d.customer_id for d, a in zip(samples_run.result.rating.decisions, after.decisions, strict=True)
+             if (d != a or was.get(d.customer_id) != now.get(d.customer_id))
+             and d.customer_id not in {e.customer_id for e in EDITS}}
     values = {cid: {h: ws2.cell(r, i).value for h, i in col.items()}
-              for cid, r in rows.items() if cid in {e.customer_id for e in EDITS}}
-    return Edited(samples_run, recalculated, rows, values, formula_headers)
+              for cid, r in rows.items() if cid in {e.customer_id for e in EDITS} | moved}
+    return Edited(samples_run, recalculated, rows, values, formula_headers, after, moved)
 
 
 def _row_mismatches(edit: Edit, ed: Edited) -> list[str]:
@@ -638,7 +674,8 @@ def _row_mismatches(edit: Edit, ed: Edited) -> list[str]:
     before = ed.scored.decision(edit.customer_id)
     after = rerate(before, policy, edit.change)
     assert {k: facts(after)[k] for k in edit.expect} == edit.expect, (edit.customer_id, edit.column)
-    want = expected_row(after, policy)
+    after = next(d for d in ed.after.decisions if d.customer_id == edit.customer_id)  # with the group rules
+    want = expected_row(after, policy, group_of(ed.after).get(edit.customer_id))
     missing = ed.formula_headers - set(want)
     assert not missing, f"formula columns the test does not know: {missing}"
     want.pop(edit.column, None)  # the edited cell holds what was typed
@@ -653,12 +690,27 @@ def test_an_edited_data_cell_moves_every_decision_as_the_engine_rates_it(edit, e
     assert not bad, "\n".join(bad)
 
 
+def test_the_group_members_an_edit_moves_follow_the_engine(edited):
+    """A member of an edited customer's group (warning, scaled limit) or of a group the run's new
+    total T scales differently: every formula of its row as the engine rates the edited data."""
+    policy, groups = edited.scored.result.policy, group_of(edited.after)
+    bad = []
+    for d in edited.after.decisions:
+        if d.customer_id in edited.moved:
+            got = edited.values[d.customer_id]
+            bad += [f"{d.customer_id} {h!r}: recalculated {got[h]!r}, engine {w!r}"
+                    for h, w in expected_row(d, policy, groups.get(d.customer_id)).items()
+                    if not same(w, got[h], is_date=isinstance(w, date))]
+    assert not bad, "\n".join(bad[:40])
+
+
 def test_every_cell_the_edits_do_not_touch_keeps_its_cached_value(edited):
-    edited_rows = {edited.rows[e.customer_id] for e in EDITS}
+    edited_rows = {edited.rows[cid] for cid in {e.customer_id for e in EDITS} | edited.moved}
     summary = LAB("sheet.summary")
 
-    def skip(sheet: str, cell: FormulaCell) -> bool:
-        return (sheet == RESULTS and cell.row in edited_rows) or (sheet == summary and "COUNTIF" in cell.formula)
+    def skip(sheet: str, cell: FormulaCell) -> bool:  # the groups sheet sums the moved rows
+        return (sheet == RESULTS and cell.row in edited_rows) or (sheet == summary and "COUNTIF" in cell.formula) \
+            or sheet == LAB("sheet.groups")
 
     checked, bad = mismatches(edited.scored, edited.recalculated, skip)
     assert checked > 30 * (len(edited.scored.result.rating.decisions) - len(edited_rows))
@@ -667,9 +719,7 @@ def test_every_cell_the_edits_do_not_touch_keeps_its_cached_value(edited):
 
 def test_the_summary_counts_follow_the_edited_levels(edited):
     policy = edited.scored.result.policy
-    levels = {d.customer_id: d.level for d in edited.scored.result.rating.decisions}
-    for e in EDITS:
-        levels[e.customer_id] = rerate(edited.scored.decision(e.customer_id), policy, e.change).level
+    levels = {d.customer_id: d.level for d in edited.after.decisions}
     ws = openpyxl.load_workbook(edited.recalculated, data_only=True)[LAB("sheet.summary")]
     names = {lv.level for lv in policy.levels}
     counts = {str(r[0]).split()[0]: r[1] for r in ws.iter_rows(values_only=True)
@@ -678,10 +728,12 @@ def test_the_summary_counts_follow_the_edited_levels(edited):
 
 
 def test_the_engine_view_of_an_unedited_customer_is_its_decision(samples_run):
-    """rerate() rebuilds a decision from the customer and its ledger row: unchanged, it is the same."""
-    policy = samples_run.result.policy
-    for d in samples_run.result.rating.decisions:
-        assert rerate(d, policy, lambda c, row: (c, row)) == d, d.customer_id
+    """rerate_all() rebuilds every decision from the customers and their ledger rows: unchanged, the same."""
+    policy, rating = samples_run.result.policy, samples_run.result.rating
+    assert rerate_all(rating, policy, {}) == rating
+    for d in rating.decisions:
+        if d.group is None:
+            assert rerate(d, policy, lambda c, row: (c, row)) == d, d.customer_id
 
 
 # ---------------------------------------------------------------- 3. figures in 元 at the scale of a large company

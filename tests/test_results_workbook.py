@@ -33,12 +33,12 @@ def test_sheets_and_results_columns(sample_run):
     result, out = sample_run
     wb = openpyxl.load_workbook(out)
     visible = [w.title for w in wb.worksheets if w.sheet_state == "visible"]
-    assert visible == ["汇总", "评级结果", "应收账龄", "异常清单", "审计信息"]
+    assert visible == ["汇总", "评级结果", "集团", "应收账龄", "异常清单", "审计信息"]
     assert wb["_facts"].sheet_state == "veryHidden"  # machine copy the approval forms are checked against
     ws = wb["评级结果"]
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["客户编号", "客户名称", "业务员"]
-    assert header[3].startswith("付款及时性")
+    assert header[:5] == ["客户编号", "客户名称", "业务员", "集团序号", "集团名称"]
+    assert header[5].startswith("付款及时性")
     assert ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
     assert ws.max_row == len(result.rating.decisions) + 1
     assert ws["A1"].font.name == "等线"
@@ -57,7 +57,7 @@ def test_total_and_levels_are_formulas_with_cached_values(sample_run):
         assert ws_v.cell(r, col["总分"]).value == d.total
         assert ws_v.cell(r, col["系统等级"]).value == d.raw_level
         assert ws_v.cell(r, col["最终等级"]).value == d.level
-        items = [ws_v.cell(r, c).value for c in range(4, 13)]
+        items = [ws_v.cell(r, c).value for c in range(6, 15)]
         assert items == [i.points for i in d.items] and sum(items) == d.total
 
 
@@ -158,7 +158,7 @@ def test_english_labels(tmp_path, samples):
     out = tmp_path / "results-en.xlsx"
     services.score(session.ScoreRequest(inputs=samples, as_of=date(2026, 6, 30), out=out, lang="en"))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Results", "AR aging", "Exceptions", "Audit", "_facts"]
+    assert wb.sheetnames == ["Summary", "Results", "Groups", "AR aging", "Exceptions", "Audit", "_facts"]
     assert [c.value for c in wb["Results"][1]][:2] == ["Customer ID", "Customer name"]
 
 

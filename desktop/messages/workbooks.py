@@ -11,6 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet.aging": ("应收账龄", "AR aging"),
     "sheet.exceptions": ("异常清单", "Exceptions"),
     "sheet.audit": ("审计信息", "Audit"),
+    "sheet.groups": ("集团", "Groups"),
     # summary
     "title.summary": ("客户信用评级汇总", "Customer credit rating summary"),
     "run_id": ("运行编号", "Run ID"),
@@ -43,6 +44,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "name": ("客户名称", "Customer name"),
     "salesperson": ("业务员", "Salesperson"),
     "group": ("所属集团", "Group"),
+    "group_no": ("集团序号", "Group no."),
+    "group_name": ("集团名称", "Group name"),
+    "group_forced": ("集团内被强制C级成员数", "Members of the group forced to C"),
+    "eligible_limit_before": ("总量控制前可授信额度(元)", "Eligible limit before the group control (CNY)"),
+    "group_limit_before": ("集团总量控制前额度合计(元)", "Group's eligible limits before the control (CNY)"),
+    "limit_rules": ("额度规则", "Limit rules"),
+    "group_requests_over": ("集团申请额度合计超过上限", "Group's requests above its ceiling"),
     "total": ("总分", "Total score"),
     "raw_level": ("系统等级", "System level"),
     "overrides": ("强制C规则", "Force-C rules"),
@@ -184,6 +192,36 @@ LABELS: dict[str, tuple[str, str]] = {
     "three_in_one": ("三证合一适用", "Three-in-one applies"),
     "key_documents_missing": ("缺少关键资料数", "Key documents missing"),
     "documents_missing_count": ("缺少资料数", "Documents missing (count)"),
+    # groups sheet (集团)
+    "title.groups": ("集团客户：统一授信、总量控制与预警", "Groups and related parties: one view of each group's exposure"),
+    "group_total_limit": ("全部客户总量控制前可授信额度合计 T(元)", "Total eligible limit of all customers before the control, T (CNY)"),
+    "group_share": ("集团额度上限比例", "Group ceiling share"),
+    "group_ceiling_formula": ("集团额度上限 = T × 比例(元)", "Group ceiling = T x share (CNY)"),
+    "group_rules_state": ("集团预警：{0}(封顶等级 {1})；集团总量控制：{2}",
+                          "Group early warning: {0} (level capped at {1}); total-amount control: {2}"),
+    "rule_off": ("未启用", "off"),
+    "no_groups": ("本次评级没有集团客户：没有两个以上客户因所属集团、统一社会信用代码或实际控制人相同而关联。",
+                  "No groups in this run: no two customers share a group, a valid credit code or an actual controller."),
+    "group_members": ("成员数", "Members"),
+    "group_or_member": ("集团 / 成员", "Group / member"),
+    "group_links": ("关联方式", "Linked by"),
+    "controller": ("实际控制人", "Actual controller"),
+    "group_forced_count": ("被强制C级成员数", "Members forced to C"),
+    "group_level": ("最终等级(集团行：最差)", "Final level (group row: worst)"),
+    "level_rank": ("等级位次(1=最低)", "Level rank (1 = lowest)"),
+    "group_ceiling": ("集团额度上限(元)", "Group ceiling (CNY)"),
+    "over_ceiling": ("控制前合计超过上限", "Before the control, above the ceiling"),
+    "eligible_limit_after": ("总量控制后可授信额度(元)", "Eligible limit after the control (CNY)"),
+    "requests_over": ("申请额度合计超过上限", "Requests above the ceiling"),
+    "group_note": ("集团规则也是公式：集团序号对应集团表的集团行；集团内有成员被强制C级时，其余未被强制C级的成员按集团预警封顶等级封顶"
+                   "(与其他封顶规则同时适用时取最低等级)；集团的总量控制前额度合计超过上限(全部客户总量控制前可授信额度合计 × 集团额度上限比例)时，"
+                   "每个成员的额度 = 控制前额度 × 上限 ÷ 集团合计，向下取整到{}元；集团申请额度合计超过上限时，每个成员的申请均超出政策。",
+                   "The group rules are formulas too: the group no. points to the group's row on the Groups sheet; when a "
+                   "member of a group is forced to C, every other member not itself forced to C is capped at the group "
+                   "warning level (the lowest level wins with the other caps); when a group's eligible limits before the "
+                   "control add up to more than the ceiling (the total of all customers before the control x the share), "
+                   "each member's limit = its limit before x ceiling / the group's total, rounded down to {} CNY; when the "
+                   "group's requests add up to more than the ceiling, every member's request exceeds the policy."),
     "limit_note": ("可授信额度=近12个月销售额/12×(建议账期/30)×等级系数，向下取整到{}元。",
                    "Eligible limit = sales 12m / 12 x (recommended term / 30) x level factor, rounded "
                    "down to {} CNY."),
@@ -318,6 +356,12 @@ PARAMETER_WORDS: dict[str, tuple[str, str]] = {
     "rules.cap.new_customer_min_orders": ("非新客户最少订单数", "orders to be no longer new"),
     "rules.cap.new_customer_min_years": ("非新客户最少合作年数", "years to be no longer new"),
     "rules.cap.documents": ("关键资料不全封顶", "cap when key documents are incomplete"),
+    "rules.group.warning": ("集团预警(成员被强制C级时其余成员封顶)", "group early warning (a member forced to C caps the others)"),
+    "rules.group.warning_level": ("集团预警封顶等级", "group warning level"),
+    "rules.group.concentration": ("集团总量控制", "group total-amount control"),
+    "rules.group.concentration_share": ("集团额度上限比例(占全部客户可授信额度)", "group ceiling share (of all customers' eligible limits)"),
+    "rules.group.concentration_share.numerator": ("集团额度上限比例的分子(精确比较用)", "group ceiling share, numerator (exact comparison)"),
+    "rules.group.concentration_share.denominator": ("集团额度上限比例的分母(精确比较用)", "group ceiling share, denominator (exact comparison)"),
     "terms.new_customer_cash_orders": ("款到发货的前几笔订单数", "first orders on cash before delivery"),
     "terms.require_agreement": ("给账期须签年度协议", "terms need a signed annual agreement"),
     "terms.require_documents": ("给账期须关键资料齐全", "terms need complete key documents"),

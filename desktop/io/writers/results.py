@@ -20,9 +20,11 @@ from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.results_sheet import (
+    GROUP_HEADER_ROW,
     GROUP_STARTS,
     Names,
     results_columns,
+    write_group_sheet,
     write_policy_tables,
     write_results_sheet,
 )
@@ -80,9 +82,10 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
                                "" if filtered is None else f" ({lab('export_scope')})"),
                            "author": run.operator, "company": "",
                            "comments": f"run {run.run_id}"})
-        names = {k: lab(f"sheet.{k}") for k in ("summary", "results", "aging", "exceptions", "audit")}
+        names = {k: lab(f"sheet.{k}") for k in ("summary", "results", "groups", "aging", "exceptions", "audit")}
         ws_sum = wb.add_worksheet(names["summary"])
         ws_res = wb.add_worksheet(names["results"])
+        ws_grp = wb.add_worksheet(names["groups"])
         ws_age = wb.add_worksheet(names["aging"])
         ws_exc = wb.add_worksheet(names["exceptions"])
         ws_aud = wb.add_worksheet(names["audit"])
@@ -91,6 +94,7 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
         tables = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run,
                               None if filtered is None else (scope, filtered[1] or lab("none")))
         n = write_results_sheet(ws_res, fm, lab, rating, policy, tables, tick)
+        write_group_sheet(wb, ws_grp, fm, lab, rating, policy, names["results"], tick)
         _write_aging(ws_age, fm, lab, rating, policy, tick)
         _write_exceptions(ws_exc, fm, lab, issues, tick)
         not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")
@@ -100,6 +104,8 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
         print_setup(ws_sum, names["summary"], note, landscape=True, repeat_header=False)
         print_setup(ws_res, names["results"], note, repeat_cols=2, groups=[i for i, col in enumerate(
             results_columns(policy, lab)) if col.key in GROUP_STARTS])
+        print_setup(ws_grp, names["groups"], note, repeat_header=False, repeat_cols=2)
+        ws_grp.repeat_rows(GROUP_HEADER_ROW)
         print_setup(ws_age, names["aging"], note, repeat_cols=2)
         print_setup(ws_exc, names["exceptions"], note, repeat_cols=4)
         print_setup(ws_aud, names["audit"], note, landscape=True, repeat_header=False, repeat_cols=1)

@@ -34,20 +34,24 @@ from xlsxwriter.utility import xl_col_to_name
 from desktop.core.credit_code import ALPHABET as CODE_ALPHABET
 from desktop.core.credit_code import WEIGHTS as CODE_WEIGHTS
 from desktop.core.exact import fen, ratio_parts, wan_fen, written
+from desktop.core.groups import CONCENTRATION, GroupFigures
 from desktop.core.models import Decision, Rating
 from desktop.core.policy import Policy
-from desktop.core.scoring import documents_on_file, key_documents_missing, three_in_one
+from desktop.core.scoring import GROUP_WARNING, documents_on_file, key_documents_missing, three_in_one
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.xlsx import (
     Formats,
+    Formula,
     Shared,
     Tick,
+    col_width_px,
     display_width,
     fit_widths,
     formula_text,
     no_tick,
     put,
     quote_sheet,
+    row_height_pt,
     ticking,
 )
 
@@ -188,6 +192,7 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
     ws.write_string(r, 0, lab("rules_table"), fm.section)
     r += 1
     ws.write_row(r, 0, [lab("parameter"), lab("setting"), lab("formula_name")], fm.header)
+    share = written(policy.group.concentration_share)  # 0.2 as written: 1 / 5, compared in whole numbers
     params: list[tuple[str, Any, str | None]] = [
         ("rules.force_c.timeliness", policy.force_c.timeliness, None),
         ("rules.force_c.timeliness_max_points", policy.force_c.timeliness_max_points, "FcMaxPoints"),
@@ -199,6 +204,12 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         ("rules.cap.new_customer_min_orders", policy.cap.new_customer_min_orders, "CapMinOrders"),
         ("rules.cap.new_customer_min_years", policy.cap.new_customer_min_years, "CapMinYears"),
         ("rules.cap.documents", policy.cap.documents, None),
+        ("rules.group.warning", policy.group.warning, None),
+        ("rules.group.warning_level", policy.group.warning_level, "GroupWarnLevel"),
+        ("rules.group.concentration", policy.group.concentration, None),
+        ("rules.group.concentration_share", policy.group.concentration_share, "GroupShare"),
+        ("rules.group.concentration_share.numerator", share.numerator, "GroupShareNum"),
+        ("rules.group.concentration_share.denominator", share.denominator, "GroupShareDen"),
         ("terms.new_customer_cash_orders", policy.terms.new_customer_cash_orders, "CashOrders"),
         ("terms.require_agreement", policy.terms.require_agreement, None),
         ("terms.require_documents", policy.terms.require_documents, None),
@@ -220,7 +231,8 @@ def write_policy_tables(wb, ws, fm: Formats, lab: Labels, policy: Policy, as_of:
         if formula_name:
             put(ws, r, 2, formula_name, fm.text)
             name1(formula_name, r, 1)
-    for note in (lab("formula_note", ROUND_DIGITS), lab("limit_note", f"{policy.limit.round_down_to:,}")):
+    for note in (lab("formula_note", ROUND_DIGITS), lab("limit_note", f"{policy.limit.round_down_to:,}"),
+                 lab("group_note", f"{policy.limit.round_down_to:,}")):
         r += 1
         # Over the first four columns (about 80 characters), so a printed page holds it whole.
         ws.merge_range(r, 0, r, 3, note, fm.note)
@@ -256,10 +268,32 @@ class Column:
     formula: str | None = None  # "{key}" = this row's cell of that column; named ranges as they are
 
 
-def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> list[Column]:
-    """The results sheet's columns in order: key, items, decision, then the data behind it."""
+GroupOf = dict[str, tuple[int, GroupFigures]]  # customer id -> (its group's number on the groups sheet, figures)
+
+
+def group_numbers(rating: Rating) -> GroupOf:
+    """Each member's group number (1, 2, ... in ``Rating.groups`` order) and its group's figures."""
+    return {cid: (k, gf) for k, gf in enumerate(rating.groups, start=1) for cid in gf.members}
+
+
+def results_columns(policy: Policy, lab: Labels, names: Names | None = None, groups: GroupOf | None = None
+                    ) -> list[Column]:
+    """The results sheet's columns in order: key, items, decision, then the data behind it.
+
+    The group rules' columns come with the rules: with early warning off nothing looks up the
+    groups sheet for the level, with the total-amount control off nothing for the limit."""
     yes, no = lab("yes"), lab("no")
     names = names or Names({it.key: f"Item{n}" for n, it in enumerate(policy.items, start=1)})
+    groups = groups or {}
+    warning, control = policy.group.warning, policy.group.concentration
+
+    def of_group(value: Callable[[GroupFigures], Any]) -> Callable[[Decision], Any]:
+        return lambda d: value(groups[d.customer_id][1]) if d.customer_id in groups else None
+
+    def group_lookup(named: str) -> str:
+        """The figure in column ``named`` of this customer's group row on the groups sheet, found by
+        the group number written on the row (a whole number: no wildcard or text-as-number match)."""
+        return f'=IF(ISNUMBER({{group_no}}),INDEX({named},MATCH({{group_no}},GroupNos,0)),"")'
 
     def yn(v: bool | None) -> str | None:
         return None if v is None else lab.yes_no(v)
@@ -282,7 +316,10 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
 
     cols = [Column("customer_id", lab("customer_id"), "text", lambda d: d.customer_id),
             Column("name", lab("name"), "text", lambda d: d.customer.name),
-            Column("salesperson", lab("salesperson"), "text", lambda d: d.customer.salesperson)]
+            Column("salesperson", lab("salesperson"), "text", lambda d: d.customer.salesperson),
+            Column("group_no", lab("group_no"), "int", lambda d: groups[d.customer_id][0] if d.customer_id in groups
+                   else None),
+            Column("group", lab("group_name"), "text", lambda d: d.group.name if d.group is not None else None)]
     cols += [Column(f"item:{it.key}", f"{lab.item(it)}\n{lab('points_suffix')}({it.points})", "int",
                     item_value(it.key), item_formula(it)) for it in policy.items]
     first_item, last_item = f"item:{policy.items[0].key}", f"item:{policy.items[-1].key}"
@@ -310,6 +347,19 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
                      "CAP_A_NEW_CUSTOMER"))
     if policy.cap.documents:
         caps.append(("{key_documents_missing}>0", "CAP_A_DOCUMENTS"))
+    # The early warning: another member of the group is forced to C and this one is not.
+    warned = '{overrides}="",N({group_forced})>0'
+    if warning:
+        caps.append((f"AND({warned})", GROUP_WARNING))
+    final = ('=IF({overrides}<>"",INDEX(LevelNames,1),IF(AND({caps}<>"",MATCH({raw_level},LevelNames,0)'
+             '>MATCH(CapLevel,LevelNames,0)),CapLevel,{raw_level}))')
+    if warning:  # each cap holds the level at its own level: the lowest of them and the system level
+        at = ["MATCH({raw_level},LevelNames,0)"]
+        cap_a = [cond for cond, code in caps if code != GROUP_WARNING]
+        if cap_a:
+            at.append(f"IF(OR({','.join(cap_a)}),MATCH(CapLevel,LevelNames,0),99)")
+        at.append(f"IF(AND({warned}),MATCH(GroupWarnLevel,LevelNames,0),99)")
+        final = '=IF({overrides}<>"",INDEX(LevelNames,1),INDEX(LevelNames,MIN(' + ",".join(at) + ")))"
     later = []
     if policy.terms.require_agreement:
         later.append((f"{{agreement}}<>{formula_text(yes)}", "TERM_NO_AGREEMENT"))
@@ -321,9 +371,16 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
     level_at = "MATCH({final_level},LevelNames,0)"
     route = (f"=IF({{requested_term}}<=0,{formula_text(lab('route.none'))},IF({{requested_term}}<=SalesManagerMaxDays,"
              f"{formula_text(lab('route.sales_manager'))},{formula_text(lab('route.cfo_special'))}))")
-    limit = (f"=LimStep*INT(ROUND(MAX({{sales_12m}},0)*100,0)*{{recommended_term}}"
+    limit_before = (f"=LimStep*INT(ROUND(MAX({{sales_12m}},0)*100,0)*{{recommended_term}}"
              f"*ROUND(INDEX(LimFactors,{level_at})*FactorScale,0)"
              f"/(LimMonths*LimDaysPerMonth*100*FactorScale*LimStep))")
+    # The total-amount control, in whole steps of the limit (every limit is a multiple of LimStep):
+    # limit / step x T / step x share numerator over S / step x share denominator, exact integers
+    # of a double; the quotient rounded to ROUND_DIGITS before INT so that one exactly on a whole
+    # number is not taken a step down by a binary rounding.
+    scaled = (f"LimStep*INT(ROUND(({{eligible_limit_before}}/LimStep)*(GroupTotalLimit/LimStep)*GroupShareNum"
+              f"/(({{group_limit_before}}/LimStep)*GroupShareDen),{ROUND_DIGITS}))")
+    limit_rule = formula_text(lab.code(CONCENTRATION))
 
     def rules_text(hits) -> str:
         return "; ".join(lab.code(h.code) for h in hits)
@@ -352,15 +409,24 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
         Column("raw_level", lab("raw_level"), "level_cell", lambda d: d.raw_level,
                "=INDEX(LevelNames,MATCH({total},LevelMins,1))"),
         Column("overrides", lab("overrides"), "wrap", lambda d: rules_text(d.overrides), listing(force)),
+        *([Column("group_forced", lab("group_forced"), "int", of_group(lambda g: len(g.forced_c)),
+                  group_lookup("GroupForcedC"))] if warning else []),
         Column("caps", lab("caps"), "wrap", lambda d: rules_text(d.caps), listing(caps)),
-        Column("final_level", lab("final_level"), "level_cell", lambda d: d.level,
-               '=IF({overrides}<>"",INDEX(LevelNames,1),IF(AND({caps}<>"",MATCH({raw_level},LevelNames,0)'
-               '>MATCH(CapLevel,LevelNames,0)),CapLevel,{raw_level}))'),
+        Column("final_level", lab("final_level"), "level_cell", lambda d: d.level, final),
         Column("base_term", lab("base_term"), "int", lambda d: d.base_term_days, f"=INDEX(BaseDays,{level_at})"),
         Column("term_rules", lab("term_rules"), "wrap", lambda d: rules_text(d.term_rules), term_rules),
         Column("recommended_term", lab("recommended_term"), "int", lambda d: d.recommended_term_days,
                '=IF({term_rules}="",{base_term},0)'),
-        Column("eligible_limit", lab("eligible_limit"), "money0", lambda d: d.eligible_limit, limit),
+        *([Column("eligible_limit_before", lab("eligible_limit_before"), "money0", lambda d: d.limit_before_rules,
+                  limit_before),
+           Column("group_limit_before", lab("group_limit_before"), "money0",
+                  of_group(lambda g: g.eligible_limit_before), group_lookup("GroupLimitBefore")),
+           Column("limit_rules", lab("limit_rules"), "wrap", lambda d: rules_text(d.limit_rules),
+                  f'=IF(ISNUMBER({{group_limit_before}}),IF({{group_limit_before}}*GroupShareDen'
+                  f'>GroupTotalLimit*GroupShareNum,{limit_rule},""),"")'),
+           Column("eligible_limit", lab("eligible_limit"), "money0", lambda d: d.eligible_limit,
+                  f'=IF({{limit_rules}}<>"",{scaled},{{eligible_limit_before}})')] if control else
+          [Column("eligible_limit", lab("eligible_limit"), "money0", lambda d: d.eligible_limit, limit_before)]),
         # The request as the salesperson gave it (blank: none), and the one that counts: as
         # given, else the recommendation.
         Column("requested_term_given", lab("requested_term_given"), "int", c("requested_term_days")),
@@ -374,9 +440,13 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None) -> 
                f'=IF(OR(ISNUMBER({{requested_term_given}}),ISNUMBER({{requested_limit_given}})),'
                f'{formula_text(lab("request.given"))},{formula_text(lab("request.default"))})'),
         Column("approval_route", lab("approval_route"), "text", lambda d: lab(f"route.{d.approval_route}"), route),
+        *([Column("group_requests_over", lab("group_requests_over"), "text",
+                  of_group(lambda g: lab.yes_no(g.requests_over)), group_lookup("GroupRequestsOver"))]
+          if control else []),
         Column("exceeds_policy", lab("exceeds_policy"), "text", lambda d: lab.yes_no(d.exceeds_policy),
-               f'=IF(OR({{requested_term}}>{{recommended_term}},{{requested_limit}}>{{eligible_limit}}),'
-               f'{formula_text(yes)},{formula_text(no)})'),
+               '=IF(OR({requested_term}>{recommended_term},{requested_limit}>{eligible_limit}'
+               + (f',{{group_requests_over}}={formula_text(yes)}' if control else '') +
+               f'),{formula_text(yes)},{formula_text(no)})'),
         Column("next_review", lab("next_review"), "date", lambda d: d.next_review,
                f"=EDATE(AsOf,INDEX(ReviewMonths,{level_at}))"),
         # The data behind payment timeliness.
@@ -521,7 +591,7 @@ def _cached(v: Any) -> Any:
 
 def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, names: Names,
                         tick: Tick = no_tick) -> int:
-    cols = results_columns(policy, lab, names)
+    cols = results_columns(policy, lab, names, group_numbers(rating))
     idx = {col.key: i for i, col in enumerate(cols)}
     letters = [xl_col_to_name(i) for i in range(len(cols))]
     n = len(rating.decisions)
@@ -555,3 +625,170 @@ def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Po
             ws.conditional_format(1, c, max(n, 1), c, {"type": "cell", "criteria": "==", "value": f'"{lv}"',
                                                        "format": f})
     return n
+
+
+# ---------------------------------------------------------------- the groups sheet (集团)
+
+GROUP_HEADER_ROW = 6  # rows above it: title, T, share, ceiling, the rules' state, a blank row
+
+
+def link_words(gf: GroupFigures, lab: Labels) -> str:
+    """How a group was linked, in words: "所属集团 华远集团：C0001、C0002；统一社会信用代码 …：…"."""
+    field = {"group": lab("group"), "credit_code": lab("credit_code"), "controller": lab("controller")}
+    colon, sep, ids = ("：", "；", "、") if lab.lang == "zh" else (": ", "; ", ", ")
+    return sep.join(f"{field.get(k.field, k.field)} {k.value}{colon}{ids.join(k.customers)}" for k in gf.group.links)
+
+
+def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, results_name: str,
+                      tick: Tick = no_tick) -> None:
+    """One row per group (``Rating.groups`` order) with its figures as live sums over its members'
+    rows beneath it (outlined), each member's figures as references to its row on the results
+    sheet; T, the share and the ceiling as named cells the results sheet's formulas use.
+
+    Written top to bottom (constant-memory mode). With no groups the sheet says so in one line
+    (the sheet is always there, so a reader of the workbook finds the same sheets in every run,
+    and the named ranges the results formulas name exist)."""
+    sheet, res = quote_sheet(ws.name), quote_sheet(results_name)
+    yes, no = lab("yes"), lab("no")
+    control = policy.group.concentration
+    cols = results_columns(policy, lab)
+    letter = {col.key: xl_col_to_name(i) for i, col in enumerate(cols)}
+    before_key = "eligible_limit_before" if control else "eligible_limit"
+    at = {d.customer_id: (r, d) for r, d in enumerate(rating.decisions, start=2)}  # Excel row on the results sheet
+    n_levels = len(policy.levels)
+
+    bold = {"font_name": fm.text.font_name, "font_size": 10, "valign": "vcenter", "bold": True, "bg_color": "#F2F2F2"}
+    g_text, g_wrap = wb.add_format(bold), wb.add_format({**bold, "text_wrap": True, "valign": "top"})
+    g_int, g_money = wb.add_format({**bold, "num_format": "#,##0"}), wb.add_format({**bold, "num_format": "#,##0.00"})
+    g_level, g_flag = wb.add_format({**bold, "align": "center"}), wb.add_format({**bold, "align": "center"})
+    m_flag = wb.add_format({"font_name": fm.text.font_name, "font_size": 10, "valign": "vcenter", "align": "center"})
+    m_name = wb.add_format({"font_name": fm.text.font_name, "font_size": 10, "valign": "vcenter", "indent": 1})
+
+    # (key, header, width): the columns of the sheet
+    layout = [("no", lab("group_no"), 8), ("who", lab("group_or_member"), 24), ("customer_id", lab("customer_id"), 11),
+              ("links", lab("group_links"), 36), ("members", lab("group_members"), 7),
+              ("sales_12m", lab("sales_12m"), 15), ("open_ar", lab("open_ar"), 14),
+              ("overdue_balance", lab("overdue_balance"), 14), ("forced", lab("group_forced_count"), 9),
+              ("level", lab("group_level"), 9), ("rank", lab("level_rank"), 8),
+              ("before", lab("eligible_limit_before"), 14), ("ceiling", lab("group_ceiling"), 14),
+              ("over", lab("over_ceiling"), 9), ("after", lab("eligible_limit_after"), 14),
+              ("requested", lab("requested_limit"), 14), ("requests_over", lab("requests_over"), 9)]
+    col = {key: c for c, (key, _, _) in enumerate(layout)}
+    L = {key: xl_col_to_name(c) for key, c in col.items()}  # noqa: N806  (column letters, as in the formulas)
+    header = [h for _, h, _ in layout]
+    widths = [w for _, _, w in layout]
+    longest = max([display_width(gf.name) for gf in rating.groups]
+                  + [display_width(d.customer.name) + 2 for d in rating.decisions if d.group is not None], default=0)
+    widths[col["who"]] = max(widths[col["who"]], min(36, longest + 2))
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+
+    def name1(n: str, row: int, c: int) -> None:
+        wb.define_name(n, f"={sheet}!${xl_col_to_name(c)}${row + 1}")
+
+    def rng(n: str, first: int, last: int, c: int) -> None:
+        letter_ = xl_col_to_name(c)
+        wb.define_name(n, f"={sheet}!${letter_}${first + 1}:${letter_}${last + 1}")
+
+    def lookups(first: int, last: int) -> None:
+        for n, key in (("GroupNos", "no"), ("GroupForcedC", "forced"), ("GroupLimitBefore", "before"),
+                       ("GroupRequestsOver", "requests_over")):
+            rng(n, first, last, col[key])
+
+    decisions = rating.decisions
+    total = sum(d.limit_before_rules for d in decisions)
+    t_col, v = letter[before_key], col["links"]  # the values of the lines on top, under the links column
+    ws.write_string(0, 0, lab("title.groups"), fm.title)
+    ws.write_string(1, 0, lab("group_total_limit"), fm.label)
+    ws.write_formula(1, v, f"=SUM({res}!${t_col}$2:${t_col}${max(len(decisions) + 1, 2)})", fm.money0, total)
+    name1("GroupTotalLimit", 1, v)
+    ws.write_string(2, 0, lab("group_share"), fm.label)
+    ws.write_formula(2, v, "=GroupShare", fm.pct, policy.group.concentration_share)
+    ws.write_string(3, 0, lab("group_ceiling_formula"), fm.label)
+    share = written(policy.group.concentration_share)
+    if control:
+        ws.write_formula(3, v, "=GroupTotalLimit*GroupShareNum/GroupShareDen", fm.money, float(total * share))
+        name1("GroupCeiling", 3, v)
+    else:
+        ws.write_string(3, v, lab("rule_off"), fm.text)
+    state = lab("group_rules_state", lab.yes_no(policy.group.warning) if policy.group.warning else lab("rule_off"),
+                policy.group.warning_level, lab.yes_no(control) if control else lab("rule_off"))
+    ws.write_string(4, 0, state, fm.text)
+
+    h = GROUP_HEADER_ROW
+    ws.write_row(h, 0, header, fm.header)
+    ws.set_row(h, row_height_pt(((t, col_width_px(w), fm.header) for t, w in zip(header, widths)), min_lines=2))
+    first = h + 1
+    if not rating.groups:
+        ws.write_string(first, 0, lab("no_groups"), fm.text)
+        lookups(first, first)
+        ws.freeze_panes(h + 1, 0)
+        return
+
+    kinds = {"no": "int", "who": "text", "customer_id": "text", "links": "wrap", "members": "int", "forced": "int",
+             "level": "level", "rank": "int", "before": "int", "ceiling": "money", "over": "flag", "after": "int",
+             "requests_over": "flag"}
+    g_formats = {"int": g_int, "text": g_text, "wrap": g_wrap, "money": g_money, "level": g_level, "flag": g_flag}
+    m_formats = {"int": fm.int, "text": fm.text, "wrap": fm.text, "money": fm.money, "level": fm.level_cell,
+                 "flag": m_flag}
+    group_formats = [g_formats[kinds.get(key, "money")] for key, _, _ in layout]
+    member_formats = [m_formats[kinds.get(key, "money")] for key, _, _ in layout]
+    group_formats[col["no"]] = fm.int
+    member_formats[col["who"]] = m_name
+    link_px, who_px = col_width_px(widths[col["links"]]), col_width_px(widths[col["who"]])
+    yes_no = f"{formula_text(yes)},{formula_text(no)})"
+    r = first
+    rank = {lv.level: n_levels - policy.rank(lv.level) for lv in policy.levels}  # MATCH in LevelNames (lowest first)
+    for k, gf in ticking(enumerate(rating.groups, start=1), tick, every=200):
+        a, b = r + 2, r + 1 + len(gf.members)  # Excel rows of the members
+
+        def total_of(key: str, value: Any, a: int = a, b: int = b) -> Formula:
+            return Formula(f"=SUM({L[key]}{a}:{L[key]}{b})", value)
+
+        links = link_words(gf, lab)
+        ws.set_row(r, row_height_pt([(links, link_px, g_wrap), (gf.name, who_px, g_text)]))
+        cells: dict[str, Any] = {
+            "no": k, "who": gf.name, "links": links,
+            "members": Formula(f"=COUNTA({L['customer_id']}{a}:{L['customer_id']}{b})", len(gf.members)),
+            "sales_12m": total_of("sales_12m", gf.sales_12m), "open_ar": total_of("open_ar", gf.open_ar),
+            "overdue_balance": total_of("overdue_balance", gf.overdue_balance),
+            "forced": total_of("forced", len(gf.forced_c)),
+            "level": Formula(f"=INDEX(LevelNames,{L['rank']}{r + 1})", gf.worst_level),
+            "rank": Formula(f"=MIN({L['rank']}{a}:{L['rank']}{b})", rank[gf.worst_level]),
+            "before": total_of("before", gf.eligible_limit_before), "after": total_of("after", gf.eligible_limit),
+            "requested": total_of("requested", gf.requested_limit),
+        }
+        if control and gf.ceiling is not None:
+            cells["ceiling"] = Formula("=GroupCeiling", float(gf.ceiling))
+            cells["over"] = Formula(f"=IF({L['before']}{r + 1}*GroupShareDen>GroupTotalLimit*GroupShareNum,{yes_no}",
+                                    lab.yes_no(gf.reduced))
+            cells["requests_over"] = Formula(f"=IF(ROUND({L['requested']}{r + 1}*100,0)*GroupShareDen"
+                                             f">GroupTotalLimit*GroupShareNum*100,{yes_no}", lab.yes_no(gf.requests_over))
+        ws.write_cells(r, [cells.get(key) for key, _, _ in layout], group_formats)
+        for cid in gf.members:
+            r += 1
+            row, d = at[cid]
+
+            def ref(key: str, value: Any, row: int = row) -> Formula:
+                return Formula(f"={res}!{letter[key]}{row}", value)
+
+            cells = {
+                "who": d.customer.name, "customer_id": d.customer_id,
+                "sales_12m": ref("sales_12m", d.metrics.sales_12m), "open_ar": ref("open_ar", d.metrics.open_ar),
+                "overdue_balance": ref("overdue_balance", d.metrics.overdue_balance),
+                "forced": Formula(f'=IF({res}!{letter["overrides"]}{row}<>"",1,0)', 1 if d.overrides else 0),
+                "level": ref("final_level", d.level),
+                "rank": Formula(f"=MATCH({L['level']}{r + 1},LevelNames,0)", rank[d.level]),
+                "before": ref(before_key, d.limit_before_rules), "after": ref("eligible_limit", d.eligible_limit),
+                "requested": ref("requested_limit", d.requested_limit),
+            }
+            ws.set_row(r, None, None, {"level": 1})
+            ws.write_cells(r, [cells.get(key) for key, _, _ in layout], member_formats)
+        r += 1
+    last = r - 1
+    lookups(first, last)
+    ws.outline_settings(True, False, True, False)  # the group's row above its members
+    ws.freeze_panes(h + 1, 2)
+    for lv, f in fm.level.items():
+        ws.conditional_format(first, col["level"], last, col["level"],
+                              {"type": "cell", "criteria": "==", "value": f'"{lv}"', "format": f})
