@@ -193,8 +193,8 @@ def test_the_group_panel_of_a_warned_member_shows_links_members_and_figures(qtbo
     assert after(lines, "近12个月销售额(元)") == amount_text(sum(d.metrics.sales_12m for d in group)) == "7,200,000"
     assert after(lines, "应收余额(元)") == amount_text(sum(d.metrics.open_ar for d in group))
     assert after(lines, "逾期余额(元)") == amount_text(sum(d.metrics.overdue_balance for d in group))
-    assert after(lines, "总量控制前可授信额度合计(元)") == amount_text(sum(d.eligible_limit for d in group))
-    assert after(lines, "总量控制后可授信额度合计(元)") == amount_text(sum(d.eligible_limit for d in group))
+    assert after(lines, "总量控制前可授信额度(元)") == amount_text(sum(d.eligible_limit for d in group))
+    assert after(lines, "总量控制后可授信额度(元)") == amount_text(sum(d.eligible_limit for d in group))
     assert after(lines, "集团额度上限(元)") == f"{total * 0.2:,.0f}（全部客户可授信额度合计 {total:,} 元的 20%）"
     # G03 asks 900,000; the others count with their eligible limits: above the ceiling
     requested = 900_000 + by_id["G01"].eligible_limit + by_id["G02"].eligible_limit
@@ -214,8 +214,8 @@ def test_the_group_panel_of_a_reduced_group_shows_its_name_as_written_and_the_sc
     assert f"统一社会信用代码相同：{VALID_CODE} — N01 北方建材有限公司、N02 北方电器销售有限公司" in lines
     figures = next(g for g in w.result.rating.groups if g.members == ("N01", "N02"))
     assert figures.reduced and figures.eligible_limit < figures.eligible_limit_before
-    assert after(lines, "总量控制前可授信额度合计(元)") == amount_text(figures.eligible_limit_before)
-    assert after(lines, "总量控制后可授信额度合计(元)") == f"{amount_text(figures.eligible_limit)}（已按比例压降）"
+    assert after(lines, "总量控制前可授信额度(元)") == amount_text(figures.eligible_limit_before)
+    assert after(lines, "总量控制后可授信额度(元)") == f"{amount_text(figures.eligible_limit)}（已按比例压降）"
     assert "强制C级" not in lines
     assert "集团总量控制：集团额度合计超过上限，按比例压降" in w.detail.toPlainText()
 

@@ -287,8 +287,9 @@ class MainWindow(QMainWindow):
 
         self.level_filter, self.sales_filter, self.route_filter = QComboBox(), QComboBox(), QComboBox()
         self.group_filter = QComboBox()  # every customer, those in no group, or one group's members
-        self.group_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.group_filter.setMaximumWidth(260)  # a long group name is elided, its whole name in the list
+        # as wide as six characters, whatever the names: the bar fits 1366 pixels, the list shows names whole
+        self.group_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.group_filter.setMinimumContentsLength(6)
         self.exceeds_filter = QCheckBox()
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
