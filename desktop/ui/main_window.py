@@ -1480,8 +1480,7 @@ class MainWindow(QMainWindow):
         if index is None or index[0] is not self.result:
             rating = self.result.rating
             figures = {g.members[0]: g for g in rating.groups}
-            wanted = {m for g in rating.groups for m in g.members}
-            members = {x.customer_id: x for x in rating.decisions if x.customer_id in wanted}
+            members = {x.customer_id: x for x in rating.decisions if x.group is not None}  # 0.2 s in a million
             index = self._group_index = (self.result, figures, members)
         _, figures, members = index
         return figures.get(d.group.members[0]), {m: members[m] for m in d.group.members if m in members}
