@@ -112,9 +112,31 @@ class GroupFigures:
 
 
 def find_groups(customers: Sequence[Customer]) -> list[Group]:
-    """Every group among ``customers``, in the sheet order of each group's first member."""
-    order = {c.customer_id: n for n, c in enumerate(customers)}
-    parent = list(range(len(customers)))
+    """Every group among ``customers``, in the sheet order of each group's first member.
+
+    One pass reads the three fields of every customer (each distinct writing is normalised
+    once: a group of thousands writes its name a few ways); everything after it touches only
+    customers that share a value with another."""
+    keys: dict[str, str | None] = {}
+
+    def key(text: str) -> str | None:
+        k = keys.get(text, keys)
+        if k is keys:
+            k = keys[text] = link_key(text)
+        return k
+
+    columns = {"group": [key(v) if v is not None else None for v in (c.group for c in customers)],
+               "credit_code": [_code_key(c) if c.credit_code else None for c in customers],
+               "controller": [key(v) if v is not None else None for v in (c.controller for c in customers)]}
+    links: list[tuple[str, list[int]]] = []  # (field, positions) for each value two or more customers share
+    for fld, column in columns.items():
+        first: dict[str, int] = {}
+        shared: dict[str, list[int]] = {}
+        for n, k in enumerate(column):
+            if k is not None and (j := first.setdefault(k, n)) != n:
+                shared.setdefault(k, [j]).append(n)
+        links += [(fld, idx) for idx in shared.values()]
+    parent = {i: i for _fld, idx in links for i in idx}  # linked customers only, by position
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -122,45 +144,33 @@ def find_groups(customers: Sequence[Customer]) -> list[Group]:
             i = parent[i]
         return i
 
-    shared: dict[tuple[str, str], list[int]] = {}
-    for n, c in enumerate(customers):
-        for fld, key in (("group", link_key(c.group)), ("credit_code", _code_key(c)),
-                         ("controller", link_key(c.controller))):
-            if key is not None:
-                shared.setdefault((fld, key), []).append(n)
-    links: list[tuple[str, list[int]]] = []
-    for (fld, _key), idx in shared.items():
-        if len(idx) < 2:
-            continue
-        links.append((fld, idx))
+    for _fld, idx in links:
+        first = root(idx[0])
         for i in idx[1:]:
-            a, b = root(idx[0]), root(i)
+            a, b = first, root(i)
             if a != b:  # the lower index stays the root: a group's root is its first member
-                parent[max(a, b)] = min(a, b)
+                first = parent[max(a, b)] = min(a, b)
     by_root: dict[int, list[int]] = {}
-    for n in range(len(customers)):
+    for n in sorted(parent):
         by_root.setdefault(root(n), []).append(n)
-    link_of: dict[int, list[GroupLink]] = {}
+    link_of: dict[int, list[tuple[int, int, GroupLink]]] = {}
     for fld, idx in links:
-        writings = [_written(customers[i], fld) for i in idx]
-        value = _most_frequent(writings)
+        value = _most_frequent([_written(customers[i], fld) for i in idx])
         link_of.setdefault(root(idx[0]), []).append(
-            GroupLink(fld, value, tuple(customers[i].customer_id for i in idx)))
+            (LINK_FIELDS.index(fld), idx[0], GroupLink(fld, value, tuple(customers[i].customer_id for i in idx))))
     groups = []
-    for r, idx in by_root.items():
-        if len(idx) < 2:
-            continue
-        members = tuple(customers[i].customer_id for i in idx)
-        mine = sorted(link_of.get(r, []), key=lambda k: (LINK_FIELDS.index(k.field), order[k.customers[0]]))
-        groups.append(Group(_name(customers, idx, mine), members, tuple(mine)))
-    groups.sort(key=lambda g: order[g.members[0]])
+    for r in sorted(by_root):  # a root is its group's first member: sheet order
+        idx = by_root[r]
+        mine = [k for _f, _first, k in sorted(link_of[r], key=lambda t: t[:2])]
+        groups.append(Group(_name(customers, idx, mine, key), tuple(customers[i].customer_id for i in idx),
+                            tuple(mine)))
     return groups
 
 
 def _most_frequent(values: list[str]) -> str:
     """The value written most often; on a tie, the one written first."""
-    counts = Counter(values)
-    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+    counts = Counter(values)  # in first-written order, so max keeps the first of equal counts
+    return max(counts, key=counts.__getitem__)
 
 
 def _written(c: Customer, fld: str) -> str:
@@ -168,10 +178,10 @@ def _written(c: Customer, fld: str) -> str:
     return v.strip().upper() if fld == "credit_code" else str(v).strip()
 
 
-def _name(customers: Sequence[Customer], idx: list[int], links: list[GroupLink]) -> str:
+def _name(customers: Sequence[Customer], idx: list[int], links: list[GroupLink], key=link_key) -> str:
     """The most frequent 所属集团 as written among the members (the first written on a tie),
     else the credit code, else the actual controller."""
-    names = [str(customers[i].group).strip() for i in idx if link_key(customers[i].group) is not None]
+    names = [str(g).strip() for i in idx if (g := customers[i].group) is not None and key(g) is not None]
     if names:
         return _most_frequent(names)
     for fld in ("credit_code", "controller"):

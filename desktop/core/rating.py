@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import fields
 from datetime import date
 
 import pandas as pd
@@ -93,8 +93,22 @@ def _with_limit(d: Decision, limit: int, hit: RuleHit | None, group_over: bool) 
     req_limit = c.requested_limit if c.requested_limit is not None else float(limit)
     exceeds = tuple(k for k, over in (("term", d.requested_term_days > d.recommended_term_days),
                                       ("limit", req_limit > limit), ("group_limit", group_over)) if over)
-    return replace(d, eligible_limit=limit, requested_limit=req_limit, exceeds=exceeds, exceeds_policy=bool(exceeds),
-                   limit_rules=d.limit_rules + ((hit,) if hit else ()))
+    return _with(d, eligible_limit=limit, requested_limit=req_limit, exceeds=exceeds, exceeds_policy=bool(exceeds),
+                 limit_rules=d.limit_rules + ((hit,) if hit else ()))
+
+
+_DECISION_FIELDS = frozenset(f.name for f in fields(Decision))
+
+
+def _with(d: Decision, **changes) -> Decision:
+    """``d`` with ``changes``, as ``dataclasses.replace`` gives it without its per-field work (a
+    Decision has no ``__post_init__`` and nothing derived at construction): the group rules
+    change every member of a group, and a group can have tens of thousands."""
+    if not changes.keys() <= _DECISION_FIELDS:
+        raise TypeError(f"not fields of Decision: {sorted(changes.keys() - _DECISION_FIELDS)}")
+    new = object.__new__(Decision)
+    new.__dict__.update(d.__dict__, **changes)
+    return new
 
 
 def apply_group_rules(decisions: list[Decision], groups: list[Group], policy: Policy,
@@ -118,9 +132,13 @@ def apply_group_rules(decisions: list[Decision], groups: list[Group], policy: Po
         for cid in g.members:
             d = decisions[at[cid]]
             if hit is not None and not d.overrides:
-                d = _decided(d.customer, d.metrics, d.items, d.total, d.raw_level, d.overrides,
-                             d.caps + (hit,), policy, as_of)
-            decisions[at[cid]] = replace(d, group=g)
+                caps = d.caps + (hit,)
+                if final_level(d.raw_level, d.overrides, caps, policy) == d.level:
+                    d = _with(d, caps=caps)  # already at or below B: term, limit and route stand
+                else:
+                    d = _decided(d.customer, d.metrics, d.items, d.total, d.raw_level, d.overrides, caps,
+                                 policy, as_of)
+            decisions[at[cid]] = _with(d, group=g)
     total = sum(d.eligible_limit for d in decisions)  # T, before the total-amount control
     figures = []
     for g, forced in zip(groups, forced_of):
