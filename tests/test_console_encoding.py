@@ -30,6 +30,7 @@ from desktop.paths import samples_dir
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [str(p) for p in sorted(samples_dir().iterdir())]
 SUMMARY = "已评级 42 个客户，评估基准日 2026-06-30"
+GROUPS = "集团 2 个（成员 9 户）：集团预警封顶 2 户"  # the samples' two groups, on the second line
 
 
 def _clerk_console(encoding: str) -> dict[str, str]:
@@ -55,10 +56,12 @@ def test_score_in_chinese_on_a_console_of_any_encoding_ends_with_its_outputs(tmp
     text = done.stdout.decode(encoding)  # what the console shows: every byte is one of its characters
     lines = text.splitlines()
     if encoding == "gbk":  # a Chinese Windows' console or pipe: the summary in Chinese, as it is
-        assert lines[0].startswith(SUMMARY) and lines[1:] == [f"已写入 {out}", f"已写入 {summary}"]
+        assert lines[0].startswith(SUMMARY) and lines[1].startswith(GROUPS)
+        assert lines[2:] == [f"已写入 {out}", f"已写入 {summary}"]
     else:  # what it cannot show is escaped, the rest is as it is: the figures and the file names can be read
         assert lines[0].startswith(SUMMARY.encode(encoding, "backslashreplace").decode(encoding))
-        assert lines[1:] == [f"已写入 {p}".encode(encoding, "backslashreplace").decode(encoding) for p in (out, summary)]
+        assert lines[1].startswith(GROUPS.encode(encoding, "backslashreplace").decode(encoding))
+        assert lines[2:] == [f"已写入 {p}".encode(encoding, "backslashreplace").decode(encoding) for p in (out, summary)]
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
