@@ -86,15 +86,16 @@ def _decided(c: Customer, m: Metrics, items, total: int, raw: str, overrides, ca
         exceeds_policy=bool(exceeds), exceeds=exceeds, next_review=next_review(as_of, level, policy))
 
 
-def _with_limit(d: Decision, limit: int, hit: RuleHit | None, group_over: bool) -> Decision:
+def _with_limit(d: Decision, limit: int, hit: RuleHit | None, group_over: bool, **changes) -> Decision:
     """``d`` with the eligible limit the total-amount control left (``hit``), the request that
-    counts following it, and "group_limit" among the exceeded when the group's requests are over."""
+    counts following it, and "group_limit" among the exceeded when the group's requests are over
+    (and ``changes``, the group rules' other changes, in the same copy)."""
     c = d.customer
     req_limit = c.requested_limit if c.requested_limit is not None else float(limit)
     exceeds = tuple(k for k, over in (("term", d.requested_term_days > d.recommended_term_days),
                                       ("limit", req_limit > limit), ("group_limit", group_over)) if over)
     return _with(d, eligible_limit=limit, requested_limit=req_limit, exceeds=exceeds, exceeds_policy=bool(exceeds),
-                 limit_rules=d.limit_rules + ((hit,) if hit else ()))
+                 limit_rules=d.limit_rules + ((hit,) if hit else ()), **changes)
 
 
 _DECISION_FIELDS = frozenset(f.name for f in fields(Decision))
@@ -118,54 +119,68 @@ def apply_group_rules(decisions: list[Decision], groups: list[Group], policy: Po
     member carries its group. Customers outside groups are returned as they were."""
     if not groups:
         return decisions, ()
-    at = {d.customer_id: n for n, d in enumerate(decisions)}
+    at = {d.customer.customer_id: n for n, d in enumerate(decisions)}
     rules = policy.group
+    # Each member is copied once, at the end, with everything the rules changed on it (its
+    # group, the warning among its caps, the limit the control left); only a member whose
+    # level the warning lowers is decided again first (its term, limit and route follow).
+    caps_of: dict[int, tuple[RuleHit, ...]] = {}  # position -> caps with the warning, level unchanged
+    positions: list[list[int]] = []
     forced_of: list[tuple[str, ...]] = []
     for g in groups:
-        forced = tuple(cid for cid in g.members if decisions[at[cid]].overrides)
+        pos = [at[cid] for cid in g.members]
+        positions.append(pos)
+        forced = tuple(decisions[p].customer_id for p in pos if decisions[p].overrides)
         forced_of.append(forced)
+        if not (rules.warning and forced):
+            continue
         # one hit for the whole group, its data shared by every member it caps (a group of
         # thousands with hundreds forced to C must not hold a list per member)
         hit = RuleHit(GROUP_WARNING, {"group": g.name, "members": list(forced),
                                       "names": [decisions[at[f]].customer.name for f in forced],
-                                      "level": rules.warning_level}) if rules.warning and forced else None
-        for cid in g.members:
-            d = decisions[at[cid]]
-            if hit is not None and not d.overrides:
-                caps = d.caps + (hit,)
-                if final_level(d.raw_level, d.overrides, caps, policy) == d.level:
-                    d = _with(d, caps=caps)  # already at or below B: term, limit and route stand
-                else:
-                    d = _decided(d.customer, d.metrics, d.items, d.total, d.raw_level, d.overrides, caps,
-                                 policy, as_of)
-            decisions[at[cid]] = _with(d, group=g)
+                                      "level": rules.warning_level})
+        for p in pos:
+            d = decisions[p]
+            if d.overrides:
+                continue
+            caps = d.caps + (hit,)
+            if final_level(d.raw_level, d.overrides, caps, policy) == d.level:
+                caps_of[p] = caps  # already at or below B: term, limit and route stand
+            else:
+                decisions[p] = _decided(d.customer, d.metrics, d.items, d.total, d.raw_level, d.overrides, caps,
+                                        policy, as_of)
     total = sum(d.eligible_limit for d in decisions)  # T, before the total-amount control
     figures = []
-    for g, forced in zip(groups, forced_of):
-        members = [decisions[at[cid]] for cid in g.members]
-        before = [d.eligible_limit for d in members]
+    for g, pos, forced in zip(groups, positions, forced_of):
+        before = [decisions[p].eligible_limit for p in pos]
         ceiling = None
         reduced = requests = False
+        after = before
         if rules.concentration:
             ceiling, reduced, after = concentration(before, total, policy)
-            s = sum(before)
-            reqs = [d.customer.requested_limit if d.customer.requested_limit is not None else float(a)
-                    for d, a in zip(members, after)]
+            reqs = [r if (r := decisions[p].customer.requested_limit) is not None else float(a)
+                    for p, a in zip(pos, after)]
             requests = requests_over(reqs, ceiling)
-            for d, a in zip(members, after):
-                hit = RuleHit(CONCENTRATION, {"group": g.name, "group_total": s, "total": total,
-                                              "share": rules.concentration_share, "ceiling": float(ceiling),
-                                              "limit_before": d.eligible_limit}) if reduced else None
-                if hit or requests:
-                    decisions[at[d.customer_id]] = _with_limit(d, a, hit, requests)
-            members = [decisions[at[cid]] for cid in g.members]
+        data = {"group": g.name, "group_total": sum(before), "total": total, "share": rules.concentration_share,
+                "ceiling": None if ceiling is None else float(ceiling)}
+        members = []
+        for p, a in zip(pos, after):
+            d = decisions[p]
+            changes = {"group": g} if p not in caps_of else {"group": g, "caps": caps_of[p]}
+            if reduced or requests:
+                hit = RuleHit(CONCENTRATION, {**data, "limit_before": d.eligible_limit}) if reduced else None
+                d = _with_limit(d, a, hit, requests, **changes)
+            else:
+                d = _with(d, **changes)
+            decisions[p] = d
+            members.append(d)
         figures.append(GroupFigures(
             group=g, sales_12m=sum(d.metrics.sales_12m for d in members),
             open_ar=sum(d.metrics.open_ar for d in members),
             overdue_balance=sum(d.metrics.overdue_balance for d in members),
             eligible_limit_before=sum(before), eligible_limit=sum(d.eligible_limit for d in members),
             requested_limit=sum(d.requested_limit for d in members), ceiling=ceiling, total_limit=total,
-            worst_level=max((d.level for d in members), key=policy.rank), forced_c=forced,
+            worst_level=max({d.level for d in members}, key=policy.rank), forced_c=forced,
             reduced=reduced, requests_over=requests))
     return decisions, tuple(figures)
 
