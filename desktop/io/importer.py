@@ -474,6 +474,19 @@ def _unit_factor(fld: str, unit: str | None) -> float:
     return UNIT_FACTORS[u] / UNIT_FACTORS[stored]
 
 
+NAMED_OTHERS = 5  # a row's warning names this many of the other rows or customers and counts the rest
+
+
+def _others(items: list, me: int, count: int | None = None) -> str:
+    """The ``count`` items (default: all of ``items``, which need hold only the first
+    NAMED_OTHERS + 1) but the one at position ``me``: the first NAMED_OTHERS by name, the rest
+    counted ("and 19,995 more"). A value shared by thousands of rows must not write thousands of
+    names on each (the issues would grow with the square of the rows)."""
+    shown = [str(x) for n, x in enumerate(items[:NAMED_OTHERS + 1]) if n != me][:NAMED_OTHERS]
+    rest = (len(items) if count is None else count) - 1 - len(shown)
+    return ", ".join(shown) + (f" and {rest:,} more" if rest > 0 else "")
+
+
 def _build_customers(sheets: list[_SheetData], as_of: date | None
                      ) -> tuple[list[Customer], list[RowIssue], set[str]]:
     issues: list[RowIssue] = []
@@ -499,19 +512,23 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
         if isinstance(cid, str) and cid.lower() != cid.upper():
             folded.setdefault(cid.casefold(), []).append(cid)
     for ids in (ids for ids in folded.values() if len(ids) > 1):
-        for cid in ids:
+        for n, cid in enumerate(ids):
             d, row = seen[cid][0]
-            others = ", ".join(i for i in ids if i != cid)
+            others = _others(ids, n)
             issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns["customer_id"]),
                                    cid, f"customer ID differs from {others} only in capitals",
                                    "rated as separate customers; check that they are not one", "warning"))
     customers = []
     code_column: dict[str, str] = {}  # customer ID -> its credit code's column, on its own sheet
+    places = {cid: [f"{o.sheet.name}!{r}" for o, r in seen[cid][:NAMED_OTHERS + 1]]
+              for cid in dup_ids}  # the rows a duplicate names (the first few), made once per ID
+    nth: dict[str, int] = {}  # a duplicate's place among the rows of its ID (staged is in their order)
     for d, row, rec in staged:
         cid = rec["customer_id"]
         col = _col_label(d.match, d.match.columns["customer_id"])
         if cid in dup_ids:
-            others = ", ".join(f"{o.sheet.name}!{r}" for o, r in seen[cid] if (o, r) != (d, row))
+            nth[cid] = nth.get(cid, -1) + 1
+            others = _others(places[cid], nth[cid], len(seen[cid]))
             issues.append(RowIssue(d.raw.name, d.sheet.name, row, col, cid,
                                    f"duplicate customer ID (also on row {others})",
                                    "customer not scored; its ledger rows not used", "error"))
@@ -548,8 +565,9 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
         if c.credit_code_valid:
             by_code.setdefault(c.credit_code.strip().upper(), []).append(c)
     for same in (v for v in by_code.values() if len(v) > 1):
-        for c in same:
-            others = ", ".join(o.customer_id for o in same if o is not c)
+        ids = [o.customer_id for o in same]
+        for n, c in enumerate(same):
+            others = _others(ids, n)
             issues.append(RowIssue(c.source.file, c.source.sheet, c.source.row, code_column[c.customer_id], c.credit_code,
                                    f"the same unified social credit code as customer {others}",
                                    "both rated, as members of one group", "warning"))
