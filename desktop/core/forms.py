@@ -22,11 +22,13 @@ import math
 import re
 import unicodedata
 from array import array
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from desktop.core.models import Decision, Rating
+from desktop.core.groups import CONCENTRATION, GroupFigures
+from desktop.core.models import Decision, Rating, RuleHit
 from desktop.core.policy import Policy
 
 CREDIT_APPLICATION, SPECIAL_TERM = "credit_application", "special_term"
@@ -64,6 +66,20 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "request_reason": ("申请理由", "Reason for the request", "text"),
     "approval_route": ("审批路径", "Approval route", "text"),
     "exceeds_policy": ("超出政策", "Exceeds policy", "text"),
+    "rules_detail": ("规则依据", "Why the rules fired", "text"),
+    # the customer's group (集团客户, DOMAIN.md): blank figures and "不属于集团" outside groups
+    "group_name": ("集团名称", "Group name", "text"),
+    "group_size": ("集团成员(户)", "Members", "int"),
+    "group_members": ("集团成员", "Members (ID, name)", "text"),
+    "group_links": ("关联方式", "Linked by", "text"),
+    "group_sales_12m": ("集团近12个月销售额(元)", "Group sales 12m (CNY)", "money"),
+    "group_open_ar": ("集团应收余额(元)", "Group open AR (CNY)", "money"),
+    "group_overdue_balance": ("集团逾期余额(元)", "Group overdue (CNY)", "money"),
+    "group_requested_limit": ("集团申请额度合计(元)", "Group requested limits (CNY)", "money"),
+    "group_eligible_limit": ("集团可授信额度合计(元)", "Group eligible limits (CNY)", "money"),
+    "group_ceiling": ("集团授信上限(元)", "Group ceiling (CNY)", "money"),
+    "group_worst_level": ("集团最差等级", "Worst level in group", "text"),
+    "group_forced_c": ("强制C级成员", "Members forced to C", "text"),
 }
 
 # Input fields the approvers fill: key -> (label zh, label en, input type)
@@ -118,11 +134,16 @@ def forms_needed(rating: Rating, policy: Policy, run_id: str, also: frozenset[st
     return specs
 
 
-def fact_values(d: Decision, as_of: date, words: dict[str, str]) -> dict[str, Any]:
-    """Every fact a form may show, as written on the form. ``words`` translates codes."""
+def fact_values(d: Decision, as_of: date, words: dict[str, str], group: GroupFigures | None = None,
+                peers: Mapping[str, Decision] | None = None,
+                explain: Callable[[RuleHit], str] | None = None) -> dict[str, Any]:
+    """Every fact a form may show, as written on the form. ``words`` translates codes; ``group``:
+    the figures of the customer's group (None outside groups); ``peers``: customer ID -> decision,
+    for the members' names and why a member was forced to C; ``explain``: a rule hit's data as a
+    sentence (the catalogue's), for ``rules_detail``."""
     m, c = d.metrics, d.customer
     rules = d.rules
-    return {
+    return {**_group_facts(d, words, group, peers or {}), "rules_detail": _rules_detail(d, words, explain),
         "customer_id": c.customer_id, "name": c.name, "credit_code": c.credit_code, "salesperson": c.salesperson,
         "group": c.group, "first_trade_date": m.first_trade_date, "registered_capital": c.registered_capital,
         "operating_status": words.get(c.operating_status or "", None), "orders": m.orders,
@@ -138,6 +159,81 @@ def fact_values(d: Decision, as_of: date, words: dict[str, str]) -> dict[str, An
         "approval_route": words.get(f"route.{d.approval_route}", d.approval_route),
         "exceeds_policy": words.get("yes" if d.exceeds_policy else "no"),
     }
+
+
+def _width(text: str) -> int:
+    """A text's width in half-width characters (a Chinese character is two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+GROUP_TEXT_WIDTH = 220  # members, links, forced members: about three lines of the form's widest value cell
+
+
+def _within(parts: list[str], sep: str, more: str, budget: int = GROUP_TEXT_WIDTH) -> str:
+    """``parts`` joined by ``sep`` as far as they fit in ``budget``, then ``more`` (the first part always)."""
+    shown: list[str] = []
+    for n, part in enumerate(parts):
+        tail = more if n < len(parts) - 1 else ""
+        if shown and _width(sep.join([*shown, part]) + tail) > budget:
+            return sep.join(shown) + more
+        shown.append(part)
+    return sep.join(shown)
+
+
+def _group_facts(d: Decision, words: dict[str, str], g: GroupFigures | None,
+                 peers: Mapping[str, Decision]) -> dict[str, Any]:
+    """The group block of an application form: the customer's group, how its members are linked,
+    its figures after the group rules and the members forced to C (the early warning's reason)."""
+    keys = [k for k in FACTS if k.startswith("group_")]
+    if d.group is None or g is None:
+        return {k: None for k in keys} | {"group_name": words.get("group.none", "—")}
+    zh = words.get("sep", "；") == "；"
+    comma, colon, space = ("、", "：", "") if zh else (", ", ": ", " ")
+
+    def more(key: str, n: int) -> str:
+        return space + words.get(key, "… {0}").format(f"{n:,}")
+
+    def who(cid: str) -> str:
+        peer = peers.get(cid)
+        return f"{cid} {peer.customer.name}" if peer is not None and peer.customer.name else cid
+
+    members = g.members
+    links = []
+    for link in g.group.links:
+        ids = _within(list(link.customers), comma, more("group.more", len(link.customers)), GROUP_TEXT_WIDTH // 3)
+        links.append(f"{words.get('group.link.' + link.field, link.field)}{space}“{link.value}”{colon}{ids}")
+    forced = []
+    for cid in g.forced_c:
+        peer = peers.get(cid)
+        why = comma.join(words.get(f"words.{h.code}", h.code) for h in peer.overrides) if peer is not None else ""
+        forced.append(f"{who(cid)}（{why}）" if why and zh else f"{who(cid)} ({why})" if why else who(cid))
+    return {
+        "group_name": g.name, "group_size": len(members),
+        "group_members": _within([who(cid) for cid in members], comma, more("group.more", len(members))),
+        "group_links": _within(links, words.get("sep", "；"), more("group.more_links", len(links))),
+        "group_sales_12m": g.sales_12m, "group_open_ar": g.open_ar, "group_overdue_balance": g.overdue_balance,
+        "group_requested_limit": g.requested_limit, "group_eligible_limit": g.eligible_limit,
+        "group_ceiling": words.get("group.no_control") if g.ceiling is None else round(float(g.ceiling), 2),
+        "group_worst_level": g.worst_level,
+        "group_forced_c": _within(forced, comma, more("group.more", len(forced))) if forced else words.get("none", "无"),
+    }
+
+
+def _rules_detail(d: Decision, words: dict[str, str], explain: Callable[[RuleHit], str] | None) -> str | None:
+    """Each rule fired with the data it fired on ("LIMIT_GROUP_CONCENTRATION：集团…；本户额度由 … 压降至 …")."""
+    if explain is None:
+        return None
+    zh = words.get("sep", "；") == "；"
+    out = []
+    for h in d.rules:
+        text = explain(h)
+        if h.code == CONCENTRATION and h.data.get("limit_before", d.eligible_limit) != d.eligible_limit:
+            scaled = words.get("group.scaled", "{0} -> {1}").format(f"{h.data['limit_before']:,}",
+                                                                    f"{d.eligible_limit:,}")
+            text = f"{text}{'，' if zh else ', '}{scaled}" if text else scaled
+        if text:
+            out.append(f"{h.code}{'：' if zh else ': '}{text}")
+    return words.get("sep", "；").join(out) or words.get("none", "无")
 
 
 def canonical(value: Any) -> Any:

@@ -24,6 +24,7 @@ class Block:
     heading: str
     rows: tuple[tuple[str, ...], ...] = ()
     heading_en: str = ""  # the heading on English forms (the Chinese one when not given)
+    new_page: bool = False  # printed from the top of a new page
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
         if kind not in BLOCK_KINDS:
             raise fail(f"blocks[{i}].kind must be one of {', '.join(BLOCK_KINDS)}")
         rows = b.get("rows", [])
+        if not isinstance(b.get("new_page", False), bool):
+            raise fail(f"blocks[{i}].new_page must be true or false")
         catalogue = FACTS if kind == "facts" else INPUTS
         for r, row in enumerate(rows):
             if not (isinstance(row, list) and 1 <= len(row) <= 3):
@@ -71,7 +74,7 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
                 if fld not in catalogue:
                     raise fail(f"blocks[{i}].rows[{r}]: unknown {kind} field {fld!r}")
         blocks.append(Block(kind, str(b.get("heading", "")), tuple(tuple(r) for r in rows),
-                            str(b.get("heading_en") or b.get("heading", ""))))
+                            str(b.get("heading_en") or b.get("heading", "")), b.get("new_page", False)))
     if not blocks:
         raise fail("no blocks")
     return Layout(form, str(doc.get("title", form)), str(doc.get("title_en", form)),

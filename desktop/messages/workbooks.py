@@ -387,6 +387,15 @@ LABELS.update({
     "form.seal_plain": ("校验码(未登记)", "Digest (not registered)"),
     "form.fill_yellow": ("本表灰色区域为系统生成，已锁定；请仅填写黄色区域。",
                          "Grey cells are generated and locked; fill in the yellow cells only."),
+    # the application form's group block (集团客户): a member's group, its links and figures
+    "form.group.none": ("不属于集团", "Not in a group"),
+    "form.group.more": ("等，共 {0} 户", "and others, {0} in all"),
+    "form.group.more_links": ("等，共 {0} 处关联", "and others, {0} links in all"),
+    "form.group.link.group": ("所属集团", "group"),
+    "form.group.link.credit_code": ("统一社会信用代码", "credit code"),
+    "form.group.link.controller": ("实际控制人", "controller"),
+    "form.group.no_control": ("未启用总量控制", "control switched off"),
+    "form.group.scaled": ("本户额度由 {0} 元压降至 {1} 元", "this customer's limit scaled from CNY {0} to {1}"),
     "role.salesperson": ("业务员", "salesperson"),
     "role.manager": ("销售部经理", "sales manager"),
     "role.finance": ("财务部", "finance"),
@@ -423,12 +432,12 @@ LABELS.update({
                                              "approved term of {0} days is above the policy's {1}, without a written reason"),
     "approval.no_reason.limit_above_policy": ("核定额度 {0:,.2f} 元高于可授信额度 {1:,.2f} 元，但没有书面理由",
                                               "approved limit {0:,.2f} is above the eligible {1:,.2f}, without a written reason"),
-    "approval.raised_level_needs_cfo": ("核定等级 {0} 高于系统评定等级 {1}：需要书面理由和财务总监审批（申请表第七部分）",
+    "approval.raised_level_needs_cfo": ("核定等级 {0} 高于系统评定等级 {1}：需要书面理由和财务总监审批（申请表第八部分）",
                                         "final level {0} is above the system's level {1}: needs a written reason and "
-                                        "the CFO's approval (part 7 of the application)"),
-    "approval.forced_c_terms_need_cfo": ("强制C级客户（{1}）给予 {0} 天账期：需要书面理由和财务总监审批（申请表第七部分）",
+                                        "the CFO's approval (part 8 of the application)"),
+    "approval.forced_c_terms_need_cfo": ("强制C级客户（{1}）给予 {0} 天账期：需要书面理由和财务总监审批（申请表第八部分）",
                                          "{0} days of credit for a customer forced to C ({1}): needs a written reason "
-                                         "and the CFO's approval (part 7 of the application)"),
+                                         "and the CFO's approval (part 8 of the application)"),
     "approval.c_level_terms": ("对 {1} 级客户给予 {0} 天账期", "credit terms ({0} days) approved for a {1}-level customer"),
     "approval.term_needs_cfo": ("{0} 天账期需要财务总监在《客户特殊付款期限申请表》上审批，该表缺失或未审批",
                                 "a term of {0} days needs the CFO's approval on the special payment-term application, "

@@ -96,6 +96,9 @@ def form_words(lab: Labels) -> dict[str, str]:
     words.update({f"route.{r}": lab(f"route.{r}") for r in ("none", "sales_manager", "cfo_special")})
     words.update({"yes": lab("yes"), "no": lab("no"), "none": lab("none"), "points_suffix": lab("points_suffix"),
                   "sep": "；" if lab.lang == "zh" else "; "})
+    words.update({f"words.{code}": w[i] for code, w in CODE_WORDS.items()})  # a rule in words only
+    words.update({f"group.{k}": lab(f"form.group.{k}") for k in (
+        "none", "more", "more_links", "no_control", "scaled", "link.group", "link.credit_code", "link.controller")})
     return words
 
 
@@ -158,11 +161,14 @@ class FormRenderer:
     """Renders one form type's layout; every form of the type puts each field in the same cell."""
 
     def __init__(self, wb, fm: _Formats, layout: Layout, policy: Policy, lab: Labels, password: str | None,
-                 key: bytes | None = None):
+                 key: bytes | None = None, rating: Rating | None = None):
         self.wb, self.fm, self.layout, self.policy, self.lab = wb, fm, layout, policy, lab
         self.password = password
         self.key = key  # the register's secret: seals the form (None: a run in no register)
         self.cells: dict[str, str] = {}
+        # a member's group figures and its fellow members (names, why one was forced to C)
+        self.groups = {g.members: g for g in rating.groups} if rating is not None else {}
+        self.peers = {d.customer_id: d for d in rating.decisions} if rating is not None and rating.groups else {}
 
     def _label(self, key: str, catalogue: dict) -> str:
         zh, en, _ = catalogue[key]
@@ -170,7 +176,8 @@ class FormRenderer:
 
     def render(self, ws, spec: FormSpec, run: RunFacts, as_of, words: dict[str, str]) -> str:
         fm, layout, d = self.fm, self.layout, spec.decision
-        facts = fact_values(d, as_of, words)
+        facts = fact_values(d, as_of, words, self.groups.get(d.group.members) if d.group else None, self.peers,
+                            self.lab.rule)
         for c, w in enumerate(layout.columns):
             ws.set_column(c, c, w)
         title = layout.title if self.lab.lang == "zh" else layout.title_en
@@ -188,7 +195,10 @@ class FormRenderer:
         meta(1, 0, self.lab("form.form_id"), "form_id", spec.form_id)
         meta(1, 3, self.lab("run_id"), "run_id", run.run_id)
         r = 2
+        breaks = []
         for block in layout.blocks:
+            if block.new_page:
+                breaks.append(r)
             ws.merge_range(r, 0, r, 5, block.heading if self.lab.lang == "zh" else block.heading_en, fm.heading)
             ws.set_row(r, 17)
             r += 1
@@ -269,7 +279,7 @@ class FormRenderer:
         last = r + 3
         cells["form_type"] = ""
         self.cells = cells
-        self._print(ws, spec, last)
+        self._print(ws, spec, last, breaks)
         ws.protect(self.password or "", {"select_locked_cells": True, "select_unlocked_cells": True,
                                          "format_rows": True})
         return digest
@@ -308,10 +318,14 @@ class FormRenderer:
                     "error_message": rule["input_message"][:255], **rule}
             ws.data_validation(r, c0, r, c1, opts)
 
-    def _print(self, ws, spec: FormSpec, last: int) -> None:
+    def _print(self, ws, spec: FormSpec, last: int, breaks: list[int]) -> None:
         ws.set_paper(9)
         ws.set_portrait()
-        ws.fit_to_pages(1, 1)  # a form is one page; the layout's widths and row heights keep the scale up
+        # A form is one page wide and as many tall as the layout's page breaks make it (the
+        # application: the customer's data, then the approvals); the widths keep the scale up.
+        ws.fit_to_pages(1, 0)
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
         ws.print_area(0, 0, last, 5)
         ws.repeat_rows(0, 1)
         # No page header: the title and the form ID are the first two rows, and the footer names both
@@ -336,7 +350,7 @@ def write_approval_workbook(path: str, specs: Iterable[FormSpec], rating: Rating
     words = form_words(lab)
     specs = list(specs)
     index = wb.add_worksheet(INDEX_SHEET if lang == "zh" else "Index")
-    renderers = {t: FormRenderer(wb, fm, layouts[t], policy, lab, password, key) for t in layouts}
+    renderers = {t: FormRenderer(wb, fm, layouts[t], policy, lab, password, key, rating) for t in layouts}
     used = {index.name.lower(), LAYOUT_SHEET.lower()}
     rows = []
     for spec in ticking(specs, tick, every=20):
