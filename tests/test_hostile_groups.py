@@ -12,7 +12,7 @@ import xlsxwriter
 from builders import customer
 from test_groups import CODE_X
 
-from desktop.core.groups import find_groups
+from desktop.core.groups import find_groups, link_key
 from desktop.io.importer import import_files
 from desktop.io.writers.labels import issue_text
 
@@ -105,3 +105,42 @@ def test_many_group_names_joined_by_one_controller_are_named_without_a_search_pe
     (g,) = find_groups(people)
     assert time.perf_counter() - start < 10
     assert (g.name, len(g.members), [(k.field, k.value) for k in g.links]) == ("集团0", 30_000, [("controller", "张三")])
+
+
+# ------------------------------------------------------------------ what a clerk writes
+DITTO = ["同上", "同 上", "同上。", "见上", "如上", "同前", "同左", "〃", '"', "ditto", "Same as above"]
+
+
+@pytest.mark.parametrize("text", DITTO)
+def test_same_as_above_links_nobody(text):
+    """"同上" (same as above) under a group's name does not say which group: five rows writing it
+    were one group named 同上, capping each other when one was sued. It links nobody (the
+    importer says so on the row)."""
+    assert link_key(text) is None
+    people = [customer("C1", group="中联集团"), customer("C2", group=text), customer("C3", group=text),
+              customer("C4", controller=text), customer("C5", controller=text)]
+    assert find_groups(people) == []
+
+
+@pytest.mark.parametrize("text", ["未知", "不详", "不明", "無", "#N/A", "―", "…", "...", "空白"])
+def test_words_for_unknown_link_nobody(text):
+    assert link_key(text) is None
+    assert find_groups([customer("C1", group=text), customer("C2", group=text)]) == []
+
+
+@pytest.mark.parametrize("text", ["中联\x07集团", "中联\x00集团", "中联集团\x7f", "\x1b中联集团", "中联\x85集团"])
+def test_control_characters_do_not_keep_one_group_apart(text):
+    (g,) = find_groups([customer("C1", group="中联集团"), customer("C2", group=text)])
+    assert g.members == ("C1", "C2")
+
+
+def test_the_importer_says_same_as_above_links_nobody(tmp_path):
+    p = sheet(tmp_path / "客户.xlsx", ["客户编号", "客户名称", "所属集团", "实际控制人"],
+              [["C1", "甲", "中联集团", "张三"], ["C2", "乙", "同上", None], ["C3", "丙", "中联集团", "〃"]])
+    r = import_files([p])
+    said = [(i.row, i.column, i.value, i.severity) for i in r.issues if "same as above" in i.problem]
+    assert said == [(3, "C 所属集团", "同上", "warning"), (4, "D 实际控制人", "〃", "warning")]
+    first = next(i for i in r.issues if "same as above" in i.problem)
+    assert issue_text(first.problem, "zh") == "“同上”等字样未写明是哪个集团或控制人"
+    assert issue_text(first.action, "zh") == "不与任何客户关联：请写明名称"
+    assert [g.members for g in find_groups(r.customers)] == [("C1", "C3")]

@@ -36,21 +36,39 @@ from desktop.core.policy import Policy
 LINK_FIELDS = ("group", "credit_code", "controller")
 # What a clerk writes in 所属集团 or 实际控制人 for "none": these link nobody.
 NO_GROUP = frozenset({"无", "没有", "暂无", "否", "空", "无集团", "非集团", "独立", "单体", "不适用", "-", "--", "—", "——",
-                      "/", "\\", "0", "n/a", "na", "none", "null", "nil", "no", "x"})
+                      "/", "\\", "0", "n/a", "na", "#n/a", "none", "null", "nil", "no", "x",
+                      # "unknown" is no more a group than "none": every 未知 row would be one group
+                      "無", "未知", "不详", "不明", "空白", "―"})
+# What a clerk writes for "same as above": it does not say which group (the row above may be
+# another customer's after a sort), so it links nobody and the importer says so on the row.
+DITTO = frozenset({"同上", "见上", "如上", "同前", "同左", "同右", "同下", "见下", "〃", '"', "''", "ditto",
+                   "sameasabove"})
 _SPACE = re.compile(r"\s+")
+_EDGE = ".。,，、;；:：!！?？"  # a full stop or question mark around a word for none: still none
 
 WARNING, CONCENTRATION = "CAP_B_GROUP_WARNING", "LIMIT_GROUP_CONCENTRATION"
 
 
 def link_key(text: str | None) -> str | None:
     """The form two values of 所属集团 (or 实际控制人) are compared in: full-width turned
-    half-width (NFKC), every space removed, capitals ignored; None for blank or a word for none."""
+    half-width (NFKC), every space removed, capitals ignored; None for blank, a word for none
+    or unknown, or "same as above"."""
     if text is None:
         return None
     text = unicodedata.normalize("NFKC", str(text))
-    # zero-width and other invisible format characters (U+200B, U+FEFF, ...) pasted from web pages
-    key = _SPACE.sub("", "".join(ch for ch in text if unicodedata.category(ch) != "Cf")).casefold()
-    return None if not key or key in NO_GROUP else key
+    # zero-width and other invisible format characters (U+200B, U+FEFF, ...) pasted from web
+    # pages, and control characters (a bell, a NUL) that no one sees in a cell
+    key = _SPACE.sub("", "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))).casefold()
+    bare = key.strip(_EDGE)
+    return None if not bare or bare in NO_GROUP or bare in DITTO else key
+
+
+def is_ditto(text: str | None) -> bool:
+    """``text`` says "same as above" (同上, 〃, ...): it links nobody."""
+    if text is None:
+        return False
+    key = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold().strip(_EDGE)
+    return key in DITTO
 
 
 def _code_key(c: Customer) -> str | None:

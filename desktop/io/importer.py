@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from desktop.core.groups import is_ditto
 from desktop.core.models import LEDGER_COLUMNS, RECEIPT_COLUMNS, Customer, RowIssue, SourceRef, Table
 from desktop.errors import InputFileError
 from desktop.io import values as V
@@ -557,6 +558,11 @@ def _build_customers(sheets: list[_SheetData], as_of: date | None
                                    "three-in-one licence rule not applied", "warning"))
         if customer.credit_code_valid:
             code_column[cid] = _col_label(d.match, d.match.columns["credit_code"])
+        for fld in ("group", "controller"):  # 同上 under 所属集团 does not say which group
+            if is_ditto(rec.get(fld)):
+                issues.append(RowIssue(d.raw.name, d.sheet.name, row, _col_label(d.match, d.match.columns[fld]),
+                                       rec[fld], "'same as above' does not say which group or controller",
+                                       "links nobody: write the name", "warning"))
         customers.append(customer)
         d.source.rows_used += 1
     # One legal entity under two customer IDs (the same valid credit code): both rated, one group.

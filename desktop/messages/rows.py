@@ -121,6 +121,8 @@ ISSUE_ZH: list[tuple[str, str]] = [
     (r"the same unified social credit code as customer (.+) and ([\d,]+) more", r"统一社会信用代码与客户 \1 及另外 \2 户相同"),
     (r"the same unified social credit code as customer (.+)", r"统一社会信用代码与客户 \1 相同"),
     (r"both rated, as members of one group", "均参与评级，并视为同一集团的成员"),
+    (r"'same as above' does not say which group or controller", "“同上”等字样未写明是哪个集团或控制人"),
+    (r"links nobody: write the name", "不与任何客户关联：请写明名称"),
     (r"sheet not used: say what it is \((.+), or in the list of sheets\)",
      "该表未使用：请指定它是哪种表（在工作表列表中选择）"),
 ]
