@@ -144,3 +144,34 @@ def test_the_importer_says_same_as_above_links_nobody(tmp_path):
     assert issue_text(first.problem, "zh") == "“同上”等字样未写明是哪个集团或控制人"
     assert issue_text(first.action, "zh") == "不与任何客户关联：请写明名称"
     assert [g.members for g in find_groups(r.customers)] == [("C1", "C3")]
+
+
+# ------------------------------------------------------------------- names as people see them
+def test_a_right_to_left_override_does_not_pass_one_group_off_as_another():
+    """"\\u202e团集联中" shows as 中联集团 in Excel but is another group: its name is shown
+    without the override (团集联中), so the two cannot be taken for one."""
+    people = [customer("C1", group="中联集团"), customer("C2", group="中联集团"),
+              customer("C3", group="\u202e团集联中"), customer("C4", group="\u202e团集联中")]
+    assert [(g.name, g.members, [k.value for k in g.links]) for g in find_groups(people)] == [
+        ("中联集团", ("C1", "C2"), ["中联集团"]), ("团集联中", ("C3", "C4"), ["团集联中"])]
+
+
+@pytest.mark.parametrize("written,name", [("中\u200b联集团", "中联集团"), ("甲\n乙集团", "甲 乙集团"), ("甲\t\t乙", "甲 乙"),
+                                          ("\ufeff中联\u2066集团\u2069", "中联集团"), ("中联\x07集团", "中联集团")])
+def test_invisible_characters_and_line_breaks_leave_the_name_and_the_link(written, name):
+    (g,) = find_groups([customer("C1", group=written), customer("C2", group=written, controller=written),
+                        customer("C3", controller=written)])
+    assert g.name == name and [k.value for k in g.links] == [name, name]
+
+
+def test_a_link_written_several_ways_says_so():
+    """中联集团, ＺＬ中联集团-style full-width and capitals are one group by design: the link lists
+    every writing, most frequent first, so a clerk sees which two were taken for one."""
+    people = [customer("C1", group="ZL中联集团"), customer("C2", group="ＺＬ中联集团"), customer("C3", group="zl 中联集团"),
+              customer("C4", group="ZL中联集团"), customer("C5", controller="张三"), customer("C6", controller="张三")]
+    g1, g2 = find_groups(people)
+    (link,) = g1.links
+    assert (link.value, link.writings) == ("ZL中联集团", ("ZL中联集团", "ＺＬ中联集团", "zl 中联集团"))
+    assert link.as_dict() == {"field": "group", "value": "ZL中联集团", "customers": ["C1", "C2", "C3", "C4"],
+                              "writings": ["ZL中联集团", "ＺＬ中联集团", "zl 中联集团"]}
+    assert g2.links[0].writings == () and "writings" not in g2.links[0].as_dict()

@@ -83,9 +83,13 @@ class GroupLink:
     field: str  # "group" | "credit_code" | "controller"
     value: str
     customers: tuple[str, ...]
+    # every writing of the value, most frequent first, when it was written more than one way
+    # (中联集团, ＺＬ中联集团 and 中联 集团 are one group by design: the link says so)
+    writings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"field": self.field, "value": self.value, "customers": list(self.customers)}
+        return {"field": self.field, "value": self.value, "customers": list(self.customers),
+                **({"writings": list(self.writings)} if self.writings else {})}
 
 
 @dataclass(frozen=True)
@@ -173,9 +177,10 @@ def find_groups(customers: Sequence[Customer]) -> list[Group]:
         by_root.setdefault(root(n), []).append(n)
     link_of: dict[int, list[tuple[int, int, GroupLink]]] = {}
     for fld, idx in links:
-        value = _most_frequent([_written(customers[i], fld) for i in idx])
+        writings = _by_frequency([_written(customers[i], fld) for i in idx])
         link_of.setdefault(root(idx[0]), []).append(
-            (LINK_FIELDS.index(fld), idx[0], GroupLink(fld, value, tuple(customers[i].customer_id for i in idx))))
+            (LINK_FIELDS.index(fld), idx[0], GroupLink(fld, writings[0], tuple(customers[i].customer_id for i in idx),
+                                                       tuple(writings) if len(writings) > 1 else ())))
     groups = []
     for r in sorted(by_root):  # a root is its group's first member: sheet order
         idx = by_root[r]
@@ -191,15 +196,32 @@ def _most_frequent(values: list[str]) -> str:
     return max(counts, key=counts.__getitem__)
 
 
+def _by_frequency(values: list[str]) -> list[str]:
+    """The distinct values, the most often written first (the first written on a tie)."""
+    counts = Counter(values)
+    return sorted(counts, key=lambda v: -counts[v])
+
+
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
+_INVISIBLE = re.compile(r"[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def shown(text: str) -> str:
+    """A group's name or a link's value as a person is shown it: as written, but without the
+    characters no one sees (zero-width, bidi overrides that would show 团集联中 as 中联集团, control
+    characters), line breaks and tabs made one space."""
+    return _INVISIBLE.sub("", _BREAKS.sub(" ", str(text))).strip()
+
+
 def _written(c: Customer, fld: str) -> str:
     v = getattr(c, fld)
-    return v.strip().upper() if fld == "credit_code" else str(v).strip()
+    return v.strip().upper() if fld == "credit_code" else shown(v)
 
 
 def _name(customers: Sequence[Customer], idx: list[int], links: list[GroupLink], key=link_key) -> str:
     """The most frequent 所属集团 as written among the members (the first written on a tie),
     else the credit code, else the actual controller."""
-    names = [str(g).strip() for i in idx if (g := customers[i].group) is not None and key(g) is not None]
+    names = [shown(g) for i in idx if (g := customers[i].group) is not None and key(g) is not None]
     if names:
         return _most_frequent(names)
     for fld in ("credit_code", "controller"):
