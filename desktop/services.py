@@ -219,7 +219,10 @@ def _only(rating: Rating, customers: frozenset[str] | None) -> Rating:
     """The rating of ``customers`` alone (None: every customer), in customer-sheet order."""
     if customers is None:
         return rating
-    return Rating(rating.as_of, tuple(d for d in rating.decisions if d.customer_id in customers))
+    # the groups with a member shown, with the whole run's figures (their rules were decided over
+    # every member and every customer rated, not over the ones a filter shows)
+    return Rating(rating.as_of, tuple(d for d in rating.decisions if d.customer_id in customers),
+                  tuple(g for g in rating.groups if any(m in customers for m in g.members)))
 
 
 def issue_writers(req: S.ExportIssues, tick: Tick = no_tick) -> list[tuple[Path, Writer]]:

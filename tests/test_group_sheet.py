@@ -209,3 +209,32 @@ def test_an_auditors_edit_moves_the_group_rules_as_the_engine_decides(run, edite
     assert [(r[1], r[11], r[13], r[14], r[16]) for r in group_rows] == [
         (g.name, g.eligible_limit_before, LAB.yes_no(g.reduced), g.eligible_limit, LAB.yes_no(g.requests_over))
         for g in after.groups]
+
+
+def test_a_filtered_export_keeps_the_whole_runs_group_figures_and_recalculates_to_them(run, office, tmp_path):
+    """A filter showing some members only (A1 without A2, the sued member whose force-C warns it; D2
+    without D1, whose limit makes 大盛集团 exceed the ceiling; Z4 without Z3, whose request is over)
+    still states the rules as the run decided them: T and each group's figures are the whole run's,
+    written as values, only the members shown are listed, and LibreOffice recalculates every formula
+    to the value written - the warning, the scaled limit and exceeds policy included."""
+    from desktop.io.writers.results import write_results
+
+    r = run.result
+    shown = frozenset({"A1", "D2", "Z4", "S1"})
+    subset = services._only(r.rating, shown)
+    assert [g.name for g in subset.groups] == ["华远集团", "大盛集团", "12"]
+    out = tmp_path / "筛选导出.xlsx"
+    write_results(str(out), subset, r.policy, r.sheets, r.issues, r.run, "zh", filtered=(len(r.rating.decisions), "测试"))
+    d = by_id(r.rating)
+    assert "CAP_B_GROUP_WARNING" in [h.code for h in d["A1"].caps] and d["D2"].limit_rules and d["Z4"].exceeds
+    recalculated, _ = office.recalculate(out)
+    checked, bad = mismatches(Scored(replace(r, rating=subset), out), recalculated)
+    assert checked > 30 * len(subset.decisions) and not bad, "\n".join(bad[:40])
+    ws = openpyxl.load_workbook(out, read_only=True)[GROUPS]
+    rows = [list(x) for x in ws.iter_rows(values_only=True)]
+    t_cell = next(x for x in rows if x[0] == LAB("group_total_limit"))
+    assert max(v for v in t_cell[1:] if isinstance(v, (int, float))) == r.rating.groups[0].total_limit  # a value
+    listed = [x[2] for x in rows if x[2] in {dd.customer_id for dd in r.rating.decisions}]
+    assert listed == ["A1", "D2", "Z4"]  # the members shown, each once beneath its group
+    huayuan = next(x for x in rows if x[1] == "华远集团")
+    assert 3 in huayuan  # the group's member count is the run's, not the one member shown

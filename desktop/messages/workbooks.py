@@ -194,6 +194,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "documents_missing_count": ("缺少资料数", "Documents missing (count)"),
     # groups sheet (集团)
     "title.groups": ("集团客户：统一授信、总量控制与预警", "Groups and related parties: one view of each group's exposure"),
+    "groups_filtered": ("筛选导出：T 与各集团合计为整次评级的数字（规则按集团全部成员和全部客户判定），下面只列出本次导出的成员",
+                        "filtered export: T and each group's figures are the whole run's (the rules were decided over "
+                        "every member and every customer rated); only the members exported are listed"),
     "group_total_limit": ("全部客户总量控制前可授信额度合计 T(元)", "Total eligible limit of all customers before the control, T (CNY)"),
     "group_share": ("集团额度上限比例", "Group ceiling share"),
     "group_ceiling_formula": ("集团额度上限 = T × 比例(元)", "Group ceiling = T x share (CNY)"),

@@ -94,7 +94,7 @@ def write_results(path: str, rating: Rating, policy: Policy, sheets: list[SheetS
         tables = _write_audit(wb, ws_aud, fm, lab, rating, policy, sheets, run,
                               None if filtered is None else (scope, filtered[1] or lab("none")))
         n = write_results_sheet(ws_res, fm, lab, rating, policy, tables, tick)
-        write_group_sheet(wb, ws_grp, fm, lab, rating, policy, names["results"], tick)
+        write_group_sheet(wb, ws_grp, fm, lab, rating, policy, names["results"], tick, whole=filtered is None)
         _write_aging(ws_age, fm, lab, rating, policy, tick)
         _write_exceptions(ws_exc, fm, lab, issues, tick)
         not_rated = sum(s.rows_rejected for s in sheets if s.kind == "customers")

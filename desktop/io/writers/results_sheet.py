@@ -640,14 +640,18 @@ def link_words(gf: GroupFigures, lab: Labels) -> str:
 
 
 def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, results_name: str,
-                      tick: Tick = no_tick) -> None:
+                      tick: Tick = no_tick, whole: bool = True) -> None:
     """One row per group (``Rating.groups`` order) with its figures as live sums over its members'
     rows beneath it (outlined), each member's figures as references to its row on the results
     sheet; T, the share and the ceiling as named cells the results sheet's formulas use.
 
     Written top to bottom (constant-memory mode). With no groups the sheet says so in one line
     (the sheet is always there, so a reader of the workbook finds the same sheets in every run,
-    and the named ranges the results formulas name exist)."""
+    and the named ranges the results formulas name exist).
+
+    Not ``whole`` (a filtered export: ``rating`` holds the customers a filter showed): the rules
+    were decided over every member and every customer rated, so T and each group's figures are
+    the run's, written as values, and only the members shown are listed beneath their group."""
     sheet, res = quote_sheet(ws.name), quote_sheet(results_name)
     yes, no = lab("yes"), lab("no")
     control = policy.group.concentration
@@ -696,11 +700,14 @@ def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: 
             rng(n, first, last, col[key])
 
     decisions = rating.decisions
-    total = sum(d.limit_before_rules for d in decisions)
+    total = rating.groups[0].total_limit if rating.groups else sum(d.limit_before_rules for d in decisions)
     t_col, v = letter[before_key], col["links"]  # the values of the lines on top, under the links column
     ws.write_string(0, 0, lab("title.groups"), fm.title)
     ws.write_string(1, 0, lab("group_total_limit"), fm.label)
-    ws.write_formula(1, v, f"=SUM({res}!${t_col}$2:${t_col}${max(len(decisions) + 1, 2)})", fm.money0, total)
+    if whole:
+        ws.write_formula(1, v, f"=SUM({res}!${t_col}$2:${t_col}${max(len(decisions) + 1, 2)})", fm.money0, total)
+    else:
+        ws.write_number(1, v, total, fm.money0)
     name1("GroupTotalLimit", 1, v)
     ws.write_string(2, 0, lab("group_share"), fm.label)
     ws.write_formula(2, v, "=GroupShare", fm.pct, policy.group.concentration_share)
@@ -713,6 +720,8 @@ def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: 
         ws.write_string(3, v, lab("rule_off"), fm.text)
     state = lab("group_rules_state", lab.yes_no(policy.group.warning) if policy.group.warning else lab("rule_off"),
                 policy.group.warning_level, lab.yes_no(control) if control else lab("rule_off"))
+    if not whole:
+        state += ("；" if lab.lang == "zh" else "; ") + lab("groups_filtered")
     ws.write_string(4, 0, state, fm.text)
 
     h = GROUP_HEADER_ROW
@@ -740,21 +749,24 @@ def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: 
     r = first
     rank = {lv.level: n_levels - policy.rank(lv.level) for lv in policy.levels}  # MATCH in LevelNames (lowest first)
     for k, gf in ticking(enumerate(rating.groups, start=1), tick, every=200):
-        a, b = r + 2, r + 1 + len(gf.members)  # Excel rows of the members
+        shown = [cid for cid in gf.members if cid in at]  # every member, but in a filtered export
+        a, b = r + 2, r + 1 + len(shown)  # Excel rows of the members
 
-        def total_of(key: str, value: Any, a: int = a, b: int = b) -> Formula:
-            return Formula(f"=SUM({L[key]}{a}:{L[key]}{b})", value)
+        def total_of(key: str, value: Any, a: int = a, b: int = b) -> Any:
+            return Formula(f"=SUM({L[key]}{a}:{L[key]}{b})", value) if whole else value
 
         links = link_words(gf, lab)
         ws.set_row(r, row_height_pt([(links, link_px, g_wrap), (gf.name, who_px, g_text)]))
         cells: dict[str, Any] = {
             "no": k, "who": gf.name, "links": links,
-            "members": Formula(f"=COUNTA({L['customer_id']}{a}:{L['customer_id']}{b})", len(gf.members)),
+            "members": Formula(f"=COUNTA({L['customer_id']}{a}:{L['customer_id']}{b})", len(gf.members))
+            if whole else len(gf.members),
             "sales_12m": total_of("sales_12m", gf.sales_12m), "open_ar": total_of("open_ar", gf.open_ar),
             "overdue_balance": total_of("overdue_balance", gf.overdue_balance),
             "forced": total_of("forced", len(gf.forced_c)),
             "level": Formula(f"=INDEX(LevelNames,{L['rank']}{r + 1})", gf.worst_level),
-            "rank": Formula(f"=MIN({L['rank']}{a}:{L['rank']}{b})", rank[gf.worst_level]),
+            "rank": Formula(f"=MIN({L['rank']}{a}:{L['rank']}{b})", rank[gf.worst_level]) if whole
+            else rank[gf.worst_level],
             "before": total_of("before", gf.eligible_limit_before), "after": total_of("after", gf.eligible_limit),
             "requested": total_of("requested", gf.requested_limit),
         }
@@ -765,7 +777,7 @@ def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: 
             cells["requests_over"] = Formula(f"=IF(ROUND({L['requested']}{r + 1}*100,0)*GroupShareDen"
                                              f">GroupTotalLimit*GroupShareNum*100,{yes_no}", lab.yes_no(gf.requests_over))
         ws.write_cells(r, [cells.get(key) for key, _, _ in layout], group_formats)
-        for cid in gf.members:
+        for cid in shown:
             r += 1
             row, d = at[cid]
 
