@@ -77,7 +77,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "group_overdue_balance": ("集团逾期余额(元)", "Group overdue (CNY)", "money"),
     "group_requested_limit": ("集团申请额度合计(元)", "Group requested limits (CNY)", "money"),
     "group_eligible_limit": ("集团可授信额度合计(元)", "Group eligible limits (CNY)", "money"),
-    "group_ceiling": ("集团授信上限(元)", "Group ceiling (CNY)", "money"),
+    "group_ceiling": ("集团额度上限(元)", "Group ceiling (CNY)", "money"),
     "group_worst_level": ("集团最差等级", "Worst level in group", "text"),
     "group_forced_c": ("强制C级成员", "Members forced to C", "text"),
 }
@@ -169,6 +169,13 @@ def _width(text: str) -> int:
 GROUP_TEXT_WIDTH = 220  # members, links, forced members: about three lines of the form's widest value cell
 
 
+def _looked_at(budget: int) -> int:
+    """How many parts ``_within`` can look at for ``budget``: k parts, each at least 1 wide, joined
+    by separators 2 wide, are 3k - 2 wide, so one more than fits is enough to know the rest is cut
+    (a group of 20,000 need not write 20,000 names for each of its forms)."""
+    return (budget + 2) // 3 + 1
+
+
 def _within(parts: list[str], sep: str, more: str, budget: int = GROUP_TEXT_WIDTH) -> str:
     """``parts`` joined by ``sep`` as far as they fit in ``budget``, then ``more`` (the first part always)."""
     shown: list[str] = []
@@ -200,22 +207,25 @@ def _group_facts(d: Decision, words: dict[str, str], g: GroupFigures | None,
     members = g.members
     links = []
     for link in g.group.links:
-        ids = _within(list(link.customers), comma, more("group.more", len(link.customers)), GROUP_TEXT_WIDTH // 3)
+        ids = _within(list(link.customers[:_looked_at(GROUP_TEXT_WIDTH // 3)]), comma,
+                      more("group.more", len(link.customers)), GROUP_TEXT_WIDTH // 3)
         links.append(f"{words.get('group.link.' + link.field, link.field)}{space}“{link.value}”{colon}{ids}")
     forced = []
-    for cid in g.forced_c:
+    for cid in g.forced_c[:_looked_at(GROUP_TEXT_WIDTH)]:
         peer = peers.get(cid)
         why = comma.join(words.get(f"words.{h.code}", h.code) for h in peer.overrides) if peer is not None else ""
         forced.append(f"{who(cid)}（{why}）" if why and zh else f"{who(cid)} ({why})" if why else who(cid))
     return {
         "group_name": g.name, "group_size": len(members),
-        "group_members": _within([who(cid) for cid in members], comma, more("group.more", len(members))),
+        "group_members": _within([who(cid) for cid in members[:_looked_at(GROUP_TEXT_WIDTH)]], comma,
+                                 more("group.more", len(members))),
         "group_links": _within(links, words.get("sep", "；"), more("group.more_links", len(links))),
         "group_sales_12m": g.sales_12m, "group_open_ar": g.open_ar, "group_overdue_balance": g.overdue_balance,
         "group_requested_limit": g.requested_limit, "group_eligible_limit": g.eligible_limit,
         "group_ceiling": words.get("group.no_control") if g.ceiling is None else round(float(g.ceiling), 2),
         "group_worst_level": g.worst_level,
-        "group_forced_c": _within(forced, comma, more("group.more", len(forced))) if forced else words.get("none", "无"),
+        "group_forced_c": _within(forced, comma, more("group.more", len(g.forced_c))) if forced
+        else words.get("none", "无"),
     }
 
 
