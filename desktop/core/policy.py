@@ -534,8 +534,8 @@ ORDER_COUNT = _Num(0, 1000, unit="orders")
 YEARS = _Num(0, 100, whole=False, unit="years")
 BUCKET_DAYS = _Num(1, 3650, unit="days")
 MAX_BUCKETS = 20
-DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")
-GROUP_SHARE = _Num(0.01, 1, whole=False, decimals=4)  # a group's most of the run's total eligible limit  # 360, 365, 365.25, 366
+DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")  # 360, 365, 365.25, 366
+GROUP_SHARE = _Num(0.01, 1, whole=False, decimals=4)  # a group's most of the run's total eligible limit
 
 
 def build_policy(doc: dict[str, Any]) -> Policy:
