@@ -401,7 +401,7 @@ def _main(argv: list[str]) -> int:
     groups = result.rating.groups
     if groups:
         warned = sum(1 for d in result.rating.decisions if any(h.code == "CAP_B_GROUP_WARNING" for h in d.caps))
-        scaled = sum(1 for d in result.rating.decisions if d.limit_rules)
+        scaled = sum(1 for d in result.rating.decisions if d.eligible_limit < d.limit_before_rules)
         print(_say("cli.groups", groups=len(groups), members=sum(len(g.members) for g in groups), warned=warned,
                    scaled=scaled))
     for path in result.written:

@@ -181,9 +181,9 @@ def test_the_group_panel_of_a_warned_member_shows_links_members_and_figures(qtbo
     assert "所属集团相同：华东集团 — G01 华东机电有限公司、G02 华东物流有限公司" in lines
     assert "实际控制人相同：张三 — G02 华东物流有限公司、G03 上海申华贸易有限公司" in lines
     members = lines[lines.index("说明") + 1:lines.index("集团合计")]
-    assert members == ["G01", "华东机电有限公司", "B", "本客户",
+    assert members == ["G01", "华东机电有限公司", "B", "本客户、集团预警封顶",
                        "G02", "华东物流有限公司", "C", "强制C级",  # the member that set off the warning
-                       "G03", "上海申华贸易有限公司", "B"]
+                       "G03", "上海申华贸易有限公司", "B", "集团预警封顶"]
 
     rating = w.result.rating
     by_id = {d.customer_id: d for d in rating.decisions}
@@ -195,7 +195,7 @@ def test_the_group_panel_of_a_warned_member_shows_links_members_and_figures(qtbo
     assert after(lines, "逾期余额(元)") == amount_text(sum(d.metrics.overdue_balance for d in group))
     assert after(lines, "总量控制前可授信额度(元)") == amount_text(sum(d.eligible_limit for d in group))
     assert after(lines, "总量控制后可授信额度(元)") == amount_text(sum(d.eligible_limit for d in group))
-    assert after(lines, "集团额度上限(元)") == f"{total * 0.2:,.0f}（全部客户可授信额度合计 {total:,} 元的 20%）"
+    assert after(lines, "集团额度上限(元)") == f"{total * 0.2:,.0f}（全部客户总量控制前可授信额度合计 {total:,} 元的 20%）"
     # G03 asks 900,000; the others count with their eligible limits: above the ceiling
     requested = 900_000 + by_id["G01"].eligible_limit + by_id["G02"].eligible_limit
     assert requested > total * 0.2

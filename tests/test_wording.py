@@ -282,7 +282,7 @@ def test_every_rule_reads_as_a_sentence_in_both_languages(policy):
     ("TERM_NO_AGREEMENT", {"agreement": False}, "未签订年度合作协议", "no signed annual agreement"),
     ("LIMIT_GROUP_CONCENTRATION", {"group": "远大集团", "group_total": 1_236_000.0, "total": 3_500_000.0,
                                    "share": 0.352, "ceiling": 700_000.0},
-     "集团“远大集团”可授信额度合计 1,236,000 元，超过全部客户合计 3,500,000 元的 35.2%（上限 700,000 元）",
+     "集团“远大集团”可授信额度合计 1,236,000 元，超过全部客户总量控制前合计 3,500,000 元的 35.2%（上限 700,000 元）",
      "group 远大集团: eligible limits add up to 1,236,000 CNY, above 35.2% of the 3,500,000 CNY of all customers "
      "(ceiling 700,000 CNY)"),
 ])

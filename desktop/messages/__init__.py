@@ -690,7 +690,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # the group rules (集团客户): data keys group, members; group, group_total, total, share, ceiling
     "rule.CAP_B_GROUP_WARNING": ("同属集团“{group}”的{members}被强制C级", "{members} of group {group} forced to C"),
     "rule.members_more": ("{members}等 {count} 户", "{members} and others, {count} in all"),
-    "rule.LIMIT_GROUP_CONCENTRATION": ("集团“{group}”可授信额度合计 {group_total} 元，超过全部客户合计 {total} 元的 "
+    "rule.LIMIT_GROUP_CONCENTRATION": ("集团“{group}”可授信额度合计 {group_total} 元，超过全部客户总量控制前合计 {total} 元的 "
                                        "{share}（上限 {ceiling} 元）",
                                        "group {group}: eligible limits add up to {group_total} CNY, above {share} "
                                        "of the {total} CNY of all customers (ceiling {ceiling} CNY)"),

@@ -68,6 +68,11 @@ def group_html(d: Decision, figures: GroupFigures | None, members: Mapping[str, 
             notes.append(escape(tr("this customer")))
         if cid in forced:
             notes.append(f"<b style='color:{pal.error}'>{escape(tr('forced to C'))}</b>")
+        elif m is not None and any(h.code == "CAP_B_GROUP_WARNING" for h in m.caps):
+            notes.append(escape(tr("capped by the group warning")))
+        if m is not None and m.limit_rules and m.eligible_limit < m.limit_before_rules:
+            notes.append(escape(tr("limit {0} → {1}").format(amount_text(m.limit_before_rules),
+                                                              amount_text(m.eligible_limit))))
         link = f"<a href='{escape(customer_link(cid), quote=True)}' style='color:{pal.text}'>{escape(cid)}</a>"
         rows.append(f"<tr><td>{link}</td><td>{escape(m.customer.name) if m else ''}</td>"
                     f"<td align=center>{_level(m.level, pal) if m else ''}</td><td>{sep.join(notes)}</td></tr>")
