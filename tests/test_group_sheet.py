@@ -238,3 +238,59 @@ def test_a_filtered_export_keeps_the_whole_runs_group_figures_and_recalculates_t
     assert listed == ["A1", "D2", "Z4"]  # the members shown, each once beneath its group
     huayuan = next(x for x in rows if x[1] == "华远集团")
     assert 3 in huayuan  # the group's member count is the run's, not the one member shown
+
+
+# ---------------------------------------------------------------- every setting of the group rules
+
+def policy_file(folder: Path, warning: bool, control: bool) -> Path:
+    from test_groups import policy_text
+    path = folder / "政策.toml"
+    path.write_text(policy_text(f"warning = {str(warning).lower()}\nconcentration = {str(control).lower()}\n"),
+                    encoding="utf-8")
+    return path
+
+
+# Every customer is AA with the same sales unless sued: an AA limit is 1,200,000 / 5 = 240,000 (one
+# unit), and the run's total is ten units whatever the warning does (a sued member's limit is 0,
+# the warned W2 sells too little for a limit at AA or B). 正好集团 has two units: exactly 20 %.
+SETTINGS_PORTFOLIO = [
+    (row("E1", "正好集团"), 1_200_000), (row("E2", "正好集团"), 1_200_000),
+    (row("B1", "超限集团"), 1_200_000), (row("B2", "超限集团", request=100_000), 1_200_000),
+    (row("B3", "超限集团"), 1_200_000),
+    (row("R1", controller="赵六", request=3_000_000), 1_200_000), (row("R2", controller="赵六"), 1_200_000),
+    (row("F1", "全C集团", sued="是"), 600_000), (row("F2", "全C集团", sued="是"), 600_000),
+    (row("W1", "预警集团", sued="是"), 600_000), (row("W2", "预警集团"), 3_000),
+    *((row(f"S{n}", "无"), 1_200_000) for n in range(1, 4)),
+]
+
+
+@pytest.mark.parametrize("warning,control", [(True, True), (False, True), (True, False), (False, False)],
+                         ids=["both-on", "warning-off", "control-off", "both-off"])
+def test_every_setting_of_the_group_rules_recalculates_to_the_engines_values(tmp_path, office, warning, control):
+    """Each rule on and off: a group exactly at the ceiling (not scaled), one above it (scaled), a
+    group whose members are all forced to C (no warning), a warned member, and a group whose one
+    request is over the ceiling beside a member without one. LibreOffice recalculates every formula
+    of every sheet to the engine's value, and a rule switched off leaves no formula of the results
+    sheet looking at the 集团 sheet for it."""
+    out = tmp_path / "评级结果.xlsx"
+    result = services.score(session.ScoreRequest(inputs=write_portfolio(tmp_path, SETTINGS_PORTFOLIO), as_of=AS_OF,
+                                                  out=out, policy_path=policy_file(tmp_path, warning, control)))
+    d, groups = by_id(result.rating), {g.name: g for g in result.rating.groups}
+    assert list(groups) == ["正好集团", "超限集团", "赵六", "全C集团", "预警集团"]
+    assert {g.total_limit for g in groups.values()} == {2_400_000}
+    assert (groups["正好集团"].eligible_limit_before, groups["正好集团"].reduced) == (480_000, False)
+    assert groups["超限集团"].reduced is control and groups["赵六"].requests_over is control
+    assert [d[c].eligible_limit for c in ("B1", "B2", "B3")] == [160_000 if control else 240_000] * 3
+    assert (d["R1"].exceeds, d["R2"].exceeds) == ((("limit", "group_limit"), ("group_limit",)) if control
+                                                  else (("limit",), ()))
+    assert groups["全C集团"].forced_c == ("F1", "F2") and not any(d[c].caps for c in ("F1", "F2"))
+    assert (d["W2"].level, [h.code for h in d["W2"].caps]) == (("B", ["CAP_B_GROUP_WARNING"]) if warning
+                                                               else ("AA", []))
+    recalculated, _ = office.recalculate(out)
+    checked, bad = mismatches(Scored(result, out), recalculated)
+    assert checked > 30 * len(result.rating.decisions) and not bad, "\n".join(bad[:40])
+    cells, _ = xlsx_xml_formulas(out)
+    text = " ".join(c.formula for c in cells[RESULTS].values())
+    assert ("GroupForcedC" in text) is warning
+    assert ("GroupLimitBefore" in text) is control and ("GroupRequestsOver" in text) is control
+    assert "GroupNos" in text or not (warning or control)
