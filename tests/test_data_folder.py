@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,12 @@ DRIVE_FIXED = 3
 def windows(monkeypatch, tmp_path) -> tuple[Path, Path]:
     """A Windows user as this computer can fake one: (Local AppData, Roaming AppData)."""
     local, roaming = tmp_path / "Local", tmp_path / "Roaming"
+    # A temporary folder of its own: a run sweeps the folders of other jobs there and asks Windows
+    # (which this computer is not) whether their processes live - another program's jobs running
+    # beside the tests must not be looked at through the faked platform.
+    scratch = tmp_path / "Temp"
+    scratch.mkdir(exist_ok=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setenv("LOCALAPPDATA", str(local))
     monkeypatch.setenv("APPDATA", str(roaming))
