@@ -400,7 +400,8 @@ def _main(argv: list[str]) -> int:
                issues=len(result.issues), errors=errors))
     groups = result.rating.groups
     if groups:
-        warned = sum(1 for d in result.rating.decisions if any(h.code == "CAP_B_GROUP_WARNING" for h in d.caps))
+        from desktop.core.scoring import GROUP_WARNING
+        warned = sum(1 for d in result.rating.decisions if any(h.code == GROUP_WARNING for h in d.caps))
         scaled = sum(1 for d in result.rating.decisions if d.eligible_limit < d.limit_before_rules)
         print(_say("cli.groups", groups=len(groups), members=sum(len(g.members) for g in groups), warned=warned,
                    scaled=scaled))

@@ -46,7 +46,7 @@ DITTO = frozenset({"同上", "见上", "如上", "同前", "同左", "同右", "
 _SPACE = re.compile(r"\s+")
 _EDGE = ".。,，、;；:：!！?？"  # a full stop or question mark around a word for none: still none
 
-WARNING, CONCENTRATION = "CAP_B_GROUP_WARNING", "LIMIT_GROUP_CONCENTRATION"
+CONCENTRATION = "LIMIT_GROUP_CONCENTRATION"  # the early warning's code is desktop.core.scoring.GROUP_WARNING
 
 
 def link_key(text: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from desktop.core.groups import GroupFigures
 from desktop.core.models import Rating, RowIssue
 from desktop.core.policy import Policy
+from desktop.core.scoring import GROUP_WARNING
 
 
 def _clean(v: Any) -> Any:
@@ -67,7 +68,7 @@ def summary_dict(rating: Rating, policy: Policy, issues: list[RowIssue]) -> dict
             # the group warning's forced members are the group's forced_c (top-level groups), not
             # repeated on every member it caps
             "rule_data": {h.code: ({k: v for k, v in h.data.items() if k not in ("members", "names")}
-                                   if h.code == "CAP_B_GROUP_WARNING" else h.data) for h in d.rules},
+                                   if h.code == GROUP_WARNING else h.data) for h in d.rules},
             "group": None if d.group is None else member_group(d.group, index[id(d.group)]),
             "recommended_term_days": d.recommended_term_days, "eligible_limit": d.eligible_limit,
             "requested_term_days": d.requested_term_days, "requested_limit": d.requested_limit,
