@@ -146,10 +146,14 @@ def test_odd_group_names_are_text_and_each_matches_only_its_own_group(run):
     assert numbers["Z1"] == order.index("0012") + 1 and numbers["Z3"] == order.index("12") + 1
     assert numbers["S1"] is None
     lookup = rows["Z1"][col[LAB("group_forced")]].value
-    assert lookup.startswith("=IF(ISNUMBER(") and "MATCH(" in lookup and "GroupNos,0)" in lookup
+    # by the number (bisection over the ascending numbers of the groups sheet), never by the name
+    assert lookup.startswith("=IF(ISNUMBER(") and "MATCH(D" in lookup and "-0.5,GroupNos,1)" in lookup
     gs = wb[GROUPS]
-    names = [r[1].value for r in gs.iter_rows(min_row=8) if isinstance(r[0].value, int)]
-    assert names == order
+    numbered = [(r[0].value, r[1].value, r[2].value) for r in gs.iter_rows(min_row=8) if isinstance(r[0].value, int)]
+    assert [name for _, name, cid in numbered if cid is None] == order  # the group rows, in order
+    assert [k for k, _, _ in numbered] == sorted(k for k, _, _ in numbered)  # every row numbered, ascending
+    of = {m: k for k, g in enumerate(run.result.rating.groups, start=1) for m in g.members}
+    assert all(k == of[cid] for k, _, cid in numbered if cid is not None)
     # recalculated as cached: 0012's sued member warns Z2 and not 12's members, 华*'s W1 warns W2 alone
     d = by_id(run.result.rating)
     assert [len(d[c].caps) for c in ("Z2", "Z3", "Z4", "W2", "W4", "A1")] == [1, 0, 0, 1, 0, 1]
@@ -205,7 +209,7 @@ def test_an_auditors_edit_moves_the_group_rules_as_the_engine_decides(run, edite
                 if h != header and not same(w, got[h], is_date=isinstance(w, date))]
     assert not bad, "\n".join(bad[:40])
     gs = openpyxl.load_workbook(recalculated, data_only=True)[GROUPS]
-    group_rows = [r for r in gs.iter_rows(min_row=8, values_only=True) if isinstance(r[0], int)]
+    group_rows = [r for r in gs.iter_rows(min_row=8, values_only=True) if isinstance(r[0], int) and r[2] is None]
     assert [(r[1], r[11], r[13], r[14], r[16]) for r in group_rows] == [
         (g.name, g.eligible_limit_before, LAB.yes_no(g.reduced), g.eligible_limit, LAB.yes_no(g.requests_over))
         for g in after.groups]

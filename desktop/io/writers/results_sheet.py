@@ -292,8 +292,11 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None, gro
 
     def group_lookup(named: str) -> str:
         """The figure in column ``named`` of this customer's group row on the groups sheet, found by
-        the group number written on the row (a whole number: no wildcard or text-as-number match)."""
-        return f'=IF(ISNUMBER({{group_no}}),INDEX({named},MATCH({{group_no}},GroupNos,0)),"")'
+        the group number written on the row (a whole number: no wildcard or text-as-number match).
+        Every row of the groups sheet carries its group's number, in ascending order, the group's
+        row first: the row after the last one numbered below k is group k's, which MATCH finds by
+        bisection (type 1), not by reading every row of the sheet for every customer."""
+        return (f'=IF(ISNUMBER({{group_no}}),INDEX({named},IFERROR(MATCH({{group_no}}-0.5,GroupNos,1),0)+1),"")')
 
     def yn(v: bool | None) -> str | None:
         return None if v is None else lab.yes_no(v)
@@ -785,7 +788,7 @@ def write_group_sheet(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: 
                 return Formula(f"={res}!{letter[key]}{row}", value)
 
             cells = {
-                "who": d.customer.name, "customer_id": d.customer_id,
+                "no": k, "who": d.customer.name, "customer_id": d.customer_id,
                 "sales_12m": ref("sales_12m", d.metrics.sales_12m), "open_ar": ref("open_ar", d.metrics.open_ar),
                 "overdue_balance": ref("overdue_balance", d.metrics.overdue_balance),
                 "forced": Formula(f'=IF({res}!{letter["overrides"]}{row}<>"",1,0)', 1 if d.overrides else 0),
