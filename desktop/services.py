@@ -144,7 +144,7 @@ def rate_imported(imported: ImportResult, policy: Policy, as_of: date, inputs: l
     progress("rate", 0.4)
     rating, unapplied = rate(imported.customers, imported.ledger, imported.receipts, policy, as_of,
                              lambda stage, f: progress(stage, 0.4 + 0.3 * f))
-    issues = list(imported.issues) + _unapplied_issues(unapplied, imported)
+    issues = list(imported.issues) + _unapplied_issues(unapplied, imported) + _group_issues(rating)
     run = RunFacts(run_id=f"{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", started=started,
                    operator=operator or current_user(), program_version=__version__)
     return Rated(run, policy, imported, rating, issues, list(inputs))
@@ -311,6 +311,29 @@ def _form_writers(rated: Rated, req: S.ExportForms, tick: Tick) -> list[tuple[Pa
 
 def _safe_name(text: str) -> str:
     return "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in text).strip(" .") or "_"
+
+
+BIG_GROUP_SHARE, BIG_GROUP_MEMBERS = 0.5, 20  # a group holding more than half of many customers
+
+
+def _group_issues(rating: Rating) -> list[RowIssue]:
+    """A warning on a group that holds most of the customers rated (at least 20 of them): the
+    所属集团 column probably holds something else (the company's own name on every row), and every
+    member's limit is held to the group's ceiling. Rated as found; the clerk is told where."""
+    out = []
+    total = len(rating.decisions)
+    by_id = {d.customer_id: d for d in rating.decisions}
+    for g in rating.groups:
+        if len(g.members) >= BIG_GROUP_MEMBERS and len(g.members) > BIG_GROUP_SHARE * total:
+            first = by_id[g.members[0]].customer
+            link = g.group.links[0] if g.group.links else None
+            column = {"group": "所属集团", "credit_code": "统一社会信用代码", "controller": "实际控制人"}.get(
+                link.field if link else "group", "所属集团")
+            out.append(RowIssue(first.source.file, first.source.sheet, first.source.row, column, g.name,
+                                f"one group holds {len(g.members):,} of the {total:,} customers rated",
+                                "rated as one group; check that the column holds groups and not, for example, "
+                                "your own company's name", "warning"))
+    return out
 
 
 def _unapplied_issues(unapplied, imported: ImportResult) -> list[RowIssue]:

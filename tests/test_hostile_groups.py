@@ -175,3 +175,32 @@ def test_a_link_written_several_ways_says_so():
     assert link.as_dict() == {"field": "group", "value": "ZL中联集团", "customers": ["C1", "C2", "C3", "C4"],
                               "writings": ["ZL中联集团", "ＺＬ中联集团", "zl 中联集团"]}
     assert g2.links[0].writings == () and "writings" not in g2.links[0].as_dict()
+
+
+# ------------------------------------------------------- a column holding something other than groups
+@pytest.mark.parametrize(("in_group", "others", "warned"), [
+    (25, 5, True),    # 25 of 30: the company's own name pasted down the column
+    (20, 19, True),   # just over half, and 20 members: warned
+    (19, 0, False),   # all of them, but only 19: a small customer list of one real group
+    (20, 20, False),  # exactly half: not "most"
+])
+def test_a_group_holding_most_customers_is_said_on_its_first_row(tmp_path, in_group, others, warned):
+    """Every limit of a group is held to its ceiling and one member's suit caps all others: a group
+    of nearly everyone is far more often a column misused than a real group, so the clerk is told,
+    on the first member's row, in words a Chinese reader reads; the run rates it as found."""
+    from desktop import services
+
+    rows = [[f"G{n:03d}", f"甲{n}", "本公司"] for n in range(in_group)] + [[f"O{n:03d}", f"乙{n}", None]
+                                                                        for n in range(others)]
+    p = sheet(tmp_path / "客户.xlsx", ["客户编号", "客户名称", "所属集团"], rows)
+    imported = import_files([p])
+    from datetime import date
+
+    from desktop.io.policy_file import default_policy_path, load_policy
+    rated = services.rate_imported(imported, load_policy(default_policy_path()), date(2026, 6, 30), [p])
+    said = [i for i in rated.issues if "one group holds" in i.problem]
+    assert [(i.row, i.value, i.severity) for i in said] == ([(2, "本公司", "warning")] if warned else [])
+    if warned:
+        assert issue_text(said[0].problem, "zh") == f"一个集团包含了全部 {in_group + others} 个已评级客户中的 {in_group} 个"
+        assert "本公司名称" in issue_text(said[0].action, "zh")
+    assert len(rated.rating.groups) == 1 and len(rated.rating.groups[0].members) == in_group
