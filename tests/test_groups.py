@@ -577,3 +577,21 @@ def test_no_english_left_in_the_chinese_group_issues():
                  "both rated, as members of one group"):
         zh = issue_text(text, "zh")
         assert not re.search(r"[A-Za-z]{2,}", re.sub(r"C\d+", "", zh)), zh
+
+
+@pytest.mark.parametrize("size", [500, 501])
+def test_json_lists_a_group_on_each_member_up_to_500_and_above_that_once_in_groups(policy, size):
+    """Each member's "group" names its group, its size and its place in "groups"; up to 500 members
+    it also lists the members and links, above that they are in "groups" only (on every member
+    they would grow the file with the square of the group's size)."""
+    people = [member(f"M{n:04d}", "A", group="大集团") for n in range(size)] + [member("X1", "A")]
+    out = summary_dict(rated(people, policy), policy, [])
+    by_id = {c["customer_id"]: c for c in out["customers"]}
+    assert by_id["X1"]["group"] is None
+    first = by_id["M0000"]["group"]
+    assert (first["name"], first["size"], first["index"]) == ("大集团", size, 0)
+    assert out["groups"][0]["members"] == [f"M{n:04d}" for n in range(size)]
+    if size <= 500:
+        assert first["members"] == out["groups"][0]["members"] and first["links"] == out["groups"][0]["links"]
+    else:
+        assert first["members"] is None and first["links"] is None
