@@ -538,6 +538,12 @@ DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")  # 360, 365, 365.25, 36
 GROUP_SHARE = _Num(0.01, 1, whole=False, decimals=4)  # a group's most of the run's total eligible limit
 
 
+def default_warning_level(names: list[str]) -> str:
+    """The group warning's level when the policy file does not set it: B, or, for levels named
+    otherwise, the one above the worst."""
+    return "B" if not names or "B" in names else names[-2] if len(names) > 1 else names[-1]
+
+
 def build_policy(doc: dict[str, Any]) -> Policy:
     """Validate ``doc`` (a parsed policy file) and return the Policy, or raise PolicyError.
 
@@ -585,8 +591,8 @@ def build_policy(doc: dict[str, Any]) -> Policy:
     if "warning_level" in group and names and group["warning_level"] not in names:
         c.add("rules.group.warning_level", _m("policy.cap_level", level=group.pop("warning_level"),
                                               levels=_names(names)))
-    if "warning_level" not in group and names and "B" not in names:  # levels named otherwise: the one above the worst
-        group["warning_level"] = names[-2] if len(names) > 1 else names[-1]
+    if "warning_level" not in group and names:
+        group["warning_level"] = default_warning_level(names)
 
     terms = c.table(top.get("terms", {}), "terms", {
         "base_days": (dict, True), "new_customer_cash_orders": (ORDER_COUNT, True),

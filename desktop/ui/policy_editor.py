@@ -268,7 +268,7 @@ class PolicyEditor(QDialog):
         if not isinstance(rules, dict):
             return False  # no rules table: the Problems list says so
         names = self._level_names()
-        level = "B" if not names or "B" in names else names[-2] if len(names) > 1 else names[-1]
+        level = P.default_warning_level(names)
         if "group" not in rules:
             table = tomlkit.parse(self.default_text)["rules"]["group"]  # with the shipped file's comments
             table["warning_level"] = level
