@@ -170,7 +170,8 @@ def register_rows(rated: Rated, key: bytes | None = None) -> list[tuple]:
                   "requested_limit": d.requested_limit, "route": d.approval_route,
                   "exceeds_policy": d.exceeds_policy, "next_review": d.next_review.isoformat(),
                   "rules": [h.code for h in d.rules],
-                  "items": {i.key: i.points for i in d.items}, "basis_digest": basis_digest(d, as_of, key),
+                  "items": {i.key: i.points for i in d.items}, "bands": {i.key: i.band for i in d.items},
+                  "basis_digest": basis_digest(d, as_of, key),
                   **({"group": d.group.name} if d.group is not None else {})}
                  for d in rated.rating.decisions]
     return Register.run_rows(facts, decisions)
@@ -565,3 +566,29 @@ def read_approvals(req: S.ApprovalsRequest, progress: Progress | None = None, ca
     """Read filled approval workbooks back, in a session of its own."""
     from desktop.session import Session
     return Session().run(req, progress, cancel)
+
+
+def backtest_writers(result, req: S.ExportBacktest, tick: Tick = no_tick) -> list[tuple[Path, Writer]]:
+    """The back-test's workbook and JSON (``desktop.evaluate.BacktestResult``)."""
+    from desktop.io.writers.backtest import backtest_json, write_backtest
+    out: list[tuple[Path, Writer]] = []
+    if req.path is not None:
+        out.append((Path(req.path), sealed(lambda tmp: write_backtest(str(tmp), result, req.lang, tick),
+                                           req.protect_password, req.open_password)))
+    if req.json_out is not None:
+        out.append((Path(req.json_out), lambda tmp: tmp.write_text(
+            json.dumps(backtest_json(result), ensure_ascii=False, indent=1), encoding="utf-8")))
+    return out
+
+
+def compare_writers(result, req: S.CompareRequest, tick: Tick = no_tick) -> list[tuple[Path, Writer]]:
+    """The comparison's workbook and JSON (``desktop.evaluate.CompareResult``)."""
+    from desktop.io.writers.compare import compare_json, write_compare
+    out: list[tuple[Path, Writer]] = []
+    if req.out is not None:
+        out.append((Path(req.out), sealed(lambda tmp: write_compare(str(tmp), result, req.lang, tick),
+                                          req.protect_password, req.open_password)))
+    if req.json_out is not None:
+        out.append((Path(req.json_out), lambda tmp: tmp.write_text(
+            json.dumps(compare_json(result), ensure_ascii=False, indent=1), encoding="utf-8")))
+    return out

@@ -146,6 +146,59 @@ class WhatIfRequest:
 
 
 @dataclass(frozen=True)
+class BacktestRequest:
+    """Back-test (回测): cases from the register's runs (``register``) or from re-rating the tables
+    as of each date of ``rerate_at``; outcomes from the ledger as of ``evaluation`` (E).
+    ``reading`` None: the tables the session's last import read (the window)."""
+
+    evaluation: date
+    reading: ImportRequest | None = None
+    register: Path | None = None
+    rerate_at: tuple[date, ...] = ()
+    policy: Policy | None = None  # else the file ``policy_path`` (None: the shipped one)
+    policy_path: Path | None = None
+    horizon_months: int | None = None  # None: the policy's
+    late_days: int | None = None
+    tolerance: float | None = None  # 元
+    out: Path | None = None  # the back-test workbook
+    json_out: Path | None = None
+    lang: str = "zh"
+    operator: str | None = None
+    protect_password: str | None = None
+    open_password: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportBacktest:
+    """The session's last back-test, written to a workbook (and/or JSON)."""
+
+    path: Path | None = None
+    json_out: Path | None = None
+    lang: str = "zh"
+    protect_password: str | None = None
+    open_password: str | None = None
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """Two ratings compared (对比): the tables ``reading`` reads under ``policy_path`` and
+    ``policy_b_path``, as of ``reading.as_of``; or the runs ``run_a`` and ``run_b`` of ``register``."""
+
+    reading: ImportRequest | None = None
+    policy_path: Path | None = None
+    policy_b_path: Path | None = None
+    run_a: str | None = None
+    run_b: str | None = None
+    register: Path | None = None
+    out: Path | None = None
+    json_out: Path | None = None
+    lang: str = "zh"
+    operator: str | None = None
+    protect_password: str | None = None
+    open_password: str | None = None
+
+
+@dataclass(frozen=True)
 class ApprovalsRequest:
     """Filled approval workbooks to read back. Their run is looked up in ``register``; ``results``
     (its results workbook) is needed only for a run the register does not hold."""
@@ -245,9 +298,25 @@ class Exported:
 
 @dataclass
 class WhatIfDone:
-    changed: int
+    changed: int  # customers whose level changed
     total: int
-    moves: dict[str, int]
+    moves: dict[str, int]  # "A→AA" -> customers
+    comparison: Any = None  # desktop.core.compare.Comparison: the matrix and every changed customer
+
+
+@dataclass
+class BacktestDone:
+    """A finished back-test: its report without the case table (the window loads no pandas)."""
+
+    report: Any  # desktop.core.backtest.Report, ``cases`` None
+    written: list[Path] = field(default_factory=list)
+    register_head: str | None = None
+
+
+@dataclass
+class CompareDone:
+    comparison: Any  # desktop.core.compare.Comparison
+    written: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -273,6 +342,7 @@ class Session:
         self.reading: ImportRequest | None = None  # what ``imported`` was read from
         self._stamps: tuple | None = None  # the files' sizes and times when they were read
         self.rated: Rated | None = None
+        self.backtested: Any = None  # the last back-test (desktop.evaluate.BacktestResult), for its export
 
     def run(self, request: Any, progress: Progress | None = None, cancel: CancelToken | None = None) -> Any:
         """Run one use case; ``Cancelled`` (nothing changed) when ``cancel`` is set before its commit."""
@@ -356,15 +426,90 @@ class Session:
 
     def _what_if(self, req: WhatIfRequest, progress: Progress, cancel: CancelToken) -> WhatIfDone:
         from desktop import services
+        from desktop.evaluate import compare_ratings
         before = self._current(req.run_id)
         after = services.rate_imported(before.imported, req.policy, before.rating.as_of, before.inputs, None, progress)
-        was = {d.customer_id: d.level for d in before.rating.decisions}
+        comparison = compare_ratings(before, after, req.policy)
         moves: dict[str, int] = {}
-        for d in after.rating.decisions:
-            if was.get(d.customer_id) != d.level:
-                key = f"{was.get(d.customer_id)}→{d.level}"
+        for c in comparison.customers:
+            if "level" in c.changed:
+                key = f"{c.a.level}→{c.b.level}"
                 moves[key] = moves.get(key, 0) + 1
-        return WhatIfDone(sum(moves.values()), len(was), moves)
+        return WhatIfDone(sum(moves.values()), len(before.rating.decisions), moves, comparison)
+
+    def _tables(self, reading: ImportRequest | None, progress: Progress, cancel: CancelToken
+                ) -> tuple[ImportResult, list[Path]]:
+        """The tables ``reading`` reads (those of the last import when it is the same reading);
+        None: the last import's, refused when there is none."""
+        if reading is None:
+            if self.imported is None or self.reading is None:
+                raise StaleRatingError("error.stale")
+            return self.imported, list(self.reading.inputs)
+        if self.imported is not None and reading == self.reading and _stamps(reading) == self._stamps:
+            return self.imported, list(reading.inputs)
+        imported, _ = self._read(reading, progress, cancel)
+        return imported, list(reading.inputs)
+
+    def _backtest(self, req: BacktestRequest, progress: Progress, cancel: CancelToken) -> BacktestDone:
+        from desktop import evaluate, services
+        from desktop.io.policy_file import load_policy
+
+        inputs = [*(req.reading.inputs if req.reading else []), *([req.policy_path] if req.policy_path else [])]
+        _check_paths([Path(t) for t in (req.out, req.json_out) if t is not None], inputs, req.register)
+        progress("policy", 0.0)
+        policy = req.policy or load_policy(req.policy_path)
+        imported, read = self._tables(req.reading, progress, cancel)
+        rule = evaluate.outcome_rule(policy, req.horizon_months, req.late_days, req.tolerance)
+        result = evaluate.backtest(imported, policy, req.evaluation, rule, req.register, req.rerate_at, read,
+                                   req.operator or services.current_user(), progress, cancel.check)
+        export = ExportBacktest(req.out, req.json_out, req.lang, req.protect_password, req.open_password)
+        written = self._write_backtest(result, export, read, progress, cancel)
+        self.backtested = result  # commit: the export from the window writes this one
+        progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
+        return BacktestDone(replace(result.report, cases=None), written, result.register_head)
+
+    def _export_backtest(self, req: ExportBacktest, progress: Progress, cancel: CancelToken) -> Exported:
+        if self.backtested is None:
+            raise StaleRatingError("error.stale")
+        written = self._write_backtest(self.backtested, req, self.backtested.inputs, progress, cancel)
+        progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
+        return Exported(written)
+
+    def _write_backtest(self, result: Any, req: ExportBacktest, inputs: list[Path], progress: Progress,
+                        cancel: CancelToken) -> list[Path]:
+        from desktop import services
+        files = [("write", path, writer) for path, writer in services.backtest_writers(result, req, cancel.check)]
+        _check_paths([path for _, path, _ in files], inputs, result.register)
+        return _write_all(files, inputs, progress, cancel, lambda: None)
+
+    def _compare(self, req: CompareRequest, progress: Progress, cancel: CancelToken) -> CompareDone:
+        from desktop import evaluate, services
+        from desktop.io.policy_file import load_policy
+
+        policies = [p for p in (req.policy_path, req.policy_b_path) if p is not None]
+        inputs = [*(req.reading.inputs if req.reading else []), *policies]
+        _check_paths([Path(t) for t in (req.out, req.json_out) if t is not None], inputs, req.register)
+        operator = req.operator or services.current_user()
+        if req.run_a is not None or req.run_b is not None:
+            if not (req.run_a and req.run_b and req.register):
+                raise UsageError("error.compare.two_runs")
+            levels = [lv.level for lv in load_policy(req.policy_path).levels]
+            result = evaluate.compare_runs(req.register, req.run_a, req.run_b, levels, operator, cancel.check)
+            read: list[Path] = []
+        else:
+            if req.policy_b_path is None:
+                raise UsageError("error.compare.two_policies")
+            progress("policy", 0.0)
+            policy_a, policy_b = load_policy(req.policy_path), load_policy(req.policy_b_path)
+            imported, read = self._tables(req.reading, progress, cancel)
+            as_of = (req.reading.as_of if req.reading else None) or date.today()
+            result = evaluate.compare_policies(imported, policy_a, policy_b, as_of, read, operator, progress,
+                                               cancel.check)
+        files = [("write", path, writer) for path, writer in services.compare_writers(result, req, cancel.check)]
+        _check_paths([path for _, path, _ in files], read, req.register)
+        written = _write_all(files, read, progress, cancel, lambda: None)
+        progress("done", 1.0)  # after the commit: no checkpoint (see AFTER_COMMIT)
+        return CompareDone(result.comparison, written)
 
     def _approvals(self, req: ApprovalsRequest, progress: Progress, cancel: CancelToken) -> ApprovalsDone:
         from desktop import services
@@ -535,4 +680,5 @@ _HANDLERS: dict[type, Callable[..., Any]] = {
     ExportJson: Session._export, ExportNotices: Session._export, ExportForms: Session._export,
     ExportDetail: Session._export, ExportIssues: Session._export_issues,
     WhatIfRequest: Session._what_if, ApprovalsRequest: Session._approvals,
+    BacktestRequest: Session._backtest, ExportBacktest: Session._export_backtest, CompareRequest: Session._compare,
 }

@@ -272,6 +272,17 @@ class GroupRules:
 
 
 @dataclass(frozen=True)
+class BacktestRules:
+    """What makes a back-test case bad (回测, DOMAIN.md "Back-testing"): within ``horizon_months``
+    of the assessment date, an invoice more than ``late_days`` past due with more than
+    ``tolerance`` 元 unpaid."""
+
+    horizon_months: int = 6
+    late_days: int = 30
+    tolerance: float = 100.0
+
+
+@dataclass(frozen=True)
 class TermRules:
     base_days: dict[str, int]
     new_customer_cash_orders: int
@@ -307,6 +318,7 @@ class Policy:
     aging_bucket_upper_days: tuple[int, ...]
     days_per_year: float
     group: GroupRules = GroupRules()  # a policy file without [rules.group] has them on, at 20 %
+    backtest: BacktestRules = BacktestRules()  # a policy file without [backtest]: 6 months, 30 days, 100 元
     file_name: str = ""  # set by the file loader, shown in the audit sheet
     sha256: str = ""
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -536,6 +548,9 @@ BUCKET_DAYS = _Num(1, 3650, unit="days")
 MAX_BUCKETS = 20
 DAYS_PER_YEAR = _Num(300, 400, whole=False, unit="days")  # 360, 365, 365.25, 366
 GROUP_SHARE = _Num(0.01, 1, whole=False, decimals=4)  # a group's most of the run's total eligible limit
+HORIZON_MONTHS = _Num(1, 60, unit="months")  # a back-test case's horizon
+LATE_DAYS = _Num(0, 3650, unit="days")  # days past due that make a case bad
+TOLERANCE = _Num(0, 1_000_000_000, whole=False, decimals=2, unit="cny")  # an unpaid residue ignored
 
 
 def default_warning_level(names: list[str]) -> str:
@@ -555,7 +570,7 @@ def build_policy(doc: dict[str, Any]) -> Policy:
         "description": (str, False), "total_points": (TOTAL_POINTS, True), "items": (dict, True),
         "levels": (list, True), "rules": (dict, True), "terms": (dict, True),
         "limit": (dict, True), "approval": (dict, True), "review": (dict, True),
-        "aging": (dict, True), "metrics": (dict, True),
+        "aging": (dict, True), "metrics": (dict, True), "backtest": (dict, False),
     })
     if "schema_version" in top and top["schema_version"] != SCHEMA_VERSION:
         c.add("schema_version", _m("policy.schema", expected=SCHEMA_VERSION, got=_show(top["schema_version"])))
@@ -619,6 +634,9 @@ def build_policy(doc: dict[str, Any]) -> Policy:
         elif any(b >= a for a, b in zip(buckets[1:], buckets)):
             c.add("aging.bucket_upper_days", _m("policy.aging.increasing"))
     metrics = c.table(top.get("metrics", {}), "metrics", {"days_per_year": (DAYS_PER_YEAR, True)})
+    # The back-test's outcome: optional (a policy written before it has the defaults).
+    backtest = c.table(top.get("backtest", {}), "backtest", {
+        "horizon_months": (HORIZON_MONTHS, False), "late_days": (LATE_DAYS, False), "tolerance": (TOLERANCE, False)})
 
     if c.problems:
         raise PolicyError("policy", [PolicyProblem(p, None, m, place(p, doc)) for p, m in c.problems])
@@ -638,6 +656,7 @@ def build_policy(doc: dict[str, Any]) -> Policy:
         review_months=review_months, aging_bucket_upper_days=tuple(buckets),
         days_per_year=float(metrics["days_per_year"]),
         group=GroupRules(**{k: float(v) if k == "concentration_share" else v for k, v in group.items()}),
+        backtest=BacktestRules(**{k: float(v) if k == "tolerance" else v for k, v in backtest.items()}),
         source=doc,
     )
 
