@@ -435,7 +435,9 @@ class Session:
             if "level" in c.changed:
                 key = f"{c.a.level}→{c.b.level}"
                 moves[key] = moves.get(key, 0) + 1
-        return WhatIfDone(sum(moves.values()), len(before.rating.decisions), moves, comparison)
+        # the window is sent the changed customers, not both sides of every customer
+        light = replace(comparison, a=replace(comparison.a, snaps=()), b=replace(comparison.b, snaps=()))
+        return WhatIfDone(sum(moves.values()), len(before.rating.decisions), moves, light)
 
     def _tables(self, reading: ImportRequest | None, progress: Progress, cancel: CancelToken
                 ) -> tuple[ImportResult, list[Path]]:

@@ -174,6 +174,8 @@ SCALARS: dict[str, tuple[tuple[str, str, Any], ...]] = {
     "aging": (("aging.bucket_upper_days", "days", P.BUCKET_DAYS), ("metrics.days_per_year", "float", P.DAYS_PER_YEAR)),
     "group": (("rules.group.warning", "bool", None), ("rules.group.warning_level", "level", None),
               ("rules.group.concentration", "bool", None), ("rules.group.concentration_share", "share", P.GROUP_SHARE)),
+    "backtest": (("backtest.horizon_months", "int", P.HORIZON_MONTHS), ("backtest.late_days", "int", P.LATE_DAYS),
+                 ("backtest.tolerance", "float", P.TOLERANCE)),
 }
 SHARE_DECIMALS = 2  # of the percentage: the file's share to 4 places (GROUP_SHARE)
 SHARES = frozenset(path for group in SCALARS.values() for path, kind, _spec in group if kind == "share")
@@ -223,7 +225,7 @@ class PolicyEditor(QDialog):
         self.load_error: PolicyError | None = None  # the file could not be read as a policy file at all
         self.encoding = UTF8  # how the file was read: ANSI for one Notepad saved as ANSI (GBK); saved as UTF-8
         self.doc, file_text = self._read(self.source_path)
-        if self.load_error is None and self._complete_group_rules():
+        if self.load_error is None and (self._complete_group_rules() | self._complete_backtest()):
             file_text = self.dump()  # the settings shown are the file's: opening is no edit
         self._current = file_text  # the document's text now
         self._saved_text = file_text  # the text of the file the editor shows (saved or opened)
@@ -283,6 +285,24 @@ class PolicyEditor(QDialog):
         missing = [k for k in defaults if k not in group]
         for key in missing:
             group[key] = defaults[key]
+        return bool(missing)
+
+    def _complete_backtest(self) -> bool:
+        """A file written before the back-test settings ([backtest] missing, or some of its keys) gets
+        them as the policy reads it without them (6 months, 30 days, 100 元); True when something was added."""
+        if not isinstance(self.doc, dict) or "rules" not in self.doc:
+            return False  # not a policy: the Problems list says so
+        if "backtest" not in self.doc:
+            self.doc["backtest"] = tomlkit.parse(self.default_text)["backtest"]  # with the shipped file's comments
+            return True
+        table = self.doc["backtest"]
+        if not isinstance(table, dict):
+            return False
+        defaults = {"horizon_months": P.BacktestRules.horizon_months, "late_days": P.BacktestRules.late_days,
+                    "tolerance": P.BacktestRules.tolerance}
+        missing = [k for k in defaults if k not in table]
+        for key in missing:
+            table[key] = defaults[key]
         return bool(missing)
 
     # -- the window ---------------------------------------------------------------------------
@@ -345,7 +365,7 @@ class PolicyEditor(QDialog):
         self.levels.horizontalHeader().setStretchLastSection(True)
 
         tabs = QTabWidget()
-        tabs.addTab(_scroll(self._form_page(("general",), ("limit", "aging"))), self.t("General"))
+        tabs.addTab(_scroll(self._form_page(("general", "backtest"), ("limit", "aging"))), self.t("General"))
         tabs.addTab(items_tab, self.t("Scorecard items"))
         tabs.addTab(self.levels, self.t("Levels, terms and factors"))
         tabs.addTab(_scroll(self._form_page(("force_c", "cap"), ("terms", "group"))), self.t("Rating rules"))
@@ -424,7 +444,7 @@ class PolicyEditor(QDialog):
         """Two columns of group boxes, one form row per setting."""
         titles = {"general": self.t("Policy"), "force_c": self._field("rules.force_c"), "cap": self._field("rules.cap"),
                   "terms": self.t("Terms and approval"), "limit": self._field("limit"), "aging": self.t("Aging and metrics"),
-                  "group": self._field("rules.group")}
+                  "group": self._field("rules.group"), "backtest": self._field("backtest")}
         page = QWidget()
         row = QHBoxLayout(page)
         for groups in (left, right):
