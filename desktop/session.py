@@ -464,6 +464,11 @@ class Session:
         rule = evaluate.outcome_rule(policy, req.horizon_months, req.late_days, req.tolerance)
         result = evaluate.backtest(imported, policy, req.evaluation, rule, req.register, req.rerate_at, read,
                                    req.operator or services.current_user(), progress, cancel.check)
+        rep = result.report
+        LOG.info("back-tested %d cases of %d runs (%s) as of %s: horizon %d months, more than %d days past due, "
+                 "more than %.2f unpaid; %d not yet observable", int(rep.cases["observable"].sum()), len(rep.runs),
+                 rep.source, req.evaluation, rule.horizon_months, rule.late_days, rule.tolerance_fen / 100,
+                 rep.not_observable)
         export = ExportBacktest(req.out, req.json_out, req.lang, req.protect_password, req.open_password)
         written = self._write_backtest(result, export, read, progress, cancel)
         self.backtested = result  # commit: the export from the window writes this one
@@ -507,6 +512,8 @@ class Session:
             as_of = (req.reading.as_of if req.reading else None) or date.today()
             result = evaluate.compare_policies(imported, policy_a, policy_b, as_of, read, operator, progress,
                                                cancel.check)
+        c = result.comparison
+        LOG.info("compared %s with %s: %d customers in both, %s changed", c.a.label, c.b.label, c.both, c.changed)
         files = [("write", path, writer) for path, writer in services.compare_writers(result, req, cancel.check)]
         _check_paths([path for _, path, _ in files], read, req.register)
         written = _write_all(files, read, progress, cancel, lambda: None)
