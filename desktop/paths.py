@@ -26,6 +26,11 @@ def samples_dir() -> Path:
     return templates_dir() / "samples"
 
 
+def samples_history_dir() -> Path:
+    """What the samples' customers invoiced and paid after the samples' as-of date (to back-test)."""
+    return templates_dir() / "samples-history"
+
+
 def help_guide_path(lang: str) -> Path:
     """The user guide (F1) in ``lang`` ("zh" or "en"): ``templates/help/guide_<lang>.html``."""
     return templates_dir() / "help" / f"guide_{'en' if lang == 'en' else 'zh'}.html"

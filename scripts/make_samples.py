@@ -11,7 +11,13 @@ others, A on their own, at B), and 恒信控股(HX), whose eligible limits add u
 all customers' (the total-amount control scales them down); its members are linked by 所属集团
 written three ways, by 实际控制人 and by one credit code under two customer IDs.
 
-    python scripts/make_samples.py [FOLDER]   (default: templates/samples)
+The history (``make_history``, in ``templates/samples-history``, beside the samples rather than in
+them, so that ``templates/samples/*`` reads the samples alone): invoices and payments from
+2026-07-01 to 2026-11-30, for back-testing ratings made as of the samples' earlier month-ends.
+Each customer goes on paying as its habit drew its sample ledger, and slips (pays a month or more
+later, or not by 2026-11-30) more often the worse that habit, its operating status and lawsuits.
+
+    python scripts/make_samples.py [FOLDER [HISTORY]]   (default: templates/samples and FOLDER-history)
 """
 
 from __future__ import annotations
@@ -101,7 +107,7 @@ def worked_example(ws, r: int, c: dict, datef) -> int:
     return r
 
 
-def make(folder: Path) -> None:
+def make(folder: Path) -> tuple[list[dict], int]:
     rng = random.Random(20260630)
     folder.mkdir(parents=True, exist_ok=True)
     customers = []
@@ -173,6 +179,7 @@ def make(folder: Path) -> None:
             assert row[2] and i % 11 != 5 and codes[SAME_CODE_AS[c["cid"]]], "both have a valid code of their own"
             row[2] = codes[SAME_CODE_AS[c["cid"]]]
         codes[c["cid"]] = row[2] if row[2] and i % 11 != 5 else None
+        c["status"], c["sued"] = row[12], row[14] == "是"  # for the history (make_history)
         if row[20] and row[20] > 90 and not row[22]:
             row[22] = "客户要求配合项目回款周期"
         for col, v in enumerate(row):
@@ -235,7 +242,10 @@ def make(folder: Path) -> None:
             r += 1
             inv += 1
             pay_day = due + timedelta(days=max(0, int(rng.gauss(c["late"], 3))))
-            if pay_day <= AS_OF + timedelta(days=20) and rng.random() < 0.93:
+            receipted = pay_day <= AS_OF + timedelta(days=20) and rng.random() < 0.93
+            c.setdefault("invoices", []).append(dict(date=d, amount=amount, due=due, pay_day=pay_day,
+                                                     receipted=receipted))
+            if receipted:
                 if rng.random() < 0.15:  # paid in two parts
                     receipts.append((c["cid"], pay_day - timedelta(days=5), round(amount * 0.4, 2)))
                     receipts.append((c["cid"], pay_day, round(amount * 0.6, 2)))
@@ -250,6 +260,7 @@ def make(folder: Path) -> None:
             r += 1  # a blank row
     # rows for a customer who is not on the customer sheet, a bad amount and a total row
     ws.write_row(r, 0, ["C9999", "未登记客户有限公司", f"FP{inv:06d}", "2026/5/1", 12000])
+    next_invoice = inv + 2
     ws.write_row(r + 1, 0, ["C0002", customers[1]["name"], f"FP{inv + 1:06d}", "2026/5/3", "约一万"])
     ws.write_row(r + 2, 0, ["合计", "", "", "", ""])
     ws.write_formula(r + 2, 4, f"=SUM(E3:E{r + 2})", None, 0)
@@ -265,7 +276,100 @@ def make(folder: Path) -> None:
         w.writerow(["客户编号", "回款日期", "回款金额"])
         for cid, d, amount in receipts:
             w.writerow([cid, d.strftime("%Y-%m-%d"), f"{amount:.2f}"])
+    return customers, next_invoice
+
+
+HISTORY_END = date(2026, 11, 30)  # the history's own as-of date: the back-test's evaluation date
+# How often an invoice "slips" (paid more than a month later than the customer's habit, or not at
+# all by HISTORY_END), by the latent risk that also drew the customer's sample ledger and sheet.
+SLIP = (0.03, 0.15, 0.40)
+OLD_DEBT_PAID = (0.8, 0.5, 0.2)  # an invoice the samples leave unpaid for no reason is paid now
+
+
+def latent_risk(c: dict) -> int:
+    """0 low, 1 medium, 2 high: the customer's habit of paying late (what drew its ledger), one
+    step worse for a poor operating status or a supplier's lawsuit on the sheet. The rating sees
+    these only through the samples, so the back-test measures how well it reads them."""
+    risk = 0 if c["late"] <= 3 else 1 if c["late"] <= 20 else 2
+    return min(2, risk + (c.get("status") == "不良") + bool(c.get("sued")))
+
+
+def make_history(folder: Path, customers: list[dict], next_invoice: int) -> None:
+    """What happened after the samples' as-of date (2026-07-01 .. HISTORY_END), for back-testing:
+    a ledger of the new invoices with what was paid on them by HISTORY_END in its paid columns,
+    and the receipts of the invoices the samples leave open at 2026-06-30 (a UTF-8 CSV). Seeded
+    on its own, so the samples are the same bytes whether or not the history is made."""
+    rng = random.Random(20261130)
+    folder.mkdir(parents=True, exist_ok=True)
+    start, days = AS_OF + timedelta(days=1), (HISTORY_END - AS_OF).days
+    receipts = []
+    wb = xlsxwriter.Workbook(folder / "销售明细 2026年7-11月.xlsx")
+    wb.set_properties({"created": datetime(2026, 11, 30)})
+    ws = wb.add_worksheet("销售明细")
+    title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "font_name": "等线"})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": "等线"})
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    hdr = ["客户编号", "客户名称", "发票号码", "开票日期", "金额（元）", "到期日", "账期", "回款日期", "回款金额"]
+    ws.merge_range(0, 0, 0, len(hdr) - 1, "销售及应收明细账（2026年7月-11月）", title)
+    ws.write_row(1, 0, hdr, head)
+    r, inv = 2, next_invoice
+    for c in customers:
+        old = c.get("invoices", [])
+        if not old and c["cid"] != "C0007":
+            continue  # not trading (C0007's ledger is the worked example, all paid)
+        risk = latent_risk(c)
+        # the invoices open at 2026-06-30: paid later, as the customer's habit (and its slips) goes
+        for o in old:
+            if o["receipted"]:
+                continue
+            if o["pay_day"] <= AS_OF + timedelta(days=20):  # unpaid in the samples for no reason
+                if rng.random() >= OLD_DEBT_PAID[risk]:
+                    continue  # still unpaid at HISTORY_END
+                pay_day = start + timedelta(days=rng.randrange(days - 30))
+            else:
+                pay_day = o["pay_day"] + timedelta(days=rng.randrange(30, 90) if rng.random() < SLIP[risk] else 0)
+            if pay_day <= HISTORY_END:
+                receipts.append((c["cid"], pay_day, o["amount"]))
+        # new invoices, as often and as large as before
+        if old:
+            span = max(30, (AS_OF - old[0]["date"]).days)
+            rate, size = len(old) / span, sum(o["amount"] for o in old) / len(old)
+        else:
+            rate, size = 10 / 365, 240_000
+        n = max(1, round(rate * days * rng.uniform(0.6, 1.4)))
+        for d in sorted(start + timedelta(days=rng.randrange(days)) for _ in range(n)):
+            amount = round(size * rng.uniform(0.6, 1.4), -2)
+            term = rng.choice([30, 45, 60])
+            due = d + timedelta(days=term)
+            late = max(0, int(rng.gauss(c["late"], 3)))
+            if rng.random() < SLIP[risk]:
+                late += rng.randrange(30, 90)
+            paid = due + timedelta(days=late)
+            row = [c["cid"], c["name"], f"FP{inv:06d}", fmt_date(rng, d), fmt_amount(rng, amount),
+                   fmt_date(rng, due) if rng.random() < 0.7 else None, None if rng.random() < 0.7 else f"{term}天"]
+            if paid <= HISTORY_END:
+                row += [fmt_date(rng, paid), amount]
+            for col, v in enumerate(row):
+                if isinstance(v, date):
+                    ws.write_datetime(r, col, v, datef)
+                elif v is not None:
+                    ws.write_string(r, col, v) if isinstance(v, str) else ws.write(r, col, v)
+            r += 1
+            inv += 1
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 8, 13)
+    wb.close()
+
+    receipts.sort(key=lambda x: (x[1], x[0]))
+    with open(folder / "回款明细 2026年7-11月.csv", "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["客户编号", "回款日期", "回款金额"])
+        for cid, d, amount in receipts:
+            w.writerow([cid, d.strftime("%Y-%m-%d"), f"{amount:.2f}"])
 
 
 if __name__ == "__main__":
-    make(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "samples")
+    samples = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "samples"
+    history = Path(sys.argv[2]) if len(sys.argv) > 2 else samples.with_name(samples.name + "-history")
+    make_history(history, *make(samples))
