@@ -110,8 +110,9 @@ def _rerate_cases(imported, policy: Policy, dates: Sequence[date], progress: Pro
 
 def _register_cases(register: Path, evaluation: date, progress: Progress, tick: Tick
                     ) -> tuple[list[dict], list[RunRow], str]:
-    """Every decision of every run of the register assessed on or before the evaluation date;
-    of several runs of one date only the last recorded counts (the others are listed)."""
+    """Every decision of every run of the register; of several runs of one date only the last
+    recorded counts (the others are listed). A run dated after the evaluation date is listed
+    and its cases counted as not yet observable, as every run whose horizon ends after it."""
     from desktop.io.register import Register
     rows: list[dict] = []
     with Register(register, readonly=True) as reg:
@@ -122,8 +123,7 @@ def _register_cases(register: Path, evaluation: date, progress: Progress, tick: 
                 d0 = date.fromisoformat(str(run.get("as_of")))
             except ValueError:
                 continue
-            if d0 <= evaluation:
-                recorded.append((str(run.get("run_id")), d0))
+            recorded.append((str(run.get("run_id")), d0))
         runs = latest_per_date(recorded)
         counted = [r for r in runs if r.superseded_by is None]
         out = []
