@@ -1,4 +1,5 @@
-"""Command line: ``credit-desk score ...`` (headless use of the same services as the window)."""
+"""Command line: ``credit-desk score ...``, ``approvals``, ``history``, ``verify-register``, ``backtest``,
+``compare`` (headless use of the same services as the window)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ _REGISTER_WRITE = ("read_only", "folder_is_file", "cannot_open_write", "disk_ful
                    "busy_write", "drive_failed_write", "no_memory_write", "read_only_opened", "on_network_write")
 HINTS = {
     "error.nothing.no_customer_sheet": "cli.hint.customers",
+    "error.backtest.no_customers": "cli.hint.customers",
+    "error.backtest.no_source": "cli.hint.backtest_source",
+    "error.compare.no_run": "cli.hint.runs",
+    "error.compare.two_runs": "cli.hint.runs",
+    "error.compare.two_policies": "cli.hint.policy_b",
     "error.run_not_registered": "cli.hint.results",
     "error.run_other_policy": "cli.hint.policy",
     "error.output.temp_full": "cli.hint.tmpdir",
@@ -158,7 +164,77 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the register entry from a results workbook's audit sheet")
     v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
     _log_option(v)
+
+    b = sub.add_parser("backtest", help="does the rating predict who pays late? (回测)",
+                       description="Back-test: the ratings of earlier dates (the register's runs, or the same data "
+                                   "re-rated as of earlier dates) against what the customers paid up to the "
+                                   "evaluation date. Nothing is recorded in the register.")
+    b.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                   help="the ledger, the receipts and the customer sheet as of the evaluation date (workbooks or "
+                        "CSV files, classified as score does; the customer sheet links the ledger to customers)")
+    _kind_options(b)
+    b.add_argument("--as-of", type=_as_of, required=True, metavar="YYYY-MM-DD",
+                   help="the evaluation date E: what was paid is judged up to it (the ledger's as-of date)")
+    b.add_argument("--register", type=Path, metavar="REGISTER.sqlite",
+                   help="cases from the past runs recorded in this rating register (read only)")
+    b.add_argument("--rerate-at", metavar="YYYY-MM-DD[,...]",
+                   help="cases from re-rating the inputs as of these dates (each before --as-of), using only the "
+                        "invoices and payments dated up to each")
+    b.add_argument("--policy", type=Path, help="policy file (default: the shipped default policy)")
+    b.add_argument("--horizon-months", type=int, metavar="N",
+                   help="months after each rating within which a late payment counts (default: the policy's, 6)")
+    b.add_argument("--late-days", type=int, metavar="N",
+                   help="days past due that make a case bad, more than this (default: the policy's, 30)")
+    b.add_argument("--tolerance", type=float, metavar="AMOUNT",
+                   help="unpaid balance ignored, in yuan: at most this is not bad (default: the policy's, 100)")
+    _report_options(b, "BACKTEST")
+    _log_option(b)
+
+    c = sub.add_parser("compare", help="two ratings of the same customers side by side (对比)",
+                       description="Compare the inputs rated under two policies (--policy and --policy-b), or two "
+                                   "runs recorded in the rating register (--run and --run-b): the level migration "
+                                   "matrix, what changed, the total limit and the approvals.")
+    c.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                   help="workbooks or CSV files to rate under both policies (classified as score does)")
+    _kind_options(c)
+    c.add_argument("--policy", type=Path, metavar="A.toml",
+                   help="the first policy (default: the shipped default policy); with --run, the policy whose "
+                        "levels order the matrix")
+    c.add_argument("--policy-b", type=Path, metavar="B.toml", help="the second policy")
+    c.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD", help="assessment date of both ratings "
+                                                                       "(default: today)")
+    c.add_argument("--run", metavar="RUN_A", help="the first run's ID, as the register and the audit sheet name it")
+    c.add_argument("--run-b", metavar="RUN_B", help="the second run's ID")
+    c.add_argument("--register", type=Path, metavar="REGISTER.sqlite",
+                   help="the rating register holding the runs (default: the user's register; read only)")
+    _report_options(c, "COMPARE")
+    _log_option(c)
     return p
+
+
+def _kind_options(p: argparse.ArgumentParser) -> None:
+    """The inputs' options that force a file's (or sheet's) kind and say how sheets are read, as ``score``'s."""
+    p.add_argument("--customers", action="append", default=[], metavar="FILE[:SHEET]",
+                   help="read this file (or sheet) as the customer credit sheet")
+    p.add_argument("--sales", action="append", default=[], metavar="FILE[:SHEET]",
+                   help="read this file (or sheet) as the sales/receivables ledger")
+    p.add_argument("--receipts", action="append", default=[], metavar="FILE[:SHEET]",
+                   help="read this file (or sheet) as the receipts list")
+    p.add_argument("--password", help="password of encrypted input workbooks (decrypted in memory only)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--profiles", type=Path, metavar="FOLDER",
+                   help="read sheets with the column mapping profiles saved in this folder (default: the user's)")
+    g.add_argument("--no-profiles", action="store_true", help="use no saved mapping profile")
+
+
+def _report_options(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("--out", type=Path, metavar=f"{name}.xlsx", help="workbook to write")
+    p.add_argument("--json", type=Path, metavar=f"{name}.json", help="also (or only) write the figures as JSON")
+    p.add_argument("--lang", choices=("zh", "en"),
+                   help="language of the workbook (default zh) and, when given, of these messages (default English, "
+                        f"or {LANG_VARIABLE}=zh|en)")
+    p.add_argument("--operator", help="name recorded as operator (default: the login name)")
+    _protection_options(p)
 
 
 def _log_option(p: argparse.ArgumentParser) -> None:
@@ -352,11 +428,16 @@ def _main(argv: list[str]) -> int:
         from desktop.diagnostics import set_level
         set_level(args.log_level)
     _policy_note(getattr(args, "policy", None))
+    _policy_note(getattr(args, "policy_b", None))
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     if args.command == "approvals":
         return _approvals(args, parser)
+    if args.command == "backtest":
+        return _backtest(args, parser)
+    if args.command == "compare":
+        return _compare(args, parser)
     if args.command in ("history", "verify-register"):
         return _register_command(args)  # without pandas and the readers: it starts at once
     from desktop.io.importer import parse_sheet_spec
@@ -507,7 +588,7 @@ def _head(text: str) -> tuple[int, str]:
 
 
 def _register_command(args) -> int:
-    from desktop.io.register import Head, Register, refuse_network
+    from desktop.io.register import Head, Register
 
     def cell(value, spec: str) -> str:  # an entry changed by hand may hold anything: printed as it is
         try:
@@ -516,14 +597,8 @@ def _register_command(args) -> int:
             return format("" if value is None else str(value), spec.replace(",", ""))
 
     path = _register_path(args)
-    try:
-        refuse_network(path, writing=False)  # before even asking the share whether it is there
-    except CreditDeskError as exc:
-        print(error_line(exc), file=sys.stderr)
-        return EXIT_INPUT
-    if not path.exists():
-        print("credit-desk: " + _say("error.register.none_yet", file=path), file=sys.stderr)
-        return EXIT_INPUT
+    if (code := _readable_register(path)) is not None:
+        return code
     try:
         with Register(path, readonly=True) as reg:  # never written: works on read-only media too
             if args.command == "history":
@@ -594,6 +669,217 @@ def _approvals(args, parser) -> int:
         print("credit-desk: " + result.nothing_read.get(_language["code"], ""), file=sys.stderr)
         return EXIT_INPUT
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- backtest and compare
+
+def _report_outputs(args, parser: argparse.ArgumentParser, command: str) -> None:
+    """``--out`` (a workbook) or ``--json``, at least one: a script may want the figures alone."""
+    if args.out is None and args.json is None:
+        parser.error(_say("cli.usage.report_no_output", command=command))
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
+        parser.error(_say("cli.usage.not_xlsx", option="--out", file=args.out))
+
+
+def _given_inputs(args) -> bool:
+    return bool(args.inputs or args.customers or args.sales or args.receipts)
+
+
+def _reading(args, parser: argparse.ArgumentParser, as_of: date | None):
+    """What ``backtest`` and ``compare`` read: the files as ``score`` reads them (each sheet classified
+    by its headers, or of the kind --customers, --sales, --receipts give it), as of ``as_of``."""
+    from desktop.io.importer import parse_sheet_spec
+    from desktop.session import ImportRequest
+    choices = [parse_sheet_spec(v, k) for k, vals in (("customers", args.customers), ("ledger", args.sales),
+                                                      ("receipts", args.receipts)) for v in vals]
+    files = _input_files(args.inputs, parser, needed=not choices)
+    if not files and not choices:
+        parser.error(_say("cli.usage.no_input"))
+    return ImportRequest(tuple(files), tuple(choices), as_of or date.today(), _profiles_folder(args),
+                         {"*": args.password} if args.password else {}, strict=True)
+
+
+def _rerate_dates(given: str, evaluation: date, parser: argparse.ArgumentParser) -> tuple[date, ...]:
+    """--rerate-at as typed: dates separated by commas, each once, each before the evaluation date."""
+    from desktop.core.models import FIRST_DAY, LAST_DAY
+    days: list[date] = []
+    for n, item in enumerate(given.split(","), 1):
+        item = item.strip()
+        if not item:
+            parser.error(_say("cli.usage.rerate_empty", value=given, position=n))
+        try:
+            day = date.fromisoformat(item)
+        except ValueError:
+            parser.error(_say("cli.usage.rerate_not_a_date", value=item))
+        if not FIRST_DAY <= day <= LAST_DAY:
+            parser.error(_say("cli.usage.rerate_range", day=item, first=FIRST_DAY.isoformat(),
+                              last=LAST_DAY.isoformat()))
+        if day in days:
+            parser.error(_say("cli.usage.rerate_twice", day=day.isoformat()))
+        if day >= evaluation:
+            parser.error("--rerate-at: " + _say("error.backtest.rerate_after", day=day.isoformat(),
+                                                evaluation=evaluation.isoformat()))
+        days.append(day)
+    return tuple(days)
+
+
+def _check_rule_options(args, parser: argparse.ArgumentParser) -> None:
+    """The outcome rule's overrides within the ranges the policy file allows for them."""
+    import math
+
+    from desktop.core.policy import HORIZON_MONTHS, LATE_DAYS, TOLERANCE
+    for option, value, allowed in (("--horizon-months", args.horizon_months, HORIZON_MONTHS),
+                                   ("--late-days", args.late_days, LATE_DAYS),
+                                   ("--tolerance", args.tolerance, TOLERANCE)):
+        if value is not None and not (math.isfinite(value) and allowed.lo <= value <= allowed.hi):
+            parser.error(_say("cli.usage.out_of_range", option=option, value=f"{value:g}", lo=f"{allowed.lo:g}",
+                              hi=f"{allowed.hi:g}"))
+
+
+def _readable_register(path: Path) -> int | None:
+    """The exit code when there is no register at ``path`` to read (said on stderr), else None.
+    The reading commands never create one: a path that names none is said, not made."""
+    from desktop.io.register import refuse_network
+    try:
+        refuse_network(path, writing=False)  # before even asking the share whether it is there
+    except CreditDeskError as exc:
+        print(error_line(exc), file=sys.stderr)
+        return EXIT_INPUT
+    if not path.exists():
+        print("credit-desk: " + _say("error.register.none_yet", file=path), file=sys.stderr)
+        return EXIT_INPUT
+    return None
+
+
+def _backtest(args, parser: argparse.ArgumentParser) -> int:
+    from desktop.session import BacktestRequest, Session
+
+    _report_outputs(args, parser, "backtest")
+    if args.register is None and args.rerate_at is None:
+        parser.error(_say("cli.usage.backtest_source"))
+    if args.register is not None and args.rerate_at is not None:
+        parser.error(_say("cli.usage.backtest_two_sources"))
+    rerate = _rerate_dates(args.rerate_at, args.as_of, parser) if args.rerate_at is not None else ()
+    _check_rule_options(args, parser)
+    reading = _reading(args, parser, args.as_of)
+    if args.register is not None and (code := _readable_register(args.register)) is not None:
+        return code
+    req = BacktestRequest(args.as_of, reading, register=args.register, rerate_at=rerate, policy_path=args.policy,
+                          horizon_months=args.horizon_months, late_days=args.late_days, tolerance=args.tolerance,
+                          out=args.out, json_out=args.json, lang=args.lang or "zh", operator=args.operator,
+                          protect_password=args.protect_password, open_password=args.open_password)
+    result, code = _call(lambda cancel: Session().run(req, cancel=cancel))
+    if result is None:
+        return code
+    for line in backtest_lines(result.report, args.register):
+        print(line)
+    for path in result.written:
+        print(_say("cli.wrote", file=path))
+    return EXIT_OK
+
+
+def _share(x: float | None) -> str:
+    return _say("cli.none") if x is None else f"{x * 100:.1f}%"
+
+
+def _ratio(x: float | None) -> str:
+    return _say("cli.none") if x is None else f"{x:.3f}"
+
+
+def _yuan(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def backtest_lines(rep, register: Path | None = None) -> list[str]:
+    """A back-test's report in a few lines of the messages' language: cases per level with the bad
+    rate and its 95% interval, whether the bad rate rises level by level, AUC and KS, the level
+    mix's PSI, and the cases not counted (the figures are the JSON's, rounded)."""
+    counted = [r for r in rep.runs if r.observable]
+    source = (_say("cli.backtest.from_register", file=register) if rep.source == "register" else
+              _say("cli.backtest.from_rerate", dates=("、" if _language["code"] == "zh" else ", ").join(
+                  r.as_of.isoformat() for r in rep.runs)))
+    rule = rep.rule
+    lines = [_say("cli.backtest.summary", evaluation=rep.evaluation_date.isoformat(), source=source,
+                  cases=sum(lv.cases for lv in rep.levels), runs=len(counted), horizon=rule.horizon_months,
+                  late=rule.late_days, tolerance=_yuan(rule.tolerance_fen / 100))]
+    width = max((len(lv.level) for lv in rep.levels), default=1)
+    for lv in rep.levels:
+        interval = (_say("cli.none") if lv.ci_low is None else
+                    _say("cli.backtest.interval", low=_share(lv.ci_low), high=_share(lv.ci_high)))
+        lines.append(_say("cli.backtest.level", level=lv.level.ljust(width), cases=lv.cases, bad=lv.bad,
+                          rate=_share(lv.bad_rate), interval=interval))
+    with_cases = [lv.level for lv in rep.levels if lv.cases]
+    ends = {"best": with_cases[0], "worst": with_cases[-1]} if with_cases else {}
+    lines.append(_say("cli.backtest.monotonic_unknown") if rep.monotonic is None else
+                 _say("cli.backtest.monotonic" if rep.monotonic else "cli.backtest.not_monotonic", **ends))
+    lines.append(_say("cli.backtest.discrimination", auc=_ratio(rep.auc), ks=_ratio(rep.ks)))
+    if rep.psi is None:
+        lines.append(_say("cli.backtest.psi_none"))
+    else:
+        lines.append(_say("cli.backtest.psi", first=rep.psi_runs[0], last=rep.psi_runs[1], psi=_ratio(rep.psi),
+                          reading=_say(f"cli.backtest.psi.{rep.psi_reading}")))
+    lines.append(_say("cli.backtest.not_observable", count=rep.not_observable, horizon=rule.horizon_months,
+                      evaluation=rep.evaluation_date.isoformat()))
+    superseded = sum(1 for r in rep.runs if r.superseded_by)
+    if superseded:
+        lines.append(_say("cli.backtest.superseded", count=superseded))
+    if rep.source == "rerate":
+        lines.append(_say("cli.backtest.not_trading", count=rep.not_trading))
+    if "customer_facts_today" in rep.notes:
+        lines.append(_say("cli.backtest.facts_today"))
+    return lines
+
+
+def _compare(args, parser: argparse.ArgumentParser) -> int:
+    from desktop.session import CompareRequest, Session
+
+    _report_outputs(args, parser, "compare")
+    common = {"out": args.out, "json_out": args.json, "lang": args.lang or "zh", "operator": args.operator,
+              "protect_password": args.protect_password, "open_password": args.open_password}
+    if args.run is not None or args.run_b is not None:
+        if not (args.run or "").strip() or not (args.run_b or "").strip():
+            parser.error(_say("cli.usage.run_pair"))
+        if _given_inputs(args) or args.policy_b is not None or args.as_of is not None:
+            parser.error(_say("cli.usage.compare_two_ways"))
+        register = _register_path(args)
+        if (code := _readable_register(register)) is not None:
+            return code
+        req = CompareRequest(None, args.policy, None, args.run.strip(), args.run_b.strip(), register, **common)
+    else:
+        if args.register is not None:
+            parser.error(_say("cli.usage.register_without_runs"))
+        if args.policy_b is None:
+            parser.error(_say("cli.usage.policy_b_missing" if _given_inputs(args) else "cli.usage.compare_nothing"))
+        if not _given_inputs(args):
+            parser.error(_say("cli.usage.policy_b_no_input"))
+        req = CompareRequest(_reading(args, parser, args.as_of), args.policy, args.policy_b, **common)
+    result, code = _call(lambda cancel: Session().run(req, cancel=cancel))
+    if result is None:
+        return code
+    for line in compare_lines(result.comparison):
+        print(line)
+    for path in result.written:
+        print(_say("cli.wrote", file=path))
+    return EXIT_OK
+
+
+def compare_lines(c) -> list[str]:
+    """A comparison in a few lines: who was compared, the level migration matrix (rows A, columns
+    B), the changed counts, the total eligible limit and the approvals, A then B."""
+    lines = [_say("cli.compare.summary", a=c.a.label, a_as_of=c.a.as_of or _say("cli.none"), b=c.b.label,
+                  b_as_of=c.b.as_of or _say("cli.none"), both=c.both, only_a=len(c.only_a), only_b=len(c.only_b)),
+             _say("cli.compare.matrix")]
+    width = max([3, *(len(lv) for lv in c.levels), *(len(str(n)) for row in c.matrix.values() for n in row.values())])
+    lines.append("  " + "A\\B".ljust(width) + "".join(f" {lv:>{width}}" for lv in c.levels))
+    for la in c.levels:
+        lines.append("  " + la.ljust(width) + "".join(f" {c.matrix[la][lb]:>{width}}" for lb in c.levels))
+    lines.append(_say("cli.compare.changed", **{k: c.changed.get(k, 0) for k in ("level", "term", "limit", "route")}))
+    a, b = c.total_limit
+    lines.append(_say("cli.compare.total_limit", a=f"{a:,}", b=f"{b:,}", change=f"{b - a:+,}"))
+    (ma, mb) = c.approvals
+    lines.append(_say("cli.compare.approvals", manager_a=ma.get("sales_manager", 0), manager_b=mb.get("sales_manager", 0),
+                      cfo_a=ma.get("cfo", 0), cfo_b=mb.get("cfo", 0)))
+    return lines
 
 
 def console_main(argv: list[str] | None = None) -> int:

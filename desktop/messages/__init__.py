@@ -133,6 +133,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                         "Nothing to rate: no customer sheet was found among the inputs ({found}); a "
                                         "customer sheet needs the columns 客户编号 and 客户名称"),
     "error.found.empty": ("{where}：空白", "{where}: empty"),
+    # -- back-testing and comparing ratings (回测, 对比)
+    "error.backtest.no_customers": ("无法回测：所读文件中没有客户信用资料表。要靠客户信用资料表才能把销售明细对应到各个客户；请把它与销售明细一起选上后重新回测。",
+                                    "Cannot back-test: no customer sheet was found among the inputs; it is needed to "
+                                    "link the ledger to the customers: add it beside the ledger and run the "
+                                    "back-test again"),
+    "error.backtest.no_source": ("无法回测：请选择案例的来源：评级登记簿中过去的评级，或一个或几个较早的重新评级日期。",
+                                 "Cannot back-test: choose where its cases come from: the past runs of the rating "
+                                 "register, or one or more earlier dates to re-rate the data as of"),
+    "error.backtest.rerate_after": ("重新评级日期 {day} 不早于评估日 {evaluation}：每个重新评级日期都必须早于评估日，才能看到此后的回款情况。",
+                                    "the re-rating date {day} is not before the evaluation date {evaluation}: each "
+                                    "must come before it, so that what was paid afterwards can be seen"),
+    "error.compare.no_run": ("评级登记簿 {file} 中没有编号为 {run} 的评级。请核对评级编号（评级结果工作簿的审计页上有本次评级的编号）。",
+                             "{file}: the rating register holds no run {run}; check the run's ID (the results "
+                             "workbook's audit sheet gives it)"),
+    "error.compare.two_runs": ("比较两次评级需要两次评级的编号，以及记录了它们的评级登记簿。",
+                               "Comparing two runs needs both runs' IDs and the rating register that recorded them"),
+    "error.compare.two_policies": ("比较两个政策需要第二个政策文件。", "Comparing two policies needs the second policy file"),
     "error.found.no_header": ("{where}：没有识别出表头", "{where}: no header row recognised"),
     "error.found.unreadable": ("{where}：无法读取", "{where}: cannot be read"),
     "error.found.read_as": ("{where}：作为{kind}读取", "{where}: read as a {kind}"),
@@ -649,6 +666,83 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                   "approvals: --prefer names a file that is not read back: {files}"),
     "cli.usage.no_match": ("{pattern} 没有匹配到任何文件", "{pattern} matches no file"),
     "cli.usage.all_skipped": ("跳过上述文件后，没有可读取的输入文件", "no input file is left once the files above are skipped"),
+    "cli.usage.report_no_output": ("{command}：请给出 --out 工作簿.xlsx 或 --json 文件.json（或两者）",
+                                   "{command}: give --out WORKBOOK.xlsx or --json FILE.json (or both)"),
+    "cli.usage.backtest_source": ("backtest：请给出 --register 登记簿文件（用登记簿中过去的评级）或 --rerate-at 日期[,日期...]（按较早的日期重新评级），二者选一",
+                                  "backtest: give --register REGISTER.sqlite (the register's past runs) or --rerate-at "
+                                  "YYYY-MM-DD[,YYYY-MM-DD...] (re-rate as of earlier dates), one of them"),
+    "cli.usage.backtest_two_sources": ("backtest：--register 与 --rerate-at 只能给出其一（案例要么来自登记簿，要么来自重新评级）",
+                                       "backtest: give --register or --rerate-at, not both (the cases come from the "
+                                       "register or from re-rating)"),
+    "cli.usage.rerate_empty": ("--rerate-at {value}：第 {position} 项是空的（日期之间只用一个逗号分隔）",
+                               "--rerate-at {value}: item {position} is empty (separate the dates with one comma)"),
+    "cli.usage.rerate_not_a_date": ("--rerate-at：“{value}”不是日期（请写成 2025-06-30 这样的格式）",
+                                    "--rerate-at: {value!r} is not a date in YYYY-MM-DD form"),
+    "cli.usage.rerate_range": ("--rerate-at：{day} 超出可用范围（{first} 至 {last}）",
+                               "--rerate-at: {day} is outside {first} to {last}"),
+    "cli.usage.rerate_twice": ("--rerate-at：{day} 写了两次", "--rerate-at: {day} is given twice"),
+    "cli.usage.out_of_range": ("{option}：{value} 超出可用范围（{lo} 至 {hi}）", "{option}: {value} is outside {lo} to {hi}"),
+    "cli.usage.run_pair": ("compare：--run 与 --run-b 要一起给出（要比较的两次评级的编号）",
+                           "compare: give --run RUN_A and --run-b RUN_B together (the IDs of the two runs)"),
+    "cli.usage.compare_two_ways": ("compare：要么给出输入文件和 --policy-b（按两个政策评级同一批数据），要么给出 --run 和 --run-b（比较登记簿中的两次评级），不能同时给出",
+                                   "compare: give input files with --policy-b (the data rated under two policies) or "
+                                   "--run with --run-b (two runs of the register), not both"),
+    "cli.usage.register_without_runs": ("compare：--register 只用于 --run 与 --run-b（比较登记簿中的两次评级）",
+                                        "compare: --register is for --run and --run-b (two runs of the register)"),
+    "cli.usage.policy_b_missing": ("compare：请用 --policy-b 指定第二个政策文件",
+                                   "compare: name the second policy with --policy-b B.toml"),
+    "cli.usage.policy_b_no_input": ("compare：--policy-b 需要输入文件（按两个政策评级的数据）",
+                                    "compare: --policy-b needs input files (the data to rate under both policies)"),
+    "cli.usage.compare_nothing": ("compare：请给出输入文件和 --policy-b 乙政策.toml，或 --run 评级编号 --run-b 评级编号",
+                                  "compare: give input files and --policy-b B.toml, or --run RUN_A --run-b RUN_B"),
+    # backtest's lines (rates and intervals as percentages, AUC, KS and PSI to three decimals)
+    "cli.none": ("无", "n/a"),
+    "cli.backtest.summary": ("回测：评估日 {evaluation}，案例来自{source}；{runs} 次评级中可观察的案例 {cases} 例。违约标准：评级后 {horizon} 个月内有发票逾期超过 {late} 天且未付超过 {tolerance} 元。",
+                             "Back-test as of {evaluation}, cases from {source}: {cases} observable cases of {runs} "
+                             "runs. Bad: an invoice more than {late} days past due with more than {tolerance} yuan "
+                             "unpaid within {horizon} months."),
+    "cli.backtest.from_register": ("评级登记簿 {file} 中过去的评级（只读取，未登记任何内容）",
+                                   "the past runs of the register {file} (read only, nothing recorded)"),
+    "cli.backtest.from_rerate": ("按 {dates} 重新评级的结果", "re-rating as of {dates}"),
+    "cli.backtest.level": ("  {level}  {cases} 例，违约 {bad} 例，违约率 {rate}（95% 置信区间 {interval}）",
+                           "  {level}  {cases} cases, {bad} bad, bad rate {rate} (95% interval {interval})"),
+    "cli.backtest.interval": ("{low} 至 {high}", "{low} to {high}"),
+    "cli.backtest.monotonic": ("违约率从 {best} 到 {worst} 逐级不降：等级越低，违约越多。",
+                               "The bad rate never falls from {best} to {worst}: the lower the level, the more bad cases."),
+    "cli.backtest.not_monotonic": ("注意：违约率没有从 {best} 到 {worst} 逐级上升，有较低的等级违约率反而更低：请查看各等级。",
+                                   "Warning: the bad rate does not rise from {best} to {worst}: a lower level has "
+                                   "a lower bad rate; see the levels."),
+    "cli.backtest.monotonic_unknown": ("有案例的等级不足两个，无法判断违约率是否逐级上升。",
+                                       "Fewer than two levels have cases: whether the bad rate rises level by level "
+                                       "cannot be told."),
+    "cli.backtest.discrimination": ("总分区分违约的能力：AUC {auc}，KS {ks}",
+                                    "Total score against bad: AUC {auc}, KS {ks}"),
+    "cli.backtest.psi": ("等级分布稳定性（{first} 与 {last} 相比）：PSI {psi}，{reading}",
+                         "Level mix from {first} to {last}: PSI {psi}, {reading}"),
+    "cli.backtest.psi.stable": ("稳定", "stable"),
+    "cli.backtest.psi.shifting": ("有所变化", "shifting"),
+    "cli.backtest.psi.unstable": ("不稳定", "unstable"),
+    "cli.backtest.psi_none": ("只有一次评级计入，无法比较等级分布（PSI）。", "One run counted only: no PSI of the level mix."),
+    "cli.backtest.not_observable": ("尚不能观察 {count} 例：评级后 {horizon} 个月在评估日 {evaluation} 之后结束，未计入。",
+                                    "{count} cases not yet observable (their {horizon} months end after "
+                                    "{evaluation}): not counted."),
+    "cli.backtest.superseded": ("{count} 次评级未计入：同一评估基准日后来又评过一次，以最后一次为准。",
+                                "{count} runs not counted: a later run of the same date replaced each."),
+    "cli.backtest.not_trading": ("{count} 户在重新评级日尚未开始合作，未计入。",
+                                 "{count} customers not yet trading at a re-rating date: not cases."),
+    "cli.backtest.facts_today": ("注意：重新评级用的是客户信用资料表中现在的资料（财务数据、经营状况等），不是当时的。",
+                                 "Note: re-rating used today's customer-sheet facts (financials, status), not those "
+                                 "of each date."),
+    # compare's lines (A the first rating, B the second)
+    "cli.compare.summary": ("对比 A：{a}（{a_as_of}）与 B：{b}（{b_as_of}）：共同客户 {both} 户，仅在 A 中 {only_a} 户，仅在 B 中 {only_b} 户。",
+                            "Compared A: {a} ({a_as_of}) with B: {b} ({b_as_of}): {both} customers in both, "
+                            "{only_a} only in A, {only_b} only in B."),
+    "cli.compare.matrix": ("等级迁移（行为 A 的等级，列为 B 的等级）：", "Level migration (rows A's level, columns B's):"),
+    "cli.compare.changed": ("有变化的客户：等级 {level} 户，账期 {term} 户，额度 {limit} 户，审批路径 {route} 户。",
+                            "Changed: level {level}, term {term}, limit {limit}, route {route} customers."),
+    "cli.compare.total_limit": ("可授信额度合计：{a} → {b} 元（{change}）", "Total eligible limit: {a} → {b} yuan ({change})"),
+    "cli.compare.approvals": ("需要审批：销售部经理 {manager_a} → {manager_b} 户，财务总监 {cfo_a} → {cfo_b} 户。",
+                              "Approvals: sales manager {manager_a} → {manager_b}, CFO {cfo_a} → {cfo_b}."),
     # ------------------------------------------------------------------ inputs left out (input.*)
     # A file named as an input (by a wildcard, a shell, a drop on the window) that is never a workbook.
     "input.skipped.lock_file": ("已跳过 {file}：这是 Excel 或 WPS 打开工作簿时在旁边生成的锁定文件，不是工作簿。",
@@ -665,6 +759,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.hint.max_cells": ("上限由环境变量 CREDIT_DESK_MAX_CELLS 设定", "the limit is CREDIT_DESK_MAX_CELLS"),
     "cli.hint.verify": ("可用 verify-register 命令查看问题所在", "credit-desk verify-register lists what is wrong"),
     "cli.hint.log_level": ("用 --log-level=debug 重新运行，日志会记下每个步骤", "run again with --log-level=debug to log each step"),
+    "cli.hint.backtest_source": ("用 --register 登记簿文件 或 --rerate-at 日期[,日期...] 指定",
+                                 "with --register REGISTER.sqlite or --rerate-at YYYY-MM-DD[,...]"),
+    "cli.hint.runs": ("用 --run 与 --run-b 给出审计页上的评级编号；--register 指定登记簿",
+                      "--run and --run-b take the run IDs of the audit sheets; --register names the register"),
+    "cli.hint.policy_b": ("用 --policy-b 乙政策.toml 指定", "with --policy-b B.toml"),
     "cli.hint.register": ("或用 --register 登记簿文件 指定另一个登记簿", "or --register REGISTER.sqlite"),
     "cli.hint.register_write": ("或用 --register 登记簿文件 指定另一个登记簿，或用 --no-register 本次不登记",
                                 "or --register REGISTER.sqlite, or --no-register"),
