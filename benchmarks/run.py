@@ -2,6 +2,7 @@
 
     python benchmarks/run.py [--data DIR] [--repeat 3] [--peer-repeat 1] [--sizes full,small]
                              [--no-forms | --only-forms] [--no-responsive | --responsive]
+                             [--no-backtest | --backtest]
 
 For each size (full: 100,000 customers and 1,000,000 ledger rows; small: 10 % of that) it
 times, each measurement in a fresh process (wall time and the child's peak memory):
@@ -19,6 +20,11 @@ times, each measurement in a fresh process (wall time and the child's peak memor
             and 100,000 rows (CREDIT_DESK_RESPONSIVE_SIZE sets another size) in its engine
             process, its longest event-loop gap and progress interval held to their limits
             (about 20 s; ``--responsive`` runs this step alone, ``--no-responsive`` skips it).
+(f) back-test  the outcomes of 6 runs of every customer over the ledger (``ledger_lines`` as of
+            the evaluation date 2026-06-30, then ``desktop.core.backtest.outcomes`` of the cases of
+            6 month-ends 2025-07-31 .. 2025-12-31, each horizon of 6 months observable), timed in
+            the child after it read the workbooks (``--backtest`` runs this step alone,
+            ``--no-backtest`` skips it).
 
 It prints medians, peak memory and the ratios ours/floor, peer/ours and full/small.
 The generated workbooks are cached in the data folder (seeded: the same bytes every run).
@@ -41,6 +47,7 @@ sys.path.insert(0, str(HERE))
 SIZES = {"full": (100_000, 1_000_000), "small": (10_000, 100_000)}
 AS_OF = "2026-06-30"
 FORMS = 5_000
+BACKTEST_RUNS = ("2025-07-31", "2025-08-31", "2025-09-30", "2025-10-31", "2025-11-30", "2025-12-31")
 
 
 # ---------------------------------------------------------------- measurements (parent side)
@@ -183,6 +190,38 @@ def task_forms_floor(template_file: str, out: str) -> None:
     wb.close()
 
 
+def task_backtest(data: str, n_cust: str, n_ledger: str) -> None:
+    """The back-test's outcome step over a generated set: every customer on the sheet rated at each
+    of ``BACKTEST_RUNS`` is a case (the ratings themselves are not needed for the outcomes)."""
+    from datetime import date
+
+    import pandas as pd
+    from benchmarks_data import make
+
+    from desktop import services
+    from desktop.core.backtest import OutcomeRule, outcomes
+    from desktop.core.metrics import ledger_lines
+    from desktop.core.rating import current_terms
+    from desktop.io.policy_file import load_policy
+    from desktop.session import ImportRequest
+
+    evaluation = date.fromisoformat(AS_OF)
+    files = list(make(Path(data), int(n_cust), int(n_ledger)))
+    imported = services.import_inputs(ImportRequest(tuple(files), (), evaluation))
+    policy = load_policy(None)
+    ids = [c.customer_id for c in imported.customers]
+    cases = pd.DataFrame({"customer_id": ids * len(BACKTEST_RUNS),
+                          "as_of": [date.fromisoformat(d) for d in BACKTEST_RUNS for _ in ids]})
+    start = time.perf_counter()
+    lines = ledger_lines(imported.ledger, imported.receipts, current_terms(imported.customers), policy, evaluation)
+    lines_s = time.perf_counter() - start
+    judged = outcomes(lines, cases, OutcomeRule())
+    total_s = time.perf_counter() - start
+    print(json.dumps({"lines_s": lines_s, "outcomes_s": total_s - lines_s, "total_s": total_s,
+                      "cases": len(judged), "bad": int(judged["bad"].sum()),
+                      "ledger_rows": len(imported.ledger)}), file=sys.stderr)
+
+
 # ---------------------------------------------------------------- shapes of our outputs
 
 def results_shape(path: Path, out: Path) -> None:
@@ -277,6 +316,28 @@ def run_forms(data: Path, work: Path, repeat: int) -> dict:
     return {"ours_write_s": median, "floor": floor, "ours_over_floor": ratio}
 
 
+def run_backtest(data: Path, labels: list[str], repeat: int) -> dict:
+    """(f): the outcomes of 6 runs of every customer, timed in the child (reading the workbooks
+    first is not part of it; the peak memory is the child's, reading included)."""
+    results = {}
+    for label in labels:
+        n_cust, n_ledger = SIZES[label]
+        print(f"\nback-test: outcomes of {len(BACKTEST_RUNS)} runs x {n_cust:,} customers over "
+              f"{n_ledger:,} ledger rows", flush=True)
+        runs = [measure(child("backtest", str(data), str(n_cust), str(n_ledger))) for _ in range(repeat)]
+        figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in runs]
+        med = {k: statistics.median(f[k] for f in figures) for k in ("lines_s", "outcomes_s", "total_s")}
+        f = figures[0]
+        print(f"  {'(f) ledger_lines + outcomes':<34} median {med['total_s']:7.2f} s   peak "
+              f"{max(m for _, m, _ in runs):7.0f} MB (with reading the workbooks first)   runs "
+              f"{[round(x['total_s'], 2) for x in figures]}")
+        print(f"  ledger_lines {med['lines_s']:.2f} s, outcomes {med['outcomes_s']:.2f} s: {f['cases']:,} cases "
+              f"({f['bad']:,} bad) over {f['ledger_rows']:,} ledger lines, "
+              f"{med['outcomes_s'] / f['cases'] * 1e6:.1f} µs a case")
+        results[label] = {**med, "cases": f["cases"], "bad": f["bad"], "peak_mb": max(m for _, m, _ in runs)}
+    return results
+
+
 def run_responsive(data: Path) -> dict:
     """The window's responsiveness test with its wall-clock limits (marked ``perf``, skipped
     in the default test run), in a child process; its figures line and whether it passed."""
@@ -310,20 +371,25 @@ def main() -> None:
     ap.add_argument("--only-forms", action="store_true")
     ap.add_argument("--no-responsive", action="store_true")
     ap.add_argument("--responsive", action="store_true", help="only the window's responsiveness step")
+    ap.add_argument("--no-backtest", action="store_true")
+    ap.add_argument("--backtest", action="store_true", help="only the back-test's outcome step, at --sizes")
     a = ap.parse_args()
+    alone = a.only_forms or a.responsive or a.backtest  # one step only
     a.data.mkdir(parents=True, exist_ok=True)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="credit-desk-bench-") as tmp:
         work = Path(tmp)
-        results = {} if a.only_forms or a.responsive else {
+        results = {} if alone else {
             label: run_size(label, a.data, work, a.repeat, a.peer_repeat) for label in a.sizes.split(",")}
         if "full" in results and "small" in results:
             t = results["full"]["ours"]["median_s"] / results["small"]["ours"]["median_s"]
             print(f"\nlinearity: 10x the data took {t:.1f}x the time (ours); "
                   f"floor {results['full']['floor']['median_s'] / results['small']['floor']['median_s']:.1f}x")
-        if not (a.no_forms or a.responsive):
+        if not a.no_forms and (not alone or a.only_forms):
             results["forms"] = run_forms(a.data, work, a.repeat)
-        if not (a.no_responsive or a.only_forms):
+        if not a.no_backtest and (not alone or a.backtest):
+            results["backtest"] = run_backtest(a.data, a.sizes.split(","), a.repeat)
+        if not a.no_responsive and (not alone or a.responsive):
             results["responsive"] = run_responsive(a.data)
     (a.data / "last-run.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
 
