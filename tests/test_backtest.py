@@ -536,7 +536,7 @@ def test_register_runs_one_later_evaluation(policy, tmp_path):
 
 def test_register_run_after_the_evaluation_date_and_a_run_without_bands(policy, tmp_path):
     """A run dated after E is listed and its cases counted as not yet observable (not dropped);
-    a run recorded before the register kept the bands says None for the band, and its points."""
+    a run recorded before the register kept the bands is counted by its points, one row each."""
     path = tmp_path / "register.sqlite"
     old = [recorded("C1", "B", 65), recorded("C2", "A", 75, (20, "(7, 15]"))]
     for e in old:
@@ -547,8 +547,7 @@ def test_register_run_after_the_evaluation_date_and_a_run_without_bands(policy, 
     rep = backtest(register_tables(), policy, EVAL, OutcomeRule(), register=path).report
     assert [(r.run_id, r.cases, r.observable) for r in rep.runs] == [("old", 2, True), ("after", 2, False)]
     assert rep.not_observable == 2 and rep.psi_runs == ("old", "after") and rep.psi == pytest.approx(0.0)
-    assert [(r.key, r.points, r.cases, r.bad) for r in rep.items["payment_timeliness"]] == [
-        (None, 25, 1, 1), (None, 20, 1, 0)]
+    assert [(r.points, r.cases, r.bad) for r in rep.items["payment_timeliness"]] == [(25, 1, 1), (20, 1, 0)]
 
 
 # ---------------------------------------------------------------- speed
