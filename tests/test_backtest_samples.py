@@ -7,7 +7,10 @@ policy differs from the default only where its comment says."""
 
 from __future__ import annotations
 
+import glob
+import json
 import os
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.cli import main
 from desktop.core.rating import rate
 from desktop.io.importer import import_files
 from desktop.io.policy_file import load_policy
@@ -103,7 +107,7 @@ def test_the_bad_rate_rises_from_aa_to_c_as_the_readme_says(backtested):
     rates = [lv.bad_rate for lv in r.levels if lv.cases]
     assert rates == sorted(rates) and rates[0] < rates[-1] and r.monotonic is True
     assert round(r.auc, 2) == 0.70 and round(r.ks, 2) == 0.38
-    assert r.psi_reading == "stable"
+    assert r.psi_reading == "stable" and round(r.psi, 2) == 0.04
     timeliness = next(x for x in r.rules if x.key == "FORCE_C_TIMELINESS")
     assert (timeliness.cases, timeliness.bad) == (46, 46)  # everyone forced to C for paying late paid late again
 
@@ -159,6 +163,14 @@ def test_two_policies_compared_on_the_samples(tmp_path):
     moves = {(a, b): n for a, row in c.matrix.items() for b, n in row.items() if n and a != b}
     assert moves == {("A", "B"): 1, ("B", "C"): 9}  # stricter: only ever down
     assert c.total_limit == (2_396_000, 1_747_000)
+    # per changed customer, what made the difference: no item scores differently (the bands are the
+    # default's); C0026 is forced to C by the stricter timeliness rule, and its group's warning
+    # reaches the four other members of 恒信控股(HX) that are rated B or C
+    changed = {x.a.customer_id: x for x in c.customers if x.changed}
+    assert len(changed) == 10 and all(x.items == () for x in changed.values())
+    assert {cid for cid, x in changed.items() if "FORCE_C_TIMELINESS" in x.rules_added} == {"C0026"}
+    assert {cid for cid, x in changed.items() if "CAP_B_GROUP_WARNING" in x.rules_added} == \
+        {"C0004", "C0005", "C0031", "C0034"}
 
 
 def test_two_runs_of_the_register_compared(built):
@@ -189,3 +201,60 @@ def test_the_stricter_policy_differs_only_where_its_comment_says():
                       "levels[2].min_score": (70, 75), "levels[3].min_score": (60, 65),
                       "rules.force_c.timeliness_max_points": (5, 10)}
     assert load_policy(STRICT).name == "收紧示例政策"  # it loads: valid
+
+
+# ---------------------------------------------------------------- the README's commands, as written
+
+def readme_commands() -> list[list[str]]:
+    """The command lines of the README's section "回测与对比", split as a shell would."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## 回测与对比"):text.index("## The policy file")]
+    return [shlex.split(line) for line in section.splitlines()
+            if line.startswith(("    credit-desk ", "    python3 scripts/"))]
+
+
+def as_run(argv: list[str], register: Path, tmp: Path, runs: dict[str, str]) -> list[str]:
+    """A README command for ``desktop.cli.main``: its patterns expanded from the repository, the
+    register the script built for out/回测登记簿.sqlite, other outputs in ``tmp``, RUN_A/RUN_B the
+    runs named; the workbook (--out) left out, which tests/test_backtest_workbook.py writes."""
+    out: list[str] = []
+    args = iter(argv[1:])
+    for a in args:
+        if a == "--out":
+            next(args)
+        elif a == "out/回测登记簿.sqlite":
+            out.append(str(register))
+        elif a.startswith("out/"):
+            out.append(str(tmp / a[4:]))
+        elif "*" in a:
+            out += sorted(glob.glob(str(ROOT / a)))
+        else:
+            out.append(runs.get(a, a))
+    return out
+
+
+def test_the_readme_commands_give_what_the_readme_says(built, tmp_path, capsys):
+    out, _, _ = built
+    script, backtest, policies, two_runs = readme_commands()
+    assert script == ["python3", "scripts/make_history_register.py", "out/回测登记簿.sqlite"]  # what `built` ran
+    ids = [r["run_id"] for r in runs_of(out)]
+    runs = {"RUN_A": ids[0], "RUN_B": ids[-1]}
+
+    assert main(as_run(backtest, out, tmp_path, runs)) == 0
+    data = json.loads((tmp_path / "backtest.json").read_text(encoding="utf-8"))
+    assert data["evaluation_date"] == "2026-11-30" and data["source"] == "register"
+    assert [(r["as_of"], r["observable"]) for r in data["runs"]] == [(d, d != "2026-06-30") for d in MONTH_ENDS]
+    assert [(lv["level"], lv["cases"], lv["bad"]) for lv in data["levels"]][1:] == \
+        [("AA", 12, 0), ("A", 21, 3), ("B", 76, 30), ("C", 143, 92)]
+    assert data["monotonic"] is True and round(data["auc"], 2) == 0.70
+
+    assert main([*as_run(policies, out, tmp_path, runs), "--json", str(tmp_path / "p.json")]) == 0
+    data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert data["changed"]["level"] == 10
+    assert (data["total_limit"]["a"], data["total_limit"]["b"]) == (2_396_000, 1_747_000)
+
+    assert main([*as_run(two_runs, out, tmp_path, runs), "--json", str(tmp_path / "r.json")]) == 0
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert (data["a"]["as_of"], data["b"]["as_of"], data["changed"]["level"]) == ("2025-12-31", "2026-06-30", 6)
+    assert (data["total_limit"]["a"], data["total_limit"]["b"]) == (2_514_000, 2_396_000)
+    capsys.readouterr()
