@@ -45,9 +45,15 @@ class OutcomeRule:
 
 
 def horizon_end(as_of: date, months: int) -> date:
-    """D0 plus ``months`` calendar months (31 Aug + 6 months = 28/29 Feb)."""
-    import pandas as pd
-    return (pd.Timestamp(as_of) + pd.DateOffset(months=months)).date()
+    """D0 plus ``months`` calendar months; from a month's last day, to the last day of the month
+    reached (30 Jun + 6 months = 31 Dec, 28 Feb 2026 + 6 = 31 Aug; 31 Aug + 6 = 28/29 Feb), so that a
+    half year after a quarter-end ends at the year-end; 15 Jun + 6 months = 15 Dec."""
+    import calendar
+    y, m = divmod(as_of.month - 1 + months, 12)
+    year, month = as_of.year + y, m + 1
+    last = calendar.monthrange(year, month)[1]
+    month_end = as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]
+    return date(year, month, last if month_end else min(as_of.day, last))
 
 
 def observable(as_of: date, evaluation: date, rule: OutcomeRule) -> bool:
