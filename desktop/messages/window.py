@@ -211,6 +211,68 @@ ZH: dict[str, str] = {
     "Copy details": "复制诊断信息", "Open log folder": "打开日志文件夹", "Log folder": "日志文件夹",
     "The details are on the clipboard: paste them into a message to your administrator.":
         "诊断信息已复制到剪贴板，请粘贴到邮件或消息中发给系统管理员。",
+    # the what-if's comparison (desktop/ui/what_if.py) and its changed customers in the results table
+    "What-if: the rating compared": "模拟结果对比",
+    "{0} customers compared: the rating on screen ({1}) and the same customers rated with the edited policy.":
+        "共比较 {0} 个客户：当前评级（{1}）与按编辑后的政策重新评级的结果。",
+    "Rows: the level now; columns: the level with the edited policy. Click a number to see those customers in the "
+    "results table.": "行为当前等级，列为按编辑后政策的等级。单击数字可在评级结果表中只看这些客户。",
+    "Now: {0}": "当前 {0}", "After: {0}": "模拟后 {0}",
+    "{0} → {1}: {2} customers; click to see them in the results table": "{0} → {1}：{2} 户；单击在评级结果表中查看",
+    "{0} customers": "{0} 户", "Changed: {0}": "{0}变化", "Total eligible limit (CNY)": "可授信额度合计(元)",
+    "Approvals by the sales manager": "需销售部经理审批", "Approvals by the CFO": "需财务总监审批",
+    "Show changed customers only": "只看变动客户",
+    "The results table shows only the customers the edited policy changes, with their values after it; Clear "
+    "filters (or Esc in the search box) shows every customer again":
+        "评级结果表只显示编辑后政策使其变化的客户，并列出模拟后的数值；按“清除筛选”（或在搜索框中按 Esc）重新显示全部客户",
+    "Level after": "模拟后等级", "Term after": "模拟后账期", "Limit after": "模拟后额度", "Route after": "模拟后审批路径",
+    "What-if: the changed customers ({0})": "模拟：只看变动客户（{0} 户）",
+    "What-if: {0} → {1} ({2})": "模拟：{0} → {1}（{2} 户）",
+    "This what-if was made on another rating: try it again.": "这次模拟基于另一次评级的结果，请重新模拟。",
+    # the back-test (回测, desktop/ui/backtest_view.py)
+    "Back-test…": "回测…", "Back-test": "回测", "Cases from": "样本来源",
+    "The rating register's past ratings": "评级登记簿中的历史评级",
+    "Re-rating the loaded data as of these dates": "按以下日期对已读取的数据重新评级",
+    "Add date": "添加日期", "Remove date": "删除日期", "(horizon not over by the evaluation date)": "（到评估日观察期未满）",
+    "Outcome": "违约判定", "Evaluation date": "评估日", "Horizon (months)": "观察期(月)",
+    "Bad when more days past due than": "逾期超过此天数为违约", "Unpaid residue ignored (CNY)": "可忽略的未付余额(元)",
+    "The outcomes are read from the ledger as of this date": "按此日期的销售/回款明细判定是否违约",
+    "Run back-test": "运行回测", "Export report…": "导出回测报告…", "Report": "回测结果",
+    "Running the back-test…": "正在回测…", "Reading the outcomes from the ledger": "从销售明细判定违约",
+    "Computing the back-test's figures": "计算回测指标",
+    "A re-rate date must be before the evaluation date.": "重新评级的日期必须早于评估日。",
+    "Open the customer sheet and the ledger first: the outcomes are read from the ledger.":
+        "请先打开客户信用资料和销售明细：是否违约要从销售/回款明细中判定。",
+    "Add at least one date to re-rate as of.": "请至少添加一个重新评级的日期。",
+    "Cancelled; the report shown is the one before.": "已取消；显示的仍是上一次的回测结果。",
+    "Back-test report": "回测报告", "Save back-test report": "保存回测报告",
+    "Run the back-test again, then export it.": "请重新运行回测后再导出。",
+    "Check the source and the dates, or the rating register's location (File menu).":
+        "请检查样本来源和日期，或评级登记簿的位置（文件菜单）。",
+    "Bad rate by level (95% interval)": "各等级违约率（95% 置信区间）", "No case to show": "没有可显示的样本",
+    "no cases": "无样本", "{0} cases": "{0} 个样本",
+    "Cases": "样本数", "Bad": "违约数", "Bad rate": "违约率", "95% interval": "95% 置信区间",
+    "Fewer than two levels have cases: whether the bad rate rises from the best level to the worst cannot be said.":
+        "有样本的等级不足两个，无法判断违约率是否随等级变差而上升。",
+    "The bad rate rises (or stays) from each level to the next worse one: the levels rank the risk as they should.":
+        "违约率从较好等级到较差等级逐级上升（或持平）：等级对风险的排序符合预期。",
+    "The bad rate does not rise from the best level to the worst: {0} ({1}) is below {2} ({3}). Look at the "
+    "thresholds, or at the cases of these levels.":
+        "违约率没有随等级变差而逐级上升：{0} 级（{1}）低于 {2} 级（{3}）。请检查等级的分数线，或这两个等级的样本。",
+    "{0} {1} ({2})": "{0} {1}（{2}）",
+    "{0}: not enough cases (good and bad both needed)": "{0}：样本不足（需同时有违约和未违约的样本）",
+    "barely better than chance": "区分能力接近随机", "weak": "区分能力较弱", "acceptable": "区分能力尚可",
+    "good": "区分能力良好", "strong": "区分能力较强",
+    "PSI {0} ({1}: the level mix of {2} against {3})": "PSI {0}（{1}：{2} 与 {3} 的等级分布相比）",
+    "stable": "稳定", "shifting": "有变化", "unstable": "不稳定", "PSI: one rating date only": "PSI：只有一个评级日期，无法计算",
+    "Back-test of {0} cases as of {1}.": "回测完成：评估日 {1}，可观察样本 {0} 个。",
+    "Nothing observable: every case's horizon ends after the evaluation date; choose earlier dates or a later "
+    "evaluation date.": "没有可观察的样本：所有样本的观察期都在评估日之后才结束。请选择更早的日期或更晚的评估日。",
+    "{0} cases observed; {1} not observable yet (their horizon ends after {2})":
+        "可观察样本 {0} 个；尚不可观察 {1} 个（观察期在 {2} 之后结束）",
+    "{0} left out: not trading yet on their rating date": "未计入 {0} 个：评级日期时尚未开始交易",
+    "Re-rated: the customer sheet's facts (financials, status, documents) are today's, not those of each date.":
+        "重新评级：客户信用资料中的信息（财务、经营状况、资料齐全情况）是当前的，而不是各评级日期当时的。",
 }
 
 FIELD_WORDS_ZH = {

@@ -49,6 +49,9 @@ from desktop.io.policy_file import load_policy
 from desktop.io.sheets import SheetChoice
 from desktop.session import (
     ApprovalsRequest,
+    BacktestDone,
+    BacktestRequest,
+    ExportBacktest,
     ExportDetail,
     ExportForms,
     ExportIssues,
@@ -188,6 +191,7 @@ class MainWindow(QMainWindow):
     approvals_read = Signal(object)  # session.ApprovalsDone
     stale_changed = Signal(bool)  # the rating on screen is (no longer) out of date
     what_if_done = Signal(int, int)
+    backtested = Signal(object)  # session.BacktestDone
     failed = Signal(str, str)  # message, kind
     _uncaught = Signal()  # an exception nobody caught (any thread): shown on the GUI thread
     cancelled = Signal()
@@ -303,6 +307,9 @@ class MainWindow(QMainWindow):
             bar.addWidget(label)
             bar.addWidget(w)
         bar.addWidget(self.exceeds_filter)
+        self.changed_label = QLabel()  # the what-if's changed customers shown (see show_changed_customers)
+        self.changed_label.setVisible(False)
+        bar.addWidget(self.changed_label)
         self.clear_filter_button = QPushButton()
         self.clear_filter_button.clicked.connect(self.clear_filters)
         bar.addWidget(self.clear_filter_button)
@@ -375,6 +382,7 @@ class MainWindow(QMainWindow):
         self.act_find = QAction(self, shortcut=QKeySequence.StandardKey.Find, triggered=self.focus_search)
         self.act_approvals = QAction(self, shortcut=QKeySequence("Ctrl+R"), triggered=self.read_approvals)
         self.act_policy = QAction(self, shortcut=QKeySequence("Ctrl+P"), triggered=self.edit_policy)
+        self.act_backtest = QAction(self, triggered=self.show_backtest)  # 评级 > 回测…
         self.act_choose_policy = QAction(self, triggered=self.choose_policy)
         self.act_clear = QAction(self, triggered=self.clear_files)
         self.act_remove = QAction(self, shortcut=QKeySequence.StandardKey.Delete, triggered=self.remove_selected_files)
@@ -400,8 +408,8 @@ class MainWindow(QMainWindow):
         after_clear = self.menu_file.actions()[self.menu_file.actions().index(self.act_clear) + 1]
         self.menu_file.insertAction(after_clear, self.act_profiles)
         self.menu_rating = self.menuBar().addMenu("")
-        for a in (self.act_rate, self.act_policy, self.act_choose_policy):
-            self.menu_rating.addAction(a)
+        for a in (self.act_rate, self.act_policy, self.act_choose_policy, None, self.act_backtest):
+            self.menu_rating.addSeparator() if a is None else self.menu_rating.addAction(a)
         self.menu_view = self.menuBar().addMenu("")
         self.menu_view.addAction(self.sheets_dock.toggleViewAction())
         self.menu_view.addAction(self.issues_dock.toggleViewAction())
@@ -430,7 +438,7 @@ class MainWindow(QMainWindow):
         tb.addWidget(self.policy_label)
         tb.addSeparator()
         for a in (self.act_open, self.act_rate, self.act_export, self.act_forms, self.act_approvals,
-                  self.act_policy):
+                  self.act_policy, self.act_backtest):
             tb.addAction(a)
         self.addToolBar(tb)
         self.main_toolbar = tb
@@ -474,6 +482,7 @@ class MainWindow(QMainWindow):
                              (self.act_help, "&User guide")):
             action.setText(t(text))
         self.act_profiles.setText(t("Mapping profiles…"))
+        self.act_backtest.setText(t("Back-test…"))
         self.act_register.setText(t("Rating register location…"))
         self.menu_file.setTitle(t("&File"))
         self.recent_menu.setTitle(t("Recent files"))
@@ -515,7 +524,9 @@ class MainWindow(QMainWindow):
              t("Rules"),
              t("Recommended term"), t("Eligible limit"), t("Requested term"), t("Requested limit"), t("Open AR"),
              t("Overdue"), t("Route"),
-             t("Exceeds"), t("Next review")], self.route_words, (t("Yes"), t("No")))
+             t("Exceeds"), t("Next review")], self.route_words, (t("Yes"), t("No")),
+            {"level_after": t("Level after"), "term_after": t("Term after"), "limit_after": t("Limit after"),
+             "route_after": t("Route after")})
         self.sheets_model.set_rows(self.sheets_model._rows)
         self.issues_model.refresh()
         self._retranslate_review()
@@ -524,6 +535,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._fill_recent()
         self._show_detail(self.table.currentIndex())
+        self._show_changed_label()
+        dialog = getattr(self, "_backtest_dialog", None)
+        if dialog is not None:
+            dialog.retranslate()
 
     def switch_language(self, code: str) -> None:
         self.language.switch(code)
@@ -820,7 +835,8 @@ class MainWindow(QMainWindow):
         if self.worker is None:
             return
         names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "register":
-                 "Recording in the rating register", "metrics":
+                 "Recording in the rating register", "outcome": "Reading the outcomes from the ledger",
+                 "report": "Computing the back-test's figures", "metrics":
                  "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
                  "forms": "Writing forms", "committed": "Done", "done": "Done", "": "Starting…"}
         seconds = self._job_started.elapsed() // 1000
@@ -849,6 +865,13 @@ class MainWindow(QMainWindow):
     def _error(self, message: str | dict[str, str], kind: str) -> None:
         if isinstance(message, dict):  # the engine's message in every language: the window's is shown
             message = message.get(self.language.code) or message.get("en", "")
+        request = getattr(self.worker, "request", None)
+        dialog = getattr(self, "_backtest_dialog", None)
+        if isinstance(request, (BacktestRequest, ExportBacktest)) and dialog is not None \
+                and kind in ("input", "output", "stale"):  # said in the back-test's view, with its own hint
+            dialog.show_error(message, kind, export=isinstance(request, ExportBacktest))
+            self.failed.emit(message, kind)
+            return
         if self.worker is not None and isinstance(self.worker.request, ImportRequest):
             self._put_back_inputs()
         if kind == "stale":
@@ -1030,7 +1053,7 @@ class MainWindow(QMainWindow):
 
     def _fit_columns(self) -> None:
         self.table.resizeColumnsToContents()  # measured on the rows on screen (see _build)
-        self.table.setColumnWidth(ResultsModel.KEYS.index("rules"), 260)
+        self.table.setColumnWidth(self.results_model.keys.index("rules"), 260)
 
     def _save_name(self, title: str, default: str) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, title, str(Path(self.settings.last_folder()) / default),
@@ -1111,6 +1134,8 @@ class MainWindow(QMainWindow):
             parts.append(f"{self.t('Search')}{colon}{self.search.text().strip()}")
         if self.exceeds_filter.isChecked():
             parts.append(self.exceeds_filter.text())
+        if not self.changed_label.isHidden():
+            parts.append(self.changed_label.text())
         return sep.join(parts)
 
     def export_issues(self, path: Path | None = None) -> None:
@@ -1284,6 +1309,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.policy_editor import PolicyEditor
         editor = PolicyEditor(Path(path) if path else self.policy_path, self, self.language.code)
         editor.what_if_requested.connect(lambda p: self.what_if(p, editor))
+        editor.show_changed.connect(self.show_changed_customers)
         editor.use_requested.connect(self._use_policy)
         editor.saved.connect(lambda _path: self._refresh_stale())  # over the file in use: out of date
         self._policy_editor = editor
@@ -1308,9 +1334,75 @@ class MainWindow(QMainWindow):
         self._run(WhatIfRequest(policy, self.result.run.run_id), self._what_if_done)
 
     def _what_if_done(self, result: WhatIfDone) -> None:
+        self.what_if_comparison = result.comparison  # the changed customers, for show_changed_customers
         if self._what_if_editor is not None:
-            self._what_if_editor.show_what_if(result.changed, result.total, result.moves)
+            self._what_if_editor.show_what_if(result.changed, result.total, result.moves, result.comparison)
         self.what_if_done.emit(result.changed, result.total)
+
+    def show_changed_customers(self, move: tuple[str, str] | None = None) -> bool:
+        """The what-if panel's 只看变动客户 (``move`` None: every customer the edited policy changes) or a
+        cell of its matrix (level now, level after): the results table shows those customers, each with
+        its level, term, limit and route after the edited policy beside the ones now; 清除筛选 (or Esc in
+        the search box) shows every customer again, as it does after the other filters."""
+        c = getattr(self, "what_if_comparison", None)
+        if c is None or self.result is None or c.a.label != self.result.run.run_id:
+            self.statusBar().showMessage(self.t("This what-if was made on another rating: try it again."), 8000)
+            return False
+        after = {x.a.customer_id: x.b for x in c.customers}
+        if move is None:
+            ids = set(after)
+        elif move[0] != move[1]:
+            ids = {x.a.customer_id for x in c.customers if (x.a.level, x.b.level) == tuple(move)}
+        else:  # the level stays: the customers the engine did not send are the window's own
+            ids = {d.customer_id for d in self.result.rating.decisions
+                   if d.level == move[0] and getattr(after.get(d.customer_id), "level", d.level) == move[0]}
+        self._reset_filters()
+        self._changed_move = (move, len(ids))
+        self.results_model.show_changed(ids, after)
+        self._show_changed_label()
+        self.clear_filter_button.setEnabled(True)
+        self._update_counts()
+        _QTimer.singleShot(0, self._fit_columns)
+        if self.results_model.rowCount():
+            self.table.selectRow(0)
+        else:
+            self._show_detail(QModelIndex())
+        return True
+
+    def _show_changed_label(self) -> None:
+        """The filter bar says which of the what-if's customers are shown."""
+        on = self.results_model.showing_changed
+        self.changed_label.setVisible(on)
+        if not on:
+            return
+        move, n = getattr(self, "_changed_move", (None, 0))
+        self.changed_label.setText(self.t("What-if: the changed customers ({0})").format(n) if move is None else
+                                   self.t("What-if: {0} → {1} ({2})").format(move[0], move[1], n))
+
+    # ---------------------------------------------------------------- back-test (回测)
+    def show_backtest(self) -> QDialog:
+        """评级 > 回测…: the back-test view (desktop.ui.backtest_view), beside the window (not modal: its
+        progress and Cancel are its own, the window's too)."""
+        from desktop.ui.backtest_view import BacktestDialog
+        dialog = getattr(self, "_backtest_dialog", None)
+        if dialog is None:
+            dialog = self._backtest_dialog = BacktestDialog(self)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def run_backtest(self, request: BacktestRequest) -> None:
+        self._run(request, self._backtest_done)
+
+    def _backtest_done(self, done: BacktestDone) -> None:
+        self.backtest_done = done
+        self.backtested.emit(done)
+
+    def export_backtest(self, path: Path) -> None:
+        """The session's last back-test to ``path`` (the workbook), in the window's language."""
+        o = self.export_options
+        self._run(ExportBacktest(path, lang=self.language.code, protect_password=o.protect_password or None,
+                                 open_password=o.open_password or None), self._exported)
 
     def _update_policy_label(self) -> None:
         """The toolbar names the policy file in use (its full path in the tooltip), marked when it
@@ -1402,6 +1494,8 @@ class MainWindow(QMainWindow):
     def _reset_filters(self) -> bool:
         """Every filter of the results table off, in one pass; True when one was on."""
         was = self.results_model.filter_active
+        if self.results_model.showing_changed:  # the columns after the edited policy go: the others are fitted
+            _QTimer.singleShot(0, self._fit_columns)
         widgets = (*self._filter_combos(), self.exceeds_filter, self.search)
         for w in widgets:
             w.blockSignals(True)
@@ -1414,6 +1508,7 @@ class MainWindow(QMainWindow):
         if was:
             self.results_model.clear_filter()
         self.clear_filter_button.setEnabled(False)
+        self.changed_label.setVisible(False)
         return was
 
     def clear_filters(self) -> None:

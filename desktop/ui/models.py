@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QCollator, QLocale, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from desktop.core.models import Decision, RowIssue
 from desktop.io.sheets import SheetSource
@@ -281,7 +281,11 @@ class ResultsModel(_Table):
     amount_columns = frozenset(map(KEYS.index, AMOUNTS))
     numeric_columns = frozenset({KEYS.index("customer_id")})
     NO_FILTER: dict[str, Any] = {"level": None, "salesperson": None, "route": None, "group": None, "exceeds_only": False,
-                                 "text": ""}
+                                 "text": "", "changed": None}
+    # the what-if's columns after the edited policy, each beside its column of the rating on screen
+    AFTER = {"level": "level_after", "recommended_term": "term_after", "eligible_limit": "limit_after",
+             "route": "route_after"}
+    _AFTER_ORDER = ("level_after", "term_after", "limit_after", "route_after")  # as _after_of gives them
     OUTSIDE_GROUPS = ""  # the group filter's value for the customers in no group (a group's is its first member's ID)
 
     def __init__(self, parent=None):
@@ -290,6 +294,11 @@ class ResultsModel(_Table):
         self.yes_no = ("Yes", "No")
         self.code_words = lambda code: code
         self._filter: dict[str, Any] = dict(self.NO_FILTER)
+        self._base_headers: list[str] = []
+        self.after_headers: dict[str, str] = {}  # AFTER's keys -> their headers
+        self._after: dict[str, Any] = {}  # customer ID -> its desktop.core.compare.Snap after the edited policy
+        self.keys: tuple[str, ...] = self.KEYS  # the columns shown: KEYS, with AFTER's beside theirs while the
+        # changed filter is on
         self._getters: dict[str, Callable[[Decision], Any]] = {
             "customer_id": lambda d: d.customer_id, "name": lambda d: d.customer.name,
             "salesperson": lambda d: d.customer.salesperson, "group": lambda d: d.group.name if d.group else "",
@@ -301,12 +310,41 @@ class ResultsModel(_Table):
             "route": lambda d: self.route_words.get(d.approval_route, d.approval_route),
             "exceeds": lambda d: self.yes_no[0] if d.exceeds_policy else self.yes_no[1],
             "next_review": lambda d: d.next_review.isoformat(),
+            "level_after": lambda d: self._after_of(d)[0], "term_after": lambda d: self._after_of(d)[1],
+            "limit_after": lambda d: self._after_of(d)[2],
+            "route_after": lambda d: self.route_words.get(self._after_of(d)[3], self._after_of(d)[3]),
         }
         self._sort_getters: dict[str, Callable[[Decision], Any]] = {  # what a column sorts by, where not its text
             "raw_level": lambda d: LEVEL_ORDER.get(d.raw_level, len(LEVEL_ORDER)),
             "level": lambda d: LEVEL_ORDER.get(d.level, len(LEVEL_ORDER)),  # AAA, AA, A, B, C: not A, AA, AAA
+            "level_after": lambda d: LEVEL_ORDER.get(self._after_of(d)[0], len(LEVEL_ORDER)),
             "next_review": lambda d: d.next_review,
         }
+
+    def _after_of(self, d: Decision) -> tuple[str, int, int, str]:
+        """Level, term, limit and route of ``d`` after the edited policy: its own where they do not change."""
+        s = self._after.get(d.customer_id)
+        if s is None:
+            return d.level, d.recommended_term_days, d.eligible_limit, d.approval_route
+        return s.level, s.term_days, s.limit, s.route
+
+    def _before_of(self, d: Decision) -> tuple[str, int, int, str]:
+        return d.level, d.recommended_term_days, d.eligible_limit, d.approval_route
+
+    def _set_columns(self) -> None:
+        """The columns for the filter now: AFTER's shown while the changed filter is on."""
+        sort_key = self.keys[self._sort[0]] if self._sort is not None and self._sort[0] < len(self.keys) else None
+        on = self._filter.get("changed") is not None
+        self.keys = tuple(k for key in self.KEYS for k in ((key, self.AFTER[key]) if on and key in self.AFTER
+                                                           else (key,)))
+        self.headers = [h for key, h in zip(self.KEYS, self._base_headers or list(self.KEYS))
+                        for h in ((h, self.after_headers.get(self.AFTER[key], self.AFTER[key]))
+                                  if on and key in self.AFTER else (h,))]
+        self.amount_columns = frozenset(n for n, k in enumerate(self.keys)
+                                        if k in self.AMOUNTS or k == "limit_after")
+        self.numeric_columns = frozenset({self.keys.index("customer_id")})
+        self._ranks = {}
+        self._sort = (self.keys.index(sort_key), self._sort[1]) if sort_key in self.keys else None
 
     def rules(self, d: Decision) -> list[str]:
         return [self.code_words(h.code) for h in d.rules]
@@ -314,12 +352,16 @@ class ResultsModel(_Table):
     def rule_words(self, d: Decision) -> str:
         return "；".join(self.rules(d))
 
-    def set_headers(self, headers: list[str], route_words: dict[str, str], yes_no: tuple[str, str]) -> None:
+    def set_headers(self, headers: list[str], route_words: dict[str, str], yes_no: tuple[str, str],
+                    after_headers: dict[str, str] | None = None) -> None:
+        """The headers of KEYS (and of AFTER's columns, by their keys)."""
         self.beginResetModel()
-        self.headers = headers
+        self._base_headers = list(headers)
+        if after_headers is not None:
+            self.after_headers = dict(after_headers)
         self.route_words = route_words
         self.yes_no = yes_no
-        self._ranks = {}  # the words changed, and their order with them
+        self._set_columns()  # the words changed, and their order with them
         self._rows = self._visible()
         self.endResetModel()
 
@@ -331,9 +373,29 @@ class ResultsModel(_Table):
     def set_filter(self, **kw: Any) -> None:
         """Filter by level, salesperson, route, group (None: every customer; OUTSIDE_GROUPS: those in
         no group; a group's first member's ID: that group's members), exceeds policy and free text
-        (ID, name, salesperson, 所属集团 as written and the identified group's name)."""
+        (ID, name, salesperson, 所属集团 as written and the identified group's name); ``changed``: the
+        IDs of the what-if's customers to show (see ``show_changed``), None for every customer."""
+        was = self._filter.get("changed") is not None
         self._filter.update(kw)
+        if (self._filter.get("changed") is not None) != was:  # the after columns come or go
+            self.beginResetModel()
+            if self._filter.get("changed") is None:
+                self._after = {}
+            self._set_columns()
+            self._rows = self._visible()
+            self.endResetModel()
+            return
         self._relayout(self._visible())
+
+    def show_changed(self, ids: Iterable[str], after: dict[str, Any]) -> None:
+        """Only the customers ``ids`` (of the what-if), with AFTER's columns from ``after`` (customer ID ->
+        desktop.core.compare.Snap; a customer not in it keeps its values). Cleared with the other filters."""
+        self.beginResetModel()
+        self._after = dict(after)
+        self._filter["changed"] = frozenset(ids)
+        self._set_columns()
+        self._rows = self._visible()
+        self.endResetModel()
 
     def clear_filter(self) -> None:
         self.set_filter(**self.NO_FILTER)
@@ -342,9 +404,14 @@ class ResultsModel(_Table):
     def filter_active(self) -> bool:
         return self._filter != self.NO_FILTER
 
+    @property
+    def showing_changed(self) -> bool:
+        """The what-if's customers are shown (``show_changed``), with the columns after the edited policy."""
+        return self._filter.get("changed") is not None
+
     def copy_value(self, obj: Any, column: int) -> Any:
         """The next review as a date (Excel pastes it as one, to sort and filter), the rest as shown."""
-        if self.KEYS[column] == "next_review":
+        if self.keys[column] == "next_review":
             return obj.next_review
         return super().copy_value(obj, column)
 
@@ -378,6 +445,8 @@ class ResultsModel(_Table):
             rows = [d for d in rows if (d.group.members[0] if d.group else self.OUTSIDE_GROUPS) == f["group"]]
         if f["exceeds_only"]:
             rows = [d for d in rows if d.exceeds_policy]
+        if f["changed"] is not None:
+            rows = [d for d in rows if d.customer_id in f["changed"]]
         if f["text"]:
             text = f["text"].lower()
             rows = [d for d in rows if text in " ".join((d.customer_id, d.customer.name, d.customer.salesperson or "",
@@ -385,21 +454,27 @@ class ResultsModel(_Table):
         return rows
 
     def value(self, d: Decision, column: int) -> Any:
-        return self._getters[self.KEYS[column]](d)
+        return self._getters[self.keys[column]](d)
 
     def sort_value(self, d: Decision, column: int) -> Any:
-        get = self._sort_getters.get(self.KEYS[column])
+        get = self._sort_getters.get(self.keys[column])
         return get(d) if get is not None else self.value(d, column)
 
     def tooltip(self, d: Decision, column: int, v: Any) -> str | None:
-        if self.KEYS[column] == "rules":
+        if self.keys[column] == "rules":
             return "\n".join(self.rules(d)) or None  # one rule a line: the cell shows them joined
         return super().tooltip(d, column, v)
 
     def extra(self, d: Decision, column: int, role: int) -> Any:
-        key = self.KEYS[column]
-        if key in ("level", "raw_level"):
-            level = d.level if key == "level" else d.raw_level
+        key = self.keys[column]
+        if key in self._AFTER_ORDER and role == Qt.ItemDataRole.FontRole:
+            n = self._AFTER_ORDER.index(key)
+            if self._after_of(d)[n] != self._before_of(d)[n]:  # what the edited policy changes stands out
+                font = QFont()
+                font.setBold(True)
+                return font
+        if key in ("level", "raw_level", "level_after"):
+            level = d.level if key == "level" else d.raw_level if key == "raw_level" else self._after_of(d)[0]
             if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
                 found = colours().level_colours(level)  # the palette's now: it follows a switch to dark mode
                 if found is not None:

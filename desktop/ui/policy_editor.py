@@ -211,6 +211,7 @@ def _number(typed: str) -> Any:
 
 class PolicyEditor(QDialog):
     what_if_requested = Signal(object)  # a valid Policy
+    show_changed = Signal(object)  # the what-if panel's 只看变动客户 (None) or a matrix cell (level now, after)
     use_requested = Signal(object)  # (Policy, the file holding exactly that policy, or None: unsaved edits)
     changed = Signal()  # the document changed (an edit, undo, redo, 恢复默认)
     saved = Signal(object)  # the Path saved to
@@ -946,11 +947,25 @@ class PolicyEditor(QDialog):
                 exact = None  # the file changed on disk since: the policy on screen is used, unsaved
         self.use_requested.emit((policy, exact))
 
-    def show_what_if(self, changed: int, total: int, moves: dict[str, int]) -> None:
+    def show_what_if(self, changed: int, total: int, moves: dict[str, int], comparison=None) -> None:
+        """The what-if's count on the status line; its comparison (desktop.core.compare.Comparison of
+        the changed customers) in the what-if panel (desktop.ui.what_if), opened beside the editor."""
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(moves.items()))
         self.status.setText(self._t("policy.what_if", changed=changed, total=total,
                                     moves=f"（{detail}）" if detail and self.lang == "zh" else
                                     f" ({detail})" if detail else ""))
+        if comparison is None:
+            return
+        from desktop.ui.what_if import WhatIfPanel
+        panel = getattr(self, "what_if_panel", None)
+        if panel is None:
+            panel = self.what_if_panel = WhatIfPanel(comparison, self.lang, self)
+            panel.show_customers.connect(self.show_changed)
+            self.finished.connect(panel.close)  # the editor's: closed with it (the table's filter stays)
+        else:
+            panel.set_comparison(comparison)
+        panel.show()
+        panel.raise_()
 
     # -- closing ---------------------------------------------------------------------------------
     def reject(self) -> None:  # Close, Esc and the window's close button all come here
