@@ -33,12 +33,13 @@ from test_window_words import _english  # noqa: E402
 from window_helpers import TIMEOUT, load, open_window, rate  # noqa: E402
 
 from desktop import evaluate  # noqa: E402
+from desktop.core.backtest import horizon_end  # noqa: E402
 from desktop.engine import Engine  # noqa: E402
 from desktop.io.policy_file import load_policy  # noqa: E402
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.services import import_inputs  # noqa: E402
 from desktop.session import BacktestRequest, ExportBacktest, ImportRequest  # noqa: E402
-from desktop.ui.backtest_view import BacktestDialog, default_dates, percent, plus_months  # noqa: E402
+from desktop.ui.backtest_view import BacktestDialog, default_dates, percent  # noqa: E402
 from desktop.ui.models import ResultsModel, amount_text  # noqa: E402
 
 SAMPLES = sorted(samples_dir().iterdir())
@@ -258,7 +259,7 @@ def test_the_defaults_are_the_policys_rule_the_window_date_and_month_ends_whose_
     days = dialog.date_list()
     assert days == default_dates(AS_OF, rules.horizon_months) == [date(2025, 10, 31), date(2025, 11, 30),
                                                                   date(2025, 12, 31)]
-    assert all(plus_months(d, rules.horizon_months) <= AS_OF for d in days)
+    assert all(horizon_end(d, rules.horizon_months) <= AS_OF for d in days)
     dialog.evaluation.setDate(QDate(2026, 3, 31))  # the list follows the evaluation date until the clerk edits it
     assert dialog.date_list() == [date(2025, 7, 31), date(2025, 8, 31), date(2025, 9, 30)]
     dialog.date_edit.setDate(QDate(2026, 4, 30))

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.backtest import horizon_end  # plain date arithmetic: no pandas
 from desktop.ui.colors import blend, colours, hex_name, rgb
 from desktop.ui.screen import ElidedLabel, breakable, fit_to_screen
 
@@ -55,14 +56,6 @@ DEFAULT_DATES = 3  # re-rate dates offered: the last month-ends whose horizon is
 AUC_READINGS = ((0.6, "barely better than chance"), (0.7, "weak"), (0.8, "acceptable"), (2.0, "strong"))
 KS_READINGS = ((0.2, "weak"), (0.3, "acceptable"), (0.4, "good"), (2.0, "strong"))
 PSI_WORDS = {"stable": "stable", "shifting": "shifting", "unstable": "unstable"}
-
-
-def plus_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, the day cut to the month's last (31 Aug + 6 = 28 Feb),
-    as ``desktop.core.backtest.horizon_end`` counts (without pandas)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def month_end(year: int, month: int) -> date:
@@ -80,7 +73,7 @@ def default_dates(evaluation: date, horizon_months: int, count: int = DEFAULT_DA
         if y < 1900:
             break
         end = month_end(y, m)
-        if end < evaluation and plus_months(end, horizon_months) <= evaluation:
+        if end < evaluation and horizon_end(end, horizon_months) <= evaluation:
             found.append(end)
             if len(found) == count:
                 break
@@ -403,7 +396,7 @@ class BacktestDialog(QDialog):
         for i in range(self.dates.count()):
             item = self.dates.item(i)
             day = item.data(Qt.ItemDataRole.UserRole)
-            late = plus_months(day, months) > evaluation
+            late = horizon_end(day, months) > evaluation
             item.setText(day.isoformat() + (f"  {self.t('(horizon not over by the evaluation date)')}" if late else ""))
             item.setForeground(muted if late else QColor(colours().text))
 
