@@ -141,3 +141,41 @@ def own_diagnostics():
     diagnostics._state["file"] = None
     diagnostics._last.clear()
     diagnostics.LOG.setLevel(logging.INFO)
+
+
+# ------------------------------------------------------------ PostgreSQL (issue 22)
+# The register's second backend: the server CREDIT_DESK_TEST_POSTGRES names (.ci/run starts one),
+# else a private cluster started here when initdb is at hand (stopped at the end), else the
+# PostgreSQL tests are skipped with the reason. A named server that does not answer fails them.
+@pytest.fixture(scope="session")
+def pg_server():
+    import pg_cluster
+    try:
+        server = pg_cluster.server()
+    except pg_cluster.Unavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    except pg_cluster.Broken as exc:
+        pytest.fail(f"PostgreSQL test server: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        for stop in server.stop:
+            stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database of its own for this test (a superuser's URL to it); dropped after."""
+    name = pg_server.create_database()
+    try:
+        yield pg_server.url_for(name)
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def register_location(request, tmp_path) -> Path | str:
+    """A register location not used yet, on each backend: an SQLite file's path, or a fresh database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "register.sqlite"
+    return request.getfixturevalue("pg_url")
