@@ -66,7 +66,8 @@ def outcomes(lines: LedgerLines, cases: pd.DataFrame, rule: OutcomeRule) -> pd.D
     (``desktop.core.metrics.ledger_lines``); ``cases``: columns ``customer_id`` and ``as_of``
     (a date). Returns ``cases`` with ``bad``, ``invoice``, ``bad_on``, ``days_past_due`` and
     ``unpaid_fen`` added (for a bad case: the invoice that made it bad first, as a ledger index,
-    else -1; the day it was first bad, its days past due and its unpaid balance that day), column-wise: one pass over the invoices per distinct D0."""
+    else -1; the day it was first bad, its days past due and its unpaid balance that day),
+    column-wise: one pass over the invoices per distinct D0 (customers as integer codes, found once)."""
     import numpy as np
     import pandas as pd
     out = cases.reset_index(drop=True).copy()
@@ -79,7 +80,11 @@ def outcomes(lines: LedgerLines, cases: pd.DataFrame, rule: OutcomeRule) -> pd.D
 
     inv = lines.invoices
     inv = inv[inv["amount_fen"] > 0]
-    inv_cid = inv["customer_id"].to_numpy()
+    # One integer code per customer id, for the cases and the invoices alike.
+    codes, _ids = pd.factorize(np.concatenate([out["customer_id"].to_numpy(dtype=object),
+                                               inv["customer_id"].to_numpy(dtype=object)]))
+    case_code, inv_code = codes[:n], codes[n:]
+    slot = np.full(len(_ids) + 1, -1, dtype="int64")  # code -> the case of the run being judged
     inv_due = inv["due"].to_numpy().astype("datetime64[s]")
     inv_date = inv["invoice_date"].to_numpy().astype("datetime64[s]")
     inv_amount = inv["amount_fen"].to_numpy().astype("int64")
@@ -98,8 +103,9 @@ def outcomes(lines: LedgerLines, cases: pd.DataFrame, rule: OutcomeRule) -> pd.D
         d0 = pd.Timestamp(key[0] if isinstance(key, tuple) else key).date()
         start = np.datetime64(d0, "s") + one_day
         end = np.datetime64(horizon_end(d0, rule.horizon_months), "s")
-        asked = pd.Index(out["customer_id"].to_numpy()[where])
-        mine = asked.get_indexer(inv_cid)  # each invoice's case among these, -1: not asked
+        slot[:] = -1
+        slot[case_code[where]] = np.arange(len(where))
+        mine = slot[inv_code]  # each invoice's case among these, -1: not asked
         t_star = np.maximum(np.maximum(inv_due + late, start), inv_date)
         live = (mine >= 0) & (t_star <= end)
         # What each live invoice had been paid by its t*.
