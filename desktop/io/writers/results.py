@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from desktop.core.models import Rating, RowIssue
 from desktop.core.policy import Policy
 from desktop.io.sheets import SheetSource
+from desktop.io.writers.audit import write_facts, write_inputs
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.results_sheet import (
     GROUP_HEADER_ROW,
@@ -293,30 +294,10 @@ def _write_audit(wb, ws, fm: Formats, lab: Labels, rating: Rating, policy: Polic
     if scope is not None:  # the customers shown by a filter only: the tables below are the whole run's
         facts += [("export_scope", f"{scope[0]}；{lab('export_scope.whole_run')}" if lab.lang == "zh"
                    else f"{scope[0]}; {lab('export_scope.whole_run')}"), ("export_filter", scope[1])]
-    r = 2
-    for key, value in facts:
-        ws.write_string(r, 0, lab(key), fm.label)
-        put(ws, r, 1, value, fm.datetime if isinstance(value, datetime) else
-            (fm.date if hasattr(value, "isoformat") else fm.text))
-        r += 1
+    r = write_facts(ws, fm, ((lab(key), value) for key, value in facts), 2)
 
     r, names = write_policy_tables(wb, ws, fm, lab, policy, rating.as_of, r + 1)
 
     # Inputs and row reconciliation.
-    r += 2
-    ws.write_string(r, 0, lab("inputs"), fm.section)
-    r += 1
-    header = [lab(k) for k in ("file", "sheet", "kind", "header_row", "rows_read", "rows_used",
-                               "rows_rejected", "blank_rows", "reconciles", "sha256")]
-    ws.write_row(r, 0, header, fm.header)
-    for s in sheets:
-        r += 1
-        row = [s.file, s.sheet, lab(f"kind.{s.kind}"), s.header_row, s.rows_read, s.rows_used,
-               s.rows_rejected, s.blank_rows]
-        for c, v in enumerate(row):
-            put(ws, r, c, v, fm.int if isinstance(v, int) else fm.text)
-        ok = s.rows_read == s.rows_used + s.rows_rejected
-        e, f, g = (xl_rowcol_to_cell(r, c) for c in (4, 5, 6))
-        ws.write_formula(r, 8, f'=IF({e}={f}+{g},"✓","✗")', fm.text, "✓" if ok else "✗")
-        put(ws, r, 9, s.sha256, fm.text)
+    write_inputs(ws, fm, lab, sheets, r + 2)
     return names
