@@ -611,7 +611,6 @@ LABELS.update({
     "bt.rule_code": ("规则代码", "Rule code"),
     "bt.rule": ("规则", "Rule"),
     "bt.rules_none": ("可观察的案例中没有被强制C级或封顶规则命中的。", "No observable case was caught by a force-C or cap rule."),
-    "bt.observable": ("可观察", "Observable"),
     "bt.psi_table": ("PSI 计算：{0} → {1}", "PSI: {0} → {1}"),
     "bt.share_first": ("前者占比", "Share, first"),
     "bt.share_last": ("后者占比", "Share, last"),
@@ -672,5 +671,4 @@ LABELS.update({
     "cmp.rules_removed": ("B 不再命中的规则", "Rules no longer caught in B"),
     "cmp.none_changed": ("两边都有的客户中，没有客户的等级、账期、额度或审批路径发生变化。",
                          "Of the customers in both, none changed level, term, limit or approval route."),
-    "cmp.side_run": ("评级登记簿中的评级 {0}", "run {0} of the rating register"),
 })
