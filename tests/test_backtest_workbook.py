@@ -452,3 +452,28 @@ def test_a_back_test_with_nothing_observable_yet_says_so(tmp_path):
     assert "没有可观察的案例，未绘制图表。" in facts and _chart_xml(out) == []
     assert len(_rows(wb["案例明细"])) == 1
     assert [r[2] for r in _rows(wb["评级分布"])[1:]] == ["尚不可观察，未计入"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_a_case_list_longer_than_a_sheet_goes_on_to_the_next_and_every_case_is_counted(made, tmp_path, monkeypatch):
+    """More cases than an Excel sheet's rows (1,048,575 under the header; 3 here): the list goes on
+    to 案例明细 (2), (3)...; no case is dropped, and the level table counts over every part, also
+    when LibreOffice recalculates it."""
+    import desktop.io.writers.backtest as bt
+    result = made[0]
+    seen = _seen(result.report)
+    monkeypatch.setattr(bt, "CASE_ROWS", 3)
+    path = tmp_path / "分页.xlsx"
+    write_backtest(str(path), result, "zh")
+    wb = openpyxl.load_workbook(path, data_only=True)
+    parts = [n for n in wb.sheetnames if n.startswith("案例明细")]
+    assert parts == ["案例明细"] + [f"案例明细 ({p})" for p in range(2, -(-len(seen) // 3) + 1)]
+    ids = [r[2] for n in parts for r in _rows(wb[n])[1:]]
+    assert ids == seen["customer_id"].tolist()  # every case once, in order
+    assert all(len(_rows(wb[n])) <= 4 for n in parts)
+    formula = openpyxl.load_workbook(path)["按等级"]["B2"].value
+    assert formula.count("COUNTIFS(") == len(parts) and "'案例明细 (2)'!$E$2:$E$4" in formula
+    again = openpyxl.load_workbook(convert(path, "xlsx", tmp_path / "recalc", tmp_path / "lo"), data_only=True)["按等级"]
+    for lv, row in zip(result.report.levels, list(again.iter_rows(values_only=True))[1:]):
+        assert (row[0], row[1], row[2]) == (lv.level, lv.cases, lv.bad)

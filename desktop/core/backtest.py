@@ -240,7 +240,8 @@ class LevelRow:
 class CountRow:
     """Cases, bad and bad rate of one band of an item or one rule."""
 
-    key: str  # the band as the policy writes it ("(0, 7]", "missing"), or the rule's code
+    key: str | None  # the band as the policy writes it ("(0, 7]", "missing"), or the rule's code; None:
+    # a band a register run did not record (recorded before bands were kept: known by its points)
     points: int | None
     cases: int
     bad: int
@@ -305,9 +306,9 @@ def report(cases: pd.DataFrame, runs: Sequence[RunRow], levels: Sequence[str], i
         if f"band:{key}" not in seen:
             continue
         g = seen.groupby([f"band:{key}", f"points:{key}"], dropna=False)["bad"].agg(["size", "sum"])
-        rows = [CountRow(str(band), None if pd.isna(pts) else int(pts), int(r["size"]), int(r["sum"]),
+        rows = [CountRow(None if pd.isna(band) else str(band), None if pd.isna(pts) else int(pts), int(r["size"]), int(r["sum"]),
                          float(r["sum"] / r["size"])) for (band, pts), r in g.iterrows()]
-        item_rows[key] = tuple(sorted(rows, key=lambda r: (-(r.points if r.points is not None else -1), r.key)))
+        item_rows[key] = tuple(sorted(rows, key=lambda r: (-(r.points if r.points is not None else -1), r.key or "")))
 
     codes = seen["rules"].explode()
     codes = codes[codes.notna() & codes.astype(str).str.startswith(LEVEL_RULE_PREFIXES)]

@@ -80,6 +80,7 @@ LEVEL_HEADER = ("level", "bt.cases", "bt.bad", "bt.bad_rate", "bt.ci_low", "bt.c
 EXCEL_EPOCH = "1899-12-30"  # day 0 of Excel's 1900 date system (as xlsxwriter counts, after 1 March 1900)
 CHART_W, CHART_H, CHART_GAP = 500, 300, 12
 PCT_SHOWN = "100.0%"  # the widest a share shows (column widths are measured on the text shown)
+CASE_ROWS = 1_048_575  # an Excel sheet's rows under its header: a longer case list goes on to 案例明细 (2), ...
 NO_BAND = frozenset(("None", "nan", "NaN", "<NA>", "NaT"))  # a register run that did not record its bands
 
 
@@ -107,21 +108,29 @@ def write_backtest(path: str, result, lang: str = "zh", tick=lambda: None) -> No
         fm = Formats(wb)
         wb.set_properties({"title": lab("title.backtest"), "author": result.operator, "company": ""})
         names = _sheet_names(lab)
-        ws = {k: wb.add_worksheet(names[k]) for k in SHEETS}
         seen = _observable(rep)
+        parts = max(1, -(-len(seen) // CASE_ROWS))  # sheets the case list needs
+        keys = [k for key in SHEETS for k in ([key] + [f"cases{p}" for p in range(2, parts + 1)]
+                                                if key == "cases" else [key])]
+        names |= {f"cases{p}": f"{names['cases']} ({p})" for p in range(2, parts + 1)}
+        ws = {k: wb.add_worksheet(names[k]) for k in keys}
+        case_sheets = [(names["cases"] if p == 1 else names[f"cases{p}"],
+                        min(CASE_ROWS, len(seen) - (p - 1) * CASE_ROWS)) for p in range(1, parts + 1)]
         levels = [lv.level for lv in rep.levels]
         _write_summary(wb, ws["summary"], fm, lab, result, names, len(levels), seen)
-        _write_levels(ws["levels"], fm, lab, rep, names["cases"], len(seen))
+        _write_levels(ws["levels"], fm, lab, rep, case_sheets)
         _write_items(ws["items"], fm, lab, rep, result.policy)
         _write_rules(ws["rules"], fm, lab, rep)
         _write_mix(ws["mix"], fm, lab, rep, levels)
         _write_roc(ws["roc"], fm, lab, rep, seen)
-        _write_cases(wb, ws["cases"], fm, lab, seen, tick)
+        for p in range(1, parts + 1):
+            _write_cases(wb, ws["cases" if p == 1 else f"cases{p}"], fm, lab,
+                         seen.iloc[(p - 1) * CASE_ROWS:p * CASE_ROWS], tick)
         _write_audit(ws["audit"], fm, lab, result)
         note = f"{lab('bt.evaluation_date')} {rep.evaluation_date.isoformat()}"
         for key, sheet in ws.items():
             print_setup(sheet, names[key], note, landscape=True, repeat_header=key not in ("summary", "audit"),
-                        repeat_cols=3 if key == "cases" else 0)
+                        repeat_cols=3 if key.startswith("cases") else 0)
         ws["summary"].activate()
         tick()
         wb.close()
@@ -283,7 +292,9 @@ def _source_words(lab, result) -> str:
     return lab("bt.source.register")
 
 
-def _write_levels(ws, fm, lab, rep, cases_sheet: str, n_cases: int) -> None:
+def _write_levels(ws, fm, lab, rep, case_sheets: list[tuple[str, int]]) -> None:
+    """``case_sheets``: each sheet of the case list and its number of cases; the counts add up
+    a COUNTIFS over each."""
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     from desktop.core.backtest import Z95
@@ -292,10 +303,8 @@ def _write_levels(ws, fm, lab, rep, cases_sheet: str, n_cases: int) -> None:
     fit_text_widths(ws, header, [["AAA", 100_000, 100_000] + [PCT_SHOWN] * 5], max_w=16, header_format=fm.header)
     ws.set_column(0, 0, 12)
     ws.write_row(0, 0, header, fm.header)
-    last = max(n_cases + 1, 2)
-    cases = quote_sheet(cases_sheet)
-    lv_range = f"{cases}!${CASE_LEVEL_COL}$2:${CASE_LEVEL_COL}${last}"
-    bad_range = f"{cases}!${CASE_BAD_COL}$2:${CASE_BAD_COL}${last}"
+    ranges = [(f"{quote_sheet(name)}!${CASE_LEVEL_COL}$2:${CASE_LEVEL_COL}${max(rows + 1, 2)}",
+               f"{quote_sheet(name)}!${CASE_BAD_COL}$2:${CASE_BAD_COL}${max(rows + 1, 2)}") for name, rows in case_sheets]
     n = len(rep.levels)
     z_row = n + 3  # 0-based: after the levels, the total and a blank row
     z = f"$B${z_row + 1}"
@@ -303,8 +312,9 @@ def _write_levels(ws, fm, lab, rep, cases_sheet: str, n_cases: int) -> None:
     for i, lv in enumerate(rep.levels, start=1):
         a, b, c, d, e, f = (xl_rowcol_to_cell(i, k) for k in range(6))
         put(ws, i, 0, lv.level, fm.level.get(lv.level, fm.level_cell))
-        ws.write_formula(i, 1, f"=COUNTIFS({lv_range},{a})", fm.int, lv.cases)
-        ws.write_formula(i, 2, f"=COUNTIFS({lv_range},{a},{bad_range},{yes})", fm.int, lv.bad)
+        ws.write_formula(i, 1, "=" + "+".join(f"COUNTIFS({lv},{a})" for lv, _ in ranges), fm.int, lv.cases)
+        ws.write_formula(i, 2, "=" + "+".join(f"COUNTIFS({lv},{a},{bad},{yes})" for lv, bad in ranges), fm.int,
+                         lv.bad)
         blank = '""'
         ws.write_formula(i, 3, f"=IF({b}>0,{c}/{b},{blank})", fm.pct, _cached(lv.bad_rate))
         root = f"{z}*SQRT({d}*(1-{d})/{b}+{z}^2/(4*{b}^2))"
@@ -343,7 +353,7 @@ def _write_items(ws, fm, lab, rep, policy) -> None:
         item = known.get(key)
         name = lab.item(item) if item is not None else key
         for b in bands:
-            if b.key in NO_BAND:
+            if b.key is None or b.key in NO_BAND:
                 band = lab("bt.points_only", "" if b.points is None else b.points)
             elif item is not None:
                 band = lab.scored_band(item, b.key)
