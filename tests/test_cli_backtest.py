@@ -160,6 +160,40 @@ def test_backtest_of_the_samples_in_both_languages(tmp_path, capsys, monkeypatch
         assert has_cjk(line) and english_sentences(line) == [], line
 
 
+def _rows(ws) -> list[tuple]:
+    return [r for r in ws.iter_rows(values_only=True) if r and r[0] is not None]
+
+
+@pytest.mark.parametrize("lang,sheet", [("zh", "按等级"), ("en", "By level")])
+def test_backtest_writes_its_workbook_beside_the_json(small, tmp_path, capsys, private_tmp, lang, sheet):
+    import openpyxl
+    wb, js = tmp_path / "out" / "回测报告.xlsx", tmp_path / "out" / "回测.json"
+    wb.parent.mkdir()
+    assert main(["backtest", *small, "--as-of", E, "--rerate-at", "2025-06-30,2025-12-31", "--out", str(wb),
+                 "--json", str(js), "--lang", lang]) == 0
+    out, data = capsys.readouterr().out, json.loads(js.read_text(encoding="utf-8"))
+    assert out.splitlines()[-2:] == ([f"已写入 {wb}", f"已写入 {js}"] if lang == "zh" else [f"Wrote {wb}", f"Wrote {js}"])
+    table = {r[0]: r[1:3] for r in _rows(openpyxl.load_workbook(wb, data_only=True)[sheet])[1:]}
+    assert {lv["level"]: (lv["cases"], lv["bad"]) for lv in data["levels"]} == {
+        lv: table[lv] for lv in (x["level"] for x in data["levels"])}
+    if lang == "en":
+        _assert_lines_are_the_json(out, data)
+    assert _files(wb.parent) == sorted([wb.name, js.name]) and _files(private_tmp) == []
+
+
+def test_compare_writes_its_workbook(tmp_path, capsys):
+    import openpyxl
+    wb = tmp_path / "对比.xlsx"
+    assert main(["compare", *SAMPLES, "--policy-b", STRICT, "--as-of", E, "--out", str(wb)]) == 0
+    out = capsys.readouterr().out
+    facts = {r[0]: r[1:] for r in _rows(openpyxl.load_workbook(wb, data_only=True)["对比摘要"])}
+    a, b = facts["可授信额度合计(元)"][:2]
+    assert f"Total eligible limit: {a:,} → {b:,} yuan ({b - a:+,})" in out.splitlines()
+    changed = [facts[k][0] for k in ("等级变化", "账期变化", "额度变化", "审批路径变化")]
+    assert "Changed: level {}, term {}, limit {}, route {} customers.".format(*changed) in out.splitlines()
+    assert out.splitlines()[-1] == f"Wrote {wb}"
+
+
 # ---------------------------------------------------------------- backtest, the register's runs
 
 REGISTER_DATES = (date(2026, 1, 31), date(2026, 3, 31), date(2026, 3, 31), date(2026, 6, 30))
@@ -196,8 +230,9 @@ def _run_ids(register: Path) -> list[str]:
 def test_backtest_from_the_register_reads_it_and_changes_nothing(register, tmp_path, capsys):
     before, listing = register.read_bytes(), _files(register.parent)
     js = tmp_path / "回测.json"
+    wb = tmp_path / "回测报告.xlsx"
     assert main(["backtest", *SAMPLES, *HISTORY, "--as-of", "2026-11-30", "--register", str(register),
-                 "--json", str(js)]) == 0
+                 "--out", str(wb), "--json", str(js)]) == 0
     out, data = capsys.readouterr().out, json.loads(js.read_text(encoding="utf-8"))
     assert register.read_bytes() == before
     # beside it only what SQLite's read-only reading of a WAL register leaves (as history's): no entry
@@ -332,6 +367,8 @@ def _usage_cases(small: list[str], out: Path, tmp_path: Path) -> dict[str, tuple
                                   f"credit-desk: {missing}: no rating register there yet"),
         "output is an input": ([*bt, "--rerate-at", "2025-06-30", "--json", small[1]], 4,
                                f"credit-desk: {small[1]}: is one of the input files"),
+        "workbook is an input": ([*bt, "--rerate-at", "2025-06-30", "--out", small[0]], 4,
+                                 f"credit-desk: {small[0]}: is one of the input files"),
         "output is the policy": (["compare", *small, "--policy-b", str(out.parent / "乙.toml"), "--json",
                                   str(out.parent / "乙.toml")], 4, "is one of the input files"),
         "no customer sheet": (["backtest", small[1], "--as-of", E, "--rerate-at", "2025-06-30", "--json", js], 3,
@@ -343,7 +380,7 @@ def _usage_cases(small: list[str], out: Path, tmp_path: Path) -> dict[str, tuple
 USAGE = ["no source", "both sources", "bad date", "twice", "empty item", "not before E", "horizon", "no output",
          "not xlsx", "run alone", "run-b alone", "policy-b alone", "inputs alone", "runs and inputs",
          "register without runs", "no register (backtest)", "no register (compare)", "output is an input",
-         "output is the policy", "no customer sheet"]
+         "workbook is an input", "output is the policy", "no customer sheet"]
 
 
 @pytest.mark.parametrize("case", USAGE)
@@ -383,6 +420,17 @@ def test_an_unknown_run_is_named_with_the_register(register, outputs, capsys):
     assert _files(outputs) == [] and register.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["backtest", "compare"])
+def test_the_register_read_is_never_an_output(register, outputs, capsys, command):
+    before = register.read_bytes()
+    ids = _run_ids(register)
+    argv = (["backtest", *SAMPLES, "--as-of", E, "--register", str(register)] if command == "backtest" else
+            ["compare", "--run", ids[0], "--run-b", ids[1], "--register", str(register)])
+    assert _run([*argv, "--json", str(register)]) == 2
+    assert f"{register}: is the rating register; give the output another name" in _one_line(capsys.readouterr().err)
+    assert register.read_bytes() == before and _files(outputs) == []
+
+
 def test_mistakes_of_use_in_chinese(small, outputs, tmp_path, capsys):
     js = str(outputs / "b.json")
     cases = [(["backtest", *small, "--as-of", E, "--json", js], "请给出 --register 登记簿文件"),
@@ -409,8 +457,9 @@ def test_a_cancel_mid_backtest_leaves_no_output(small, outputs, private_tmp, cap
     """The signal comes while the outcomes are judged: the job stops at its next checkpoint, before
     its commit; the previous JSON stays as it was and no temporary file is left anywhere."""
     import desktop.evaluate as evaluate
-    js = outputs / "回测.json"
+    js, wb = outputs / "回测.json", outputs / "回测报告.xlsx"
     js.write_bytes(PREVIOUS)
+    wb.write_bytes(PREVIOUS)
     judged = evaluate.outcomes
 
     def interrupted(*args, **kwargs):
@@ -418,10 +467,29 @@ def test_a_cancel_mid_backtest_leaves_no_output(small, outputs, private_tmp, cap
         return judged(*args, **kwargs)
 
     monkeypatch.setattr(evaluate, "outcomes", interrupted)
-    assert main(["backtest", *small, "--as-of", E, "--rerate-at", "2025-06-30", "--json", str(js)]) == expected
+    assert main(["backtest", *small, "--as-of", E, "--rerate-at", "2025-06-30", "--out", str(wb), "--json",
+                 str(js)]) == expected
     captured = capsys.readouterr()
     assert captured.err == CANCELLED_LINE + "\n" and "Wrote" not in captured.out
-    assert js.read_bytes() == PREVIOUS and _files(outputs) == ["回测.json"] and _files(private_tmp) == []
+    assert js.read_bytes() == PREVIOUS and wb.read_bytes() == PREVIOUS
+    assert _files(outputs) == sorted([js.name, wb.name]) and _files(private_tmp) == []
+
+
+def test_a_cancel_while_the_workbook_is_written_leaves_no_output(small, outputs, private_tmp, capsys, monkeypatch):
+    """Ctrl+C with the back-test workbook half written to its temporary file: that file goes too."""
+    import desktop.io.writers.backtest as writer
+    wb = outputs / "回测报告.xlsx"
+    write = writer.write_backtest
+
+    def interrupted(path, result, lang="zh", tick=lambda: None):
+        write(path, result, lang, tick)
+        assert Path(path).exists()  # staged, not yet put in place
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(writer, "write_backtest", interrupted)
+    assert main(["backtest", *small, "--as-of", E, "--rerate-at", "2025-06-30", "--out", str(wb)]) == 130
+    assert capsys.readouterr().err == CANCELLED_LINE + "\n"
+    assert _files(outputs) == [] and _files(private_tmp) == []
 
 
 def test_a_cancel_mid_compare_leaves_no_output(small, outputs, private_tmp, capsys, monkeypatch):
@@ -434,7 +502,8 @@ def test_a_cancel_mid_compare_leaves_no_output(small, outputs, private_tmp, caps
         return rate(*args, **kwargs)
 
     monkeypatch.setattr(rating, "rate", interrupted)
-    assert main(["compare", *small, "--policy-b", STRICT, "--as-of", E, "--json", str(js)]) == 130
+    assert main(["compare", *small, "--policy-b", STRICT, "--as-of", E, "--out", str(outputs / "对比.xlsx"),
+                 "--json", str(js)]) == 130
     assert capsys.readouterr().err == CANCELLED_LINE + "\n"
     assert _files(outputs) == [] and _files(private_tmp) == []
 
