@@ -173,9 +173,27 @@ def pg_url(pg_server) -> str:
         pg_server.drop_database(name)
 
 
+def _new_register_location(request, tmp_path: Path, backend: str, name: str) -> Path | str:
+    if backend == "sqlite":
+        return tmp_path / f"{name}.sqlite"  # created by its first opening
+    pg_server = request.getfixturevalue("pg_server")
+    database = pg_server.create_database()
+    request.addfinalizer(lambda: pg_server.drop_database(database))
+    url = pg_server.url_for(database)
+    from desktop.cli import main
+    assert main(["register", "init", url]) == 0  # schema and roles, as IT makes them
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def register_location(request, tmp_path) -> Path | str:
-    """A register location not used yet, on each backend: an SQLite file's path, or a fresh database's URL."""
-    if request.param == "sqlite":
-        return tmp_path / "register.sqlite"
-    return request.getfixturevalue("pg_url")
+    """An empty register on each backend, for tests of both: an SQLite file's path (not created yet),
+    or the superuser's URL of a fresh database made a register by ``credit-desk register init``."""
+    return _new_register_location(request, tmp_path, request.param, "register")
+
+
+@pytest.fixture
+def another_register_location(request, register_location, tmp_path) -> Path | str:
+    """A second empty register on the same backend as ``register_location``."""
+    backend = "postgresql" if isinstance(register_location, str) else "sqlite"
+    return _new_register_location(request, tmp_path, backend, "register-2")
