@@ -353,6 +353,22 @@ def test_rerating_leaves_out_customers_not_trading_yet(policy):
     assert not res.report.cases["bad"].any()  # C2's and C3's late invoices are nobody's case
 
 
+def test_psi_compares_the_earliest_and_latest_runs_that_rated_anyone(policy):
+    """A re-rate date before anyone traded rates nobody: the PSI compares the two later dates'
+    level mixes instead of being left out as if there were one date only."""
+    cs = [customer("C1", first_trade_date=d("2020-01-01")), customer("C2", first_trade_date=d("2021-01-01"))]
+    rows = [inv("2025-06-01", paid="2025-06-01"), inv("2025-06-01", paid="2025-06-01", cid="C2")]
+    t = ImportResult(cs, ledger(rows), no_receipts(), [], [])
+    early, mid = d("2019-06-30"), d("2025-06-30")
+    rep = backtest(t, policy, E, OutcomeRule(), rerate_at=(early, mid, D0)).report
+    assert [(r.as_of, r.cases) for r in rep.runs] == [(early, 0), (mid, 2), (D0, 2)]
+    assert rep.psi_runs == (f"rerate-{mid}", f"rerate-{D0}")
+    mix = rep.cases.groupby(["run_id", "level"]).size()
+    before, after = (mix[f"rerate-{x}"].to_dict() for x in (mid, D0))
+    assert rep.psi == pytest.approx(psi(before, after, [lv.level for lv in policy.levels]))
+    assert rep.psi_reading == psi_reading(rep.psi)
+
+
 # ---------------------------------------------------------------- a generated portfolio
 
 BAD_CHANCE = {"AAA": 0.02, "AA": 0.06, "A": 0.15, "B": 0.30, "C": 0.60}  # paying one invoice 45 days late
@@ -527,7 +543,7 @@ def test_backtest_from_the_register(policy, tmp_path):
 
 
 def test_register_runs_one_later_evaluation(policy, tmp_path):
-    """A year later every run is observable; the horizon of R2 then ends 30 Mar 2026."""
+    """A year later every run is observable; the horizon of R2 then ends 31 Mar 2026."""
     path = tmp_path / "register.sqlite"
     register_runs(path)
     rep = backtest(register_tables(), policy, d("2026-09-30"), OutcomeRule(), register=path).report

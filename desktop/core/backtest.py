@@ -317,7 +317,10 @@ def report(cases: pd.DataFrame, runs: Sequence[RunRow], levels: Sequence[str], i
         hit = seen.loc[codes.index[codes == code].unique(), "bad"]
         rule_rows.append(CountRow(code, None, len(hit), int(hit.sum()), float(hit.mean()) if len(hit) else None))
 
-    counted = [r for r in runs if r.superseded_by is None]
+    # the earliest and the latest run that rated anyone (a re-rate date before any customer traded
+    # rates nobody: it has no level mix to compare)
+    rated = set(cases["run_id"])
+    counted = [r for r in runs if r.superseded_by is None and r.run_id in rated]
     psi_value, psi_runs = None, None
     if len(counted) >= 2:
         first, last = counted[0], counted[-1]
