@@ -34,7 +34,7 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +154,90 @@ def _failure(path: Path, exc: Exception, doing: str, writing: bool = False) -> R
                  detail=f"SQLite: {text}")
 
 
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(location: object) -> bool:
+    """Whether a register location is a database server's URL (the team register,
+    desktop.io.register_pg), not a file. Only a text can be one: ``Path(url)`` collapses its ``//``."""
+    return isinstance(location, str) and location.strip().lower().startswith(URL_SCHEMES)
+
+
+def _url_parts(location: str) -> tuple[str, str, str, str, str]:
+    """(scheme://, user info, host part, path, query) of a libpq URL, split by hand: a URL with several
+    hosts (``h1:5432,h2:5432``) is not one urllib reads."""
+    text = location.strip()
+    scheme, rest = text.split("://", 1)
+    query = ""
+    if "?" in rest:
+        rest, query = rest.split("?", 1)
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    return scheme + "://", userinfo if at else "", hosts, slash + path, query
+
+
+def _rebuilt(location: str, password: str | None) -> str:
+    """The URL with its password (in the user info or as ``password=`` in the query) replaced by
+    ``password``, or taken out when None."""
+    import re
+    scheme, userinfo, hosts, path, query = _url_parts(location)
+    user, colon, _ = userinfo.partition(":")
+    if colon:
+        userinfo = user if password is None else f"{user}:{password}"
+    params = [q for q in query.split("&") if q] if query else []
+    kept = []
+    for q in params:
+        if re.match(r"(?i)password=", q):
+            if password is None:
+                continue
+            q = q.split("=", 1)[0] + "=" + password
+        kept.append(q)
+    return scheme + (f"{userinfo}@" if userinfo else "") + hosts + path + ("?" + "&".join(kept) if kept else "")
+
+
+def shown(location: str | Path | None) -> str:
+    """A register location as every message, log line, audit sheet and journal shows it: a URL's
+    password as ``***``; a path as it is."""
+    if location is None:
+        return ""
+    if not is_url(location):
+        return str(location)
+    return _rebuilt(str(location), "***")
+
+
+def without_password(location: str | Path) -> str | Path:
+    """A URL with its password taken out (what the crash journal keeps); a path as it is."""
+    return _rebuilt(location, None) if is_url(location) else location
+
+
+def url_password(location: str | Path) -> str:
+    """The password written in a URL ('' when none: pgpass or PGPASSWORD gives it), decoded."""
+    if not is_url(location):
+        return ""
+    from urllib.parse import unquote
+    _, userinfo, _, _, query = _url_parts(str(location))
+    found = userinfo.partition(":")[2]
+    for q in query.split("&"):
+        if q.lower().startswith("password="):
+            found = found or q.split("=", 1)[1]
+    return unquote(found)
+
+
+def register_exists(location: str | Path) -> bool:
+    """Whether there is a register at ``location`` to read: a file that exists; a URL always (the
+    server says, when it is opened, whether it holds one)."""
+    return True if is_url(location) else Path(location).exists()
+
+
+def open_register(location: str | Path, readonly: bool = False) -> Register:
+    """The register at ``location``: an SQLite file (``Register``) or a database server's URL
+    (``desktop.io.register_pg.PgRegister``, imported only then)."""
+    if is_url(location):
+        from desktop.io.register_pg import PgRegister
+        return PgRegister(str(location), readonly=readonly)
+    return Register(location, readonly=readonly)
+
+
 def refuse_network(path: str | Path, writing: bool = True, choosing: bool = False, **probe: Any) -> None:
     """Raise when ``path`` is on a network path (a share, a mapped network drive, a network file
     system: desktop.io.local_disk): SQLite's WAL mode does not work across computers, so such a
@@ -231,13 +315,14 @@ def _header(path: Path) -> bytes:
 
 
 def _reading(method):
-    """A damaged file shows up while reading: say so with the path instead of an SQLite traceback."""
+    """A damaged file or a failing server shows up while reading: say so with the register's place
+    instead of a traceback (``_error``: the backend's own wording)."""
     @functools.wraps(method)
-    def wrapper(self: Register, *args, **kwargs):
+    def wrapper(self: _Chain, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise _failure(self.path, exc, "read") from None
+        except self._db_error as exc:
+            raise self._error(exc, "read") from None
     return wrapper
 
 
@@ -257,11 +342,275 @@ def prepare_after(base: Head, rows: list[tuple[str, str, str | None, dict[str, A
         prev = h
     return Prepared(base, Head(seq, prev), entries, new_run, key)
 
+class _Chain:
+    """What every register does over its rows, whatever holds them (an SQLite file: ``Register``; a
+    PostgreSQL schema: ``desktop.io.register_pg.PgRegister``): preparing and committing entries, the
+    rows of a run and of approvals, and reading them back (run_record, history, reviews_due, verify).
+    One implementation, so that the chain, the heads and what verify finds are the same in both.
 
-class Register:
+    A backend gives ``_q(sql, params)`` (SQL with ``?`` placeholders over the tables ``meta`` and
+    ``entries``; a cursor), ``_scan`` (the same for a long scan), ``_key_text()`` (the key's hex or
+    None), ``_damage()`` (its own storage check's findings), ``_error(exc, doing)`` (its error as one
+    line), ``_db_error`` (the exceptions that means), ``_file`` (the register's place as messages
+    show it), ``_transaction`` and ``close``."""
+
+    readonly: bool = False
+    _db_error: type[BaseException] | tuple[type[BaseException], ...] = ()
+
+    @property
+    def _file(self) -> Any:
+        raise NotImplementedError
+
+    def _q(self, sql: str, params: tuple = ()) -> Any:
+        raise NotImplementedError
+
+    def _scan(self, sql: str, params: tuple = ()) -> Any:
+        return self._q(sql, params)
+
+    def _key_text(self) -> str | None:
+        raise NotImplementedError
+
+    def _damage(self) -> list[str]:
+        return []
+
+    def _error(self, exc: BaseException, doing: str) -> RegisterError:
+        raise NotImplementedError
+
+    def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None,
+                     key: bytes | None = None) -> Head:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _discard(self) -> None:
+        """Close after a failure: the error that got here is the one to report."""
+        try:
+            self.close()
+        except RegisterError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+    def prepare(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None,
+                key: bytes | None = None) -> Prepared:
+        """The entries ``rows`` would become after the current head (see ``prepare_after``); ``key``:
+        the secret they were sealed with (``key()``, or a new one for a register that has none)."""
+        return prepare_after(self.head(), rows, new_run, key)
+
+    def commit(self, prepared: Prepared) -> Head:
+        """Append prepared entries in one transaction; ``HeadMoved`` when the head is no longer theirs."""
+        def same_base(base: Head) -> Prepared:
+            if base != prepared.base:
+                raise HeadMoved()
+            return prepared
+        return self._transaction(same_base, prepared.new_run, prepared.key)
+
+    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
+        """Append ``rows`` after whatever the head is when the lock is held (nothing printed it before)."""
+        return self._transaction(lambda base: prepare_after(base, rows, new_run), new_run)
+
+    @staticmethod
+    def run_rows(run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> list[tuple]:
+        """The entries of one run (``run_id``, as_of, policy and input hashes, ...) and its decisions."""
+        data = dict(run)
+        run_id = data.get("run_id")
+        if not isinstance(run_id, str) or not run_id:
+            raise ValueError("a run needs a run_id")
+        rows = [("run", run_id, None, {**data, "decisions": len(decisions)})]
+        for d in decisions:  # the payload repeats the query columns, so verify can compare them
+            cid = str(d["customer_id"])
+            rows.append(("decision", run_id, cid, {**d, "customer_id": cid, "run_id": run_id}))
+        return rows
+
+    def record_run(self, run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> Head:
+        """One run and its decisions, all or nothing; returns the new head (for the audit sheet)."""
+        return self._append(self.run_rows(run, decisions), new_run=run["run_id"])
+
+    def record_approvals(self, approvals: Sequence[Mapping[str, Any]]) -> Head:
+        """Approvals read back from filled forms, each naming its ``run_id`` and ``customer_id``."""
+        return self._append(self.approval_rows(approvals))
+
+    @staticmethod
+    def approval_rows(approvals: Sequence[Mapping[str, Any]]) -> list[tuple]:
+        rows = []
+        for a in approvals:
+            run_id, cid = str(a["run_id"]), str(a["customer_id"])
+            rows.append(("approval", run_id, cid, {**a, "run_id": run_id, "customer_id": cid}))
+        return rows
+
+    # ------------------------------------------------------------------ reading
+    def _key(self) -> bytes | None:
+        row = self._key_text()
+        try:
+            return bytes.fromhex(row) if row is not None else None
+        except (TypeError, ValueError):
+            raise RegisterError("error.register.key_damaged", file=self._file) from None
+
+    @_reading
+    def key(self) -> bytes | None:
+        """The register's secret that seals its runs' approval forms (None: no run recorded yet)."""
+        return self._key()
+
+    @_reading
+    def has_run(self, run_id: str) -> bool:
+        return self._q("SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (run_id,)).fetchone() is not None
+
+    @_reading
+    def run_record(self, run_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None:
+        """Run ``run_id`` as recorded: its entry, its decisions by customer, and the latest approval
+        read back for each customer (with its entry ``seq``); None when the run is not in this register.
+        Each entry's own hash is checked: an entry edited in the file is refused, not trusted."""
+        rows = self._q("SELECT seq, kind, run_id, customer_id, payload, prev_hash, hash FROM entries "
+                               "WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
+        run, decisions, approvals = None, {}, {}
+        for seq, kind, rid, cid, payload, prev_hash, h in rows:
+            if entry_hash(prev_hash, seq, kind, rid, cid, payload) != h:
+                raise RegisterError("error.register.entry_changed", file=self._file, seq=seq, run=run_id)
+            data = self._payload(seq, payload)
+            if kind == "run":
+                run = data
+            elif kind == "decision":
+                decisions[str(cid)] = data
+            elif kind == "approval":
+                approvals[str(cid)] = {**data, "seq": seq}
+        return None if run is None else (run, decisions, approvals)
+
+    @_reading
+    def head(self) -> Head:
+        last = self._q("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        return Head(*last) if last else Head(0, GENESIS)
+
+    @_reading
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run as recorded (the run's keys plus ``decisions``, their number), newest first."""
+        return [self._payload(seq, p) for seq, p in self._q(
+            "SELECT seq, payload FROM entries WHERE kind='run' ORDER BY seq DESC")]
+
+    def _payload(self, seq: int, payload: Any) -> dict[str, Any]:
+        """An entry's content; one that is not what Credit Desk wrote is named, not a traceback."""
+        try:
+            data = json.loads(payload)
+        except (TypeError, ValueError):
+            data = None
+        if not isinstance(data, dict):
+            raise RegisterError("error.register.entry_unreadable", file=self._file, seq=seq)
+        return data
+
+    def _as_of(self, where: str = "", params: tuple = ()) -> dict[str, str]:
+        return {run_id: str(self._payload(seq, p).get("as_of") or "") for seq, run_id, p in self._q(
+            f"SELECT seq, run_id, payload FROM entries WHERE kind='run' {where}", params)}
+
+    @_reading
+    def history(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's decision in every run: the decision's keys plus ``run_id``, ``as_of``,
+        ``level_change`` ("A→AA", or "" when unchanged or first) and ``approvals`` (those read back for
+        that run); oldest assessment date first, then in recording order (a back-dated rerun sorts in)."""
+        as_of = self._as_of("AND run_id IN (SELECT run_id FROM entries WHERE customer_id=?)", (customer_id,))
+        decisions, approvals = [], {}
+        for seq, kind, run_id, payload in self._q(
+                "SELECT seq, kind, run_id, payload FROM entries WHERE customer_id=? ORDER BY seq", (customer_id,)):
+            if kind == "approval":
+                approvals.setdefault(run_id, []).append(self._payload(seq, payload))
+            elif kind == "decision":
+                decisions.append(((as_of.get(run_id, ""), seq), run_id, self._payload(seq, payload)))
+        out: list[dict[str, Any]] = []
+        for (date, _), run_id, data in sorted(decisions, key=lambda d: d[0]):
+            before = out[-1].get("level") if out else None
+            change = f"{before}→{data.get('level')}" if before and before != data.get("level") else ""
+            out.append({**data, "run_id": run_id, "as_of": date or None, "level_change": change,
+                        "approvals": approvals.get(run_id, [])})
+        return out
+
+    @_reading
+    def reviews_due(self, on: str) -> list[dict[str, Any]]:
+        """Customers whose latest decision (latest assessment date, then latest recorded) has its next
+        review on or before ``on`` (ISO date), earliest review first."""
+        as_of = self._as_of()
+        latest: dict[str, tuple[str, int]] = {}
+        for cid, run_id, seq in self._q("SELECT customer_id, run_id, seq FROM entries WHERE kind='decision'"):
+            key = (as_of.get(run_id, ""), seq)
+            cid = str(cid)
+            if cid not in latest or key > latest[cid]:
+                latest[cid] = key
+        payloads: dict[int, Any] = {}
+        seqs = sorted(seq for _, seq in latest.values())
+        for n in range(0, len(seqs), 500):  # a few queries, not one per customer (a server over the network)
+            chunk = seqs[n:n + 500]
+            payloads.update(self._q(f"SELECT seq, payload FROM entries WHERE seq IN ({','.join('?' * len(chunk))})",
+                                    tuple(chunk)).fetchall())
+        due = []
+        for cid, (date, seq) in latest.items():
+            data = self._payload(seq, payloads[seq])
+            if isinstance(data.get("next_review"), str) and data["next_review"] and data["next_review"] <= on:
+                due.append({"customer_id": cid, "name": data.get("name"), "level": data.get("level"),
+                            "next_review": data["next_review"], "run_id": data.get("run_id"), "as_of": date or None})
+        return sorted(due, key=lambda d: (d["next_review"], d["customer_id"]))
+
+    @_reading
+    def verify(self, expected_head: Head | None = None) -> list[str]:
+        """[] when intact; else one message per problem: a damaged file, a changed, inserted or deleted
+        entry, a run missing decisions, and (given the head from an audit sheet) a cut or rewritten tail."""
+        problems = self._damage()
+        prev, expected_seq, head_seen = GENESIS, 1, False
+        declared: dict[str, int] = {}
+        counted: dict[str, int] = {}
+        for seq, kind, run_id, cid, payload, prev_hash, h in self.entries():
+            where = f"entry #{seq} ({kind} {run_id}{' ' + cid if cid else ''})"
+            if seq != expected_seq:
+                gap = f"entry #{expected_seq} is" if seq == expected_seq + 1 else f"entries #{expected_seq}–#{seq - 1} are"
+                problems.append(f"{gap} missing (deleted)")
+            if prev_hash != prev:
+                problems.append(f"{where}: does not follow the entry before it (an entry was deleted or inserted)")
+            if entry_hash(prev_hash, seq, kind, run_id, cid, payload) != h:
+                problems.append(f"{where}: its content was changed after it was recorded")
+            try:
+                data = json.loads(payload)
+                if data.get("run_id", run_id) != run_id or data.get("customer_id", cid) != cid or \
+                        kind not in ("run", "decision", "approval"):
+                    problems.append(f"{where}: its kind, customer or run does not match its content")
+                if kind == "run":
+                    declared[run_id] = int(data.get("decisions", 0))
+                elif kind == "decision":
+                    counted[run_id] = counted.get(run_id, 0) + 1
+            except (ValueError, TypeError, AttributeError):
+                problems.append(f"{where}: its content is not readable")
+            if expected_head is not None and seq == expected_head.seq:
+                head_seen = True
+                if h != expected_head.hash:
+                    problems.append(f"entry #{seq} is not the one recorded ({expected_head.hash[:12]}…): "
+                                    f"the register was rewritten from there on or before")
+            prev, expected_seq = h, seq + 1
+        for run_id, n in declared.items():
+            if counted.get(run_id, 0) != n:
+                problems.append(f"run {run_id}: {n} decisions were recorded, {counted.get(run_id, 0)} are there")
+        problems += [f"run {run_id}: {n} decisions are there, but the run itself is missing"
+                     for run_id, n in counted.items() if run_id not in declared]
+        if expected_head is not None and expected_head.seq and not head_seen:
+            problems.append(f"entry #{expected_head.seq} ({expected_head.hash[:12]}…) is missing: "
+                            f"the register was cut back after it was recorded")
+        return problems
+
+    def entries(self) -> Iterator[tuple]:
+        """Every entry as stored, in order: (seq, kind, run_id, customer_id, payload, prev_hash, hash)."""
+        try:
+            yield from self._scan("SELECT seq, kind, run_id, customer_id, payload, prev_hash, hash FROM entries "
+                                  "ORDER BY seq")
+        except self._db_error as exc:
+            raise self._error(exc, "read") from None
+
+
+class Register(_Chain):
     """One register file. ``readonly`` (the reading commands: history, verify-register): opened with
     SQLite's ``mode=ro``, never written, so it reads a register on a CD, a read-only share or in a
     read-only folder; a file that is empty or holds no register is named as such, never created."""
+
+    _db_error = sqlite3.Error
 
     def __init__(self, path: str | Path, readonly: bool = False):
         self.path = Path(path)
@@ -380,37 +729,25 @@ class Register:
                 shutil.rmtree(self._copy, ignore_errors=True)
                 self._copy = None
 
-    def _discard(self) -> None:
-        """Close after a failure: the error that got here is the one to report."""
-        try:
-            self.close()
-        except RegisterError:
-            pass
-
     def __enter__(self) -> Register:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    @property
+    def _file(self) -> Path:
+        return self.path
 
-    # ------------------------------------------------------------------ writing
-    def prepare(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None,
-                key: bytes | None = None) -> Prepared:
-        """The entries ``rows`` would become after the current head (see ``prepare_after``); ``key``:
-        the secret they were sealed with (``key()``, or a new one for a register that has none)."""
-        return prepare_after(self.head(), rows, new_run, key)
+    def _q(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, params)
 
-    def commit(self, prepared: Prepared) -> Head:
-        """Append prepared entries in one transaction; ``HeadMoved`` when the head is no longer theirs."""
-        def same_base(base: Head) -> Prepared:
-            if base != prepared.base:
-                raise HeadMoved()
-            return prepared
-        return self._transaction(same_base, prepared.new_run, prepared.key)
+    def _key_text(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='hmac_key'").fetchone()
+        return row[0] if row else None
 
-    def _append(self, rows: list[tuple[str, str, str | None, dict[str, Any]]], new_run: str | None = None) -> Head:
-        """Append ``rows`` after whatever the head is when the lock is held (nothing printed it before)."""
-        return self._transaction(lambda base: prepare_after(base, rows, new_run), new_run)
+    def _damage(self) -> list[str]:
+        return [f"the file is damaged: {r}" for (r,) in self.db.execute("PRAGMA quick_check") if r != "ok"]
+
+    def _error(self, exc: BaseException, doing: str) -> RegisterError:
+        return _failure(self.path, exc, doing)
 
     def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None,
                      key: bytes | None = None) -> Head:
@@ -437,179 +774,3 @@ class Register:
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "written") from None
         return prepared.head
-
-    @staticmethod
-    def run_rows(run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> list[tuple]:
-        """The entries of one run (``run_id``, as_of, policy and input hashes, ...) and its decisions."""
-        data = dict(run)
-        run_id = data.get("run_id")
-        if not isinstance(run_id, str) or not run_id:
-            raise ValueError("a run needs a run_id")
-        rows = [("run", run_id, None, {**data, "decisions": len(decisions)})]
-        for d in decisions:  # the payload repeats the query columns, so verify can compare them
-            cid = str(d["customer_id"])
-            rows.append(("decision", run_id, cid, {**d, "customer_id": cid, "run_id": run_id}))
-        return rows
-
-    def record_run(self, run: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> Head:
-        """One run and its decisions, all or nothing; returns the new head (for the audit sheet)."""
-        return self._append(self.run_rows(run, decisions), new_run=run["run_id"])
-
-    def record_approvals(self, approvals: Sequence[Mapping[str, Any]]) -> Head:
-        """Approvals read back from filled forms, each naming its ``run_id`` and ``customer_id``."""
-        return self._append(self.approval_rows(approvals))
-
-    @staticmethod
-    def approval_rows(approvals: Sequence[Mapping[str, Any]]) -> list[tuple]:
-        rows = []
-        for a in approvals:
-            run_id, cid = str(a["run_id"]), str(a["customer_id"])
-            rows.append(("approval", run_id, cid, {**a, "run_id": run_id, "customer_id": cid}))
-        return rows
-
-    # ------------------------------------------------------------------ reading
-    def _key(self) -> bytes | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key='hmac_key'").fetchone()
-        try:
-            return bytes.fromhex(row[0]) if row else None
-        except (TypeError, ValueError):
-            raise RegisterError("error.register.key_damaged", file=self.path) from None
-
-    @_reading
-    def key(self) -> bytes | None:
-        """The register's secret that seals its runs' approval forms (None: no run recorded yet)."""
-        return self._key()
-
-    @_reading
-    def has_run(self, run_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (run_id,)).fetchone() is not None
-
-    @_reading
-    def run_record(self, run_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None:
-        """Run ``run_id`` as recorded: its entry, its decisions by customer, and the latest approval
-        read back for each customer (with its entry ``seq``); None when the run is not in this register.
-        Each entry's own hash is checked: an entry edited in the file is refused, not trusted."""
-        rows = self.db.execute("SELECT seq, kind, run_id, customer_id, payload, prev_hash, hash FROM entries "
-                               "WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
-        run, decisions, approvals = None, {}, {}
-        for seq, kind, rid, cid, payload, prev_hash, h in rows:
-            if entry_hash(prev_hash, seq, kind, rid, cid, payload) != h:
-                raise RegisterError("error.register.entry_changed", file=self.path, seq=seq, run=run_id)
-            data = self._payload(seq, payload)
-            if kind == "run":
-                run = data
-            elif kind == "decision":
-                decisions[str(cid)] = data
-            elif kind == "approval":
-                approvals[str(cid)] = {**data, "seq": seq}
-        return None if run is None else (run, decisions, approvals)
-
-    @_reading
-    def head(self) -> Head:
-        last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-        return Head(*last) if last else Head(0, GENESIS)
-
-    @_reading
-    def runs(self) -> list[dict[str, Any]]:
-        """Every run as recorded (the run's keys plus ``decisions``, their number), newest first."""
-        return [self._payload(seq, p) for seq, p in self.db.execute(
-            "SELECT seq, payload FROM entries WHERE kind='run' ORDER BY seq DESC")]
-
-    def _payload(self, seq: int, payload: Any) -> dict[str, Any]:
-        """An entry's content; one that is not what Credit Desk wrote is named, not a traceback."""
-        try:
-            data = json.loads(payload)
-        except (TypeError, ValueError):
-            data = None
-        if not isinstance(data, dict):
-            raise RegisterError("error.register.entry_unreadable", file=self.path, seq=seq)
-        return data
-
-    def _as_of(self, where: str = "", params: tuple = ()) -> dict[str, str]:
-        return {run_id: str(self._payload(seq, p).get("as_of") or "") for seq, run_id, p in self.db.execute(
-            f"SELECT seq, run_id, payload FROM entries WHERE kind='run' {where}", params)}
-
-    @_reading
-    def history(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's decision in every run: the decision's keys plus ``run_id``, ``as_of``,
-        ``level_change`` ("A→AA", or "" when unchanged or first) and ``approvals`` (those read back for
-        that run); oldest assessment date first, then in recording order (a back-dated rerun sorts in)."""
-        as_of = self._as_of("AND run_id IN (SELECT run_id FROM entries WHERE customer_id=?)", (customer_id,))
-        decisions, approvals = [], {}
-        for seq, kind, run_id, payload in self.db.execute(
-                "SELECT seq, kind, run_id, payload FROM entries WHERE customer_id=? ORDER BY seq", (customer_id,)):
-            if kind == "approval":
-                approvals.setdefault(run_id, []).append(self._payload(seq, payload))
-            elif kind == "decision":
-                decisions.append(((as_of.get(run_id, ""), seq), run_id, self._payload(seq, payload)))
-        out: list[dict[str, Any]] = []
-        for (date, _), run_id, data in sorted(decisions, key=lambda d: d[0]):
-            before = out[-1].get("level") if out else None
-            change = f"{before}→{data.get('level')}" if before and before != data.get("level") else ""
-            out.append({**data, "run_id": run_id, "as_of": date or None, "level_change": change,
-                        "approvals": approvals.get(run_id, [])})
-        return out
-
-    @_reading
-    def reviews_due(self, on: str) -> list[dict[str, Any]]:
-        """Customers whose latest decision (latest assessment date, then latest recorded) has its next
-        review on or before ``on`` (ISO date), earliest review first."""
-        as_of = self._as_of()
-        latest: dict[str, tuple[str, int]] = {}
-        for cid, run_id, seq in self.db.execute("SELECT customer_id, run_id, seq FROM entries WHERE kind='decision'"):
-            key = (as_of.get(run_id, ""), seq)
-            cid = str(cid)
-            if cid not in latest or key > latest[cid]:
-                latest[cid] = key
-        due = []
-        for cid, (date, seq) in latest.items():
-            data = self._payload(seq, self.db.execute("SELECT payload FROM entries WHERE seq=?", (seq,)).fetchone()[0])
-            if isinstance(data.get("next_review"), str) and data["next_review"] and data["next_review"] <= on:
-                due.append({"customer_id": cid, "name": data.get("name"), "level": data.get("level"),
-                            "next_review": data["next_review"], "run_id": data.get("run_id"), "as_of": date or None})
-        return sorted(due, key=lambda d: (d["next_review"], d["customer_id"]))
-
-    @_reading
-    def verify(self, expected_head: Head | None = None) -> list[str]:
-        """[] when intact; else one message per problem: a damaged file, a changed, inserted or deleted
-        entry, a run missing decisions, and (given the head from an audit sheet) a cut or rewritten tail."""
-        problems = [f"the file is damaged: {r}" for (r,) in self.db.execute("PRAGMA quick_check") if r != "ok"]
-        prev, expected_seq, head_seen = GENESIS, 1, False
-        declared: dict[str, int] = {}
-        counted: dict[str, int] = {}
-        for seq, kind, run_id, cid, payload, prev_hash, h in self.db.execute(
-                "SELECT seq, kind, run_id, customer_id, payload, prev_hash, hash FROM entries ORDER BY seq"):
-            where = f"entry #{seq} ({kind} {run_id}{' ' + cid if cid else ''})"
-            if seq != expected_seq:
-                gap = f"entry #{expected_seq} is" if seq == expected_seq + 1 else f"entries #{expected_seq}–#{seq - 1} are"
-                problems.append(f"{gap} missing (deleted)")
-            if prev_hash != prev:
-                problems.append(f"{where}: does not follow the entry before it (an entry was deleted or inserted)")
-            if entry_hash(prev_hash, seq, kind, run_id, cid, payload) != h:
-                problems.append(f"{where}: its content was changed after it was recorded")
-            try:
-                data = json.loads(payload)
-                if data.get("run_id", run_id) != run_id or data.get("customer_id", cid) != cid or \
-                        kind not in ("run", "decision", "approval"):
-                    problems.append(f"{where}: its kind, customer or run does not match its content")
-                if kind == "run":
-                    declared[run_id] = int(data.get("decisions", 0))
-                elif kind == "decision":
-                    counted[run_id] = counted.get(run_id, 0) + 1
-            except (ValueError, TypeError, AttributeError):
-                problems.append(f"{where}: its content is not readable")
-            if expected_head is not None and seq == expected_head.seq:
-                head_seen = True
-                if h != expected_head.hash:
-                    problems.append(f"entry #{seq} is not the one recorded ({expected_head.hash[:12]}…): "
-                                    f"the register was rewritten from there on or before")
-            prev, expected_seq = h, seq + 1
-        for run_id, n in declared.items():
-            if counted.get(run_id, 0) != n:
-                problems.append(f"run {run_id}: {n} decisions were recorded, {counted.get(run_id, 0)} are there")
-        problems += [f"run {run_id}: {n} decisions are there, but the run itself is missing"
-                     for run_id, n in counted.items() if run_id not in declared]
-        if expected_head is not None and expected_head.seq and not head_seen:
-            problems.append(f"entry #{expected_head.seq} ({expected_head.hash[:12]}…) is missing: "
-                            f"the register was cut back after it was recorded")
-        return problems

@@ -356,6 +356,75 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.where.share": ("网络共享文件夹 {share}", "the network share {share}"),
     "error.register.where.drive": ("网络驱动器 {drive}", "the network drive {drive}"),
     "error.register.where.mount": ("挂载在 {mount} 的网络文件系统", "a network file system mounted at {mount}"),
+    # -- the team register on a database server ({file}: its address, the password shown as ***)
+    "error.register.pg_unreachable": ("无法连接评级登记簿所在的数据库服务器 {file}（服务器未开启、地址或端口有误，或网络不通）。请检查网络后重试，或请信息部门检查服务器。",
+                                      "{file}: the database server of the rating register cannot be reached (it is "
+                                      "not running, the address or port is wrong, or the network is down); check "
+                                      "the network and try again, or ask IT to check the server"),
+    "error.register.pg_unreachable_write": ("无法连接评级登记簿所在的数据库服务器 {file}（服务器未开启、地址或端口有误，或网络不通），本次未登记任何内容，也未写入任何文件。请检查网络后重试，或请信息部门检查服务器。",
+                                            "{file}: the database server of the rating register cannot be reached "
+                                            "(it is not running, the address or port is wrong, or the network is "
+                                            "down); nothing was recorded or written. Check the network and try "
+                                            "again, or ask IT to check the server"),
+    "error.register.pg_auth": ("数据库服务器 {file} 拒绝了这个登录（用户名或密码不对，或服务器不允许从这台电脑登录）。请核对用户名和密码，或请信息部门开通。",
+                               "{file}: the database server refused the login (wrong user name or password, or the "
+                               "server does not accept this login from this computer); check the user name and "
+                               "password, or ask IT to give access"),
+    "error.register.pg_auth_write": ("数据库服务器 {file} 拒绝了这个登录（用户名或密码不对，或服务器不允许从这台电脑登录），本次未登记任何内容，也未写入任何文件。请核对用户名和密码，或请信息部门开通。",
+                                     "{file}: the database server refused the login (wrong user name or password, "
+                                     "or the server does not accept this login from this computer); nothing was "
+                                     "recorded or written. Check the user name and password, or ask IT to give "
+                                     "access"),
+    "error.register.pg_no_database": ("数据库服务器上没有地址 {file} 所指的数据库。请核对登记簿地址中的数据库名，或请信息部门创建。",
+                                      "{file}: the database server has no database of that name; check the "
+                                      "database name in the register's address, or ask IT to create it"),
+    "error.register.pg_no_database_write": ("数据库服务器上没有地址 {file} 所指的数据库，本次未登记任何内容，也未写入任何文件。请核对登记簿地址中的数据库名，或请信息部门创建。",
+                                            "{file}: the database server has no database of that name; nothing was "
+                                            "recorded or written. Check the database name in the register's "
+                                            "address, or ask IT to create it"),
+    "error.register.pg_permission": ("这个登录无权读取评级登记簿 {file}。请信息部门授予登记簿的读取权限（经办或审计角色）。",
+                                     "{file}: this login may not read the rating register; ask IT to grant it the "
+                                     "register's clerk or auditor role"),
+    "error.register.pg_permission_write": ("这个登录无权在评级登记簿 {file} 中登记，本次未登记任何内容，也未写入任何文件。请信息部门授予登记簿的经办角色。",
+                                           "{file}: this login may not record in the rating register; nothing was "
+                                           "recorded or written. Ask IT to grant it the register's clerk role"),
+    "error.register.pg_dropped": ("与评级登记簿所在数据库服务器 {file} 的连接中断了。请检查网络后重试。",
+                                  "{file}: the connection to the rating register's database server was lost; "
+                                  "check the network and try again"),
+    "error.register.pg_dropped_write": ("与评级登记簿所在数据库服务器 {file} 的连接在登记时中断了：本次评级整体未登记（不会只登记一部分），也未写入任何文件。请检查网络后重新评级。",
+                                        "{file}: the connection to the rating register's database server was lost "
+                                        "while recording: the run was not recorded (none of it: a run is recorded "
+                                        "whole or not at all) and nothing was written. Check the network and rate "
+                                        "again"),
+    "error.register.pg_no_schema": ("数据库 {file} 中还没有评级登记簿。请信息部门先为它创建登记簿（见说明书中为信息部门写的一节）。",
+                                    "{file}: this database holds no rating register yet; ask IT to create it first "
+                                    "(credit-desk register init, see the README's section for IT)"),
+    "error.register.pg_foreign": ("数据库 {file} 中的同名内容不是评级登记簿（表或列不对）。请核对登记簿地址，或请信息部门检查。",
+                                  "{file}: what this database holds under the register's name is not a rating "
+                                  "register (its tables or columns are not a register's); check the address, or "
+                                  "ask IT to check it"),
+    "error.register.pg_bad_url": ("{file} 不是有效的数据库登记簿地址。地址的写法是 postgresql://用户名@服务器:端口/数据库名。",
+                                  "{file}: not a valid address of a database register; write it as "
+                                  "postgresql://user@host:port/database"),
+    "error.register.pg_no_driver": ("本程序缺少连接数据库服务器所需的组件，无法打开评级登记簿 {file}。请重新安装本程序。",
+                                    "{file}: this installation lacks the component that connects to a database "
+                                    "server (psycopg); install Credit Desk again"),
+    "error.register.pg_failed": ("{doing}评级登记簿 {file} 时数据库服务器报错。请稍后重试；如果一直出错，请信息部门查看服务器日志。",
+                                 "{file}: the database server reported an error while the rating register was "
+                                 "{doing}; try again later, and if it persists ask IT to look at the server's log"),
+    "error.register.pg_failed_write": ("{doing}评级登记簿 {file} 时数据库服务器报错，本次未登记任何内容，也未写入任何文件。请稍后重试；如果一直出错，请信息部门查看服务器日志。",
+                                       "{file}: the database server reported an error while the rating register "
+                                       "was {doing}; nothing was recorded or written. Try again later, and if it "
+                                       "persists ask IT to look at the server's log"),
+    "error.register.pg_not_empty": ("数据库 {file} 中已有另一本评级登记簿（{entries} 条记录，与要迁移的登记簿不同），未复制任何内容。请迁移到空的登记簿。",
+                                    "{file}: already holds another rating register ({entries} entries, not those "
+                                    "of the register to move); nothing was copied. Move it into an empty register"),
+    "error.register.pg_copy_differs": ("复制到 {file} 的评级登记簿与原登记簿 {source} 不一致（{problem}），已全部撤销，未复制任何内容。",
+                                       "{file}: the register copied from {source} does not match it ({problem}); "
+                                       "the copy was undone, nothing was copied"),
+    "error.register.source_broken": ("要迁移的评级登记簿 {file} 核对未通过（{count} 处问题，见上），未复制任何内容。请先核对并修复它。",
+                                     "{file}: the register to move does not verify ({count} problems, listed "
+                                     "above); nothing was copied. Check it first"),
     "error.register.doing.opened": ("打开", "opened"),
     "error.register.doing.read": ("读取", "read"),
     "error.register.doing.written": ("写入", "written"),
@@ -645,6 +714,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.no_ratings": ("{file} 中没有客户 {customer} 的评级记录。", "No ratings of {customer} in {file}."),
     "cli.review_due": ("复评到期 {date}：{customer} {name}（{level}）", "review due {date}: {customer} {name} ({level})"),
     "cli.intact": ("{file}：完好（{head}）", "{file}: intact ({head})"),
+    "cli.register.init_created": ("已在 {file} 中创建评级登记簿（结构 credit_desk，格式 {version}）。",
+                                  "{file}: created the rating register (schema credit_desk, format {version})."),
+    "cli.register.init_kept": ("{file} 中已有评级登记簿（格式 {version}，{entries} 条记录），原样保留，只补上缺少的部分并重新授权。",
+                               "{file}: the rating register was there already (format {version}, {entries} "
+                               "entries): kept as it was; only what was missing was made, and the grants given again."),
+    "cli.register.init_migrated": ("{file}：评级登记簿已从格式 {old} 升级到格式 {version}。",
+                                   "{file}: the rating register was brought from format {old} to format {version}."),
+    "cli.register.roles_created": ("已创建角色：{roles}", "Roles created: {roles}"),
+    "cli.register.roles_kept": ("已有角色，原样保留：{roles}", "Roles there already, kept: {roles}"),
+    "cli.register.grant_hint": ("请为使用者的登录授予角色，例如 GRANT credit_desk_clerk TO 登录名;",
+                                "Grant the roles to the people's logins, e.g. GRANT credit_desk_clerk TO alice;"),
+    "cli.register.migrated": ("已把 {source} 的 {entries} 条记录{key}复制到 {file}，核对通过，最后一条记录与原登记簿相同（{head}）。",
+                              "Copied the {entries} entries of {source}{key} into {file}; it verifies, and its "
+                              "head is the source's ({head})."),
+    "cli.register.migrated_key": ("和校验密钥", " and its key"),
+    "cli.register.already_there": ("{file} 中已有 {source} 的全部 {entries} 条记录（最后一条 {head}），未复制任何内容。",
+                                   "{file} already holds exactly the {entries} entries of {source} (head {head}); "
+                                   "nothing was copied."),
     "cli.no_run": ("（无）", "(none)"),
     # a bug: one line, the traceback in the log ({done}: cli.nothing_written or cli.after_commit)
     "cli.internal_error": ("内部错误（{kind}）{done}；{where}", "internal error ({kind}){done}; {where}"),

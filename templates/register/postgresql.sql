@@ -1,0 +1,128 @@
+-- Credit Desk: the team rating register on PostgreSQL (schema credit_desk, register format 1).
+--
+-- The one source of the schema: `credit-desk register init URL` runs this file, and IT may run it
+-- as it is with psql, as a superuser (or a login that may create roles and own the schema):
+--     psql "postgresql://admin@dbhost:5432/finance" -v ON_ERROR_STOP=1 --single-transaction -f postgresql.sql
+-- Running it again is harmless: roles, tables and entries that exist are kept; only what is missing
+-- is made, and the grants are given again.
+--
+-- Roles (no login; IT grants them to the people's logins):
+--   credit_desk_owner    owns the schema and its tables; later formats' migrations run as it
+--   credit_desk_clerk    reads the register and appends runs and approvals (INSERT only); reads and,
+--                        once, inserts the register's key, which seals the approval forms
+--   credit_desk_auditor  reads the entries and meta, never the key
+--     GRANT credit_desk_clerk TO alice;   GRANT credit_desk_auditor TO bob;
+--
+-- Entries are never changed: triggers refuse UPDATE, DELETE and TRUNCATE on entries and on the key
+-- (for everyone, the owner and superusers included), and UPDATE, DELETE and TRUNCATE on meta to anyone
+-- but the owner. A superuser can still drop a trigger: the hash chain then shows what was changed
+-- (credit-desk verify-register).
+--
+-- Later formats: the program's desktop/io/register_pg.py MIGRATIONS lists, per format above 1, the
+-- file of this folder that brings a register of the format before it up to that one
+-- (postgresql-2.sql, ...); `register init` runs them in order. None yet.
+
+DO $$
+DECLARE
+  found text;
+BEGIN
+  IF to_regclass('credit_desk.meta') IS NOT NULL THEN
+    EXECUTE $q$SELECT value FROM credit_desk.meta WHERE key = 'schema_version'$q$ INTO found;
+    IF found ~ '^[0-9]+$' AND found::int > 1 THEN
+      RAISE EXCEPTION 'credit_desk holds a register of format %, newer than this file''s (1): use the newer program''s file', found;
+    END IF;
+  END IF;
+END $$;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'credit_desk_owner') THEN
+    CREATE ROLE credit_desk_owner NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'credit_desk_clerk') THEN
+    CREATE ROLE credit_desk_clerk NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'credit_desk_auditor') THEN
+    CREATE ROLE credit_desk_auditor NOLOGIN;
+  END IF;
+END $$;
+
+CREATE SCHEMA IF NOT EXISTS credit_desk AUTHORIZATION credit_desk_owner;
+
+SET ROLE credit_desk_owner;  -- what follows is the owner's
+
+CREATE TABLE IF NOT EXISTS credit_desk.meta (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+
+-- the same columns as the SQLite register's; payload is the canonical JSON the hash was computed over
+CREATE TABLE IF NOT EXISTS credit_desk.entries (
+  seq bigint PRIMARY KEY CHECK (seq > 0),  -- one entry per number: two writers can never fork the chain
+  kind text NOT NULL,  -- run | decision | approval
+  run_id text NOT NULL,
+  customer_id text,
+  payload text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_customer ON credit_desk.entries (customer_id, seq);
+CREATE INDEX IF NOT EXISTS entries_run ON credit_desk.entries (run_id, kind);
+
+-- the register's secret (HMAC key of the approval forms): the clerk's desktop seals forms with it,
+-- so the clerk role reads it; the auditor role cannot
+CREATE TABLE IF NOT EXISTS credit_desk.secret (
+  key text PRIMARY KEY CHECK (key = 'hmac_key'),
+  value text NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION credit_desk.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the rating register is append-only: % on % refused', TG_OP, TG_TABLE_NAME;
+END $$;
+
+CREATE OR REPLACE FUNCTION credit_desk.owner_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT pg_has_role(current_user, 'credit_desk_owner', 'MEMBER') THEN
+    RAISE EXCEPTION 'only the register''s owner changes %: % refused', TG_TABLE_NAME, TG_OP;
+  END IF;
+  IF TG_LEVEL = 'STATEMENT' THEN
+    RETURN NULL;
+  ELSIF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES
+      ('entries', 'entries_append_only', 'BEFORE UPDATE OR DELETE', 'ROW', 'refuse_change'),
+      ('entries', 'entries_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'refuse_change'),
+      ('secret', 'secret_append_only', 'BEFORE UPDATE OR DELETE', 'ROW', 'refuse_change'),
+      ('secret', 'secret_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'refuse_change'),
+      ('meta', 'meta_owner_only', 'BEFORE UPDATE OR DELETE', 'ROW', 'owner_only'),
+      ('meta', 'meta_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'owner_only')
+    ) AS x(tbl, name, event, level, fn)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = t.name
+                   AND tgrelid = format('credit_desk.%I', t.tbl)::regclass) THEN
+      EXECUTE format('CREATE TRIGGER %I %s ON credit_desk.%I FOR EACH %s EXECUTE FUNCTION credit_desk.%I()',
+                     t.name, t.event, t.tbl, t.level, t.fn);
+    END IF;
+  END LOOP;
+END $$;
+
+REVOKE ALL ON SCHEMA credit_desk FROM PUBLIC;
+REVOKE ALL ON credit_desk.meta, credit_desk.entries, credit_desk.secret FROM PUBLIC;
+GRANT USAGE ON SCHEMA credit_desk TO credit_desk_clerk, credit_desk_auditor;
+GRANT SELECT, INSERT ON credit_desk.entries TO credit_desk_clerk;
+GRANT SELECT ON credit_desk.meta TO credit_desk_clerk;
+GRANT SELECT, INSERT ON credit_desk.secret TO credit_desk_clerk;
+GRANT SELECT ON credit_desk.entries, credit_desk.meta TO credit_desk_auditor;
+
+INSERT INTO credit_desk.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
+
+RESET ROLE;
