@@ -41,7 +41,7 @@ class BacktestResult:
     policy: Policy
     sheets: list  # SheetSource of every sheet read (file, sheet, kind, SHA-256, rows)
     inputs: list[Path]
-    register: Path | None = None
+    register: str | Path | None = None  # a URL's password shown as *** (see _kept)
     register_head: str | None = None  # "seq:hash" of the register read (register mode)
     rerate_at: tuple[date, ...] = ()
     started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
@@ -55,7 +55,7 @@ class CompareResult:
     sheets: list  # the inputs read (policies compared); [] for two runs of the register
     inputs: list[Path]
     policies: tuple[Policy | None, Policy | None]  # None: a run of the register (its policy by name)
-    register: Path | None = None
+    register: str | Path | None = None  # a URL's password shown as *** (see _kept)
     register_head: str | None = None
     started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     operator: str = ""
@@ -108,14 +108,21 @@ def _rerate_cases(imported, policy: Policy, dates: Sequence[date], progress: Pro
     return rows, runs, not_trading
 
 
-def _register_cases(register: Path, evaluation: date, progress: Progress, tick: Tick
+def _kept(register: str | Path | None) -> str | Path | None:
+    """The register as a result keeps it for its workbook and JSON: a path as it is, a URL with its
+    password masked (never written into a file)."""
+    from desktop.io.register import is_url, shown
+    return shown(register) if is_url(register) else register
+
+
+def _register_cases(register: str | Path, evaluation: date, progress: Progress, tick: Tick
                     ) -> tuple[list[dict], list[RunRow], str]:
     """Every decision of every run of the register; of several runs of one date only the last
     recorded counts (the others are listed). A run dated after the evaluation date is listed
     and its cases counted as not yet observable, as every run whose horizon ends after it."""
-    from desktop.io.register import Register
+    from desktop.io.register import open_register
     rows: list[dict] = []
-    with Register(register, readonly=True) as reg:
+    with open_register(register, readonly=True) as reg:
         head = str(reg.head())
         recorded = []
         for run in reversed(reg.runs()):  # oldest first
@@ -147,7 +154,7 @@ def _register_cases(register: Path, evaluation: date, progress: Progress, tick: 
     return rows, out, head
 
 
-def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, register: Path | None = None,
+def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, register: str | Path | None = None,
              rerate_at: Sequence[date] = (), inputs: Sequence[Path] = (), operator: str = "",
              progress: Progress | None = None, tick: Tick = _no_tick) -> BacktestResult:
     """The back-test of ``imported`` (the customer sheet and the ledger as of ``evaluation``)."""
@@ -204,7 +211,8 @@ def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, regi
     notes = ("customer_facts_today",) if source == "rerate" else ()
     progress("report", 0.9)
     rep = report(cases, runs, levels, [it.key for it in policy.items], evaluation, rule, source, not_trading, notes)
-    return BacktestResult(rep, policy, list(imported.sheets), list(inputs), register, head, dates, operator=operator)
+    return BacktestResult(rep, policy, list(imported.sheets), list(inputs), _kept(register), head, dates,
+                          operator=operator)
 
 
 # ---------------------------------------------------------------- comparing
@@ -237,20 +245,20 @@ def compare_ratings(before, after, policy: Policy) -> Comparison:
                    [lv.level for lv in before.policy.levels])
 
 
-def compare_runs(register: Path, run_a: str, run_b: str, levels: Sequence[str], operator: str = "",
+def compare_runs(register: str | Path, run_a: str, run_b: str, levels: Sequence[str], operator: str = "",
                  tick: Tick = _no_tick) -> CompareResult:
     """Two runs as the register recorded them."""
-    from desktop.io.register import Register
+    from desktop.io.register import open_register
     sides = []
-    with Register(register, readonly=True) as reg:
+    with open_register(register, readonly=True) as reg:
         head = str(reg.head())
         for run_id in (run_a, run_b):
             tick()
             record = reg.run_record(run_id)
             if record is None:
-                raise UsageError("error.compare.no_run", run=run_id, file=register)
+                raise UsageError("error.compare.no_run", run=run_id, file=_kept(register))
             run, decisions, _ = record
             sides.append(Side(run_id, tuple(snap_recorded(e) for e in decisions.values()), str(run.get("as_of") or ""),
                               str(run.get("policy") or "")))
-    return CompareResult(compare(sides[0], sides[1], levels), [], [], (None, None), register, head,
+    return CompareResult(compare(sides[0], sides[1], levels), [], [], (None, None), _kept(register), head,
                          operator=operator)

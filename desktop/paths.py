@@ -91,10 +91,14 @@ def logs_folder() -> Path:
     return Path(_env("CREDIT_DESK_LOG_DIR") or user_data_folder() / LOGS_FOLDER)
 
 
-def default_register_path() -> Path:
+def default_register_path() -> Path | str:
     """The rating register used unless the settings or ``--register`` name another;
-    ``CREDIT_DESK_REGISTER`` names another for everyone."""
-    return Path(_env("CREDIT_DESK_REGISTER") or user_data_folder() / REGISTER_FILE)
+    ``CREDIT_DESK_REGISTER`` names another for everyone: a file, or a team register's URL
+    (``postgresql://...``, kept as text: a Path would collapse its ``//``)."""
+    given = _env("CREDIT_DESK_REGISTER")
+    if given and given.strip().lower().startswith(("postgresql://", "postgres://")):
+        return given.strip()
+    return Path(given or user_data_folder() / REGISTER_FILE)
 
 
 def old_data_locations() -> list[tuple[str, Path]]:

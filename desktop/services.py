@@ -407,7 +407,8 @@ def check_approvals(req: S.ApprovalsRequest, progress: Progress, tick: Tick = no
         ref = (_reference_from_register(req.register, run_id) if req.register is not None else None) \
             or _reference_from_results(snapshot)
     if ref is None:
-        raise RunNotRegistered(run_id, str(req.register))
+        from desktop.io.register import shown
+        raise RunNotRegistered(run_id, shown(req.register))
     if ref.policy_sha256 != policy.sha256:
         raise InputFileError("error.run_other_policy", run=run_id, sha=ref.policy_sha256[:12])
     words = {code: {**form_words(code), **{f"item:{it.key}": it.label_zh if code == "zh" else it.label_en
@@ -427,30 +428,30 @@ def _run_of(forms, registered: set[str]) -> str:
     return max(counts, key=lambda r: (r in registered, counts[r], r))  # run IDs start with their start time
 
 
-def _registered_runs(register: Path | None, runs: set[str]) -> set[str]:
-    """Which of ``runs`` the register holds."""
-    from desktop.io.register import Register
-    if register is None or not runs or not Path(register).exists():
+def _registered_runs(register: str | Path | None, runs: set[str]) -> set[str]:
+    """Which of ``runs`` the register (a file or a database server's URL) holds."""
+    from desktop.io.register import open_register, register_exists
+    if register is None or not runs or not register_exists(register):
         return set()
-    with Register(register, readonly=True) as reg:
+    with open_register(register, readonly=True) as reg:
         return {r for r in runs if reg.has_run(r)}
 
 
-def _reference_from_register(register: Path, run_id: str):
+def _reference_from_register(register: str | Path, run_id: str):
     """Run ``run_id`` as the register recorded it, or None when the register does not hold it."""
     from desktop.core.forms import KEYED, RunReference, key_check
-    from desktop.io.register import Register, RegisterError
+    from desktop.io.register import RegisterError, open_register, register_exists, shown
 
-    if not Path(register).exists():
+    if not register_exists(register):
         return None
-    with Register(register, readonly=True) as reg:
+    with open_register(register, readonly=True) as reg:
         found = reg.run_record(run_id)
         key = reg.key() if found is not None else None
     if found is None:
         return None
     run, decisions, approvals = found
     if run.get("seal") == KEYED and (key is None or run.get("key_check") != key_check(key, run_id)):
-        raise RegisterError("error.register.key_replaced", file=register, run=run_id)
+        raise RegisterError("error.register.key_replaced", file=shown(register), run=run_id)
     mapped = {}
     for cid, d in decisions.items():
         m = {"name": d.get("name"), "total": d.get("total"), "raw_level": d.get("raw_level"),

@@ -135,7 +135,7 @@ class RateRequest:
     policy: Policy | None = None  # an edited policy; else the file ``policy_path`` (None: the shipped one)
     policy_path: Path | None = None
     operator: str | None = None
-    register: Path | None = None  # the rating register to record the run in (None: not recorded)
+    register: str | Path | None = None  # the rating register to record the run in (None: not recorded)
     outputs: tuple[ExportRequest, ...] = ()  # written in the same commit (the command line's outputs)
 
 
@@ -153,7 +153,7 @@ class BacktestRequest:
 
     evaluation: date
     reading: ImportRequest | None = None
-    register: Path | None = None
+    register: str | Path | None = None
     rerate_at: tuple[date, ...] = ()
     policy: Policy | None = None  # else the file ``policy_path`` (None: the shipped one)
     policy_path: Path | None = None
@@ -189,7 +189,7 @@ class CompareRequest:
     policy_b_path: Path | None = None
     run_a: str | None = None
     run_b: str | None = None
-    register: Path | None = None
+    register: str | Path | None = None
     out: Path | None = None
     json_out: Path | None = None
     lang: str = "zh"
@@ -209,7 +209,7 @@ class ApprovalsRequest:
     json_out: Path | None = None
     policy_path: Path | None = None
     notices_out: Path | None = None  # payment-term notices for the approved customers
-    register: Path | None = None  # the reference the forms are checked against, and where approvals are recorded
+    register: str | Path | None = None  # the reference the forms are checked against, and where approvals are recorded
     password: str | None = None  # opens encrypted results and filled workbooks (in memory)
     protect_password: str | None = None
     open_password: str | None = None
@@ -238,7 +238,7 @@ class ScoreRequest:
     detail_out: Path | None = None  # the working papers
     detail_customers: frozenset[str] | None = None  # ... of these customers only (None: all)
     password: str | None = None  # opens encrypted input workbooks
-    register: Path | None = None
+    register: str | Path | None = None
     protect_password: str | None = None
     open_password: str | None = None
     profiles: Path | None = None  # saved mapping profiles (None: none)
@@ -532,8 +532,8 @@ class Session:
 
         def record() -> None:
             if req.register is not None and entries:
-                from desktop.io.register import Register
-                with Register(req.register) as reg:
+                from desktop.io.register import open_register
+                with open_register(req.register) as reg:
                     reg.record_approvals(entries)
         files = [("write", path, writer) for path, writer in services.approval_writers(checked, req)]
         written = _write_all(files, inputs, progress, cancel, record)
@@ -559,15 +559,27 @@ class Session:
             raise StaleRatingError("error.stale")
         return rated
 
-    def _commit(self, rated: Rated, outputs: tuple, register: Path | None, progress: Progress,
+    def _commit(self, rated: Rated, outputs: tuple, register: str | Path | None, progress: Progress,
                 cancel: CancelToken, record: bool = True) -> list[Path]:
         """Write every output to a temporary file, then, in one step: register the run (when
         ``register``), put the files in place, all or nothing. Returns the paths written."""
         from desktop import services
-        from desktop.io.register import GENESIS, Head, HeadMoved, Register, new_key, prepare_after, refuse_network
+        from desktop.io.register import (
+            GENESIS,
+            Head,
+            HeadMoved,
+            is_url,
+            new_key,
+            open_register,
+            prepare_after,
+            refuse_network,
+            register_exists,
+            shown,
+            without_password,
+        )
 
         recording = register is not None and record
-        if recording:
+        if recording and not is_url(register):  # a team register (a URL) is on its server, shared by design
             refuse_network(register)  # a register on a network path: said before any workbook is written
             from desktop.upgrade import old_register_waiting
             old = old_register_waiting(register)
@@ -578,8 +590,8 @@ class Session:
             prepared = None
             if recording:
                 progress("register", 0.7)
-                if Path(register).exists():
-                    with Register(register) as reg:
+                if register_exists(register):
+                    with open_register(register) as reg:
                         key = reg.key() or new_key()
                         prepared = reg.prepare(services.register_rows(rated, key), rated.run.run_id, key)
                 else:  # created at the commit, not before: a cancelled first run leaves no file
@@ -594,20 +606,22 @@ class Session:
 
             def record(prepared=prepared) -> None:
                 if prepared is not None:
-                    with Register(register) as reg:
+                    with open_register(register) as reg:
                         reg.commit(prepared)
-                    LOG.info("recorded in the rating register %s as %s", register, prepared.head)
-            proof = (Path(register), str(prepared.head)) if prepared is not None else None
+                    LOG.info("recorded in the rating register %s as %s", shown(register), prepared.head)
+            # the journal's proof of the commit: a URL without its password (pgpass or PGPASSWORD gives it then)
+            proof = (without_password(register), str(prepared.head)) if prepared is not None else None
             try:
                 return _write_all(files, rated.inputs, progress, cancel, record, proof)
             except HeadMoved:
                 cancel.committing = False  # written again: cancellable again until its commit point
                 continue
-        raise OutputFileError("error.register.kept_busy", file=register)
+        raise OutputFileError("error.register.kept_busy", file=shown(register))
 
 
 def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: list[Path], progress: Progress,
-               cancel: CancelToken, record: Callable[[], None], proof: tuple[Path, str] | None = None) -> list[Path]:
+               cancel: CancelToken, record: Callable[[], None], proof: tuple[str | Path, str] | None = None
+               ) -> list[Path]:
     """The commit of a use case: every file written to its temporary path (stage name, path,
     writer), a last cancel checkpoint, then ``record()`` (the register) and the files put in
     place in one step, all or nothing. Returns the targets."""
@@ -659,16 +673,20 @@ def _stamps(req: ImportRequest) -> tuple:
     return tuple(out)
 
 
-def _check_targets(outputs: tuple, inputs: list[Path], register: Path | None = None) -> list[Path]:
+def _check_targets(outputs: tuple, inputs: list[Path], register: str | Path | None = None) -> list[Path]:
     """Every output's target (the split approval workbooks' base name): none is an input, none twice.
     ``_commit`` checks the files themselves again (split names included) before writing any."""
     return _check_paths([Path(r.path) for r in outputs], inputs, register)
 
 
-def _check_paths(targets: list[Path], inputs: list[Path], register: Path | None = None) -> list[Path]:
+def _check_paths(targets: list[Path], inputs: list[Path], register: str | Path | None = None) -> list[Path]:
     """No output is an input, the register, or another output: by path, by a link to one file (hard
-    links by file identity), and by names that differ only in capitals (one file on Windows)."""
+    links by file identity), and by names that differ only in capitals (one file on Windows). A
+    register on a database server (a URL) is no file: nothing to compare it with."""
+    from desktop.io.register import is_url
     from desktop.io.safe_write import check_target, same_file, same_name_ignoring_case
+    if is_url(register):
+        register = None
     if register is not None:
         check_target(Path(register), inputs, register=True)
     for n, target in enumerate(targets):

@@ -96,6 +96,9 @@ def old_register_waiting(register: str | Path) -> Path | None:
     yet, and the old one has not been carried over (its copy failed at start-up: held by a program,
     damaged): a run recorded now would start a second history beside the old one, whose chain then
     never comes across. The copy is tried once more first; None when there is nothing to wait for."""
+    from desktop.io.register import is_url
+    if is_url(register):  # a team register on a database server: no old file to wait for
+        return None
     here = paths.user_data_folder()
     target = here / paths.REGISTER_FILE
     if os.environ.get("CREDIT_DESK_REGISTER", "").strip() or Path(register) != target or _exists(target):

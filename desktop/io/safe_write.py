@@ -262,7 +262,7 @@ def _remove_listed_temps(listing: Path) -> None:
 
 
 @contextlib.contextmanager
-def replacing(staged: Sequence[Staged], proof: tuple[Path, str] | None = None) -> Iterator[None]:
+def replacing(staged: Sequence[Staged], proof: tuple[str | Path, str] | None = None) -> Iterator[None]:
     """Put every staged file in place, all or nothing; an error inside the block undoes it.
 
     The commit point of a job: the previous files are kept (a hard link, else a copy, hidden
@@ -489,7 +489,7 @@ def _is_ours(target: Path, new: list[int] | None) -> bool:
 
 
 def _write_journal(journal: Path | None, state: str | None, entries: list[dict],
-                   proof: tuple[Path, str] | None = None) -> None:
+                   proof: tuple[str | Path, str] | None = None) -> None:
     if journal is None:
         return
     if state is None:
@@ -536,6 +536,8 @@ def _recover(journal: Path) -> bool:
     except (OSError, ValueError):
         return True  # unreadable: nothing can be done with it
     committed = data.get("state") == "committed" or _in_register(data.get("register"), data.get("head"))
+    if committed is None:  # the team register's server cannot say now: the journal waits for a later start
+        return False
     ok = True
     for e in data.get("entries", []):
         backup = e.get("backup")
@@ -546,9 +548,17 @@ def _recover(journal: Path) -> bool:
     return ok
 
 
-def _in_register(register: str | None, head: str | None) -> bool:
-    """Whether the register holds the entry "#N HASH": the killed job committed its run."""
-    if not register or not head or not Path(register).exists():
+def _in_register(register: str | None, head: str | None) -> bool | None:
+    """Whether the register holds the entry "#N HASH": the killed job committed its run. A team
+    register (a URL, kept without its password) is asked on its server; None when it cannot be
+    reached or logged in to now (then nothing is undone yet: decided at a later start)."""
+    if not register or not head:
+        return False
+    from desktop.io.register import is_url
+    if is_url(register):
+        from desktop.io.register_pg import holds
+        return holds(register, head)
+    if not Path(register).exists():
         return False
     try:
         import sqlite3
