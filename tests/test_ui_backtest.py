@@ -302,7 +302,8 @@ def test_the_backtest_view_shows_the_table_of_evaluate_backtest_run_directly(qtb
     assert here.monotonic is True and "逐级上升" in dialog.verdict.text()
     stats = dialog.statistics.text()
     assert f"AUC {here.auc:.3f}" in stats and f"KS {here.ks:.3f}" in stats and f"PSI {here.psi:.3f}" in stats
-    assert "不稳定" in stats if here.psi_reading == "unstable" else True
+    reading = {"stable": "稳定", "shifting": "有变化", "unstable": "不稳定"}[here.psi_reading]
+    assert f"PSI {here.psi:.3f}（{reading}：" in stats  # the reading in words, whichever it is
     assert f"尚不可观察 {here.not_observable} 个" in dialog.cases_note.text()
     assert "当前的" in dialog.cases_note.text()  # re-rated: the customer facts are today's
     assert _english([t for t in texts(dialog) if t[1] != dialog.register_label.text()]) == []  # bar the path
