@@ -1,5 +1,5 @@
 """Command line: ``credit-desk score ...``, ``approvals``, ``history``, ``verify-register``, ``backtest``,
-``compare`` (headless use of the same services as the window)."""
+``compare``, ``register init|migrate`` (headless use of the same services as the window)."""
 
 from __future__ import annotations
 
@@ -154,12 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", help="a customer's ratings over time, from the rating register",
                        description="Every recorded rating of a customer, its level changes and approvals.")
     h.add_argument("customer_id", metavar="CUSTOMER_ID")
-    h.add_argument("--register", type=Path, help="the rating register (default: the user's register)")
+    h.add_argument("--register", type=_location, metavar="REGISTER", help=_REGISTER_HELP)
     _log_option(h)
     v = sub.add_parser("verify-register", help="check that no recorded rating was changed or deleted",
                        description="Recompute the register's hash chain; with --head, also check that the "
                                    "entry printed on a results workbook's audit sheet is still there.")
-    v.add_argument("--register", type=Path, help="the rating register (default: the user's register)")
+    v.add_argument("--register", type=_location, metavar="REGISTER", help=_REGISTER_HELP)
     v.add_argument("--head", metavar='"#N HASH"', type=_head,
                    help="the register entry from a results workbook's audit sheet")
     v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     _kind_options(b)
     b.add_argument("--as-of", type=_as_of, required=True, metavar="YYYY-MM-DD",
                    help="the evaluation date E: what was paid is judged up to it (the ledger's as-of date)")
-    b.add_argument("--register", type=Path, metavar="REGISTER.sqlite",
+    b.add_argument("--register", type=_location, metavar="REGISTER",
                    help="cases from the past runs recorded in this rating register (read only)")
     b.add_argument("--rerate-at", metavar="YYYY-MM-DD[,...]",
                    help="cases from re-rating the inputs as of these dates (each before --as-of), using only the "
@@ -205,10 +205,32 @@ def build_parser() -> argparse.ArgumentParser:
                                                                        "(default: today)")
     c.add_argument("--run", metavar="RUN_A", help="the first run's ID, as the register and the audit sheet name it")
     c.add_argument("--run-b", metavar="RUN_B", help="the second run's ID")
-    c.add_argument("--register", type=Path, metavar="REGISTER.sqlite",
+    c.add_argument("--register", type=_location, metavar="REGISTER",
                    help="the rating register holding the runs (default: the user's register; read only)")
     _report_options(c, "COMPARE")
     _log_option(c)
+
+    r = sub.add_parser("register", help="set up a team register on a database server, or move a register there",
+                       description="The team register on PostgreSQL: create its schema and roles (init), or copy "
+                                   "a desktop register into it (migrate).")
+    rs = r.add_subparsers(dest="register_command", required=True, metavar="{init,migrate}")
+    ri = rs.add_parser("init", help="create the schema credit_desk, its tables and roles (harmless when run again)",
+                       description="Create the team register in the database URL names, as a superuser (or a login "
+                                   "that may create roles): the schema credit_desk, its tables and triggers, the "
+                                   "roles credit_desk_owner, credit_desk_clerk and credit_desk_auditor and their "
+                                   "grants (templates/register/postgresql.sql). What exists is kept.")
+    ri.add_argument("url", metavar="URL", help="postgresql://user@host:5432/db (the password from pgpass or "
+                                               "PGPASSWORD, or in the URL: never printed)")
+    _log_option(ri)
+    rm = rs.add_parser("migrate", help="copy a desktop register into an empty team register",
+                       description="Copy every entry of a register file, and its key, into an empty team register "
+                                   "in one transaction; the copy's chain is verified and its head compared with the "
+                                   "file's before it is committed. A team register that already holds exactly "
+                                   "these entries is left as it is; one holding others is refused.")
+    rm.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE", help="the register file")
+    rm.add_argument("--to", dest="target", type=_location, required=True, metavar="URL",
+                    help="the team register's URL (made by register init)")
+    _log_option(rm)
     return p
 
 
@@ -256,9 +278,20 @@ def _protection_options(p: argparse.ArgumentParser) -> None:
 
 def _register_options(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--register", type=Path, metavar="REGISTER.sqlite",
-                   help="record the run in this rating register (default: the user's register)")
+    g.add_argument("--register", type=_location, metavar="REGISTER",
+                   help="record the run in this rating register: a file, or a team register's URL "
+                        "postgresql://user@host:5432/db (default: the user's register)")
     g.add_argument("--no-register", action="store_true", help="do not record the run")
+
+
+def _location(text: str) -> Path | str:
+    """--register: a file's path, or a team register's URL kept as text (a Path collapses its ``//``)."""
+    from desktop.io.register import is_url
+    return text.strip() if is_url(text) else Path(text)
+
+
+_REGISTER_HELP = ("the rating register: a file, or a team register's URL postgresql://user@host:5432/db "
+                  "(default: the user's register)")
 
 
 def _profiles_folder(args) -> Path | None:
@@ -268,7 +301,7 @@ def _profiles_folder(args) -> Path | None:
     return args.profiles or profiles_folder()
 
 
-def _register_path(args) -> Path | None:
+def _register_path(args) -> Path | str | None:
     from desktop.paths import default_register_path
     if getattr(args, "no_register", False):
         return None
@@ -440,6 +473,8 @@ def _main(argv: list[str]) -> int:
         return _compare(args, parser)
     if args.command in ("history", "verify-register"):
         return _register_command(args)  # without pandas and the readers: it starts at once
+    if args.command == "register":
+        return _register_admin(args, parser)
     from desktop.io.importer import parse_sheet_spec
     from desktop.session import ScoreRequest, Session
 
@@ -588,7 +623,7 @@ def _head(text: str) -> tuple[int, str]:
 
 
 def _register_command(args) -> int:
-    from desktop.io.register import Head, Register
+    from desktop.io.register import Head, open_register, shown
 
     def cell(value, spec: str) -> str:  # an entry changed by hand may hold anything: printed as it is
         try:
@@ -600,11 +635,11 @@ def _register_command(args) -> int:
     if (code := _readable_register(path)) is not None:
         return code
     try:
-        with Register(path, readonly=True) as reg:  # never written: works on read-only media too
+        with open_register(path, readonly=True) as reg:  # never written: works on read-only media too
             if args.command == "history":
                 rows = reg.history(args.customer_id)
                 if not rows:
-                    print(_say("cli.no_ratings", customer=args.customer_id, file=path))
+                    print(_say("cli.no_ratings", customer=args.customer_id, file=shown(path)))
                 for r in rows:
                     approved = "; ".join(f"{a.get('status')} {a.get('approved_term_days')}天 {a.get('approved_limit')}"
                                          for a in r["approvals"])
@@ -622,8 +657,62 @@ def _register_command(args) -> int:
                                level=d["level"]))
             if problems:
                 return EXIT_INPUT
-            print(_say("cli.intact", file=path, head=reg.head()))
+            print(_say("cli.intact", file=shown(path), head=reg.head()))
             return EXIT_OK
+    except CreditDeskError as exc:
+        print(error_line(exc), file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _register_admin(args, parser) -> int:
+    """``register init URL`` and ``register migrate --from FILE --to URL``: what was done, one line each."""
+    from desktop.io import register_pg
+    from desktop.io.register import Register, RegisterError, is_url, shown
+    url = args.url if args.register_command == "init" else args.target
+    if not is_url(url):
+        parser.error(_say("error.register.pg_bad_url", file=url))
+    try:
+        if args.register_command == "init":
+            done = register_pg.init(url)
+            if done["created"]:
+                print(_say("cli.register.init_created", file=shown(url), version=done["version"]))
+            elif done["old_version"] != done["version"]:
+                print(_say("cli.register.init_migrated", file=shown(url), old=done["old_version"],
+                           version=done["version"]))
+            else:
+                print(_say("cli.register.init_kept", file=shown(url), version=done["version"],
+                           entries=done["entries"]))
+            if done["roles_created"]:
+                print(_say("cli.register.roles_created", roles=", ".join(done["roles_created"])))
+            if done["roles_kept"]:
+                print(_say("cli.register.roles_kept", roles=", ".join(done["roles_kept"])))
+            print(_say("cli.register.grant_hint"))
+            return EXIT_OK
+        if (code := _readable_register(args.source)) is not None:
+            return code
+        with Register(args.source, readonly=True) as src:
+            problems = src.verify()
+            for problem in problems:
+                print(problem)
+            if problems:
+                print(error_line(RegisterError("error.register.source_broken", file=args.source,
+                                                           count=len(problems))), file=sys.stderr)
+                return EXIT_INPUT
+            head, key = src.head(), src.key()
+            with register_pg.PgRegister(url) as dst:
+                there = dst.count()
+                if there and dst.head() == head and dst.verify(head) == [] and dst.key() == key:
+                    print(_say("cli.register.already_there", file=shown(url), source=args.source, entries=there,
+                               head=head))
+                    return EXIT_OK
+                copied = dst.copy_in(src.entries(), key, head, str(args.source))
+                head_there = dst.head()
+        print(_say("cli.register.migrated", source=args.source, entries=copied, file=shown(url), head=head_there,
+                   key=_say("cli.register.migrated_key") if key is not None else ""))
+        return EXIT_OK
+    except OutputFileError as exc:
+        print(error_line(exc), file=sys.stderr)
+        return EXIT_OUTPUT
     except CreditDeskError as exc:
         print(error_line(exc), file=sys.stderr)
         return EXIT_INPUT
@@ -736,10 +825,13 @@ def _check_rule_options(args, parser: argparse.ArgumentParser) -> None:
                               hi=f"{allowed.hi:g}"))
 
 
-def _readable_register(path: Path) -> int | None:
+def _readable_register(path: Path | str) -> int | None:
     """The exit code when there is no register at ``path`` to read (said on stderr), else None.
-    The reading commands never create one: a path that names none is said, not made."""
-    from desktop.io.register import refuse_network
+    The reading commands never create one: a path that names none is said, not made (a URL's
+    server says itself, when it is opened, whether it holds a register)."""
+    from desktop.io.register import is_url, refuse_network
+    if is_url(path):
+        return None
     try:
         refuse_network(path, writing=False)  # before even asking the share whether it is there
     except CreditDeskError as exc:
@@ -790,12 +882,13 @@ def _yuan(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def backtest_lines(rep, register: Path | None = None) -> list[str]:
+def backtest_lines(rep, register: Path | str | None = None) -> list[str]:
     """A back-test's report in a few lines of the messages' language: cases per level with the bad
     rate and its 95% interval, whether the bad rate rises level by level, AUC and KS, the level
     mix's PSI, and the cases not counted (the figures are the JSON's, rounded)."""
     counted = [r for r in rep.runs if r.observable]
-    source = (_say("cli.backtest.from_register", file=register) if rep.source == "register" else
+    from desktop.io.register import shown
+    source = (_say("cli.backtest.from_register", file=shown(register)) if rep.source == "register" else
               _say("cli.backtest.from_rerate", dates=("、" if _language["code"] == "zh" else ", ").join(
                   r.as_of.isoformat() for r in rep.runs)))
     rule = rep.rule
