@@ -1,4 +1,8 @@
-"""The rating register: history, reviews due, tamper detection, refusing foreign files, two writers at once."""
+"""The rating register: history, reviews due, tamper detection, refusing foreign files, two writers at once.
+
+The tests of the register's promises through its public API (record, history, reviews due, verify,
+tampering) run on both backends (conftest's ``register_location``: an SQLite file, a PostgreSQL
+database); those of the SQLite file itself (its journal, locks, damage, paths) on SQLite alone."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from desktop.io.register import (
     Register,
     RegisterError,
     RegisterWriteError,
+    is_url,
+    open_register,
 )
 from desktop.paths import default_register_path, templates_dir
 
@@ -45,8 +51,8 @@ def three_runs(reg: Register) -> None:
                            "decided_on": "2026-01-05", "forms": ["approval.xlsx"]}])
 
 
-def test_history_of_one_customer_over_three_runs(tmp_path):
-    with Register(tmp_path / "r.sqlite") as reg:
+def test_history_of_one_customer_over_three_runs(register_location):
+    with open_register(register_location) as reg:
         three_runs(reg)
         hist = reg.history("C0007")
         assert [(h["run_id"], h["as_of"], h["level"], h["level_change"]) for h in hist] == [
@@ -61,9 +67,9 @@ def test_history_of_one_customer_over_three_runs(tmp_path):
         assert reg.head().seq == 10 and reg.verify() == [] and reg.verify(reg.head()) == []
 
 
-def test_history_is_in_assessment_date_order(tmp_path):
+def test_history_is_in_assessment_date_order(register_location):
     """A back-dated run recorded last still sits in date order."""
-    with Register(tmp_path / "r.sqlite") as reg:
+    with open_register(register_location) as reg:
         reg.record_run({"run_id": "late", "as_of": "2026-06-30"}, [{"customer_id": "C1", "level": "AA"}])
         reg.record_run({"run_id": "back", "as_of": "2025-06-30"}, [{"customer_id": "C1", "level": "B"}])
         reg.record_approvals([{"run_id": "late", "customer_id": "C1", "status": "rejected",
@@ -74,8 +80,8 @@ def test_history_is_in_assessment_date_order(tmp_path):
         assert reg.verify() == []
 
 
-def test_reviews_due_use_the_latest_run_per_customer(tmp_path):
-    with Register(tmp_path / "r.sqlite") as reg:
+def test_reviews_due_use_the_latest_run_per_customer(register_location):
+    with open_register(register_location) as reg:
         reg.record_run(run("R1", "2025-06-30"), [decision("C1", "A", "2026-01-01"), decision("C2", "A", "2026-03-01")])
         reg.record_run(run("R2", "2025-12-31"), [decision("C1", "A", "2027-01-01"), decision("C3", "B", "2026-07-01")])
         # recorded last but assessed earliest: it is not C1's latest rating
@@ -87,13 +93,34 @@ def test_reviews_due_use_the_latest_run_per_customer(tmp_path):
         assert reg.reviews_due("2025-01-01") == []
 
 
-def tamper(path: Path, *statements: str | tuple[str, tuple]) -> None:
-    """What someone with a raw SQLite tool can do: drop the triggers, then change or delete entries."""
-    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+def tamper(location: Path | str, *statements: str | tuple[str, tuple]) -> None:
+    """What someone with a raw SQLite tool, or a PostgreSQL superuser, can do: drop or disable the
+    triggers, then change or delete entries (``?`` placeholders, table ``entries``)."""
+    if is_url(location):
+        import psycopg
+        with psycopg.connect(str(location), autocommit=True) as db:
+            db.execute("SET search_path = credit_desk")
+            db.execute("ALTER TABLE entries DISABLE TRIGGER ALL")
+            for statement in statements:
+                sql, params = (statement, None) if isinstance(statement, str) else statement
+                db.execute(sql.replace("?", "%s"), params)
+            db.execute("ALTER TABLE entries ENABLE TRIGGER ALL")
+        return
+    with closing(sqlite3.connect(location, isolation_level=None)) as db:
         db.execute("DROP TRIGGER IF EXISTS entries_no_update")
         db.execute("DROP TRIGGER IF EXISTS entries_no_delete")
         for statement in statements:
             db.execute(*((statement,) if isinstance(statement, str) else statement))
+
+
+def stored_hash(location: Path | str, seq: int) -> str:
+    """Entry ``seq``'s hash as the register holds it (read behind the program's back)."""
+    if is_url(location):
+        import psycopg
+        with psycopg.connect(str(location)) as db:
+            return db.execute("SELECT hash FROM credit_desk.entries WHERE seq = %s", (seq,)).fetchone()[0]
+    with closing(sqlite3.connect(location)) as db:
+        return db.execute("SELECT hash FROM entries WHERE seq = ?", (seq,)).fetchone()[0]
 
 
 def test_update_and_delete_through_sqlite_are_refused(tmp_path):
@@ -106,17 +133,17 @@ def test_update_and_delete_through_sqlite_are_refused(tmp_path):
         assert reg.head().seq == 10 and reg.verify() == []
 
 
-def test_changed_entries_are_named(tmp_path):
-    path = tmp_path / "r.sqlite"
-    with Register(path) as reg:
+def test_changed_entries_are_named(register_location):
+    path = register_location
+    with open_register(path) as reg:
         three_runs(reg)
     tamper(path, "UPDATE entries SET payload = replace(payload, '\"level\":\"AA\"', '\"level\":\"AAA\"') "
                  "WHERE run_id = 'R2' AND customer_id = 'C0007'")
-    with Register(path) as reg:
+    with open_register(path) as reg:
         assert reg.verify() == ["entry #5 (decision R2 C0007): its content was changed after it was recorded"]
     tamper(path, "UPDATE entries SET customer_id = 'C0009' WHERE seq = 6",  # a query column, not the payload
            ("UPDATE entries SET hash = ? WHERE seq = 8", ("e" * 64,)))
-    with Register(path) as reg:
+    with open_register(path) as reg:
         assert reg.verify() == [
             "entry #5 (decision R2 C0007): its content was changed after it was recorded",
             "entry #6 (decision R2 C0009): its content was changed after it was recorded",
@@ -125,38 +152,38 @@ def test_changed_entries_are_named(tmp_path):
             "entry #9 (decision R3 C0008): does not follow the entry before it (an entry was deleted or inserted)"]
 
 
-def test_deleted_entries_are_detected(tmp_path):
-    path = tmp_path / "r.sqlite"
-    with Register(path) as reg:
+def test_deleted_entries_are_detected(register_location, another_register_location):
+    path = register_location
+    with open_register(path) as reg:
         three_runs(reg)
     tamper(path, "DELETE FROM entries WHERE seq = 3")  # a decision in the middle
-    with Register(path) as reg:
+    with open_register(path) as reg:
         assert reg.verify() == [
             "entry #3 is missing (deleted)",
             "entry #4 (run R2): does not follow the entry before it (an entry was deleted or inserted)",
             "run R1: 2 decisions were recorded, 1 are there"]
 
-    path2 = tmp_path / "r2.sqlite"
-    with Register(path2) as reg:
+    path2 = another_register_location
+    with open_register(path2) as reg:
         three_runs(reg)
     tamper(path2, "DELETE FROM entries WHERE run_id = 'R2' AND kind != 'approval'")  # a whole run
-    with Register(path2) as reg:
+    with open_register(path2) as reg:
         assert reg.verify()[:2] == [
             "entries #4–#6 are missing (deleted)",
             "entry #7 (run R3): does not follow the entry before it (an entry was deleted or inserted)"]
 
 
-def test_a_cut_or_rewritten_tail_is_caught_only_against_a_recorded_head(tmp_path):
-    path = tmp_path / "r.sqlite"
-    with Register(path) as reg:
+def test_a_cut_or_rewritten_tail_is_caught_only_against_a_recorded_head(register_location):
+    path = register_location
+    with open_register(path) as reg:
         three_runs(reg)
         head = reg.head()
     tamper(path, "DELETE FROM entries WHERE seq >= 7")  # the last run and the approval: a clean cut
-    with Register(path) as reg:
+    with open_register(path) as reg:
         assert reg.verify() == []  # the chain alone cannot tell
         assert reg.verify(head) == [f"entry #10 ({head.hash[:12]}…) is missing: "
                                     f"the register was cut back after it was recorded"]
-        older = Head(4, reg.db.execute("SELECT hash FROM entries WHERE seq = 4").fetchone()[0])
+        older = Head(4, stored_hash(path, 4))
         assert reg.verify(older) == []  # an older head, still there
         reg.record_run(run("R9"), [decision("C0007", "C")] * 3)  # refilled to the same length, new content
         assert reg.head().seq == 10 and reg.verify() == []
@@ -164,8 +191,8 @@ def test_a_cut_or_rewritten_tail_is_caught_only_against_a_recorded_head(tmp_path
                                     f"the register was rewritten from there on or before"]
 
 
-def test_a_run_is_all_or_nothing(tmp_path):
-    with Register(tmp_path / "r.sqlite") as reg:
+def test_a_run_is_all_or_nothing(register_location):
+    with open_register(register_location) as reg:
         reg.record_run(run("R1"), [decision("C1", "A")])
         head = reg.head()
         looped: dict = {}
@@ -213,8 +240,8 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
         assert len(reg.history("C0000")) == 60
 
 
-def test_twenty_thousand_decisions_in_one_run(tmp_path):
-    with Register(tmp_path / "r.sqlite") as reg:
+def test_twenty_thousand_decisions_in_one_run(register_location):
+    with open_register(register_location) as reg:
         head = reg.record_run(run("BIG"), [decision(f"C{n:05d}", "AA") for n in range(20_000)])
         assert head == reg.head() and head.seq == 20_001
         assert reg.runs()[0]["decisions"] == 20_000
@@ -281,13 +308,13 @@ def test_a_chinese_path_with_spaces(tmp_path):
         assert reg.verify(head) == []
 
 
-def test_score_records_the_run_and_prints_the_head_on_the_audit_sheet(tmp_path, capsys):
+def test_score_records_the_run_and_prints_the_head_on_the_audit_sheet(register_location, tmp_path, capsys):
     import openpyxl
-    reg_path = tmp_path / "register.sqlite"
+    reg_path = register_location
     out = tmp_path / "r.xlsx"
     for _ in range(2):
         assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--register", str(reg_path)]) == 0
-    with Register(reg_path) as reg:
+    with open_register(reg_path) as reg:
         runs = reg.runs()
         assert len(runs) == 2 and runs[0]["decisions"] == 42
         hist = reg.history("C0007")
