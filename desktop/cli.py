@@ -918,6 +918,8 @@ def backtest_lines(rep, register: Path | str | None = None) -> list[str]:
         lines.append(_say("cli.backtest.superseded", count=superseded))
     if rep.source == "rerate":
         lines.append(_say("cli.backtest.not_trading", count=rep.not_trading))
+    if rep.not_on_sheet:
+        lines.append(_say("cli.backtest.not_on_sheet", count=rep.not_on_sheet))
     if "customer_facts_today" in rep.notes:
         lines.append(_say("cli.backtest.facts_today"))
     return lines

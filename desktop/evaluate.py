@@ -187,6 +187,11 @@ def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, regi
     columns = ["run_id", "as_of", "customer_id", "name", "level", "score", "rules"]
     cases = pd.DataFrame(rows) if rows else pd.DataFrame({c: [] for c in columns})
     cases["observable"] = cases["run_id"].isin(seen)
+    # A customer of a recorded run who is not on the customer sheet read: the importer could link
+    # none of its ledger rows, so its outcome cannot be seen (it would read as good): left out, counted.
+    on_sheet = cases["customer_id"].isin({c.customer_id for c in imported.customers})
+    not_on_sheet = int((cases["observable"] & ~on_sheet).sum())
+    cases["observable"] &= on_sheet
     lines = ledger_lines(imported.ledger, imported.receipts, current_terms(imported.customers), policy, evaluation)
     tick()
     judged = outcomes(lines, cases[cases["observable"]][["run_id", "as_of", "customer_id"]], rule)
@@ -210,7 +215,8 @@ def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, regi
     levels = [lv.level for lv in policy.levels]
     notes = ("customer_facts_today",) if source == "rerate" else ()
     progress("report", 0.9)
-    rep = report(cases, runs, levels, [it.key for it in policy.items], evaluation, rule, source, not_trading, notes)
+    rep = report(cases, runs, levels, [it.key for it in policy.items], evaluation, rule, source, not_trading, notes,
+                 not_on_sheet)
     return BacktestResult(rep, policy, list(imported.sheets), list(inputs), _kept(register), head, dates,
                           operator=operator)
 

@@ -636,3 +636,19 @@ def test_register_mode_agrees_with_rerating_on_runs_the_app_recorded(policy, tmp
     assert reg_cases["bad"].any()
     assert len(table(from_register)) - len(reg_cases) == rerated.not_trading > 0
     assert path.read_bytes() == data
+
+
+def test_a_recorded_customer_missing_from_the_sheet_read_is_left_out_not_counted_good(policy, tmp_path):
+    """A customer of a recorded run who is not on today's customer sheet (dropped since, often for
+    not paying): the importer links none of its ledger rows, so its outcome cannot be seen. It is
+    left out of every table and counted, never taken for a good payer."""
+    path = tmp_path / "r.sqlite"
+    with Register(path) as reg:
+        reg.record_run({"run_id": "R1", "as_of": "2025-06-30"},
+                       [recorded("C1", "B", 65), recorded("C9", "C", 30), recorded("C8", "C", 20)])
+    tables = ImportResult([customer("C1")], ledger([inv("2025-08-01", paid="2025-08-01", cid="C1")]),
+                          no_receipts(), [], [])
+    rep = backtest(tables, policy, date(2026, 6, 30), OutcomeRule(), register=path).report
+    assert rep.not_on_sheet == 2 and rep.not_observable == 0
+    assert {lv.level: lv.cases for lv in rep.levels}["C"] == 0  # not "0 bad of 2"
+    assert rep.cases.loc[rep.cases["observable"], "customer_id"].tolist() == ["C1"]

@@ -817,6 +817,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "{count} runs not counted: a later run of the same date replaced each."),
     "cli.backtest.not_trading": ("{count} 户在重新评级日尚未开始合作，未计入。",
                                  "{count} customers not yet trading at a re-rating date: not cases."),
+    "cli.backtest.not_on_sheet": ("{count} 个案例未计入：客户不在本次读取的客户信用资料中，其销售明细无法对应，看不到其回款情况。请把含这些客户的客户信用资料一起选上。",
+                                  "{count} cases not counted: the customer is not on the customer sheet read, so its "
+                                  "ledger rows could not be linked and its payments cannot be seen. Add a customer "
+                                  "sheet that lists them."),
     "cli.backtest.facts_today": ("注意：重新评级用的是客户信用资料表中现在的资料（财务数据、经营状况等），不是当时的。",
                                  "Note: re-rating used today's customer-sheet facts (financials, status), not those "
                                  "of each date."),

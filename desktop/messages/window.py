@@ -271,6 +271,8 @@ ZH: dict[str, str] = {
     "{0} cases observed; {1} not observable yet (their horizon ends after {2})":
         "可观察样本 {0} 个；尚不可观察 {1} 个（观察期在 {2} 之后结束）",
     "{0} left out: not trading yet on their rating date": "未计入 {0} 个：评级日期时尚未开始交易",
+    "{0} cases left out: the customer is not on the customer sheet read, so its payments cannot be seen":
+        "未计入 {0} 个案例：客户不在本次读取的客户信用资料中，看不到其回款情况",
     "Re-rated: the customer sheet's facts (financials, status, documents) are today's, not those of each date.":
         "重新评级：客户信用资料中的信息（财务、经营状况、资料齐全情况）是当前的，而不是各评级日期当时的。",
 }

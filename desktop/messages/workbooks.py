@@ -551,6 +551,10 @@ LABELS.update({
     "bt.not_observable": ("尚不可观察的案例", "Cases not yet observable"),
     "bt.not_observable.text": ("观察期结束晚于评估日，未计入", "their horizon ends after the evaluation date: not counted"),
     "bt.not_trading": ("未计入的客户", "Customers left out"),
+    "bt.not_on_sheet": ("无法判断结果的案例", "Cases whose outcome cannot be seen"),
+    "bt.not_on_sheet.text": ("客户不在本次读取的客户信用资料中，其销售明细无法对应到客户，未计入(请把含这些客户的客户信用资料一起选上)",
+                             "the customer is not on the customer sheet read, so none of its ledger rows could be "
+                             "linked to it: not counted (add a customer sheet that lists these customers)"),
     "bt.not_trading.text": ("基准日时尚未与本公司交易(首次交易晚于基准日)，不是案例",
                             "not yet trading at the date (first trade after it): not cases"),
     "bt.bad_total": ("违约案例", "Bad cases"),

@@ -588,6 +588,9 @@ class BacktestDialog(QDialog):
             f"{observed:,}", f"{rep.not_observable:,}", rep.evaluation_date.isoformat())]
         if rep.not_trading:
             lines.append(t("{0} left out: not trading yet on their rating date").format(f"{rep.not_trading:,}"))
+        if rep.not_on_sheet:
+            lines.append(t("{0} cases left out: the customer is not on the customer sheet read, so its payments "
+                           "cannot be seen").format(f"{rep.not_on_sheet:,}"))
         if "customer_facts_today" in rep.notes:
             lines.append(t("Re-rated: the customer sheet's facts (financials, status, documents) are today's, not "
                            "those of each date."))

@@ -60,7 +60,7 @@ def backtest_json(result) -> dict[str, Any]:
         "psi": {"value": _num(rep.psi), "reading": rep.psi_reading,
                 "from_run": rep.psi_runs[0] if rep.psi_runs else None,
                 "to_run": rep.psi_runs[1] if rep.psi_runs else None},
-        "not_observable": rep.not_observable, "not_trading": rep.not_trading,
+        "not_observable": rep.not_observable, "not_trading": rep.not_trading, "not_on_sheet": rep.not_on_sheet,
         "customer_facts_today": "customer_facts_today" in rep.notes,
         "register_head": result.register_head,
         "cases": case_rows,
@@ -200,6 +200,8 @@ def _write_summary(wb, ws, fm, lab, result, names: dict[str, str], n_levels: int
     number(lab("bt.not_observable"), rep.not_observable, fm.int, lab("bt.not_observable.text"))
     if rep.source == "rerate":
         number(lab("bt.not_trading"), rep.not_trading, fm.int, lab("bt.not_trading.text"))
+    if rep.not_on_sheet:
+        number(lab("bt.not_on_sheet"), rep.not_on_sheet, fm.int, lab("bt.not_on_sheet.text"))
     n_bad = int(seen["bad"].sum()) if len(seen) else 0
     number(lab("bt.bad_total"), n_bad, fm.int,
            lab("bt.bad_total.text", _pct(n_bad / len(seen))) if len(seen) else None)
