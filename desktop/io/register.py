@@ -21,6 +21,8 @@ Each register holds a random secret (``meta`` key ``hmac_key``, created with its
 seals the approval forms of its runs (HMAC-SHA256, see desktop.core.forms); it never leaves the
 file: no workbook, log, JSON or command prints it. It is outside the chain, but each decision's
 basis digest, sealed with it, is in the chain: a key replaced later no longer matches them.
+A team shares one register on a database server instead (``open_register(url)``: the PgRegister of
+desktop.io.register_pg), with the same entries, chain, heads and verification (``_Chain``).
 """
 
 from __future__ import annotations
@@ -229,7 +231,7 @@ def register_exists(location: str | Path) -> bool:
     return True if is_url(location) else Path(location).exists()
 
 
-def open_register(location: str | Path, readonly: bool = False) -> Register:
+def open_register(location: str | Path, readonly: bool = False) -> _Chain:
     """The register at ``location``: an SQLite file (``Register``) or a database server's URL
     (``desktop.io.register_pg.PgRegister``, imported only then)."""
     if is_url(location):

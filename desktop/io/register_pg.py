@@ -82,10 +82,7 @@ def failure(location: str, exc: BaseException, doing: str, writing: bool = False
     state = getattr(exc, "sqlstate", None) or ""
     detail = _scrub(str(exc), location)
 
-    def say(code: str, code_write: str, **values: Any) -> RegisterError:  # its texts say nothing was recorded
-        if w:
-            return RegisterWriteError(code_write, file=where, detail=detail, **values)
-        return RegisterError(code, file=where, detail=detail, **values)
+    error = RegisterWriteError if w else RegisterError  # whose texts say nothing was recorded or written
 
     low = detail.lower()
     if connecting and not state and (isinstance(exc, psycopg.ProgrammingError) or any(
@@ -93,22 +90,25 @@ def failure(location: str, exc: BaseException, doing: str, writing: bool = False
         return RegisterError("error.register.pg_bad_url", file=where, detail=detail)  # libpq could not read it
     if connecting and not state or state.startswith(("28", "3D")):
         if state == "3D000" or ("database" in low and "does not exist" in low):
-            return say("error.register.pg_no_database", "error.register.pg_no_database_write")
+            return error("error.register.pg_no_database_write" if w else "error.register.pg_no_database",
+                         file=where, detail=detail)
         if state.startswith("28") or any(t in low for t in ("authentication failed", "no password supplied",
                                                              "pg_hba.conf", "password", "role ")):
-            return say("error.register.pg_auth", "error.register.pg_auth_write")
-        return say("error.register.pg_unreachable", "error.register.pg_unreachable_write")
+            return error("error.register.pg_auth_write" if w else "error.register.pg_auth", file=where, detail=detail)
+        return error("error.register.pg_unreachable_write" if w else "error.register.pg_unreachable",
+                     file=where, detail=detail)
     if state == "42501":
-        return say("error.register.pg_permission", "error.register.pg_permission_write")
+        return error("error.register.pg_permission_write" if w else "error.register.pg_permission",
+                     file=where, detail=detail)
     if state == "55P03":  # lock_timeout: another clerk's run held the chain that long
-        return (RegisterWriteError if w else RegisterError)(
-            "error.register.busy_write" if w else "error.register.busy", file=where,
-            seconds=f"{BUSY_TIMEOUT_S:g}", detail=detail)
+        return error("error.register.busy_write" if w else "error.register.busy", file=where,
+                     seconds=f"{BUSY_TIMEOUT_S:g}", detail=detail)
     if state.startswith(("08", "57P")) or isinstance(exc, psycopg.OperationalError) and not state:
-        return say("error.register.pg_dropped", "error.register.pg_dropped_write")
+        return error("error.register.pg_dropped_write" if w else "error.register.pg_dropped",
+                     file=where, detail=detail)
     if state in ("3F000", "42P01", "42703"):  # no such schema, table or column
         return RegisterError("error.register.pg_foreign", file=where, detail=detail)
-    return say("error.register.pg_failed", "error.register.pg_failed_write",
+    return error("error.register.pg_failed_write" if w else "error.register.pg_failed", file=where, detail=detail,
                doing=Message(f"error.register.doing.{doing}"))
 
 
