@@ -922,6 +922,9 @@ def backtest_lines(rep, register: Path | str | None = None) -> list[str]:
         lines.append(_say("cli.backtest.not_on_sheet", count=rep.not_on_sheet))
     if "customer_facts_today" in rep.notes:
         lines.append(_say("cli.backtest.facts_today"))
+    if "ledger_ends_before_evaluation" in rep.notes:
+        lines.append(_say("cli.backtest.ledger_ends", last=rep.data_end.isoformat(),
+                          evaluation=rep.evaluation_date.isoformat()))
     return lines
 
 

@@ -214,11 +214,24 @@ def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, regi
     cases.loc[~cases["bad"], ["days_past_due", "unpaid", "bad_on"]] = None
     levels = [lv.level for lv in policy.levels]
     notes = ("customer_facts_today",) if source == "rerate" else ()
+    data_end = _last_day_on_file(imported)
+    if data_end is not None and data_end < evaluation:
+        notes += ("ledger_ends_before_evaluation",)
     progress("report", 0.9)
     rep = report(cases, runs, levels, [it.key for it in policy.items], evaluation, rule, source, not_trading, notes,
-                 not_on_sheet)
+                 not_on_sheet, data_end)
     return BacktestResult(rep, policy, list(imported.sheets), list(inputs), _kept(register), head, dates,
                           operator=operator)
+
+
+def _last_day_on_file(imported) -> date | None:
+    """The latest invoice, payment or receipt date the tables hold: the ledger is known up to there.
+    An evaluation date after it reads every invoice still open then as unpaid ever since."""
+    import pandas as pd
+    days = [imported.ledger[c].max() for c in ("invoice_date", "paid_date") if c in imported.ledger]
+    days += [imported.receipts["date"].max()] if "date" in imported.receipts else []
+    days = [d for d in days if d is not None and not pd.isna(d)]
+    return max(pd.Timestamp(d) for d in days).date() if days else None
 
 
 # ---------------------------------------------------------------- comparing

@@ -503,7 +503,8 @@ def test_backtest_from_the_register(policy, tmp_path):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
     res = backtest(register_tables(), policy, EVAL, OutcomeRule(), register=path)
     rep = res.report
-    assert rep.source == "register" and rep.notes == ()
+    # the register's own rating facts (no "today's facts" note); its small ledger ends before EVAL
+    assert rep.source == "register" and rep.notes == ("ledger_ends_before_evaluation",)
     assert [(r.run_id, r.as_of.isoformat(), r.cases, r.observable, r.superseded_by) for r in rep.runs] == [
         ("R1", "2025-06-30", 4, True, None), ("R2x", "2025-09-30", 0, False, "R2"),
         ("R2", "2025-09-30", 5, True, None), ("R3", "2026-03-31", 3, False, None)]
@@ -652,3 +653,15 @@ def test_a_recorded_customer_missing_from_the_sheet_read_is_left_out_not_counted
     assert rep.not_on_sheet == 2 and rep.not_observable == 0
     assert {lv.level: lv.cases for lv in rep.levels}["C"] == 0  # not "0 bad of 2"
     assert rep.cases.loc[rep.cases["observable"], "customer_id"].tolist() == ["C1"]
+
+
+def test_an_evaluation_date_after_the_last_day_on_file_is_said(policy, tmp_path):
+    """Evaluated as of a day after the ledger's last entry: the payments after it were not read, so
+    the report says on which day the data end (a case judged bad may only look bad)."""
+    tables = ImportResult([customer("C1")], ledger([inv("2025-08-01", paid="2025-09-15", cid="C1")]),
+                          no_receipts(), [], [])
+    late = backtest(tables, policy, date(2026, 6, 30), OutcomeRule(), rerate_at=(date(2025, 7, 31),)).report
+    assert "ledger_ends_before_evaluation" in late.notes and late.data_end == date(2025, 9, 15)
+    on_time = backtest(tables, policy, date(2025, 9, 15), OutcomeRule(horizon_months=1),
+                       rerate_at=(date(2025, 7, 31),)).report
+    assert "ledger_ends_before_evaluation" not in on_time.notes

@@ -279,6 +279,7 @@ class Report:
     not_observable: int  # cases of runs whose horizon ends after the evaluation date
     not_trading: int = 0  # re-rating: customers with no trade yet at D0, left out
     not_on_sheet: int = 0  # register: cases of observable runs whose customer is not on the sheet read, left out
+    data_end: date | None = None  # the latest invoice, payment or receipt date read (note "ledger_ends_before_evaluation")
     notes: tuple[str, ...] = field(default_factory=tuple)  # codes of what the report must say
 
 CASE_COLUMNS = ("run_id", "as_of", "customer_id", "name", "level", "score", "observable", "bad",
@@ -287,7 +288,7 @@ CASE_COLUMNS = ("run_id", "as_of", "customer_id", "name", "level", "score", "obs
 
 def report(cases: pd.DataFrame, runs: Sequence[RunRow], levels: Sequence[str], items: Sequence[str],
            evaluation: date, rule: OutcomeRule, source: str, not_trading: int = 0,
-           notes: Sequence[str] = (), not_on_sheet: int = 0) -> Report:
+           notes: Sequence[str] = (), not_on_sheet: int = 0, data_end: date | None = None) -> Report:
     """The report over ``cases``: one row per case with ``CASE_COLUMNS`` plus ``band:<item>``,
     ``points:<item>`` for each item key in ``items`` and ``rules`` (a tuple of rule codes).
     ``levels``: the policy's levels, best first (a level found only in the cases goes last)."""
@@ -334,7 +335,7 @@ def report(cases: pd.DataFrame, runs: Sequence[RunRow], levels: Sequence[str], i
                   auc=auc(scores, bad), ks=ks(scores, bad), roc=tuple(roc(scores, bad)),
                   items=item_rows, rules=tuple(rule_rows), psi=psi_value, psi_reading=psi_reading(psi_value),
                   psi_runs=psi_runs, cases=cases, not_observable=int((~cases["observable"]).sum()) - not_on_sheet,
-                  not_trading=not_trading, notes=tuple(notes), not_on_sheet=not_on_sheet)
+                  not_trading=not_trading, notes=tuple(notes), not_on_sheet=not_on_sheet, data_end=data_end)
 
 
 def latest_per_date(runs: Sequence[tuple[str, date]]) -> list[RunRow]:

@@ -817,6 +817,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "{count} runs not counted: a later run of the same date replaced each."),
     "cli.backtest.not_trading": ("{count} 户在重新评级日尚未开始合作，未计入。",
                                  "{count} customers not yet trading at a re-rating date: not cases."),
+    "cli.backtest.ledger_ends": ("注意：所读销售明细与回款的最后日期是 {last}，早于评估日 {evaluation}：此后的回款没有读到，观察期跨过 {last} 的案例可能被误判为违约。请读入截至评估日的明细，或把评估日改为 {last}。",
+                                 "Note: the ledger and receipts read end on {last}, before the evaluation date "
+                                 "{evaluation}: no later payment was read, so cases whose horizon runs past {last} may "
+                                 "be judged bad wrongly. Read them up to the evaluation date, or evaluate as of {last}."),
     "cli.backtest.not_on_sheet": ("{count} 个案例未计入：客户不在本次读取的客户信用资料中，其销售明细无法对应，看不到其回款情况。请把含这些客户的客户信用资料一起选上。",
                                   "{count} cases not counted: the customer is not on the customer sheet read, so its "
                                   "ledger rows could not be linked and its payments cannot be seen. Add a customer "

@@ -216,11 +216,12 @@ ZH: dict[str, str] = {
     "{0} customers compared: the rating on screen ({1}) and the same customers rated with the edited policy.":
         "共比较 {0} 个客户：当前评级（{1}）与按编辑后的政策重新评级的结果。",
     "Rows: the level now; columns: the level with the edited policy. Click a number to see those customers in the "
-    "results table.": "行为当前等级，列为按编辑后政策的等级。单击数字可在评级结果表中只看这些客户。",
+    "results table.": "每行是当前等级，每列是按编辑后政策评出的等级。单击数字可在评级结果表中只看这些客户。",
     "Now: {0}": "当前 {0}", "After: {0}": "模拟后 {0}",
     "{0} → {1}: {2} customers; click to see them in the results table": "{0} → {1}：{2} 户；单击在评级结果表中查看",
     "{0} customers": "{0} 户", "Changed: {0}": "{0}变化", "Total eligible limit (CNY)": "可授信额度合计(元)",
-    "Approvals by the sales manager": "需销售部经理审批", "Approvals by the CFO": "需财务总监审批",
+    "Signed by the sales manager (the CFO's too)": "需销售部经理签字（含需财务总监审批的）",
+    "Approvals by the CFO": "需财务总监审批",
     "Show changed customers only": "只看变动客户",
     "The results table shows only the customers the edited policy changes, with their values after it; Clear "
     "filters (or Esc in the search box) shows every customer again":
@@ -268,9 +269,14 @@ ZH: dict[str, str] = {
     "Back-test of {0} cases as of {1}.": "回测完成：评估日 {1}，可观察样本 {0} 个。",
     "Nothing observable: every case's horizon ends after the evaluation date; choose earlier dates or a later "
     "evaluation date.": "没有可观察的样本：所有样本的观察期都在评估日之后才结束。请选择更早的日期或更晚的评估日。",
+    "Nothing observable: every rating in the register has its horizon end after the evaluation date; choose a "
+    "later evaluation date, or re-rate the loaded data as of earlier dates.":
+        "没有可观察的样本：登记簿中所有评级的观察期都在评估日之后才结束。请选择更晚的评估日，或改为按更早的日期对已读取的数据重新评级。",
     "{0} cases observed; {1} not observable yet (their horizon ends after {2})":
         "可观察样本 {0} 个；尚不可观察 {1} 个（观察期在 {2} 之后结束）",
     "{0} left out: not trading yet on their rating date": "未计入 {0} 个：评级日期时尚未开始交易",
+    "The ledger read ends on {0}, before the evaluation date {1}: later payments were not read, so some cases may "
+    "be judged bad wrongly": "所读销售明细的最后日期是 {0}，早于评估日 {1}：此后的回款没有读到，部分案例可能被误判为违约",
     "{0} cases left out: the customer is not on the customer sheet read, so its payments cannot be seen":
         "未计入 {0} 个案例：客户不在本次读取的客户信用资料中，看不到其回款情况",
     "Re-rated: the customer sheet's facts (financials, status, documents) are today's, not those of each date.":

@@ -551,6 +551,11 @@ LABELS.update({
     "bt.not_observable": ("尚不可观察的案例", "Cases not yet observable"),
     "bt.not_observable.text": ("观察期结束晚于评估日，未计入", "their horizon ends after the evaluation date: not counted"),
     "bt.not_trading": ("未计入的客户", "Customers left out"),
+    "bt.ledger_ends": ("所读销售明细与回款的最后日期是 {0}，早于评估日 {1}：{0} 之后的回款没有读到，当时未付的发票都按一直未付计，观察期跨过 {0} 的案例可能被误判为违约。请读入截至评估日的销售明细与回款，或把评估日改为 {0}。",
+                       "The ledger and receipts read end on {0}, before the evaluation date {1}: no payment after {0} "
+                       "was read, so every invoice open then counts as unpaid ever since, and cases whose horizon "
+                       "runs past {0} may be judged bad wrongly. Read the ledger and receipts up to the evaluation "
+                       "date, or evaluate as of {0}."),
     "bt.not_on_sheet": ("无法判断结果的案例", "Cases whose outcome cannot be seen"),
     "bt.not_on_sheet.text": ("客户不在本次读取的客户信用资料中，其销售明细无法对应到客户，未计入(请把含这些客户的客户信用资料一起选上)",
                              "the customer is not on the customer sheet read, so none of its ledger rows could be "

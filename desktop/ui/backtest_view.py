@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QDate, QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -83,6 +83,12 @@ def default_dates(evaluation: date, horizon_months: int, count: int = DEFAULT_DA
 
 def percent(v: float | None, decimals: int = 1) -> str:
     return "—" if v is None else f"{v * 100:.{decimals}f}%"
+
+
+def axis_label(share: float) -> str:
+    """A grid line's share as the y axis writes it: a quarter of a tenth's multiple keeps its half
+    per cent (12.5%, 37.5%, 2.5%), which rounding to whole per cents made 12% and 38%."""
+    return f"{share * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def reading(value: float | None, readings: Sequence[tuple[float, str]]) -> str | None:
@@ -157,7 +163,7 @@ class BadRateChart(QWidget):
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(muted)
             p.drawText(QRectF(0, y - fm.height() / 2, plot.left() - 6, fm.height()),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{share * 100:.0f}%")
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, axis_label(share))
         if not any(r.cases for r in self.rows):
             p.setPen(muted)
             p.drawText(plot, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.t("No case to show"))
@@ -206,6 +212,7 @@ class BacktestDialog(QDialog):
         self.running = False  # a run or an export of ours is in the engine
         self._dates_edited = False  # the clerk changed the list: it no longer follows the evaluation date
         self.error_box: QMessageBox | None = None
+        self._export_path: Path | None = None  # the report workbook being written for this view
         policy = window._policy_in_use()[0]
         rules = policy.backtest
 
@@ -241,6 +248,7 @@ class BacktestDialog(QDialog):
         date_buttons.addStretch(1)
         dates.addLayout(date_buttons)
         source.addLayout(dates)
+        source.addStretch(1)  # a tall box (no report yet) keeps the list under its choice, not half-way down
         for b in (self.use_register, self.use_rerate):
             b.toggled.connect(self._source_changed)
 
@@ -287,6 +295,7 @@ class BacktestDialog(QDialog):
         self.levels = QTableWidget(0, len(self.LEVEL_COLUMNS))
         self.levels.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.levels.verticalHeader().setVisible(False)
+        self.levels.setTabKeyNavigation(False)  # Tab leaves the table (one stop), not through its 25 cells
         self.levels.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.levels.horizontalHeader().setStretchLastSection(True)
         self.verdict, self.statistics, self.cases_note = QLabel(), QLabel(), QLabel()
@@ -339,6 +348,7 @@ class BacktestDialog(QDialog):
         window.busy_changed.connect(self._busy)
         window.backtested.connect(self._done)
         window.cancelled.connect(self._cancelled)
+        window.exported.connect(self._exported)
 
         register = Path(window.settings.register_path())
         (self.use_register if register.is_file() else self.use_rerate).setChecked(True)
@@ -358,7 +368,7 @@ class BacktestDialog(QDialog):
         self.source_box.setTitle(t("Cases from"))
         self.use_register.setText(t("The rating register's past ratings"))
         self.use_rerate.setText(t("Re-rating the loaded data as of these dates"))
-        self.register_label.setText(self.main.settings.register_path())
+        self.show_register()
         self.add_date_button.setText(t("Add date"))
         self.remove_date_button.setText(t("Remove date"))
         self.rule_box.setTitle(t("Outcome"))
@@ -374,6 +384,20 @@ class BacktestDialog(QDialog):
         self.levels.setHorizontalHeaderLabels([t(w) for w in self.LEVEL_COLUMNS])
         self._label_dates()
         self.show_report(self.report)
+
+    def show_register(self) -> None:
+        """The register the back-test reads: the window's setting now (文件 > 评级登记簿位置… may have
+        changed it since this view was made; the request reads the setting, so must the label)."""
+        self.register_label.setText(self.main.settings.register_path())
+
+    def showEvent(self, event):  # noqa: N802
+        self.show_register()
+        super().showEvent(event)
+
+    def changeEvent(self, event):  # noqa: N802
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.show_register()  # the clerk chose another register in the window while this stayed open
+        super().changeEvent(event)
 
     # ------------------------------------------------------------ the dates
     def date_list(self) -> list[date]:
@@ -412,6 +436,9 @@ class BacktestDialog(QDialog):
             return
         self.set_dates([*self.date_list(), day])
         self.use_rerate.setChecked(True)
+        if self.status.text() in (self.t("A re-rate date must be before the evaluation date."),
+                                  self.t("Add at least one date to re-rate as of.")):
+            self.status.clear()  # the refusal is answered: it no longer stands under the list
 
     def remove_date(self) -> None:
         rows = sorted({i.row() for i in self.dates.selectedIndexes()} or
@@ -467,6 +494,15 @@ class BacktestDialog(QDialog):
             self.progress.setValue(0)
             self.stage.clear()
 
+    def reject(self) -> None:
+        """Esc: while our back-test or export runs, it cancels it (as the Cancel beside the progress bar),
+        the view staying open to say so; else it closes the view. Closing it silently left the run going
+        on behind the window with nothing on screen to say when it ended."""
+        if self.running and self.main.worker is not None:
+            self.main.cancel()
+            return
+        super().reject()
+
     def _progress(self, _stage: str, fraction: float) -> None:
         if self.running:
             self.progress.setValue(int(fraction * 100))
@@ -497,9 +533,16 @@ class BacktestDialog(QDialog):
                 return False
             path = Path(name)
         self.running = True
+        self._export_path = Path(path)
         self._show_running(True)
         self.main.export_backtest(Path(path))
         return True
+
+    def _exported(self, paths) -> None:
+        """The report workbook is written: said here too (the window's status bar is behind this view)."""
+        if self._export_path is not None and [str(p) for p in paths][:1] == [str(self._export_path)]:
+            self.status.setText(self.t("Wrote ") + str(self._export_path))
+        self._export_path = None
 
     def show_error(self, message: str, kind: str, export: bool) -> QMessageBox:
         """The engine's refusal, in the catalogue's words (no register, no customers, no date...)."""
@@ -545,8 +588,12 @@ class BacktestDialog(QDialog):
         self.cases_note.setText(self.cases_text(rep))
         observed = sum(lv.cases for lv in rep.levels)
         if not self.running:
-            self.status.setText(t("Nothing observable: every case's horizon ends after the evaluation date; choose "
-                                  "earlier dates or a later evaluation date.") if not observed else
+            nothing = (t("Nothing observable: every rating in the register has its horizon end after the "
+                         "evaluation date; choose a later evaluation date, or re-rate the loaded data as of earlier "
+                         "dates.") if rep.source == "register" else
+                       t("Nothing observable: every case's horizon ends after the evaluation date; choose "
+                         "earlier dates or a later evaluation date."))
+            self.status.setText(nothing if not observed else
                                 t("Back-test of {0} cases as of {1}.").format(f"{observed:,}",
                                                                              rep.evaluation_date.isoformat()))
         self._show_running(self.running)
@@ -591,6 +638,10 @@ class BacktestDialog(QDialog):
         if rep.not_on_sheet:
             lines.append(t("{0} cases left out: the customer is not on the customer sheet read, so its payments "
                            "cannot be seen").format(f"{rep.not_on_sheet:,}"))
+        if "ledger_ends_before_evaluation" in rep.notes:
+            lines.append(t("The ledger read ends on {0}, before the evaluation date {1}: later payments were not "
+                           "read, so some cases may be judged bad wrongly").format(
+                rep.data_end.isoformat(), rep.evaluation_date.isoformat()))
         if "customer_facts_today" in rep.notes:
             lines.append(t("Re-rated: the customer sheet's facts (financials, status, documents) are today's, not "
                            "those of each date."))

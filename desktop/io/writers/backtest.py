@@ -62,6 +62,8 @@ def backtest_json(result) -> dict[str, Any]:
                 "to_run": rep.psi_runs[1] if rep.psi_runs else None},
         "not_observable": rep.not_observable, "not_trading": rep.not_trading, "not_on_sheet": rep.not_on_sheet,
         "customer_facts_today": "customer_facts_today" in rep.notes,
+        "data_end": rep.data_end.isoformat() if rep.data_end else None,
+        "ledger_ends_before_evaluation": "ledger_ends_before_evaluation" in rep.notes,
         "register_head": result.register_head,
         "cases": case_rows,
     }
@@ -195,6 +197,8 @@ def _write_summary(wb, ws, fm, lab, result, names: dict[str, str], n_levels: int
     words(lab("bt.source"), _source_words(lab, result))
     if "customer_facts_today" in rep.notes:
         words(lab("bt.note"), lab("bt.facts_today"))
+    if "ledger_ends_before_evaluation" in rep.notes:
+        words(lab("bt.note"), lab("bt.ledger_ends", rep.data_end.isoformat(), rep.evaluation_date.isoformat()))
     counted = [x for x in rep.runs if x.observable]
     words(lab("bt.runs_counted"), lab("bt.runs_counted.text", f"{len(counted):,}", f"{len(seen):,}"))
     number(lab("bt.not_observable"), rep.not_observable, fm.int, lab("bt.not_observable.text"))
