@@ -112,7 +112,8 @@ class WhatIfPanel(QDialog):
         self.changes.addRow(self.t("Total eligible limit (CNY)"), self.limit_label)
         a, b = c.approvals
         self.approval_labels = {key: QLabel(before_after(a.get(key, 0), b.get(key, 0))) for key in ("sales_manager", "cfo")}
-        self.changes.addRow(self.t("Approvals by the sales manager"), self.approval_labels["sales_manager"])
+        # the sales manager signs the CFO's special applications too: more than the status bar's route count
+        self.changes.addRow(self.t("Signed by the sales manager (the CFO's too)"), self.approval_labels["sales_manager"])
         self.changes.addRow(self.t("Approvals by the CFO"), self.approval_labels["cfo"])
         self.show_button.setEnabled(bool(c.customers))
 
