@@ -665,3 +665,9 @@ def test_an_evaluation_date_after_the_last_day_on_file_is_said(policy, tmp_path)
     on_time = backtest(tables, policy, date(2025, 9, 15), OutcomeRule(horizon_months=1),
                        rerate_at=(date(2025, 7, 31),)).report
     assert "ledger_ends_before_evaluation" not in on_time.notes
+
+
+def test_no_bad_case_is_no_verdict_on_the_ranking():
+    """Every level's rate 0 (no case bad): nothing for the levels to rank, not "never falls"."""
+    assert monotonic([None, 0.0, 0.0, 0.0, 0.0]) is None
+    assert monotonic([0.0, 0.0, 0.0, 0.0, 0.01]) is True

@@ -182,7 +182,7 @@ def test_the_summary_says_the_rule_the_source_and_the_readings(made):
     assert zh["PSI(等级分布稳定性)"][1].startswith(f"{word}：比较 {rep.psi_runs[0]} 与 {rep.psi_runs[1]} 的等级分布")
     assert zh["单调性"][0] == {True: "违约率从最好的等级到最差的等级逐级不降：等级排序与风险一致",
                               False: "违约率没有随等级变差而逐级上升：等级排序与风险不一致，请查看按等级表",
-                              None: "有案例的等级不足两个，无法判断"}[rep.monotonic]
+                              None: "有案例的等级不足两个，或没有一例违约，无法判断"}[rep.monotonic]
     en = _facts(openpyxl.load_workbook(paths["bt-en"], data_only=True)["Back-test summary"])
     assert en["Outcome rule"][0] == ("Bad: within 6 months after the rating, an invoice more than 30 days past "
                                      "due with more than 100 CNY unpaid")

@@ -216,9 +216,11 @@ def psi_reading(value: float | None) -> str | None:
 
 def monotonic(rates: Sequence[float | None]) -> bool | None:
     """True when the bad rate never falls from the best level to the worst (levels without cases
-    left out); None when fewer than two levels have cases."""
+    left out); None when fewer than two levels have cases, or when no case is bad (every rate 0:
+    there is no risk for the levels to rank, and "the lower the level, the more defaults" would
+    be said of nothing)."""
     seen = [r for r in rates if r is not None]
-    if len(seen) < 2:
+    if len(seen) < 2 or not any(seen):
         return None
     return all(b >= a for a, b in zip(seen, seen[1:]))
 

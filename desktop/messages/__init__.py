@@ -799,9 +799,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.backtest.not_monotonic": ("注意：违约率没有从 {best} 到 {worst} 逐级上升，有较低的等级违约率反而更低：请查看各等级。",
                                    "Warning: the bad rate does not rise from {best} to {worst}: a lower level has "
                                    "a lower bad rate; see the levels."),
-    "cli.backtest.monotonic_unknown": ("有案例的等级不足两个，无法判断违约率是否逐级上升。",
-                                       "Fewer than two levels have cases: whether the bad rate rises level by level "
-                                       "cannot be told."),
+    "cli.backtest.monotonic_unknown": ("有案例的等级不足两个，或没有一例违约，无法判断违约率是否逐级上升。",
+                                       "Fewer than two levels have cases, or no case is bad: whether the bad rate "
+                                       "rises level by level cannot be told."),
     "cli.backtest.discrimination": ("总分区分违约的能力：AUC {auc}，KS {ks}",
                                     "Total score against bad: AUC {auc}, KS {ks}"),
     "cli.backtest.psi": ("等级分布稳定性（{first} 与 {last} 相比）：PSI {psi}，{reading}",

@@ -253,8 +253,9 @@ ZH: dict[str, str] = {
     "Bad rate by level (95% interval)": "各等级违约率（95% 置信区间）", "No case to show": "没有可显示的样本",
     "no cases": "无样本", "{0} cases": "{0} 个样本",
     "Cases": "样本数", "Bad": "违约数", "Bad rate": "违约率", "95% interval": "95% 置信区间",
-    "Fewer than two levels have cases: whether the bad rate rises from the best level to the worst cannot be said.":
-        "有样本的等级不足两个，无法判断违约率是否随等级变差而上升。",
+    "Fewer than two levels have cases, or no case is bad: whether the bad rate rises from the best level to the "
+    "worst cannot be said.":
+        "有样本的等级不足两个，或没有一例违约，无法判断违约率是否随等级变差而上升。",
     "The bad rate rises (or stays) from each level to the next worse one: the levels rank the risk as they should.":
         "违约率从较好等级到较差等级逐级上升（或持平）：等级对风险的排序符合预期。",
     "The bad rate does not rise from the best level to the worst: {0} ({1}) is below {2} ({3}). Look at the "

@@ -578,7 +578,8 @@ LABELS.update({
     "bt.monotonic.no": ("违约率没有随等级变差而逐级上升：等级排序与风险不一致，请查看按等级表",
                         "the bad rate does not rise from the best level to the worst: the levels do not order "
                         "the risk (see the table by level)"),
-    "bt.monotonic.none": ("有案例的等级不足两个，无法判断", "fewer than two levels have cases: no verdict"),
+    "bt.monotonic.none": ("有案例的等级不足两个，或没有一例违约，无法判断",
+                          "fewer than two levels have cases, or no case is bad: no verdict"),
     "bt.psi": ("PSI(等级分布稳定性)", "PSI (stability of the level mix)"),
     "bt.psi.reading": ("{0}：比较 {1} 与 {2} 的等级分布(低于 0.10 稳定，0.10 至 0.25 有所变化，高于 0.25 不稳定)",
                        "{0}: the level mix of {1} against {2} (below 0.10 stable, 0.10 to 0.25 shifting, above "

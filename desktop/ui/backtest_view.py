@@ -601,8 +601,8 @@ class BacktestDialog(QDialog):
     def verdict_text(self, rep) -> str:
         t = self.t
         if rep.monotonic is None:
-            return t("Fewer than two levels have cases: whether the bad rate rises from the best level to the worst "
-                     "cannot be said.")
+            return t("Fewer than two levels have cases, or no case is bad: whether the bad rate rises from the best "
+                     "level to the worst cannot be said.")
         if rep.monotonic:
             return t("The bad rate rises (or stays) from each level to the next worse one: the levels rank the risk "
                      "as they should.")
