@@ -28,6 +28,7 @@ _REGISTER_WRITE = ("read_only", "folder_is_file", "cannot_open_write", "disk_ful
 HINTS = {
     "error.nothing.no_customer_sheet": "cli.hint.customers",
     "error.backtest.no_customers": "cli.hint.customers",
+    "error.backtest.no_ledger": "cli.hint.sales",
     "error.backtest.no_source": "cli.hint.backtest_source",
     "error.compare.no_run": "cli.hint.runs",
     "error.compare.two_runs": "cli.hint.runs",
@@ -45,6 +46,7 @@ HINTS = {
     **{f"error.register.{c}": "cli.hint.register_write" for c in _REGISTER_WRITE},
 }
 _language = {"code": "en"}  # of this call's messages (see message_language)
+_records = {"register": True}  # False for the commands that only read the register (no --no-register there)
 
 
 def message_language(given: str | None = None) -> str:
@@ -65,6 +67,8 @@ def error_line(exc: CreditDeskError, lang: str | None = None) -> str:
     lang = lang or _language["code"]
     line = str(exc) if lang == "en" else exc.text(lang)  # str(): the English of scripts and logs (a policy's key paths)
     hint = HINTS.get(getattr(exc, "code", ""))
+    if hint == "cli.hint.register_write" and not _records["register"]:
+        hint = "cli.hint.register"
     if hint is not None:
         line += f"（{text(hint, lang)}）" if lang == "zh" else f" ({text(hint, lang)})"
     return f"credit-desk: {line}"
@@ -457,6 +461,7 @@ def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _language["code"] = message_language(getattr(args, "lang", None))
+    _records["register"] = args.command in ("score", "approvals", None)
     if getattr(args, "log_level", None):
         from desktop.diagnostics import set_level
         set_level(args.log_level)
@@ -820,9 +825,12 @@ def _check_rule_options(args, parser: argparse.ArgumentParser) -> None:
     for option, value, allowed in (("--horizon-months", args.horizon_months, HORIZON_MONTHS),
                                    ("--late-days", args.late_days, LATE_DAYS),
                                    ("--tolerance", args.tolerance, TOLERANCE)):
-        if value is not None and not (math.isfinite(value) and allowed.lo <= value <= allowed.hi):
-            parser.error(_say("cli.usage.out_of_range", option=option, value=f"{value:g}", lo=f"{allowed.lo:g}",
-                              hi=f"{allowed.hi:g}"))
+        if value is None:
+            continue
+        problem = allowed.problem(value) if math.isfinite(value) else allowed.allowed()
+        if problem is not None:  # the policy file's own words: its range (1,000,000,000) and decimals
+            parser.error(_say("cli.usage.rule_option", option=option, value=f"{value:g}",
+                              allowed=problem.text(_language["code"])))
 
 
 def _readable_register(path: Path | str) -> int | None:

@@ -75,6 +75,8 @@ def outcome_rule(policy: Policy, horizon_months: int | None = None, late_days: i
 def _need_customers(imported) -> None:
     if not imported.customers:
         raise NothingToRateError("error.backtest.no_customers")
+    if not len(imported.ledger):  # every customer would read as a good payer
+        raise NothingToRateError("error.backtest.no_ledger")
 
 
 def _bands_of(d) -> dict[str, Any]:
@@ -177,6 +179,8 @@ def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, regi
         source = "rerate"
     else:
         rows, runs, head = _register_cases(register, evaluation, progress, tick)
+        if not any(r.as_of <= evaluation for r in runs):
+            raise UsageError("error.backtest.no_runs", file=_kept(register), evaluation=evaluation.isoformat())
         not_trading = 0
         source = "register"
     tick()

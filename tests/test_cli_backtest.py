@@ -329,6 +329,21 @@ def outputs(tmp_path) -> Path:
     return folder
 
 
+def _later_register(tmp_path: Path) -> str:
+    """A register whose one run is assessed after E (made once per test folder)."""
+    path = tmp_path / "later.sqlite"
+    if not path.exists():
+        from desktop.io.register import Register
+        with Register(path) as reg:
+            reg.record_run({"run_id": "R9", "as_of": "2027-01-31"},
+                           [{"customer_id": "C1", "level": "A", "total": 70, "items": {}, "rules": []}])
+        import sqlite3
+        db = sqlite3.connect(path)  # out of WAL mode: reading it then leaves no -wal or -shm file beside it
+        db.execute("PRAGMA journal_mode=DELETE")
+        db.close()
+    return str(path)
+
+
 def _usage_cases(small: list[str], out: Path, tmp_path: Path) -> dict[str, tuple[list[str], int, str]]:
     js, wb = str(out / "b.json"), str(out / "b.xlsx")
     bt = ["backtest", *small, "--as-of", E]
@@ -347,7 +362,17 @@ def _usage_cases(small: list[str], out: Path, tmp_path: Path) -> dict[str, tuple
         "not before E": ([*bt, "--rerate-at", "2025-06-30,2026-06-30", "--json", js], 2,
                          "--rerate-at: the re-rating date 2026-06-30 is not before the evaluation date 2026-06-30"),
         "horizon": ([*bt, "--rerate-at", "2025-06-30", "--horizon-months", "0", "--json", js], 2,
-                    "--horizon-months: 0 is outside 1 to 60"),
+                    "--horizon-months 0: must be a whole number of months from 1 to 60"),
+        "tolerance decimals": ([*bt, "--rerate-at", "2025-06-30", "--tolerance", "0.001", "--json", js], 2,
+                               "--tolerance 0.001: must be a number of CNY (元) from 0 to 1,000,000,000 with at most 2 "
+                               "decimal places"),
+        "no ledger": (["backtest", small[0], "--as-of", E, "--rerate-at", "2025-06-30", "--json", js], 3,
+                      "Cannot back-test: the files read hold no sales ledger"),
+        "no run by E": ([*bt, "--register", _later_register(tmp_path), "--json", js], 2,
+                        "holds no run assessed on or before the evaluation date 2026-06-30"),
+        "register is an input": (["backtest", *small, _later_register(tmp_path), "--as-of", E, "--register",
+                                  _later_register(tmp_path), "--json", js], 4,
+                                 "is one of the input files; choose another register file (or --register REGISTER.sqlite)"),
         "no output": ([*bt, "--rerate-at", "2025-06-30"], 2, "backtest: give --out WORKBOOK.xlsx or --json FILE.json"),
         "not xlsx": ([*bt, "--rerate-at", "2025-06-30", "--out", str(out / "b.csv")], 2,
                      "--out must name an .xlsx file"),
@@ -377,7 +402,8 @@ def _usage_cases(small: list[str], out: Path, tmp_path: Path) -> dict[str, tuple
     }
 
 
-USAGE = ["no source", "both sources", "bad date", "twice", "empty item", "not before E", "horizon", "no output",
+USAGE = ["no source", "both sources", "bad date", "twice", "empty item", "not before E", "horizon",
+         "tolerance decimals", "no ledger", "no run by E", "register is an input", "no output",
          "not xlsx", "run alone", "run-b alone", "policy-b alone", "inputs alone", "runs and inputs",
          "register without runs", "no register (backtest)", "no register (compare)", "output is an input",
          "workbook is an input", "output is the policy", "no customer sheet"]
@@ -515,7 +541,7 @@ def test_help_lists_both_commands(capsys, monkeypatch):
     assert _run(["--help"]) == 0
     out = capsys.readouterr().out
     commands = re.search(r"\{(score,[a-z,-]+)\}", out)[1].split(",")
-    assert commands[-2:] == ["backtest", "compare"] and "score" in commands
+    assert {"backtest", "compare", "score", "register"} <= set(commands)
     assert re.search(r"^\s+backtest\s+does the rating predict who pays late\? \(回测\)$", out, re.M)
     assert re.search(r"^\s+compare\s+two ratings of the same customers side by side \(对比\)$", out, re.M)
     assert _run(["backtest", "--help"]) == 0

@@ -324,7 +324,8 @@ def report(cases: pd.DataFrame, runs: Sequence[RunRow], levels: Sequence[str], i
     # the earliest and the latest run that rated anyone (a re-rate date before any customer traded
     # rates nobody: it has no level mix to compare)
     rated = set(cases["run_id"])
-    counted = [r for r in runs if r.superseded_by is None and r.run_id in rated]
+    # the level mix of the ratings up to the evaluation date (a run dated after it is listed, not compared)
+    counted = [r for r in runs if r.superseded_by is None and r.run_id in rated and r.as_of <= evaluation]
     psi_value, psi_runs = None, None
     if len(counted) >= 2:
         first, last = counted[0], counted[-1]

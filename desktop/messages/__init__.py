@@ -138,6 +138,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                     "Cannot back-test: no customer sheet was found among the inputs; it is needed to "
                                     "link the ledger to the customers: add it beside the ledger and run the "
                                     "back-test again"),
+    "error.backtest.no_runs": ("无法回测：评级登记簿 {file} 中没有评估基准日在评估日 {evaluation} 当天或之前的评级。请换一个登记簿，或改用按较早日期重新评级。",
+                               "Cannot back-test: the rating register {file} holds no run assessed on or before the "
+                               "evaluation date {evaluation}. Choose another register, or re-rate as of earlier dates."),
+    "error.backtest.no_ledger": ("无法回测：所读文件中没有销售明细（或其中没有一行可用）。回测要看评级之后的开票与回款，请把截至评估日的销售明细一起选上。",
+                                 "Cannot back-test: the files read hold no sales ledger (or no usable row of one). "
+                                 "The back-test reads the invoices and payments after each rating: add the ledger "
+                                 "up to the evaluation date."),
     "error.backtest.no_source": ("无法回测：请选择案例的来源：评级登记簿中过去的评级，或一个或几个较早的重新评级日期。",
                                  "Cannot back-test: choose where its cases come from: the past runs of the rating "
                                  "register, or one or more earlier dates to re-rate the data as of"),
@@ -768,7 +775,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.usage.rerate_range": ("--rerate-at：{day} 超出可用范围（{first} 至 {last}）",
                                "--rerate-at: {day} is outside {first} to {last}"),
     "cli.usage.rerate_twice": ("--rerate-at：{day} 写了两次", "--rerate-at: {day} is given twice"),
-    "cli.usage.out_of_range": ("{option}：{value} 超出可用范围（{lo} 至 {hi}）", "{option}: {value} is outside {lo} to {hi}"),
+    "cli.usage.rule_option": ("{option} {value}：{allowed}", "{option} {value}: {allowed}"),
     "cli.usage.run_pair": ("compare：--run 与 --run-b 要一起给出（要比较的两次评级的编号）",
                            "compare: give --run RUN_A and --run-b RUN_B together (the IDs of the two runs)"),
     "cli.usage.compare_two_ways": ("compare：要么给出输入文件和 --policy-b（按两个政策评级同一批数据），要么给出 --run 和 --run-b（比较登记簿中的两次评级），不能同时给出",
@@ -846,6 +853,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "input.skipped.hidden": ("已跳过 {file}：这是隐藏文件或系统文件。", "skipped {file}: a hidden or system file"),
     "input.skipped.dot_file": ("已跳过 {file}：名称以“.”开头的隐藏文件（由通配符匹配到）。",
                                "skipped {file}: a hidden file (its name starts with a dot) matched by a wildcard"),
+    "cli.hint.sales": ("用 --sales 文件[:工作表] 指定销售明细", "name it with --sales FILE[:SHEET]"),
     "cli.hint.customers": ("用 --customers 文件[:工作表] 指定客户信用资料表", "name it with --customers FILE[:SHEET]"),
     "cli.hint.results": ("用 --results 评级结果.xlsx 指定", "with --results RESULTS.xlsx"),
     "cli.hint.policy": ("用 --policy 政策文件 指定", "with --policy FILE"),
