@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--due", type=_as_of, metavar="YYYY-MM-DD", help="also list the reviews due by this date")
     _log_option(v)
 
-    b = sub.add_parser("backtest", help="does the rating predict who pays late? (回测)",
+    b = sub.add_parser("backtest", help="does the rating predict who pays late? (back-test)",
                        description="Back-test: the ratings of earlier dates (the register's runs, or the same data "
                                    "re-rated as of earlier dates) against what the customers paid up to the "
                                    "evaluation date. Nothing is recorded in the register.")
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(b, "BACKTEST")
     _log_option(b)
 
-    c = sub.add_parser("compare", help="two ratings of the same customers side by side (对比)",
+    c = sub.add_parser("compare", help="two ratings of the same customers side by side",
                        description="Compare the inputs rated under two policies (--policy and --policy-b), or two "
                                    "runs recorded in the rating register (--run and --run-b): the level migration "
                                    "matrix, what changed, the total limit and the approvals.")

@@ -542,8 +542,8 @@ def test_help_lists_both_commands(capsys, monkeypatch):
     out = capsys.readouterr().out
     commands = re.search(r"\{(score,[a-z,-]+)\}", out)[1].split(",")
     assert {"backtest", "compare", "score", "register"} <= set(commands)
-    assert re.search(r"^\s+backtest\s+does the rating predict who pays late\? \(回测\)$", out, re.M)
-    assert re.search(r"^\s+compare\s+two ratings of the same customers side by side \(对比\)$", out, re.M)
+    assert re.search(r"^\s+backtest\s+does the rating predict who pays late\? \(back-test\)$", out, re.M)
+    assert re.search(r"^\s+compare\s+two ratings of the same customers side by side$", out, re.M)
     assert _run(["backtest", "--help"]) == 0
     out = capsys.readouterr().out
     for option in ("--as-of", "--register", "--rerate-at", "--horizon-months", "--late-days", "--tolerance",
