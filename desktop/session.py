@@ -219,6 +219,31 @@ class ApprovalsRequest:
 
 
 @dataclass(frozen=True)
+class RegisterCheck:
+    """The window's 连接测试: whether the register at ``register`` opens, what it holds and what this
+    login may do there. Never raises for the register's own faults: they come back in the result."""
+
+    register: str | Path
+    timeout: int = 5  # seconds to connect: a server that does not answer is said, not waited for
+
+
+@dataclass(frozen=True)
+class ReviewsDueRequest:
+    """The team's reviews due: customers whose latest decision's next review is on or before ``on``."""
+
+    register: str | Path
+    on: date
+
+
+@dataclass(frozen=True)
+class HistoryRequest:
+    """A customer's decisions in every run, with who rated (the run's operator) and the approvals."""
+
+    register: str | Path
+    customer_id: str
+
+
+@dataclass(frozen=True)
 class ScoreRequest:
     """The command line's ``score``: read, rate and write, as one request of each kind."""
 
@@ -330,6 +355,39 @@ class ApprovalsDone:
     problems: list = field(default_factory=list)  # every problem as a row worded in the forms' language
     forms_read: int = 0  # form sheets found in the files read (valid or not)
     nothing_read: dict[str, str] = field(default_factory=dict)  # no form read: why, by language (nothing written)
+
+
+@dataclass
+class RegisterChecked:
+    """What the connection test found. ``register``: the location as shown (never a password);
+    ``team``: a database server's register; ``error``: the catalogue message by language when it
+    could not be read (``code`` its code), else {}."""
+
+    register: str
+    team: bool
+    exists: bool = True  # a file: there already (else made by the first rating recorded)
+    version: int | None = None
+    entries: int = 0
+    head: str | None = None  # "#N hash"
+    may_append: bool | None = None  # this login (or this file) may record runs and approvals
+    may_read_key: bool | None = None  # the team register's key (the clerk's role reads it, the auditor's not)
+    user: str | None = None  # the login the server saw
+    error: dict[str, str] = field(default_factory=dict)
+    code: str = ""
+
+
+@dataclass
+class ReviewsDue:
+    register: str  # as shown
+    on: date
+    rows: list  # register.reviews_due's: customer_id, name, level, next_review, run_id, as_of
+
+
+@dataclass
+class HistoryDone:
+    register: str  # as shown
+    customer_id: str
+    rows: list  # register.history's, each with the run's ``operator`` added
 
 
 # ---------------------------------------------------------------- the session
@@ -542,6 +600,33 @@ class Session:
                              checked.source, services.problem_rows(checked, checked.lang), checked.forms_read,
                              services.nothing_read(checked))
 
+    def _check_register(self, req: RegisterCheck, progress: Progress, cancel: CancelToken) -> RegisterChecked:
+        from desktop.errors import CreditDeskError
+        from desktop.io.register import is_url, shown
+        where = shown(req.register)
+        progress("reading_register", 0.0)
+        try:
+            return _probe(req.register, req.timeout)
+        except CreditDeskError as exc:  # the register's own fault: the test's answer, not the job's failure
+            LOG.info("register test %s: %s %s", where, exc.code, exc.detail)
+            return RegisterChecked(where, is_url(req.register), error=exc.texts(), code=exc.code)
+
+    def _reviews_due(self, req: ReviewsDueRequest, progress: Progress, cancel: CancelToken) -> ReviewsDue:
+        from desktop.io.register import open_register, shown
+        progress("reading_register", 0.0)
+        with open_register(req.register, readonly=True) as reg:
+            rows = reg.reviews_due(req.on.isoformat())
+        return ReviewsDue(shown(req.register), req.on, rows)
+
+    def _history(self, req: HistoryRequest, progress: Progress, cancel: CancelToken) -> HistoryDone:
+        from desktop.io.register import open_register, shown
+        progress("reading_register", 0.0)
+        with open_register(req.register, readonly=True) as reg:
+            rows = reg.history(req.customer_id)
+            operators = {r.get("run_id"): r.get("operator") for r in reg.runs()} if rows else {}
+        return HistoryDone(shown(req.register), req.customer_id,
+                           [{**r, "operator": operators.get(r["run_id"])} for r in rows])
+
     # ------------------------------------------------------------ helpers
     def _read(self, req: ImportRequest, progress: Progress, cancel: CancelToken) -> tuple[ImportResult, tuple]:
         from desktop import services
@@ -645,6 +730,46 @@ def _write_all(files: list[tuple[str, Path, Callable[[Path], None]]], inputs: li
             s.discard()
 
 
+def _probe(location: str | Path, timeout: int) -> RegisterChecked:
+    """Open the register read-only and read its format, size, head and this login's rights."""
+    from desktop.io.register import Register, is_url, shown
+    where = shown(location)
+    if not is_url(location):
+        path = Path(location)
+        if not path.exists():
+            from desktop.io.register import refuse_network
+            refuse_network(path, writing=False)  # a file on a share is refused before it exists, too
+            folder = next((f for f in path.parents if f.exists()), None)
+            return RegisterChecked(where, False, exists=False,
+                                   may_append=folder is not None and os.access(folder, os.W_OK))
+        with Register(path, readonly=True) as reg:
+            version, entries, head = _facts(reg)
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)  # WAL: -wal and -shm beside it
+        return RegisterChecked(where, False, True, version, entries, str(head), writable)
+    from desktop.io.register_pg import PgRegister
+    with PgRegister(str(location), readonly=True, connect_timeout=timeout) as reg:
+        version, entries, head = _facts(reg)
+        try:
+            user, append, secret = reg._q(
+                "SELECT current_user, has_table_privilege('credit_desk.entries', 'INSERT'), "
+                "to_regclass('credit_desk.secret') IS NOT NULL").fetchone()
+            key = bool(secret) and bool(reg._q("SELECT has_table_privilege('credit_desk.secret', 'SELECT')"
+                                               ).fetchone()[0])
+        except reg._db_error as exc:
+            raise reg._error(exc, "read") from None
+    return RegisterChecked(where, True, True, version, entries, str(head), bool(append), key, str(user))
+
+
+def _facts(reg: Any) -> tuple[int | None, int, Any]:
+    """The register's format, its number of entries and its head (the backend's errors as its messages)."""
+    try:
+        row = reg._q("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        entries = int(reg._q("SELECT COUNT(*) FROM entries").fetchone()[0])
+    except reg._db_error as exc:
+        raise reg._error(exc, "read") from None
+    return (int(row[0]) if row and str(row[0]).isdigit() else None), entries, reg.head()
+
+
 def _done(rated: Rated, written: list[Path]) -> RateDone:
     decisions = rated.rating.decisions
     counts = {"levels": Counter(d.level for d in decisions), "routes": Counter(d.approval_route for d in decisions),
@@ -708,4 +833,5 @@ _HANDLERS: dict[type, Callable[..., Any]] = {
     ExportDetail: Session._export, ExportIssues: Session._export_issues,
     WhatIfRequest: Session._what_if, ApprovalsRequest: Session._approvals,
     BacktestRequest: Session._backtest, ExportBacktest: Session._export_backtest, CompareRequest: Session._compare,
+    RegisterCheck: Session._check_register, ReviewsDueRequest: Session._reviews_due, HistoryRequest: Session._history,
 }

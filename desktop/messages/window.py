@@ -282,6 +282,44 @@ ZH: dict[str, str] = {
         "未计入 {0} 个案例：客户不在本次读取的客户信用资料中，看不到其回款情况",
     "Re-rated: the customer sheet's facts (financials, status, documents) are today's, not those of each date.":
         "重新评级：客户信用资料中的信息（财务、经营状况、资料齐全情况）是当前的，而不是各评级日期当时的。",
+    # the register's setting (file or team server, 连接测试) and the team's views (desktop/ui/register_dialog.py)
+    "Rating register settings (file or team server)…": "评级登记簿设置（本机文件或团队服务器）…",
+    "Rating register settings": "评级登记簿设置",
+    "A file on this computer (one clerk)": "本机上的文件（一位经办人使用）",
+    "The team's register on a database server": "数据库服务器上的团队登记簿",
+    "Browse…": "浏览…", "Address": "地址",
+    "postgresql://user@server:5432/database": "postgresql://用户名@服务器:5432/数据库名",
+    "Empty: the password file (pgpass) or PGPASSWORD gives it": "留空：由密码文件（pgpass）或 PGPASSWORD 提供",
+    "A password typed here is kept only while the program is open, never in the settings file (a plain text file): "
+    "ask IT for a pgpass file so that you need not type it.":
+        "在这里输入的密码只在本程序打开期间保存在内存中，不会写入设置文件（设置文件是明文）。如不想每次输入，请信息部门为你配置 pgpass 密码文件。",
+    "The password typed in the address was moved to the password field: it is kept only while the program is "
+    "open, never in the settings file.":
+        "地址中的密码已移到密码框：它只在本程序打开期间保存在内存中，不会写入设置文件。",
+    "Connection test": "连接测试", "Testing the connection…": "正在测试连接…",
+    "Choose the register's file.": "请选择登记簿文件。",
+    "Connection failed: {0}": "连接失败：{0}", "The file cannot be read: {0}": "无法读取该文件：{0}",
+    "The file {0} does not exist yet: the first rating recorded creates it.":
+        "本机文件 {0} 还不存在：第一次登记评级时会创建它。",
+    "Connected to {0}.": "已连接 {0}。", "File {0}.": "本机文件 {0}。",
+    "Register format {0}; {1} entries; the latest is {2}.": "登记簿格式 {0}；共 {1} 条记录；最新一条是 {2}。",
+    "Register format {0}; nothing recorded yet.": "登记簿格式 {0}；还没有登记任何记录。",
+    "The login {0} may record ratings and approvals (clerk).": "登录用户 {0} 可以登记评级和审批（经办角色）。",
+    "It cannot read the register's key, which seals the approval forms: ask IT to grant it the clerk role.":
+        "但它读不到给审批表加封用的登记簿密钥：请信息部门授予经办角色。",
+    "The login {0} may only read the register (auditor): a rating made with it cannot be recorded, so it writes "
+    "no file.": "登录用户 {0} 只能查阅登记簿（审计角色）：用它评级时无法登记，评级也不会写出任何文件。",
+    "Ratings can be recorded in it.": "可以在其中登记评级。",
+    "The file or its folder is read-only: the register can be read, but no rating can be recorded in it.":
+        "该文件或其所在文件夹是只读的：可以查阅登记簿，但无法在其中登记评级。",
+    "Rating register: reviews due and history…": "评级登记簿：复评到期与客户历史…",
+    "Rating register: reviews due and history": "评级登记簿：复评到期与客户历史",
+    "Register": "登记簿", "Show": "查询", "Reviews due": "复评到期", "Customer history": "客户历史",
+    "Next review on or before": "下次复评日期不晚于", "Rated as of": "评级基准日", "Rating run": "评级批次",
+    "Level change": "等级变化", "Rated by": "评级人", "Approval": "审批结果", "Approved by": "审批人",
+    "Reading the rating register…": "正在读取评级登记簿…", "Type the customer ID first.": "请先输入客户编号。",
+    "{0} customers due for review by {1}": "截至 {1} 需要复评的客户 {0} 个",
+    "{0}: {1} ratings": "{0}：共 {1} 次评级", "No rating of customer {0} in the register.": "登记簿中没有客户 {0} 的评级。",
 }
 
 FIELD_WORDS_ZH = {

@@ -56,10 +56,12 @@ from desktop.session import (
     ExportForms,
     ExportIssues,
     ExportResults,
+    HistoryRequest,
     Imported,
     ImportRequest,
     RateDone,
     RateRequest,
+    ReviewsDueRequest,
     WhatIfDone,
     WhatIfRequest,
 )
@@ -196,6 +198,7 @@ class MainWindow(QMainWindow):
     _uncaught = Signal()  # an exception nobody caught (any thread): shown on the GUI thread
     cancelled = Signal()
     busy_changed = Signal(bool)
+    register_changed = Signal(str)  # the register setting changed: where it is now, as shown (never a password)
     progress_shown = Signal(str, float)  # the progress display was refreshed: stage, fraction
     FIRST_SIZE = (1280, 800)  # px: the window's size the first time (less where the screen is smaller)
 
@@ -222,6 +225,7 @@ class MainWindow(QMainWindow):
         self.thread = None
         self._last_job = None  # (worker, thread) kept alive until its thread has finished
         self.passwords: dict[str, str] = {}  # encrypted inputs: resolved path -> password (memory only)
+        self.register_password = ""  # a team register's password typed in this session (memory only, never saved)
         self._internal_box: QMessageBox | None = None  # the internal-error box on screen
         self.diagnostics = ""  # the details its 复制诊断信息 copies (desktop.diagnostics.details)
         self._uncaught.connect(self._show_uncaught, Qt.ConnectionType.QueuedConnection)
@@ -390,6 +394,8 @@ class MainWindow(QMainWindow):
         self.act_options = QAction(self, triggered=self.edit_export_options)
         self.act_profiles = QAction(self, triggered=self.manage_profiles)  # 文件 > 映射方案…
         self.act_register = QAction(self, triggered=self.choose_register)  # 文件 > 评级登记簿位置…
+        self.act_register_settings = QAction(self, triggered=self.register_settings)  # 文件 > 评级登记簿设置…
+        self.act_register_view = QAction(self, triggered=self.show_register_view)  # 评级 > 评级登记簿…
         self.sheets_view.addAction(self.act_remove)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.act_about = QAction(self, triggered=self.about)
@@ -402,13 +408,14 @@ class MainWindow(QMainWindow):
         for a in (self.act_open, self.act_remove, self.act_clear, None, self.act_export, self.act_forms,
                   self.act_export_shown, self.act_forms_shown, self.act_detail, self.act_detail_selected,
                   self.act_export_issues, self.act_options, self.act_approvals, None,
-                  self.act_register, None, self.act_quit):
+                  self.act_register, self.act_register_settings, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_file.insertMenu(self.act_clear, self.recent_menu)
         after_clear = self.menu_file.actions()[self.menu_file.actions().index(self.act_clear) + 1]
         self.menu_file.insertAction(after_clear, self.act_profiles)
         self.menu_rating = self.menuBar().addMenu("")
-        for a in (self.act_rate, self.act_policy, self.act_choose_policy, None, self.act_backtest):
+        for a in (self.act_rate, self.act_policy, self.act_choose_policy, None, self.act_backtest,
+                  self.act_register_view):
             self.menu_rating.addSeparator() if a is None else self.menu_rating.addAction(a)
         self.menu_view = self.menuBar().addMenu("")
         self.menu_view.addAction(self.sheets_dock.toggleViewAction())
@@ -484,6 +491,8 @@ class MainWindow(QMainWindow):
         self.act_profiles.setText(t("Mapping profiles…"))
         self.act_backtest.setText(t("Back-test…"))
         self.act_register.setText(t("Rating register location…"))
+        self.act_register_settings.setText(t("Rating register settings (file or team server)…"))
+        self.act_register_view.setText(t("Rating register: reviews due and history…"))
         self.menu_file.setTitle(t("&File"))
         self.recent_menu.setTitle(t("Recent files"))
         self.menu_rating.setTitle(t("R&ating"))
@@ -688,7 +697,11 @@ class MainWindow(QMainWindow):
     def choose_register(self) -> Path | None:
         """文件 > 评级登记簿位置…: the rating register file every rating is recorded in (a new name
         starts a new register there; the ratings recorded before stay in the old file)."""
+        from desktop.io.register import is_url
+        from desktop.paths import default_register_path
         current = self.settings.register_path()
+        if is_url(current):  # the team register now: a file is proposed where the desktop one goes
+            current = str(default_register_path())
         name, _ = QFileDialog.getSaveFileName(self, self.t("Rating register location"), current,
                                               self.t("Rating register (*.sqlite)"),
                                               options=QFileDialog.Option.DontConfirmOverwrite)
@@ -701,8 +714,37 @@ class MainWindow(QMainWindow):
             self._inform("Rating register location", exc.text(self.language.code))
             return None
         self.settings.save_register_path(name)
+        self.register_password = ""
         self.statusBar().showMessage(self.t("Ratings are now recorded in ") + name, 10000)
+        self.register_changed.emit(name)
         return Path(name)
+
+    def register_location(self) -> str | Path:
+        """The register the jobs record in and read: the settings' file, or its team register's URL with
+        the password typed in this session (for the engine only: every text shows ``shown()`` of it)."""
+        from desktop.io.register import is_url
+        from desktop.ui.register_dialog import with_password
+        location = self.settings.register_location()
+        return with_password(location, self.register_password) if is_url(location) else location
+
+    def register_settings(self) -> QDialog:
+        """文件 > 评级登记簿设置…: a file on this computer or the team's register on a database server,
+        with 连接测试 (desktop.ui.register_dialog)."""
+        from desktop.ui.register_dialog import RegisterSettings
+        dialog = self._register_settings = RegisterSettings(self)  # tests drive it
+        dialog.open()
+        return dialog
+
+    def show_register_view(self) -> QDialog:
+        """评级 > 评级登记簿…: the team's reviews due and a customer's history, beside the window."""
+        from desktop.ui.register_dialog import RegisterView
+        dialog = getattr(self, "_register_view", None)
+        if dialog is None or (not dialog.isVisible() and dialog.lang != self.language.code):
+            dialog = self._register_view = RegisterView(self)
+            dialog.lang = self.language.code
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def manage_profiles(self) -> QDialog:
         """文件 > 映射方案…: the saved mapping profiles, to see, rename and delete."""
@@ -836,7 +878,8 @@ class MainWindow(QMainWindow):
             return
         names = {"policy": "Loading policy", "read": "Reading workbooks", "rate": "Rating", "register":
                  "Recording in the rating register", "outcome": "Reading the outcomes from the ledger",
-                 "report": "Computing the back-test's figures", "metrics":
+                 "report": "Computing the back-test's figures", "reading_register": "Reading the rating register…",
+                 "metrics":
                  "Computing ledger metrics", "scoring": "Scoring customers", "write": "Writing workbook",
                  "forms": "Writing forms", "committed": "Done", "done": "Done", "": "Starting…"}
         seconds = self._job_started.elapsed() // 1000
@@ -870,6 +913,12 @@ class MainWindow(QMainWindow):
         if isinstance(request, (BacktestRequest, ExportBacktest)) and dialog is not None \
                 and kind in ("input", "output", "stale"):  # said in the back-test's view, with its own hint
             dialog.show_error(message, kind, export=isinstance(request, ExportBacktest))
+            self.failed.emit(message, kind)
+            return
+        view = getattr(self, "_register_view", None)
+        if isinstance(request, (ReviewsDueRequest, HistoryRequest)) and view is not None \
+                and kind in ("input", "output"):  # said in the register view, beside what was asked
+            view.show_error(message)
             self.failed.emit(message, kind)
             return
         if self.worker is not None and isinstance(self.worker.request, ImportRequest):
@@ -1009,7 +1058,7 @@ class MainWindow(QMainWindow):
         if self.worker is not None and isinstance(self.worker.request, ImportRequest):
             self.statusBar().showMessage(self.t("The rating starts when the files have been read."), 8000)
         request = RateRequest(self._reading(), self.policy_override, self.policy_path,
-                              register=Path(self.settings.register_path()))
+                              register=self.register_location())
         self._run(request, self._rated)
 
     def _rated(self, rated: RateDone) -> None:
@@ -1218,7 +1267,7 @@ class MainWindow(QMainWindow):
         out = Path(name)
         o = self.export_options
         req = ApprovalsRequest(filled=tuple(Path(n) for n in names), results=results, out=out,
-                               policy_path=self.policy_path, register=Path(self.settings.register_path()),
+                               policy_path=self.policy_path, register=self.register_location(),
                                protect_password=o.protect_password or None, open_password=o.open_password or None)
         self._send_approvals(req)
 
@@ -1715,6 +1764,7 @@ class MainWindow(QMainWindow):
         from html import escape
 
         from desktop.diagnostics import log_folder
+        from desktop.io.register import shown
         t = self.t
         policy, file, name, note = self._policy_in_use()
         sep = "：" if self.language.code == "zh" else ": "
@@ -1734,7 +1784,7 @@ class MainWindow(QMainWindow):
                 f"<p><b>{escape(t('Credit policy'))}</b>{sep}{escape(name)}<br>"
                 f"{escape(t('Policy file'))}{sep}{path_html(file)}</p>"
                 + (f"<p style='color:{colours().error}'>{escape(note)}</p>" if note else "")
-                + f"<p><b>{escape(t('Rating register'))}</b>{sep}{path_html(self.settings.register_path())}</p>"
+                + f"<p><b>{escape(t('Rating register'))}</b>{sep}{path_html(shown(self.settings.register_path()))}</p>"
                 + f"<p><b>{escape(t('Log folder'))}</b>{sep}{folder_html(log_folder())}</p>")
         box = QMessageBox(QMessageBox.Icon.Information, t("About Credit Desk"), text, QMessageBox.StandardButton.Ok,
                           self)

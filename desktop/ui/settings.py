@@ -60,12 +60,23 @@ class Settings:
         self.q.setValue(K_POLICY, path)
 
     def register_path(self) -> str:
-        """The rating register every rating run is recorded in (an SQLite file)."""
+        """The rating register every rating run is recorded in: an SQLite file's path, or a team
+        register's URL (postgresql://user@host:5432/db) as the settings file keeps it."""
         from desktop.paths import default_register_path
         return str(self.q.value(K_REGISTER, "") or default_register_path())
 
+    def register_location(self) -> str | Path:
+        """The register as the jobs are given it: a URL as text (``Path`` would collapse its ``//``),
+        a file as a Path."""
+        from desktop.io.register import is_url
+        value = self.register_path()
+        return value.strip() if is_url(value) else Path(value)
+
     def save_register_path(self, path: str) -> None:
-        self.q.setValue(K_REGISTER, path)
+        """A file's path, or a URL without its password: the settings file is plain text, so a
+        password typed in the address is never written here (the window keeps it for the session)."""
+        from desktop.io.register import is_url, without_password
+        self.q.setValue(K_REGISTER, str(without_password(path.strip())) if is_url(path) else path)
 
     def open_folder_after_export(self) -> bool:
         return str(self.q.value(K_OPEN_FOLDER, "true")).lower() == "true"
