@@ -267,8 +267,11 @@ def test_a_newer_format_is_refused(team, capsys):
     for readonly in (False, True):
         with pytest.raises(RegisterError) as exc:
             open_register(team, readonly=readonly)
-        assert exc.value.code == "error.register.newer" and exc.value.values["version"] == "2"
-    assert "written by a newer Credit Desk (register format 2, this program reads 1)" in str(exc.value)
+        assert exc.value.code == "error.register.newer_team" and exc.value.values["version"] == "2"
+    assert "upgraded by a newer Credit Desk (format 2, this program reads 1)" in str(exc.value)
+    # a team register is chosen under 评级登记簿设置, not the desktop file's 评级登记簿位置
+    chinese = exc.value.text("zh")
+    assert "格式 2" in chinese and "评级登记簿设置" in chinese and "登记簿位置" not in chinese
     assert main(["verify-register", "--register", team]) == 3
     assert main(["register", "init", team]) == 3
     assert "newer Credit Desk" in capsys.readouterr().err

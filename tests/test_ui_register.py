@@ -207,7 +207,10 @@ def test_a_newer_register_format_is_said_by_the_connection_test(qtbot, qapp, tmp
         db.execute("UPDATE credit_desk.meta SET value = '9' WHERE key = 'schema_version'")
     w = open_window(qtbot, qapp, tmp_path)
     said = connection_test(qtbot, w, team)
-    assert said.startswith("连接失败：") and "较新版本的程序写入（格式 9，本程序能读格式 1）" in said
+    assert said.startswith("连接失败：") and "较新版本的程序建立或升级（格式 9，本程序能读格式 1）" in said
+    # what to do next, in the window's own words: ask IT (in Chinese), or choose another register
+    assert "信息部门" in said and "评级登记簿设置" in said and "IT" not in said
+    assert _english([("result", said)]) == []
     w.close()
 
 

@@ -162,7 +162,7 @@ class PgRegister(_Chain):
         if version is None or not str(version[0]).isdigit():
             raise RegisterError("error.register.pg_foreign", file=self.path)
         if int(version[0]) > SCHEMA_VERSION:
-            raise RegisterError("error.register.newer", file=self.path, version=version[0], ours=SCHEMA_VERSION)
+            raise RegisterError("error.register.newer_team", file=self.path, version=version[0], ours=SCHEMA_VERSION)
 
     # ------------------------------------------------------------ the backend's part
     @property
@@ -327,7 +327,7 @@ def init(location: str) -> dict[str, Any]:
                     raise RegisterError("error.register.pg_foreign", file=shown(location))
                 old = int(row[0])
                 if old > SCHEMA_VERSION:
-                    raise RegisterError("error.register.newer", file=shown(location), version=old,
+                    raise RegisterError("error.register.newer_team", file=shown(location), version=old,
                                         ours=SCHEMA_VERSION)
             db.execute(init_sql())
             for version, name in MIGRATIONS:

@@ -262,6 +262,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.newer": ("评级登记簿 {file} 由较新版本的程序写入（格式 {version}，本程序能读格式 {ours}）。请升级本程序，或在“文件 → 评级登记簿位置…”中选择另一个登记簿文件。",
                              "{file}: written by a newer Credit Desk (register format {version}, this program reads "
                              "{ours}); update Credit Desk or choose another register file under File → Rating register location…"),
+    "error.register.newer_team": ("团队评级登记簿 {file} 由较新版本的程序建立或升级（格式 {version}，本程序能读格式 {ours}），未读写任何内容。请向信息部门索取团队所用的新版本并安装，或在“文件 → 评级登记簿设置…”中选择另一个登记簿。",
+                                  "{file}: the team register was created or upgraded by a newer Credit Desk (format "
+                                  "{version}, this program reads {ours}); nothing was read or written. Ask IT for the "
+                                  "version the team uses, or choose another register under File → Rating register "
+                                  "settings…"),
     "error.register.read_only_opened": ("评级登记簿 {file} 以只读方式打开，未登记任何内容。",
                                         "{file}: the rating register was opened read-only, for reading; nothing was "
                                         "recorded"),
