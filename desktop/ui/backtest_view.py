@@ -350,8 +350,9 @@ class BacktestDialog(QDialog):
         window.cancelled.connect(self._cancelled)
         window.exported.connect(self._exported)
 
-        register = Path(window.settings.register_path())
-        (self.use_register if register.is_file() else self.use_rerate).setChecked(True)
+        from desktop.io.register import register_exists
+        register = window.settings.register_location()  # a team register's URL is text, not a Path
+        (self.use_register if register_exists(register) else self.use_rerate).setChecked(True)
         self._fill_default_dates()
         self.retranslate()
         self._show_running(False)
@@ -388,7 +389,8 @@ class BacktestDialog(QDialog):
     def show_register(self) -> None:
         """The register the back-test reads: the window's setting now (文件 > 评级登记簿位置… may have
         changed it since this view was made; the request reads the setting, so must the label)."""
-        self.register_label.setText(self.main.settings.register_path())
+        from desktop.io.register import shown
+        self.register_label.setText(shown(self.main.settings.register_path()))
 
     def showEvent(self, event):  # noqa: N802
         self.show_register()
@@ -464,7 +466,7 @@ class BacktestDialog(QDialog):
         w = self.main
         rerate = self.use_rerate.isChecked()
         return BacktestRequest(self.evaluation.date().toPython(), reading=w._reading() if w.files else None,
-                               register=None if rerate else Path(w.settings.register_path()),
+                               register=None if rerate else w.register_location(),
                                rerate_at=tuple(self.date_list()) if rerate else (),
                                policy=w._policy_in_use()[0], horizon_months=self.horizon.value(),
                                late_days=self.late_days.value(), tolerance=self.tolerance.value(),
