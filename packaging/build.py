@@ -117,11 +117,57 @@ def console_smoke_test(console: Path, app_dir: Path, out: Path) -> bool:
             problems.append("summary.json has another as_of")
     except (OSError, ValueError, KeyError) as exc:
         problems.append(f"summary.json unreadable: {exc}")
+    problems += team_register_smoke_test(run, inputs, out)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(score.stderr[-4000:], file=sys.stderr)
     return not problems
+
+
+def team_register_smoke_test(run, inputs: Path, out: Path) -> list[str]:
+    """The team register from the frozen console program: psycopg finds its libpq in the bundle only if
+    the spec ships it, which nothing else would show before a clerk types a postgresql:// address.
+    With a PostgreSQL server (the one CREDIT_DESK_TEST_POSTGRES names, or a private cluster started as
+    the tests start theirs): ``register init`` a new database, ``score`` recording there,
+    ``verify-register`` of it. Without one: a closed port must give the message naming an unreachable
+    server (libpq loaded and tried), not an import error."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import pg_cluster
+
+    try:
+        server = pg_cluster.server()
+    except pg_cluster.Unavailable as why:
+        print(f"team register: no PostgreSQL here ({why}); checking that libpq loads")
+        closed = run("verify-register", "--register", "postgresql://nobody@127.0.0.1:1/none")
+        if closed.returncode == 0 or "cannot be reached" not in closed.stderr:
+            return [f"verify-register of a closed port: exit {closed.returncode}, {closed.stderr[-2000:]!r}"]
+        return []
+    problems: list[str] = []
+    name = server.create_database()
+    url = server.url_for(name)
+    try:
+        init = run("register", "init", url)
+        if init.returncode != 0:
+            problems.append(f"register init exited {init.returncode}: {init.stderr[-2000:]}")
+        results = out / "console" / "团队 登记.xlsx"
+        results.unlink(missing_ok=True)
+        score = run("score", str(inputs / "*"), "--as-of", "2026-06-30", "--out", str(results),
+                    "--register", url, "--no-profiles")
+        if score.returncode != 0 or not results.is_file():
+            problems.append(f"score --register (team) exited {score.returncode}: {score.stderr[-2000:]}")
+        verify = run("verify-register", "--register", url)
+        if verify.returncode != 0:
+            problems.append(f"verify-register (team) exited {verify.returncode}: {verify.stderr[-2000:]}")
+        with server.connect(name) as db:
+            runs = db.execute("SELECT count(*) FROM credit_desk.entries WHERE kind = 'run'").fetchone()[0]
+        if runs != 1:
+            problems.append(f"the team register holds {runs} runs after one score, not 1")
+    finally:
+        server.drop_database(name)
+        for stop in server.stop:
+            stop()
+    return problems
 
 
 if __name__ == "__main__":
