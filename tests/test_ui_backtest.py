@@ -370,3 +370,36 @@ def test_a_register_with_nothing_observable_and_a_missing_register_are_said_in_w
     box = dialog.error_box
     assert box is not None and box.isVisible() and box.text().replace("\u200b", "") == message
     assert box.informativeText() == "请检查样本来源和日期，或评级登记簿的位置（文件菜单）。"
+
+
+def test_a_team_register_is_read_by_its_address_with_the_same_report_as_direct(qtbot, qapp, tmp_path, env, pg_url,
+                                                                               imported):
+    """The window's register set to a team register's address: the back-test view chooses the register
+    as its source, names the address (not a path folded to ``postgresql:/``), sends the address as text,
+    and shows the same report as evaluate.backtest on that register run here. The runs are the
+    samples rated as of two earlier dates, recorded in the team register as a clerk's would be."""
+    from desktop.cli import main
+    from desktop.io.register import shown
+    from desktop.session import RateRequest, Session
+    assert main(["register", "init", pg_url]) == 0
+    for day in DATES[:2]:
+        Session().run(RateRequest(ImportRequest(tuple(SAMPLES), (), day), register=pg_url))
+    w = open_window(qtbot, qapp, tmp_path, Engine(pausing_engine.serve))
+    w.settings.save_register_path(pg_url)
+    load(qtbot, w, SAMPLES)
+    rate(qtbot, w)  # recorded in the team register too (today's run: nothing observable yet)
+    dialog = open_backtest(w)
+    assert dialog.use_register.isChecked()
+    assert dialog.register_label.text() == shown(pg_url) and dialog.register_label.text().startswith("postgresql://")
+    sent = []
+    original = w._run
+    w._run = lambda request, on_result: (sent.append(request), original(request, on_result))[1]
+    run(qtbot, w, dialog)
+    assert sent[0].register == pg_url and sent[0].rerate_at == ()
+
+    policy = load_policy()
+    here = evaluate.backtest(imported, policy, AS_OF, evaluate.outcome_rule(policy), pg_url).report
+    assert [r.as_of for r in here.runs][:2] == list(DATES[:2]) and len(here.runs) == 3  # the window's run too
+    assert sum(lv.cases for lv in here.levels) > 50
+    assert dialog.report.levels == here.levels and table(dialog) == expected_table(here)
+    w.close()

@@ -387,7 +387,7 @@ class BacktestDialog(QDialog):
         self.show_report(self.report)
 
     def show_register(self) -> None:
-        """The register the back-test reads: the window's setting now (文件 > 评级登记簿位置… may have
+        """The register the back-test reads: the window's setting now (文件 > 评级登记簿位置… or 评级登记簿设置… may have
         changed it since this view was made; the request reads the setting, so must the label)."""
         from desktop.io.register import shown
         self.register_label.setText(shown(self.main.settings.register_path()))
