@@ -16,6 +16,7 @@ import logging
 import socket
 import sqlite3
 import uuid
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -483,3 +484,68 @@ def test_the_crash_journal_keeps_the_url_without_its_password(team, tmp_path):
     j = journal(tmp, kept)  # the server says the job committed: its output stands, the backup goes
     assert safe_write._recover(j) is True
     assert (tmp / "out.xlsx").read_text() == "new" and not (tmp / "backup.xlsx").exists()
+
+
+def test_forms_of_one_clerks_run_are_read_back_by_another_clerk_against_the_team_register(team, pg_server, tmp_path):
+    """Clerk A (王会计, a login granted credit_desk_clerk) rates the samples and writes the approval
+    forms, recorded in the team register and sealed with its key; the sales manager fills them;
+    clerk B (another login, another desktop: no file of A's but the filled workbook) reads
+    them back against the same register. The decisions are checked against A's run, recorded once,
+    and the history shows A as the rating's operator and the approvers; the same forms with a fact
+    changed and the digest recomputed without the key are caught; the auditor's login can neither
+    check the seals (the key is the clerks') nor record, and writes nothing."""
+    import openpyxl
+    from test_approvals import TODAY, _fill_typical, errors_of, final, layout_cells, reseal
+
+    from desktop import services, session
+    with pg_server.connect() as db:
+        for name in ("cd_clerk_a", "cd_clerk_b"):
+            if db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is None:
+                db.execute(f'CREATE ROLE "{name}" LOGIN')
+            db.execute(f'GRANT credit_desk_clerk TO "{name}"')
+    clerk_a, clerk_b = (with_password(pg_server.url_for(database(team), user=u)) for u in ("cd_clerk_a", "cd_clerk_b"))
+    auditor = login(pg_server, team, "auditor")
+    a, b = tmp_path / "甲 的电脑", tmp_path / "乙 的电脑"
+    a.mkdir()
+    rated = services.score(session.ScoreRequest(
+        inputs=[Path(s) for s in SAMPLES], as_of=date(2026, 6, 30), out=a / "results.xlsx", forms_out=a / "approvals.xlsx",
+        register=clerk_a, operator="王会计"))
+    filled = _fill_typical(a / "approvals.xlsx", tmp_path / "销售经理 已填.xlsx")
+    b.mkdir()
+
+    def read_back(path: Path, register: str, out: Path) -> session.ApprovalsDone:
+        return services.read_approvals(session.ApprovalsRequest(filled=[path], register=register, out=out,
+                                                                today=TODAY))
+    back = read_back(filled, clerk_b, b / "decisions.xlsx")
+    assert errors_of(back) == [] and back.source == "register"
+    c7 = final(back, "C0007")
+    assert (c7.status, c7.approved_term_days, c7.approved_limit) == ("approved", 120, 500000)
+    assert final(back, "C0013").status == "rejected"
+    with open_register(auditor, readonly=True) as reg:
+        runs = reg.runs()
+        assert [(r["run_id"], r["operator"]) for r in runs] == [(rated.run.run_id, "王会计")]
+        history = reg.history("C0007")
+        assert [(x["status"], x["approved_term_days"]) for x in history[0]["approvals"]] == [("approved", 120)]
+        assert reg.verify() == []
+        recorded = count(team)
+
+    # a forger changes a fact on the form and recomputes the digest without the register's key
+    wb = openpyxl.load_workbook(filled)
+    cells = layout_cells(wb)["credit_application"]
+    sheet = wb["评定-C0013"]
+    sheet.protection.sheet = False
+    sheet[cells["item:payment_timeliness:basis"]].value = "加权平均逾期 0.0 天"
+    forged = tmp_path / "改过.xlsx"
+    wb.save(forged)
+    reseal(forged, "评定-C0013", None)
+    caught = read_back(forged, clerk_b, b / "decisions-2.xlsx")
+    assert ("评定-C0013", cells["digest"], "seal_broken") in errors_of(caught)
+
+    # the auditor's login: the seals cannot be checked without the key, and nothing is recorded or written
+    before = count(team)
+    with pytest.raises(RegisterError) as refused:
+        read_back(filled, auditor, b / "decisions-auditor.xlsx")
+    assert refused.value.code.startswith("error.register.pg_permission")
+    assert "评级登记簿" in refused.value.text("zh") and "Traceback" not in refused.value.text("zh")
+    assert count(team) == before >= recorded and not (b / "decisions-auditor.xlsx").exists()
+    assert sorted(p.name for p in b.iterdir()) == ["decisions-2.xlsx", "decisions.xlsx"]
