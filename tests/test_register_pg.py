@@ -169,6 +169,36 @@ def test_the_server_refuses_update_delete_and_truncate(team, pg_server):
         assert reg.verify() == [] and reg.key() == b"k" * 32
 
 
+def test_the_server_refuses_an_entry_that_does_not_continue_the_chain(team, pg_server):
+    """A clerk's login may INSERT: with psql it tries a row after a gap, a row linking to something else,
+    a row whose hash is not its content's, and a second entry 8; each is refused by the server, and an
+    entry made by hand exactly as the program makes it (Chinese in its payload) is taken. The chain
+    verifies after all of it, and the program goes on appending."""
+    from desktop.io.register import entry_hash
+    with open_register(team) as reg:
+        record_three(reg)
+        head = reg.head()
+    assert head.seq == 8
+
+    def row(seq: int, prev: str, payload: str = '{"备注":"手工"}', digest: str | None = None) -> tuple:
+        good = entry_hash(prev, seq, "approval", "R2", "C1", payload)
+        return (seq, "approval", "R2", "C1", payload, prev, digest or good)
+    bad = {"after a gap": row(10, head.hash), "linking elsewhere": row(9, "ab" * 32),
+           "a hash not its content's": row(9, head.hash, digest="cd" * 32), "a second entry 8": row(8, head.hash)}
+    insert = "INSERT INTO credit_desk.entries (seq, kind, run_id, customer_id, payload, prev_hash, hash) " \
+             "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    with psycopg.connect(login(pg_server, team, "clerk"), autocommit=True) as db:
+        for what, values in bad.items():
+            with pytest.raises(psycopg.errors.IntegrityError):
+                db.execute(insert, values)
+            assert count(team) == 8, what
+        db.execute(insert, row(9, head.hash))  # made as the program makes it: taken
+    with open_register(team) as reg:
+        assert reg.verify() == [] and reg.head().seq == 9
+        reg.record_run({"run_id": "R4", "as_of": "2026-09-30"}, [{"customer_id": "C1", "level": "A"}])
+        assert reg.verify() == [] and reg.head().seq == 11
+
+
 # ---------------------------------------------------------------- moving a desktop register there
 
 def sqlite_register(path: Path) -> Head:
@@ -247,7 +277,7 @@ def test_register_init_twice_is_harmless(pg_url, capsys):
         assert db.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'credit_desk'"
                           ).fetchone()[0] == "credit_desk_owner"
         assert db.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'credit_desk.entries'::regclass "
-                          "AND NOT tgisinternal").fetchone()[0] == 2  # not doubled by the second run
+                          "AND NOT tgisinternal").fetchone()[0] == 3  # not doubled by the second run
 
 
 def test_the_sql_file_runs_as_it_is_twice(pg_url):

@@ -15,8 +15,9 @@
 --
 -- Entries are never changed: triggers refuse UPDATE, DELETE and TRUNCATE on entries and on the key
 -- (for everyone, the owner and superusers included), and UPDATE, DELETE and TRUNCATE on meta to anyone
--- but the owner. A superuser can still drop a trigger: the hash chain then shows what was changed
--- (credit-desk verify-register).
+-- but the owner; an entry inserted must continue the chain (number, link and hash checked by the
+-- server). The owner of the tables and a superuser can still disable or drop a trigger: the hash
+-- chain then shows what was changed (credit-desk verify-register).
 --
 -- Later formats: the program's desktop/io/register_pg.py MIGRATIONS lists, per format above 1, the
 -- file of this folder that brings a register of the format before it up to that one
@@ -94,11 +95,42 @@ BEGIN
   RETURN NEW;
 END $$;
 
+-- Every entry appended must continue the chain, whoever inserts it (the program, or a clerk's login
+-- with psql): its number follows the last entry's, its prev_hash is that entry's hash (the genesis
+-- hash for entry 1), and its hash is SHA-256 over prev_hash|seq|kind|run_id|customer_id|payload, as
+-- the program computes it. A row that does not is refused, so no login with INSERT can leave an
+-- entry that breaks the chain for good (entries can never be changed or deleted to repair it).
+CREATE OR REPLACE FUNCTION credit_desk.continue_chain() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  before text;
+BEGIN
+  IF NEW.seq = 1 THEN
+    before := repeat('0', 64);
+  ELSE
+    SELECT e.hash INTO before FROM credit_desk.entries e WHERE e.seq = NEW.seq - 1;
+  END IF;
+  IF before IS NULL THEN
+    RAISE EXCEPTION 'the rating register''s entry % does not follow its last entry', NEW.seq
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  IF NEW.prev_hash IS DISTINCT FROM before THEN
+    RAISE EXCEPTION 'the rating register''s entry % does not link to entry %', NEW.seq, NEW.seq - 1
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  IF NEW.hash IS DISTINCT FROM encode(sha256(convert_to(concat_ws('|', NEW.prev_hash, NEW.seq::text, NEW.kind,
+      NEW.run_id, coalesce(NEW.customer_id, ''), NEW.payload), 'UTF8')), 'hex') THEN
+    RAISE EXCEPTION 'the rating register''s entry % has a hash that is not its content''s', NEW.seq
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+
 DO $$
 DECLARE
   t record;
 BEGIN
   FOR t IN SELECT * FROM (VALUES
+      ('entries', 'entries_continue_chain', 'BEFORE INSERT', 'ROW', 'continue_chain'),
       ('entries', 'entries_append_only', 'BEFORE UPDATE OR DELETE', 'ROW', 'refuse_change'),
       ('entries', 'entries_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'refuse_change'),
       ('secret', 'secret_append_only', 'BEFORE UPDATE OR DELETE', 'ROW', 'refuse_change'),
