@@ -437,6 +437,32 @@ def sheet_text(path: Path) -> str:
         wb.close()
 
 
+@pytest.mark.parametrize("scheme", ["postgres-ql", "postgresq", "http", "pgsql"])
+def test_a_mistyped_address_is_refused_never_made_a_register_file(scheme, tmp_path, monkeypatch, capsys, logs):
+    """An address with a scheme that is not a database server's: the run is refused before anything is
+    written, in both languages the address is shown with its password masked, and no register file is
+    made under a name like ``postgres-ql:/clerk:…`` in the working folder (a team's runs would have gone
+    into a file on one desktop)."""
+    monkeypatch.chdir(tmp_path)
+    url = f"{scheme}://clerk:{PASSWORD}@dbhost:5432/finance"
+    out = tmp_path / "results.xlsx"
+    code = main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--register", url])
+    err = capsys.readouterr().err
+    assert code != 0 and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logs"]  # no register file, no stray output
+    assert f"{scheme}://clerk:***@dbhost:5432/finance" in err and "postgresql://" in err
+    for verb in (["history", "C0001"], ["verify-register"]):
+        assert main([*verb, "--register", url]) != 0
+        assert "postgresql://" in capsys.readouterr().err
+    with pytest.raises(RegisterError) as exc:
+        open_register(url, readonly=True)
+    assert exc.value.code == "error.register.pg_bad_url" and "用户名@服务器" in exc.value.text("zh")
+    assert PASSWORD not in exc.value.text("zh") + exc.value.text("en") + err + logs()
+    assert shown(url) == f"{scheme}://clerk:***@dbhost:5432/finance" and is_url(url)
+    assert not is_url("C://共享/登记簿.sqlite")  # a drive letter is one letter: never an address
+    assert not is_url("C:/登记簿.sqlite") and not is_url(r"\\server\share\r.sqlite")
+
+
 def test_score_records_in_the_team_register_and_verify_register_reads_it(team, tmp_path, capsys, logs):
     url = with_password(team)
     out = tmp_path / "results.xlsx"

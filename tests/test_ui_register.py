@@ -164,6 +164,10 @@ def test_a_wrong_address_or_a_file_on_a_share_is_refused_in_the_dialog(qtbot, qa
     d.accept()
     assert d.isVisible() and "不是有效的数据库登记簿地址" in d.result.text()
     assert w.settings.register_path() == before
+    d.url.setText("postgres-ql://clerk:s3cret@db.example.com/finance")  # a mistyped scheme, a password in it
+    d.accept()
+    assert d.isVisible() and "不是有效的数据库登记簿地址" in d.result.text() and "s3cret" not in d.result.text()
+    assert "postgres-ql://clerk" in d.result.text() and w.settings.register_path() == before
     d.use_file.setChecked(True)
     d.path.setText("")
     d.accept()

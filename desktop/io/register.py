@@ -32,6 +32,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -157,12 +158,21 @@ def _failure(path: Path, exc: Exception, doing: str, writing: bool = False) -> R
 
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+# anything written as an address (scheme://...; two letters at least, so never a drive letter's C://)
+_ADDRESS_LIKE = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 def is_url(location: object) -> bool:
-    """Whether a register location is a database server's URL (the team register,
-    desktop.io.register_pg), not a file. Only a text can be one: ``Path(url)`` collapses its ``//``."""
-    return isinstance(location, str) and location.strip().lower().startswith(URL_SCHEMES)
+    """Whether a register location is written as an address (``scheme://…``), not a file's path. Only a
+    text can be one: ``Path(url)`` collapses its ``//``. Every address is taken as one, a mistyped
+    scheme too (``postgres-ql://``, ``http://``): it is shown with its password masked and refused
+    when opened (``open_register``), never made a register file named after it."""
+    return isinstance(location, str) and _ADDRESS_LIKE.match(location) is not None
+
+
+def is_team_url(location: object) -> bool:
+    """Whether ``location`` is the address of a team register on PostgreSQL (postgresql:// or postgres://)."""
+    return is_url(location) and str(location).strip().lower().startswith(URL_SCHEMES)
 
 
 def _url_parts(location: str) -> tuple[str, str, str, str, str]:
@@ -234,7 +244,7 @@ def register_exists(location: str | Path) -> bool:
 def open_register(location: str | Path, readonly: bool = False) -> _Chain:
     """The register at ``location``: an SQLite file (``Register``) or a database server's URL
     (``desktop.io.register_pg.PgRegister``, imported only then)."""
-    if is_url(location):
+    if is_url(location):  # PgRegister refuses an address that is not a database server's
         from desktop.io.register_pg import PgRegister
         return PgRegister(str(location), readonly=readonly)
     return Register(location, readonly=readonly)

@@ -39,6 +39,7 @@ from desktop.io.register import (
     RegisterWriteError,
     _Chain,
     _reading,
+    is_team_url,
     shown,
     url_password,
 )
@@ -55,6 +56,11 @@ _COLUMNS = {"seq", "kind", "run_id", "customer_id", "payload", "prev_hash", "has
 
 
 def _psycopg(location: str):
+    """psycopg, for a database server's address (any other address, postgres-ql:// or http://, is refused
+    here: never taken for a file, never tried)."""
+    if not is_team_url(location):
+        raise RegisterError("error.register.pg_bad_url", file=shown(location),
+                            detail=f"scheme {str(location).strip().split('://', 1)[0]!r}")
     try:
         import psycopg
     except ImportError as exc:  # a broken installation: said, not a traceback

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.io.register import is_url, shown, url_password, without_password
+from desktop.io.register import is_team_url, is_url, shown, url_password, without_password
 from desktop.ui.colors import colours
 from desktop.ui.models import amount_text
 from desktop.ui.screen import fit_to_screen
@@ -189,8 +189,8 @@ class RegisterSettings(QDialog):
         lang = self.window_.language.code
         if self.use_team.isChecked():
             url = self.url.text().strip()
-            if not is_url(url):
-                return Message("error.register.pg_bad_url", {"file": url}).text(lang)
+            if not is_team_url(url):  # not an address, or another kind's (postgres-ql://, http://)
+                return Message("error.register.pg_bad_url", {"file": shown(url)}).text(lang)
             return ""
         if not self.path.text().strip():
             return self.t("Choose the register's file.")
