@@ -401,6 +401,77 @@ def test_a_connection_lost_while_recording_leaves_no_partial_run(team, monkeypat
         assert count(team, "decision") == 4
 
 
+@pytest.fixture
+def commit_reply_lost(monkeypatch):
+    """The next run's COMMIT reaches the server and is made, and the connection is lost before the reply
+    comes back (a network cut at that moment): what the program sees is a lost connection."""
+    import contextlib
+    real_transaction, real_insert = psycopg.Connection.transaction, register_pg.PgRegister._insert
+    sent = []
+
+    def insert(self, entries):
+        real_insert(self, entries)
+        if kinds[0] in {e[1] for e in entries}:
+            sent.append(self.db)
+
+    @contextlib.contextmanager
+    def transaction(conn, *args, **kwargs):
+        with real_transaction(conn, *args, **kwargs) as tx:
+            yield tx
+        if conn in sent:
+            sent.remove(conn)
+            conn.close()
+            raise psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    monkeypatch.setattr(register_pg.PgRegister, "_insert", insert)
+    monkeypatch.setattr(psycopg.Connection, "transaction", transaction)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    kinds = ["nothing yet"]
+
+    def arm() -> None:  # from the next run on
+        kinds[0] = "run"
+    monkeypatch.arm = arm
+    return monkeypatch
+
+
+def test_a_run_committed_as_the_connection_was_lost_is_found_recorded_and_its_outputs_kept(team, tmp_path, capsys,
+                                                                                         commit_reply_lost):
+    """The server made the commit, the reply was lost: asked again on a new connection, the run is found
+    there, so score keeps its outputs (their audit sheet's head is the register's) and says nothing failed;
+    it never says "not recorded" for a run that was, which would have the clerk rate it twice."""
+    with open_register(team) as reg:
+        record_three(reg)
+        before, runs_before = reg.head(), len(reg.runs())
+    commit_reply_lost.arm()
+    out = tmp_path / "results.xlsx"
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--register", team]) == 0
+    commit_reply_lost.undo()
+    with open_register(team, readonly=True) as reg:
+        head, runs = reg.head(), reg.runs()
+        assert reg.verify() == [] and len(runs) == runs_before + 1 and head.seq == before.seq + 43
+    assert out.exists() and str(head) in sheet_text(out)
+    assert "not recorded" not in capsys.readouterr().err
+
+
+def test_a_connection_lost_at_the_commit_with_the_server_gone_is_said_unknown_not_unrecorded(team, tmp_path, capsys,
+                                                                                            commit_reply_lost):
+    """The same loss, and the server cannot be asked again: neither "recorded" nor "not recorded" is
+    said, but that it is not known, with the entry to look for; no output is written (the commit rule)."""
+    with open_register(team) as reg:
+        record_three(reg)
+    commit_reply_lost.arm()
+    commit_reply_lost.setattr(register_pg, "holds", lambda *args, **kwargs: None)
+    with pytest.raises(RegisterWriteError) as exc:
+        with open_register(team) as reg:
+            reg.record_run({"run_id": "MAYBE", "as_of": "2026-08-31"}, [{"customer_id": "C1", "level": "A"}])
+    assert exc.value.code == "error.register.pg_unsure_write"
+    assert "#10 " in exc.value.text("zh") and "不能确定本次评级是否已登记" in exc.value.text("zh")
+    out = tmp_path / "results.xlsx"
+    assert main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--register", team]) != 0
+    err = capsys.readouterr().err
+    assert "not known whether the run was recorded" in err and not out.exists()
+    assert list(tmp_path.iterdir()) == []  # no half-written or stray file beside it
+
+
 def test_writers_at_once_keep_one_chain(team):
     """Four connections appending runs at once: every run there, one chain, no number twice."""
     import threading

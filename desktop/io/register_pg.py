@@ -218,6 +218,7 @@ class PgRegister(_Chain):
         if self.readonly:
             raise RegisterWriteError("error.register.read_only_opened", file=self.path)
         e = self._errors
+        prepared = None
         try:
             self.db.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # before the snapshot: see the docstring
             try:
@@ -243,8 +244,29 @@ class PgRegister(_Chain):
         except e.UniqueViolation:
             raise HeadMoved() from None  # entry N was taken meanwhile (the lock bypassed): never a fork
         except self._db_error as exc:
+            if prepared is not None and self.db.closed:  # lost with the whole run sent: committed or not?
+                return self._settle(prepared.head, exc)
             raise failure(self.location, exc, "written", writing=True) from None
         return prepared.head
+
+    def _settle(self, head: Head, exc: BaseException) -> Head:
+        """The connection was lost after the run's entries were sent: its COMMIT may have reached the
+        server with only the reply lost. Asked on a new connection, a few times over some seconds: the
+        run's last entry there means it was recorded (the head is returned, the outputs are kept); entry
+        N absent or another's means it was not (``pg_dropped_write``); no answer is said as such,
+        with the entry to look for (never "not recorded" when it may have been)."""
+        import time
+        detail = _scrub(str(exc), self.location)
+        for wait in (0.0, 1.0, 3.0):
+            time.sleep(wait)
+            found = holds(self.location, str(head), timeout=CONNECT_TIMEOUT_S)
+            if found is True:
+                LOG.warning("the connection to %s was lost at the commit, which the server had made: %s is "
+                            "recorded (%s)", self.path, head, detail)
+                return head
+            if found is False:
+                raise RegisterWriteError("error.register.pg_dropped_write", file=self.path, detail=detail)
+        raise RegisterWriteError("error.register.pg_unsure_write", file=self.path, head=str(head), detail=detail)
 
     def _unlock(self) -> None:
         """Let the next writer in (a lost connection has let it in already: the server ends the lock with it)."""

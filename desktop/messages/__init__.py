@@ -403,6 +403,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.pg_dropped": ("与评级登记簿所在数据库服务器 {file} 的连接中断了。请检查网络后重试。",
                                   "{file}: the connection to the rating register's database server was lost; "
                                   "check the network and try again"),
+    "error.register.pg_unsure_write": ("与评级登记簿所在数据库服务器 {file} 的连接在提交本次评级的那一刻中断了，之后也无法再连上，所以不能确定本次评级是否已登记（若已登记，登记簿中会有这一条：{head}）。为稳妥起见，未写入任何文件。网络恢复后，请在客户的评级历史中查看有没有本次评级（评级 → 评级登记簿：复评到期与客户历史…）：没有就重新评级。",
+                                       "{file}: the connection to the rating register's database server was lost "
+                                       "just as the run was being committed and could not be made again, so it is "
+                                       "not known whether the run was recorded (if it was, the register holds the "
+                                       "entry {head}). To be safe, nothing was written. When the network is back, "
+                                       "look for this run in a customer's history (or verify-register --head): if "
+                                       "it is not there, rate again"),
     "error.register.pg_dropped_write": ("与评级登记簿所在数据库服务器 {file} 的连接在登记时中断了：本次评级整体未登记（不会只登记一部分），也未写入任何文件。请检查网络后重新评级。",
                                         "{file}: the connection to the rating register's database server was lost "
                                         "while recording: the run was not recorded (none of it: a run is recorded "
