@@ -66,7 +66,7 @@ class Done:
 @dataclass(frozen=True)
 class Failed:
     message: str  # in English; a bug: one line (its traceback is in the engine's log, never in a message)
-    kind: str  # "input" | "output" | "policy" | "stale" | "bug"
+    kind: str  # "input" | "output" | "register" | "policy" | "stale" | "bug"
     log: str = ""  # a bug: the log file holding its traceback ("" when none could be written)
     committed: bool = False  # a bug at or after the job's commit point: its files and register entry may stand
     texts: dict[str, str] = dataclasses.field(default_factory=dict)  # the message by language: the window's is shown
@@ -153,6 +153,7 @@ def _outcome(session, job: Job, cancel, conn) -> Final:
         RunNotRegistered,
         StaleRatingError,
     )
+    from desktop.io.register import RegisterError
     from desktop.io.workbook import PasswordRequired
     from desktop.session import AFTER_COMMIT
 
@@ -174,8 +175,8 @@ def _outcome(session, job: Job, cancel, conn) -> Final:
     except PasswordRequired as exc:
         return NeedPassword(str(exc.path), str(exc), exc.texts())
     except CreditDeskError as exc:
-        kinds = ((PolicyError, "policy"), (OutputFileError, "output"), (StaleRatingError, "stale"),
-                 (RunNotRegistered, "needs_results"))
+        kinds = ((PolicyError, "policy"), (RunNotRegistered, "needs_results"), (RegisterError, "register"),
+                 (OutputFileError, "output"), (StaleRatingError, "stale"))
         kind = next((k for cls, k in kinds if isinstance(exc, cls)), "input")
         return Failed(str(exc), kind, texts=exc.texts())
     except Exception as exc:  # a bug: logged, told in one line; the engine stays alive

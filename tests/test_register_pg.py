@@ -306,6 +306,33 @@ def test_a_newer_format_is_refused(team, capsys):
     assert main(["verify-register", "--register", team]) == 3
     assert main(["register", "init", team]) == 3
     assert "newer Credit Desk" in capsys.readouterr().err
+    # a newer format that renamed a column is still said to be newer, not "not a register"
+    with psycopg.connect(team, autocommit=True) as db:
+        db.execute("ALTER TABLE credit_desk.entries RENAME COLUMN payload TO body")
+    with pytest.raises(RegisterError) as exc:
+        open_register(team, readonly=True)
+    assert exc.value.code == "error.register.newer_team"
+
+
+def test_a_password_libpq_quotes_as_written_is_masked_in_the_log_too(pg_server, logs):
+    """A password with a percent sign that is not an escape: libpq quotes the URL part it cannot read,
+    as written; neither that nor the decoded password reaches a message or the log."""
+    host = pg_server.url_for().split("@", 1)[1].split("/", 1)[0]
+    for secret in ("s3cr%41t%zz", "p@ss%2Fword"):
+        url = f"postgresql://postgres:{secret}@{host}/postgres"
+        with pytest.raises(RegisterError) as exc:
+            open_register(url, readonly=True)
+        said = exc.value.text("en") + exc.value.text("zh") + exc.value.detail + logs()
+        assert secret not in said and "s3crAt" not in said and "ss/word" not in said, said
+
+
+def test_a_silent_network_is_found_dead_within_a_minute(team):
+    """TCP keepalives and a user timeout on every connection: a job waiting on a server whose network
+    went silent ends with its message instead of waiting for hours."""
+    with open_register(team, readonly=True) as reg:
+        used = reg.db.info.get_parameters()
+    assert used["keepalives"] == "1" and int(used["keepalives_idle"]) * 1 + 4 * 5 <= 60
+    assert int(used["tcp_user_timeout"]) <= 60_000
 
 
 def test_a_database_without_the_register_or_with_another_schema(pg_url):
@@ -334,7 +361,7 @@ def test_roles_clerk_appends_auditor_reads_others_nothing(team, pg_server):
         assert reg.verify() == [] and reg.head().seq == 10 and len(reg.history("C1")) == 2
         with pytest.raises(RegisterError) as exc:
             reg.key()  # the key is the clerks' alone
-        assert exc.value.code == "error.register.pg_permission"
+        assert exc.value.code == "error.register.pg_no_key" and "可以查看" in exc.value.text("zh")
     with pytest.raises(RegisterWriteError) as exc:
         with open_register(auditor) as reg:
             reg.record_run({"run_id": "A1"}, [])
@@ -345,6 +372,21 @@ def test_roles_clerk_appends_auditor_reads_others_nothing(team, pg_server):
     assert exc.value.code == "error.register.pg_permission"
     assert "ask IT to grant it" in str(exc.value) and "评级登记簿" in exc.value.text("zh")
     assert count(team) == 10
+
+
+def test_the_auditors_login_rating_is_told_it_may_read_not_record_and_nothing_is_written(team, pg_server, tmp_path,
+                                                                                       capsys):
+    """An auditor's login set as the register of a rating run: refused before anything is written, in
+    words that do not tell IT to grant the reading rights it has (the refusal used to say "may not
+    read … grant the clerk or auditor role")."""
+    auditor = login(pg_server, team, "auditor")
+    out = tmp_path / "results.xlsx"
+    code = main(["score", *SAMPLES, "--as-of", "2026-06-30", "--out", str(out), "--forms", str(tmp_path / "f.xlsx"),
+                 "--register", auditor])
+    err = capsys.readouterr().err
+    assert code != 0 and list(tmp_path.iterdir()) == []
+    assert "may read the rating register but not use its seal key" in err and "Nothing was recorded" in err
+    assert "may not read" not in err and count(team) == 0
 
 
 def free_port() -> int:
@@ -672,7 +714,8 @@ def test_forms_of_one_clerks_run_are_read_back_by_another_clerk_against_the_team
     before = count(team)
     with pytest.raises(RegisterError) as refused:
         read_back(filled, auditor, b / "decisions-auditor.xlsx")
-    assert refused.value.code.startswith("error.register.pg_permission")
-    assert "评级登记簿" in refused.value.text("zh") and "Traceback" not in refused.value.text("zh")
+    assert refused.value.code == "error.register.pg_no_key"  # may read the entries: not the key
+    assert "Nothing was recorded or written" in refused.value.text("en") and "clerk role" in refused.value.text("en")
+    assert "未登记任何内容" in refused.value.text("zh") and "经办角色" in refused.value.text("zh")
     assert count(team) == before >= recorded and not (b / "decisions-auditor.xlsx").exists()
     assert sorted(p.name for p in b.iterdir()) == ["decisions-2.xlsx", "decisions.xlsx"]

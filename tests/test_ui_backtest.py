@@ -366,7 +366,7 @@ def test_a_register_with_nothing_observable_and_a_missing_register_are_said_in_w
         dialog.run()
     qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
     message, kind = failed.args
-    assert kind == "input" and "还没有评级登记簿" in message and "Traceback" not in message
+    assert kind == "register" and "还没有评级登记簿" in message and "Traceback" not in message
     box = dialog.error_box
     assert box is not None and box.isVisible() and box.text().replace("\u200b", "") == message
     assert box.informativeText() == "请检查样本来源和日期，或评级登记簿的位置（文件菜单）。"

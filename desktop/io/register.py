@@ -188,9 +188,10 @@ def _url_parts(location: str) -> tuple[str, str, str, str, str]:
     return scheme + "://", userinfo if at else "", hosts, slash + path, query
 
 
-def _rebuilt(location: str, password: str | None) -> str:
+def _rebuilt(location: str, password: str | None, query_password: bool = True) -> str:
     """The URL with its password (in the user info or as ``password=`` in the query) replaced by
-    ``password``, or taken out when None."""
+    ``password``, or taken out when None; not ``query_password``: a ``password=`` in the query taken
+    out in any case (the window puts the password field's there: the clerk never typed it)."""
     import re
     scheme, userinfo, hosts, path, query = _url_parts(location)
     user, colon, _ = userinfo.partition(":")
@@ -200,7 +201,7 @@ def _rebuilt(location: str, password: str | None) -> str:
     kept = []
     for q in params:
         if re.match(r"(?i)password=", q):
-            if password is None:
+            if password is None or not query_password:
                 continue
             q = q.split("=", 1)[0] + "=" + password
         kept.append(q)
@@ -208,13 +209,14 @@ def _rebuilt(location: str, password: str | None) -> str:
 
 
 def shown(location: str | Path | None) -> str:
-    """A register location as every message, log line, audit sheet and journal shows it: a URL's
-    password as ``***``; a path as it is."""
+    """A register location as every message, log line, audit sheet and journal shows it: a password
+    written in a URL's user info as ``***``, one in its query (the window's password field) left out,
+    so the clerk sees the address as typed; a path as it is."""
     if location is None:
         return ""
     if not is_url(location):
         return str(location)
-    return _rebuilt(str(location), "***")
+    return _rebuilt(str(location), "***", query_password=False)
 
 
 def without_password(location: str | Path) -> str | Path:

@@ -50,6 +50,10 @@ SCHEMA = "credit_desk"
 ROLES = ("credit_desk_owner", "credit_desk_clerk", "credit_desk_auditor")
 LOCK_KEY = 0x43524544_4553_4B  # pg_advisory_lock's key for the chain's head ("CREDESK")
 CONNECT_TIMEOUT_S = 10
+# a connection whose network went silent (a cable pulled, a VPN dropped) is found dead within about a
+# minute, not left waiting for hours on the system's TCP defaults: the job then ends with its message
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 15, "keepalives_interval": 5, "keepalives_count": 4,
+             "tcp_user_timeout": 60_000}
 # (format, file in templates/register/) bringing a register of the format before up to it, in order
 MIGRATIONS: tuple[tuple[int, str], ...] = ()
 _COLUMNS = {"seq", "kind", "run_id", "customer_id", "payload", "prev_hash", "hash"}
@@ -69,10 +73,30 @@ def _psycopg(location: str):
 
 
 def _scrub(text: str, location: str) -> str:
-    """The server's or libpq's words with the password taken out (they never hold it, but the log must not)."""
-    pw = url_password(location)
+    """The server's or libpq's words with the password taken out, as decoded and as written in the URL
+    (libpq quotes a URL part it cannot read, percent-encoding and all): the log must never hold it."""
     text = " ".join(str(text).split())
-    return text.replace(pw, "***") if pw else text
+    for pw in sorted(_passwords(location), key=len, reverse=True):
+        text = text.replace(pw, "***")
+    return text
+
+
+def _passwords(location: str) -> set[str]:
+    """The password of ``location`` decoded, and each way it is written there (user info, query)."""
+    from desktop.io.register import _url_parts
+    found = {url_password(location)}
+    try:
+        _, userinfo, _, _, query = _url_parts(location)
+    except ValueError:
+        return found - {""}
+    found.add(userinfo.partition(":")[2])
+    found.update(q.split("=", 1)[1] for q in query.split("&") if q.lower().startswith("password="))
+    # a password with an "@" not written %40: libpq ends the user info at the first "@" and reads the
+    # rest as the host, which its error names: each part (and its decoding) is masked too
+    from urllib.parse import unquote
+    parts = {piece for p in found for piece in p.split("@")[1:] if len(piece) >= 3}
+    found |= parts | {unquote(p) for p in parts}
+    return {p for p in found if p}
 
 
 def failure(location: str, exc: BaseException, doing: str, writing: bool = False,
@@ -132,7 +156,7 @@ class PgRegister(_Chain):
         self._errors = psycopg.errors
         try:
             self.db = psycopg.connect(location, autocommit=True, connect_timeout=connect_timeout,
-                                      application_name="credit-desk")
+                                      application_name="credit-desk", **KEEPALIVE)
         except psycopg.Error as exc:
             raise failure(location, exc, "opened", writing=not readonly, connecting=True) from None
         try:
@@ -159,16 +183,16 @@ class PgRegister(_Chain):
             raise RegisterError("error.register.pg_no_schema", file=self.path)
         if row[1] is None or row[2] is None:
             raise RegisterError("error.register.pg_foreign", file=self.path)
+        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version is None or not str(version[0]).isdigit():
+            raise RegisterError("error.register.pg_foreign", file=self.path)
+        if int(version[0]) > SCHEMA_VERSION:  # before the columns: a newer format may have changed them
+            raise RegisterError("error.register.newer_team", file=self.path, version=version[0], ours=SCHEMA_VERSION)
         columns = {r[0] for r in self.db.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
             (f"{SCHEMA}.entries",))}
         if not _COLUMNS <= columns:
             raise RegisterError("error.register.pg_foreign", file=self.path)
-        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or not str(version[0]).isdigit():
-            raise RegisterError("error.register.pg_foreign", file=self.path)
-        if int(version[0]) > SCHEMA_VERSION:
-            raise RegisterError("error.register.newer_team", file=self.path, version=version[0], ours=SCHEMA_VERSION)
 
     # ------------------------------------------------------------ the backend's part
     @property
@@ -190,11 +214,17 @@ class PgRegister(_Chain):
             yield from cur
 
     def _key_text(self) -> str | None:
-        row = self.db.execute("SELECT value FROM secret WHERE key = 'hmac_key'").fetchone()
+        try:
+            row = self.db.execute("SELECT value FROM secret WHERE key = 'hmac_key'").fetchone()
+        except self._errors.InsufficientPrivilege as exc:  # an auditor's login: reads the entries, never the key
+            raise RegisterWriteError("error.register.pg_no_key", file=self.path,
+                                     detail=_scrub(str(exc), self.location)) from None
         return row[0] if row else None
 
     def _error(self, exc: BaseException, doing: str) -> RegisterError:
-        return failure(self.location, exc, doing, writing=not self.readonly and doing == "written")
+        # opened to record: whatever fails first (the key an auditor's login may not read, the head) means
+        # nothing was recorded or written, and its text says so and what the login needs to record
+        return failure(self.location, exc, doing, writing=not self.readonly)
 
     def close(self) -> None:
         if self.db is not None:

@@ -400,6 +400,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.pg_permission_write": ("这个登录无权在评级登记簿 {file} 中登记，本次未登记任何内容，也未写入任何文件。请信息部门授予登记簿的经办角色。",
                                            "{file}: this login may not record in the rating register; nothing was "
                                            "recorded or written. Ask IT to grant it the register's clerk role"),
+    "error.register.pg_no_key": ("这个登录可以查看评级登记簿 {file}，但不能使用登记簿的印章密钥：审批表的盖章和核对印章只有经办角色能做。本次未登记任何内容，也未写入任何文件。请信息部门授予这个登录登记簿的经办角色，或用经办人员的登录。",
+                                 "{file}: this login may read the rating register but not use its seal key: only "
+                                 "the clerk role seals approval forms and checks their seals. Nothing was recorded "
+                                 "or written. Ask IT to grant this login the register's clerk role, or use a "
+                                 "clerk's login"),
     "error.register.pg_dropped": ("与评级登记簿所在数据库服务器 {file} 的连接中断了。请检查网络后重试。",
                                   "{file}: the connection to the rating register's database server was lost; "
                                   "check the network and try again"),
@@ -733,7 +738,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.no_ratings": ("{file} 中没有客户 {customer} 的评级记录。", "No ratings of {customer} in {file}."),
     "cli.review_due": ("复评到期 {date}：{customer} {name}（{level}）", "review due {date}: {customer} {name} ({level})"),
     "cli.intact": ("{file}：完好（{head}）", "{file}: intact ({head})"),
-    "cli.register.init_created": ("已在 {file} 中创建评级登记簿（结构 credit_desk，格式 {version}）。",
+    "cli.register.init_created": ("已在 {file} 中创建评级登记簿（格式 {version}）。",
                                   "{file}: created the rating register (schema credit_desk, format {version})."),
     "cli.register.init_kept": ("{file} 中已有评级登记簿（格式 {version}，{entries} 条记录），原样保留，只补上缺少的部分并重新授权。",
                                "{file}: the rating register was there already (format {version}, {entries} "
@@ -742,7 +747,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                    "{file}: the rating register was brought from format {old} to format {version}."),
     "cli.register.roles_created": ("已创建角色：{roles}", "Roles created: {roles}"),
     "cli.register.roles_kept": ("已有角色，原样保留：{roles}", "Roles there already, kept: {roles}"),
-    "cli.register.grant_hint": ("请为使用者的登录授予角色，例如 GRANT credit_desk_clerk TO 登录名;",
+    "cli.register.grant_hint": ("请为使用者的登录授予角色：经办人员授予 credit_desk_clerk，审计人员授予 credit_desk_auditor。",
                                 "Grant the roles to the people's logins, e.g. GRANT credit_desk_clerk TO alice;"),
     "cli.register.migrated": ("已把 {source} 的 {entries} 条记录{key}复制到 {file}，核对通过，最后一条记录与原登记簿相同（{head}）。",
                               "Copied the {entries} entries of {source}{key} into {file}; it verifies, and its "

@@ -27,6 +27,10 @@ ZH: dict[str, str] = {
     "Scoring customers": "评分", "Writing workbook": "写入工作簿", "Writing forms": "写入审批表", "Done": "完成",
     "Cancelling…": "正在取消…", "Cancelled; nothing was changed.": "已取消，未做任何更改。",
     "Cannot read the input": "无法读取输入文件", "Cannot write the file": "无法写入文件",
+    "The rating register cannot be used": "评级登记簿无法使用",
+    "Check the register under File → Rating register settings (file or team server)… (a team register's address "
+    "and password), or ask IT to check the server.":
+        "请在“文件 → 评级登记簿设置（本机文件或团队服务器）…”中检查登记簿（团队登记簿的地址和密码），或请信息部门检查服务器。",
     "Invalid policy": "信用政策文件有误", "Unexpected error": "意外错误",
     "If the file is open in Excel, close it there and try again.": "如果该文件正在 Excel 中打开，请先关闭再重试。",
     "Choose another name or folder, or close the file in the program that holds it, then try again.":
@@ -289,10 +293,10 @@ ZH: dict[str, str] = {
     "The team's register on a database server": "数据库服务器上的团队登记簿",
     "Browse…": "浏览…", "Address": "地址",
     "postgresql://user@server:5432/database": "postgresql://用户名@服务器:5432/数据库名",
-    "Empty: the password file (pgpass) or PGPASSWORD gives it": "留空：由密码文件（pgpass）或 PGPASSWORD 提供",
+    "Empty: the password file (pgpass) or PGPASSWORD gives it": "留空：由信息部门配置的密码文件或环境变量提供",
     "A password typed here is kept only while the program is open, never in the settings file (a plain text file): "
     "ask IT for a pgpass file so that you need not type it.":
-        "在这里输入的密码只在本程序打开期间保存在内存中，不会写入设置文件（设置文件是明文）。如不想每次输入，请信息部门为你配置 pgpass 密码文件。",
+        "在这里输入的密码只在本程序打开期间保存在内存中，不会写入设置文件（设置文件是明文）。如不想每次输入，请信息部门为你配置数据库密码文件。",
     "The password typed in the address was moved to the password field: it is kept only while the program is "
     "open, never in the settings file.":
         "地址中的密码已移到密码框：它只在本程序打开期间保存在内存中，不会写入设置文件。",

@@ -911,13 +911,13 @@ class MainWindow(QMainWindow):
         request = getattr(self.worker, "request", None)
         dialog = getattr(self, "_backtest_dialog", None)
         if isinstance(request, (BacktestRequest, ExportBacktest)) and dialog is not None \
-                and kind in ("input", "output", "stale"):  # said in the back-test's view, with its own hint
+                and kind in ("input", "output", "register", "stale"):  # said in the back-test's view, with its own hint
             dialog.show_error(message, kind, export=isinstance(request, ExportBacktest))
             self.failed.emit(message, kind)
             return
         view = getattr(self, "_register_view", None)
         if isinstance(request, (ReviewsDueRequest, HistoryRequest)) and view is not None \
-                and kind in ("input", "output"):  # said in the register view, beside what was asked
+                and kind in ("input", "output", "register"):  # said in the register view, beside what was asked
             view.show_error(message)
             self.failed.emit(message, kind)
             return
@@ -954,8 +954,10 @@ class MainWindow(QMainWindow):
                                 None, message)
             return
         titles = {"input": "Cannot read the input", "output": "Cannot write the file", "policy": "Invalid policy",
-                  "stale": "Rate again", "bug": "Unexpected error"}
+                  "stale": "Rate again", "bug": "Unexpected error", "register": "The rating register cannot be used"}
         hints = {"output": "Choose another name or folder, or close the file in the program that holds it, then try again.",
+                 "register": "Check the register under File → Rating register settings (file or team server)… (a team "
+                             "register's address and password), or ask IT to check the server.",
                  "input": "Check the file, or choose how its sheets are read in Files and sheets.",
                  "policy": "Open the policy editor to see and fix each problem.",
                  "stale": "The data or settings have changed since this rating; press F5 to rate again.",
