@@ -314,6 +314,22 @@ def test_reviews_due_and_history_with_who_rated_and_who_approved(qtbot, qapp, tm
     with qtbot.waitSignal(view.shown_history, timeout=TIMEOUT):
         view.history_button.click()
     assert view.history_table.rowCount() == 0 and view.history_count.text() == "登记簿中没有客户 nobody 的评级。"
+
+    # the register cannot be read now (another register chosen, and it is not there): the message, and
+    # no earlier answer left under it as if it were this register's
+    view.customer.setText("C0007")
+    with qtbot.waitSignal(view.shown_history, timeout=TIMEOUT):
+        view.history_button.click()
+    with qtbot.waitSignal(view.shown_due, timeout=TIMEOUT):
+        view.due_button.click()
+    assert view.history_table.rowCount() == 3 and view.due_table.rowCount() == 2
+    w.settings.save_register_path(str(tmp_path / "别处" / "没有的登记簿.sqlite"))
+    with qtbot.waitSignal(view.failed, timeout=TIMEOUT):
+        view.history_button.click()
+    assert view.history_table.rowCount() == 0 and view.history_count.text() == ""
+    with qtbot.waitSignal(view.failed, timeout=TIMEOUT):
+        view.due_button.click()
+    assert view.due_table.rowCount() == 0 and view.due_count.text() == "" and view.status.text()
     w.close()
 
 

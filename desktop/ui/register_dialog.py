@@ -339,8 +339,22 @@ class RegisterView(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.show_register()
-        window.register_changed.connect(self.show_register)
+        window.register_changed.connect(self._register_changed)
         fit_to_screen(self, (900, 520))
+
+    def _register_changed(self, *_args) -> None:
+        """Another register chosen: what was read from the one before is not shown as this one's."""
+        self._clear_due()
+        self._clear_history()
+        self.show_register()
+
+    def _clear_due(self) -> None:
+        _fill(self.due_table, [])
+        self.due_count.setText("")
+
+    def _clear_history(self) -> None:
+        _fill(self.history_table, [])
+        self.history_count.setText("")
 
     def show_register(self, *_args) -> None:
         self.where.setText(self.t("Register") + ("：" if self.window_.language.code == "zh" else ": ")
@@ -349,6 +363,7 @@ class RegisterView(QDialog):
     def show_due(self) -> None:
         from desktop.session import ReviewsDueRequest
         self.show_register()
+        self._clear_due()  # a failed read leaves no earlier answer under its message
         self.status.setText(self.t("Reading the rating register…"))
         self.window_._run(ReviewsDueRequest(self.window_.register_location(), self.due_on.date().toPython()),
                           self.due_read)
@@ -367,6 +382,7 @@ class RegisterView(QDialog):
             self.status.setText(self.t("Type the customer ID first."))
             return
         self.show_register()
+        self._clear_history()  # a failed read leaves no earlier customer's rows under its message
         self.status.setText(self.t("Reading the rating register…"))
         self.window_._run(HistoryRequest(self.window_.register_location(), cid), self.history_read)
 
