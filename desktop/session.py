@@ -425,7 +425,8 @@ class Session:
 
         if cancel is not NEVER:
             cancel.committing = False  # a new job: cancellable until its commit point
-        with big_job(), scratch_folder():
+        # the job's register with its password: a killed job's journal kept the address without it
+        with big_job(), scratch_folder([getattr(request, "register", None)]):
             return handler(self, request, checked, cancel)
 
     def score(self, req: ScoreRequest, progress: Progress | None = None, cancel: CancelToken | None = None

@@ -655,6 +655,45 @@ def test_the_crash_journal_keeps_the_url_without_its_password(team, tmp_path):
     assert (tmp / "out.xlsx").read_text() == "new" and not (tmp / "backup.xlsx").exists()
 
 
+def test_a_killed_jobs_journal_is_settled_by_the_next_job_with_the_password_typed_in_this_session(
+        team, tmp_path, monkeypatch):
+    """A job killed while replacing its outputs, on a team register whose server asks for a password: the
+    journal keeps the address without it, so a sweep on its own cannot ask the server and waits. The
+    next job given the address with the password (the window's session) settles it: the server holds
+    the killed job's entry, so its output stands and its backup goes."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from desktop.io import safe_write
+    from desktop.session import HistoryRequest, Session
+    with open_register(team) as reg:
+        record_three(reg)
+        head = reg.head()
+    url = with_password(team)
+    real_holds = register_pg.holds
+
+    def holds_asking_a_password(location: str, entry: str, timeout: int = 3):
+        return real_holds(location, entry, timeout) if PASSWORD in location else None  # login refused
+    monkeypatch.setattr(register_pg, "holds", holds_asking_a_password)
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a process that is gone
+    folder = Path(tempfile.mkdtemp(prefix=safe_write.SCRATCH_PREFIX))
+    (folder / "owner.pid").write_text(dead, encoding="ascii")
+    target, backup = tmp_path / "评级结果.xlsx", tmp_path / ".~评级结果.bak"
+    target.write_text("new")
+    backup.write_text("old")
+    (folder / safe_write._JOURNAL).write_text(json.dumps(
+        {"state": "replacing", "register": str(without_password(url)), "head": str(head),
+         "entries": [{"target": str(target), "backup": str(backup), "new": safe_write._identity(target)}]}),
+        encoding="utf-8")
+    safe_write.sweep_leftovers()  # a start without the password: cannot tell, nothing undone, kept
+    assert folder.exists() and backup.exists() and target.read_text() == "new"
+    Session().run(HistoryRequest(url, "C1"))  # the next job, with the password typed in this session
+    assert not folder.exists() and not backup.exists() and target.read_text() == "new"
+
+
 def test_forms_of_one_clerks_run_are_read_back_by_another_clerk_against_the_team_register(team, pg_server, tmp_path):
     """Clerk A (王会计, a login granted credit_desk_clerk) rates the samples and writes the approval
     forms, recorded in the team register and sealed with its key; the sales manager fills them;

@@ -19,7 +19,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,14 +60,15 @@ _scratch: contextvars.ContextVar[Path | None] = contextvars.ContextVar("credit_d
 
 
 @contextlib.contextmanager
-def scratch_folder() -> Iterator[Path]:
+def scratch_folder(registers: Sequence[str | Path | None] = ()) -> Iterator[Path]:
     """A private temporary folder for one job, removed in every path (also Ctrl+C and cancel).
 
     It holds our temporary outputs (when the target is on the same volume) and the temporary
     files xlsxwriter makes while it writes, so nothing of a job is left in the system's temporary
-    folder. Folders of jobs that were killed (their process is gone) are removed by the next job.
+    folder. Folders of jobs that were killed (their process is gone) are removed by the next job
+    (``registers``: this job's, whose password a killed job's journal did not keep).
     """
-    sweep_leftovers()
+    sweep_leftovers(registers)
     folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     with contextlib.suppress(OSError):
         (folder / "owner.pid").write_text(str(os.getpid()), encoding="ascii")
@@ -115,9 +116,13 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def sweep_leftovers() -> None:
+def sweep_leftovers(registers: Sequence[str | Path | None] = ()) -> None:
     """Remove the folders of jobs whose process is gone (killed), at every start of the program and
-    of a job: an unfinished replacement is undone first."""
+    of a job: an unfinished replacement is undone first. ``registers``: team register addresses with
+    the password typed in this session (a journal keeps an address without it, so the server could
+    not be asked whether a killed job committed, and the journal would wait for ever)."""
+    from desktop.io.register import is_url, without_password
+    known = {str(without_password(r)): str(r) for r in registers if is_url(r)}
     try:
         folders = list(Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"))
     except OSError:
@@ -134,7 +139,7 @@ def sweep_leftovers() -> None:
             pid = -1
         if pid < 0 or not _process_alive(pid):
             _remove_listed_temps(folder / _BESIDE)
-            recovered = _recover(folder / _JOURNAL)
+            recovered = _recover(folder / _JOURNAL, known)
             _remove_made_folders(folder / _MADE)  # after the recovery: a new output undone leaves its folder empty
             if recovered:  # else kept: a later job tries again (the file may be open now)
                 shutil.rmtree(folder, ignore_errors=True)
@@ -525,9 +530,10 @@ def _undo(entry: dict) -> str:
     return str(backup or "")
 
 
-def _recover(journal: Path) -> bool:
+def _recover(journal: Path, known: Mapping[str, str] | None = None) -> bool:
     """Finish a killed job's replacement: undo it, unless the job had committed (then drop the
-    backups). False when a previous file could not be put back: the journal is kept for later."""
+    backups). False when a previous file could not be put back: the journal is kept for later.
+    ``known``: a team register's address as the journal keeps it -> the same with its password."""
     import json
     try:
         data = json.loads(journal.read_text(encoding="utf-8"))
@@ -535,7 +541,9 @@ def _recover(journal: Path) -> bool:
         return True
     except (OSError, ValueError):
         return True  # unreadable: nothing can be done with it
-    committed = data.get("state") == "committed" or _in_register(data.get("register"), data.get("head"))
+    register = data.get("register")
+    committed = data.get("state") == "committed" or _in_register((known or {}).get(register, register),
+                                                                 data.get("head"))
     if committed is None:  # the team register's server cannot say now: the journal waits for a later start
         return False
     ok = True
