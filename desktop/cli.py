@@ -219,8 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "a desktop register into it (migrate).")
     rs = r.add_subparsers(dest="register_command", required=True, metavar="{init,migrate}")
     ri = rs.add_parser("init", help="create the schema credit_desk, its tables and roles (harmless when run again)",
-                       description="Create the team register in the database URL names, as a superuser (or a login "
-                                   "that may create roles): the schema credit_desk, its tables and triggers, the "
+                       description="Create the team register in the database URL names, as a superuser: the "
+                                   "schema credit_desk, its tables and triggers, the "
                                    "roles credit_desk_owner, credit_desk_clerk and credit_desk_auditor and their "
                                    "grants (templates/register/postgresql.sql). What exists is kept.")
     ri.add_argument("url", metavar="URL", help="postgresql://user@host:5432/db (the password from pgpass or "

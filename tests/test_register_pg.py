@@ -280,6 +280,27 @@ def test_register_init_twice_is_harmless(pg_url, capsys):
                           "AND NOT tgisinternal").fetchone()[0] == 3  # not doubled by the second run
 
 
+def test_register_init_by_a_login_that_is_not_a_superuser_is_told_so_and_changes_nothing(pg_url, pg_server, capsys):
+    """A login with CREATEROLE and CREATE on the database, not a superuser: register init is refused in
+    words for IT (a superuser's login is needed), not the clerk role's message, and leaves no schema."""
+    name = f"cd_it_{uuid.uuid4().hex[:6]}"
+    with pg_server.connect() as db:
+        db.execute(f'CREATE ROLE "{name}" LOGIN CREATEROLE')
+        db.execute(f'GRANT CREATE ON DATABASE "{database(pg_url)}" TO "{name}"')
+    try:
+        assert main(["register", "init", pg_server.url_for(database(pg_url), user=name)]) == 4
+        err = capsys.readouterr().err
+        assert "needs a superuser's login" in err and "Nothing was created or changed" in err
+        assert "clerk role" not in err
+        with psycopg.connect(pg_url) as db:
+            assert db.execute("SELECT to_regnamespace('credit_desk')").fetchone()[0] is None
+    finally:
+        with pg_server.connect() as db:
+            db.execute(f'REVOKE ALL ON DATABASE "{database(pg_url)}" FROM "{name}"')
+            db.execute(f'DROP OWNED BY "{name}"')
+            db.execute(f'DROP ROLE "{name}"')
+
+
 def test_the_sql_file_runs_as_it_is_twice(pg_url):
     """What IT runs with psql is what init runs; the file alone is idempotent too."""
     sql = (templates_dir() / "register" / "postgresql.sql").read_text(encoding="utf-8")

@@ -175,6 +175,30 @@ def test_a_wrong_address_or_a_file_on_a_share_is_refused_in_the_dialog(qtbot, qa
     w.close()
 
 
+def test_a_register_fault_while_rating_has_the_registers_box_not_the_input_files(qtbot, qapp, tmp_path):
+    """The register cannot be used when the rating is recorded (here a folder where the register's file
+    should be): the box says the rating register cannot be used and where to check it, not "cannot
+    read the input" with advice about the input files."""
+    folder = tmp_path / "登记簿 是文件夹"
+    folder.mkdir()
+    w = open_window(qtbot, qapp, tmp_path)
+    w.settings.save_register_path(str(folder))
+    with qtbot.waitSignal(w.imported, timeout=TIMEOUT):
+        w.add_files(sorted(samples_dir().iterdir()))
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    with qtbot.waitSignal(w.failed, timeout=TIMEOUT) as failed:
+        w.rate()
+    qtbot.waitUntil(lambda: w.worker is None, timeout=TIMEOUT)
+    message, kind = failed.args
+    assert kind == "register" and str(folder) in message
+    box = w._last_error_box
+    assert box.windowTitle() == "评级登记簿无法使用" and "评级登记簿设置" in box.informativeText()
+    assert "工作表" not in box.informativeText() and "文件名" not in box.informativeText()
+    assert _english([("box", box.text().replace("\u200b", "").replace(str(folder), "")),
+                     ("hint", box.informativeText())]) == []  # bar the path
+    w.close()
+
+
 # ------------------------------------------------------------------ 连接测试
 def test_the_connection_test_says_reachable_with_format_entries_head_and_the_role(qtbot, qapp, tmp_path, team, login):
     with open_register(team, readonly=True) as reg:

@@ -395,6 +395,9 @@ def init(location: str) -> dict[str, Any]:
             db.execute(f"UPDATE {SCHEMA}.meta SET value = %s WHERE key = 'schema_version' AND value <> %s",
                        (str(SCHEMA_VERSION), str(SCHEMA_VERSION)))
             entries = int(db.execute(f"SELECT COUNT(*) FROM {SCHEMA}.entries").fetchone()[0])
+    except psycopg.errors.InsufficientPrivilege as exc:  # not a superuser: not the clerk role's message
+        raise RegisterWriteError("error.register.pg_init_rights", file=shown(location),
+                                 detail=_scrub(str(exc), location)) from None
     except psycopg.Error as exc:
         raise failure(location, exc, "written", writing=True) from None
     finally:

@@ -400,6 +400,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.register.pg_permission_write": ("这个登录无权在评级登记簿 {file} 中登记，本次未登记任何内容，也未写入任何文件。请信息部门授予登记簿的经办角色。",
                                            "{file}: this login may not record in the rating register; nothing was "
                                            "recorded or written. Ask IT to grant it the register's clerk role"),
+    "error.register.pg_init_rights": ("这个登录无权在 {file} 中建立评级登记簿：建立登记簿和它的角色需要数据库的超级用户登录。未建立或更改任何内容。请信息部门用超级用户登录再运行一次。",
+                                      "{file}: this login may not create the rating register: creating it and its "
+                                      "roles needs a superuser's login. Nothing was created or changed. Ask IT to "
+                                      "run it again with a superuser's login"),
     "error.register.pg_no_key": ("这个登录可以查看评级登记簿 {file}，但不能使用登记簿的印章密钥：审批表的盖章和核对印章只有经办角色能做。本次未登记任何内容，也未写入任何文件。请信息部门授予这个登录登记簿的经办角色，或用经办人员的登录。",
                                  "{file}: this login may read the rating register but not use its seal key: only "
                                  "the clerk role seals approval forms and checks their seals. Nothing was recorded "

@@ -1,7 +1,8 @@
 -- Credit Desk: the team rating register on PostgreSQL (schema credit_desk, register format 1).
 --
 -- The one source of the schema: `credit-desk register init URL` runs this file, and IT may run it
--- as it is with psql, as a superuser (or a login that may create roles and own the schema):
+-- as it is with psql, as a superuser (a login with CREATEROLE only cannot: on PostgreSQL 15 it is not
+-- a member of the roles it creates, so it cannot make credit_desk_owner own the schema):
 --     psql "postgresql://admin@dbhost:5432/finance" -v ON_ERROR_STOP=1 --single-transaction -f postgresql.sql
 -- Running it again is harmless: roles, tables and entries that exist are kept; only what is missing
 -- is made, and the grants are given again.
@@ -21,7 +22,8 @@
 --
 -- Later formats: the program's desktop/io/register_pg.py MIGRATIONS lists, per format above 1, the
 -- file of this folder that brings a register of the format before it up to that one
--- (postgresql-2.sql, ...); `register init` runs them in order. None yet.
+-- (postgresql-2.sql, ...); `register init` runs them in order. None yet: format 1 is the first. This
+-- file itself makes format 1 and never upgrades a register (run by psql, it refuses a newer one).
 
 DO $$
 DECLARE
