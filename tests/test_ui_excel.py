@@ -234,10 +234,14 @@ def test_a_new_rating_clears_the_filters_and_says_so(qtbot, window):
     rate(qtbot, w)
     assert w.results_model.rowCount() == 42 and w.sales_filter.currentIndex() == 0 and w.search.text() == ""
     assert "显示 42 / 42 个客户" in w.counts.text()
-    assert w.statusBar().currentMessage() == "新的评级结果：已清除筛选条件，显示全部客户。"
+    said = w.statusBar().currentMessage()
+    head = w.result.run.register_head
+    assert said == (f"新的评级结果：已清除筛选条件，显示全部客户。已登记到评级登记簿 {w.settings.register_path()}，"
+                    f"记录号 {head.split()[0]} {head.split()[1][:12]}…。")
     w.statusBar().clearMessage()
-    rate(qtbot, w)  # no filter was on: nothing to say
-    assert w.statusBar().currentMessage() == ""
+    rate(qtbot, w)  # no filter was on: nothing to say of filters, only where the run was recorded
+    said = w.statusBar().currentMessage()
+    assert said.startswith("已登记到评级登记簿 ") and w.result.run.register_head.split()[0] in said
 
 
 def test_the_detail_pane_clears_when_the_filter_hides_its_customer(qtbot, window):

@@ -152,6 +152,8 @@ def test_the_setting_takes_an_address_keeps_no_password_and_a_file_still_records
     rate(qtbot, w)
     with open_register(register, readonly=True) as reg:
         assert [r["run_id"] for r in reg.runs()] == [w.result.run.run_id]
+        seq = reg.head().seq
+    assert w.statusBar().currentMessage().startswith(f"已登记到评级登记簿 {register}，记录号 #{seq} ")
     w.close()
 
 

@@ -98,6 +98,7 @@ ZH: dict[str, str] = {
     "Shown: eligible limit {0} · open AR {1} · overdue {2}": "显示的客户合计：可授信额度 {0} · 应收余额 {1} · 逾期余额 {2}",
     "{0} of {1} issues shown": "显示 {0} / {1} 条",
     "A new rating: the filters were cleared and every customer is shown.": "新的评级结果：已清除筛选条件，显示全部客户。",
+    "Recorded in the rating register {0} as entry {1}.": "已登记到评级登记簿 {0}，记录号 {1}。",
     "The filters were cleared to show customer {0}.": "已清除筛选条件，以显示客户 {0}。",
     "This row issue is about no rated customer.": "此数据问题不涉及已评级的客户。",
     # groups and related parties (集团客户): the results column, the group filter, the detail pane's group panel

@@ -1080,9 +1080,16 @@ class MainWindow(QMainWindow):
         self._fill_filters()
         self._refresh_stale()
         self._update_counts()
+        said = []
         if cleared:  # never a silent "0 of 42 shown"
-            self.statusBar().showMessage(self.t("A new rating: the filters were cleared and every customer is shown."),
-                                         10000)
+            said.append(self.t("A new rating: the filters were cleared and every customer is shown."))
+        if rated.run.register_head:  # where the run was recorded (a team's server, or this PC's file)
+            from desktop.io.register import shown
+            seq, _, digest = rated.run.register_head.partition(" ")
+            said.append(self.t("Recorded in the rating register {0} as entry {1}.").format(
+                shown(self.settings.register_path()), f"{seq} {digest[:12]}…"))  # in full on the audit sheet
+        if said:
+            self.statusBar().showMessage(("" if self.language.code == "zh" else " ").join(said), 10000)
         if self.results_model.rowCount():
             self.table.selectRow(0)
             self.table.scrollToTop()
