@@ -44,6 +44,7 @@ def test_a_restored_backup_verifies_with_the_audit_sheets_head_and_an_older_one_
     assert main(["register", "init", pg_url]) == 0
     with open_register(pg_url) as reg:
         reg.record_run(run("R1", "2025-12-31"), [decision("C1", "A"), decision("C2", "B")])
+        reg.commit(reg.prepare([("run", "K", None, {"run_id": "K", "decisions": 0})], "K", b"k" * 32))  # the key
     dump(pg_url, tmp_path / "before.dump")
     with open_register(pg_url) as reg:
         head = reg.record_run(run("R2", "2026-06-30"), [decision("C1", "AA")])  # the head its audit sheet prints
@@ -56,7 +57,8 @@ def test_a_restored_backup_verifies_with_the_audit_sheets_head_and_an_older_one_
         assert main(["verify-register", "--register", restored, "--head", str(head)]) == 0
         assert str(head) in capsys.readouterr().out
         with open_register(restored, readonly=True) as copy, open_register(pg_url, readonly=True) as original:
-            assert list(copy.entries()) == list(original.entries()) and copy.key() == original.key()
+            assert list(copy.entries()) == list(original.entries())
+            assert copy.key() == original.key() == b"k" * 32  # the forms' key came back with the entries
         with open_register(restored) as copy:  # the team goes on from the restored register
             copy.record_run(run("R3", "2026-07-31"), [decision("C2", "A")])
             assert copy.verify(head) == []

@@ -366,7 +366,8 @@ class _Chain:
     ``entries``; a cursor), ``_scan`` (the same for a long scan), ``_key_text()`` (the key's hex or
     None), ``_damage()`` (its own storage check's findings), ``_error(exc, doing)`` (its error as one
     line), ``_db_error`` (the exceptions that means), ``_file`` (the register's place as messages
-    show it), ``_transaction`` and ``close``."""
+    show it), ``_transaction`` (its transaction around ``_write_run``), ``_store_key``, ``_insert`` and
+    ``close``."""
 
     readonly: bool = False
     _db_error: type[BaseException] | tuple[type[BaseException], ...] = ()
@@ -393,6 +394,31 @@ class _Chain:
     def _transaction(self, entries_after: Callable[[Head], Prepared], new_run: str | None,
                      key: bytes | None = None) -> Head:
         raise NotImplementedError
+
+    def _store_key(self, key: bytes) -> None:
+        raise NotImplementedError
+
+    def _insert(self, entries: list[tuple]) -> None:
+        raise NotImplementedError
+
+    def _write_run(self, entries_after: Callable[[Head], Prepared], new_run: str | None,
+                   key: bytes | None) -> Prepared:
+        """A run's part of the backend's ``_transaction``, the head held: refuse a run recorded already,
+        keep the key the forms were sealed with (or ``HeadMoved``: another writer made the register
+        first, so seal again with its key), and insert the entries after the head as it is now."""
+        if new_run is not None and self._q("SELECT 1 FROM entries WHERE run_id=? AND kind='run'",
+                                           (new_run,)).fetchone():
+            raise RegisterWriteError("error.register.run_there", file=self._file, run=new_run)
+        if key is not None:
+            held = self._key()
+            if held is None:
+                self._store_key(key)
+            elif held != key:
+                raise HeadMoved()
+        last = self._q("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        prepared = entries_after(Head(*last) if last else Head(0, GENESIS))
+        self._insert(prepared.entries)
+        return prepared
 
     def close(self) -> None:
         raise NotImplementedError
@@ -770,21 +796,16 @@ class Register(_Chain):
         try:
             self.db.execute("BEGIN IMMEDIATE")  # the head cannot move until these entries are in
             try:
-                if new_run is not None and self.db.execute(
-                        "SELECT 1 FROM entries WHERE run_id=? AND kind='run'", (new_run,)).fetchone():
-                    raise RegisterWriteError("error.register.run_there", file=self.path, run=new_run)
-                if key is not None:  # the secret the forms were sealed with is the register's, or becomes it
-                    held = self._key()
-                    if held is None:
-                        self.db.execute("INSERT INTO meta VALUES ('hmac_key', ?)", (key.hex(),))
-                    elif held != key:
-                        raise HeadMoved()  # another window created the register first: seal again with its key
-                last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                prepared = entries_after(Head(*last) if last else Head(0, GENESIS))
-                self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", prepared.entries)
+                prepared = self._write_run(entries_after, new_run, key)
                 self.db.execute("COMMIT")
             finally:
                 self._rollback()  # SQLite may already have rolled back (disk full, I/O error)
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "written") from None
         return prepared.head
+
+    def _store_key(self, key: bytes) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('hmac_key', ?)", (key.hex(),))
+
+    def _insert(self, entries: list[tuple]) -> None:
+        self.db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", entries)

@@ -30,7 +30,6 @@ from typing import Any
 
 from desktop.io.register import (
     BUSY_TIMEOUT_S,
-    GENESIS,
     SCHEMA_VERSION,
     Head,
     HeadMoved,
@@ -254,18 +253,7 @@ class PgRegister(_Chain):
             try:
                 with self.db.transaction():
                     self.db.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
-                    if new_run is not None and self.db.execute(
-                            "SELECT 1 FROM entries WHERE run_id = %s AND kind = 'run'", (new_run,)).fetchone():
-                        raise RegisterWriteError("error.register.run_there", file=self.path, run=new_run)
-                    if key is not None:  # the secret the forms were sealed with is the register's, or becomes it
-                        held = self._key()
-                        if held is None:
-                            self.db.execute("INSERT INTO secret (key, value) VALUES ('hmac_key', %s)", (key.hex(),))
-                        elif held != key:
-                            raise HeadMoved()  # another clerk recorded the first run: seal again with its key
-                    last = self.db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                    prepared = entries_after(Head(*last) if last else Head(0, GENESIS))
-                    self._insert(prepared.entries)
+                    prepared = self._write_run(entries_after, new_run, key)  # all sent: only the COMMIT is left
             finally:
                 self._unlock()
         except (e.SerializationFailure, e.DeadlockDetected) as exc:
@@ -274,7 +262,7 @@ class PgRegister(_Chain):
         except e.UniqueViolation:
             raise HeadMoved() from None  # entry N was taken meanwhile (the lock bypassed): never a fork
         except self._db_error as exc:
-            if prepared is not None and self.db.closed:  # lost with the whole run sent: committed or not?
+            if prepared is not None and self.db.closed:  # lost with the whole run sent, at the COMMIT: made or not?
                 return self._settle(prepared.head, exc)
             raise failure(self.location, exc, "written", writing=True) from None
         return prepared.head
@@ -305,6 +293,9 @@ class PgRegister(_Chain):
                 self.db.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
         except self._db_error:
             pass
+
+    def _store_key(self, key: bytes) -> None:
+        self.db.execute("INSERT INTO secret (key, value) VALUES ('hmac_key', %s)", (key.hex(),))
 
     def _insert(self, entries: list[tuple]) -> None:
         with self.db.cursor() as cur, cur.copy(
