@@ -32,6 +32,7 @@ from desktop.io.register import (
     is_url,
     open_register,
     shown,
+    url_password,
     without_password,
 )
 from desktop.paths import templates_dir
@@ -345,6 +346,47 @@ def test_a_password_libpq_quotes_as_written_is_masked_in_the_log_too(pg_server, 
             open_register(url, readonly=True)
         said = exc.value.text("en") + exc.value.text("zh") + exc.value.detail + logs()
         assert secret not in said and "s3crAt" not in said and "ss/word" not in said, said
+
+
+@pytest.mark.parametrize("url", ["postgresql://clerk:pa?ss/w@rd@dbhost:5432/finance",
+                                 "postgresql://clerk@dbhost:5432/finance?pass%77ord=pa%3Fss%2Fw%40rd",
+                                 "postgresql://clerk@dbhost:5432/finance?sslmode=disable&PASSWORD=pa%3Fss%2Fw%40rd"])
+def test_a_password_with_url_characters_is_never_shown(url):
+    """A password holding "?", "/" or "@" as typed, or given by a query parameter whose name is written
+    percent-encoded or in capitals (libpq reads both): shown, kept and logged without it."""
+    from desktop.io.register_pg import _scrub
+    for text in (shown(url), str(without_password(url)), _scrub(f"could not connect to {url}", url)):
+        assert "pa?ss" not in text and "w@rd" not in text and "pa%3Fss" not in text, text
+        assert "dbhost:5432/finance" in text
+    assert url_password(url) == "pa?ss/w@rd"
+
+
+def test_a_login_that_may_create_functions_cannot_put_its_own_hash_before_the_servers(team, pg_server):
+    """A clerk whose login may create objects in a schema (public, on servers before PostgreSQL 15)
+    defines its own sha256() and puts that schema first: the chain trigger still computes with the
+    server's functions (its own search_path) and refuses the forged entry."""
+    name = f"cd_sly_{uuid.uuid4().hex[:6]}"
+    with pg_server.connect() as db:
+        db.execute(f'CREATE ROLE "{name}" LOGIN')
+        db.execute(f'GRANT credit_desk_clerk TO "{name}"')
+    with pg_server.connect(database(team)) as db:
+        db.execute(f'GRANT CREATE, USAGE ON SCHEMA public TO "{name}"')
+    forged = ("0" * 64 + "|1|run|R9||{}").encode()
+    try:
+        with psycopg.connect(pg_server.url_for(database(team), user=name), autocommit=True) as db:
+            db.execute("CREATE FUNCTION public.sha256(bytea) RETURNS bytea LANGUAGE sql AS $$ SELECT '\\x00'::bytea $$")
+            db.execute("SET search_path = public, pg_catalog")
+            with pytest.raises(psycopg.errors.IntegrityError):
+                db.execute("INSERT INTO credit_desk.entries (seq, kind, run_id, customer_id, payload, prev_hash, hash) "
+                           "VALUES (1, 'run', 'R9', NULL, '{}', %s, '00')", ("0" * 64,))
+        assert count(team) == 0 and forged
+    finally:
+        with pg_server.connect(database(team)) as db:
+            db.execute("DROP FUNCTION IF EXISTS public.sha256(bytea)")
+            db.execute(f'REVOKE ALL ON SCHEMA public FROM "{name}"')
+            db.execute(f'DROP OWNED BY "{name}"')
+        with pg_server.connect() as db:
+            db.execute(f'DROP ROLE "{name}"')
 
 
 def test_a_silent_network_is_found_dead_within_a_minute(team):

@@ -180,19 +180,26 @@ def _url_parts(location: str) -> tuple[str, str, str, str, str]:
     hosts (``h1:5432,h2:5432``) is not one urllib reads."""
     text = location.strip()
     scheme, rest = text.split("://", 1)
+    # the user info ends at the last "@": a password may hold "?", "/" or an "@" not written as %40,
+    # and taking the most as user info masks the most (what libpq reads is never shown wider)
+    userinfo, at, rest = rest.rpartition("@")
     query = ""
     if "?" in rest:
         rest, query = rest.split("?", 1)
-    netloc, slash, path = rest.partition("/")
-    userinfo, at, hosts = netloc.rpartition("@")
+    hosts, slash, path = rest.partition("/")
     return scheme + "://", userinfo if at else "", hosts, slash + path, query
+
+
+def _is_password_param(param: str) -> bool:
+    """Whether a query parameter is the password (its name as libpq reads it: percent-decoded)."""
+    from urllib.parse import unquote
+    return unquote(param.split("=", 1)[0]).strip().lower() == "password"
 
 
 def _rebuilt(location: str, password: str | None, query_password: bool = True) -> str:
     """The URL with its password (in the user info or as ``password=`` in the query) replaced by
     ``password``, or taken out when None; not ``query_password``: a ``password=`` in the query taken
     out in any case (the window puts the password field's there: the clerk never typed it)."""
-    import re
     scheme, userinfo, hosts, path, query = _url_parts(location)
     user, colon, _ = userinfo.partition(":")
     if colon:
@@ -200,7 +207,7 @@ def _rebuilt(location: str, password: str | None, query_password: bool = True) -
     params = [q for q in query.split("&") if q] if query else []
     kept = []
     for q in params:
-        if re.match(r"(?i)password=", q):
+        if _is_password_param(q):
             if password is None or not query_password:
                 continue
             q = q.split("=", 1)[0] + "=" + password
@@ -232,7 +239,7 @@ def url_password(location: str | Path) -> str:
     _, userinfo, _, _, query = _url_parts(str(location))
     found = userinfo.partition(":")[2]
     for q in query.split("&"):
-        if q.lower().startswith("password="):
+        if _is_password_param(q) and "=" in q:
             found = found or q.split("=", 1)[1]
     return unquote(found)
 

@@ -82,14 +82,14 @@ def _scrub(text: str, location: str) -> str:
 
 def _passwords(location: str) -> set[str]:
     """The password of ``location`` decoded, and each way it is written there (user info, query)."""
-    from desktop.io.register import _url_parts
+    from desktop.io.register import _is_password_param, _url_parts
     found = {url_password(location)}
     try:
         _, userinfo, _, _, query = _url_parts(location)
     except ValueError:
         return found - {""}
     found.add(userinfo.partition(":")[2])
-    found.update(q.split("=", 1)[1] for q in query.split("&") if q.lower().startswith("password="))
+    found.update(q.split("=", 1)[1] for q in query.split("&") if _is_password_param(q) and "=" in q)
     # a password with an "@" not written %40: libpq ends the user info at the first "@" and reads the
     # rest as the host, which its error names: each part (and its decoding) is masked too
     from urllib.parse import unquote

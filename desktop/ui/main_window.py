@@ -1086,8 +1086,9 @@ class MainWindow(QMainWindow):
         if rated.run.register_head:  # where the run was recorded (a team's server, or this PC's file)
             from desktop.io.register import shown
             seq, _, digest = rated.run.register_head.partition(" ")
+            where = getattr(request, "register", None) or self.settings.register_path()  # the job's, not today's setting
             said.append(self.t("Recorded in the rating register {0} as entry {1}.").format(
-                shown(self.settings.register_path()), f"{seq} {digest[:12]}…"))  # in full on the audit sheet
+                shown(where), f"{seq} {digest[:12]}…"))  # in full on the audit sheet
         if said:
             self.statusBar().showMessage(("" if self.language.code == "zh" else " ").join(said), 10000)
         if self.results_model.rowCount():

@@ -79,12 +79,14 @@ CREATE TABLE IF NOT EXISTS credit_desk.secret (
   value text NOT NULL
 );
 
-CREATE OR REPLACE FUNCTION credit_desk.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION credit_desk.refuse_change() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   RAISE EXCEPTION 'the rating register is append-only: % on % refused', TG_OP, TG_TABLE_NAME;
 END $$;
 
-CREATE OR REPLACE FUNCTION credit_desk.owner_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION credit_desk.owner_only() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF NOT pg_has_role(current_user, 'credit_desk_owner', 'MEMBER') THEN
     RAISE EXCEPTION 'only the register''s owner changes %: % refused', TG_TABLE_NAME, TG_OP;
@@ -101,8 +103,11 @@ END $$;
 -- with psql): its number follows the last entry's, its prev_hash is that entry's hash (the genesis
 -- hash for entry 1), and its hash is SHA-256 over prev_hash|seq|kind|run_id|customer_id|payload, as
 -- the program computes it. A row that does not is refused, so no login with INSERT can leave an
--- entry that breaks the chain for good (entries can never be changed or deleted to repair it).
-CREATE OR REPLACE FUNCTION credit_desk.continue_chain() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$
+-- entry that breaks the chain for good (entries can never be changed or deleted to repair it). Each
+-- trigger function runs with its own search_path (pg_catalog first): a login that may create
+-- functions in some schema cannot put its own sha256() or = in front of the server's.
+CREATE OR REPLACE FUNCTION credit_desk.continue_chain() RETURNS trigger LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   before text;
 BEGIN
