@@ -551,6 +551,23 @@ def test_formula_and_error_cells_are_reported_however_their_tags_are_written(tmp
     assert all(i.column == "C 资产总额" for i in r.issues)
 
 
+def test_a_formula_in_every_row_is_scanned_once_and_a_cell_with_a_long_tag_still_found(tmp_path):
+    # 60,000 formula cells with their values: each "<f" is a place the scan looks back for its
+    # cell's tag; looking back to the start of the part each time took minutes (quadratic)
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" t="inlineStr"><is><t>甲</t></is></c>'
+                   f'<c r="C{n}"><f>A{n}*2</f><v>{2 * n}</v></c></row>' for n in range(2, 60_002))
+    # a cell whose tag runs over 100 KB (attributes a program may add) before its error value
+    padding = " ".join(f'x:a{k}="{k}"' for k in range(12_000))
+    rows += (f'<row r="60002"><c r="A60002"><v>1</v></c><c r="B60002" t="inlineStr"><is><t>乙</t></is></c>'
+             f'<c r="C60002" {padding} t="e"><v>#N/A</v></c></row>')
+    body = HEADER_CELLS.replace("</row>", '<c r="C1" t="inlineStr"><is><t>资产总额</t></is></c></row>') + rows
+    r = import_files([raw_xlsx(tmp_path / "formulas.xlsx", body)])
+    assert len(r.customers) == 60_001  # every row read, its formula's value taken
+    assert r.customers[0].total_assets == 4  # 资产总额 of row 2: the formula's saved value
+    # the only issue: the error value, in the cell whose tag is long; every formula had its value
+    assert [(i.row, i.value, i.problem) for i in r.issues] == [(60002, "#N/A", "Excel error value #N/A")]
+
+
 def test_a_zip_holding_two_parts_of_one_name_is_refused(tmp_path):
     path = raw_xlsx(tmp_path / "twice.xlsx", HEADER_CELLS)
     with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(path, "a") as z:
