@@ -13,20 +13,27 @@ times, each measurement in a fresh process (wall time and the child's peak memor
             formats created once, constant-memory mode);
 (b) ours    ``credit-desk score CUSTOMERS LEDGER --as-of 2026-06-30 --out results.xlsx``;
 (c) forms   the approval workbook with 5,000 forms (``write_approval_workbook``) against
-            xlsxwriter writing 5,000 sheets holding the same cells as one of our form sheets;
+            xlsxwriter writing 5,000 sheets holding the same cells as one of our form sheets,
+            then the same workbook read back (``read_filled_workbook``): read back / write;
 (d) peer    pandas.read_excel with openpyxl, per-customer aggregates with groupby, and
             DataFrame.to_excel with openpyxl of a results table of the same size;
-(e) window  ``pytest -m perf tests/test_responsive.py``: the window rating 10,000 customers
+(e) read floor  fastexcel reading every sheet of both workbooks into Arrow, nothing parsed;
+(f) pack floor  deflating, at level 1, the XML parts of our own results workbook (in the child,
+            the parts read first): (e) + (f) is the true floor of the job, ours / (e + f) printed;
+(g) polars  polars.read_excel with calamine, the same aggregates with group_by, write_excel of a
+            results table of the same size (benchmarks/requirements.txt installs polars);
+    profile benchmarks/profile.py: one more run of ours, its time by stage;
+(h) window  ``pytest -m perf tests/test_responsive.py``: the window rating 10,000 customers
             and 100,000 rows (CREDIT_DESK_RESPONSIVE_SIZE sets another size) in its engine
             process, its longest event-loop gap and progress interval held to their limits
             (about 20 s; ``--responsive`` runs this step alone, ``--no-responsive`` skips it).
-(f) back-test  the outcomes of 6 runs of every customer over the ledger (``ledger_lines`` as of
+(i) back-test  the outcomes of 6 runs of every customer over the ledger (``ledger_lines`` as of
             the evaluation date 2026-06-30, then ``desktop.core.backtest.outcomes`` of the cases of
             6 month-ends 2025-07-31 .. 2025-12-31, each horizon of 6 months observable), timed in
             the child after it read the workbooks (``--backtest`` runs this step alone,
             ``--no-backtest`` skips it).
 
-It prints medians, peak memory and the ratios ours/floor, peer/ours and full/small.
+It prints medians, peak memory and the ratios ours/floor, ours/(e + f), peer/ours and full/small.
 The generated workbooks are cached in the data folder (seeded: the same bytes every run).
 """
 
@@ -73,7 +80,7 @@ def timed(name: str, argv: list[str], repeat: int) -> dict:
     runs = [measure(argv) for _ in range(repeat)]
     result = {"name": name, "median_s": statistics.median(w for w, _, _ in runs),
               "peak_mb": max(m for _, m, _ in runs), "runs": [round(w, 2) for w, _, _ in runs]}
-    print(f"  {name:<34} median {result['median_s']:7.2f} s   peak {result['peak_mb']:7.0f} MB   "
+    print(f"  {name:<38} median {result['median_s']:7.2f} s   peak {result['peak_mb']:7.0f} MB   "
           f"runs {result['runs']}", flush=True)
     return result
 
@@ -140,6 +147,77 @@ def task_peer(customers: str, ledger: str, shape_file: str, out: str) -> None:
             part.to_excel(xw, sheet_name=sheet["name"][:31], index=False)
 
 
+def task_read_floor(customers: str, ledger: str) -> None:
+    """(e) the read floor: fastexcel reading every sheet of both workbooks into Arrow, nothing parsed."""
+    import fastexcel
+
+    for path in (customers, ledger):
+        reader = fastexcel.read_excel(path)
+        for name in reader.sheet_names:
+            reader.load_sheet(name, header_row=None).to_arrow()
+
+
+def task_pack_floor(ours: str) -> None:
+    """(f) the pack floor: deflating, at level 1, the XML parts of our own results workbook (read
+    and inflated first, not timed); the child prints the time of the deflation and the XML's size."""
+    import zipfile
+    import zlib
+
+    with zipfile.ZipFile(ours) as z:
+        parts = [z.read(info) for info in z.infolist()]
+    start = time.perf_counter()
+    for part in parts:
+        packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+        packer.compress(part)
+        packer.flush()
+    print(json.dumps({"pack_s": time.perf_counter() - start, "xml_mb": sum(map(len, parts)) / 1e6}),
+          file=sys.stderr)
+
+
+def task_polars(customers: str, ledger: str, shape_file: str, out: str) -> None:
+    """The same analyst's job in polars: read_excel with calamine, the rules as group-by
+    aggregates, and sheets of the same shape as ours written with write_excel."""
+    import polars as pl
+    import xlsxwriter
+
+    def day(col: str) -> pl.Expr:  # the ledger's dates as written: dates, 2025-09-13 00:00:00, 2025/6/14
+        text = pl.col(col).cast(pl.String)
+        return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False),
+                           text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+                           text.str.to_date("%Y/%m/%d", strict=False)).alias(col)
+
+    cust = pl.read_excel(customers, engine="calamine", read_options={"header_row": 1},
+                         schema_overrides={"客户编号": pl.String})
+    led = pl.read_excel(ledger, engine="calamine", read_options={"header_row": 1},
+                        schema_overrides={"客户编号": pl.String})
+    as_of = pl.lit(AS_OF).str.to_date()
+    led = led.with_columns(day("开票日期"), day("到期日"), day("回款日期"),
+                           pl.col("金额（元）").cast(pl.String).cast(pl.Float64, strict=False))
+    agg = (led.with_columns(
+               s12=pl.when(pl.col("开票日期") > as_of.dt.offset_by("-1y")).then(pl.col("金额（元）")).otherwise(0),
+               late=(pl.col("回款日期").fill_null(as_of) - pl.col("到期日")).dt.total_days().clip(lower_bound=0),
+               open=pl.when(pl.col("回款日期").is_null() | (pl.col("回款日期") > as_of))
+                      .then(pl.col("金额（元）")).otherwise(0))
+           .group_by("客户编号")
+           .agg(orders=pl.len(), sales_12m=pl.col("s12").sum(), avg_late=pl.col("late").mean(),
+                open_ar=pl.col("open").sum()))
+    table = cust.join(agg, on="客户编号", how="left")
+    table = table.with_columns(score=(25 - pl.col("avg_late").fill_null(99).clip(upper_bound=25))
+                               + (pl.col("sales_12m") > 1e6).cast(pl.Int32) * 20)
+    level = pl.lit("C")
+    for cut, name in ((40, "B"), (60, "A"), (75, "AA"), (90, "AAA")):
+        level = pl.when(pl.col("score") > cut).then(pl.lit(name)).otherwise(level)
+    table = table.with_columns(level=level)
+    shape = json.loads(Path(shape_file).read_text(encoding="utf-8"))
+    with xlsxwriter.Workbook(out) as wb:  # write_excel makes each sheet a table: not in constant-memory mode
+        for sheet in shape:
+            width = len(sheet["kinds"])
+            cols = [table.columns[c % len(table.columns)] for c in range(width)]
+            part = table.head(sheet["rows"] - 1).select(
+                [pl.col(c).alias(f"{c}_{n}") for n, c in enumerate(cols)])
+            part.write_excel(workbook=wb, worksheet=sheet["name"][:31], autofit=False)
+
+
 def _rated_small(data: str):
     from datetime import date
 
@@ -165,6 +243,16 @@ def task_forms(data: str, out: str) -> None:
     start = time.perf_counter()
     write_approval_workbook(out, specs, rated.rating, rated.policy, rated.run, load_layouts())
     print(json.dumps({"write_s": time.perf_counter() - start}), file=sys.stderr)
+
+
+def task_forms_read(path: str) -> None:
+    """The approval workbook read back as the approvals command reads a filled one."""
+    from desktop.io.approvals_reader import read_filled_workbook
+
+    start = time.perf_counter()
+    forms, problems = read_filled_workbook(Path(path))
+    print(json.dumps({"read_s": time.perf_counter() - start, "forms": len(forms), "problems": len(problems)}),
+          file=sys.stderr)
 
 
 def task_forms_floor(template_file: str, out: str) -> None:
@@ -288,12 +376,44 @@ def run_size(label: str, data: Path, work: Path, repeat: int, peer_repeat: int) 
     results_shape(ours_out, shape)
     floor = timed("(a) floor: fastexcel + xlsxwriter", child("floor", customers, ledger, str(shape),
                                                              str(work / f"floor-{label}.xlsx")), repeat)
+    read = timed("(e) read floor: fastexcel, no parsing", child("read_floor", customers, ledger), repeat)
+    packs = [measure(child("pack_floor", str(ours_out))) for _ in range(repeat)]
+    pack_figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in packs]
+    pack = {"name": "(f) pack floor", "median_s": statistics.median(f["pack_s"] for f in pack_figures),
+            "xml_mb": pack_figures[0]["xml_mb"], "runs": [round(f["pack_s"], 2) for f in pack_figures]}
+    print(f"  {'(f) pack floor: deflate level 1':<38} median {pack['median_s']:7.2f} s   "
+          f"{pack['xml_mb']:,.0f} MB of our XML   runs {pack['runs']}", flush=True)
     peer = timed("(d) peer: pandas + openpyxl", child("peer", customers, ledger, str(shape),
                                                       str(work / f"peer-{label}.xlsx")), peer_repeat)
+    try:
+        import polars  # noqa: F401  (benchmarks/requirements.txt)
+        polars_peer = timed("(g) peer: polars + calamine", child("polars", customers, ledger, str(shape),
+                                                                 str(work / f"polars-{label}.xlsx")), peer_repeat)
+    except ImportError:
+        polars_peer = None
+        print("  (g) peer: polars is not installed (pip install -r benchmarks/requirements.txt)")
+    true_floor = read["median_s"] + pack["median_s"]
     result = {"size": label, "customers": n_cust, "ledger_rows": n_ledger, "ours": ours, "floor": floor,
-              "peer": peer, "ours_over_floor": ours["median_s"] / floor["median_s"],
-              "peer_over_ours": peer["median_s"] / ours["median_s"]}
-    print(f"  ours / floor = {result['ours_over_floor']:.2f}   peer / ours = {result['peer_over_ours']:.1f}")
+              "read_floor": read, "pack_floor": pack, "peer": peer, "polars": polars_peer,
+              "ours_over_floor": ours["median_s"] / floor["median_s"],
+              "ours_over_true_floor": ours["median_s"] / true_floor,
+              "peer_over_ours": peer["median_s"] / ours["median_s"],
+              "polars_over_ours": polars_peer["median_s"] / ours["median_s"] if polars_peer else None}
+    print(f"  ours / floor (a) = {result['ours_over_floor']:.2f}   ours / true floor (e + f = {true_floor:.2f} s) = "
+          f"{result['ours_over_true_floor']:.2f}   pandas peer / ours = {result['peer_over_ours']:.1f}"
+          + (f"   polars peer / ours = {result['polars_over_ours']:.1f}" if polars_peer else ""))
+    result["profile"] = profile(label, data, work)
+    return result
+
+
+def profile(label: str, data: Path, work: Path) -> dict:
+    """benchmarks/profile.py's stage table of one more run of ours, in a child process."""
+    figures = work / f"profile-{label}.json"
+    measure([sys.executable, str(HERE / "profile.py"), "--data", str(data), "--size", label, "--json", str(figures)])
+    result = json.loads(figures.read_text(encoding="utf-8"))
+    wall = result["wall_s"]
+    print(f"  where ours spends its time (benchmarks/profile.py, one run of {wall:.2f} s): " + ", ".join(
+        f"{stage} {secs:.2f} s" for stage, secs in result["stages"].items() if secs >= 0.005))
     return result
 
 
@@ -308,16 +428,26 @@ def run_forms(data: Path, work: Path, repeat: int) -> dict:
     floor = timed("(c) floor: xlsxwriter, 5,000 sheets", child("forms_floor", str(cells),
                                                                 str(work / "forms-floor.xlsx")), repeat)
     median = statistics.median(writes)
-    print(f"  {'(c) ours: approval workbook':<34} median {median:7.2f} s   peak "
+    print(f"  {'(c) ours: approval workbook':<38} median {median:7.2f} s   peak "
           f"{max(m for _, m, _ in ours):7.0f} MB (with rating 10,000 customers first)   runs "
           f"{[round(w, 2) for w in writes]}")
     ratio = median / floor["median_s"]
     print(f"  ours / floor = {ratio:.2f}")
-    return {"ours_write_s": median, "floor": floor, "ours_over_floor": ratio}
+    reads = [measure(child("forms_read", str(ours_out))) for _ in range(repeat)]
+    figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in reads]
+    read = statistics.median(f["read_s"] for f in figures)
+    if figures[0]["forms"] != FORMS or figures[0]["problems"]:
+        raise SystemExit(f"the approval workbook read back {figures[0]['forms']} forms and "
+                         f"{figures[0]['problems']} problems, not {FORMS} forms")
+    print(f"  {'(c) read back (read_filled_workbook)':<38} median {read:7.2f} s   peak "
+          f"{max(m for _, m, _ in reads):7.0f} MB   runs {[round(f['read_s'], 2) for f in figures]}")
+    print(f"  read back / write = {read / median:.2f}")
+    return {"ours_write_s": median, "floor": floor, "ours_over_floor": ratio, "read_back_s": read,
+            "read_over_write": read / median}
 
 
 def run_backtest(data: Path, labels: list[str], repeat: int) -> dict:
-    """(f): the outcomes of 6 runs of every customer, timed in the child (reading the workbooks
+    """(i): the outcomes of 6 runs of every customer, timed in the child (reading the workbooks
     first is not part of it; the peak memory is the child's, reading included)."""
     results = {}
     for label in labels:
@@ -328,7 +458,7 @@ def run_backtest(data: Path, labels: list[str], repeat: int) -> dict:
         figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in runs]
         med = {k: statistics.median(f[k] for f in figures) for k in ("lines_s", "outcomes_s", "total_s")}
         f = figures[0]
-        print(f"  {'(f) ledger_lines + outcomes':<34} median {med['total_s']:7.2f} s   peak "
+        print(f"  {'(i) ledger_lines + outcomes':<38} median {med['total_s']:7.2f} s   peak "
               f"{max(m for _, m, _ in runs):7.0f} MB (with reading the workbooks first)   runs "
               f"{[round(x['total_s'], 2) for x in figures]}")
         print(f"  ledger_lines {med['lines_s']:.2f} s, outcomes {med['outcomes_s']:.2f} s: {f['cases']:,} cases "
