@@ -1,6 +1,6 @@
 """Where ``credit-desk score`` spends its time, stage by stage.
 
-    python benchmarks/profile.py [--data DIR] [--size full|small] [--json FILE] [--cprofile N]
+    python benchmarks/profile.py [--data DIR] [--size full|small|CxR] [--json FILE] [--cprofile N]
 
 Runs the score of the benchmark's generated workbooks (full: 100,000 customers and 1,000,000
 ledger rows; small: a tenth of that) in this process, through the command line's own entry
@@ -16,7 +16,8 @@ out the stages inside it):
     register    the register's entries prepared and written
     write …     each sheet of the results workbook, then pack (xlsxwriter zipping the parts)
 
-and prints the table with each stage's share of the whole run. ``--cprofile N`` runs it under
+and prints the table with each stage's share of the whole run, and the most memory the process
+held while each stage ran (sampled every 20 ms; Linux only). ``--cprofile N`` runs it under
 cProfile instead and adds the N functions with the most time of their own (the profiler's own
 cost inflates Python-heavy stages, so the stage figures come from a run without it).
 """
@@ -33,7 +34,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 # (stage, module, function): each wrapped wherever the module's namespace or another holds it
 STAGES = (
@@ -79,6 +79,15 @@ class Timers:
                 self.local.depth = depth
         return timed
 
+    def peaks(self, samples: list[tuple[float, float]]) -> dict[str, float]:
+        """The highest resident memory (MB) sampled while each stage ran (its own time or not)."""
+        out: dict[str, float] = {}
+        for stage, start, end, _ in self.spans:
+            inside = [mb for t, mb in samples if start <= t <= end]
+            if inside:
+                out[stage] = max(out.get(stage, 0.0), max(inside))
+        return out
+
     def table(self) -> dict[str, float]:
         """Each stage's own wall time: its intervals' union, less the union of what ran inside them."""
         def union(spans) -> float:
@@ -115,11 +124,41 @@ def install(timers: Timers) -> None:
                     setattr(other, attr, wrapped)
 
 
+def _cprofile():
+    """The standard library's cProfile, which imports its ``profile``: that one, not this file."""
+    import importlib
+    ours = sys.modules.pop("profile", None)
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+    try:
+        return importlib.import_module("cProfile")
+    finally:
+        sys.path[:] = saved
+        if ours is not None and getattr(ours, "__file__", None) == __file__:
+            sys.modules["profile"] = ours
+
+
+def _sample_memory(samples: list[tuple[float, float]], done: threading.Event) -> None:
+    """This process's resident memory every 20 ms (Linux: /proc/self/statm), until ``done``."""
+    import os
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/self/statm", "rb") as statm:
+            while not done.is_set():
+                statm.seek(0)
+                samples.append((time.perf_counter(), int(statm.read().split()[1]) * page / 2**20))
+                done.wait(0.02)
+    except (OSError, ValueError, AttributeError):  # not Linux: no figures by stage
+        return
+
+
 def run(data: Path, size: str, out: Path, cprofile: int = 0) -> dict:
+    sys.path.insert(0, str(HERE))  # the benchmark's data generator and sizes
     from data import make
     from run import AS_OF, SIZES
 
-    customers, ledger = make(data, *SIZES[size])
+    n_cust, n_rows = SIZES[size] if size in SIZES else (int(n) for n in size.split("x"))
+    customers, ledger = make(data, n_cust, n_rows)
     import desktop.cli
     import desktop.io.importer  # noqa: F401  (imported before the wrappers go in)
     import desktop.io.writers.results  # noqa: F401
@@ -130,10 +169,13 @@ def run(data: Path, size: str, out: Path, cprofile: int = 0) -> dict:
             "--register", str(out / "register.sqlite")]
     profiler = None
     if cprofile:
-        import cProfile
-        profiler = cProfile.Profile()
+        profiler = _cprofile().Profile()
     else:
         install(timers)
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_memory, args=(samples, done), daemon=True)
+    sampler.start()
     start = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -141,10 +183,13 @@ def run(data: Path, size: str, out: Path, cprofile: int = 0) -> dict:
     if profiler:
         profiler.disable()
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     if code:
         raise SystemExit(f"credit-desk score failed ({code})")
-    result = {"size": size, "customers": SIZES[size][0], "ledger_rows": SIZES[size][1], "wall_s": wall,
-              "stages": timers.table()}
+    result = {"size": size, "customers": n_cust, "ledger_rows": n_rows, "wall_s": wall,
+              "stages": timers.table(), "peak_mb": timers.peaks(samples),
+              "run_peak_mb": max((mb for _, mb in samples), default=0.0)}
     if profiler:
         import io
         import pstats
@@ -158,11 +203,15 @@ def show(result: dict) -> None:
     wall, stages = result["wall_s"], result["stages"]
     print(f"credit-desk score, {result['customers']:,} customers and {result['ledger_rows']:,} ledger rows: "
           f"{wall:.2f} s")
+    peaks = result.get("peak_mb", {})
     for stage, secs in stages.items():
-        print(f"  {stage:<18} {secs:7.2f} s  {100 * secs / wall:5.1f} %")
+        peak = f"   memory up to {peaks[stage]:,.0f} MB" if stage in peaks else ""
+        print(f"  {stage:<18} {secs:7.2f} s  {100 * secs / wall:5.1f} %{peak}")
     rest = wall - sum(stages.values())
     print(f"  {'(the rest)':<18} {rest:7.2f} s  {100 * rest / wall:5.1f} %   start-up, policy, checks, "
           f"moving the files into place")
+    if result.get("run_peak_mb"):
+        print(f"  peak resident memory {result['run_peak_mb']:,.0f} MB (sampled every 20 ms)")
     if "cprofile" in result:
         print(result["cprofile"])
 
@@ -170,7 +219,7 @@ def show(result: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=HERE / "data")
-    ap.add_argument("--size", choices=("full", "small"), default="full")
+    ap.add_argument("--size", default="full", help="full, small, or CUSTOMERSxROWS (200x2000)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--cprofile", type=int, default=0, metavar="N",
                     help="run under cProfile and list the N functions with the most time of their own")
