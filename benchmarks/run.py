@@ -22,7 +22,7 @@ times, each measurement in a fresh process (wall time and the child's peak memor
             the parts read first): (e) + (f) is the true floor of the job, ours / (e + f) printed;
 (g) polars  polars.read_excel with calamine, the same aggregates with group_by, write_excel of a
             results table of the same size (benchmarks/requirements.txt installs polars);
-    profile benchmarks/profile.py: one more run of ours, its time by stage;
+    profile benchmarks/profile_stages.py: one more run of ours, its time by stage;
 (h) window  ``pytest -m perf tests/test_responsive.py``: the window rating 10,000 customers
             and 100,000 rows (CREDIT_DESK_RESPONSIVE_SIZE sets another size) in its engine
             process, its longest event-loop gap and progress interval held to their limits
@@ -407,12 +407,12 @@ def run_size(label: str, data: Path, work: Path, repeat: int, peer_repeat: int) 
 
 
 def profile(label: str, data: Path, work: Path) -> dict:
-    """benchmarks/profile.py's stage table of one more run of ours, in a child process."""
+    """benchmarks/profile_stages.py's stage table of one more run of ours, in a child process."""
     figures = work / f"profile-{label}.json"
-    measure([sys.executable, str(HERE / "profile.py"), "--data", str(data), "--size", label, "--json", str(figures)])
+    measure([sys.executable, str(HERE / "profile_stages.py"), "--data", str(data), "--size", label, "--json", str(figures)])
     result = json.loads(figures.read_text(encoding="utf-8"))
     wall = result["wall_s"]
-    print(f"  where ours spends its time (benchmarks/profile.py, one run of {wall:.2f} s): " + ", ".join(
+    print(f"  where ours spends its time (benchmarks/profile_stages.py, one run of {wall:.2f} s): " + ", ".join(
         f"{stage} {secs:.2f} s" for stage, secs in result["stages"].items() if secs >= 0.005))
     return result
 

@@ -1,4 +1,4 @@
-"""benchmarks/profile.py, whose stage table the benchmark prints and the README quotes: each
+"""benchmarks/profile_stages.py, whose stage table the benchmark prints and the README quotes: each
 stage's own time is right however stages nest and overlap, and every stage it names is still
 a function of the program (a renamed one would leave the table silently short)."""
 
@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# loaded from its file under a name of its own: "profile" is also a module of the standard library
-_spec = importlib.util.spec_from_file_location("credit_desk_bench_profile", ROOT / "benchmarks" / "profile.py")
+_spec = importlib.util.spec_from_file_location("profile_stages", ROOT / "benchmarks" / "profile_stages.py")
 _profile = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_profile)
 STAGES, Timers = _profile.STAGES, _profile.Timers
@@ -38,7 +37,7 @@ def test_a_stage_leaves_out_the_stages_inside_it_and_overlaps_count_once():
 
 def test_every_stage_is_timed_on_a_real_run(tmp_path):
     out = tmp_path / "figures.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile.py"), "--data", str(tmp_path),
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile_stages.py"), "--data", str(tmp_path),
                            "--size", "300x3000", "--json", str(out)], capture_output=True, text=True,
                           encoding="utf-8", errors="replace", cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,6 +1,6 @@
 """Where ``credit-desk score`` spends its time, stage by stage.
 
-    python benchmarks/profile.py [--data DIR] [--size full|small|CxR] [--json FILE] [--cprofile N]
+    python benchmarks/profile_stages.py [--data DIR] [--size full|small|CxR] [--json FILE] [--cprofile N]
 
 Runs the score of the benchmark's generated workbooks (full: 100,000 customers and 1,000,000
 ledger rows; small: a tenth of that) in this process, through the command line's own entry
@@ -20,6 +20,9 @@ and prints the table with each stage's share of the whole run, and the most memo
 held while each stage ran (sampled every 20 ms; Linux only). ``--cprofile N`` runs it under
 cProfile instead and adds the N functions with the most time of their own (the profiler's own
 cost inflates Python-heavy stages, so the stage figures come from a run without it).
+
+Not named profile.py: that is a module of the standard library, which cProfile imports; with
+this folder on the path (the benchmark's tests put it there) cProfile would import this file.
 """
 
 from __future__ import annotations
@@ -124,20 +127,6 @@ def install(timers: Timers) -> None:
                     setattr(other, attr, wrapped)
 
 
-def _cprofile():
-    """The standard library's cProfile, which imports its ``profile``: that one, not this file."""
-    import importlib
-    ours = sys.modules.pop("profile", None)
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-    try:
-        return importlib.import_module("cProfile")
-    finally:
-        sys.path[:] = saved
-        if ours is not None and getattr(ours, "__file__", None) == __file__:
-            sys.modules["profile"] = ours
-
-
 def _sample_memory(samples: list[tuple[float, float]], done: threading.Event) -> None:
     """This process's resident memory every 20 ms (Linux: /proc/self/statm), until ``done``."""
     import os
@@ -169,7 +158,8 @@ def run(data: Path, size: str, out: Path, cprofile: int = 0) -> dict:
             "--register", str(out / "register.sqlite")]
     profiler = None
     if cprofile:
-        profiler = _cprofile().Profile()
+        import cProfile
+        profiler = cProfile.Profile()
     else:
         install(timers)
     samples: list[tuple[float, float]] = []
