@@ -48,14 +48,14 @@ CUSTOMERS = [
 ]
 
 
-def portfolio(folder: Path) -> list[Path]:
+def portfolio(folder: Path, customers_list: list[tuple] = CUSTOMERS) -> list[Path]:
     """The customer sheet and a year of monthly invoices each, paid two days late."""
     customers, ledger = folder / "客户信用资料.xlsx", folder / "销售明细.xlsx"
     wb = xlsxwriter.Workbook(customers)
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws = wb.add_worksheet("客户信用资料")
     ws.write_row(0, 0, HEADER)
-    for r, (cid, name, sales, group, controller, code, sued, requested) in enumerate(CUSTOMERS, 1):
+    for r, (cid, name, sales, group, controller, code, sued, requested) in enumerate(customers_list, 1):
         row = [cid, name, sales, group, controller, code, sued, None, "是", "有", "有", "有", "良好", 10000, 5000, 4000,
                2500, 2000, requested]
         for c, v in enumerate(row):
@@ -68,7 +68,7 @@ def portfolio(folder: Path) -> list[Path]:
     ws = wb.add_worksheet("销售明细")
     ws.write_row(0, 0, ["客户编号", "发票号", "发票日期", "金额", "到期日", "回款日期", "回款金额"])
     r = 1
-    for n, (cid, *_rest) in enumerate(CUSTOMERS):
+    for n, (cid, *_rest) in enumerate(customers_list):
         for k in range(12):
             invoiced = dt.datetime(2025, 7, 10) + dt.timedelta(days=28 * k)
             due = invoiced + dt.timedelta(days=60)
@@ -218,6 +218,31 @@ def test_the_group_panel_of_a_reduced_group_shows_its_name_as_written_and_the_sc
     assert after(lines, "总量控制后可授信额度(元)") == f"{amount_text(figures.eligible_limit)}（已按比例压降）"
     assert "强制C级" not in lines
     assert "集团总量控制：集团额度合计超过上限，按比例压降" in w.detail.toPlainText()
+
+
+def test_the_panel_of_a_holding_of_250_lists_50_members_with_this_one_and_the_forced_and_says_how_many_more(
+        qtbot, qapp, tmp_path):
+    # a holding group listed whole took a fifth of a second to lay out and froze the window
+    holding = [(f"H{n:03d}", f"华联控股成员{n:03d}有限公司", "王磊", "华联控股", None, None,
+                "是" if n == 200 else "否", None) for n in range(1, 251)]
+    w = open_window(qtbot, qapp, tmp_path)
+    try:
+        load(qtbot, w, portfolio(tmp_path, holding))
+        rate(qtbot, w)
+        assert w.show_customer("H150")
+        lines = panel(w)
+        members = lines[lines.index("说明") + 1:lines.index("集团合计")]
+        ids = [x for x in members if x.startswith("H") and len(x) == 4]
+        assert len(ids) == 50 and len(set(ids)) == 50
+        assert "H150" in ids and "H200" in ids  # this customer and the member forced to C, both beyond the first 50
+        assert ids == sorted(ids)  # in the group's order
+        assert ids[:48] == [f"H{n:03d}" for n in range(1, 49)]  # then the first of the others
+        assert members[-1] == "……另有 200 户成员未在此列出：结果工作簿的“集团”表列出全部成员，集团筛选可在表中显示他们。"
+        link = next(x for x in lines if x.startswith("所属集团相同："))
+        assert link.endswith("、等另 230 户") and link.count("有限公司") == 20
+        assert after(lines, "成员户数") == "250"  # the figures are the whole group's
+    finally:
+        w.close()
 
 
 def test_a_customer_outside_groups_has_no_group_panel(rated):

@@ -106,6 +106,9 @@ ZH: dict[str, str] = {
     "Same unified credit code": "统一社会信用代码相同", "Same actual controller": "实际控制人相同",
     "this customer": "本客户", "forced to C": "强制C级", "capped by the group warning": "集团预警封顶",
     "limit {0} → {1}": "额度 {0} → {1}", "Group figures": "集团合计", "Members": "成员户数",
+    "and {0} more": "等另 {0} 户",
+    "… {0} more members: every member is on the groups sheet of the results workbook, and the group filter "
+    "shows them in the table.": "……另有 {0} 户成员未在此列出：结果工作簿的“集团”表列出全部成员，集团筛选可在表中显示他们。",
     "Eligible limits before the total-amount control (CNY)": "总量控制前可授信额度(元)",
     "Eligible limits after the total-amount control (CNY)": "总量控制后可授信额度(元)",
     "Ceiling of the group (CNY)": "集团额度上限(元)",

@@ -21,6 +21,12 @@ LINK_WORDS = {"group": "Same group name", "credit_code": "Same unified credit co
               "controller": "Same actual controller"}
 
 
+# A group of thousands (a holding) listed whole took a fifth of a second to lay out on each click,
+# and stopped the window as a rating's results came in: the panel lists this many.
+PANEL_MEMBERS = 50
+LINK_NAMES = 20
+
+
 def _level(level: str, pal: Colours) -> str:
     bg, fg = pal.level(level)
     return f'<span style="background:{bg};color:{fg};font-weight:bold">&nbsp;{escape(level)}&nbsp;</span>'
@@ -58,10 +64,20 @@ def group_html(d: Decision, figures: GroupFigures | None, members: Mapping[str, 
         m = members.get(cid)
         return escape(f"{cid} {m.customer.name}" if m is not None else cid)
 
+    def carrying(customers) -> str:  # a link's customers, the first LINK_NAMES of them by name
+        more = len(customers) - LINK_NAMES
+        return sep.join(who(c) for c in customers[:LINK_NAMES]) + (
+            f"{sep if zh else ', '}{escape(tr('and {0} more').format(more))}" if more > 0 else "")
+
     links = "".join(f"<li>{escape(tr(LINK_WORDS.get(k.field, k.field)))}{colon}<b>{escape(k.value)}</b>"
-                    f" — {sep.join(who(c) for c in k.customers)}</li>" for k in g.links)
+                    f" — {carrying(k.customers)}</li>" for k in g.links)
+    listed = set(g.members)
+    if len(g.members) > PANEL_MEMBERS:  # this customer and the members forced to C first, then the rest in order
+        first = [d.customer_id] + [m for m in g.members if m in forced and m != d.customer_id]
+        listed = set(first[:PANEL_MEMBERS])
+        listed.update([m for m in g.members if m not in listed][:PANEL_MEMBERS - len(listed)])
     rows = []
-    for cid in g.members:
+    for cid in (m for m in g.members if m in listed):
         m = members.get(cid)
         notes = []
         if cid == d.customer_id:
@@ -76,6 +92,10 @@ def group_html(d: Decision, figures: GroupFigures | None, members: Mapping[str, 
         link = f"<a href='{escape(customer_link(cid), quote=True)}' style='color:{pal.text}'>{escape(cid)}</a>"
         rows.append(f"<tr><td>{link}</td><td>{escape(m.customer.name) if m else ''}</td>"
                     f"<td align=center>{_level(m.level, pal) if m else ''}</td><td>{sep.join(notes)}</td></tr>")
+    if len(listed) < len(g.members):
+        rows.append(f"<tr><td colspan=4>{escape(tr('… {0} more members: every member is on the groups sheet of the '
+                                                  'results workbook, and the group filter shows them in the table.')
+                                               .format(len(g.members) - len(listed)))}</td></tr>")
     head = (f"<tr style='background:{pal.header};color:{pal.header_text}'><th>{escape(tr('Customer ID'))}</th>"
             f"<th>{escape(tr('Name'))}</th><th>{escape(tr('Level'))}</th><th>{escape(tr('Notes'))}</th></tr>")
 

@@ -270,6 +270,9 @@ class MainWindow(QMainWindow):
         self.issues_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.issues_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.issues_view.horizontalHeader().setStretchLastSection(True)
+        # columns fitted to some 100 rows from the top, not Qt's 1,000: measuring a thousand issues'
+        # texts took half a second with the window still, as a large rating's results came in
+        self.issues_view.horizontalHeader().setResizeContentsPrecision(100)
         self.issues_view.doubleClicked.connect(self.show_issue_customer)
         self._add_copy_actions(self.issues_view)
         self.severity_label, self.severity_filter, self.issues_shown = QLabel(), QComboBox(), QLabel()
@@ -1072,7 +1075,7 @@ class MainWindow(QMainWindow):
         self.import_result = Imported(rated.sheets, rated.issues)
         self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
-        self._fit_issue_columns()
+        _QTimer.singleShot(0, self._fit_issue_columns)  # a slice of its own, as the results' columns below
         cleared = self._reset_filters()  # the last rating's filter could hide every customer of this one
         self.results_model.set_rows(rated.rating.decisions)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
