@@ -177,6 +177,9 @@ def _inputs_of(reading: ImportRequest) -> tuple[list[Path], dict]:
     return list(reading.files), {(c.path, c.sheet): c for c in reading.choices}
 
 
+FIT_DELAY_MS = 30  # after a rating, before the issues' and the results' columns are fitted
+
+
 class MainWindow(QMainWindow):
     """The window shows what the session in the engine holds, never a state it has dropped.
 
@@ -1075,11 +1078,13 @@ class MainWindow(QMainWindow):
         self.import_result = Imported(rated.sheets, rated.issues)
         self.sheets_model.set_rows(rated.sheets)
         self.issues_model.set_rows(rated.issues)
-        _QTimer.singleShot(0, self._fit_issue_columns)  # a slice of its own, as the results' columns below
+        # Fitted in slices of their own a little later: zero-delay timers run back to back with the
+        # result's own handling, and the window would not repaint (nor its timers tick) in between.
+        _QTimer.singleShot(FIT_DELAY_MS, self._fit_issue_columns)
         cleared = self._reset_filters()  # the last rating's filter could hide every customer of this one
         self.results_model.set_rows(rated.rating.decisions)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
-        _QTimer.singleShot(0, self._fit_columns)  # a slice of its own: the window repaints first
+        _QTimer.singleShot(2 * FIT_DELAY_MS, self._fit_columns)
         self._fill_filters()
         self._refresh_stale()
         self._update_counts()
