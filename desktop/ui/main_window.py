@@ -1598,12 +1598,8 @@ class MainWindow(QMainWindow):
                                 if n_files else self.t("Open or drop the customer sheet and the ledger."))
             return
         counts = self.result.counts
-        shown = [self.results_model.row_object(r) for r in range(self.results_model.rowCount())]
-        by_level, by_route = {}, {}  # of the rows shown, like the totals beside them
-        for d in shown:
-            by_level[d.level] = by_level.get(d.level, 0) + 1
-            by_route[d.approval_route] = by_route.get(d.approval_route, 0) + 1
-        totals = self.results_model.totals()
+        totals = self.results_model.totals()  # of the rows shown, the counts by level and route too
+        by_level, by_route = totals["by_level"], totals["by_route"]
         self.totals.setText(self.t("Shown: eligible limit {0} · open AR {1} · overdue {2}").format(
             amount_text(totals["eligible_limit"]), amount_text(totals["open_ar"]), amount_text(totals["overdue"])))
         levels = " ".join(f"{lv} {by_level.get(lv, 0)}" for lv in ("AAA", "AA", "A", "B", "C"))

@@ -423,15 +423,24 @@ class ResultsModel(_Table):
         """The row showing ``customer_id``; -1 when the filter hides it or it was not rated."""
         return next((n for n, d in enumerate(self._rows) if d.customer_id == customer_id), -1)
 
-    def totals(self) -> dict[str, float]:
-        """Eligible limit, open AR and overdue added up over the rows shown."""
-        out = {"eligible_limit": 0.0, "open_ar": 0.0, "overdue": 0.0}
+    def totals(self) -> dict[str, Any]:
+        """Over the rows shown: eligible limit, open AR and overdue added up, and the rows by level
+        (``by_level``) and by approval route (``by_route``), in one pass over the rows."""
+        limit = open_ar = overdue = 0.0
+        by_level: dict[str, int] = {}
+        by_route: dict[str, int] = {}
         for d in self._rows:
-            for key, v in (("eligible_limit", d.eligible_limit), ("open_ar", d.metrics.open_ar),
-                           ("overdue", d.metrics.overdue_balance)):
-                if not _blank(v):
-                    out[key] += v
-        return out
+            if not _blank(v := d.eligible_limit):
+                limit += v
+            m = d.metrics
+            if not _blank(v := m.open_ar):
+                open_ar += v
+            if not _blank(v := m.overdue_balance):
+                overdue += v
+            by_level[d.level] = by_level.get(d.level, 0) + 1
+            by_route[d.approval_route] = by_route.get(d.approval_route, 0) + 1
+        return {"eligible_limit": limit, "open_ar": open_ar, "overdue": overdue, "by_level": by_level,
+                "by_route": by_route}
 
     def _filtered(self, rows: list[Decision]) -> list[Decision]:
         f = self._filter
