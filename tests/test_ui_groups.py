@@ -13,6 +13,8 @@ shown are the ones that travelled.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,8 @@ from window_helpers import TIMEOUT, load, open_window, rate  # noqa: E402
 from desktop.io.policy_file import load_policy  # noqa: E402
 from desktop.messages import has_cjk  # noqa: E402
 from desktop.paths import default_policy_path  # noqa: E402
-from desktop.ui.detail import customer_link  # noqa: E402
+from desktop.ui.colors import colours  # noqa: E402
+from desktop.ui.detail import customer_link, group_html  # noqa: E402
 from desktop.ui.models import amount_text, pinyin_sorted  # noqa: E402
 from desktop.ui.policy_editor import PolicyEditor  # noqa: E402
 
@@ -239,8 +242,15 @@ def test_the_panel_of_a_holding_of_250_lists_50_members_with_this_one_and_the_fo
         assert ids[:48] == [f"H{n:03d}" for n in range(1, 49)]  # then the first of the others
         assert members[-1] == "……另有 200 户成员未在此列出：结果工作簿的“集团”表列出全部成员，集团筛选可在表中显示他们。"
         link = next(x for x in lines if x.startswith("所属集团相同："))
-        assert link.endswith("、等另 230 户") and link.count("有限公司") == 20
+        assert link.endswith("有限公司等另 230 户") and link.count("有限公司") == 20
         assert after(lines, "成员户数") == "250"  # the figures are the whole group's
+        # and in English, worded as the window words it
+        d = next(x for x in w.result.rating.decisions if x.customer_id == "H150")
+        figures, members = w._group_of(d)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", group_html(d, figures, members, w.result.policy, "en",
+                                                                  colours())))
+        assert "… 200 more members: every member is on the groups sheet of the results workbook" in text
+        assert "H020 华联控股成员020有限公司, and 230 more" in text
     finally:
         w.close()
 

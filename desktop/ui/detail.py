@@ -67,7 +67,7 @@ def group_html(d: Decision, figures: GroupFigures | None, members: Mapping[str, 
     def carrying(customers) -> str:  # a link's customers, the first LINK_NAMES of them by name
         more = len(customers) - LINK_NAMES
         return sep.join(who(c) for c in customers[:LINK_NAMES]) + (
-            f"{sep if zh else ', '}{escape(tr('and {0} more').format(more))}" if more > 0 else "")
+            f"{'' if zh else sep}{escape(tr('and {0} more').format(more))}" if more > 0 else "")  # 甲、乙等另 N 户
 
     links = "".join(f"<li>{escape(tr(LINK_WORDS.get(k.field, k.field)))}{colon}<b>{escape(k.value)}</b>"
                     f" — {carrying(k.customers)}</li>" for k in g.links)
