@@ -316,8 +316,16 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM outside a job (while the libraries load): stop as Ctrl+C does."""
 
 
+_pending = {"signal": ""}  # a signal that came while the libraries loaded, in case its exception was lost
+
+
 def _terminate(signum, frame) -> None:
-    raise _Terminated
+    # Remembered before it is raised: raised inside a finalizer or a callback (a garbage collection
+    # while pandas loads) the exception goes to sys.unraisablehook, the log, and the job would run
+    # on as if no signal had come; the job's cancel token takes it up (_signals_cancel).
+    import signal
+    _pending["signal"] = "SIGTERM" if signum == getattr(signal, "SIGTERM", None) else "SIGINT"
+    raise _Terminated if _pending["signal"] == "SIGTERM" else KeyboardInterrupt
 
 
 def console_never_fails() -> None:
@@ -362,12 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _language["code"] = message_language()  # until the arguments are read (--lang)
     _job_state["committed"] = False  # this call's job has not yet passed its commit point
+    _pending["signal"] = ""
     headless = bool(argv) and argv[0] != "--smoke-test"
     handled = headless and threading.current_thread() is threading.main_thread()
     previous = {}
     if handled:
         previous = {sig: signal.getsignal(sig) for sig in _signals()}
-        signal.signal(signal.SIGTERM, _terminate)
+        for sig in _signals():  # Ctrl+C as Python's own handler takes it (KeyboardInterrupt), remembered too
+            signal.signal(sig, _terminate)
     try:  # a signal while the set-up below imports and sweeps is a cancel too, not a traceback
         if headless:
             from desktop import diagnostics
@@ -608,6 +618,9 @@ class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
         if threading.current_thread() is threading.main_thread():
             for sig in _signals():
                 self.saved[sig] = signal.signal(sig, self._handler)
+        if _pending["signal"]:  # it came while loading and its exception was lost: the job is cancelled
+            self.cancel.cancel(_pending["signal"])
+            _pending["signal"] = ""
         return self
 
     def __exit__(self, *exc) -> None:

@@ -547,6 +547,42 @@ def test_a_signal_at_a_random_moment_cancels_cleanly_or_comes_too_late(job, prev
         assert state == "new" and f"Wrote {job.targets['--out']}" in done.stdout, where
 
 
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_whose_exception_a_finalizer_swallowed_while_loading_still_cancels_the_job(name, code, capsys):
+    """CI once saw SIGTERM 0.13 s into loading leave the run going on to write everything: the
+    handler's exception was raised inside a finalizer (a garbage collection while the libraries
+    load), where Python hands it to sys.unraisablehook (the log) and goes on. The signal is
+    remembered, and the job that follows is cancelled before it reads anything."""
+    from desktop import cli
+
+    class Finalized:
+        def __del__(self):  # where Python runs a signal handler as often as anywhere else
+            cli._terminate(getattr(signal, name), None)
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    hook, lost = sys.unraisablehook, []
+    sys.unraisablehook = lambda info: lost.append(info.exc_type)
+    cli._pending["signal"] = ""
+    try:
+        Finalized()  # freed at once: its exception cannot propagate
+        assert lost == [cli._Terminated if name == "SIGTERM" else KeyboardInterrupt]
+        ran = []
+
+        def job(cancel):
+            cancel.check()  # the job's first checkpoint
+            ran.append("read the inputs")
+            return "written"
+
+        assert cli._call(job) == (None, code) and ran == []
+        assert capsys.readouterr().err == CANCELLED_LINE + "\n"
+        assert cli._pending["signal"] == ""  # taken up once: the next job is not cancelled by it
+        assert cli._call(job) == ("written", 0)
+    finally:
+        sys.unraisablehook = hook
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 @POSIX
 @PROC
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
