@@ -72,6 +72,11 @@ def measure(argv: list[str]) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024, err  # ru_maxrss is in KB on Linux
 
 
+def figures_of(runs: list[tuple[float, float, str]]) -> list[dict]:
+    """The JSON line each child printed last on its stderr (the times it took itself)."""
+    return [json.loads(err.strip().splitlines()[-1]) for _, _, err in runs]
+
+
 def child(task: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "_child", task, *args]
 
@@ -88,13 +93,9 @@ def timed(name: str, argv: list[str], repeat: int) -> dict:
 # ---------------------------------------------------------------- the tasks (child side)
 
 def task_floor(customers: str, ledger: str, shape_file: str, out: str) -> None:
-    import fastexcel
     import xlsxwriter
 
-    tables = []
-    for path in (customers, ledger):
-        reader = fastexcel.read_excel(path)
-        tables += [reader.load_sheet(name, header_row=None).to_arrow() for name in reader.sheet_names]
+    tables = _read_all(customers, ledger)
     names = [v for v in tables[0].column(1).to_pylist() if v]  # text of the right kind for text cells
     shape = json.loads(Path(shape_file).read_text(encoding="utf-8"))
     wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
@@ -147,14 +148,20 @@ def task_peer(customers: str, ledger: str, shape_file: str, out: str) -> None:
             part.to_excel(xw, sheet_name=sheet["name"][:31], index=False)
 
 
-def task_read_floor(customers: str, ledger: str) -> None:
-    """(e) the read floor: fastexcel reading every sheet of both workbooks into Arrow, nothing parsed."""
+def _read_all(*paths: str) -> list:
+    """Every sheet of ``paths`` read by fastexcel into Arrow, nothing parsed."""
     import fastexcel
 
-    for path in (customers, ledger):
+    tables = []
+    for path in paths:
         reader = fastexcel.read_excel(path)
-        for name in reader.sheet_names:
-            reader.load_sheet(name, header_row=None).to_arrow()
+        tables += [reader.load_sheet(name, header_row=None).to_arrow() for name in reader.sheet_names]
+    return tables
+
+
+def task_read_floor(customers: str, ledger: str) -> None:
+    """(e) the read floor: what (a) reads, and no more."""
+    _read_all(customers, ledger)
 
 
 def task_pack_floor(ours: str) -> None:
@@ -378,7 +385,7 @@ def run_size(label: str, data: Path, work: Path, repeat: int, peer_repeat: int) 
                                                              str(work / f"floor-{label}.xlsx")), repeat)
     read = timed("(e) read floor: fastexcel, no parsing", child("read_floor", customers, ledger), repeat)
     packs = [measure(child("pack_floor", str(ours_out))) for _ in range(repeat)]
-    pack_figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in packs]
+    pack_figures = figures_of(packs)
     pack = {"name": "(f) pack floor", "median_s": statistics.median(f["pack_s"] for f in pack_figures),
             "xml_mb": pack_figures[0]["xml_mb"], "runs": [round(f["pack_s"], 2) for f in pack_figures]}
     print(f"  {'(f) pack floor: deflate level 1':<38} median {pack['median_s']:7.2f} s   "
@@ -422,7 +429,7 @@ def run_forms(data: Path, work: Path, repeat: int) -> dict:
     ours_out = work / "forms-ours.xlsx"
     ours = [measure(child("forms", str(data), str(ours_out))) for _ in range(repeat)]
     # the child times the write alone (rating the customers first is not part of it)
-    writes = [json.loads(err.strip().splitlines()[-1])["write_s"] for _, _, err in ours]
+    writes = [f["write_s"] for f in figures_of(ours)]
     cells = work / "form-cells.json"
     form_cells(ours_out, cells)
     floor = timed("(c) floor: xlsxwriter, 5,000 sheets", child("forms_floor", str(cells),
@@ -434,7 +441,7 @@ def run_forms(data: Path, work: Path, repeat: int) -> dict:
     ratio = median / floor["median_s"]
     print(f"  ours / floor = {ratio:.2f}")
     reads = [measure(child("forms_read", str(ours_out))) for _ in range(repeat)]
-    figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in reads]
+    figures = figures_of(reads)
     read = statistics.median(f["read_s"] for f in figures)
     if figures[0]["forms"] != FORMS or figures[0]["problems"]:
         raise SystemExit(f"the approval workbook read back {figures[0]['forms']} forms and "
@@ -455,7 +462,7 @@ def run_backtest(data: Path, labels: list[str], repeat: int) -> dict:
         print(f"\nback-test: outcomes of {len(BACKTEST_RUNS)} runs x {n_cust:,} customers over "
               f"{n_ledger:,} ledger rows", flush=True)
         runs = [measure(child("backtest", str(data), str(n_cust), str(n_ledger))) for _ in range(repeat)]
-        figures = [json.loads(err.strip().splitlines()[-1]) for _, _, err in runs]
+        figures = figures_of(runs)
         med = {k: statistics.median(f[k] for f in figures) for k in ("lines_s", "outcomes_s", "total_s")}
         f = figures[0]
         print(f"  {'(i) ledger_lines + outcomes':<38} median {med['total_s']:7.2f} s   peak "

@@ -323,9 +323,14 @@ def _terminate(signum, frame) -> None:
     # Remembered before it is raised: raised inside a finalizer or a callback (a garbage collection
     # while pandas loads) the exception goes to sys.unraisablehook, the log, and the job would run
     # on as if no signal had come; the job's cancel token takes it up (_signals_cancel).
-    import signal
-    _pending["signal"] = "SIGTERM" if signum == getattr(signal, "SIGTERM", None) else "SIGINT"
+    _pending["signal"] = _signal_name(signum)
     raise _Terminated if _pending["signal"] == "SIGTERM" else KeyboardInterrupt
+
+
+def _signal_name(signum: int) -> str:
+    """SIGTERM, or SIGINT for Ctrl+C and Ctrl+Break: the cancel's reason."""
+    import signal
+    return "SIGTERM" if signum == getattr(signal, "SIGTERM", None) else "SIGINT"
 
 
 def console_never_fails() -> None:
@@ -603,8 +608,7 @@ class _signals_cancel:  # noqa: N801  (a context manager, used like a function)
         self.cancel, self.saved = cancel, {}
 
     def _handler(self, signum, frame) -> None:
-        import signal
-        name = "SIGTERM" if signum == getattr(signal, "SIGTERM", None) else "SIGINT"
+        name = _signal_name(signum)
         if self.cancel.committing:  # past the commit point: the job finishes, and says the signal came late
             self.cancel.cancel(name)
             return
