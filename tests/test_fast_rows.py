@@ -181,3 +181,76 @@ def test_shared_formulas_fill_down_as_excel_reads_them(tmp_path):
     assert [formulas.cell(r, 4).value for r in range(2, 7)] == [f'=IF(A{r}>2,"x","")' for r in range(2, 7)]
     assert [values.cell(r, 3).value for r in range(2, 7)] == [3, 6, 9, 12, 15]
     assert formulas.cell(2, 3).font.bold
+
+
+def _columns_sheet(path, by_columns: bool):
+    """A sheet of blocks, written a column at a time or row by row: every kind of column the
+    column writer has a quick way for (whole numbers, finite numbers, blanks, plain text, shared
+    formulas over numbers) and the columns it must not take that way (NaN or infinity among the
+    numbers, text that needs escaping or keeps its spaces, bools and dates, shared formulas over
+    text, errors and bools), a block holding a shared formula's first row and blocks without it,
+    a block after rows of the stock calls, one with a row of its own height, one with a column
+    without a format."""
+    from desktop.io.writers.xlsx import Shared, SharedColumn
+    wb = new_workbook(str(path), constant_memory=True)
+    ws = wb.add_worksheet("s")
+    ws.set_column(2, 2, 12, wb.add_format({"num_format": "0.0%"}))
+    ws.write_row(0, 0, ["header", "row"], wb.add_format({"bold": True}))
+    ws.set_row(30, 30)  # a row with a height of its own, inside the fourth block
+    fmts = [wb.add_format({"num_format": f"0.{'0' * (c % 4)}"}) for c in range(12)]
+    shared = {8: SharedColumn(0, "=A2*2", "I2:I41", 1), 9: SharedColumn(1, '=IF(A2>2,"x","")', "J2:J41", 1),
+              10: SharedColumn(2, "=A2=1", "K2:K41", 1)}
+    mixed_text = ["x", " lead", "a&b", "trail ", "", None, "ctrl\x02", "😀"]
+    mixed = [1, 2.5, math.nan, math.inf, None, True, date(2026, 6, 30), "t", np.float64(3.5), -math.inf, 1.0,
+             np.int64(1), False, 0, -0.0, 0.0, "1"]
+
+    def block(first: int, k: int) -> list[list]:
+        rows = range(first, first + k)
+        return [[r for r in rows], [r / 7 for r in rows], [None for _ in rows], [f"客户{r}" for r in rows],
+                [f"名{r}" if r % 3 else None for r in rows], [mixed_text[r % len(mixed_text)] for r in rows],
+                [mixed[r % len(mixed)] for r in rows], [r * 2 for r in rows],
+                [r * 2 if r % 2 else r * 0.5 for r in rows], [("x" if r > 2 else "") if r % 5 else "#N/A" for r in rows],
+                [r % 2 == 0 for r in rows], [datetime(2026, 1, 1 + r % 28) for r in rows]]
+
+    blocks = [(1, 10, fmts), (11, 10, fmts), (21, 5, fmts), (26, 10, fmts), (36, 5, [None] + fmts[1:])]
+    for first, k, formats in blocks:
+        if first == 21:
+            ws.write_string(first, 0, "stock")  # a row of the stock calls, then a block after it
+            first, k = first + 1, k - 1
+        cols = block(first, k)
+        if by_columns:
+            ws.write_columns(first, cols, formats, shared)
+        else:
+            for j in range(k):
+                row = [col[j] for col in cols]
+                for c, sc in shared.items():
+                    row[c] = Shared(sc.si, row[c], sc.text, sc.ref) if first + j == sc.first else Shared(sc.si, row[c])
+                ws.write_cells(first + j, row, formats)
+    ws.write_string(45, 0, "after")
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml"), z.read("xl/styles.xml")
+
+
+def test_a_block_written_by_columns_is_byte_for_byte_the_rows_written_one_by_one(tmp_path):
+    rows = _columns_sheet(tmp_path / "rows.xlsx", by_columns=False)
+    cols = _columns_sheet(tmp_path / "cols.xlsx", by_columns=True)
+    sheet = cols[0].decode()
+    assert 'ref="I2:I41"' in sheet and "_x0002_" in sheet and 'xml:space="preserve"' in sheet and "∞" in sheet
+    assert 'customHeight="1"' in sheet and ">stock<" in sheet
+    assert cols == rows
+
+
+def test_a_block_refuses_rows_already_written(tmp_path):
+    wb = new_workbook(str(tmp_path / "o.xlsx"), constant_memory=True)
+    fmt = wb.add_format({"bold": True})
+    ws = wb.add_worksheet("s")
+    ws.write_columns(3, [[1, 2]], [fmt])
+    with pytest.raises(ValueError, match="row 5 of sheet s was already written"):
+        ws.write_columns(4, [[1, 2]], [fmt])
+    with pytest.raises(ValueError, match="more rows"):
+        ws.write_columns(1_048_575, [[1, 2]], [fmt])
+    ws.write_columns(10, [[]], [fmt])  # an empty block writes nothing
+    wb.close()
+    sheet = zipfile.ZipFile(tmp_path / "o.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A4:A5"/>' in sheet

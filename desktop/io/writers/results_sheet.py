@@ -40,9 +40,10 @@ from desktop.core.policy import Policy
 from desktop.core.scoring import GROUP_WARNING, documents_on_file, key_documents_missing, three_in_one
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.xlsx import (
+    TICK_ROWS,
     Formats,
     Formula,
-    Shared,
+    SharedColumn,
     Tick,
     col_width_px,
     display_width,
@@ -59,6 +60,7 @@ ROUND_DIGITS = 12
 _FIELD = re.compile(r"\{([\w:]+)\}")  # "{key}" in a column's formula: this row's cell of that column
 BIG = 1e307  # an infinite ratio (x / 0) in a cell: shown as ∞, above every finite band edge
 _EXCEL_EPOCH = date(1899, 12, 30)
+_WHOLE = frozenset((int,))
 
 
 
@@ -314,8 +316,9 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None, gro
         inside = f"(({lo}>{lo_b})+({lo}={lo_b})*{st}_LoIn)*(({hi}<{hi_b})+({hi}={hi_b})*{st}_HiIn)"
         return f"=IF(ISNUMBER({x}),SUMPRODUCT(({st}_Pts-{m})*{inside})+{m},{m})"
 
-    def item_value(key):
-        return lambda d: next(i.points for i in d.items if i.key == key)
+    def item_value(key: str, at: int) -> Callable[[Decision], int]:
+        # the item's score is at the item's place in the policy, as decide() lists them
+        return lambda d: d.items[at].points if len(d.items) > at and d.items[at].key == key else d.points(key)
 
     cols = [Column("customer_id", lab("customer_id"), "text", lambda d: d.customer_id),
             Column("name", lab("name"), "text", lambda d: d.customer.name),
@@ -324,7 +327,7 @@ def results_columns(policy: Policy, lab: Labels, names: Names | None = None, gro
                    else None),
             Column("group", lab("group_name"), "text", lambda d: d.group.name if d.group is not None else None)]
     cols += [Column(f"item:{it.key}", f"{lab.item(it)}\n{lab('points_suffix')}({it.points})", "int",
-                    item_value(it.key), item_formula(it)) for it in policy.items]
+                    item_value(it.key, at), item_formula(it)) for at, it in enumerate(policy.items)]
     first_item, last_item = f"item:{policy.items[0].key}", f"item:{policy.items[-1].key}"
 
     # Rules, as formulas that list the labels of the rules that fire ("; " between them).
@@ -600,11 +603,11 @@ def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Po
     n = len(rating.decisions)
     last_row = n + 1  # Excel row number of the last customer
     # Each formula as written for the first customer row (Excel row 2); the rows below share it.
-    masters: dict[int, tuple[int, str, str]] = {}
+    shared: dict[int, SharedColumn] = {}
     for i, col in enumerate(cols):
         if col.formula and n:
             text = _FIELD.sub(lambda mt: f"{letters[idx[mt.group(1)]]}2", col.formula)
-            masters[i] = (len(masters), text, f"{letters[i]}2:{letters[i]}{last_row}")
+            shared[i] = SharedColumn(len(shared), text, f"{letters[i]}2:{letters[i]}{last_row}", 1)
 
     formats = [getattr(fm, col.fmt) for col in cols]
     sample = [[col.value(d) for col in cols] for d in rating.decisions[:2000]]
@@ -614,12 +617,16 @@ def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Po
             ws.set_column(idx[k], idx[k], 9, fm.int)
     ws.write_row(0, 0, [col.header for col in cols], fm.header)
     ws.set_row(0, 42)
-    for r, d in ticking(enumerate(rating.decisions, start=1), tick):
-        row = [col.value(d) for col in cols]
-        for i, (si, text, ref) in masters.items():
-            v = _cached(row[i])
-            row[i] = Shared(si, v, text, ref) if r == 1 else Shared(si, v)
-        ws.write_cells(r, row, formats)
+    # A block of rows at a time: each decision's values in one pass (its objects are read once,
+    # while in the processor's cache), then the block's XML a column at a time.
+    values_of = [col.value for col in cols]
+    for start in ticking(range(0, n, TICK_ROWS), tick, every=1):
+        block = rating.decisions[start:start + TICK_ROWS]
+        columns = list(zip(*[[value(d) for value in values_of] for d in block]))
+        for i in shared:
+            if not set(map(type, columns[i])) <= _WHOLE:
+                columns[i] = [_cached(v) for v in columns[i]]
+        ws.write_columns(start + 1, columns, formats, shared)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
     for k in ("raw_level", "final_level"):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import io
 import math
 import numbers
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -40,6 +41,22 @@ class Shared(NamedTuple):
     value: Any
     text: str | None = None  # first cell only
     ref: str | None = None  # first cell only, e.g. "D2:D100001"
+
+
+class SharedColumn(NamedTuple):
+    """A column of :meth:`FastWorksheet.write_columns` that is one shared formula: the group
+    number, the formula as written for its first row ``first`` (0-based), and the range."""
+
+    si: int
+    text: str
+    ref: str
+    first: int
+
+
+_WHOLE = frozenset((int,))
+_NUMBER = frozenset((int, float))
+_BLANK = frozenset((type(None),))
+_TEXT_OR_BLANK = frozenset((str, type(None)))
 
 
 _PLAIN_TYPES = frozenset((str, float, int, type(None), Formula, Shared, bool))  # written without conversion
@@ -97,6 +114,7 @@ class FastWorksheet(Worksheet):
         skipped = False
         parts = []
         add = parts.append
+        cell = self._cell_xml
         for c, v in enumerate(values):
             s = xfs[c]
             if s is None:  # formats get their numbers in the order cells use them, as in xlsxwriter
@@ -104,60 +122,11 @@ class FastWorksheet(Worksheet):
                     s = self._fallback_xf(row, c)
                 else:
                     s = xfs[c] = f' s="{formats[c]._get_xf_index()}"'
-            t = type(v)
-            if t not in _PLAIN_TYPES:  # dates, numpy's numbers and anything else, as put writes them
-                if isinstance(v, (datetime, date)):
-                    if formats[c] is None and self.default_date_format is not None:
-                        s = f' s="{self.default_date_format._get_xf_index()}"'  # as write_datetime
-                    v, t = self._convert_date_time(v), float
-                elif isinstance(v, numbers.Real):
-                    v, t = float(v), float
-                else:
-                    v, t = str(v), str
-            if t is str:  # escaped as xlsxwriter escapes it; most text needs none of it
-                if len(v) > _SHORT_TEXT:
-                    v = fit_text(v)
-                if _NEEDS_ESCAPE.search(v):
-                    v = self._escape_data(self._escape_control_characters(v))
-                keep = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
-                add(f'<c r="{letters[c]}{r}"{s} t="inlineStr"><is><t{keep}>{v}</t></is></c>')
-            elif t is float:
-                if v != v:  # NaN: a blank
-                    if formats[c] is not None:
-                        add(f'<c r="{letters[c]}{r}"{s}/>')
-                    else:
-                        skipped = True
-                elif v == math.inf or v == -math.inf:
-                    add(f'<c r="{letters[c]}{r}"{s} t="inlineStr"><is><t>∞</t></is></c>')
-                else:
-                    add(f'<c r="{letters[c]}{r}"{s}><v>{v:.16G}</v></c>')
-            elif t is int:
-                add(f'<c r="{letters[c]}{r}"{s}><v>{v:.16G}</v></c>')
-            elif v is None:
-                if formats[c] is not None:  # as write_blank: a blank cell is kept only for its format
-                    add(f'<c r="{letters[c]}{r}"{s}/>')
-                else:
-                    skipped = True
-            elif t is Formula or t is Shared:
-                value = 0 if v.value is None else v.value
-                if isinstance(value, bool):
-                    s, value = s + ' t="b"', int(value)
-                elif isinstance(value, str):
-                    if value in _ERROR_VALUES:
-                        s += ' t="e"'
-                    elif value:
-                        s += ' t="str"'
-                    value = self._escape_data(value)
-                if t is Formula:
-                    f = f'<f>{self._escape_data(self._prepare_formula(v.text))}</f>'
-                elif v.text is None:
-                    f = f'<f t="shared" si="{v.si}"/>'
-                else:
-                    f = (f'<f t="shared" ref="{v.ref}" si="{v.si}">'
-                         f'{self._escape_data(self._prepare_formula(v.text))}</f>')
-                add(f'<c r="{letters[c]}{r}"{s}>{f}<v>{value}</v></c>')
-            else:  # bool
-                add(f'<c r="{letters[c]}{r}"{s} t="inlineStr"><is><t>{"是" if v else "否"}</t></is></c>')
+            x = cell(letters[c] + r, s, v, formats[c])
+            if x is None:
+                skipped = True
+            else:
+                add(x)
         if parts:
             kept = [c for c, v in enumerate(values) if formats[c] is not None or not (v is None or v != v)] \
                 if skipped else (0, len(values) - 1)
@@ -169,6 +138,151 @@ class FastWorksheet(Worksheet):
         elif info is not None:
             self._write_empty_row(row, None, info)
         self.previous_row = row + 1  # this row is on disk: the next flush starts after it
+
+    def _cell_xml(self, ref: str, s: str, v: Any, fmt: Any) -> str | None:
+        """The XML of one cell as :meth:`write_cells` writes it (``s``: its ` s="N"` attribute);
+        ``None`` for a blank without a format, which is not written."""
+        t = type(v)
+        if t not in _PLAIN_TYPES:  # dates, numpy's numbers and anything else, as put writes them
+            if isinstance(v, (datetime, date)):
+                if fmt is None and self.default_date_format is not None:
+                    s = f' s="{self.default_date_format._get_xf_index()}"'  # as write_datetime
+                v, t = self._convert_date_time(v), float
+            elif isinstance(v, numbers.Real):
+                v, t = float(v), float
+            else:
+                v, t = str(v), str
+        if t is str:  # escaped as xlsxwriter escapes it; most text needs none of it
+            if len(v) > _SHORT_TEXT:
+                v = fit_text(v)
+            if _NEEDS_ESCAPE.search(v):
+                v = self._escape_data(self._escape_control_characters(v))
+            keep = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
+            return f'<c r="{ref}"{s} t="inlineStr"><is><t{keep}>{v}</t></is></c>'
+        if t is float:
+            if v != v:  # NaN: a blank
+                return None if fmt is None else f'<c r="{ref}"{s}/>'
+            if v == math.inf or v == -math.inf:
+                return f'<c r="{ref}"{s} t="inlineStr"><is><t>∞</t></is></c>'
+            return f'<c r="{ref}"{s}><v>{v:.16G}</v></c>'
+        if t is int:
+            return f'<c r="{ref}"{s}><v>{v:.16G}</v></c>'
+        if v is None:  # as write_blank: a blank cell is kept only for its format
+            return None if fmt is None else f'<c r="{ref}"{s}/>'
+        if t is Formula or t is Shared:
+            value = 0 if v.value is None else v.value
+            if isinstance(value, bool):
+                s, value = s + ' t="b"', int(value)
+            elif isinstance(value, str):
+                if value in _ERROR_VALUES:
+                    s += ' t="e"'
+                elif value:
+                    s += ' t="str"'
+                value = self._escape_data(value)
+            if t is Formula:
+                f = f'<f>{self._escape_data(self._prepare_formula(v.text))}</f>'
+            elif v.text is None:
+                f = f'<f t="shared" si="{v.si}"/>'
+            else:
+                f = (f'<f t="shared" ref="{v.ref}" si="{v.si}">'
+                     f'{self._escape_data(self._prepare_formula(v.text))}</f>')
+            return f'<c r="{ref}"{s}>{f}<v>{value}</v></c>'
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t>{"是" if v else "否"}</t></is></c>'  # bool
+
+    def write_columns(self, row: int, columns: Sequence[Sequence[Any]], formats: Sequence[Any],
+                      shared: Mapping[int, SharedColumn] | None = None) -> None:
+        """Write a block of rows from its columns: ``columns[c][k]`` is the cell of column ``c`` in
+        row ``row + k``. The XML is byte for byte what :meth:`write_cells` writes row by row (a
+        test compares them), built a column at a time: a column of one kind of value (whole
+        numbers, finite numbers, plain text, blanks) takes one pass without a test per cell.
+
+        ``shared``: the columns that are one shared formula; their values are the formula's
+        cached values, and the row ``SharedColumn.first`` carries the formula's text.
+        Every column needs a format here; rows with a height or format of their own, and a
+        block with a column without a format, are written through :meth:`write_cells`.
+        """
+        shared = shared or {}
+        k = len(columns[0]) if columns else 0
+        if not k:
+            return
+        last = row + k - 1
+
+        def cells_of(r: int) -> list[Any]:
+            out = []
+            for c, col in enumerate(columns):
+                v = col[r - row]
+                sc = shared.get(c)
+                if sc is not None:
+                    v = Shared(sc.si, v, sc.text, sc.ref) if r == sc.first else Shared(sc.si, v)
+                out.append(v)
+            return out
+
+        if any(f is None for f in formats) or any(r in self.row_info for r in range(row, last + 1)):
+            for r in range(row, last + 1):
+                self.write_cells(r, cells_of(r), formats)
+            return
+        # the checks of write_cells, for the block's first and last row
+        if not self.constant_memory:
+            raise ValueError("write_cells needs a constant-memory workbook")
+        if row < self.previous_row or (row == self.previous_row and self.table.get(row)):
+            raise ValueError(f"row {row + 1} of sheet {self.name} was already written")
+        if last >= self.xls_rowmax or len(columns) > self.xls_colmax:
+            raise ValueError(f"sheet {self.name}: more rows or columns than a worksheet holds "
+                             f"(row {last + 1}, {len(columns)} columns)")
+        if row > self.previous_row:
+            self._write_single_row(row)
+        letters = self._letters(len(columns))
+        numbers_ = [str(r + 1) for r in range(row, last + 1)]
+        xml = []
+        for c, col in enumerate(columns):
+            s = f' s="{formats[c]._get_xf_index()}"'  # numbered in column order, as the first row's cells
+            xml.append(self._column_xml(letters[c], s, col, numbers_, formats[c], shared.get(c), row))
+        opening = io.StringIO()
+        self.fh, fh = opening, self.fh
+        try:
+            self._write_row(row, None)
+        finally:
+            self.fh = fh
+        head, tail = opening.getvalue().split(f' r="{row + 1}"', 1)
+        self._check_dimensions(row, 0)
+        self._check_dimensions(last, len(columns) - 1)
+        self.fh.write("".join([f'{head} r="{n}"{tail}' + "".join(cells) + "</row>"
+                               for n, cells in zip(numbers_, zip(*xml))]))
+        self.previous_row = last + 1
+
+    def _column_xml(self, letter: str, s: str, values: Sequence[Any], numbers_: list[str], fmt: Any,
+                    sc: SharedColumn | None, row: int) -> list[str]:
+        """Each cell's XML of one column of a block (every cell has a format: none is skipped).
+
+        Numbers are formatted in one pass. Any other value's XML is the same in every row but for
+        the cell reference, so it is made once per distinct value (by :meth:`_cell_xml`) and only
+        the reference is put in front of it: most such columns hold a few levels, words or dates.
+        """
+        if sc is None and (set(map(type, values)) <= _WHOLE
+                           or (set(map(type, values)) <= _NUMBER and all(map(math.isfinite, values)))):
+            return [f'<c r="{letter}{n}"{s}><v>{v:.16G}</v></c>' for n, v in zip(numbers_, values)]
+        cell, memo = self._cell_xml, {}
+        head = len('<c r=""')
+
+        def rest(v: Any) -> str:  # the cell's XML after its reference and format
+            key = (type(v), v)  # 1, 1.0 and True are equal keys of a dict, but not the same cell
+            x = memo.get(key)
+            if x is None:
+                x = memo[key] = cell("", "", v if sc is None else Shared(sc.si, v), fmt)[head:]
+            return x
+
+        if sc is None:
+            out = [f'<c r="{letter}{n}"{s}><v>{v:.16G}</v></c>'
+                   if type(v) is int or (type(v) is float and math.isfinite(v)) else f'<c r="{letter}{n}"{s}{rest(v)}'
+                   for n, v in zip(numbers_, values)]
+        else:
+            out = [f'<c r="{letter}{n}"{s}><f t="shared" si="{sc.si}"/><v>{v}</v></c>'
+                   if type(v) is int or type(v) is float else f'<c r="{letter}{n}"{s}{rest(v)}'
+                   for n, v in zip(numbers_, values)]
+            k = sc.first - row
+            if 0 <= k < len(values):  # the formula's first row carries its text
+                out[k] = cell(letter + numbers_[k], s, Shared(sc.si, values[k], sc.text, sc.ref), fmt)
+        return out
 
     def _letters(self, n: int) -> list[str]:
         cached = getattr(self, "_col_letters", None)
