@@ -14,7 +14,7 @@ total-amount control. Others write 无 and the like, a group name or a controlle
 has: these link nobody. The groups come from a random stream of their own, so every other cell
 is what the generator wrote before it had these columns.
 
-    python benchmarks/data.py FOLDER [--customers 100000] [--ledger 1000000] [--seed 7]
+    python benchmarks/data.py FOLDER [--customers 100000] [--ledger 1000000] [--seed 7] [--csv]
 
 Files are cached: the same seed and sizes give the same bytes, and an existing file is kept.
 """
@@ -22,7 +22,9 @@ Files are cached: the same seed and sizes give the same bytes, and an existing f
 from __future__ import annotations
 
 import argparse
+import csv
 import random
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -207,13 +209,8 @@ def _customers(path: Path, names: list[str], rng: random.Random, plan: dict[int,
     tmp.replace(path)
 
 
-def _ledger(path: Path, names: list[str], rows: int, rng: random.Random) -> None:
-    tmp = _atomic(path)
-    wb = xlsxwriter.Workbook(tmp, {"constant_memory": True})
-    ws = wb.add_worksheet("销售明细")
-    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws.write_string(0, 0, "销售及应收明细账")
-    ws.write_row(1, 0, LEDGER_HEADERS)
+def _ledger_rows(names: list[str], rows: int, rng: random.Random) -> Iterator[tuple[int, list[tuple[int, object]]]]:
+    """The ledger's data rows as (sheet row, [(column, value)]): text, numbers, datetimes."""
     n_customers = len(names)
     base = datetime.combine(AS_OF - timedelta(days=760), datetime.min.time())
     r = 2
@@ -221,35 +218,77 @@ def _ledger(path: Path, names: list[str], rows: int, rng: random.Random) -> None
         if k % 100_000 == 99_999:
             r += 1  # a blank row
         c = rng.randrange(n_customers + n_customers // 200)  # 0.5 %: customers not on the sheet
-        cid = customer_id(c + 1)
         d = base + timedelta(days=rng.randrange(760))
         amount = round(rng.lognormvariate(10, 1), -2) or 100.0
         term = rng.choice([30, 45, 60])
         due = d + timedelta(days=term)
-        ws.write_string(r, 0, cid)
-        ws.write_string(r, 1, names[c] if c < n_customers else f"未登记客户{c}有限公司")
-        ws.write_string(r, 2, f"FP{k + 1:08d}")
-        if k % 97 == 0:
-            ws.write_string(r, 3, f"{d.year}/{d.month}/{d.day}")
-        else:
-            ws.write_datetime(r, 3, d, datef)
-        if k % 89 == 0:
-            ws.write_string(r, 4, f"¥{amount:,.2f}")
-        else:
-            ws.write_number(r, 4, amount)
-        if k % 3:
-            ws.write_datetime(r, 5, due, datef)
-        else:
-            ws.write_string(r, 6, f"{term}天")
+        cells: list[tuple[int, object]] = [
+            (0, customer_id(c + 1)), (1, names[c] if c < n_customers else f"未登记客户{c}有限公司"),
+            (2, f"FP{k + 1:08d}"), (3, f"{d.year}/{d.month}/{d.day}" if k % 97 == 0 else d),
+            (4, f"¥{amount:,.2f}" if k % 89 == 0 else amount),
+            (5, due) if k % 3 else (6, f"{term}天")]
         pay = due + timedelta(days=max(0, int(rng.gauss(3, 8))))
         if pay.date() <= AS_OF and rng.random() < 0.95:
-            ws.write_datetime(r, 7, pay, datef)
-            ws.write_number(r, 8, amount)
+            cells += [(7, pay), (8, amount)]
+        yield r, cells
         r += 1
+
+
+def _ledger(path: Path, names: list[str], rows: int, rng: random.Random) -> None:
+    tmp = _atomic(path)
+    wb = xlsxwriter.Workbook(tmp, {"constant_memory": True})
+    ws = wb.add_worksheet("销售明细")
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_string(0, 0, "销售及应收明细账")
+    ws.write_row(1, 0, LEDGER_HEADERS)
+    r = 2
+    for r, cells in _ledger_rows(names, rows, rng):
+        for c, v in cells:
+            if isinstance(v, str):
+                ws.write_string(r, c, v)
+            elif isinstance(v, datetime):
+                ws.write_datetime(r, c, v, datef)
+            else:
+                ws.write_number(r, c, v)
+    r += 1
     ws.write_string(r, 0, "合计")
     ws.write_formula(r, 4, f"=SUM(E3:E{r})", None, 0)
     wb.close()
     tmp.replace(path)
+
+
+def ledger_csv(folder: Path, customers: int, rows: int, seed: int = 7) -> Path:
+    """The ledger as a CSV file in GBK, as Excel on a Chinese Windows saves "CSV (逗号分隔)": the
+    same rows as the workbook (dates as Excel shows them, yyyy-mm-dd), the title line above the
+    header, the blank lines and the total line. Kept like the workbooks: an existing file is used."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"销售明细 {customers}c-{rows}r-s{seed}.csv"
+    if path.exists():
+        return path
+    rng = random.Random(seed)
+    names = [f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}有限公司" for n in range(1, customers + 1)]
+    tmp = _atomic(path)
+    total = 0.0
+    with open(tmp, "w", encoding="gbk", newline="") as f:
+        out = csv.writer(f, lineterminator="\r\n")
+        out.writerow(["销售及应收明细账"])
+        out.writerow(LEDGER_HEADERS)
+        line = 2
+        for r, cells in _ledger_rows(names, rows, random.Random(seed + 1)):
+            while line < r:  # the blank rows
+                out.writerow([])
+                line += 1
+            row = [""] * len(LEDGER_HEADERS)
+            for c, v in cells:
+                row[c] = (f"{v:%Y-%m-%d}" if isinstance(v, datetime) else v.replace("¥", "￥") if isinstance(v, str)
+                          else f"{v:.2f}".rstrip("0").rstrip("."))  # GBK has the full-width yen sign only
+                if c == 4 and not isinstance(v, str):
+                    total += v
+            out.writerow(row)
+            line += 1
+        out.writerow(["合计", "", "", "", f"{total:.2f}"])
+    tmp.replace(path)
+    return path
 
 
 def main() -> None:
@@ -258,7 +297,11 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--ledger", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--csv", action="store_true", help="the ledger alone, as a GBK CSV file")
     a = ap.parse_args()
+    if a.csv:
+        print(ledger_csv(a.folder, a.customers, a.ledger, a.seed))
+        return
     for p in make(a.folder, a.customers, a.ledger, a.seed):
         print(p)
 

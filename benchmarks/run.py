@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--data DIR] [--repeat 3] [--peer-repeat 1] [--sizes full,small]
                              [--no-forms | --only-forms] [--no-responsive | --responsive]
-                             [--no-backtest | --backtest]
+                             [--no-backtest | --backtest] [--no-csv | --csv]
 
 For each size (full: 100,000 customers and 1,000,000 ledger rows; small: 10 % of that) it
 times, each measurement in a fresh process (wall time and the child's peak memory):
@@ -32,6 +32,9 @@ times, each measurement in a fresh process (wall time and the child's peak memor
             6 month-ends 2025-07-31 .. 2025-12-31, each horizon of 6 months observable), timed in
             the child after it read the workbooks (``--backtest`` runs this step alone,
             ``--no-backtest`` skips it).
+(j) csv     ``credit-desk score`` of the full size's customer sheet with a GBK CSV ledger of
+            5,000,000 rows (``benchmarks/data.py --csv``; ``--csv`` runs this step alone,
+            ``--no-csv`` skips it): its time and peak memory.
 
 It prints medians, peak memory and the ratios ours/floor, ours/(e + f), peer/ours and full/small.
 The generated workbooks are cached in the data folder (seeded: the same bytes every run).
@@ -413,6 +416,24 @@ def run_size(label: str, data: Path, work: Path, repeat: int, peer_repeat: int) 
     return result
 
 
+CSV_ROWS = 5_000_000
+
+
+def run_csv(data: Path, work: Path, rows: int = CSV_ROWS) -> dict:
+    """(j) The large CSV ledger: the full size's customer sheet and a GBK CSV ledger of ``rows``
+    rows (benchmarks/data.py --csv), scored once; its time and peak memory, and the time per
+    ledger row against the million-row workbook's."""
+    from benchmarks_data import ledger_csv, make
+
+    n_cust = SIZES["full"][0]
+    customers = str(make(data, n_cust, SIZES["full"][1])[0])
+    ledger = str(ledger_csv(data, n_cust, rows))
+    print(f"\ncsv: {n_cust:,} customers, a CSV ledger of {rows:,} rows", flush=True)
+    return timed(f"(j) score, {rows // 1_000_000}M-row CSV ledger",
+                 [sys.executable, "-m", "desktop.cli", "score", customers, ledger, "--as-of", AS_OF,
+                  "--out", str(work / "ours-csv.xlsx")], 1)
+
+
 def profile(label: str, data: Path, work: Path) -> dict:
     """benchmarks/profile_stages.py's stage table of one more run of ours, in a child process."""
     figures = work / f"profile-{label}.json"
@@ -510,8 +531,10 @@ def main() -> None:
     ap.add_argument("--responsive", action="store_true", help="only the window's responsiveness step")
     ap.add_argument("--no-backtest", action="store_true")
     ap.add_argument("--backtest", action="store_true", help="only the back-test's outcome step, at --sizes")
+    ap.add_argument("--no-csv", action="store_true")
+    ap.add_argument("--csv", action="store_true", help=f"only the {CSV_ROWS:,}-row CSV ledger step")
     a = ap.parse_args()
-    alone = a.only_forms or a.responsive or a.backtest  # one step only
+    alone = a.only_forms or a.responsive or a.backtest or a.csv  # one step only
     a.data.mkdir(parents=True, exist_ok=True)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="credit-desk-bench-") as tmp:
@@ -522,6 +545,8 @@ def main() -> None:
             t = results["full"]["ours"]["median_s"] / results["small"]["ours"]["median_s"]
             print(f"\nlinearity: 10x the data took {t:.1f}x the time (ours); "
                   f"floor {results['full']['floor']['median_s'] / results['small']['floor']['median_s']:.1f}x")
+        if not a.no_csv and (not alone or a.csv):
+            results["csv"] = run_csv(a.data, work)
         if not a.no_forms and (not alone or a.only_forms):
             results["forms"] = run_forms(a.data, work, a.repeat)
         if not a.no_backtest and (not alone or a.backtest):

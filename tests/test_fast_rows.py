@@ -254,3 +254,31 @@ def test_a_block_refuses_rows_already_written(tmp_path):
     wb.close()
     sheet = zipfile.ZipFile(tmp_path / "o.xlsx").read("xl/worksheets/sheet1.xml").decode()
     assert '<dimension ref="A4:A5"/>' in sheet
+
+
+def test_rows_kept_on_disk_go_into_the_sheet_as_the_stock_copy_puts_them(tmp_path):
+    """The constant-memory rows are copied into the sheet's XML as bytes, not read back as text
+    and written again: the sheet is byte for byte the stock one, over several MB (more than one
+    block of the copy), with Chinese, astral and escaped text, and a sheet with no rows at all,
+    whose row file is closed and removed (xlsxwriter leaves it open and on disk)."""
+    import xlsxwriter
+
+    def sheets(path, workbook, scratch):
+        scratch.mkdir()
+        wb = workbook(str(path), {"constant_memory": True, "tmpdir": str(scratch)})
+        ws = wb.add_worksheet("数据")
+        for r in range(25_000):
+            ws.write_string(r, 0, f"客户{r} 😀 <&>")
+            ws.write_number(r, 1, r * 1.5)
+        wb.add_worksheet("空")
+        wb.close()
+        with zipfile.ZipFile(path) as z:
+            return z.read("xl/worksheets/sheet1.xml"), z.read("xl/worksheets/sheet2.xml")
+
+    from desktop.io.writers.xlsx import Workbook
+    ours = sheets(tmp_path / "ours.xlsx", Workbook, tmp_path / "ours")
+    stock = sheets(tmp_path / "stock.xlsx", xlsxwriter.Workbook, tmp_path / "stock")
+    assert len(ours[0]) > 2 * (1 << 20) and "客户24999 😀 &lt;&amp;&gt;".encode() in ours[0]
+    assert ours == stock
+    assert not list((tmp_path / "ours").iterdir())  # every row file removed, the empty sheet's too
+    assert len(list((tmp_path / "stock").iterdir())) == 1  # (xlsxwriter leaves the empty sheet's)

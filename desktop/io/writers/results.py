@@ -41,6 +41,7 @@ from desktop.io.writers.xlsx import (
     put,
     quote_sheet,
     ticking,
+    write_rows,
 )
 
 
@@ -162,8 +163,7 @@ def _write_aging(ws, fm: Formats, lab: Labels, rating: Rating, policy: Policy, t
     ws.set_row(0, 30)
     last = len(header) - 1
     cell_formats = [fm.text if c < 3 else (fm.dec1 if c == last else fm.money) for c in range(len(header))]
-    for r, row in ticking(enumerate(rows, start=1), tick):
-        ws.write_cells(r, row, cell_formats)
+    write_rows(ws, 1, rows, cell_formats, tick)
     total_row = len(rows) + 1
     put(ws, total_row, 0, lab("total_row"), fm.total_label)
     for c in range(3, len(header) - 1):
