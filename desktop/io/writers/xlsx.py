@@ -57,8 +57,6 @@ class SharedColumn(NamedTuple):
 
 _WHOLE = frozenset((int,))
 _NUMBER = frozenset((int, float))
-_BLANK = frozenset((type(None),))
-_TEXT_OR_BLANK = frozenset((str, type(None)))
 
 
 _PLAIN_TYPES = frozenset((str, float, int, type(None), Formula, Shared, bool))  # written without conversion
@@ -98,15 +96,7 @@ class FastWorksheet(Worksheet):
         a blank (kept only with a format), numbers, dates, and :class:`Formula` cells. Rows
         must come in order (constant-memory mode writes each row to disk as it goes).
         """
-        if not self.constant_memory:
-            raise ValueError("write_cells needs a constant-memory workbook")
-        if row < self.previous_row or (row == self.previous_row and self.table.get(row)):
-            raise ValueError(f"row {row + 1} of sheet {self.name} was already written")
-        if row >= self.xls_rowmax or len(values) > self.xls_colmax:
-            raise ValueError(f"sheet {self.name}: more rows or columns than a worksheet holds "
-                             f"(row {row + 1}, {len(values)} columns)")
-        if row > self.previous_row:
-            self._write_single_row(row)  # the row written through the stock calls before, if any
+        self._start_rows(row, row, len(values))
         letters = self._letters(len(values))
         xfs = self._xf_attributes(formats)
         info = self.row_info.get(row)
@@ -140,6 +130,19 @@ class FastWorksheet(Worksheet):
         elif info is not None:
             self._write_empty_row(row, None, info)
         self.previous_row = row + 1  # this row is on disk: the next flush starts after it
+
+    def _start_rows(self, first: int, last: int, width: int) -> None:
+        """Check that rows ``first``..``last`` can be written now, and put on disk the row the
+        stock calls wrote before them, if any."""
+        if not self.constant_memory:
+            raise ValueError("write_cells needs a constant-memory workbook")
+        if first < self.previous_row or (first == self.previous_row and self.table.get(first)):
+            raise ValueError(f"row {first + 1} of sheet {self.name} was already written")
+        if last >= self.xls_rowmax or width > self.xls_colmax:
+            raise ValueError(f"sheet {self.name}: more rows or columns than a worksheet holds "
+                             f"(row {last + 1}, {width} columns)")
+        if first > self.previous_row:
+            self._write_single_row(first)
 
     def _cell_xml(self, ref: str, s: str, v: Any, fmt: Any) -> str | None:
         """The XML of one cell as :meth:`write_cells` writes it (``s``: its ` s="N"` attribute);
@@ -195,8 +198,7 @@ class FastWorksheet(Worksheet):
                       shared: Mapping[int, SharedColumn] | None = None) -> None:
         """Write a block of rows from its columns: ``columns[c][k]`` is the cell of column ``c`` in
         row ``row + k``. The XML is byte for byte what :meth:`write_cells` writes row by row (a
-        test compares them), built a column at a time: a column of one kind of value (whole
-        numbers, finite numbers, plain text, blanks) takes one pass without a test per cell.
+        test compares them), built a column at a time (see :meth:`_column_xml`).
 
         ``shared``: the columns that are one shared formula; their values are the formula's
         cached values, and the row ``SharedColumn.first`` carries the formula's text.
@@ -223,16 +225,7 @@ class FastWorksheet(Worksheet):
             for r in range(row, last + 1):
                 self.write_cells(r, cells_of(r), formats)
             return
-        # the checks of write_cells, for the block's first and last row
-        if not self.constant_memory:
-            raise ValueError("write_cells needs a constant-memory workbook")
-        if row < self.previous_row or (row == self.previous_row and self.table.get(row)):
-            raise ValueError(f"row {row + 1} of sheet {self.name} was already written")
-        if last >= self.xls_rowmax or len(columns) > self.xls_colmax:
-            raise ValueError(f"sheet {self.name}: more rows or columns than a worksheet holds "
-                             f"(row {last + 1}, {len(columns)} columns)")
-        if row > self.previous_row:
-            self._write_single_row(row)
+        self._start_rows(row, last, len(columns))
         letters = self._letters(len(columns))
         numbers_ = [str(r + 1) for r in range(row, last + 1)]
         xml = []
