@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -312,7 +311,7 @@ class RateDone:
     issues: list
     rating: Any  # Rating
     inputs: list[Path]
-    counts: dict  # by level and route, salespeople, rows not used: one pass here, none in the window
+    counts: dict  # totals and counts by level and route, salespeople, rows not used: added up here, not in the window
     written: list[Path] = field(default_factory=list)
 
 
@@ -772,8 +771,9 @@ def _facts(reg: Any) -> tuple[int | None, int, Any]:
 
 
 def _done(rated: Rated, written: list[Path]) -> RateDone:
+    from desktop.core.models import totals_of
     decisions = rated.rating.decisions
-    counts = {"levels": Counter(d.level for d in decisions), "routes": Counter(d.approval_route for d in decisions),
+    counts = {"totals": totals_of(decisions),  # of every customer: the window shows them as they are
               "salespeople": sorted({d.customer.salesperson for d in decisions} - {None, ""}),
               "errors": sum(i.severity == "error" for i in rated.issues)}
     return RateDone(rated.run, rated.policy, rated.imported.sheets, rated.issues, rated.rating, rated.inputs,

@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QToolBar  # noqa: E402
 from window_helpers import TIMEOUT, load, open_window, rate  # noqa: E402
 
+from desktop.core.models import totals_of  # noqa: E402
 from desktop.paths import samples_dir  # noqa: E402
 from desktop.ui.models import IssuesModel, ResultsModel, amount_text, clipboard_cell  # noqa: E402
 
@@ -321,6 +322,13 @@ def test_amounts_read_the_same_everywhere_and_the_status_bar_adds_up_the_shown_r
     everyone = w.totals.text()
     # 2,606,000 before the total-amount control, less the 210,000 it takes off 恒信控股(HX) in the samples
     assert everyone == expected() and "可授信额度 2,396,000" in everyone
+    # every row shown: the engine's totals, not added up again in the window; they are the shown rows'
+    assert m.totals() is w.result.counts["totals"] == totals_of(m.row_object(n) for n in range(m.rowCount()))
+    w.table.sortByColumn(COLUMN["eligible_limit"], Qt.SortOrder.DescendingOrder)  # sorted: still every row
+    assert m.totals() is w.result.counts["totals"] and w.totals.text() == everyone
+    w.switch_language("en")  # the rows shown again in other words keep the engine's totals
+    assert m.totals() is w.result.counts["totals"]
+    w.switch_language("zh")
     w.sales_filter.setCurrentIndex(w.sales_filter.findData("刘洋"))
     assert w.totals.text() == expected() != everyone
     # the level and route counts beside them are the shown rows' too, not the whole run's

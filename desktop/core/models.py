@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desktop.core.credit_code import is_valid_credit_code
 
@@ -213,6 +214,37 @@ class Decision:
 
     def points(self, key: str) -> int:
         return next(i.points for i in self.items if i.key == key)
+
+
+class Totals(NamedTuple):
+    """What the window shows under its results table, of the customers shown: the eligible limits,
+    open AR and overdue balances added up (a blank counts as nothing), and how many customers
+    there are at each level and on each approval route."""
+
+    eligible_limit: float
+    open_ar: float
+    overdue: float
+    by_level: dict[str, int]
+    by_route: dict[str, int]
+
+
+def _figure(v: Any) -> float:
+    return 0.0 if v is None or v == "" or v != v else v  # (NaN is not equal to itself)
+
+
+def totals_of(decisions: Iterable[Decision]) -> Totals:
+    """The Totals of ``decisions``, in one pass."""
+    limit = open_ar = overdue = 0.0
+    by_level: dict[str, int] = {}
+    by_route: dict[str, int] = {}
+    for d in decisions:
+        m = d.metrics
+        limit += _figure(d.eligible_limit)
+        open_ar += _figure(m.open_ar)
+        overdue += _figure(m.overdue_balance)
+        by_level[d.level] = by_level.get(d.level, 0) + 1
+        by_route[d.approval_route] = by_route.get(d.approval_route, 0) + 1
+    return Totals(limit, open_ar, overdue, by_level, by_route)
 
 
 @dataclass(frozen=True)

@@ -1082,7 +1082,7 @@ class MainWindow(QMainWindow):
         # result's own handling, and the window would not repaint (nor its timers tick) in between.
         _QTimer.singleShot(FIT_DELAY_MS, self._fit_issue_columns)
         cleared = self._reset_filters()  # the last rating's filter could hide every customer of this one
-        self.results_model.set_rows(rated.rating.decisions)
+        self.results_model.set_rows(rated.rating.decisions, rated.counts["totals"])
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # customer-sheet order
         _QTimer.singleShot(2 * FIT_DELAY_MS, self._fit_columns)
         self._fill_filters()
@@ -1599,9 +1599,9 @@ class MainWindow(QMainWindow):
             return
         counts = self.result.counts
         totals = self.results_model.totals()  # of the rows shown, the counts by level and route too
-        by_level, by_route = totals["by_level"], totals["by_route"]
+        by_level, by_route = totals.by_level, totals.by_route
         self.totals.setText(self.t("Shown: eligible limit {0} · open AR {1} · overdue {2}").format(
-            amount_text(totals["eligible_limit"]), amount_text(totals["open_ar"]), amount_text(totals["overdue"])))
+            amount_text(totals.eligible_limit), amount_text(totals.open_ar), amount_text(totals.overdue)))
         levels = " ".join(f"{lv} {by_level.get(lv, 0)}" for lv in ("AAA", "AA", "A", "B", "C"))
         self.counts.setText(self.t("{0} of {1} customers shown · {2} · {3} to the sales manager, {4} to the CFO · "
                                    "{5} row issues ({6} rows not used)").format(
