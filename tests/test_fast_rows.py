@@ -197,16 +197,17 @@ def _columns_sheet(path, by_columns: bool):
     ws.set_column(2, 2, 12, wb.add_format({"num_format": "0.0%"}))
     ws.write_row(0, 0, ["header", "row"], wb.add_format({"bold": True}))
     ws.set_row(30, 30)  # a row with a height of its own, inside the fourth block
-    fmts = [wb.add_format({"num_format": f"0.{'0' * (c % 4)}"}) for c in range(12)]
-    shared = {8: SharedColumn(0, "=A2*2", "I2:I41", 1), 9: SharedColumn(1, '=IF(A2>2,"x","")', "J2:J41", 1),
-              10: SharedColumn(2, "=A2=1", "K2:K41", 1)}
+    fmts = [wb.add_format({"num_format": f"0.{'0' * (c % 4)}"}) for c in range(14)]
+    shared = {10: SharedColumn(0, "=A2*2", "K2:K41", 1), 11: SharedColumn(1, '=IF(A2>2,"x","")', "L2:L41", 1),
+              12: SharedColumn(2, "=A2=1", "M2:M41", 1)}
     mixed_text = ["x", " lead", "a&b", "trail ", "", None, "ctrl\x02", "😀"]
     mixed = [1, 2.5, math.nan, math.inf, None, True, date(2026, 6, 30), "t", np.float64(3.5), -math.inf, 1.0,
              np.int64(1), False, 0, -0.0, 0.0, "1"]
 
     def block(first: int, k: int) -> list[list]:
         rows = range(first, first + k)
-        return [[r for r in rows], [r / 7 for r in rows], [None for _ in rows], [f"客户{r}" for r in rows],
+        big = [2 ** 53, -(2 ** 53), 10 ** 15, 2 ** 53 + 1, 10 ** 16 + 1, -(10 ** 17), 0]  # beyond 2**53 .16G rounds
+        return [[r for r in rows], [r / 7 for r in rows], [big[r % 4] for r in rows], [big[r % 7] for r in rows], [None for _ in rows], [f"客户{r}" for r in rows],
                 [f"名{r}" if r % 3 else None for r in rows], [mixed_text[r % len(mixed_text)] for r in rows],
                 [mixed[r % len(mixed)] for r in rows], [r * 2 for r in rows],
                 [r * 2 if r % 2 else r * 0.5 for r in rows], [("x" if r > 2 else "") if r % 5 else "#N/A" for r in rows],
@@ -236,7 +237,7 @@ def test_a_block_written_by_columns_is_byte_for_byte_the_rows_written_one_by_one
     rows = _columns_sheet(tmp_path / "rows.xlsx", by_columns=False)
     cols = _columns_sheet(tmp_path / "cols.xlsx", by_columns=True)
     sheet = cols[0].decode()
-    assert 'ref="I2:I41"' in sheet and "_x0002_" in sheet and 'xml:space="preserve"' in sheet and "∞" in sheet
+    assert 'ref="K2:K41"' in sheet and "<v>1E+16</v>" in sheet and "<v>9007199254740993</v>" not in sheet and "_x0002_" in sheet and 'xml:space="preserve"' in sheet and "∞" in sheet
     assert 'customHeight="1"' in sheet and ">stock<" in sheet
     assert cols == rows
 

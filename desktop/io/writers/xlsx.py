@@ -57,6 +57,7 @@ class SharedColumn(NamedTuple):
 
 _WHOLE = frozenset((int,))
 _NUMBER = frozenset((int, float))
+_EXACT_INT = 2 ** 53  # every whole number up to it is a double
 
 
 _PLAIN_TYPES = frozenset((str, float, int, type(None), Formula, Shared, bool))  # written without conversion
@@ -253,8 +254,12 @@ class FastWorksheet(Worksheet):
         the cell reference, so it is made once per distinct value (by :meth:`_cell_xml`) and only
         the reference is put in front of it: most such columns hold a few levels, words or dates.
         """
-        if sc is None and (set(map(type, values)) <= _WHOLE
-                           or (set(map(type, values)) <= _NUMBER and all(map(math.isfinite, values)))):
+        kinds = set(map(type, values))
+        if sc is None and kinds <= _WHOLE and -_EXACT_INT <= min(values) and max(values) <= _EXACT_INT:
+            # a whole number a double holds exactly is written as Python writes it: the same digits
+            # as {:.16G}, in less than half the time
+            return [f'<c r="{letter}{n}"{s}><v>{v}</v></c>' for n, v in zip(numbers_, values)]
+        if sc is None and kinds <= _NUMBER and all(map(math.isfinite, values)):
             return [f'<c r="{letter}{n}"{s}><v>{v:.16G}</v></c>' for n, v in zip(numbers_, values)]
         cell, memo = self._cell_xml, {}
         head = len('<c r=""')
