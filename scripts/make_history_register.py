@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             path.unlink(missing_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     for done in build(out, policy=a.policy, operator=a.operator):
-        levels = ", ".join(f"{lv.level} {done.counts['levels'].get(lv.level, 0)}" for lv in done.policy.levels)
+        levels = ", ".join(f"{lv.level} {done.counts['totals'].by_level.get(lv.level, 0)}" for lv in done.policy.levels)
         print(f"{done.rating.as_of}: run {done.run.run_id}, {len(done.rating.decisions)} customers ({levels}), "
               f"register {done.run.register_head}")
     return 0
