@@ -75,12 +75,17 @@ def make(folder: Path, customers: int = 100_000, ledger: int = 1_000_000, seed: 
     folder.mkdir(parents=True, exist_ok=True)
     cust_path, ledger_path = paths(folder, customers, ledger, seed)
     rng = random.Random(seed)
-    names = [f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}有限公司" for n in range(1, customers + 1)]
+    names = _names(customers, rng)
     if not cust_path.exists():
         _customers(cust_path, names, rng, group_plan(customers, random.Random(f"{seed}-groups")))
     if not ledger_path.exists():
         _ledger(ledger_path, names, ledger, random.Random(seed + 1))
     return cust_path, ledger_path
+
+
+def _names(customers: int, rng: random.Random) -> list[str]:
+    """The customers' names, the first draws of the seed's stream."""
+    return [f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}有限公司" for n in range(1, customers + 1)]
 
 
 def _full_width(text: str) -> str:
@@ -241,7 +246,7 @@ def _ledger(path: Path, names: list[str], rows: int, rng: random.Random) -> None
     datef = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_string(0, 0, "销售及应收明细账")
     ws.write_row(1, 0, LEDGER_HEADERS)
-    r = 2
+    r = 1  # the header's row: the total row comes after the last row written
     for r, cells in _ledger_rows(names, rows, rng):
         for c, v in cells:
             if isinstance(v, str):
@@ -265,8 +270,7 @@ def ledger_csv(folder: Path, customers: int, rows: int, seed: int = 7) -> Path:
     path = folder / f"销售明细 {customers}c-{rows}r-s{seed}.csv"
     if path.exists():
         return path
-    rng = random.Random(seed)
-    names = [f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}有限公司" for n in range(1, customers + 1)]
+    names = _names(customers, random.Random(seed))  # the stream make() draws them from first
     tmp = _atomic(path)
     total = 0.0
     with open(tmp, "w", encoding="gbk", newline="") as f:

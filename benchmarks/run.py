@@ -421,8 +421,7 @@ CSV_ROWS = 5_000_000
 
 def run_csv(data: Path, work: Path, rows: int = CSV_ROWS) -> dict:
     """(j) The large CSV ledger: the full size's customer sheet and a GBK CSV ledger of ``rows``
-    rows (benchmarks/data.py --csv), scored once; its time and peak memory, and the time per
-    ledger row against the million-row workbook's."""
+    rows (benchmarks/data.py --csv), scored once: its time and peak memory."""
     from benchmarks_data import ledger_csv, make
 
     n_cust = SIZES["full"][0]

@@ -60,7 +60,6 @@ ROUND_DIGITS = 12
 _FIELD = re.compile(r"\{([\w:]+)\}")  # "{key}" in a column's formula: this row's cell of that column
 BIG = 1e307  # an infinite ratio (x / 0) in a cell: shown as ∞, above every finite band edge
 _EXCEL_EPOCH = date(1899, 12, 30)
-_WHOLE = frozenset((int,))
 
 
 
@@ -624,7 +623,7 @@ def write_results_sheet(ws, fm: Formats, lab: Labels, rating: Rating, policy: Po
         block = rating.decisions[start:start + TICK_ROWS]
         columns = list(zip(*[[value(d) for value in values_of] for d in block]))
         for i in shared:
-            if not set(map(type, columns[i])) <= _WHOLE:
+            if any(type(v) is not int for v in columns[i]):  # whole numbers are cached as they are
                 columns[i] = [_cached(v) for v in columns[i]]
         ws.write_columns(start + 1, columns, formats, shared)
     ws.freeze_panes(1, 2)
