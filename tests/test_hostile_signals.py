@@ -937,3 +937,30 @@ def test_a_killed_run_leaves_no_folder_it_made_for_an_output_after_the_next_star
     assert done.returncode == 0 and done.stderr == "", done
     assert not made.exists(), f"{where}: the next start left the killed job's empty folder"
     assert _names(job.tmp) == [] and _register_head(job.register) == previous.head
+
+
+@pytest.mark.parametrize("said", [True, False])
+@pytest.mark.parametrize("exc, code", [(KeyboardInterrupt, 130), ("terminated", 143)])
+def test_a_keyboard_interrupt_that_gets_out_of_the_command_line_ends_in_the_cancels_exit_code(
+        monkeypatch, capsys, said, exc, code):
+    """Seen once in CI: a Ctrl+C at 5 % of a run ended in exit -2 (Python's own death by SIGINT,
+    after a KeyboardInterrupt left main()) although the cancel line had been said. The program's
+    entry point now ends with 130 (143 for SIGTERM) and says the line once, whether or not it was."""
+    from desktop import cli
+
+    error = cli._Terminated if exc == "terminated" else exc
+
+    def escapes(argv):
+        cli._job_state["cancel_said"] = said
+        if said:
+            print(cli.CANCELLED_LINE, file=sys.stderr)
+        raise error
+
+    monkeypatch.setattr(cli, "_guarded_main", escapes)
+    monkeypatch.setattr(cli, "_ignore_signals", lambda handled: None)  # the test process keeps its handlers
+    monkeypatch.setattr(sys, "argv", ["credit-desk", "score", "x.xlsx"])
+    assert cli.main() == code
+    assert capsys.readouterr().err == cli.CANCELLED_LINE + "\n"
+    monkeypatch.setattr(sys, "argv", ["credit-desk"])  # the window: its own handling, not this
+    with pytest.raises(KeyboardInterrupt):
+        cli.main()
