@@ -1,6 +1,6 @@
 """Where ``credit-desk score`` spends its time, stage by stage.
 
-    python benchmarks/profile_stages.py [--data DIR] [--size full|small|CxR] [--json FILE] [--cprofile N]
+    python benchmarks/profile_stages.py [--data DIR] [--size full|small|CxR] [--csv ROWS] [--json FILE] [--cprofile N]
 
 Runs the score of the benchmark's generated workbooks (full: 100,000 customers and 1,000,000
 ledger rows; small: a tenth of that) in this process, through the command line's own entry
@@ -141,13 +141,15 @@ def _sample_memory(samples: list[tuple[float, float]], done: threading.Event) ->
         return
 
 
-def run(data: Path, size: str, out: Path, cprofile: int = 0) -> dict:
+def run(data: Path, size: str, out: Path, cprofile: int = 0, csv_rows: int = 0) -> dict:
     sys.path.insert(0, str(HERE))  # the benchmark's data generator and sizes
-    from data import make
+    from data import ledger_csv, make
     from run import AS_OF, SIZES
 
     n_cust, n_rows = SIZES[size] if size in SIZES else (int(n) for n in size.split("x"))
     customers, ledger = make(data, n_cust, n_rows)
+    if csv_rows:  # the same customers, and a GBK CSV ledger of that many rows instead
+        ledger, n_rows = ledger_csv(data, n_cust, csv_rows), csv_rows
     import desktop.cli
     import desktop.io.importer  # noqa: F401  (imported before the wrappers go in)
     import desktop.io.writers.results  # noqa: F401
@@ -213,10 +215,12 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--cprofile", type=int, default=0, metavar="N",
                     help="run under cProfile and list the N functions with the most time of their own")
+    ap.add_argument("--csv", type=int, default=0, metavar="ROWS",
+                    help="the ledger as a GBK CSV file of ROWS rows (benchmarks/data.py --csv), with the size's customers")
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="credit-desk-profile-") as tmp:
-        result = run(a.data, a.size, Path(tmp), a.cprofile)
+        result = run(a.data, a.size, Path(tmp), a.cprofile, a.csv)
     show(result)
     if a.json:
         a.json.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -197,3 +197,32 @@ def another_register_location(request, register_location, tmp_path) -> Path | st
     """A second empty register on the same backend as ``register_location``."""
     backend = "postgresql" if isinstance(register_location, str) else "sqlite"
     return _new_register_location(request, tmp_path, backend, "register-2")
+
+
+@pytest.fixture(autouse=True)
+def _plain_csv_checked(monkeypatch):
+    """Every CSV file a test reads in this process that the plain path takes (a few MB of lines at
+    a time into Arrow) is read the careful way too, and must give the same sheet, the same notes
+    and the same encoding: the plain path is a way of holding less, never another reading."""
+    import pandas as pd
+
+    from desktop.io import workbook
+
+    plain = workbook._read_csv_plain
+
+    def checked(data, path, max_rows=None):
+        got = plain(data, path, max_rows)
+        if got is not None and len(data) <= 8 << 20:
+            monkeypatch.setattr(workbook, "_read_csv_plain", lambda *a, **k: None)
+            try:
+                careful = workbook._read_csv(data, path, max_rows)
+            finally:
+                monkeypatch.setattr(workbook, "_read_csv_plain", checked)
+            assert got[1] == careful[1], path
+            pd.testing.assert_frame_equal(got[0].frame, careful[0].frame, check_exact=True)
+            assert got[0].notes == careful[0].notes, path
+            assert (got[0].name, got[0].visible, got[0].date1904) == \
+                (careful[0].name, careful[0].visible, careful[0].date1904)
+        return got
+
+    monkeypatch.setattr(workbook, "_read_csv_plain", checked)

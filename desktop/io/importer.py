@@ -8,6 +8,7 @@ used or counted as rejected with an issue (blank rows hold nothing and are only 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -235,6 +236,8 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
         for ch_key, kind in whole_file_choice.items():
             if ch_key == key and not any(d.raw is raw and d.match.kind == kind for d in data):
                 raise _no_header(raw, raw.sheets[0] if raw.sheets else None, kind)
+        for sheet in raw.sheets:  # the rows used are in the data frames now: the file's text is let go
+            sheet.frame = sheet.frame.iloc[:0]
 
     sources.extend(unreadable)
     tick()
@@ -377,10 +380,16 @@ def _data_frame(raw: RawFile, sheet: RawSheet, match: HeaderMatch,
     src.rows_read = int((~blank_all).sum())
     src.rows_rejected = int(total.sum())
     keep = ~blank_all & ~total
-    mapped = body.reindex(columns=list(match.columns.values()))[keep]
-    mapped.columns = list(match.columns.keys())
-    mapped.index = excel_rows[keep]
-    return mapped.astype("str"), issues
+    # Column by column, each raw column let go from the sheet once its last field has its rows:
+    # a ledger of millions of rows never holds its whole text twice.
+    mapped, left = {}, Counter(match.columns.values())
+    for fld, col in match.columns.items():
+        mapped[fld] = body[col].array[keep] if col in body.columns else pd.array([None] * int(keep.sum()), dtype="str")
+        left[col] -= 1
+        if not left[col] and col in body.columns:
+            body = body.drop(columns=[col])
+            sheet.frame = sheet.frame.drop(columns=[col])
+    return pd.DataFrame(mapped, index=excel_rows[keep]).astype("str"), issues
 
 
 def _unused_columns(raw: RawFile, sheet: RawSheet, match: HeaderMatch, blank: pd.DataFrame,
@@ -406,12 +415,15 @@ _FEN_FIELDS = ("amount", "paid_amount")  # 元 amounts of the ledger and the rec
 
 def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
                   issues: list[RowIssue], failed: pd.Series, required: tuple[str, ...] = ()) -> dict[str, pd.Series]:
-    """Parse every mapped column; problems become issues; rows failing a required field are marked."""
+    """Parse every mapped column; problems become issues; rows failing a required field are marked.
+
+    Each column's text leaves ``d.frame`` once it is parsed (the frame keeps its index): a ledger
+    of millions of rows holds one column's text at a time beside the parsed columns."""
     out: dict[str, pd.Series] = {}
     for fld, col in d.match.columns.items():
         if fld not in parsers:
             continue
-        raw_col = d.frame[fld]
+        raw_col = d.frame.pop(fld)
         parser = parsers[fld]
         if parser is V.parse_date and d.sheet.date1904:
             parser = V.parse_date_1904

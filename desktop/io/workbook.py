@@ -174,6 +174,10 @@ def _read_csv(data: bytes, path: Path, max_rows: int | None = None) -> tuple[Raw
     import bisect
 
     csv.field_size_limit(2**31 - 1)  # long values are read whole; a C long (32 bits on Windows) holds it
+    if _csv_utf16(data) is None:
+        plain = _read_csv_plain(data, path, max_rows)
+        if plain is not None:
+            return plain
     lines, encoding, line_notes, notes = _csv_lines(data, path)
     start, delim = 0, None
     sep = re.fullmatch(r'"?sep=(.)"?\s*', lines[0], re.IGNORECASE) if lines else None
@@ -229,6 +233,172 @@ def _read_csv(data: bytes, path: Path, max_rows: int | None = None) -> tuple[Raw
 
 
 EXCEL_CELL_CHARS = 32_767
+_PLAIN_CHUNK = 256 << 10  # bytes of lines read at a time by the plain path (its Python objects: about 20 times that)
+# A cell Python's str.strip() leaves empty, as Arrow's regular expressions say it (is_blank's rule;
+# tests/test_hostile_csv.py checks the characters against str.isspace).
+_BLANK_CELL = "^[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+
+
+def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tuple[RawSheet, str] | None:
+    """A plain CSV file read a few MB of lines at a time, straight into Arrow columns: the same
+    sheet, notes and encoding as ``_read_csv`` gives, holding no more than the file's bytes and its
+    cells' Arrow text (a 5,000,000-row ledger otherwise held every line and cell as a Python
+    string: several GB). Plain: wholly UTF-8, or wholly GBK with no line that reads as UTF-8, no
+    NUL character and no record over more than one line (a cell with a line break, a stray
+    quote). Anything else gives None, and the file is read the careful way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    notes: list[SheetNote] = []
+    data, bom = _csv_bytes(data, path, notes)
+    if b"\x00" in data:
+        return None
+    cuts = _csv_chunks(data, _PLAIN_CHUNK)
+    encoding = _csv_plain_encoding(data, cuts, bom)
+    if encoding is None:
+        return None
+    codec = "utf-8" if encoding == "utf-8" else "gb18030"
+    text_type = pa.large_string()
+    chunks: list[tuple[int, list[pa.Array]]] = []  # each piece's rows, and its columns
+    n_rows, start, header, nonblank = 0, 0, None, False
+    delim = ","
+    for piece, (a, b) in enumerate(cuts):
+        text = data[a:b].decode(codec)
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        if piece == 0:
+            sep = re.fullmatch(r'"?sep=(.)"?\s*', lines[0], re.IGNORECASE) if lines else None
+            if sep:
+                start, delim = 1, sep.group(1)
+            else:
+                delim = _csv_delimiter(lines, 0, prefer_tab=path.suffix.lower() == ".txt")
+            lines = lines[start:]
+        nonblank = nonblank or any(line.strip() for line in lines)
+        if max_rows is not None:
+            if n_rows >= max_rows:
+                if nonblank:
+                    break
+                continue
+            lines = lines[:max_rows - n_rows]
+        reader = csv.reader(lines, delimiter=delim, strict=True)
+        try:
+            rows = list(reader)
+        except csv.Error:
+            return None
+        if reader.line_num != len(rows):  # a record over several lines
+            return None
+        if piece == 0:
+            header = _csv_header(rows)
+        notes += _csv_plain_notes(rows, lines, n_rows, start, header)
+        width = max(map(len, rows), default=0)
+        if any(len(r) != width for r in rows):
+            rows = [r if len(r) == width else r + [None] * (width - len(r)) for r in rows]
+        columns = []
+        for col in zip(*rows):
+            cells = pa.array(col, type=text_type)
+            columns.append(pc.if_else(pc.match_substring_regex(cells, _BLANK_CELL), pa.scalar(None, text_type), cells))
+        if rows:
+            chunks.append((len(rows), columns))
+        n_rows += len(rows)
+    if not nonblank:
+        notes.append(SheetNote(None, None, None, "the file is empty", "nothing read"))
+    width = max((len(columns) for _, columns in chunks), default=0)
+    if width:
+        frame = pd.DataFrame({j: pd.array(pa.chunked_array(
+            [columns[j] if j < len(columns) else pa.nulls(n, text_type) for n, columns in chunks],
+            text_type).combine_chunks(), dtype="str") for j in range(width)})  # one buffer each, as calamine gives
+        frame.columns = range(width)
+    else:
+        frame = pd.DataFrame([[]] * n_rows, columns=range(0), dtype="str")
+    sheet = RawSheet(path.stem, frame)
+    sheet.notes.extend(sorted(notes, key=lambda n: (n.row is not None, n.row or 0, -1 if n.col is None else n.col)))
+    return sheet, encoding
+
+
+def _csv_chunks(data: bytes, size: int = _PLAIN_CHUNK, first_lines: int = 250) -> list[tuple[int, int]]:
+    """Where to cut ``data`` into pieces of about ``size`` bytes of whole lines, the first holding at
+    least ``first_lines`` lines (the separator, the header and the header's width are found there)."""
+    cuts: list[tuple[int, int]] = []
+    a, n = 0, len(data)
+    while a < n:
+        b = a + size
+        if not cuts:
+            pos = -1
+            for _ in range(first_lines):
+                pos = data.find(b"\n", pos + 1)
+                if pos < 0:
+                    break
+            b = n if pos < 0 else max(b, pos + 1)
+        if b < n:
+            nl = data.find(b"\n", b - 1)
+            b = n if nl < 0 else nl + 1
+        cuts.append((a, min(b, n)))
+        a = min(b, n)
+    return cuts
+
+
+def _csv_plain_encoding(data: bytes, cuts: list[tuple[int, int]], bom: bool) -> str | None:
+    """'utf-8' or 'gbk' when the whole file is in that one encoding as ``_csv_decode_mixed`` reads
+    it (GBK: most of the file, every byte valid, no line that it would read as UTF-8), else None.
+    A line end is never inside a character in either, so the pieces decode on their own."""
+    try:
+        for a, b in cuts:
+            data[a:b].decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    invalid = re.compile("[\udc80-\udcff]")
+    utf8_line = re.compile("(?m)^[^\n\udc80-\udcff]*[^\x00-\x7f\udc80-\udcff][^\n\udc80-\udcff]*$")
+    invalid_bytes = utf8_chars = 0
+    first = None
+    ascii_bytes = bytes(range(128))
+    for a, b in cuts:
+        piece = data[a:b]
+        try:
+            piece.decode("gb18030")
+        except UnicodeDecodeError:
+            return None
+        loose = piece.decode("utf-8", "surrogateescape")
+        valid = piece.decode("utf-8", "ignore")
+        invalid_bytes += len(loose) - len(valid)
+        utf8_chars += len(valid) - (len(piece) - len(piece.translate(None, ascii_bytes)))
+        if first is None:
+            first = loose.split("\n", 1)[0]
+        if any(_utf8_like(m.group()) for m in utf8_line.finditer(loose)):
+            return None
+    if utf8_chars > invalid_bytes or (bom and first and not first.isascii() and invalid.search(first) is None):
+        return None  # most of it is UTF-8: the careful way reads its GBK lines and notes them
+    return "gbk"
+
+
+def _csv_plain_notes(rows: list[list[str]], lines: list[str], first_row: int, start: int,
+                     header: tuple[int, int, int] | None) -> list[SheetNote]:
+    """``_read_csv``'s notes on rows of the wrong width and on values longer than a cell, for the
+    plain path's piece of records (one line each) that begins at record ``first_row``."""
+    notes = []
+
+    def where(k: int) -> str:
+        return "" if start == 0 else f" (file line {start + k + 1})"
+
+    if header is not None:
+        h, width, named = header
+        for i in [i for i, n in enumerate(map(len, rows)) if n != width]:
+            k, r = first_row + i, rows[i]
+            if k <= h or not r:
+                continue
+            used = _csv_width(r)
+            if used and (used > named or len(r) < named):
+                notes.append(SheetNote(k, None, _csv_cut(lines[i]),
+                                       f"{used if used > named else len(r)} fields where the header row has "
+                                       f"{named}{where(k)}",
+                                       "values read in order from column A; check that each is under its header"))
+    for i in [i for i, n in enumerate(map(len, lines)) if n > EXCEL_CELL_CHARS]:
+        k = first_row + i
+        notes.extend(SheetNote(k, j, _csv_cut(v), f"{len(v):,} characters, more than an Excel cell holds "
+                               f"(32,767){where(k)}", "read in full; cut to fit where written to a workbook")
+                     for j, v in enumerate(rows[i]) if len(v) > EXCEL_CELL_CHARS)
+    return notes
 _ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK"}
 
 
@@ -255,17 +425,7 @@ def _csv_lines(data: bytes, path: Path) -> tuple[list[str], str, dict[int, list[
                                    "read with � in their place; correct the value in the file"))
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     else:
-        bom = data.startswith(b"\xef\xbb\xbf")
-        data = data[3:] if bom else data
-        body = data.rstrip(b"\x00")  # a file whose end was zero-filled (a save cut short by a crash)
-        if len(body) < len(data):
-            notes.append(SheetNote(None, None, None, f"the file ends in {len(data) - len(body):,} NUL bytes "
-                                   f"(a damaged save?)", "NUL characters removed"))
-        data = body[:-1] if body.endswith(b"\x1a") else body  # DOS end-of-file mark
-        if _csv_binary(data):
-            raise InputFileError("error.file.csv_binary", file=path)
-        if b"\r" in data:  # CR never occurs inside a UTF-8 or GBK character
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        data, bom = _csv_bytes(data, path, notes)
         try:
             text = data.decode("utf-8")
             encoding = "utf-8"
@@ -283,6 +443,24 @@ def _csv_lines(data: bytes, path: Path) -> tuple[list[str], str, dict[int, list[
                 line_notes.setdefault(i, []).append((f"line {i + 1} has NUL characters (a damaged file?)",
                                                      "NUL characters removed", _csv_cut(lines[i]), False))
     return lines, encoding, line_notes, notes
+
+
+def _csv_bytes(data: bytes, path: Path, notes: list[SheetNote]) -> tuple[bytes, bool]:
+    """A file's bytes (not UTF-16) as text lines end to end: its UTF-8 BOM, a zero-filled end
+    (noted) and a DOS end-of-file mark taken off, every line end made LF; and whether it had the BOM.
+    Refuses content that is not text."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    data = data[3:] if bom else data
+    body = data.rstrip(b"\x00")  # a file whose end was zero-filled (a save cut short by a crash)
+    if len(body) < len(data):
+        notes.append(SheetNote(None, None, None, f"the file ends in {len(data) - len(body):,} NUL bytes "
+                               f"(a damaged save?)", "NUL characters removed"))
+    data = body[:-1] if body.endswith(b"\x1a") else body  # DOS end-of-file mark
+    if _csv_binary(data):
+        raise InputFileError("error.file.csv_binary", file=path)
+    if b"\r" in data:  # CR never occurs inside a UTF-8 or GBK character
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data, bom
 
 
 def _csv_utf16(data: bytes) -> str | None:
