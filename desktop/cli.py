@@ -400,6 +400,16 @@ def _guarded_main(argv: list[str] | None) -> int:
         previous = {sig: signal.getsignal(sig) for sig in _signals()}
         for sig in _signals():  # Ctrl+C as Python's own handler takes it (KeyboardInterrupt), remembered too
             signal.signal(sig, _terminate)
+    try:
+        return _guarded_job(argv, program, headless, handled)
+    finally:  # argparse's exit too: an in-process caller gets its own handlers back
+        if handled and not program:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _guarded_job(argv: list[str], program: bool, headless: bool, handled: bool) -> int:
+    """The body of ``_guarded_main``, its handlers set."""
     try:  # a signal while the set-up below imports and sweeps is a cancel too, not a traceback
         if headless:
             from desktop import diagnostics
@@ -422,9 +432,6 @@ def _guarded_main(argv: list[str] | None) -> int:
         _ignore_signals(handled)
         code = _last_resort(exc, committed=_job_state["committed"])
     _ignore_signals(handled)
-    if handled and not program:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     return code
 
 

@@ -226,3 +226,24 @@ def _plain_csv_checked(monkeypatch):
         return got
 
     monkeypatch.setattr(workbook, "_read_csv_plain", checked)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_kept(request):
+    """A test leaves Ctrl+C and SIGTERM as it found them. A handler left behind by an in-process
+    command-line run (ignored, or the job's cancel) would make a later interrupt of the test run
+    hang or be swallowed; the handlers are put back and the test that changed them fails."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [n for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
+    before = {n: signal.getsignal(getattr(signal, n)) for n in names}
+    yield
+    changed = [n for n in names if signal.getsignal(getattr(signal, n)) is not before[n]]
+    for n in changed:
+        signal.signal(getattr(signal, n), before[n])
+    if changed:
+        pytest.fail(f"{request.node.nodeid} left the handler of {', '.join(changed)} changed", pytrace=False)
