@@ -137,3 +137,21 @@ def test_the_plain_path_holds_a_fraction_of_what_the_careful_path_holds(monkeypa
     assert len(careful.frame) == 300_003
     assert plain_peak < len(data), (plain_peak, len(data))
     assert careful_peak > 4 * plain_peak, (careful_peak, plain_peak)
+
+
+def test_line_ends_are_made_lf_piece_by_piece_as_the_careful_path_makes_them(monkeypatch):
+    """The plain path makes CRLF and a lone CR a line end in each piece (no second copy of the
+    file): a CRLF file with lone CRs here and there, cut into pieces of 300 bytes (a piece always
+    ends at an LF, so no CRLF is split), reads as the careful path reads it."""
+    rng = random.Random(5)
+    lines = _ledger(900, rng)
+    text = "".join(line + rng.choice(["\r\n", "\r\n", "\r\n", "\r", "\n"]) for line in lines)
+    data = text.encode("gbk")
+    path = Path("混合 换行.csv")
+    monkeypatch.setattr(workbook, "_PLAIN_CHUNK", 300)
+    assert len(workbook._csv_chunks(data, 300)) > 30
+    plain = _read_csv_plain(data, path)
+    assert plain is not None
+    careful = _careful(monkeypatch, data, path)
+    assert plain[0].frame.equals(careful[0].frame) and plain[0].notes == careful[0].notes
+    assert plain[0].frame.shape[0] == text.replace("\r\n", "\n").replace("\r", "\n").count("\n")

@@ -8,6 +8,7 @@ used or counted as rejected with an issue (blank rows hold nothing and are only 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -259,12 +260,35 @@ def import_files(inputs: list[Path], choices: list[SheetChoice] | None = None,
             t, iss = _build_rows(d, RECEIPT_PARSERS, RECEIPT_COLUMNS, ("date", "amount"), by_id, names, dup_ids)
             receipts.append(t)
             issues.extend(iss)
-    ledger = pd.concat(ledgers, ignore_index=True) if ledgers else Table.empty(LEDGER_COLUMNS)
-    receipt_frame = pd.concat(receipts, ignore_index=True) if receipts else Table.empty(RECEIPT_COLUMNS)
+    ledger = _joined(ledgers, LEDGER_COLUMNS)
+    receipt_frame = _joined(receipts, RECEIPT_COLUMNS)
     # a formula cell without a saved value holds the reader's marker, not a value a clerk typed:
     # its problem says what it is, the value column stays blank
     issues = [replace(i, value=None) if i.value == V.FORMULA_WITHOUT_VALUE else i for i in issues]
+    del data, ledgers, receipts
+    _give_back_freed_memory()
     return ImportResult(customers, ledger, receipt_frame, issues, sources)
+
+
+def _joined(tables: list[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame:
+    """The sheets' rows in one table (one sheet's table as it is: no second copy of a big ledger)."""
+    if not tables:
+        return Table.empty(columns)
+    return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+
+
+def _give_back_freed_memory() -> None:
+    """The working copies of the import are freed, but the allocators keep their pages for
+    reuse: handed back to the system here, so the rating that follows starts from what the
+    tables hold (a 5,000,000-row ledger: about 200 MB less held by the process)."""
+    import pyarrow as pa
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        import ctypes
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # another C library (musl): nothing to hand back this way
+            pass
 
 
 def _file_key(path: Path) -> object:
@@ -442,22 +466,24 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
         bad = problems.notna()
         kept = bad & parsed.notna()  # a value and a problem: the parser corrected the cell (rounded, cleaned)
         is_required = fld in required
-        for row in problems.index[bad]:
-            if kept.at[row]:
+        rows = problems.index.to_numpy()  # cells are looked up by position: no hash of millions of row numbers
+        for i in np.flatnonzero(bad.to_numpy()):
+            row = rows[i]
+            if kept.iat[i]:
                 action, severity = "corrected value used", "warning"
             else:
                 action = "row not used" if is_required else "treated as blank"
                 severity = "error" if is_required else "warning"
             issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
-                                   raw_col.at[row], problems.at[row], action, severity))
+                                   raw_col.iat[i], problems.iat[i], action, severity))
         if fld in _FEN_FIELDS and d.match.kind in ("ledger", "receipts"):
             # Amounts count to the fen (DOMAIN: exact to the fen); a finer amount is rounded, and said so.
             fen = parsed.to_numpy(dtype="float64") * 100
             off = np.abs(fen - np.round(fen)) > 4 * np.spacing(np.abs(fen)) + 1e-9  # beyond the float's own error
-            for row in parsed.index[np.nan_to_num(off, nan=0).astype(bool)]:
-                issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, col),
-                                       raw_col.at[row], "amount finer than a fen",
-                                       f"rounded to {np.round(float(parsed.at[row]) * 100) / 100:.2f}", "warning"))
+            for i in np.flatnonzero(np.nan_to_num(off, nan=0).astype(bool)):
+                issues.append(RowIssue(d.raw.name, d.sheet.name, int(rows[i]), _col_label(d.match, col),
+                                       raw_col.iat[i], "amount finer than a fen",
+                                       f"rounded to {np.round(float(parsed.iat[i]) * 100) / 100:.2f}", "warning"))
         if is_required:
             missing = parsed.isna() & ~bad
             for row in parsed.index[missing]:
@@ -603,12 +629,14 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
     ids = fields.get("customer_id", pd.Series([None] * n, index=d.frame.index, dtype=object))
     nm = fields.get("customer_name", pd.Series([None] * n, index=d.frame.index, dtype=object))
     resolved = ids.where(ids.isin(list(by_id)), None)
-    by_name = nm.map(names)
-    use_name = resolved.isna() & ids.isna()
-    resolved = resolved.where(~use_name, by_name)
+    use_name = (resolved.isna() & ids.isna()).to_numpy()
+    if use_name.any():  # a row without an ID is linked by its name (looked up on those rows only)
+        resolved = resolved.copy()
+        resolved.iloc[np.flatnonzero(use_name)] = np.array([names.get(x) for x in nm.to_numpy()[use_name]], dtype=object)
     unresolved = resolved.isna() & ~failed
-    for row in resolved.index[unresolved]:
-        cid, name = ids.at[row], nm.at[row]
+    rows = d.frame.index.to_numpy()  # cells are looked up by position: no hash of millions of row numbers
+    for i in np.flatnonzero(unresolved.to_numpy()):
+        row, cid, name = rows[i], ids.iat[i], nm.iat[i]
         ref_col = d.match.columns["customer_id"] if cid is not None else \
             d.match.columns.get("customer_name", d.match.columns.get("customer_id"))
         if cid in dup_ids:
@@ -627,40 +655,46 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
     if "paid_amount" in fields and "amount" in fields:
         pa, am = fields["paid_amount"], fields["amount"]
         over = (am > 0) & (pa > am + 0.005) & ~failed
-        for row in pa.index[over]:
-            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row),
-                                   _col_label(d.match, d.match.columns["paid_amount"]), pa.at[row],
-                                   f"paid amount exceeds the invoice amount {am.at[row]:,.2f}",
+        for i in np.flatnonzero(over.to_numpy()):
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(rows[i]),
+                                   _col_label(d.match, d.match.columns["paid_amount"]), pa.iat[i],
+                                   f"paid amount exceeds the invoice amount {am.iat[i]:,.2f}",
                                    "counted up to the invoice amount", "warning"))
     if "paid_date" in fields and "paid_amount" in fields:
         no_date = fields["paid_amount"].notna() & fields["paid_date"].isna() & ~failed
-        for row in no_date.index[no_date]:
-            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row),
+        for i in np.flatnonzero(no_date.to_numpy()):
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(rows[i]),
                                    _col_label(d.match, d.match.columns["paid_amount"]),
-                                   fields["paid_amount"].at[row], "paid amount without a paid date",
+                                   fields["paid_amount"].iat[i], "paid amount without a paid date",
                                    "assumed paid on the due date", "warning"))
     if d.match.kind == "receipts" and "amount" in fields:
         # A refund or a zero receipt pays no invoice: kept on the sheet's count, said so.
         not_paid = (fields["amount"] <= 0) & ~failed
-        for row in not_paid.index[not_paid]:
-            issues.append(RowIssue(d.raw.name, d.sheet.name, int(row), _col_label(d.match, d.match.columns["amount"]),
-                                   fields["amount"].at[row], "receipt of zero or less (a refund?)",
+        for i in np.flatnonzero(not_paid.to_numpy()):
+            issues.append(RowIssue(d.raw.name, d.sheet.name, int(rows[i]), _col_label(d.match, d.match.columns["amount"]),
+                                   fields["amount"].iat[i], "receipt of zero or less (a refund?)",
                                    "not applied to any invoice", "warning"))
     keep = ~failed
     d.source.rows_used += int(keep.sum())
     d.source.rows_rejected += int((~keep).sum())
+    # Each column typed on its own and the parsed one let go (no copy when every row is kept, and
+    # the table is made of these arrays as they are): a ledger of millions of rows is held once.
+    kept = keep.to_numpy()
+    every = bool(kept.all())
     out = {}
     for col, dtype in columns.items():
         if col == "row":
-            out[col] = d.frame.index.to_numpy()[keep.to_numpy()].astype("int64")
+            out[col] = d.frame.index.to_numpy()[kept].astype("int64")
         elif col == "customer_id":
-            out[col] = resolved[keep].to_numpy(dtype=object)
+            out[col] = (resolved if every else resolved[kept]).to_numpy(dtype=object)
         elif col in fields:
-            s = fields[col][keep]
-            out[col] = _typed(s, dtype)
+            s = fields.pop(col)
+            out[col] = _typed(s if every else s[kept], dtype)
+            del s
         else:
-            out[col] = _typed(pd.Series([None] * int(keep.sum()), dtype=object), dtype)
-    return pd.DataFrame(out).astype(columns), issues
+            out[col] = _typed(pd.Series([None] * int(kept.sum()), dtype=object), dtype)
+    fields.clear()
+    return pd.DataFrame(out, copy=False).astype(columns), issues
 
 
 def _typed(s: pd.Series, dtype: str) -> np.ndarray:

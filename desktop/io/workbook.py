@@ -250,9 +250,10 @@ def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tup
     import pyarrow.compute as pc
 
     notes: list[SheetNote] = []
-    data, bom = _csv_bytes(data, path, notes)
+    data, bom = _csv_bytes(data, path, notes, lf=False)
     if b"\x00" in data:
         return None
+    cr = b"\r" in data
     cuts = _csv_chunks(data, _PLAIN_CHUNK)
     encoding = _csv_plain_encoding(data, cuts, bom)
     if encoding is None:
@@ -264,6 +265,8 @@ def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tup
     delim = ","
     for piece, (a, b) in enumerate(cuts):
         text = data[a:b].decode(codec)
+        if cr:  # CRLF, or an old Mac's CR: LF, as the careful path makes them (a piece ends at an LF)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")
         if text.endswith("\n"):
             lines.pop()
@@ -305,9 +308,16 @@ def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tup
         notes.append(SheetNote(None, None, None, "the file is empty", "nothing read"))
     width = max((len(columns) for _, columns in chunks), default=0)
     if width:
-        frame = pd.DataFrame({j: pd.array(pa.chunked_array(
-            [columns[j] if j < len(columns) else pa.nulls(n, text_type) for n, columns in chunks],
-            text_type).combine_chunks(), dtype="str") for j in range(width)})  # one buffer each, as calamine gives
+        joined = {}
+        for j in range(width):  # one buffer each, as calamine gives; each column's pieces let go once joined
+            pieces = [columns[j] if j < len(columns) else pa.nulls(n, text_type) for n, columns in chunks]
+            for _, columns in chunks:
+                if j < len(columns):
+                    columns[j] = None
+            joined[j] = pd.array(pa.chunked_array(pieces, text_type).combine_chunks(), dtype="str")
+            del pieces
+        frame = pd.DataFrame(joined)
+        del joined
         frame.columns = range(width)
     else:
         frame = pd.DataFrame([[]] * n_rows, columns=range(0), dtype="str")
@@ -445,10 +455,11 @@ def _csv_lines(data: bytes, path: Path) -> tuple[list[str], str, dict[int, list[
     return lines, encoding, line_notes, notes
 
 
-def _csv_bytes(data: bytes, path: Path, notes: list[SheetNote]) -> tuple[bytes, bool]:
+def _csv_bytes(data: bytes, path: Path, notes: list[SheetNote], lf: bool = True) -> tuple[bytes, bool]:
     """A file's bytes (not UTF-16) as text lines end to end: its UTF-8 BOM, a zero-filled end
-    (noted) and a DOS end-of-file mark taken off, every line end made LF; and whether it had the BOM.
-    Refuses content that is not text."""
+    (noted) and a DOS end-of-file mark taken off, every line end made LF (unless ``lf`` is False:
+    the caller does that piece by piece, not holding a second copy of a big file); and whether it
+    had the BOM. Refuses content that is not text."""
     bom = data.startswith(b"\xef\xbb\xbf")
     data = data[3:] if bom else data
     body = data.rstrip(b"\x00")  # a file whose end was zero-filled (a save cut short by a crash)
@@ -458,7 +469,7 @@ def _csv_bytes(data: bytes, path: Path, notes: list[SheetNote]) -> tuple[bytes, 
     data = body[:-1] if body.endswith(b"\x1a") else body  # DOS end-of-file mark
     if _csv_binary(data):
         raise InputFileError("error.file.csv_binary", file=path)
-    if b"\r" in data:  # CR never occurs inside a UTF-8 or GBK character
+    if lf and b"\r" in data:  # CR never occurs inside a UTF-8 or GBK character
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return data, bom
 
