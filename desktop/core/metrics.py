@@ -113,7 +113,11 @@ def ledger_lines(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_days
     windows, days late and aging buckets of every line, column-wise."""
     d = pd.Timestamp(as_of)
     y1, y2 = one_year_before(d, 1), one_year_before(d, 2)
-    led = ledger[ledger["invoice_date"] <= d].copy()
+    dated = (ledger["invoice_date"] <= d).to_numpy()
+    # every line dated by D (the usual case): the ledger as it is, its plain 0..n-1 index kept, so
+    # the look-ups by invoice below are arithmetic, not a hash of millions of rows (the columns
+    # added below go on this frame only: the ledger itself is never changed)
+    led = ledger.copy(deep=False) if dated.all() else ledger[dated]
     led["due"], led["due_from"] = due_dates(led, current_term_days)
     led["amount_fen"] = (led["amount"] * _FEN).round().astype("int64")
     positive = led["amount_fen"] > 0
@@ -185,9 +189,21 @@ def late_parts(lines: LedgerLines) -> pd.DataFrame:
     return late
 
 
-def order_keys(invoices: pd.DataFrame) -> pd.Series:
-    """What makes an order: its order/invoice number, else its ledger row."""
-    return invoices["invoice_no"].where(invoices["invoice_no"].notna(), "#row" + invoices["row"].astype(str))
+def first_of_order(invoices: pd.DataFrame) -> np.ndarray:
+    """True on the first line of each order: an order is a customer's order/invoice number among
+    its lines of a positive amount (a credit note is never an order); a line without a number is
+    an order of its own. Worked on integer codes of the customers and numbers (a ledger of
+    millions of lines is never hashed as pairs of texts)."""
+    positive = invoices["amount_fen"].to_numpy() > 0
+    numbered = invoices["invoice_no"].notna().to_numpy() & positive
+    first = positive & ~numbered
+    if numbered.any():
+        customer, _ = pd.factorize(invoices["customer_id"].to_numpy()[numbered])
+        number, numbers = pd.factorize(invoices["invoice_no"].to_numpy()[numbered])
+        pair = customer.astype("int64") * (len(numbers) + 1) + number
+        _, at = np.unique(pair, return_index=True)  # the first line of each pair (a stable sort)
+        first[np.flatnonzero(numbered)[at]] = True
+    return first
 
 
 def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_days: pd.Series,
@@ -215,8 +231,7 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     prev = led["window"] == WINDOW_PREV
     sales_12m = led["amount_fen"].where(t12, 0).groupby(cid).sum() / _FEN
     sales_prev = led["amount_fen"].where(prev, 0).groupby(cid).sum() / _FEN
-    order_key = order_keys(led)
-    orders = pd.DataFrame({"c": cid, "k": order_key})[positive].drop_duplicates().groupby("c").size()
+    orders = pd.Series(first_of_order(led), index=led.index).groupby(cid).sum()
     first_invoice = led.groupby(cid)["invoice_date"].min()
 
     # Open AR and aging; credit balances never lower the overdue balance.
@@ -233,7 +248,7 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
         "late_fen_days": late_sum["wd"].where(exact_ok, 0), "late_exact": exact_ok,
         "late_fen_days_float": late_sum["wd_float"],
     })
-    out = out.join(aging.add_prefix("aging:"), how="left")
+    out = out.rename_axis(None).join(aging.add_prefix("aging:"), how="left")  # indexed by customer id, unnamed
     ints = ["orders", "invoices", "due_invoices", "due_fen", "late_fen_days"]
     out[ints] = out[ints].fillna(0).astype("int64")
     out["late_exact"] = out["late_exact"].fillna(True).astype(bool)

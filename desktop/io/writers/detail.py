@@ -48,9 +48,9 @@ from desktop.core.metrics import (
     WINDOW_OLDER,
     WINDOW_PREV,
     LedgerLines,
+    first_of_order,
     late_parts,
     one_year_before,
-    order_keys,
 )
 from desktop.core.models import Rating
 from desktop.core.policy import Policy
@@ -177,10 +177,7 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     portion_wd = parts.loc[parts["portion"] >= 0].set_index("portion")["wd"]
     del parts  # a million-line frame: the peak of the export is here, so nothing is kept longer than needed
     counted = inv["timeliness"].to_numpy(dtype=bool)
-    keys = pd.DataFrame({"c": cno, "k": order_keys(inv).to_numpy()})
-    first = np.zeros(n, dtype=bool)  # an order counts once (its first line here), a credit note never
-    first[positive] = ~keys[positive].duplicated().to_numpy()
-    del keys
+    first = first_of_order(inv)  # an order counts once (its first line here), a credit note never
     window_words = [""] * 3
     window_words[WINDOW_12M], window_words[WINDOW_PREV], window_words[WINDOW_OLDER] = \
         lab("window.12m"), lab("window.prev"), lab("window.older")
