@@ -215,7 +215,6 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     lines = ledger_lines(ledger, receipts, current_term_days, policy, as_of)
     led = lines.invoices
     cid = led["customer_id"]
-    positive = led["amount_fen"] > 0
 
     # Payment timeliness, amount-weighted: whole fen times whole days, summed exactly.
     counted = led["timeliness"]

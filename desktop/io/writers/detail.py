@@ -169,7 +169,6 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     n = len(inv)
     line_no = np.arange(1, n + 1, dtype="int64")
     line_of = pd.Series(line_no, index=inv.index)  # ledger index -> line number
-    positive = inv["amount_fen"].to_numpy() > 0
     portions = lines.portions
     paid = portions.groupby("invoice")["amount_fen"].sum().reindex(inv.index, fill_value=0).to_numpy()
     parts = late_parts(lines)
