@@ -18,6 +18,7 @@ from typing import Any
 from desktop import __version__
 from desktop.core.backtest import OutcomeRule, Report, RunRow, latest_per_date, observable, outcomes, report
 from desktop.core.compare import Comparison, Side, compare, snap, snap_recorded
+from desktop.core.models import text_objects
 from desktop.core.policy import Policy
 from desktop.errors import NothingToRateError, UsageError
 
@@ -211,7 +212,7 @@ def backtest(imported, policy: Policy, evaluation: date, rule: OutcomeRule, regi
     cases["due"] = pd.NaT
     if hit.any():
         picked = inv.loc[ref[hit].to_numpy()]
-        cases.loc[hit, "invoice_no"] = picked["invoice_no"].to_numpy()
+        cases.loc[hit, "invoice_no"] = text_objects(picked["invoice_no"])
         cases.loc[hit, "invoice_row"] = picked["row"].to_numpy()
         cases.loc[hit, "due"] = picked["due"].to_numpy()
     cases["unpaid"] = pd.to_numeric(cases.get("unpaid_fen"), errors="coerce") / 100

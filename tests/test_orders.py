@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from desktop.core import metrics
 from desktop.core.metrics import first_of_order
 
 
@@ -28,13 +29,16 @@ def _by_hand(lines: list[tuple[str, str | None, int]]) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.parametrize("part", [500_000, 3])  # one part; customers in parts of a few lines
+@pytest.mark.parametrize("dtype", ["object", "str"])  # as a test builds it; as the importer gives it (Arrow text)
 @pytest.mark.parametrize("seed", range(12))
-def test_orders_are_distinct_numbers_and_unnumbered_lines(seed):
+def test_orders_are_distinct_numbers_and_unnumbered_lines(seed, dtype, part, monkeypatch):
+    monkeypatch.setattr(metrics, "ORDER_PART_LINES", part)
     rng = random.Random(seed)
     lines = [(rng.choice(["C1", "C2", "C3", "客户4"]), rng.choice([None, "FP1", "FP2", "fp1", "FP3", "=1"]),
               rng.choice([-500, 0, 100, 250_00])) for _ in range(rng.randrange(1, 80))]
     invoices = pd.DataFrame({"customer_id": np.array([c for c, _, _ in lines], dtype=object),
-                             "invoice_no": np.array([n for _, n, _ in lines], dtype=object),
+                             "invoice_no": pd.Series([n for _, n, _ in lines], dtype=dtype),
                              "amount_fen": np.array([f for _, _, f in lines], dtype="int64"),
                              "row": np.array([5] * len(lines), dtype="int64")})  # one row number: two sheets' row 5
     first = first_of_order(invoices)

@@ -197,13 +197,25 @@ def first_of_order(invoices: pd.DataFrame) -> np.ndarray:
     positive = invoices["amount_fen"].to_numpy() > 0
     numbered = invoices["invoice_no"].notna().to_numpy() & positive
     first = positive & ~numbered
-    if numbered.any():
-        customer, _ = pd.factorize(invoices["customer_id"].to_numpy()[numbered])
-        number, numbers = pd.factorize(invoices["invoice_no"].to_numpy()[numbered])
-        pair = customer.astype("int64") * (len(numbers) + 1) + number
+    if not numbered.any():
+        return first
+    lines = np.flatnonzero(numbered)
+    customer, _ = pd.factorize(invoices["customer_id"].to_numpy()[lines])
+    numbers = invoices["invoice_no"].array
+    # Customers in parts of about half a million lines (an order is one customer's): the numbers
+    # of one part at a time are hashed, never all of a ledger's millions at once.
+    parts = max(1, -(-len(lines) // ORDER_PART_LINES))
+    part = customer % parts
+    for k in range(parts):
+        mine = np.flatnonzero(part == k)  # in ledger order
+        number, distinct = pd.factorize(numbers.take(lines[mine]))
+        pair = customer[mine].astype("int64") * (len(distinct) + 1) + number
         _, at = np.unique(pair, return_index=True)  # the first line of each pair (a stable sort)
-        first[np.flatnonzero(numbered)[at]] = True
+        first[lines[mine[at]]] = True
     return first
+
+
+ORDER_PART_LINES = 500_000
 
 
 def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_days: pd.Series,

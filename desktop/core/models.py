@@ -100,7 +100,7 @@ def check_as_of(day: date) -> date:
 LEDGER_COLUMNS = {
     # column: dtype of the typed ledger table
     "customer_id": "object",
-    "invoice_no": "object",
+    "invoice_no": "str",  # Arrow text, NA when blank: a ledger's millions of numbers in one buffer
     "invoice_date": "datetime64[s]",
     "amount": "float64",
     "due_date": "datetime64[s]",
@@ -110,6 +110,13 @@ LEDGER_COLUMNS = {
     "row": "int64",  # Excel row number, for tracing
 }
 RECEIPT_COLUMNS = {"customer_id": "object", "date": "datetime64[s]", "amount": "float64", "row": "int64"}
+
+
+def text_objects(column: pd.Series):
+    """A text column (Arrow text or objects) as a numpy array of Python strings, None where
+    missing: what record builders and writers take (Arrow text gives NaN for a missing value)."""
+    import numpy as np
+    return np.where(column.notna().to_numpy(), column.to_numpy(dtype=object), None)
 
 
 @dataclass(frozen=True)

@@ -435,6 +435,7 @@ def _unused_columns(raw: RawFile, sheet: RawSheet, match: HeaderMatch, blank: pd
 
 
 _FEN_FIELDS = ("amount", "paid_amount")  # 元 amounts of the ledger and the receipts
+_TEXT_FIELDS = ("invoice_no",)  # ledger fields kept as Arrow text (nearly one value a row: no object each)
 
 
 def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
@@ -451,7 +452,7 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
         parser = parsers[fld]
         if parser is V.parse_date and d.sheet.date1904:
             parser = V.parse_date_1904
-        parsed, problems = V.parse_column(raw_col, parser)
+        parsed, problems = V.parse_column(raw_col, parser, as_text=fld in _TEXT_FIELDS and d.match.kind == LEDGER)
         factor = _unit_factor(fld, d.match.units.get(fld))
         if parsed.dtype.kind == "f":
             # Beyond 10^13 元 (after the column's unit) an amount is refused, never guessed; compared
@@ -697,7 +698,9 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
     return pd.DataFrame(out, copy=False).astype(columns), issues
 
 
-def _typed(s: pd.Series, dtype: str) -> np.ndarray:
+def _typed(s: pd.Series, dtype: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    if dtype == "str":  # Arrow text stays Arrow text (NA when missing)
+        return (s if s.dtype == "str" else s.astype(object).where(s.notna(), None).astype("str")).array
     if s.dtype == dtype:
         return s.to_numpy()
     if dtype.startswith("datetime64"):

@@ -325,24 +325,29 @@ _FIRST_SECOND, _LAST_SECOND = (int(np.datetime64(d, "s").astype("int64")) for d 
 PARSE_BLOCK = 1_000_000  # rows parsed at a time: a column's working copies stay a block's size
 
 
-def parse_column(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd.Series, pd.Series]:
+def parse_column(values: pd.Series, parser: Callable[[Any], Parsed],
+                 as_text: bool = False) -> tuple[pd.Series, pd.Series]:
     """Parse a column; returns (parsed values, problem text or None), on ``values``' index.
 
     Amounts come back as float64 (NaN when blank or rejected), dates as datetime64[s]
     (NaT), everything else as objects (None). Each cell's value depends on that cell alone, so a
     long column is parsed a block of rows at a time (a ledger of 5,000,000 rows does not hold
-    five working copies of a column at once) and the blocks joined.
+    five working copies of a column at once) and the blocks joined. ``as_text`` (a code or text
+    parser): the values come back as Arrow text (missing: NA), not as Python objects: a ledger's
+    millions of invoice numbers are one buffer, not millions of objects.
     """
     if len(values) <= PARSE_BLOCK:
-        return _parse_block(values, parser)
-    parts = [_parse_block(values.iloc[i:i + PARSE_BLOCK], parser) for i in range(0, len(values), PARSE_BLOCK)]
+        return _parse_block(values, parser, as_text)
+    parts = [_parse_block(values.iloc[i:i + PARSE_BLOCK], parser, as_text)
+             for i in range(0, len(values), PARSE_BLOCK)]
     out = pd.concat([p for p, _ in parts])
     problems = pd.concat([q for _, q in parts])
     out.index = problems.index = values.index  # the column's own index object, as one block gives
     return out, problems
 
 
-def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd.Series, pd.Series]:
+def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed],
+                 as_text: bool = False) -> tuple[pd.Series, pd.Series]:
     kind = "float" if parser is parse_amount else "date" if parser in (parse_date, parse_date_1904) else "object"
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype(object).where(values.notna(), None).astype("str")
@@ -373,7 +378,7 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd
         text = values.where(plain)
         if parser is parse_credit_code:
             text = text.str.upper()
-        out = pd.Series(_shared_objects(text), index=values.index)
+        out = text if as_text else pd.Series(_shared_objects(text), index=values.index)
         out[~plain] = None
         done |= plain
         odd = ~done
@@ -398,7 +403,7 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed]) -> tuple[pd
         out[rest] = parsed_rest
         problems[rest] = problems_rest
     if kind == "object":
-        out = _objects(out)
+        out = out.astype("str") if as_text else _objects(out)
     return out, _objects(problems)
 
 

@@ -52,7 +52,7 @@ from desktop.core.metrics import (
     late_parts,
     one_year_before,
 )
-from desktop.core.models import Rating
+from desktop.core.models import Rating, text_objects
 from desktop.core.policy import Policy
 from desktop.io.writers.labels import Labels
 from desktop.io.writers.results_sheet import ROUND_DIGITS  # the average days late, as on the results sheet
@@ -187,7 +187,7 @@ def _prepare(lines: LedgerLines, rating: Rating, policy: Policy, lab: Labels,
     late = np.where(counted, per_line["wd"].fillna(0).to_numpy() / _FEN, np.nan)
     ids = inv["customer_id"].to_numpy(dtype=object)
     customer_names = inv["customer_id"].map(names).to_numpy(dtype=object)
-    invoice_nos = inv["invoice_no"].to_numpy(dtype=object)
+    invoice_nos = text_objects(inv["invoice_no"])
     invoice_days, due_days = _serials(inv["invoice_date"]), _serials(inv["due"])
     line_table = _table(lab("sheet.detail_lines"), [
         ("line_no", lab("line_no"), "int", line_no),
