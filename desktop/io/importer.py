@@ -492,6 +492,9 @@ def _parse_fields(d: _SheetData, parsers: dict[str, Callable[[Any], V.Parsed]],
                                        None, "required value is blank", "row not used", "error"))
             failed |= parsed.isna()
         out[fld] = parsed
+        if len(raw_col) >= V.PARSE_BLOCK:  # a big column's text and working copies are gone: their pages too
+            del raw_col, parsed, problems
+            _give_back_freed_memory()
     return out
 
 

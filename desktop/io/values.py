@@ -370,7 +370,7 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed],
         done |= taken
     elif parser is parse_text:
         plain = values.notna() & ~values.str.startswith("#").fillna(False)
-        out = pd.Series(_shared_objects(values.str.strip().where(plain)), index=values.index)
+        out = pd.Series(_shared_objects(values.str.strip().where(plain)), index=values.index, dtype=object)
         out[out.isna() | (out == "")] = None
         done |= plain.to_numpy()
     elif parser in (parse_code, parse_credit_code):
@@ -378,7 +378,7 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed],
         text = values.where(plain)
         if parser is parse_credit_code:
             text = text.str.upper()
-        out = text if as_text else pd.Series(_shared_objects(text), index=values.index)
+        out = text if as_text else pd.Series(_shared_objects(text), index=values.index, dtype=object)
         out[~plain] = None
         done |= plain
         odd = ~done

@@ -308,16 +308,11 @@ def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tup
         notes.append(SheetNote(None, None, None, "the file is empty", "nothing read"))
     width = max((len(columns) for _, columns in chunks), default=0)
     if width:
-        joined = {}
-        for j in range(width):  # one buffer each, as calamine gives; each column's pieces let go once joined
-            pieces = [columns[j] if j < len(columns) else pa.nulls(n, text_type) for n, columns in chunks]
-            for _, columns in chunks:
-                if j < len(columns):
-                    columns[j] = None
-            joined[j] = pd.array(pa.chunked_array(pieces, text_type).combine_chunks(), dtype="str")
-            del pieces
-        frame = pd.DataFrame(joined)
-        del joined
+        # Each column is its pieces as they were read (a chunked Arrow array): joining them into one
+        # buffer would hold every cell's text twice at the end of a big file.
+        frame = pd.DataFrame({j: pd.array(pa.chunked_array(
+            [columns[j] if j < len(columns) else pa.nulls(n, text_type) for n, columns in chunks],
+            text_type), dtype="str") for j in range(width)})
         frame.columns = range(width)
     else:
         frame = pd.DataFrame([[]] * n_rows, columns=range(0), dtype="str")
