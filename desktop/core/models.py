@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pandas loads where tables are read, not where records are s
     from desktop.core.groups import Group, GroupFigures
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where a record came from: file name, sheet and Excel row number (1-based)."""
 
@@ -25,7 +25,7 @@ class SourceRef:
     row: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowIssue:
     """A rejected or doubtful cell (or row), and what the program did about it."""
 
@@ -133,7 +133,7 @@ class Table:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: one of these per customer, item or rule
 class ItemScore:
     """Points of one scorecard item and the data behind them."""
 
@@ -144,7 +144,7 @@ class ItemScore:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: one of these per customer, item or rule
 class RuleHit:
     """A rule that fired: its code and the data that triggered it."""
 
@@ -152,7 +152,7 @@ class RuleHit:
     data: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: one of these per customer, item or rule
 class Metrics:
     orders: int
     sales_12m: float
