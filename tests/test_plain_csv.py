@@ -56,7 +56,8 @@ def _ledger(n: int, rng: random.Random) -> list[str]:
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_a_plain_ledger_in_small_pieces_reads_as_the_careful_path_reads_it(monkeypatch, encoding, newline):
     """Pieces of 300 bytes: rows of every width across piece boundaries, blank lines, blank and
-    whitespace cells, a total row, a long value, CR, CRLF or LF, with and without BOM."""
+    whitespace cells, a total row, a long value, CRLF or LF, with and without BOM. A file whose lines
+    end in a lone CR (an old Mac's) is the careful path's: the plain one gives way."""
     rng = random.Random(f"{encoding}{newline!r}")
     lines = _ledger(1500, rng)
     lines[900] = "000777,长," + "长" * 40_000 + ",x"  # longer than an Excel cell: noted
@@ -64,6 +65,11 @@ def test_a_plain_ledger_in_small_pieces_reads_as_the_careful_path_reads_it(monke
     path = Path("销售 明细.csv")
     monkeypatch.setattr(workbook, "_PLAIN_CHUNK", 300)
     plain = _read_csv_plain(data, path)
+    if newline == "\r":
+        assert plain is None
+        careful = _careful(monkeypatch, data, path)
+        assert careful[0].frame.shape == (1503, 9) and careful[0].frame.iat[3, 0] == lines[3].split(",")[0]
+        return
     assert plain is not None
     sheet, enc = plain
     assert enc == ("gbk" if encoding == "gbk" else "utf-8")
@@ -139,19 +145,30 @@ def test_the_plain_path_holds_a_fraction_of_what_the_careful_path_holds(monkeypa
     assert careful_peak > 4 * plain_peak, (careful_peak, plain_peak)
 
 
-def test_line_ends_are_made_lf_piece_by_piece_as_the_careful_path_makes_them(monkeypatch):
-    """The plain path makes CRLF and a lone CR a line end in each piece (no second copy of the
-    file): a CRLF file with lone CRs here and there, cut into pieces of 300 bytes (a piece always
-    ends at an LF, so no CRLF is split), reads as the careful path reads it."""
+def test_crlf_is_made_lf_piece_by_piece_and_a_lone_cr_goes_the_careful_way(monkeypatch):
+    """The plain path makes CRLF a line end in each piece (no second copy of the file): a CRLF
+    file cut into pieces of 300 bytes (a piece always ends at an LF, so no CRLF is split) reads
+    as the careful path reads it. A lone CR ends a line too, and the encoding of each line must be
+    judged on the lines as the careful path cuts them: a file with one is left to the careful
+    path (a UTF-8 line in a GBK file ending in CR alone was read as GBK, garbled and unsaid)."""
     rng = random.Random(5)
     lines = _ledger(900, rng)
-    text = "".join(line + rng.choice(["\r\n", "\r\n", "\r\n", "\r", "\n"]) for line in lines)
-    data = text.encode("gbk")
-    path = Path("混合 换行.csv")
+    data = "\r\n".join(lines).encode("gbk") + b"\r\n"
+    path = Path("回车 换行.csv")
     monkeypatch.setattr(workbook, "_PLAIN_CHUNK", 300)
     assert len(workbook._csv_chunks(data, 300)) > 30
     plain = _read_csv_plain(data, path)
-    assert plain is not None
+    assert plain is not None and plain[1] == "gbk"
     careful = _careful(monkeypatch, data, path)
     assert plain[0].frame.equals(careful[0].frame) and plain[0].notes == careful[0].notes
-    assert plain[0].frame.shape[0] == text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    assert plain[0].frame.shape[0] == len(lines)
+
+    gbk = [line.encode("gbk") for line in lines[:300]]
+    gbk[5] = "000004,厦门甲乙丙丁公司,FP4,2026-01-15,100,".encode()  # one UTF-8 line
+    for mixed in (b"\r".join(gbk) + b"\r", b"\r\n".join(gbk[:100]) + b"\r" + b"\r\n".join(gbk[100:])):
+        monkeypatch.undo()
+        monkeypatch.setattr(workbook, "_PLAIN_CHUNK", 300)
+        assert _read_csv_plain(mixed, path) is None
+        sheet, _ = _read_csv(mixed, path)
+        assert sheet.frame.iat[5, 1] == "厦门甲乙丙丁公司"
+        assert any(n.row == 5 for n in sheet.notes)  # the line in another encoding is named

@@ -705,7 +705,8 @@ def _typed(s: pd.Series, dtype: str) -> np.ndarray | pd.api.extensions.Extension
     if dtype == "str":  # Arrow text stays Arrow text (NA when missing)
         return (s if s.dtype == "str" else s.astype(object).where(s.notna(), None).astype("str")).array
     if s.dtype == dtype:
-        return s.to_numpy()
+        arr = s.to_numpy()  # a read-only view under copy-on-write: copied then, so the table can be changed
+        return arr if arr.flags.writeable else arr.copy()
     if dtype.startswith("datetime64"):
         return pd.to_datetime(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="datetime64[s]")
     if dtype == "float64":

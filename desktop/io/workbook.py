@@ -254,6 +254,8 @@ def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tup
     if b"\x00" in data:
         return None
     cr = b"\r" in data
+    if cr and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a lone CR (an old Mac's line end) ends a line too: the careful path reads that
     cuts = _csv_chunks(data, _PLAIN_CHUNK)
     encoding = _csv_plain_encoding(data, cuts, bom)
     if encoding is None:
@@ -265,8 +267,8 @@ def _read_csv_plain(data: bytes, path: Path, max_rows: int | None = None) -> tup
     delim = ","
     for piece, (a, b) in enumerate(cuts):
         text = data[a:b].decode(codec)
-        if cr:  # CRLF, or an old Mac's CR: LF, as the careful path makes them (a piece ends at an LF)
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if cr:  # CRLF made LF, as the careful path makes it (a piece ends at an LF: no CRLF is split)
+            text = text.replace("\r\n", "\n")
         lines = text.split("\n")
         if text.endswith("\n"):
             lines.pop()
