@@ -38,3 +38,22 @@ def test_blocks_give_what_the_whole_column_gives(parser, block, monkeypatch):
     pd.testing.assert_series_equal(out, whole_out)
     pd.testing.assert_series_equal(problems, whole_problems)
     assert whole_problems.notna().any() or parser is V.parse_date_1904  # the bad cells were in the column
+
+
+def test_the_imported_ledger_is_a_table_that_can_be_changed(tmp_path):
+    """The ledger is made of its parsed arrays without a copy, yet stays an ordinary table: its
+    numeric columns can be written (copy-on-write gives read-only views, copied then), and its
+    invoice numbers are text with a blank where the cell was blank."""
+    from desktop.io.importer import import_files
+
+    (tmp_path / "客户.csv").write_text("客户编号,客户名称\nC1,甲公司\nC2,乙公司\n", encoding="utf-8")
+    (tmp_path / "明细.csv").write_text("客户编号,发票号码,开票日期,金额\nC1,F1,2026-01-01,100\nC2,,2026-01-02,50\n",
+                                      encoding="utf-8")
+    ledger = import_files([tmp_path / "客户.csv", tmp_path / "明细.csv"]).ledger
+    ledger.loc[0, "amount"] = 1.0
+    ledger.loc[1, "paid_amount"] = 2.0
+    ledger.loc[1, "customer_id"] = "C1"
+    ledger.loc[0, "invoice_date"] = pd.Timestamp("2026-02-01")
+    assert ledger["amount"].tolist() == [1.0, 50.0] and ledger.at[1, "paid_amount"] == 2.0
+    assert ledger["invoice_no"].dtype == "str"
+    assert ledger.at[0, "invoice_no"] == "F1" and pd.isna(ledger.at[1, "invoice_no"])

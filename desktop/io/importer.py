@@ -690,7 +690,7 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
         if col == "row":
             out[col] = d.frame.index.to_numpy()[kept].astype("int64")
         elif col == "customer_id":
-            out[col] = (resolved if every else resolved[kept]).to_numpy(dtype=object)
+            out[col] = _typed(resolved if every else resolved[kept], dtype)
         elif col in fields:
             s = fields.pop(col)
             out[col] = _typed(s if every else s[kept], dtype)
@@ -705,10 +705,11 @@ def _typed(s: pd.Series, dtype: str) -> np.ndarray | pd.api.extensions.Extension
     if dtype == "str":  # Arrow text stays Arrow text (NA when missing)
         return (s if s.dtype == "str" else s.astype(object).where(s.notna(), None).astype("str")).array
     if s.dtype == dtype:
-        arr = s.to_numpy()  # a read-only view under copy-on-write: copied then, so the table can be changed
-        return arr if arr.flags.writeable else arr.copy()
-    if dtype.startswith("datetime64"):
-        return pd.to_datetime(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="datetime64[s]")
-    if dtype == "float64":
-        return pd.to_numeric(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="float64")
-    return s.to_numpy(dtype=object)
+        arr = s.to_numpy()
+    elif dtype.startswith("datetime64"):
+        arr = pd.to_datetime(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="datetime64[s]")
+    elif dtype == "float64":
+        arr = pd.to_numeric(pd.Series(s.to_numpy(dtype=object)), errors="coerce").to_numpy(dtype="float64")
+    else:
+        arr = s.to_numpy(dtype=object)
+    return arr if arr.flags.writeable else arr.copy()  # a read-only view under copy-on-write: the table stays changeable
