@@ -226,7 +226,10 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     """
     lines = ledger_lines(ledger, receipts, current_term_days, policy, as_of)
     led = lines.invoices
-    cid = led["customer_id"]
+    # The customer IDs as integer codes, in the order a group-by sorts them: each per-customer sum
+    # below groups these (the IDs' texts are hashed once, not once a sum); every code occurs.
+    codes, ids = pd.factorize(led["customer_id"].to_numpy(), sort=True)
+    cid = pd.Series(codes, index=led.index)
 
     # Payment timeliness, amount-weighted: whole fen times whole days, summed exactly.
     counted = led["timeliness"]
@@ -251,15 +254,22 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     open_ar = led["open_fen"].groupby(cid).sum() / _FEN
     overdue = led["open_fen"].where((led["days_past_due"] >= 1) & (led["open_fen"] > 0), 0).groupby(cid).sum() / _FEN
 
-    out = pd.DataFrame({
+    by_code = pd.DataFrame({
         "orders": orders, "sales_12m": sales_12m, "sales_prev_12m": sales_prev,
-        "avg_days_late": avg_days_late, "open_ar": open_ar, "overdue_balance": overdue,
+        "open_ar": open_ar, "overdue_balance": overdue,
         "first_invoice_date": first_invoice, "invoices": led.groupby(cid).size(),
-        "due_invoices": counted.groupby(cid).sum(), "due_fen": late_sum["w"],
+        "due_invoices": counted.groupby(cid).sum(),
+    }).join(aging.add_prefix("aging:"), how="left")
+    by_code.index = pd.Index(ids)  # each code's customer id (the index a group-by of the IDs gives)
+    out = pd.DataFrame({
+        "orders": by_code["orders"], "sales_12m": by_code["sales_12m"], "sales_prev_12m": by_code["sales_prev_12m"],
+        "avg_days_late": avg_days_late, "open_ar": by_code["open_ar"], "overdue_balance": by_code["overdue_balance"],
+        "first_invoice_date": by_code["first_invoice_date"], "invoices": by_code["invoices"],
+        "due_invoices": by_code["due_invoices"], "due_fen": late_sum["w"],
         "late_fen_days": late_sum["wd"].where(exact_ok, 0), "late_exact": exact_ok,
         "late_fen_days_float": late_sum["wd_float"],
     })
-    out = out.rename_axis(None).join(aging.add_prefix("aging:"), how="left")  # indexed by customer id, unnamed
+    out = out.rename_axis(None).join(by_code.filter(like="aging:"), how="left")  # indexed by customer id, unnamed
     ints = ["orders", "invoices", "due_invoices", "due_fen", "late_fen_days"]
     out[ints] = out[ints].fillna(0).astype("int64")
     out["late_exact"] = out["late_exact"].fillna(True).astype(bool)
