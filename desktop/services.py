@@ -174,7 +174,7 @@ def register_rows(rated: Rated, key: bytes | None = None) -> list[tuple]:
                   "basis_digest": basis_digest(d, as_of, key),
                   **({"group": d.group.name} if d.group is not None else {})}
                  for d in rated.rating.decisions]
-    return Register.run_rows(facts, decisions)
+    return Register.run_rows(facts, decisions, owned=True)
 
 
 def sealed(writer: Writer, protect_password: str | None, open_password: str | None) -> Writer:
