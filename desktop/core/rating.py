@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from desktop.core.groups import CONCENTRATION, Group, GroupFigures, concentration, find_groups, requests_over
@@ -190,6 +191,9 @@ def current_terms(customers: Sequence[Customer]) -> pd.Series:
     return pd.Series({c.customer_id: c.current_term_days for c in customers}, dtype="float64")
 
 
+SCORE_PART = 10_000  # customers whose metrics are turned into records at a time
+
+
 def rate(customers: Sequence[Customer], ledger: pd.DataFrame, receipts: pd.DataFrame,
          policy: Policy, as_of: date, progress: Progress | None = None) -> tuple[Rating, pd.DataFrame]:
     """Rate every customer; returns the rating and the receipts no open invoice took."""
@@ -197,12 +201,18 @@ def rate(customers: Sequence[Customer], ledger: pd.DataFrame, receipts: pd.DataF
     progress("metrics", 0.0)
     table, unapplied = compute_metrics(ledger, receipts, current_terms(customers), policy, as_of)
     progress("scoring", 0.5)
-    rows = table.to_dict("index")
+    # The metrics as records a part of the customers at a time (100,000 customers' records at
+    # once held about 170 MB beside the table).
+    at = table.index.get_indexer([c.customer_id for c in customers]) if len(table) else [-1] * len(customers)
     decisions = []
-    for n, c in enumerate(customers):
-        decisions.append(decide(c, customer_metrics(c, rows.get(c.customer_id), policy, as_of), policy, as_of))
-        if n % 5000 == 4999:
-            progress("scoring", 0.5 + 0.5 * n / len(customers))
+    for a in range(0, len(customers), SCORE_PART):
+        part = np.asarray(at[a:a + SCORE_PART])
+        rows = table.iloc[part[part >= 0]].to_dict("index")
+        for n in range(a, min(a + SCORE_PART, len(customers))):
+            c = customers[n]
+            decisions.append(decide(c, customer_metrics(c, rows.get(c.customer_id), policy, as_of), policy, as_of))
+            if n % 5000 == 4999:
+                progress("scoring", 0.5 + 0.5 * n / len(customers))
     decisions, groups = apply_group_rules(decisions, find_groups(customers), policy, as_of)
     progress("scoring", 1.0)
     return Rating(as_of=as_of, decisions=tuple(decisions), groups=groups), unapplied
