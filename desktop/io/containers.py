@@ -149,7 +149,7 @@ def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
     the size changes nothing; an entry whose data overlaps another's is inflated (and counted)
     each time, as any reader would.
     """
-    out: list | None = [] if keep else None
+    out = io.BytesIO() if keep else None  # grown in place: a 400 MB sheet is not held as pieces and joined
     if info.flag_bits & 0x1:  # an encrypted member: the reader refuses it; nothing to inflate
         return 0, None
     start = _data_start(data, info)
@@ -173,16 +173,16 @@ def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
             if total > budget:
                 return total, None
             if out is not None:
-                out.append(chunk)
+                out.write(chunk)
             if inflater.eof:
                 break
     except zlib.error:  # damaged data: the reader gives the reason
         pass
-    return total, (b"".join(out) if out is not None else None)
+    return total, (out.getvalue() if out is not None else None)
 
 
 def _inflate_with_zipfile(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
-                          out: list | None) -> tuple[int, bytes | None]:
+                          out: io.BytesIO | None) -> tuple[int, bytes | None]:
     total = 0
     try:
         with z.open(info) as f:
@@ -191,10 +191,10 @@ def _inflate_with_zipfile(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
                 if total > budget:
                     return total, None
                 if out is not None:
-                    out.append(chunk)
+                    out.write(chunk)
     except (zipfile.BadZipFile, NotImplementedError, OSError, RuntimeError, EOFError, zlib.error, ValueError):
         pass
-    return total, (b"".join(out) if out is not None else None)
+    return total, (out.getvalue() if out is not None else None)
 
 
 def _data_start(data: bytes, info: zipfile.ZipInfo) -> int | None:

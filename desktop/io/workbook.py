@@ -804,9 +804,13 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
                                   whitespace_as_null=True)
             frame = pd.DataFrame()
             notes: list[SheetNote] = []
+            visible = sheet.visible == "visible"
+            first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
             if sheet.width:
                 batch, unconverted = sheet.to_arrow_with_errors()
+                del sheet  # the reader's cells go before the table is made (a million-row sheet: about 280 MB)
                 frame = batch.to_pandas()
+                del batch
                 for cell in unconverted.errors if unconverted is not None else ():
                     # a date cell beyond what calamine converts (serial 1e10) comes back blank: its serial instead
                     m = re.search(r"DateTime\(ExcelDateTime \{ value: ([-+0-9.eE]+|inf|-inf|NaN),", cell.detail)
@@ -822,13 +826,12 @@ def _load_sheets(wb, path: Path, names: list[str], charts: set[str],
             if "chart" in str(exc).lower():
                 continue
             raise InputFileError("error.sheet.cannot_read", file=path, sheet=name, detail=_short(exc)) from None
-        first_col = sheet.available_columns()[0].absolute_index if sheet.width else 0
         frame.columns = range(first_col, first_col + frame.shape[1])
         frame = frame.reindex(columns=range(first_col + frame.shape[1]))  # leading empty columns back
         if first_col:
             notes = [SheetNote(n.row, None if n.col is None else n.col + first_col, n.value, n.problem, n.action)
                      for n in notes]
-        frames[name] = (frame, sheet.visible == "visible", notes)
+        frames[name] = (frame, visible, notes)
     return frames
 
 
