@@ -235,7 +235,7 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     counted = led["timeliness"]
     late = late_parts(lines)
     late["wd_float"] = late["w"].astype("float64") * late["days"]
-    late_sum = late.groupby("customer_id")[["w", "wd", "wd_float"]].sum()
+    late_sum = late.groupby(cid.reindex(late["invoice"]).to_numpy())[["w", "wd", "wd_float"]].sum()
     # Beyond int64 (hostile sizes), the exact sum is not kept and the float one decides.
     exact_ok = late_sum["wd_float"].abs() < 2.0 ** 62
     avg_days_late = (late_sum["wd_float"] / late_sum["w"]).where(late_sum["w"] > 0)
@@ -254,22 +254,16 @@ def compute_metrics(ledger: pd.DataFrame, receipts: pd.DataFrame, current_term_d
     open_ar = led["open_fen"].groupby(cid).sum() / _FEN
     overdue = led["open_fen"].where((led["days_past_due"] >= 1) & (led["open_fen"] > 0), 0).groupby(cid).sum() / _FEN
 
-    by_code = pd.DataFrame({
-        "orders": orders, "sales_12m": sales_12m, "sales_prev_12m": sales_prev,
-        "open_ar": open_ar, "overdue_balance": overdue,
-        "first_invoice_date": first_invoice, "invoices": led.groupby(cid).size(),
-        "due_invoices": counted.groupby(cid).sum(),
-    }).join(aging.add_prefix("aging:"), how="left")
-    by_code.index = pd.Index(ids)  # each code's customer id (the index a group-by of the IDs gives)
     out = pd.DataFrame({
-        "orders": by_code["orders"], "sales_12m": by_code["sales_12m"], "sales_prev_12m": by_code["sales_prev_12m"],
-        "avg_days_late": avg_days_late, "open_ar": by_code["open_ar"], "overdue_balance": by_code["overdue_balance"],
-        "first_invoice_date": by_code["first_invoice_date"], "invoices": by_code["invoices"],
-        "due_invoices": by_code["due_invoices"], "due_fen": late_sum["w"],
+        "orders": orders, "sales_12m": sales_12m, "sales_prev_12m": sales_prev,
+        "avg_days_late": avg_days_late, "open_ar": open_ar, "overdue_balance": overdue,
+        "first_invoice_date": first_invoice, "invoices": led.groupby(cid).size(),
+        "due_invoices": counted.groupby(cid).sum(), "due_fen": late_sum["w"],
         "late_fen_days": late_sum["wd"].where(exact_ok, 0), "late_exact": exact_ok,
         "late_fen_days_float": late_sum["wd_float"],
     })
-    out = out.rename_axis(None).join(by_code.filter(like="aging:"), how="left")  # indexed by customer id, unnamed
+    out = out.join(aging.add_prefix("aging:"), how="left")
+    out.index = pd.Index(ids[out.index.to_numpy(dtype="int64")])  # each code's customer id, as a group-by of the IDs gives
     ints = ["orders", "invoices", "due_invoices", "due_fen", "late_fen_days"]
     out[ints] = out[ints].fillna(0).astype("int64")
     out["late_exact"] = out["late_exact"].fillna(True).astype(bool)

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from desktop.core.groups import CONCENTRATION, Group, GroupFigures, concentration, find_groups, requests_over
@@ -203,10 +202,10 @@ def rate(customers: Sequence[Customer], ledger: pd.DataFrame, receipts: pd.DataF
     progress("scoring", 0.5)
     # The metrics as records a part of the customers at a time (100,000 customers' records at
     # once held about 170 MB beside the table).
-    at = table.index.get_indexer([c.customer_id for c in customers]) if len(table) else [-1] * len(customers)
+    at = table.index.get_indexer([c.customer_id for c in customers])  # -1: no ledger line
     decisions = []
     for a in range(0, len(customers), SCORE_PART):
-        part = np.asarray(at[a:a + SCORE_PART])
+        part = at[a:a + SCORE_PART]
         rows = table.iloc[part[part >= 0]].to_dict("index")
         for n in range(a, min(a + SCORE_PART, len(customers))):
             c = customers[n]

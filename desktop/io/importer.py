@@ -703,7 +703,7 @@ def _build_rows(d: _SheetData, parsers: dict, columns: dict[str, str], required:
 
 def _typed(s: pd.Series, dtype: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
     if dtype == "str":  # Arrow text stays Arrow text (NA when missing)
-        return (s if s.dtype == "str" else s.astype(object).where(s.notna(), None).astype("str")).array
+        return s.astype("str").array
     if s.dtype == dtype:
         arr = s.to_numpy()
     elif dtype.startswith("datetime64"):

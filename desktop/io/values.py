@@ -370,7 +370,7 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed],
         done |= taken
     elif parser is parse_text:
         plain = values.notna() & ~values.str.startswith("#").fillna(False)
-        out = pd.Series(_shared_objects(values.str.strip().where(plain)), index=values.index, dtype=object)
+        out = _shared_objects(values.str.strip().where(plain))
         out[out.isna() | (out == "")] = None
         done |= plain.to_numpy()
     elif parser in (parse_code, parse_credit_code):
@@ -378,7 +378,7 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed],
         text = values.where(plain)
         if parser is parse_credit_code:
             text = text.str.upper()
-        out = text if as_text else pd.Series(_shared_objects(text), index=values.index, dtype=object)
+        out = text if as_text else _shared_objects(text)
         out[~plain] = None
         done |= plain
         odd = ~done
@@ -407,14 +407,15 @@ def _parse_block(values: pd.Series, parser: Callable[[Any], Parsed],
     return out, _objects(problems)
 
 
-def _shared_objects(s: pd.Series) -> np.ndarray:
-    """A text column as Python objects, one object for each distinct value (None when missing):
-    a ledger's 5,000,000 customer IDs are 100,000 strings, not 5,000,000."""
+def _shared_objects(s: pd.Series) -> pd.Series:
+    """A text column as Python objects, one object for each distinct value (None when missing),
+    on ``s``' index: a ledger's 5,000,000 customer IDs are 100,000 strings, not 5,000,000. An
+    object column by its dtype (pandas would read strings back as Arrow text, a string a row)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = np.asarray(uniques, dtype=object)
     table[-1] = None  # the NA sentinel (-1) lands on the last slot
-    return table[codes]
+    return pd.Series(table[codes], index=s.index, dtype=object)
 
 
 def _objects(s: pd.Series) -> pd.Series:
